@@ -1,0 +1,70 @@
+/* The society's network: generated through igraph (seeded from the scenario seed via
+ * nunchi's own counter-based generator plugged in as igraph's RNG) or read from an edge
+ * list, then kept in CSR form: for agent i, its neighbours are adj[off[i]] ..
+ * adj[off[i + 1] - 1], ascending, without self-loops or repeats. All networks are
+ * undirected: each edge appears in both rows. */
+#ifndef NUNCHI_COORDINATOR_NETWORK_H
+#define NUNCHI_COORDINATOR_NETWORK_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+typedef enum nn_net_model {
+    NN_NET_COMPLETE = 0,
+    NN_NET_RING,
+    NN_NET_ERDOS_RENYI,
+    NN_NET_WATTS_STROGATZ,
+    NN_NET_BARABASI_ALBERT,
+    NN_NET_SBM,
+    NN_NET_FILE
+} nn_net_model_t;
+
+#define NN_NET_MAX_BLOCKS 256
+
+typedef struct nn_network_config {
+    nn_net_model_t model;
+    uint32_t k;           /* ring, watts_strogatz: degree (even: k / 2 on each side) */
+    double p;             /* erdos_renyi: edge probability; watts_strogatz: rewiring */
+    double mean_degree;   /* erdos_renyi: used when > 0 instead of p */
+    uint32_t m;           /* barabasi_albert: edges per new vertex */
+    size_t n_blocks;      /* sbm */
+    uint32_t blocks[NN_NET_MAX_BLOCKS]; /* sbm block sizes, summing to the agent count */
+    double p_in;          /* sbm */
+    double p_out;         /* sbm */
+    char path[4096];      /* file: as written in the scenario */
+    char resolved_path[4096]; /* file: relative to the scenario's directory */
+} nn_network_config_t;
+
+typedef struct nn_network {
+    uint32_t n;          /* vertices (agents) */
+    uint64_t n_edges;    /* undirected edges; adj holds 2 * n_edges entries */
+    uint64_t *off;       /* n + 1 */
+    uint32_t *adj;
+    double clustering;   /* average local clustering coefficient (0 for degree < 2) */
+} nn_network_t;
+
+/* The model's name as written in scenarios ("watts_strogatz"), or "?" */
+const char *nn_network_model_name(nn_net_model_t m);
+
+/* Builds the network of n agents. Every random draw is keyed by seed. On failure *out
+ * is NULL, the return is NN_EGRAPH, NN_EIO (file), NN_ESCENARIO (a file with a bad line
+ * or an id out of range, or parameters igraph refuses) or NN_ENOMEM, and err holds a
+ * message naming the file and line where there is one, such as
+ * "edges.txt:7: agent id 20000 is out of range (the scenario has 20000 agents: 0..19999)".
+ * A file's duplicate edges and self-loops are dropped and counted in *dropped (if not
+ * NULL). */
+int nn_network_build(nn_network_t **out, const nn_network_config_t *cfg, uint32_t n,
+                     uint64_t seed, uint64_t *dropped, char *err, size_t errlen);
+
+/* NULL-safe; sets *net to NULL. */
+void nn_network_destroy(nn_network_t **net);
+
+/* Writes each edge once as "u,v\n" with u < v, in ascending order. NN_OK or NN_EIO. */
+int nn_network_write_edges(const nn_network_t *net, FILE *f);
+
+static inline uint64_t nn_network_degree(const nn_network_t *net, uint32_t i)
+{
+    return net->off[i + 1] - net->off[i];
+}
+
+#endif

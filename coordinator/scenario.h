@@ -1,0 +1,91 @@
+/* Scenarios: a YAML file (read with libyaml) or the embedded default, plus --set
+ * overrides, checked against the schema and resolved into an nn_scenario_t in which
+ * every default is filled in. Every error names the file, line, column and key and says
+ * what would be right; unknown keys are errors with the nearest valid key suggested.
+ * docs/scenario.md is the reference of every key. */
+#ifndef NUNCHI_COORDINATOR_SCENARIO_H
+#define NUNCHI_COORDINATOR_SCENARIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "nunchi/behaviour.h"
+#include "nunchi/wire.h"
+
+#include "diag.h"
+#include "network.h"
+
+typedef enum nn_transport {
+    NN_TRANSPORT_INPROC = 0,
+    NN_TRANSPORT_IPC,
+    NN_TRANSPORT_TCP
+} nn_transport_t;
+
+typedef enum nn_init {
+    NN_INIT_UNIFORM = 0,
+    NN_INIT_NORMAL,
+    NN_INIT_BIMODAL,
+    NN_INIT_SEEDS,
+    NN_INIT_FILE
+} nn_init_t;
+
+typedef struct nn_opinions_config {
+    nn_init_t init;
+    double mean;          /* normal: default 0.5 */
+    double sd;            /* normal: default 0.15; bimodal: default 0.1 */
+    double modes[2];      /* bimodal: default 0.25 and 0.75 (half the agents each) */
+    int seeds_by_count;   /* seeds: 1 when written as an integer (a count) */
+    uint64_t seeds_count; /* seeds: agents starting at 1 */
+    double seeds_share;   /* seeds: share of agents starting at 1 */
+    char path[4096];      /* file: as written; lines "id,opinion" or one opinion a line */
+    char resolved_path[4096];
+} nn_opinions_config_t;
+
+typedef struct nn_population {
+    const nn_behaviour_ops_t *ops;  /* from the behaviour registry */
+    int by_count;                   /* 1: count is set; 0: share is set */
+    uint64_t count;
+    double share;                   /* of the agents left after the counted populations */
+    double params[NN_MAX_PARAMS];   /* ops->params order, defaults filled in */
+} nn_population_t;
+
+typedef struct nn_scenario {
+    char name[128];
+    char source[4096];    /* the file read, or "<embedded default>" */
+    uint64_t seed;        /* default 1 */
+    uint64_t rounds;      /* default 100 */
+    uint32_t agents;      /* required in a file; 1 .. 2^31 - 1 */
+    nn_network_config_t network;
+    nn_opinions_config_t opinions;
+    size_t n_populations;
+    nn_population_t populations[NN_MAX_POPULATIONS];
+    uint32_t nodes;       /* default 4; 1 .. 1024 */
+    nn_transport_t transport; /* default inproc */
+    char output_dir[4096];    /* output.dir, default "runs" */
+    double deadline_s;        /* limits.deadline_s, default 30: a round's deadline */
+    uint64_t max_message_bytes; /* limits.max_message_bytes, default 1 GiB */
+} nn_scenario_t;
+
+/* The text of scenarios/default.yaml, compiled into the binary. */
+extern const char nn_embedded_default_yaml[];
+
+/* Loads the scenario at path (NULL: the embedded default), applies the overrides in
+ * sets (each "key.path=value", value read as a YAML scalar or flow collection, later
+ * ones win) and checks the whole. Returns NN_OK, NN_ESCENARIO (every error found is in
+ * diag), NN_EIO (the file cannot be read; diag says why) or NN_ENOMEM. */
+int nn_scenario_load(nn_scenario_t *out, const char *path, const char *const *sets,
+                     size_t n_sets, nn_diag_t *diag);
+
+/* The same from text in memory; `source` names it in messages. */
+int nn_scenario_load_text(nn_scenario_t *out, const char *text, size_t len,
+                          const char *source, const char *base_dir, const char *const *sets,
+                          size_t n_sets, nn_diag_t *diag);
+
+/* Writes the resolved scenario as YAML with every key, defaults included, such that
+ * loading the output gives the same scenario. NN_OK or NN_EIO. */
+int nn_scenario_write(const nn_scenario_t *s, FILE *f);
+
+const char *nn_transport_name(nn_transport_t t);
+
+#endif

@@ -1,0 +1,84 @@
+/* The one random generator of nunchi: counter-based, keyed by (seed, stream, agent,
+ * round) with a draw counter, so any draw can be recomputed anywhere without shared
+ * state. That is what makes a run independent of how agents are placed on nodes, ranks
+ * or threads. A draw is SplitMix64's finaliser applied to key + draw * golden gamma;
+ * the key is the same finaliser chained over the four key words. */
+#ifndef NUNCHI_RNG_H
+#define NUNCHI_RNG_H
+
+#include <math.h>
+#include <stdint.h>
+
+/* Streams: one per purpose, so that adding draws to one purpose never shifts another. */
+enum nn_rng_stream {
+    NN_STREAM_NETWORK = 1,    /* network generation (through igraph's RNG hook) */
+    NN_STREAM_POPULATION = 2, /* assignment of behaviours to agent ids */
+    NN_STREAM_OPINION = 3,    /* initial opinions */
+    NN_STREAM_BEHAVIOUR = 4,  /* an agent's own draws while it steps */
+    NN_STREAM_USER = 64       /* first stream free for later modules */
+};
+
+typedef struct nn_rng {
+    uint64_t key;  /* derived from (seed, stream, agent, round) */
+    uint64_t draw; /* next draw index */
+} nn_rng_t;
+
+static inline uint64_t nn_mix64(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+/* Positions the generator at draw 0 of (seed, stream, agent, round). */
+static inline void nn_rng_init(nn_rng_t *r, uint64_t seed, uint64_t stream, uint64_t agent,
+                               uint64_t round)
+{
+    uint64_t k = nn_mix64(seed + 0x9e3779b97f4a7c15ULL);
+    k = nn_mix64(k ^ (stream * 0xd1b54a32d192ed03ULL));
+    k = nn_mix64(k ^ (agent * 0xaef17502108ef2d9ULL));
+    k = nn_mix64(k ^ (round * 0xf1357aea2e62a9c5ULL));
+    r->key = k;
+    r->draw = 0;
+}
+
+/* The draw at index `draw` of the keyed sequence, without a generator object. */
+static inline uint64_t nn_rng_at(uint64_t key, uint64_t draw)
+{
+    return nn_mix64(key + (draw + 1) * 0x9e3779b97f4a7c15ULL);
+}
+
+/* The next 64 random bits. */
+static inline uint64_t nn_rng_u64(nn_rng_t *r)
+{
+    return nn_rng_at(r->key, r->draw++);
+}
+
+/* A double uniform in [0, 1) with 53 random bits. */
+static inline double nn_rng_unit(nn_rng_t *r)
+{
+    return (double)(nn_rng_u64(r) >> 11) * 0x1.0p-53;
+}
+
+/* An integer uniform in [0, n) for n >= 1, without modulo bias (Lemire's method with
+ * rejection; the rejection loop runs more than once with probability < n / 2^64). */
+static inline uint64_t nn_rng_below(nn_rng_t *r, uint64_t n)
+{
+    for (;;) {
+        __uint128_t m = (__uint128_t)nn_rng_u64(r) * n;
+        uint64_t lo = (uint64_t)m;
+        if (lo >= n || lo >= (uint64_t)(-n) % n)
+            return (uint64_t)(m >> 64);
+    }
+}
+
+/* A standard normal deviate (Box-Muller: exactly two draws per call, so that the draw
+ * count of a caller does not depend on the values drawn). */
+static inline double nn_rng_normal(nn_rng_t *r)
+{
+    double u1 = 1.0 - nn_rng_unit(r); /* (0, 1]: log is finite */
+    double u2 = nn_rng_unit(r);
+    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+}
+
+#endif

@@ -1,0 +1,124 @@
+/* The protocol messages as plain C structs. Inside one process they move by pointer
+ * (an inproc node gets its Tick as a pointer to an nn_tick_t); where a message leaves
+ * the process, proto/codec.h turns them into protobuf bytes and back. Pointers in these
+ * structs are borrowed: whoever filled the struct owns the arrays and says how long
+ * they stay valid. */
+#ifndef NUNCHI_WIRE_H
+#define NUNCHI_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nunchi/behaviour.h"
+
+#define NN_PROTOCOL_VERSION 1u
+#define NN_NAME_MAX 32        /* behaviour and parameter names, NUL included */
+#define NN_MAX_BEHAVIOURS 64  /* behaviours listed in one hello */
+#define NN_MAX_POPULATIONS 64 /* populations in one scenario */
+#define NN_TEXT_MAX 256       /* reasons and error texts, NUL included */
+
+typedef enum nn_wire_kind {
+    NN_WIRE_NONE = 0,
+    NN_WIRE_HELLO,
+    NN_WIRE_WELCOME,
+    NN_WIRE_REJECT,
+    NN_WIRE_TICK,
+    NN_WIRE_ACTIONS,
+    NN_WIRE_HEARTBEAT,
+    NN_WIRE_BYE,
+    NN_WIRE_ERROR
+} nn_wire_kind_t;
+
+typedef struct nn_hello {
+    char implementation[64];
+    char language[16];
+    size_t n_behaviours;
+    char behaviours[NN_MAX_BEHAVIOURS][NN_NAME_MAX];
+    uint32_t max_agents; /* 0: no limit */
+} nn_hello_t;
+
+typedef struct nn_population_desc {
+    char behaviour[NN_NAME_MAX];
+    size_t n_params;
+    char param_name[NN_MAX_PARAMS][NN_NAME_MAX];
+    double param_value[NN_MAX_PARAMS];
+} nn_population_desc_t;
+
+/* A node's assignment. Hosted agents are either listed in `agent` (ascending) or, when
+ * `agent` is NULL, the contiguous range first_agent .. first_agent + n_agents - 1. */
+typedef struct nn_welcome {
+    uint32_t node;
+    uint64_t session;
+    uint64_t seed;
+    uint64_t rounds;
+    uint32_t agents_total;
+    uint32_t dim;                  /* 1 in protocol v1 */
+    size_t n_populations;
+    const nn_population_desc_t *populations;
+    size_t n_agents;
+    uint32_t first_agent;
+    const uint32_t *agent;         /* n_agents ids or NULL (see above) */
+    const uint8_t *population;     /* n_agents indices into populations */
+    const double *state;           /* n_agents initial opinions */
+    const uint64_t *nbr_off;       /* n_agents + 1 offsets into nbr (may start above 0) */
+    const uint32_t *nbr;           /* neighbour ids, ascending per agent */
+    double deadline_s;
+    double liveness_s;
+} nn_welcome_t;
+
+typedef struct nn_reject {
+    char reason[NN_NAME_MAX];
+    char detail[NN_TEXT_MAX];
+} nn_reject_t;
+
+/* Deliveries of one round for one node, in runs of one receiver each: run i goes to
+ * agent receiver[i] (or, when receiver is NULL, to agent first_agent + i) and is
+ * deliveries[inbox_off[i]] .. deliveries[inbox_off[i + 1] - 1], in canonical order.
+ * Receivers ascend. A coordinator fills one run per hosted agent (empty runs allowed);
+ * a decoded tick has one run per receiver that got anything. */
+typedef struct nn_tick {
+    size_t n_runs;
+    uint32_t first_agent;
+    const uint32_t *receiver;      /* n_runs ids, or NULL (see above) */
+    const uint64_t *inbox_off;     /* n_runs + 1 entries, may start above 0 */
+    const nn_delivery_t *deliveries;
+} nn_tick_t;
+
+/* A node's answer for one round: messages sorted by sender, each sender's in the order
+ * sent (its sequence numbers 0, 1, ...); the state of every hosted agent in assignment
+ * order; the node's digest of those states. */
+typedef struct nn_actions {
+    size_t n_msgs;
+    const nn_msg_t *msgs;
+    size_t n_state;
+    const double *state;
+    uint64_t digest;
+} nn_actions_t;
+
+typedef struct nn_bye {
+    char reason[NN_TEXT_MAX];
+} nn_bye_t;
+
+typedef struct nn_error_msg {
+    uint32_t code;
+    char message[NN_TEXT_MAX];
+} nn_error_msg_t;
+
+/* One message of either direction with its envelope. */
+typedef struct nn_wire {
+    nn_wire_kind_t kind;
+    uint32_t version;
+    uint64_t round;
+    uint32_t node;
+    union {
+        nn_hello_t hello;
+        nn_welcome_t welcome;
+        nn_reject_t reject;
+        nn_tick_t tick;
+        nn_actions_t actions;
+        nn_bye_t bye;
+        nn_error_msg_t error;
+    } u;
+} nn_wire_t;
+
+#endif

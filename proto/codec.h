@@ -1,0 +1,57 @@
+/* The codec: the only module that touches protobuf-c. It turns the plain structs of
+ * include/nunchi/wire.h into protocol v1 bytes and back, enforcing the size limits, and
+ * rejects truncated, oversized and malformed input with an error code and a message,
+ * never an abort. A codec owns reusable scratch buffers, so that encoding and decoding
+ * round after round allocates only when a batch is larger than any before it. One codec
+ * per thread; it is not shared. */
+#ifndef NUNCHI_PROTO_CODEC_H
+#define NUNCHI_PROTO_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nunchi/wire.h"
+
+typedef struct nn_codec_limits {
+    size_t max_message_bytes; /* a larger encoded message is NN_ETOOBIG either way */
+    size_t max_batch;         /* deliveries in a tick, messages in an actions */
+    size_t max_agents;        /* agents in a welcome, states in an actions */
+} nn_codec_limits_t;
+
+#define NN_CODEC_DEFAULT_MAX_MESSAGE_BYTES ((size_t)1 << 30)
+#define NN_CODEC_DEFAULT_MAX_BATCH ((size_t)1 << 27)
+#define NN_CODEC_DEFAULT_MAX_AGENTS ((size_t)1 << 27)
+#define NN_CODEC_LIMITS_INIT \
+    {NN_CODEC_DEFAULT_MAX_MESSAGE_BYTES, NN_CODEC_DEFAULT_MAX_BATCH, NN_CODEC_DEFAULT_MAX_AGENTS}
+
+typedef struct nn_codec nn_codec_t;
+
+/* Creates a codec with the given limits (NULL: the defaults). NN_OK or NN_ENOMEM;
+ * *out is NULL on failure. */
+int nn_codec_new(nn_codec_t **out, const nn_codec_limits_t *limits);
+
+/* NULL-safe; sets *c to NULL. */
+void nn_codec_destroy(nn_codec_t **c);
+
+/* Encodes msg (kind, round, node and the matching union member; version is always
+ * NN_PROTOCOL_VERSION). On NN_OK, *data and *len describe bytes owned by the codec and
+ * valid until the next encode on it. NN_ETOOBIG when the result or a batch passes the
+ * limits, NN_EINVAL for an inconsistent struct (for example a tick whose offsets do not
+ * ascend), NN_ENOMEM. */
+int nn_codec_encode(nn_codec_t *c, const nn_wire_t *msg, const void **data, size_t *len);
+
+/* Decodes one message. On NN_OK, *out is filled; its arrays point into the codec and stay
+ * valid until the next decode of a message of the same kind on this codec. On error
+ * (NN_ETOOBIG, NN_EPROTO, NN_ENOMEM) *out->kind is NN_WIRE_NONE and err (if not NULL)
+ * holds a lower-case reason of at most errlen - 1 bytes, such as
+ * "actions: 'to' has 3 entries but 'from' has 4". Checks, beyond protobuf's own:
+ * version is NN_PROTOCOL_VERSION; a body is present; parallel arrays have equal
+ * lengths; every double is finite; a tick must be sorted by receiver then (sender, seq), and
+ * a decoded tick has receiver[] set, one run per receiver and offsets from 0; an actions
+ * message is reordered by (from, seq) when needed, and each sender's seq must run
+ * 0, 1, 2, ... without gaps or repeats; welcome offsets ascend and end at the
+ * neighbour count; names fit their fields. */
+int nn_codec_decode(nn_codec_t *c, const void *data, size_t len, nn_wire_t *out, char *err,
+                    size_t errlen);
+
+#endif
