@@ -1,3 +1,1153 @@
-/* placeholder: replaced by the module's implementation */
-int nn_placeholder_codec_proto(void);
-int nn_placeholder_codec_proto(void) { return 0; }
+/* The codec: the one place where nunchi's plain wire structs (include/nunchi/wire.h) meet
+ * protobuf-c. On the wire a batch is columnar (parallel to[], from[], seq[], value[]
+ * arrays, which pack well); in C it is an array of structs (nn_delivery_t, nn_msg_t),
+ * which is what a stepping agent reads. Encoding builds the protobuf-c structs on the
+ * stack, pointing at scratch columns owned by the codec (or straight at the caller's
+ * arrays where the layouts agree), and packs into a reusable output buffer. Decoding
+ * unpacks through an arena allocator owned by the codec, checks everything a peer could
+ * get wrong, and copies the result into per-kind scratch. Every buffer grows
+ * geometrically and is kept, so a steady state of rounds allocates nothing. Nothing here
+ * aborts on input: every failure is a code and a sentence in c->err. */
+#include "codec.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nunchi.pb-c.h"
+#include "nunchi/error.h"
+
+/* protobuf-c keeps some lengths and counts in `unsigned int`; a message must stay below
+ * 4 GiB whatever max_message_bytes says. */
+#define S_UNPACK_MAX ((size_t)UINT32_MAX - 64)
+/* The arena refuses to let one unpack take more than this many bytes per input byte
+ * (plus S_BUDGET_SLACK): legitimate v1 messages need at most about 20, while a message
+ * of many tiny submessages could otherwise turn 1 byte into 50. */
+#define S_BUDGET_PER_BYTE 64
+#define S_BUDGET_SLACK ((size_t)1 << 20)
+#define S_ALIGN 16
+#define S_ARENA_MIN 4096
+#define S_SCRATCH_MIN 64
+#define S_SORT_RUN 32
+
+/* A growable scratch buffer; its content does not survive growing. */
+typedef struct s_buf {
+    void *p;
+    size_t cap; /* bytes */
+} s_buf_t;
+
+/* Memory that does not fit the arena block during one unpack. */
+typedef struct s_spill {
+    struct s_spill *next;
+} s_spill_t;
+
+/* A bump allocator for protobuf-c's unpack: free is a no-op and everything is released
+ * at once after the message has been copied out. When an unpack needed more than the
+ * block holds, the block grows for the next one. */
+typedef struct s_arena {
+    unsigned char *base;
+    size_t cap;
+    size_t used;
+    size_t demand;     /* bytes asked for during this unpack */
+    size_t budget;     /* the most this unpack may take */
+    s_spill_t *spill;  /* allocations that did not fit, freed at reset */
+    int over_budget;
+    int oom;
+    uint64_t *allocs;  /* the codec's allocation counter */
+} s_arena_t;
+
+/* An actions message being reordered: key is (from << 32) | seq. */
+typedef struct s_rec {
+    uint64_t key;
+    double value;
+    uint32_t to;
+} s_rec_t;
+
+struct nn_codec {
+    nn_codec_limits_t lim;
+    uint64_t allocs;
+    char err[NN_TEXT_MAX];
+
+    /* encode: the output and the columns the protobuf-c structs point at */
+    s_buf_t out;
+    s_buf_t col_a, col_b, col_c; /* uint32 columns */
+    s_buf_t col_d;               /* double column */
+    s_buf_t col_e;               /* uint64 column */
+    Nunchi__V1__Population e_pop[NN_MAX_POPULATIONS];
+    Nunchi__V1__Population *e_pop_ptr[NN_MAX_POPULATIONS];
+    char *e_param[NN_MAX_POPULATIONS][NN_MAX_PARAMS];
+    char *e_beh[NN_MAX_BEHAVIOURS];
+
+    /* decode */
+    s_arena_t arena;
+    ProtobufCAllocator pa;
+    s_buf_t t_dl, t_recv, t_off;          /* tick */
+    s_buf_t a_msg, a_state, a_rec, a_tmp; /* actions */
+    s_buf_t w_agent, w_pop, w_state, w_off, w_nbr; /* welcome */
+    nn_population_desc_t w_pops[NN_MAX_POPULATIONS];
+};
+
+static const char *const s_kind_name[] = {
+    "message", "hello", "welcome", "reject", "tick", "actions", "heartbeat", "bye", "error",
+};
+
+static const char *s_kind(nn_wire_kind_t k)
+{
+    return (unsigned)k < sizeof s_kind_name / sizeof s_kind_name[0] ? s_kind_name[k] : "message";
+}
+
+static int s_fail(nn_codec_t *c, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int s_fail(nn_codec_t *c, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->err, sizeof c->err, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+/* ---- scratch buffers ------------------------------------------------------------- */
+
+/* Makes b hold at least n elements of elem bytes (at least S_SCRATCH_MIN, so that empty
+ * batches still get non-NULL arrays). Grows geometrically; the old content is dropped. */
+static int s_reserve(nn_codec_t *c, s_buf_t *b, size_t n, size_t elem)
+{
+    if (n < S_SCRATCH_MIN)
+        n = S_SCRATCH_MIN;
+    if (n > SIZE_MAX / elem)
+        return s_fail(c, NN_ENOMEM, "a buffer of %zu elements of %zu bytes does not fit memory",
+                      n, elem);
+    size_t need = n * elem;
+    if (need <= b->cap)
+        return NN_OK;
+    size_t cap = b->cap ? b->cap : need;
+    while (cap < need)
+        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    free(b->p);
+    b->p = malloc(cap);
+    c->allocs++;
+    if (!b->p) {
+        b->cap = 0;
+        return s_fail(c, NN_ENOMEM, "out of memory for a buffer of %zu bytes", cap);
+    }
+    b->cap = cap;
+    return NN_OK;
+}
+
+static void s_buf_free(s_buf_t *b)
+{
+    free(b->p);
+    b->p = NULL;
+    b->cap = 0;
+}
+
+/* ---- the unpack arena ------------------------------------------------------------- */
+
+static void *s_arena_alloc(void *data, size_t size)
+{
+    s_arena_t *a = data;
+    if (size > SIZE_MAX - 2 * S_ALIGN) {
+        a->over_budget = 1;
+        return NULL;
+    }
+    size_t need = ((size ? size : 1) + S_ALIGN - 1) & ~(size_t)(S_ALIGN - 1);
+    if (need > a->budget - a->demand) {
+        a->over_budget = 1;
+        return NULL;
+    }
+    a->demand += need;
+    if (need <= a->cap - a->used) {
+        void *p = a->base + a->used;
+        a->used += need;
+        return p;
+    }
+    s_spill_t *s = malloc(S_ALIGN + need);
+    (*a->allocs)++;
+    if (!s) {
+        a->oom = 1;
+        return NULL;
+    }
+    s->next = a->spill;
+    a->spill = s;
+    return (unsigned char *)s + S_ALIGN;
+}
+
+static void s_arena_free(void *data, void *p)
+{
+    (void)data;
+    (void)p;
+}
+
+static void s_arena_begin(s_arena_t *a, size_t len)
+{
+    a->used = 0;
+    a->demand = 0;
+    a->over_budget = 0;
+    a->oom = 0;
+    a->budget = len > (SIZE_MAX - S_BUDGET_SLACK) / S_BUDGET_PER_BYTE
+                    ? SIZE_MAX
+                    : len * S_BUDGET_PER_BYTE + S_BUDGET_SLACK;
+}
+
+/* Releases everything the last unpack took; after a successful one that did not fit the
+ * block, the block grows so that the next message of that size fits. */
+static void s_arena_end(s_arena_t *a, int grow)
+{
+    while (a->spill) {
+        s_spill_t *next = a->spill->next;
+        free(a->spill);
+        a->spill = next;
+    }
+    if (grow && a->demand > a->cap) {
+        size_t cap = a->cap ? a->cap : S_ARENA_MIN;
+        while (cap < a->demand)
+            cap = cap > SIZE_MAX / 2 ? a->demand : cap * 2;
+        free(a->base);
+        a->base = malloc(cap);
+        (*a->allocs)++;
+        a->cap = a->base ? cap : 0;
+    }
+    a->used = 0;
+    a->demand = 0;
+}
+
+/* ---- life --------------------------------------------------------------------- */
+
+int nn_codec_new(nn_codec_t **out, const nn_codec_limits_t *limits)
+{
+    if (!out)
+        return NN_EINVAL;
+    *out = NULL;
+    nn_codec_t *c = calloc(1, sizeof *c);
+    if (!c)
+        return NN_ENOMEM;
+    if (limits) {
+        c->lim = *limits;
+    } else {
+        nn_codec_limits_t def = NN_CODEC_LIMITS_INIT;
+        c->lim = def;
+    }
+    c->arena.allocs = &c->allocs;
+    c->pa.alloc = s_arena_alloc;
+    c->pa.free = s_arena_free;
+    c->pa.allocator_data = &c->arena;
+    *out = c;
+    return NN_OK;
+}
+
+void nn_codec_destroy(nn_codec_t **pc)
+{
+    if (!pc || !*pc)
+        return;
+    nn_codec_t *c = *pc;
+    s_buf_t *bufs[] = {&c->out,    &c->col_a, &c->col_b,  &c->col_c,  &c->col_d,
+                       &c->col_e,  &c->t_dl,  &c->t_recv, &c->t_off,  &c->a_msg,
+                       &c->a_state, &c->a_rec, &c->a_tmp, &c->w_agent, &c->w_pop,
+                       &c->w_state, &c->w_off, &c->w_nbr};
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
+        s_buf_free(bufs[i]);
+    s_arena_end(&c->arena, 0);
+    free(c->arena.base);
+    free(c);
+    *pc = NULL;
+}
+
+const char *nn_codec_error(const nn_codec_t *c)
+{
+    return c ? c->err : "";
+}
+
+uint64_t nn_codec_allocations(const nn_codec_t *c)
+{
+    return c ? c->allocs : 0;
+}
+
+/* ---- encode ------------------------------------------------------------------- */
+
+/* Points *dst at a fixed-size text field after checking that it is terminated. */
+static int s_enc_str(nn_codec_t *c, const char *kind, const char *field, const char *src,
+                     size_t size, char **dst)
+{
+    if (!memchr(src, '\0', size))
+        return s_fail(c, NN_EINVAL, "%s: '%s' is not terminated within its %zu bytes", kind,
+                      field, size);
+    *dst = (char *)src;
+    return NN_OK;
+}
+
+static int s_enc_hello(nn_codec_t *c, const nn_hello_t *h, Nunchi__V1__Hello *pb)
+{
+    nunchi__v1__hello__init(pb);
+    int rc = s_enc_str(c, "hello", "implementation", h->implementation,
+                       sizeof h->implementation, &pb->implementation);
+    if (!rc)
+        rc = s_enc_str(c, "hello", "language", h->language, sizeof h->language, &pb->language);
+    if (rc)
+        return rc;
+    if (h->n_behaviours > NN_MAX_BEHAVIOURS)
+        return s_fail(c, NN_EINVAL, "hello: 'behaviours' has %zu entries (at most %d)",
+                      h->n_behaviours, NN_MAX_BEHAVIOURS);
+    for (size_t i = 0; i < h->n_behaviours; i++)
+        if ((rc = s_enc_str(c, "hello", "behaviours", h->behaviours[i], NN_NAME_MAX,
+                            &c->e_beh[i])))
+            return rc;
+    pb->n_behaviours = h->n_behaviours;
+    pb->behaviours = c->e_beh;
+    pb->max_agents = h->max_agents;
+    pb->pid = h->pid;
+    return NN_OK;
+}
+
+static int s_enc_populations(nn_codec_t *c, const nn_welcome_t *w, Nunchi__V1__Welcome *pb)
+{
+    if (w->n_populations > NN_MAX_POPULATIONS)
+        return s_fail(c, NN_EINVAL, "welcome: %zu populations (at most %d)", w->n_populations,
+                      NN_MAX_POPULATIONS);
+    if (w->n_populations && !w->populations)
+        return s_fail(c, NN_EINVAL, "welcome: 'populations' is NULL");
+    for (size_t p = 0; p < w->n_populations; p++) {
+        const nn_population_desc_t *d = &w->populations[p];
+        Nunchi__V1__Population *e = &c->e_pop[p];
+        nunchi__v1__population__init(e);
+        int rc = s_enc_str(c, "welcome", "behaviour", d->behaviour, NN_NAME_MAX, &e->behaviour);
+        if (rc)
+            return rc;
+        if (d->n_params > NN_MAX_PARAMS)
+            return s_fail(c, NN_EINVAL, "welcome: population %zu has %zu parameters (at most %d)",
+                          p, d->n_params, NN_MAX_PARAMS);
+        for (size_t k = 0; k < d->n_params; k++) {
+            if ((rc = s_enc_str(c, "welcome", "param_name", d->param_name[k], NN_NAME_MAX,
+                                &c->e_param[p][k])))
+                return rc;
+            if (!isfinite(d->param_value[k]))
+                return s_fail(c, NN_EINVAL,
+                              "welcome: population %zu: parameter '%s' is not finite", p,
+                              d->param_name[k]);
+        }
+        e->n_param_name = e->n_param_value = d->n_params;
+        e->param_name = c->e_param[p];
+        e->param_value = (double *)d->param_value;
+        c->e_pop_ptr[p] = e;
+    }
+    pb->n_populations = w->n_populations;
+    pb->populations = c->e_pop_ptr;
+    return NN_OK;
+}
+
+static int s_enc_welcome(nn_codec_t *c, const nn_welcome_t *w, Nunchi__V1__Welcome *pb)
+{
+    nunchi__v1__welcome__init(pb);
+    size_t n = w->n_agents;
+    if (w->dim != 1)
+        return s_fail(c, NN_EINVAL,
+                      "welcome: 'dim' is %u (protocol v1 carries 1 value per opinion)", w->dim);
+    if (n > c->lim.max_agents)
+        return s_fail(c, NN_ETOOBIG, "welcome: %zu agents exceed the limit of %zu ('max_agents')",
+                      n, c->lim.max_agents);
+    if (!isfinite(w->deadline_s) || !isfinite(w->liveness_s))
+        return s_fail(c, NN_EINVAL, "welcome: '%s' is not finite",
+                      isfinite(w->deadline_s) ? "liveness_s" : "deadline_s");
+    int rc = s_enc_populations(c, w, pb);
+    if (rc)
+        return rc;
+    if (n && (!w->population || !w->state || !w->nbr_off))
+        return s_fail(c, NN_EINVAL, "welcome: '%s' is NULL for %zu agents",
+                      !w->population ? "population" : !w->state ? "state" : "nbr_off", n);
+    if ((rc = s_reserve(c, &c->col_b, n, sizeof(uint32_t))))
+        return rc;
+
+    /* hosted agents: listed as given, or the contiguous range spelled out */
+    const uint32_t *agent = w->agent;
+    if (!agent) {
+        if (n && (uint64_t)w->first_agent + (n - 1) > UINT32_MAX)
+            return s_fail(c, NN_EINVAL, "welcome: agents %u + %zu pass the largest id",
+                          w->first_agent, n);
+        if ((rc = s_reserve(c, &c->col_a, n, sizeof(uint32_t))))
+            return rc;
+        uint32_t *ids = c->col_a.p;
+        for (size_t i = 0; i < n; i++)
+            ids[i] = w->first_agent + (uint32_t)i;
+        agent = ids;
+    }
+    uint32_t *pop = c->col_b.p;
+    for (size_t i = 0; i < n; i++) {
+        if (i && agent[i] <= agent[i - 1])
+            return s_fail(c, NN_EINVAL, "welcome: 'agent' does not ascend (%u after %u)", agent[i],
+                          agent[i - 1]);
+        if (agent[i] >= w->agents_total)
+            return s_fail(c, NN_EINVAL, "welcome: agent %u is not below 'agents_total' %u",
+                          agent[i], w->agents_total);
+        if (w->population[i] >= w->n_populations)
+            return s_fail(c, NN_EINVAL,
+                          "welcome: agent %u has population %u but there are %zu populations",
+                          agent[i], w->population[i], w->n_populations);
+        pop[i] = w->population[i];
+        if (!isfinite(w->state[i]))
+            return s_fail(c, NN_EINVAL, "welcome: the 'state' of agent %u is not finite",
+                          agent[i]);
+    }
+
+    /* neighbour offsets, rebased to start at 0 */
+    uint64_t base = w->nbr_off ? w->nbr_off[0] : 0;
+    const uint64_t *off = w->nbr_off;
+    for (size_t i = 0; i < n; i++)
+        if (off[i + 1] < off[i])
+            return s_fail(c, NN_EINVAL,
+                          "welcome: 'nbr_off' descends at agent %u (%llu after %llu)", agent[i],
+                          (unsigned long long)off[i + 1], (unsigned long long)off[i]);
+    uint64_t n_nbr = off ? off[n] - base : 0;
+    if (n_nbr && !w->nbr)
+        return s_fail(c, NN_EINVAL, "welcome: 'nbr' is NULL for %llu neighbours",
+                      (unsigned long long)n_nbr);
+    if (!off || base != 0) {
+        if ((rc = s_reserve(c, &c->col_e, n + 1, sizeof(uint64_t))))
+            return rc;
+        uint64_t *o = c->col_e.p;
+        for (size_t i = 0; i <= n; i++)
+            o[i] = off ? off[i] - base : 0;
+        off = o;
+    }
+    const uint32_t *nbr = w->nbr ? w->nbr + base : NULL;
+    for (size_t i = 0; i < n; i++)
+        for (uint64_t k = off[i]; k < off[i + 1]; k++) {
+            if (nbr[k] >= w->agents_total)
+                return s_fail(c, NN_EINVAL,
+                              "welcome: neighbour %u of agent %u is not below 'agents_total' %u",
+                              nbr[k], agent[i], w->agents_total);
+            if (k > off[i] && nbr[k] < nbr[k - 1])
+                return s_fail(c, NN_EINVAL,
+                              "welcome: the neighbours of agent %u do not ascend (%u after %u)",
+                              agent[i], nbr[k], nbr[k - 1]);
+        }
+
+    pb->node = w->node;
+    pb->session = w->session;
+    pb->seed = w->seed;
+    pb->rounds = w->rounds;
+    pb->agents_total = w->agents_total;
+    pb->dim = w->dim;
+    pb->n_agent = pb->n_population = pb->n_state = n;
+    pb->agent = (uint32_t *)agent;
+    pb->population = pop;
+    pb->state = (double *)w->state;
+    pb->n_neighbour_offset = n + 1;
+    pb->neighbour_offset = (uint64_t *)off;
+    pb->n_neighbour = (size_t)n_nbr;
+    pb->neighbour = (uint32_t *)nbr;
+    pb->deadline_s = w->deadline_s;
+    pb->liveness_s = w->liveness_s;
+    return NN_OK;
+}
+
+static int s_enc_tick(nn_codec_t *c, const nn_tick_t *t, Nunchi__V1__Tick *pb)
+{
+    nunchi__v1__tick__init(pb);
+    size_t nr = t->n_runs;
+    if (nr == 0 && !t->inbox_off)
+        return NN_OK;
+    if (!t->inbox_off)
+        return s_fail(c, NN_EINVAL, "tick: 'inbox_off' is NULL for %zu runs", nr);
+    const uint64_t *off = t->inbox_off;
+    for (size_t i = 0; i < nr; i++)
+        if (off[i + 1] < off[i])
+            return s_fail(c, NN_EINVAL, "tick: 'inbox_off' descends at run %zu (%llu after %llu)",
+                          i, (unsigned long long)off[i + 1], (unsigned long long)off[i]);
+    uint64_t total = off[nr] - off[0];
+    if (total > c->lim.max_batch)
+        return s_fail(c, NN_ETOOBIG, "tick: %llu deliveries exceed the limit of %zu ('max_batch')",
+                      (unsigned long long)total, c->lim.max_batch);
+    if (total && !t->deliveries)
+        return s_fail(c, NN_EINVAL, "tick: 'deliveries' is NULL for %llu deliveries",
+                      (unsigned long long)total);
+    if (!t->receiver && nr && (uint64_t)t->first_agent + (nr - 1) > UINT32_MAX)
+        return s_fail(c, NN_EINVAL, "tick: receivers %u + %zu pass the largest id",
+                      t->first_agent, nr);
+    int rc;
+    if ((rc = s_reserve(c, &c->col_a, total, sizeof(uint32_t))) ||
+        (rc = s_reserve(c, &c->col_b, total, sizeof(uint32_t))) ||
+        (rc = s_reserve(c, &c->col_c, total, sizeof(uint32_t))) ||
+        (rc = s_reserve(c, &c->col_d, total, sizeof(double))))
+        return rc;
+    uint32_t *to = c->col_a.p, *from = c->col_b.p, *seq = c->col_c.p;
+    double *value = c->col_d.p;
+    size_t k = 0;
+    uint32_t prev_to = 0;
+    uint64_t prev_key = 0;
+    for (size_t i = 0; i < nr; i++) {
+        uint32_t r = t->receiver ? t->receiver[i] : t->first_agent + (uint32_t)i;
+        if (i && r < (t->receiver ? t->receiver[i - 1] : r - 1))
+            return s_fail(c, NN_EINVAL, "tick: receivers do not ascend (%u after %u)", r,
+                          t->receiver[i - 1]);
+        for (uint64_t j = off[i]; j < off[i + 1]; j++, k++) {
+            const nn_delivery_t *d = &t->deliveries[j];
+            uint64_t key = (uint64_t)d->from << 32 | d->seq;
+            if (k && r == prev_to && key < prev_key)
+                return s_fail(c, NN_EINVAL,
+                              "tick: the inbox of agent %u is not in (from, seq) order "
+                              "(from %u seq %u after from %u seq %u)",
+                              r, d->from, d->seq, (uint32_t)(prev_key >> 32), (uint32_t)prev_key);
+            if (!isfinite(d->value))
+                return s_fail(c, NN_EINVAL,
+                              "tick: the value from %u (seq %u) to %u is not finite", d->from,
+                              d->seq, r);
+            to[k] = r;
+            from[k] = d->from;
+            seq[k] = d->seq;
+            value[k] = d->value;
+            prev_to = r;
+            prev_key = key;
+        }
+    }
+    pb->n_to = pb->n_from = pb->n_seq = pb->n_value = (size_t)total;
+    pb->to = to;
+    pb->from = from;
+    pb->seq = seq;
+    pb->value = value;
+    return NN_OK;
+}
+
+static int s_enc_actions(nn_codec_t *c, const nn_actions_t *a, Nunchi__V1__Actions *pb)
+{
+    nunchi__v1__actions__init(pb);
+    size_t n = a->n_msgs;
+    if (n > c->lim.max_batch)
+        return s_fail(c, NN_ETOOBIG, "actions: %zu messages exceed the limit of %zu ('max_batch')",
+                      n, c->lim.max_batch);
+    if (a->n_state > c->lim.max_agents)
+        return s_fail(c, NN_ETOOBIG, "actions: %zu states exceed the limit of %zu ('max_agents')",
+                      a->n_state, c->lim.max_agents);
+    if ((n && !a->msgs) || (a->n_state && !a->state))
+        return s_fail(c, NN_EINVAL, "actions: '%s' is NULL", n && !a->msgs ? "msgs" : "state");
+    int rc;
+    if ((rc = s_reserve(c, &c->col_a, n, sizeof(uint32_t))) ||
+        (rc = s_reserve(c, &c->col_b, n, sizeof(uint32_t))) ||
+        (rc = s_reserve(c, &c->col_c, n, sizeof(uint32_t))) ||
+        (rc = s_reserve(c, &c->col_d, n, sizeof(double))))
+        return rc;
+    uint32_t *from = c->col_a.p, *to = c->col_b.p, *seq = c->col_c.p;
+    double *value = c->col_d.p;
+    uint32_t s = 0;
+    for (size_t i = 0; i < n; i++) {
+        const nn_msg_t *m = &a->msgs[i];
+        if (i && m->from < a->msgs[i - 1].from)
+            return s_fail(c, NN_EINVAL,
+                          "actions: messages are not sorted by sender (message %zu from %u "
+                          "after one from %u)",
+                          i, m->from, a->msgs[i - 1].from);
+        if (i && m->from == a->msgs[i - 1].from) {
+            if (s == UINT32_MAX)
+                return s_fail(c, NN_EINVAL, "actions: sender %u sends more than %u messages",
+                              m->from, UINT32_MAX);
+            s++;
+        } else {
+            s = 0;
+        }
+        if (!isfinite(m->value))
+            return s_fail(c, NN_EINVAL, "actions: the value of message %zu (from %u) is not finite",
+                          i, m->from);
+        from[i] = m->from;
+        to[i] = m->to;
+        seq[i] = s;
+        value[i] = m->value;
+    }
+    for (size_t i = 0; i < a->n_state; i++)
+        if (!isfinite(a->state[i]))
+            return s_fail(c, NN_EINVAL, "actions: 'state' [%zu] is not finite", i);
+    pb->n_from = pb->n_to = pb->n_seq = pb->n_value = n;
+    pb->from = from;
+    pb->to = to;
+    pb->seq = seq;
+    pb->value = value;
+    pb->n_state = a->n_state;
+    pb->state = (double *)a->state;
+    pb->digest = a->digest;
+    return NN_OK;
+}
+
+int nn_codec_encode(nn_codec_t *c, const nn_wire_t *msg, const void **data, size_t *len)
+{
+    if (data)
+        *data = NULL;
+    if (len)
+        *len = 0;
+    if (!c)
+        return NN_EINVAL;
+    c->err[0] = '\0';
+    if (!msg || !data || !len)
+        return s_fail(c, NN_EINVAL, "encode: '%s' is NULL", !msg ? "msg" : !data ? "data" : "len");
+
+    Nunchi__V1__Envelope env = NUNCHI__V1__ENVELOPE__INIT;
+    union {
+        Nunchi__V1__Hello hello;
+        Nunchi__V1__Welcome welcome;
+        Nunchi__V1__Reject reject;
+        Nunchi__V1__Tick tick;
+        Nunchi__V1__Actions actions;
+        Nunchi__V1__Heartbeat heartbeat;
+        Nunchi__V1__Bye bye;
+        Nunchi__V1__Error error;
+    } b;
+    env.version = NN_PROTOCOL_VERSION;
+    env.round = msg->round;
+    env.node = msg->node;
+    int rc = NN_OK;
+    switch (msg->kind) {
+    case NN_WIRE_HELLO:
+        rc = s_enc_hello(c, &msg->u.hello, &b.hello);
+        env.body_case = NUNCHI__V1__ENVELOPE__BODY_HELLO;
+        env.hello = &b.hello;
+        break;
+    case NN_WIRE_WELCOME:
+        rc = s_enc_welcome(c, &msg->u.welcome, &b.welcome);
+        env.body_case = NUNCHI__V1__ENVELOPE__BODY_WELCOME;
+        env.welcome = &b.welcome;
+        break;
+    case NN_WIRE_REJECT:
+        nunchi__v1__reject__init(&b.reject);
+        rc = s_enc_str(c, "reject", "reason", msg->u.reject.reason, sizeof msg->u.reject.reason,
+                       &b.reject.reason);
+        if (!rc)
+            rc = s_enc_str(c, "reject", "detail", msg->u.reject.detail,
+                           sizeof msg->u.reject.detail, &b.reject.detail);
+        env.body_case = NUNCHI__V1__ENVELOPE__BODY_REJECT;
+        env.reject = &b.reject;
+        break;
+    case NN_WIRE_TICK:
+        rc = s_enc_tick(c, &msg->u.tick, &b.tick);
+        env.body_case = NUNCHI__V1__ENVELOPE__BODY_TICK;
+        env.tick = &b.tick;
+        break;
+    case NN_WIRE_ACTIONS:
+        rc = s_enc_actions(c, &msg->u.actions, &b.actions);
+        env.body_case = NUNCHI__V1__ENVELOPE__BODY_ACTIONS;
+        env.actions = &b.actions;
+        break;
+    case NN_WIRE_HEARTBEAT:
+        nunchi__v1__heartbeat__init(&b.heartbeat);
+        env.body_case = NUNCHI__V1__ENVELOPE__BODY_HEARTBEAT;
+        env.heartbeat = &b.heartbeat;
+        break;
+    case NN_WIRE_BYE:
+        nunchi__v1__bye__init(&b.bye);
+        rc = s_enc_str(c, "bye", "reason", msg->u.bye.reason, sizeof msg->u.bye.reason,
+                       &b.bye.reason);
+        env.body_case = NUNCHI__V1__ENVELOPE__BODY_BYE;
+        env.bye = &b.bye;
+        break;
+    case NN_WIRE_ERROR:
+        nunchi__v1__error__init(&b.error);
+        b.error.code = msg->u.error.code;
+        rc = s_enc_str(c, "error", "message", msg->u.error.message,
+                       sizeof msg->u.error.message, &b.error.message);
+        env.body_case = NUNCHI__V1__ENVELOPE__BODY_ERROR;
+        env.error = &b.error;
+        break;
+    default:
+        return s_fail(c, NN_EINVAL, "encode: unknown message kind %d", (int)msg->kind);
+    }
+    if (rc)
+        return rc;
+    size_t n = nunchi__v1__envelope__get_packed_size(&env);
+    if (n > c->lim.max_message_bytes)
+        return s_fail(c, NN_ETOOBIG, "%s: %zu bytes exceed the limit of %zu ('max_message_bytes')",
+                      s_kind(msg->kind), n, c->lim.max_message_bytes);
+    if ((rc = s_reserve(c, &c->out, n, 1)))
+        return rc;
+    *len = nunchi__v1__envelope__pack(&env, c->out.p);
+    *data = c->out.p;
+    return NN_OK;
+}
+
+/* ---- decode ------------------------------------------------------------------- */
+
+/* Copies a protobuf string into a fixed field, refusing one that does not fit. */
+static int s_dec_str(nn_codec_t *c, const char *kind, const char *field, const char *src,
+                     char *dst, size_t size)
+{
+    size_t n = src ? strlen(src) : 0;
+    if (n >= size)
+        return s_fail(c, NN_EPROTO, "%s: '%s' is %zu bytes long (at most %zu)", kind, field, n,
+                      size - 1);
+    if (n)
+        memcpy(dst, src, n);
+    dst[n] = '\0';
+    return NN_OK;
+}
+
+static int s_dec_hello(nn_codec_t *c, const Nunchi__V1__Hello *pb, nn_hello_t *h)
+{
+    int rc = s_dec_str(c, "hello", "implementation", pb->implementation, h->implementation,
+                       sizeof h->implementation);
+    if (!rc)
+        rc = s_dec_str(c, "hello", "language", pb->language, h->language, sizeof h->language);
+    if (rc)
+        return rc;
+    if (pb->n_behaviours > NN_MAX_BEHAVIOURS)
+        return s_fail(c, NN_EPROTO, "hello: 'behaviours' has %zu entries (at most %d)",
+                      pb->n_behaviours, NN_MAX_BEHAVIOURS);
+    for (size_t i = 0; i < pb->n_behaviours; i++)
+        if ((rc = s_dec_str(c, "hello", "behaviours", pb->behaviours[i], h->behaviours[i],
+                            NN_NAME_MAX)))
+            return rc;
+    h->n_behaviours = pb->n_behaviours;
+    h->max_agents = pb->max_agents;
+    h->pid = pb->pid;
+    return NN_OK;
+}
+
+static int s_dec_populations(nn_codec_t *c, const Nunchi__V1__Welcome *pb)
+{
+    if (pb->n_populations > NN_MAX_POPULATIONS)
+        return s_fail(c, NN_EPROTO, "welcome: 'populations' has %zu entries (at most %d)",
+                      pb->n_populations, NN_MAX_POPULATIONS);
+    for (size_t p = 0; p < pb->n_populations; p++) {
+        const Nunchi__V1__Population *e = pb->populations[p];
+        nn_population_desc_t *d = &c->w_pops[p];
+        memset(d, 0, sizeof *d);
+        if (!e)
+            return s_fail(c, NN_EPROTO, "welcome: population %zu is missing", p);
+        int rc = s_dec_str(c, "welcome", "behaviour", e->behaviour, d->behaviour, NN_NAME_MAX);
+        if (rc)
+            return rc;
+        if (e->n_param_value != e->n_param_name)
+            return s_fail(c, NN_EPROTO,
+                          "welcome: population %zu: 'param_value' has %zu entries but "
+                          "'param_name' has %zu",
+                          p, e->n_param_value, e->n_param_name);
+        if (e->n_param_name > NN_MAX_PARAMS)
+            return s_fail(c, NN_EPROTO,
+                          "welcome: population %zu: 'param_name' has %zu entries (at most %d)", p,
+                          e->n_param_name, NN_MAX_PARAMS);
+        for (size_t k = 0; k < e->n_param_name; k++) {
+            if ((rc = s_dec_str(c, "welcome", "param_name", e->param_name[k], d->param_name[k],
+                                NN_NAME_MAX)))
+                return rc;
+            if (!isfinite(e->param_value[k]))
+                return s_fail(c, NN_EPROTO,
+                              "welcome: population %zu: 'param_value' of '%s' is not finite", p,
+                              d->param_name[k]);
+            d->param_value[k] = e->param_value[k];
+        }
+        d->n_params = e->n_param_name;
+    }
+    return NN_OK;
+}
+
+static int s_dec_welcome(nn_codec_t *c, const Nunchi__V1__Welcome *pb, nn_welcome_t *w)
+{
+    size_t n = pb->n_agent;
+    if (pb->dim != 1)
+        return s_fail(c, NN_EPROTO,
+                      "welcome: 'dim' is %u (protocol v1 carries 1 value per opinion)", pb->dim);
+    if (n > c->lim.max_agents)
+        return s_fail(c, NN_ETOOBIG, "welcome: %zu agents exceed the limit of %zu ('max_agents')",
+                      n, c->lim.max_agents);
+    if (pb->n_population != n)
+        return s_fail(c, NN_EPROTO, "welcome: 'population' has %zu entries but 'agent' has %zu",
+                      pb->n_population, n);
+    if (pb->n_state != n)
+        return s_fail(c, NN_EPROTO, "welcome: 'state' has %zu entries but 'agent' has %zu (dim 1)",
+                      pb->n_state, n);
+    if (pb->n_neighbour_offset != n + 1)
+        return s_fail(c, NN_EPROTO,
+                      "welcome: 'neighbour_offset' has %zu entries but 'agent' has %zu "
+                      "(expected %zu)",
+                      pb->n_neighbour_offset, n, n + 1);
+    if (!isfinite(pb->deadline_s) || !isfinite(pb->liveness_s))
+        return s_fail(c, NN_EPROTO, "welcome: '%s' is not finite",
+                      isfinite(pb->deadline_s) ? "liveness_s" : "deadline_s");
+    int rc = s_dec_populations(c, pb);
+    if (rc)
+        return rc;
+    size_t n_nbr = pb->n_neighbour;
+    if ((rc = s_reserve(c, &c->w_agent, n, sizeof(uint32_t))) ||
+        (rc = s_reserve(c, &c->w_pop, n, sizeof(uint8_t))) ||
+        (rc = s_reserve(c, &c->w_state, n, sizeof(double))) ||
+        (rc = s_reserve(c, &c->w_off, n + 1, sizeof(uint64_t))) ||
+        (rc = s_reserve(c, &c->w_nbr, n_nbr, sizeof(uint32_t))))
+        return rc;
+    uint32_t *agent = c->w_agent.p, *nbr = c->w_nbr.p;
+    uint8_t *pop = c->w_pop.p;
+    double *state = c->w_state.p;
+    uint64_t *off = c->w_off.p;
+    const uint64_t *po = pb->neighbour_offset;
+    if (po[0] != 0)
+        return s_fail(c, NN_EPROTO, "welcome: 'neighbour_offset' starts at %llu (expected 0)",
+                      (unsigned long long)po[0]);
+    off[0] = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t id = pb->agent[i];
+        if (i && id <= agent[i - 1])
+            return s_fail(c, NN_EPROTO, "welcome: 'agent' does not ascend (%u after %u)", id,
+                          agent[i - 1]);
+        if (id >= pb->agents_total)
+            return s_fail(c, NN_EPROTO, "welcome: 'agent' %u is not below 'agents_total' %u", id,
+                          pb->agents_total);
+        agent[i] = id;
+        if (pb->population[i] >= pb->n_populations)
+            return s_fail(c, NN_EPROTO,
+                          "welcome: 'population' of agent %u is %u but there are %zu populations",
+                          id, pb->population[i], pb->n_populations);
+        pop[i] = (uint8_t)pb->population[i]; /* < NN_MAX_POPULATIONS <= 255 */
+        if (!isfinite(pb->state[i]))
+            return s_fail(c, NN_EPROTO, "welcome: 'state' of agent %u is not finite", id);
+        state[i] = pb->state[i];
+        if (po[i + 1] < po[i])
+            return s_fail(c, NN_EPROTO,
+                          "welcome: 'neighbour_offset' descends at agent %u (%llu after %llu)", id,
+                          (unsigned long long)po[i + 1], (unsigned long long)po[i]);
+        if (po[i + 1] > n_nbr)
+            return s_fail(c, NN_EPROTO,
+                          "welcome: 'neighbour_offset' of agent %u is %llu but 'neighbour' has "
+                          "%zu entries",
+                          id, (unsigned long long)po[i + 1], n_nbr);
+        off[i + 1] = po[i + 1];
+        for (uint64_t k = po[i]; k < po[i + 1]; k++) {
+            uint32_t v = pb->neighbour[k];
+            if (v >= pb->agents_total)
+                return s_fail(c, NN_EPROTO,
+                              "welcome: 'neighbour' %u of agent %u is not below 'agents_total' %u",
+                              v, id, pb->agents_total);
+            if (k > po[i] && v < nbr[k - 1])
+                return s_fail(c, NN_EPROTO,
+                              "welcome: the 'neighbour' entries of agent %u do not ascend "
+                              "(%u after %u)",
+                              id, v, nbr[k - 1]);
+            nbr[k] = v;
+        }
+    }
+    if (po[n] != n_nbr)
+        return s_fail(c, NN_EPROTO,
+                      "welcome: 'neighbour_offset' ends at %llu but 'neighbour' has %zu entries",
+                      (unsigned long long)po[n], n_nbr);
+    w->node = pb->node;
+    w->session = pb->session;
+    w->seed = pb->seed;
+    w->rounds = pb->rounds;
+    w->agents_total = pb->agents_total;
+    w->dim = pb->dim;
+    w->n_populations = pb->n_populations;
+    w->populations = c->w_pops;
+    w->n_agents = n;
+    w->first_agent = n ? agent[0] : 0;
+    w->agent = agent;
+    w->population = pop;
+    w->state = state;
+    w->nbr_off = off;
+    w->nbr = nbr;
+    w->deadline_s = pb->deadline_s;
+    w->liveness_s = pb->liveness_s;
+    return NN_OK;
+}
+
+static int s_dec_tick(nn_codec_t *c, const Nunchi__V1__Tick *pb, nn_tick_t *t)
+{
+    size_t n = pb->n_to;
+    if (pb->n_from != n || pb->n_seq != n || pb->n_value != n) {
+        const char *f = pb->n_from != n ? "from" : pb->n_seq != n ? "seq" : "value";
+        size_t m = pb->n_from != n ? pb->n_from : pb->n_seq != n ? pb->n_seq : pb->n_value;
+        return s_fail(c, NN_EPROTO, "tick: '%s' has %zu entries but 'to' has %zu", f, m, n);
+    }
+    if (n > c->lim.max_batch)
+        return s_fail(c, NN_ETOOBIG, "tick: %zu deliveries exceed the limit of %zu ('max_batch')",
+                      n, c->lim.max_batch);
+    int rc;
+    if ((rc = s_reserve(c, &c->t_dl, n, sizeof(nn_delivery_t))) ||
+        (rc = s_reserve(c, &c->t_recv, n, sizeof(uint32_t))) ||
+        (rc = s_reserve(c, &c->t_off, n + 1, sizeof(uint64_t))))
+        return rc;
+    nn_delivery_t *dl = c->t_dl.p;
+    uint32_t *recv = c->t_recv.p;
+    uint64_t *off = c->t_off.p;
+    const uint32_t *to = pb->to, *from = pb->from, *seq = pb->seq;
+    const double *value = pb->value;
+    size_t runs = 0;
+    off[0] = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(value[i]))
+            return s_fail(c, NN_EPROTO, "tick: 'value' [%zu] (from %u to %u) is not finite", i,
+                          from[i], to[i]);
+        if (i == 0 || to[i] != to[i - 1]) {
+            if (i && to[i] < to[i - 1])
+                return s_fail(c, NN_EPROTO,
+                              "tick: 'to' is not sorted (delivery %zu to %u after one to %u)", i,
+                              to[i], to[i - 1]);
+            off[runs] = i;
+            recv[runs++] = to[i];
+        } else if (from[i] < from[i - 1] || (from[i] == from[i - 1] && seq[i] < seq[i - 1])) {
+            return s_fail(c, NN_EPROTO,
+                          "tick: the inbox of agent %u is not sorted by (from, seq) (delivery "
+                          "%zu from %u seq %u after from %u seq %u)",
+                          to[i], i, from[i], seq[i], from[i - 1], seq[i - 1]);
+        }
+        dl[i].from = from[i];
+        dl[i].seq = seq[i];
+        dl[i].value = value[i];
+    }
+    off[runs] = n;
+    t->n_runs = runs;
+    t->first_agent = runs ? recv[0] : 0;
+    t->receiver = recv;
+    t->inbox_off = off;
+    t->deliveries = dl;
+    return NN_OK;
+}
+
+static void s_insertion_sort(s_rec_t *a, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        s_rec_t x = a[i];
+        size_t j = i;
+        while (j > 0 && a[j - 1].key > x.key) {
+            a[j] = a[j - 1];
+            j--;
+        }
+        a[j] = x;
+    }
+}
+
+/* A stable bottom-up merge sort on key; returns the buffer (a or tmp) holding the result. */
+static s_rec_t *s_sort(s_rec_t *a, s_rec_t *tmp, size_t n)
+{
+    for (size_t lo = 0; lo < n; lo += S_SORT_RUN)
+        s_insertion_sort(a + lo, n - lo < S_SORT_RUN ? n - lo : S_SORT_RUN);
+    s_rec_t *src = a, *dst = tmp;
+    for (size_t w = S_SORT_RUN; w < n; w *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * w) {
+            size_t mid = lo + w < n ? lo + w : n;
+            size_t hi = mid + w < n ? mid + w : n;
+            size_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi)
+                dst[k++] = src[j].key < src[i].key ? src[j++] : src[i++];
+            while (i < mid)
+                dst[k++] = src[i++];
+            while (j < hi)
+                dst[k++] = src[j++];
+        }
+        s_rec_t *s = src;
+        src = dst;
+        dst = s;
+    }
+    return src;
+}
+
+/* Each sender's seq must run 0, 1, 2, ...: checked on messages in (from, seq) order. */
+static int s_check_seq(nn_codec_t *c, size_t i, uint32_t from, uint32_t seq, uint32_t pfrom,
+                       uint32_t pseq)
+{
+    if (i == 0 || from != pfrom) {
+        if (seq != 0)
+            return s_fail(c, NN_EPROTO, "actions: sender %u starts at seq %u (expected 0)", from,
+                          seq);
+    } else if (seq == pseq) {
+        return s_fail(c, NN_EPROTO, "actions: sender %u sends seq %u twice", from, seq);
+    } else if (seq != pseq + 1) {
+        return s_fail(c, NN_EPROTO, "actions: sender %u skips from seq %u to seq %u", from, pseq,
+                      seq);
+    }
+    return NN_OK;
+}
+
+static int s_dec_actions(nn_codec_t *c, const Nunchi__V1__Actions *pb, nn_actions_t *a)
+{
+    size_t n = pb->n_from;
+    if (pb->n_to != n || pb->n_seq != n || pb->n_value != n) {
+        const char *f = pb->n_to != n ? "to" : pb->n_seq != n ? "seq" : "value";
+        size_t m = pb->n_to != n ? pb->n_to : pb->n_seq != n ? pb->n_seq : pb->n_value;
+        return s_fail(c, NN_EPROTO, "actions: '%s' has %zu entries but 'from' has %zu", f, m, n);
+    }
+    if (n > c->lim.max_batch)
+        return s_fail(c, NN_ETOOBIG, "actions: %zu messages exceed the limit of %zu ('max_batch')",
+                      n, c->lim.max_batch);
+    if (pb->n_state > c->lim.max_agents)
+        return s_fail(c, NN_ETOOBIG, "actions: %zu states exceed the limit of %zu ('max_agents')",
+                      pb->n_state, c->lim.max_agents);
+    int rc;
+    if ((rc = s_reserve(c, &c->a_msg, n, sizeof(nn_msg_t))) ||
+        (rc = s_reserve(c, &c->a_state, pb->n_state, sizeof(double))))
+        return rc;
+    const uint32_t *from = pb->from, *to = pb->to, *seq = pb->seq;
+    const double *value = pb->value;
+    nn_msg_t *msg = c->a_msg.p;
+    int sorted = 1;
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(value[i]))
+            return s_fail(c, NN_EPROTO, "actions: 'value' [%zu] (from %u seq %u) is not finite", i,
+                          from[i], seq[i]);
+        if (i && (from[i] < from[i - 1] || (from[i] == from[i - 1] && seq[i] < seq[i - 1])))
+            sorted = 0;
+    }
+    if (sorted) {
+        for (size_t i = 0; i < n; i++) {
+            if ((rc = s_check_seq(c, i, from[i], seq[i], i ? from[i - 1] : 0, i ? seq[i - 1] : 0)))
+                return rc;
+            msg[i].from = from[i];
+            msg[i].to = to[i];
+            msg[i].value = value[i];
+        }
+    } else {
+        if ((rc = s_reserve(c, &c->a_rec, n, sizeof(s_rec_t))) ||
+            (rc = s_reserve(c, &c->a_tmp, n, sizeof(s_rec_t))))
+            return rc;
+        s_rec_t *rec = c->a_rec.p;
+        for (size_t i = 0; i < n; i++) {
+            rec[i].key = (uint64_t)from[i] << 32 | seq[i];
+            rec[i].value = value[i];
+            rec[i].to = to[i];
+        }
+        rec = s_sort(rec, c->a_tmp.p, n);
+        for (size_t i = 0; i < n; i++) {
+            uint32_t f = (uint32_t)(rec[i].key >> 32), s = (uint32_t)rec[i].key;
+            uint32_t pf = i ? (uint32_t)(rec[i - 1].key >> 32) : 0;
+            uint32_t ps = i ? (uint32_t)rec[i - 1].key : 0;
+            if ((rc = s_check_seq(c, i, f, s, pf, ps)))
+                return rc;
+            msg[i].from = f;
+            msg[i].to = rec[i].to;
+            msg[i].value = rec[i].value;
+        }
+    }
+    double *state = c->a_state.p;
+    for (size_t i = 0; i < pb->n_state; i++) {
+        if (!isfinite(pb->state[i]))
+            return s_fail(c, NN_EPROTO, "actions: 'state' [%zu] is not finite", i);
+        state[i] = pb->state[i];
+    }
+    a->n_msgs = n;
+    a->msgs = msg;
+    a->n_state = pb->n_state;
+    a->state = state;
+    a->digest = pb->digest;
+    return NN_OK;
+}
+
+static int s_dec_envelope(nn_codec_t *c, const Nunchi__V1__Envelope *env, nn_wire_t *out)
+{
+    if (env->version != NN_PROTOCOL_VERSION)
+        return s_fail(c, NN_EPROTO,
+                      "envelope: unsupported protocol version %u (this end speaks %u)",
+                      env->version, NN_PROTOCOL_VERSION);
+    out->version = env->version;
+    out->round = env->round;
+    out->node = env->node;
+    switch (env->body_case) {
+    case NUNCHI__V1__ENVELOPE__BODY_HELLO:
+        if (!env->hello)
+            break;
+        out->kind = NN_WIRE_HELLO;
+        return s_dec_hello(c, env->hello, &out->u.hello);
+    case NUNCHI__V1__ENVELOPE__BODY_WELCOME:
+        if (!env->welcome)
+            break;
+        out->kind = NN_WIRE_WELCOME;
+        return s_dec_welcome(c, env->welcome, &out->u.welcome);
+    case NUNCHI__V1__ENVELOPE__BODY_REJECT: {
+        if (!env->reject)
+            break;
+        out->kind = NN_WIRE_REJECT;
+        int rc = s_dec_str(c, "reject", "reason", env->reject->reason, out->u.reject.reason,
+                           sizeof out->u.reject.reason);
+        if (rc)
+            return rc;
+        return s_dec_str(c, "reject", "detail", env->reject->detail, out->u.reject.detail,
+                         sizeof out->u.reject.detail);
+    }
+    case NUNCHI__V1__ENVELOPE__BODY_TICK:
+        if (!env->tick)
+            break;
+        out->kind = NN_WIRE_TICK;
+        return s_dec_tick(c, env->tick, &out->u.tick);
+    case NUNCHI__V1__ENVELOPE__BODY_ACTIONS:
+        if (!env->actions)
+            break;
+        out->kind = NN_WIRE_ACTIONS;
+        return s_dec_actions(c, env->actions, &out->u.actions);
+    case NUNCHI__V1__ENVELOPE__BODY_HEARTBEAT:
+        out->kind = NN_WIRE_HEARTBEAT;
+        return NN_OK;
+    case NUNCHI__V1__ENVELOPE__BODY_BYE:
+        if (!env->bye)
+            break;
+        out->kind = NN_WIRE_BYE;
+        return s_dec_str(c, "bye", "reason", env->bye->reason, out->u.bye.reason,
+                         sizeof out->u.bye.reason);
+    case NUNCHI__V1__ENVELOPE__BODY_ERROR:
+        if (!env->error)
+            break;
+        out->kind = NN_WIRE_ERROR;
+        out->u.error.code = env->error->code;
+        return s_dec_str(c, "error", "message", env->error->message, out->u.error.message,
+                         sizeof out->u.error.message);
+    default:
+        break;
+    }
+    return s_fail(c, NN_EPROTO, "envelope: no message body (expected hello, welcome, reject, "
+                                "tick, actions, heartbeat, bye or error)");
+}
+
+int nn_codec_decode(nn_codec_t *c, const void *data, size_t len, nn_wire_t *out, char *err,
+                    size_t errlen)
+{
+    static const uint8_t s_empty[1] = {0};
+    int rc;
+    if (err && errlen)
+        err[0] = '\0';
+    if (!out) {
+        rc = NN_EINVAL;
+        if (c)
+            s_fail(c, rc, "decode: 'out' is NULL");
+        goto report;
+    }
+    memset(out, 0, sizeof *out);
+    out->kind = NN_WIRE_NONE;
+    if (!c || (!data && len)) {
+        rc = NN_EINVAL;
+        if (c)
+            s_fail(c, rc, "decode: 'data' is NULL for %zu bytes", len);
+        goto report;
+    }
+    c->err[0] = '\0';
+    if (len > c->lim.max_message_bytes) {
+        rc = s_fail(c, NN_ETOOBIG,
+                    "envelope: %zu bytes exceed the limit of %zu ('max_message_bytes')", len,
+                    c->lim.max_message_bytes);
+        goto report;
+    }
+    if (len > S_UNPACK_MAX) {
+        rc = s_fail(c, NN_ETOOBIG, "envelope: %zu bytes exceed the %zu that protobuf-c can unpack",
+                    len, S_UNPACK_MAX);
+        goto report;
+    }
+    s_arena_begin(&c->arena, len);
+    Nunchi__V1__Envelope *env =
+        nunchi__v1__envelope__unpack(&c->pa, len, len ? (const uint8_t *)data : s_empty);
+    if (!env) {
+        if (c->arena.oom)
+            rc = s_fail(c, NN_ENOMEM, "envelope: out of memory unpacking %zu bytes", len);
+        else if (c->arena.over_budget)
+            rc = s_fail(c, NN_ETOOBIG,
+                        "envelope: unpacking %zu bytes needs more than %zu bytes of memory", len,
+                        c->arena.budget);
+        else
+            rc = s_fail(c, NN_EPROTO, "envelope: %zu bytes are not a valid protobuf message "
+                                      "(truncated or malformed)",
+                        len);
+        s_arena_end(&c->arena, 0);
+        goto report;
+    }
+    rc = s_dec_envelope(c, env, out);
+    nunchi__v1__envelope__free_unpacked(env, &c->pa);
+    s_arena_end(&c->arena, rc == NN_OK);
+report:
+    if (rc != NN_OK) {
+        if (out)
+            out->kind = NN_WIRE_NONE;
+        if (err && errlen)
+            snprintf(err, errlen, "%s", c ? c->err : "decode: 'c' is NULL");
+    }
+    return rc;
+}

@@ -37,21 +37,37 @@ void nn_codec_destroy(nn_codec_t **c);
  * NN_PROTOCOL_VERSION). On NN_OK, *data and *len describe bytes owned by the codec and
  * valid until the next encode on it. NN_ETOOBIG when the result or a batch passes the
  * limits, NN_EINVAL for an inconsistent struct (for example a tick whose offsets do not
- * ascend), NN_ENOMEM. */
+ * ascend), NN_ENOMEM; nn_codec_error() says which field. Encoding checks what decoding
+ * checks, so whatever encodes also decodes. */
 int nn_codec_encode(nn_codec_t *c, const nn_wire_t *msg, const void **data, size_t *len);
 
 /* Decodes one message. On NN_OK, *out is filled; its arrays point into the codec and stay
- * valid until the next decode of a message of the same kind on this codec. On error
- * (NN_ETOOBIG, NN_EPROTO, NN_ENOMEM) *out->kind is NN_WIRE_NONE and err (if not NULL)
- * holds a lower-case reason of at most errlen - 1 bytes, such as
- * "actions: 'to' has 3 entries but 'from' has 4". Checks, beyond protobuf's own:
- * version is NN_PROTOCOL_VERSION; a body is present; parallel arrays have equal
- * lengths; every double is finite; a tick must be sorted by receiver then (sender, seq), and
- * a decoded tick has receiver[] set, one run per receiver and offsets from 0; an actions
- * message is reordered by (from, seq) when needed, and each sender's seq must run
- * 0, 1, 2, ... without gaps or repeats; welcome offsets ascend and end at the
- * neighbour count; names fit their fields. */
+ * valid until the next decode of a message of the same kind on this codec, successful or
+ * not (a tick that fails its checks may have overwritten the previous tick's arrays; bytes
+ * that are not protobuf at all touch none). On error (NN_ETOOBIG, NN_EPROTO, NN_ENOMEM)
+ * *out->kind is NN_WIRE_NONE and err (if not NULL) holds a lower-case reason of at most
+ * errlen - 1 bytes, such as "actions: 'to' has 3 entries but 'from' has 4". A len above
+ * max_message_bytes is NN_ETOOBIG before anything is unpacked. Checks, beyond
+ * protobuf's own: version is NN_PROTOCOL_VERSION; a body is present; parallel arrays
+ * have equal lengths; batches fit max_batch and max_agents (NN_ETOOBIG); every double is
+ * finite; a tick must be sorted by receiver then (sender, seq), non-descending (a repeated
+ * key is allowed: a delayed or duplicated message may meet one with the same sender and
+ * seq), and a decoded tick has receiver[] set, one run per receiver and offsets from 0;
+ * an actions message is reordered by (from, seq) when needed, and each sender's seq must
+ * run 0, 1, 2, ... without gaps or repeats; welcome agents ascend, offsets start at 0,
+ * ascend and end at the neighbour count, population indices are in range, dim is 1;
+ * names fit their fields. */
 int nn_codec_decode(nn_codec_t *c, const void *data, size_t len, nn_wire_t *out, char *err,
                     size_t errlen);
+
+/* The reason for the last failed encode or decode on c, a lower-case sentence naming the
+ * message kind and the field ("tick: 'inbox_off' descends at run 3 (10 after 12)"); ""
+ * after a success. Never NULL, also for c == NULL. Valid until the next call on c. */
+const char *nn_codec_error(const nn_codec_t *c);
+
+/* How many times c has asked the heap for memory since it was created (growing a scratch
+ * column, the output buffer or the unpack arena). Once the buffers have reached the
+ * largest batch seen, encoding and decoding add nothing to it; the tests check that. */
+uint64_t nn_codec_allocations(const nn_codec_t *c);
 
 #endif

@@ -35,6 +35,7 @@ typedef struct nn_hello {
     size_t n_behaviours;
     char behaviours[NN_MAX_BEHAVIOURS][NN_NAME_MAX];
     uint32_t max_agents; /* 0: no limit */
+    uint32_t pid;        /* the node's process id (0: unknown) */
 } nn_hello_t;
 
 typedef struct nn_population_desc {

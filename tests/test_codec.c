@@ -1,0 +1,1610 @@
+/* Tests of the codec (proto/codec.c). Every message kind goes through encode and decode
+ * and is compared field by field; malformed input is built byte by byte with a small
+ * protobuf writer below (the tests never touch protobuf-c structs, as nothing outside
+ * the codec may), so that each check of the decoder can be hit on its own: wrong
+ * version, missing body, unequal arrays, non-finite values, unsorted ticks, repeated or
+ * missing sequence numbers, bad welcome offsets, out-of-range populations, over-long
+ * names. Truncations of valid messages and random bytes must give an error or a valid
+ * message, never a crash (run this file under ASan and valgrind). Each test has a fresh
+ * codec, which the teardown destroys even when the test fails. */
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "nunchi/error.h"
+#include "nunchi/rng.h"
+#include "nunchi/wire.h"
+#include "proto/codec.h"
+
+#define SEED 0x6e756e636869ULL
+#define N_GARBAGE 10000
+
+/* ---- a minimal protobuf writer, for messages the encoder would refuse to make -------- */
+
+typedef struct s_pb {
+    uint8_t *p;
+    size_t len;
+    size_t cap;
+} s_pb_t;
+
+static void s_pb_free(s_pb_t *w)
+{
+    free(w->p);
+    w->p = NULL;
+    w->len = w->cap = 0;
+}
+
+static void s_put(s_pb_t *w, const void *data, size_t n)
+{
+    if (w->len + n > w->cap) {
+        size_t cap = w->cap ? w->cap : 256;
+        while (cap < w->len + n)
+            cap *= 2;
+        w->p = realloc(w->p, cap);
+        assert_non_null(w->p);
+        w->cap = cap;
+    }
+    if (n)
+        memcpy(w->p + w->len, data, n);
+    w->len += n;
+}
+
+static void s_varint(s_pb_t *w, uint64_t v)
+{
+    uint8_t b[10];
+    size_t n = 0;
+    do {
+        b[n] = (uint8_t)(v & 0x7f);
+        v >>= 7;
+        if (v)
+            b[n] |= 0x80;
+        n++;
+    } while (v);
+    s_put(w, b, n);
+}
+
+static void s_tag(s_pb_t *w, unsigned field, unsigned wt)
+{
+    s_varint(w, (uint64_t)field << 3 | wt);
+}
+
+static void s_f_varint(s_pb_t *w, unsigned field, uint64_t v)
+{
+    s_tag(w, field, 0);
+    s_varint(w, v);
+}
+
+static void s_f_fixed64(s_pb_t *w, unsigned field, uint64_t v)
+{
+    uint8_t b[8];
+    for (int i = 0; i < 8; i++)
+        b[i] = (uint8_t)(v >> (8 * i));
+    s_tag(w, field, 1);
+    s_put(w, b, 8);
+}
+
+static void s_f_double(s_pb_t *w, unsigned field, double d)
+{
+    uint64_t v;
+    memcpy(&v, &d, sizeof v);
+    s_f_fixed64(w, field, v);
+}
+
+static void s_f_bytes(s_pb_t *w, unsigned field, const void *data, size_t n)
+{
+    s_tag(w, field, 2);
+    s_varint(w, n);
+    s_put(w, data, n);
+}
+
+static void s_f_str(s_pb_t *w, unsigned field, const char *s)
+{
+    s_f_bytes(w, field, s, strlen(s));
+}
+
+/* Moves sub into w as field `field` and empties sub. */
+static void s_f_sub(s_pb_t *w, unsigned field, s_pb_t *sub)
+{
+    s_f_bytes(w, field, sub->p, sub->len);
+    s_pb_free(sub);
+}
+
+static void s_f_packed_u32(s_pb_t *w, unsigned field, const uint32_t *v, size_t n)
+{
+    s_pb_t t = {0};
+    for (size_t i = 0; i < n; i++)
+        s_varint(&t, v[i]);
+    s_f_sub(w, field, &t);
+}
+
+static void s_f_packed_u64(s_pb_t *w, unsigned field, const uint64_t *v, size_t n)
+{
+    s_pb_t t = {0};
+    for (size_t i = 0; i < n; i++)
+        s_varint(&t, v[i]);
+    s_f_sub(w, field, &t);
+}
+
+static void s_f_packed_double(s_pb_t *w, unsigned field, const double *v, size_t n)
+{
+    s_pb_t t = {0};
+    for (size_t i = 0; i < n; i++) {
+        uint64_t b;
+        memcpy(&b, &v[i], sizeof b);
+        for (int k = 0; k < 8; k++) {
+            uint8_t c = (uint8_t)(b >> (8 * k));
+            s_put(&t, &c, 1);
+        }
+    }
+    s_f_sub(w, field, &t);
+}
+
+/* Field numbers of nunchi.proto. */
+enum {
+    ENV_VERSION = 1, ENV_ROUND = 2, ENV_NODE = 3,
+    ENV_HELLO = 10, ENV_WELCOME, ENV_REJECT, ENV_TICK, ENV_ACTIONS, ENV_HEARTBEAT, ENV_BYE,
+    ENV_ERROR,
+};
+
+/* An envelope of version `version` around body (moved in; NULL body: none at all). */
+static s_pb_t s_envelope(uint32_t version, unsigned body_field, s_pb_t *body)
+{
+    s_pb_t w = {0};
+    if (version)
+        s_f_varint(&w, ENV_VERSION, version);
+    s_f_varint(&w, ENV_ROUND, 7);
+    s_f_varint(&w, ENV_NODE, 3);
+    if (body)
+        s_f_sub(&w, body_field, body);
+    return w;
+}
+
+/* A tick body from columns, each of its own length. */
+static s_pb_t s_tick_body(const uint32_t *to, size_t nt, const uint32_t *from, size_t nf,
+                          const uint32_t *seq, size_t ns, const double *value, size_t nv)
+{
+    s_pb_t b = {0};
+    if (nt)
+        s_f_packed_u32(&b, 1, to, nt);
+    if (nf)
+        s_f_packed_u32(&b, 2, from, nf);
+    if (ns)
+        s_f_packed_u32(&b, 3, seq, ns);
+    if (nv)
+        s_f_packed_double(&b, 4, value, nv);
+    return b;
+}
+
+static s_pb_t s_tick_env(const uint32_t *to, const uint32_t *from, const uint32_t *seq,
+                         const double *value, size_t n)
+{
+    s_pb_t b = s_tick_body(to, n, from, n, seq, n, value, n);
+    return s_envelope(1, ENV_TICK, &b);
+}
+
+static s_pb_t s_actions_env(const uint32_t *from, const uint32_t *to, const uint32_t *seq,
+                            const double *value, size_t n, const double *state, size_t ns)
+{
+    s_pb_t b = {0};
+    if (n) {
+        s_f_packed_u32(&b, 1, from, n);
+        s_f_packed_u32(&b, 2, to, n);
+        s_f_packed_u32(&b, 3, seq, n);
+        s_f_packed_double(&b, 4, value, n);
+    }
+    if (ns)
+        s_f_packed_double(&b, 5, state, ns);
+    s_f_fixed64(&b, 6, 0x0123456789abcdefULL);
+    return s_envelope(1, ENV_ACTIONS, &b);
+}
+
+/* ---- fixture and helpers ------------------------------------------------------------ */
+
+typedef struct s_fix {
+    nn_codec_t *c;
+    nn_wire_t out;
+    char err[NN_TEXT_MAX];
+} s_fix_t;
+
+static int s_setup(void **state)
+{
+    s_fix_t *f = calloc(1, sizeof *f);
+    if (!f || nn_codec_new(&f->c, NULL) != NN_OK)
+        return -1;
+    *state = f;
+    return 0;
+}
+
+static int s_teardown(void **state)
+{
+    s_fix_t *f = *state;
+    nn_codec_destroy(&f->c);
+    assert_null(f->c);
+    free(f);
+    return 0;
+}
+
+/* Replaces the fixture's codec by one with the given limits. */
+static void s_limits(s_fix_t *f, size_t bytes, size_t batch, size_t agents)
+{
+    nn_codec_destroy(&f->c);
+    nn_codec_limits_t lim = {bytes, batch, agents};
+    assert_int_equal(nn_codec_new(&f->c, &lim), NN_OK);
+}
+
+/* Decodes w; returns the code. */
+static int s_decode(s_fix_t *f, const s_pb_t *w)
+{
+    f->err[0] = 'x';
+    f->err[1] = '\0';
+    return nn_codec_decode(f->c, w->p, w->len, &f->out, f->err, sizeof f->err);
+}
+
+/* Decoding w must fail with `code` and a message containing `needle`. */
+static void s_expect_fail(s_fix_t *f, s_pb_t *w, int code, const char *needle)
+{
+    int rc = s_decode(f, w);
+    if (rc != code || !strstr(f->err, needle)) {
+        print_error("decode gave %d '%s', expected %d with '%s'\n", rc, f->err, code, needle);
+        fail();
+    }
+    assert_int_equal(f->out.kind, NN_WIRE_NONE);
+    assert_string_equal(nn_codec_error(f->c), f->err);
+    s_pb_free(w);
+}
+
+/* Encodes msg and decodes the bytes into f->out. */
+static void s_roundtrip(s_fix_t *f, const nn_wire_t *msg)
+{
+    const void *data;
+    size_t len;
+    int rc = nn_codec_encode(f->c, msg, &data, &len);
+    if (rc != NN_OK) {
+        print_error("encode: %s\n", nn_codec_error(f->c));
+        fail();
+    }
+    assert_non_null(data);
+    rc = nn_codec_decode(f->c, data, len, &f->out, f->err, sizeof f->err);
+    if (rc != NN_OK) {
+        print_error("decode: %s\n", f->err);
+        fail();
+    }
+    assert_int_equal(f->out.kind, msg->kind);
+    assert_int_equal(f->out.version, NN_PROTOCOL_VERSION);
+    assert_true(f->out.round == msg->round);
+    assert_int_equal(f->out.node, msg->node);
+}
+
+/* One delivery in flat form. */
+typedef struct s_flat {
+    uint32_t to, from, seq;
+    double value;
+} s_flat_t;
+
+static size_t s_flatten(const nn_tick_t *t, s_flat_t *out)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < t->n_runs; i++) {
+        uint32_t to = t->receiver ? t->receiver[i] : t->first_agent + (uint32_t)i;
+        for (uint64_t j = t->inbox_off[i]; j < t->inbox_off[i + 1]; j++, k++) {
+            out[k].to = to;
+            out[k].from = t->deliveries[j].from;
+            out[k].seq = t->deliveries[j].seq;
+            out[k].value = t->deliveries[j].value;
+        }
+    }
+    return k;
+}
+
+/* What a decoded tick promises: receiver[] set, strictly ascending, one non-empty run
+ * each, offsets from 0, each inbox in (from, seq) order. */
+static void s_check_decoded_tick(const nn_tick_t *t)
+{
+    assert_non_null(t->receiver);
+    assert_non_null(t->inbox_off);
+    assert_non_null(t->deliveries);
+    assert_true(t->inbox_off[0] == 0);
+    for (size_t i = 0; i < t->n_runs; i++) {
+        assert_true(t->inbox_off[i + 1] > t->inbox_off[i]);
+        if (i)
+            assert_true(t->receiver[i] > t->receiver[i - 1]);
+        for (uint64_t j = t->inbox_off[i] + 1; j < t->inbox_off[i + 1]; j++) {
+            const nn_delivery_t *a = &t->deliveries[j - 1], *b = &t->deliveries[j];
+            assert_true(a->from < b->from || (a->from == b->from && a->seq <= b->seq));
+        }
+    }
+}
+
+/* What a decoded actions promises: sorted by sender, each sender's seq implied 0, 1, ... */
+static void s_check_decoded_actions(const nn_actions_t *a)
+{
+    for (size_t i = 1; i < a->n_msgs; i++)
+        assert_true(a->msgs[i].from >= a->msgs[i - 1].from);
+    for (size_t i = 0; i < a->n_msgs; i++)
+        assert_true(isfinite(a->msgs[i].value));
+    for (size_t i = 0; i < a->n_state; i++)
+        assert_true(isfinite(a->state[i]));
+}
+
+/* A tick for agents 10..15 with empty runs (10, 12, 15), offsets starting at 2. */
+static const nn_delivery_t s_dl[] = {
+    {99, 9, 0.0},  {99, 9, 0.0}, /* before offset 2: not part of the tick */
+    {1, 0, 0.25},  {4, 0, 0.5},  {4, 1, 0.75},          /* to 11 */
+    {2, 0, -1.5},                                        /* to 13 */
+    {0, 3, 1e300}, {7, 0, -0.0}, {7, 1, 5e-324},         /* to 14 */
+};
+static const uint64_t s_dl_off[] = {2, 2, 5, 5, 6, 9, 9};
+
+static nn_wire_t s_tick_msg(const uint32_t *receiver)
+{
+    nn_wire_t m;
+    memset(&m, 0, sizeof m);
+    m.kind = NN_WIRE_TICK;
+    m.round = 12;
+    m.node = 2;
+    m.u.tick.n_runs = 6;
+    m.u.tick.first_agent = 10;
+    m.u.tick.receiver = receiver;
+    m.u.tick.inbox_off = s_dl_off;
+    m.u.tick.deliveries = s_dl;
+    return m;
+}
+
+/* A bigger tick: n deliveries to receivers in steps, senders in order. */
+typedef struct s_bigtick {
+    uint32_t *recv;
+    uint64_t *off;
+    nn_delivery_t *dl;
+    nn_wire_t msg;
+} s_bigtick_t;
+
+static void s_bigtick_make(s_bigtick_t *b, size_t runs, size_t per_run)
+{
+    b->recv = malloc(runs * sizeof *b->recv);
+    b->off = malloc((runs + 1) * sizeof *b->off);
+    b->dl = malloc((runs * per_run + 1) * sizeof *b->dl);
+    assert_true(b->recv && b->off && b->dl);
+    nn_rng_t r;
+    nn_rng_init(&r, SEED, NN_STREAM_USER, 1, 0);
+    for (size_t i = 0; i < runs; i++) {
+        b->recv[i] = (uint32_t)(3 * i + 1);
+        b->off[i] = i * per_run;
+        for (size_t k = 0; k < per_run; k++) {
+            nn_delivery_t *d = &b->dl[i * per_run + k];
+            d->from = (uint32_t)(k / 2);
+            d->seq = (uint32_t)(k % 2);
+            d->value = nn_rng_unit(&r);
+        }
+    }
+    b->off[runs] = runs * per_run;
+    memset(&b->msg, 0, sizeof b->msg);
+    b->msg.kind = NN_WIRE_TICK;
+    b->msg.round = 5;
+    b->msg.u.tick.n_runs = runs;
+    b->msg.u.tick.receiver = b->recv;
+    b->msg.u.tick.inbox_off = b->off;
+    b->msg.u.tick.deliveries = b->dl;
+}
+
+static void s_bigtick_free(s_bigtick_t *b)
+{
+    free(b->recv);
+    free(b->off);
+    free(b->dl);
+}
+
+/* ---- round trips -------------------------------------------------------------------- */
+
+static void test_roundtrip_hello(void **state)
+{
+    s_fix_t *f = *state;
+    nn_wire_t m;
+    memset(&m, 0, sizeof m);
+    m.kind = NN_WIRE_HELLO;
+    strcpy(m.u.hello.implementation, "nunchi-python");
+    strcpy(m.u.hello.language, "python");
+    m.u.hello.n_behaviours = NN_MAX_BEHAVIOURS;
+    for (int i = 0; i < NN_MAX_BEHAVIOURS; i++)
+        snprintf(m.u.hello.behaviours[i], NN_NAME_MAX, "behaviour-%d", i);
+    memset(m.u.hello.behaviours[3], 'b', NN_NAME_MAX - 1); /* the longest name that fits */
+    m.u.hello.behaviours[3][NN_NAME_MAX - 1] = '\0';
+    m.u.hello.max_agents = 123456;
+    m.u.hello.pid = 4242;
+    s_roundtrip(f, &m);
+    const nn_hello_t *h = &f->out.u.hello;
+    assert_string_equal(h->implementation, "nunchi-python");
+    assert_string_equal(h->language, "python");
+    assert_int_equal(h->n_behaviours, NN_MAX_BEHAVIOURS);
+    for (int i = 0; i < NN_MAX_BEHAVIOURS; i++)
+        assert_string_equal(h->behaviours[i], m.u.hello.behaviours[i]);
+    assert_int_equal(h->max_agents, 123456);
+    assert_int_equal(h->pid, 4242);
+
+    /* an empty hello (no behaviours, empty strings) is fine too */
+    memset(&m.u.hello, 0, sizeof m.u.hello);
+    s_roundtrip(f, &m);
+    assert_string_equal(f->out.u.hello.implementation, "");
+    assert_int_equal(f->out.u.hello.n_behaviours, 0);
+}
+
+static void s_fill_populations(nn_population_desc_t *pops)
+{
+    memset(pops, 0, 2 * sizeof *pops);
+    strcpy(pops[0].behaviour, "deffuant");
+    pops[0].n_params = 2;
+    strcpy(pops[0].param_name[0], "d");
+    strcpy(pops[0].param_name[1], "mu");
+    pops[0].param_value[0] = 0.2;
+    pops[0].param_value[1] = 0.5;
+    strcpy(pops[1].behaviour, "stubborn");
+}
+
+static void s_check_welcome(const nn_welcome_t *got, const nn_welcome_t *want,
+                            const uint32_t *ids)
+{
+    assert_int_equal(got->node, want->node);
+    assert_true(got->session == want->session);
+    assert_true(got->seed == want->seed);
+    assert_true(got->rounds == want->rounds);
+    assert_int_equal(got->agents_total, want->agents_total);
+    assert_int_equal(got->dim, 1);
+    assert_int_equal(got->n_populations, want->n_populations);
+    for (size_t p = 0; p < want->n_populations; p++) {
+        const nn_population_desc_t *a = &got->populations[p], *b = &want->populations[p];
+        assert_string_equal(a->behaviour, b->behaviour);
+        assert_int_equal(a->n_params, b->n_params);
+        for (size_t k = 0; k < b->n_params; k++) {
+            assert_string_equal(a->param_name[k], b->param_name[k]);
+            assert_true(a->param_value[k] == b->param_value[k]);
+        }
+    }
+    assert_int_equal(got->n_agents, want->n_agents);
+    assert_non_null(got->agent); /* decoded welcomes always list their agents */
+    uint64_t base = want->nbr_off[0];
+    assert_true(got->nbr_off[0] == 0);
+    for (size_t i = 0; i < want->n_agents; i++) {
+        assert_int_equal(got->agent[i], ids[i]);
+        assert_int_equal(got->population[i], want->population[i]);
+        assert_true(got->state[i] == want->state[i]);
+        assert_true(got->nbr_off[i + 1] == want->nbr_off[i + 1] - base);
+        for (uint64_t k = got->nbr_off[i]; k < got->nbr_off[i + 1]; k++)
+            assert_int_equal(got->nbr[k], want->nbr[base + k]);
+    }
+    if (want->n_agents)
+        assert_int_equal(got->first_agent, ids[0]);
+    assert_true(got->deadline_s == want->deadline_s);
+    assert_true(got->liveness_s == want->liveness_s);
+}
+
+static void test_roundtrip_welcome(void **state)
+{
+    s_fix_t *f = *state;
+    nn_population_desc_t pops[2];
+    s_fill_populations(pops);
+    static const uint8_t pop[] = {0, 1, 0, 0};
+    static const double st[] = {0.1, 0.9, 0.0, 1.0};
+    static const uint64_t off[] = {3, 5, 5, 8, 9}; /* starts above 0 */
+    static const uint32_t nbr[] = {77, 77, 77, 1, 9, 0, 8, 9, 2};
+    static const uint32_t listed[] = {2, 4, 8, 9};
+    nn_wire_t m;
+    memset(&m, 0, sizeof m);
+    m.kind = NN_WIRE_WELCOME;
+    m.node = 4;
+    nn_welcome_t *w = &m.u.welcome;
+    w->node = 4;
+    w->session = 0xfeedfacecafebeefULL;
+    w->seed = 42;
+    w->rounds = 200;
+    w->agents_total = 10;
+    w->dim = 1;
+    w->n_populations = 2;
+    w->populations = pops;
+    w->n_agents = 4;
+    w->population = pop;
+    w->state = st;
+    w->nbr_off = off;
+    w->nbr = nbr;
+    w->deadline_s = 2.5;
+    w->liveness_s = 60.0;
+
+    /* contiguous: agents 5..8 */
+    w->first_agent = 5;
+    w->agent = NULL;
+    s_roundtrip(f, &m);
+    static const uint32_t range[] = {5, 6, 7, 8};
+    s_check_welcome(&f->out.u.welcome, w, range);
+
+    /* listed */
+    w->agent = listed;
+    s_roundtrip(f, &m);
+    s_check_welcome(&f->out.u.welcome, w, listed);
+
+    /* no agents at all, offsets NULL */
+    w->n_agents = 0;
+    w->agent = NULL;
+    w->nbr_off = NULL;
+    w->nbr = NULL;
+    s_roundtrip(f, &m);
+    assert_int_equal(f->out.u.welcome.n_agents, 0);
+    assert_true(f->out.u.welcome.nbr_off[0] == 0);
+    assert_int_equal(f->out.u.welcome.n_populations, 2);
+}
+
+static void test_roundtrip_small_kinds(void **state)
+{
+    s_fix_t *f = *state;
+    nn_wire_t m;
+    memset(&m, 0, sizeof m);
+    m.kind = NN_WIRE_REJECT;
+    strcpy(m.u.reject.reason, "unknown_behaviour");
+    memset(m.u.reject.detail, 'd', NN_TEXT_MAX - 1);
+    s_roundtrip(f, &m);
+    assert_string_equal(f->out.u.reject.reason, "unknown_behaviour");
+    assert_string_equal(f->out.u.reject.detail, m.u.reject.detail);
+
+    memset(&m, 0, sizeof m);
+    m.kind = NN_WIRE_HEARTBEAT;
+    m.round = 0;
+    m.node = 9;
+    s_roundtrip(f, &m);
+
+    memset(&m, 0, sizeof m);
+    m.kind = NN_WIRE_BYE;
+    m.round = UINT64_MAX;
+    m.node = UINT32_MAX;
+    strcpy(m.u.bye.reason, "the run is over");
+    s_roundtrip(f, &m);
+    assert_string_equal(f->out.u.bye.reason, "the run is over");
+
+    memset(&m, 0, sizeof m);
+    m.kind = NN_WIRE_ERROR;
+    m.round = 3;
+    m.u.error.code = NN_ETOOBIG;
+    strcpy(m.u.error.message, "tick: 12 deliveries exceed the limit of 10 ('max_batch')");
+    s_roundtrip(f, &m);
+    assert_int_equal(f->out.u.error.code, NN_ETOOBIG);
+    assert_string_equal(f->out.u.error.message, m.u.error.message);
+}
+
+static void test_roundtrip_tick(void **state)
+{
+    s_fix_t *f = *state;
+    static const uint32_t listed[] = {10, 11, 12, 13, 14, 40};
+    for (int pass = 0; pass < 2; pass++) {
+        nn_wire_t m = s_tick_msg(pass ? listed : NULL);
+        s_roundtrip(f, &m);
+        const nn_tick_t *t = &f->out.u.tick;
+        s_check_decoded_tick(t);
+        /* empty runs vanish: receivers 11, 13, 14 remain */
+        assert_int_equal(t->n_runs, 3);
+        assert_int_equal(t->receiver[0], 11);
+        assert_int_equal(t->receiver[1], 13);
+        assert_int_equal(t->receiver[2], 14);
+        assert_int_equal(t->first_agent, 11);
+        static const uint64_t want_off[] = {0, 3, 4, 7};
+        for (int i = 0; i < 4; i++)
+            assert_true(t->inbox_off[i] == want_off[i]);
+        s_flat_t a[16], b[16];
+        size_t na = s_flatten(&m.u.tick, a), nb = s_flatten(t, b);
+        assert_int_equal(na, 7);
+        assert_int_equal(nb, na);
+        for (size_t i = 0; i < na; i++) {
+            assert_int_equal(a[i].to, b[i].to);
+            assert_int_equal(a[i].from, b[i].from);
+            assert_int_equal(a[i].seq, b[i].seq);
+            assert_memory_equal(&a[i].value, &b[i].value, sizeof(double)); /* -0.0 too */
+        }
+    }
+}
+
+static void test_roundtrip_empty_tick(void **state)
+{
+    s_fix_t *f = *state;
+    nn_wire_t m;
+    memset(&m, 0, sizeof m);
+    m.kind = NN_WIRE_TICK;
+    m.round = 1;
+    s_roundtrip(f, &m);
+    const nn_tick_t *t = &f->out.u.tick;
+    assert_int_equal(t->n_runs, 0);
+    assert_non_null(t->inbox_off);
+    assert_true(t->inbox_off[0] == 0);
+    assert_non_null(t->receiver);
+
+    /* only empty runs */
+    static const uint64_t off[] = {4, 4, 4, 4};
+    m.u.tick.n_runs = 3;
+    m.u.tick.first_agent = 100;
+    m.u.tick.inbox_off = off;
+    s_roundtrip(f, &m);
+    assert_int_equal(f->out.u.tick.n_runs, 0);
+}
+
+/* A repeated (to, from, seq) key (a duplicated message) is allowed in a tick. */
+static void test_tick_repeated_key(void **state)
+{
+    s_fix_t *f = *state;
+    static const nn_delivery_t dl[] = {{3, 0, 0.5}, {3, 0, 0.5}, {3, 1, 0.25}};
+    static const uint64_t off[] = {0, 3};
+    static const uint32_t recv[] = {8};
+    nn_wire_t m;
+    memset(&m, 0, sizeof m);
+    m.kind = NN_WIRE_TICK;
+    m.u.tick.n_runs = 1;
+    m.u.tick.receiver = recv;
+    m.u.tick.inbox_off = off;
+    m.u.tick.deliveries = dl;
+    s_roundtrip(f, &m);
+    assert_int_equal(f->out.u.tick.n_runs, 1);
+    assert_true(f->out.u.tick.inbox_off[1] == 3);
+}
+
+static void test_roundtrip_actions(void **state)
+{
+    s_fix_t *f = *state;
+    static const nn_msg_t msgs[] = {
+        {2, 5, 0.5}, {2, 7, 0.25}, {2, 5, 0.125}, {3, 1, -2.0}, {9, 0, 1e-300},
+    };
+    static const double st[] = {0.5, 0.25, 0.75};
+    nn_wire_t m;
+    memset(&m, 0, sizeof m);
+    m.kind = NN_WIRE_ACTIONS;
+    m.round = 8;
+    m.node = 1;
+    m.u.actions.n_msgs = 5;
+    m.u.actions.msgs = msgs;
+    m.u.actions.n_state = 3;
+    m.u.actions.state = st;
+    m.u.actions.digest = 0xfedcba9876543210ULL;
+    s_roundtrip(f, &m);
+    const nn_actions_t *a = &f->out.u.actions;
+    assert_int_equal(a->n_msgs, 5);
+    for (size_t i = 0; i < 5; i++) {
+        assert_int_equal(a->msgs[i].from, msgs[i].from);
+        assert_int_equal(a->msgs[i].to, msgs[i].to);
+        assert_true(a->msgs[i].value == msgs[i].value);
+    }
+    assert_int_equal(a->n_state, 3);
+    for (size_t i = 0; i < 3; i++)
+        assert_true(a->state[i] == st[i]);
+    assert_true(a->digest == 0xfedcba9876543210ULL);
+
+    /* nothing sent, no state */
+    memset(&m.u.actions, 0, sizeof m.u.actions);
+    s_roundtrip(f, &m);
+    assert_int_equal(f->out.u.actions.n_msgs, 0);
+    assert_int_equal(f->out.u.actions.n_state, 0);
+    assert_true(f->out.u.actions.digest == 0);
+}
+
+/* Actions in any order come out sorted by (from, seq); seq itself is implied. */
+static void test_actions_out_of_order(void **state)
+{
+    s_fix_t *f = *state;
+    static const uint32_t from[] = {7, 2, 7, 2, 5, 2};
+    static const uint32_t to[] = {71, 22, 70, 20, 50, 21};
+    static const uint32_t seq[] = {1, 2, 0, 0, 0, 1};
+    static const double value[] = {0.71, 0.22, 0.70, 0.20, 0.50, 0.21};
+    static const double st[] = {1.0};
+    s_pb_t w = s_actions_env(from, to, seq, value, 6, st, 1);
+    assert_int_equal(s_decode(f, &w), NN_OK);
+    s_pb_free(&w);
+    const nn_actions_t *a = &f->out.u.actions;
+    static const uint32_t wfrom[] = {2, 2, 2, 5, 7, 7};
+    static const uint32_t wto[] = {20, 21, 22, 50, 70, 71};
+    static const double wvalue[] = {0.20, 0.21, 0.22, 0.50, 0.70, 0.71};
+    assert_int_equal(a->n_msgs, 6);
+    for (size_t i = 0; i < 6; i++) {
+        assert_int_equal(a->msgs[i].from, wfrom[i]);
+        assert_int_equal(a->msgs[i].to, wto[i]);
+        assert_true(a->msgs[i].value == wvalue[i]);
+    }
+    assert_true(a->digest == 0x0123456789abcdefULL);
+}
+
+/* A large shuffled actions message (exercises the merge sort past its insertion runs). */
+static void test_actions_shuffled_large(void **state)
+{
+    s_fix_t *f = *state;
+    const size_t n = 20011;
+    uint32_t *from = malloc(n * sizeof *from), *to = malloc(n * sizeof *to);
+    uint32_t *seq = malloc(n * sizeof *seq);
+    double *value = malloc(n * sizeof *value);
+    assert_true(from && to && seq && value);
+    for (size_t i = 0; i < n; i++) { /* sender i / 7 sends 7 messages (the last fewer) */
+        from[i] = (uint32_t)(i / 7) * 3;
+        seq[i] = (uint32_t)(i % 7);
+        to[i] = (uint32_t)i;
+        value[i] = (double)i;
+    }
+    nn_rng_t r;
+    nn_rng_init(&r, SEED, NN_STREAM_USER, 2, 0);
+    for (size_t i = n - 1; i > 0; i--) { /* Fisher-Yates, all four columns together */
+        size_t j = (size_t)nn_rng_below(&r, i + 1);
+        uint32_t t;
+        t = from[i], from[i] = from[j], from[j] = t;
+        t = to[i], to[i] = to[j], to[j] = t;
+        t = seq[i], seq[i] = seq[j], seq[j] = t;
+        double d = value[i];
+        value[i] = value[j];
+        value[j] = d;
+    }
+    s_pb_t w = s_actions_env(from, to, seq, value, n, NULL, 0);
+    assert_int_equal(s_decode(f, &w), NN_OK);
+    s_pb_free(&w);
+    const nn_actions_t *a = &f->out.u.actions;
+    assert_int_equal(a->n_msgs, n);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(a->msgs[i].from, (uint32_t)(i / 7) * 3);
+        assert_int_equal(a->msgs[i].to, (uint32_t)i);
+        assert_true(a->msgs[i].value == (double)i);
+    }
+    free(from);
+    free(to);
+    free(seq);
+    free(value);
+}
+
+/* A foreign encoder may write repeated scalars unpacked (one tag per element). */
+static void test_unpacked_repeated_accepted(void **state)
+{
+    s_fix_t *f = *state;
+    static const uint32_t to[] = {1, 1, 2}, from[] = {0, 0, 5}, seq[] = {0, 1, 0};
+    static const double value[] = {0.5, 0.25, 1.0};
+    s_pb_t b = {0};
+    for (int i = 0; i < 3; i++) {
+        s_f_varint(&b, 1, to[i]);
+        s_f_varint(&b, 2, from[i]);
+        s_f_varint(&b, 3, seq[i]);
+        s_f_double(&b, 4, value[i]);
+    }
+    s_pb_t w = s_envelope(1, ENV_TICK, &b);
+    assert_int_equal(s_decode(f, &w), NN_OK);
+    s_pb_free(&w);
+    const nn_tick_t *t = &f->out.u.tick;
+    s_check_decoded_tick(t);
+    assert_int_equal(t->n_runs, 2);
+    assert_true(t->inbox_off[2] == 3);
+    assert_int_equal(t->deliveries[1].seq, 1);
+    assert_true(t->deliveries[2].value == 1.0);
+}
+
+/* Decoded arrays of one kind survive decodes of other kinds. */
+static void test_scratch_per_kind(void **state)
+{
+    s_fix_t *f = *state;
+    nn_wire_t m = s_tick_msg(NULL);
+    s_roundtrip(f, &m);
+    nn_tick_t kept = f->out.u.tick;
+    static const nn_msg_t msgs[] = {{1, 2, 0.5}};
+    nn_wire_t a;
+    memset(&a, 0, sizeof a);
+    a.kind = NN_WIRE_ACTIONS;
+    a.u.actions.n_msgs = 1;
+    a.u.actions.msgs = msgs;
+    s_roundtrip(f, &a);
+    s_pb_t w = s_envelope(1, ENV_TICK, NULL); /* a failed decode of no kind */
+    assert_int_equal(s_decode(f, &w), NN_EPROTO);
+    s_pb_free(&w);
+    s_check_decoded_tick(&kept);
+    assert_int_equal(kept.n_runs, 3);
+    assert_int_equal(kept.receiver[2], 14);
+    assert_true(kept.deliveries[6].value == 5e-324);
+}
+
+/* Once the buffers have grown, a round of encode and decode allocates nothing. */
+static void test_steady_state_allocates_nothing(void **state)
+{
+    s_fix_t *f = *state;
+    s_bigtick_t b;
+    s_bigtick_make(&b, 1000, 20);
+    const void *d1, *d2;
+    size_t l1, l2;
+    assert_int_equal(nn_codec_encode(f->c, &b.msg, &d1, &l1), NN_OK);
+    uint64_t n0 = nn_codec_allocations(f->c);
+    assert_true(n0 > 0);
+    assert_int_equal(nn_codec_encode(f->c, &b.msg, &d2, &l2), NN_OK);
+    assert_ptr_equal(d1, d2);
+    assert_int_equal(l1, l2);
+    assert_true(nn_codec_allocations(f->c) == n0);
+
+    /* decode: the first one may grow the arena and the scratch, later ones may not */
+    assert_int_equal(nn_codec_decode(f->c, d2, l2, &f->out, f->err, sizeof f->err), NN_OK);
+    uint64_t n1 = nn_codec_allocations(f->c);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(nn_codec_encode(f->c, &b.msg, &d2, &l2), NN_OK);
+        assert_int_equal(nn_codec_decode(f->c, d2, l2, &f->out, f->err, sizeof f->err), NN_OK);
+    }
+    assert_true(nn_codec_allocations(f->c) == n1);
+    assert_int_equal(f->out.u.tick.n_runs, 1000);
+
+    /* a smaller tick needs nothing new either */
+    b.msg.u.tick.n_runs = 10;
+    assert_int_equal(nn_codec_encode(f->c, &b.msg, &d2, &l2), NN_OK);
+    assert_int_equal(nn_codec_decode(f->c, d2, l2, &f->out, f->err, sizeof f->err), NN_OK);
+    assert_true(nn_codec_allocations(f->c) == n1);
+    s_bigtick_free(&b);
+}
+
+/* ---- hostile input ------------------------------------------------------------------ */
+
+/* Every prefix of a valid tick and actions: an error or a valid message, never a crash. */
+static void test_truncated(void **state)
+{
+    s_fix_t *f = *state;
+    nn_wire_t msgs[2];
+    msgs[0] = s_tick_msg(NULL);
+    static const nn_msg_t am[] = {{1, 2, 0.5}, {1, 3, 0.25}, {4, 0, 1.0}, {300, 70000, 2.0}};
+    static const double st[] = {0.5, 0.5, 0.125};
+    memset(&msgs[1], 0, sizeof msgs[1]);
+    msgs[1].kind = NN_WIRE_ACTIONS;
+    msgs[1].round = 1000;
+    msgs[1].u.actions.n_msgs = 4;
+    msgs[1].u.actions.msgs = am;
+    msgs[1].u.actions.n_state = 3;
+    msgs[1].u.actions.state = st;
+    msgs[1].u.actions.digest = UINT64_MAX;
+    for (int k = 0; k < 2; k++) {
+        const void *data;
+        size_t len;
+        assert_int_equal(nn_codec_encode(f->c, &msgs[k], &data, &len), NN_OK);
+        uint8_t *copy = malloc(len);
+        assert_non_null(copy);
+        memcpy(copy, data, len);
+        size_t ok = 0;
+        for (size_t n = 0; n <= len; n++) {
+            /* each prefix in its own allocation, so ASan sees any read past its end */
+            uint8_t *p = malloc(n ? n : 1);
+            assert_non_null(p);
+            memcpy(p, copy, n);
+            int rc = nn_codec_decode(f->c, p, n, &f->out, f->err, sizeof f->err);
+            free(p);
+            if (rc == NN_OK) {
+                ok++;
+                if (f->out.kind == NN_WIRE_TICK)
+                    s_check_decoded_tick(&f->out.u.tick);
+                else if (f->out.kind == NN_WIRE_ACTIONS)
+                    s_check_decoded_actions(&f->out.u.actions);
+            } else {
+                assert_true(rc == NN_EPROTO || rc == NN_ETOOBIG);
+                assert_int_equal(f->out.kind, NN_WIRE_NONE);
+                assert_true(f->err[0] != '\0');
+            }
+        }
+        assert_true(ok >= 1); /* at least the whole message */
+        free(copy);
+    }
+}
+
+static void test_garbage(void **state)
+{
+    s_fix_t *f = *state;
+    nn_rng_t r;
+    nn_rng_init(&r, SEED, NN_STREAM_USER, 3, 0);
+    uint8_t buf[512];
+    size_t ok = 0;
+    for (int i = 0; i < N_GARBAGE; i++) {
+        size_t n = (size_t)nn_rng_below(&r, sizeof buf + 1);
+        for (size_t k = 0; k < n; k++)
+            buf[k] = (uint8_t)nn_rng_u64(&r);
+        if (i % 2) { /* half of them look like an envelope for a while */
+            static const uint8_t head[] = {0x08, 0x01, 0x10, 0x05, 0x6a};
+            size_t h = n < sizeof head ? n : sizeof head;
+            memcpy(buf, head, h);
+        }
+        uint8_t *p = malloc(n ? n : 1);
+        assert_non_null(p);
+        memcpy(p, buf, n);
+        int rc = nn_codec_decode(f->c, p, n, &f->out, f->err, sizeof f->err);
+        free(p);
+        if (rc == NN_OK)
+            ok++;
+        else
+            assert_int_equal(f->out.kind, NN_WIRE_NONE);
+    }
+    /* and valid messages with a few bytes changed */
+    s_bigtick_t b;
+    s_bigtick_make(&b, 20, 5);
+    const void *data;
+    size_t len;
+    assert_int_equal(nn_codec_encode(f->c, &b.msg, &data, &len), NN_OK);
+    uint8_t *copy = malloc(len);
+    assert_non_null(copy);
+    for (int i = 0; i < N_GARBAGE / 10; i++) {
+        memcpy(copy, data, len);
+        for (int k = 0; k < 3; k++)
+            copy[nn_rng_below(&r, len)] = (uint8_t)nn_rng_u64(&r);
+        int rc = nn_codec_decode(f->c, copy, len, &f->out, f->err, sizeof f->err);
+        if (rc == NN_OK && f->out.kind == NN_WIRE_TICK)
+            s_check_decoded_tick(&f->out.u.tick);
+    }
+    free(copy);
+    s_bigtick_free(&b);
+    (void)ok;
+}
+
+static void test_oversized_message(void **state)
+{
+    s_fix_t *f = *state;
+    s_limits(f, 64, NN_CODEC_DEFAULT_MAX_BATCH, NN_CODEC_DEFAULT_MAX_AGENTS);
+    uint8_t junk[65];
+    memset(junk, 0xff, sizeof junk); /* not protobuf: only the size check can say why */
+    uint64_t n0 = nn_codec_allocations(f->c);
+    int rc = nn_codec_decode(f->c, junk, sizeof junk, &f->out, f->err, sizeof f->err);
+    assert_int_equal(rc, NN_ETOOBIG);
+    assert_non_null(strstr(f->err, "max_message_bytes"));
+    assert_true(nn_codec_allocations(f->c) == n0); /* nothing was unpacked */
+    assert_int_equal(f->out.kind, NN_WIRE_NONE);
+    /* 64 bytes pass the size check and fail as protobuf */
+    rc = nn_codec_decode(f->c, junk, 64, &f->out, f->err, sizeof f->err);
+    assert_int_equal(rc, NN_EPROTO);
+}
+
+static void test_oversized_batch(void **state)
+{
+    s_fix_t *f = *state;
+    uint32_t to[11], from[11], seq[11];
+    double value[11];
+    for (uint32_t i = 0; i < 11; i++) {
+        to[i] = 1;
+        from[i] = i;
+        seq[i] = 0;
+        value[i] = 0.5;
+    }
+    s_limits(f, NN_CODEC_DEFAULT_MAX_MESSAGE_BYTES, 10, 2);
+    s_pb_t w = s_tick_env(to, from, seq, value, 10);
+    assert_int_equal(s_decode(f, &w), NN_OK);
+    s_pb_free(&w);
+    w = s_tick_env(to, from, seq, value, 11);
+    s_expect_fail(f, &w, NN_ETOOBIG, "tick: 11 deliveries exceed the limit of 10 ('max_batch')");
+    w = s_actions_env(from, to, seq, value, 11, NULL, 0);
+    s_expect_fail(f, &w, NN_ETOOBIG, "actions: 11 messages exceed");
+    w = s_actions_env(from, to, seq, value, 1, value, 3);
+    s_expect_fail(f, &w, NN_ETOOBIG, "actions: 3 states exceed the limit of 2 ('max_agents')");
+}
+
+static void test_wrong_version(void **state)
+{
+    s_fix_t *f = *state;
+    s_pb_t b = {0};
+    s_pb_t w = s_envelope(2, ENV_HEARTBEAT, &b);
+    s_expect_fail(f, &w, NN_EPROTO, "unsupported protocol version 2");
+    w = s_envelope(0, ENV_HEARTBEAT, &b); /* no version at all */
+    s_expect_fail(f, &w, NN_EPROTO, "unsupported protocol version 0");
+    uint8_t empty = 0;
+    assert_int_equal(nn_codec_decode(f->c, &empty, 0, &f->out, f->err, sizeof f->err),
+                     NN_EPROTO);
+    assert_int_equal(nn_codec_decode(f->c, NULL, 0, &f->out, f->err, sizeof f->err), NN_EPROTO);
+}
+
+static void test_missing_body(void **state)
+{
+    s_fix_t *f = *state;
+    s_pb_t w = s_envelope(1, 0, NULL);
+    s_expect_fail(f, &w, NN_EPROTO, "envelope: no message body");
+    /* an unknown body field (a later protocol's message) is no body for v1 */
+    s_pb_t b = {0};
+    w = s_envelope(1, 30, &b);
+    s_expect_fail(f, &w, NN_EPROTO, "no message body");
+}
+
+static void test_unequal_arrays(void **state)
+{
+    s_fix_t *f = *state;
+    static const uint32_t u[] = {1, 2, 3, 4};
+    static const double d[] = {0.1, 0.2, 0.3, 0.4};
+    s_pb_t b = s_tick_body(u, 3, u, 4, u, 3, d, 3);
+    s_pb_t w = s_envelope(1, ENV_TICK, &b);
+    s_expect_fail(f, &w, NN_EPROTO, "tick: 'from' has 4 entries but 'to' has 3");
+    b = s_tick_body(u, 3, u, 3, u, 3, d, 2);
+    w = s_envelope(1, ENV_TICK, &b);
+    s_expect_fail(f, &w, NN_EPROTO, "tick: 'value' has 2 entries but 'to' has 3");
+    b = s_tick_body(u, 0, u, 1, NULL, 0, NULL, 0);
+    w = s_envelope(1, ENV_TICK, &b);
+    s_expect_fail(f, &w, NN_EPROTO, "tick: 'from' has 1 entries but 'to' has 0");
+
+    b = (s_pb_t){0};
+    s_f_packed_u32(&b, 1, u, 4);
+    s_f_packed_u32(&b, 2, u, 3);
+    s_f_packed_u32(&b, 3, u, 4);
+    s_f_packed_double(&b, 4, d, 4);
+    w = s_envelope(1, ENV_ACTIONS, &b);
+    s_expect_fail(f, &w, NN_EPROTO, "actions: 'to' has 3 entries but 'from' has 4");
+    b = (s_pb_t){0};
+    s_f_packed_u32(&b, 1, u, 2);
+    s_f_packed_u32(&b, 2, u, 2);
+    s_f_packed_u32(&b, 3, u, 1);
+    s_f_packed_double(&b, 4, d, 2);
+    w = s_envelope(1, ENV_ACTIONS, &b);
+    s_expect_fail(f, &w, NN_EPROTO, "actions: 'seq' has 1 entries but 'from' has 2");
+}
+
+static void test_non_finite(void **state)
+{
+    s_fix_t *f = *state;
+    static const uint32_t to[] = {1, 1}, from[] = {0, 2}, seq[] = {0, 0};
+    double value[] = {0.5, NAN};
+    s_pb_t w = s_tick_env(to, from, seq, value, 2);
+    s_expect_fail(f, &w, NN_EPROTO, "tick: 'value' [1]");
+    value[1] = INFINITY;
+    w = s_actions_env(from, to, seq, value, 2, NULL, 0);
+    s_expect_fail(f, &w, NN_EPROTO, "actions: 'value' [1]");
+    double st[] = {0.5, -INFINITY};
+    w = s_actions_env(from, to, seq, st, 1, st, 2);
+    s_expect_fail(f, &w, NN_EPROTO, "actions: 'state' [1] is not finite");
+}
+
+static void test_unsorted_tick(void **state)
+{
+    s_fix_t *f = *state;
+    static const double v[] = {0.1, 0.2, 0.3};
+    {
+        static const uint32_t to[] = {2, 1, 3}, from[] = {0, 0, 0}, seq[] = {0, 0, 0};
+        s_pb_t w = s_tick_env(to, from, seq, v, 3);
+        s_expect_fail(f, &w, NN_EPROTO, "tick: 'to' is not sorted");
+    }
+    {
+        static const uint32_t to[] = {1, 1, 1}, from[] = {0, 5, 4}, seq[] = {0, 0, 0};
+        s_pb_t w = s_tick_env(to, from, seq, v, 3);
+        s_expect_fail(f, &w, NN_EPROTO, "tick: the inbox of agent 1 is not sorted");
+    }
+    {
+        static const uint32_t to[] = {1, 1, 1}, from[] = {4, 4, 4}, seq[] = {0, 2, 1};
+        s_pb_t w = s_tick_env(to, from, seq, v, 3);
+        s_expect_fail(f, &w, NN_EPROTO, "from 4 seq 1 after from 4 seq 2");
+    }
+    {   /* a new receiver resets the (from, seq) order */
+        static const uint32_t to[] = {1, 2, 2}, from[] = {9, 0, 1}, seq[] = {5, 0, 0};
+        s_pb_t w = s_tick_env(to, from, seq, v, 3);
+        assert_int_equal(s_decode(f, &w), NN_OK);
+        s_pb_free(&w);
+    }
+}
+
+static void test_actions_seq_rules(void **state)
+{
+    s_fix_t *f = *state;
+    static const uint32_t to[] = {1, 2, 3, 4};
+    static const double v[] = {0.1, 0.2, 0.3, 0.4};
+    {
+        static const uint32_t from[] = {3, 3, 5, 5}, seq[] = {0, 1, 0, 0};
+        s_pb_t w = s_actions_env(from, to, seq, v, 4, NULL, 0);
+        s_expect_fail(f, &w, NN_EPROTO, "actions: sender 5 sends seq 0 twice");
+    }
+    {   /* the same, out of order: found after sorting */
+        static const uint32_t from[] = {5, 3, 5, 3}, seq[] = {1, 1, 1, 0};
+        s_pb_t w = s_actions_env(from, to, seq, v, 4, NULL, 0);
+        s_expect_fail(f, &w, NN_EPROTO, "actions: sender 5 starts at seq 1 (expected 0)");
+    }
+    {
+        static const uint32_t from[] = {3, 3, 3, 5}, seq[] = {0, 1, 3, 0};
+        s_pb_t w = s_actions_env(from, to, seq, v, 4, NULL, 0);
+        s_expect_fail(f, &w, NN_EPROTO, "actions: sender 3 skips from seq 1 to seq 3");
+    }
+    {
+        static const uint32_t from[] = {3, 5, 3, 3}, seq[] = {3, 0, 0, 3};
+        s_pb_t w = s_actions_env(from, to, seq, v, 4, NULL, 0);
+        s_expect_fail(f, &w, NN_EPROTO, "actions: sender 3 skips from seq 0 to seq 3");
+    }
+    {
+        static const uint32_t from[] = {3, 3, 3, 3}, seq[] = {2, 1, 0, 1};
+        s_pb_t w = s_actions_env(from, to, seq, v, 4, NULL, 0);
+        s_expect_fail(f, &w, NN_EPROTO, "actions: sender 3 sends seq 1 twice");
+    }
+    {
+        static const uint32_t from[] = {8}, seq[] = {4};
+        s_pb_t w = s_actions_env(from, to, seq, v, 1, NULL, 0);
+        s_expect_fail(f, &w, NN_EPROTO, "actions: sender 8 starts at seq 4");
+    }
+}
+
+/* A welcome body with n agents 0..n-1, all of population 0, from the given offsets and
+ * neighbours; extra lets a test add or override fields (later fields win in protobuf). */
+static s_pb_t s_welcome_body(size_t n, const uint64_t *off, size_t n_off, const uint32_t *nbr,
+                             size_t n_nbr, uint32_t agents_total)
+{
+    s_pb_t b = {0};
+    s_f_varint(&b, 1, 1);
+    s_f_varint(&b, 5, agents_total);
+    s_f_varint(&b, 6, 1);
+    s_pb_t p = {0};
+    s_f_str(&p, 1, "deffuant");
+    s_f_str(&p, 2, "d");
+    s_f_packed_double(&p, 3, (const double[]){0.3}, 1);
+    s_f_sub(&b, 7, &p);
+    uint32_t ids[16] = {0}, pop[16] = {0};
+    double st[16];
+    for (size_t i = 0; i < n; i++) {
+        ids[i] = (uint32_t)i;
+        st[i] = 0.5;
+    }
+    if (n) {
+        s_f_packed_u32(&b, 8, ids, n);
+        s_f_packed_u32(&b, 9, pop, n);
+        s_f_packed_double(&b, 10, st, n);
+    }
+    if (n_off)
+        s_f_packed_u64(&b, 11, off, n_off);
+    if (n_nbr)
+        s_f_packed_u32(&b, 12, nbr, n_nbr);
+    return b;
+}
+
+static void test_welcome_checks(void **state)
+{
+    s_fix_t *f = *state;
+    static const uint32_t nbr[] = {0, 1, 1, 2, 2}; /* ascends however it is cut */
+    {
+        static const uint64_t off[] = {0, 2, 3, 5};
+        s_pb_t b = s_welcome_body(3, off, 4, nbr, 5, 3);
+        s_pb_t w = s_envelope(1, ENV_WELCOME, &b);
+        assert_int_equal(s_decode(f, &w), NN_OK);
+        s_pb_free(&w);
+        const nn_welcome_t *wl = &f->out.u.welcome;
+        assert_int_equal(wl->n_agents, 3);
+        assert_string_equal(wl->populations[0].behaviour, "deffuant");
+        assert_string_equal(wl->populations[0].param_name[0], "d");
+        assert_true(wl->populations[0].param_value[0] == 0.3);
+        assert_true(wl->nbr_off[3] == 5);
+    }
+    struct {
+        uint64_t off[4];
+        size_t n_off;
+        const char *needle;
+    } bad[] = {
+        {{1, 2, 3, 5}, 4, "'neighbour_offset' starts at 1 (expected 0)"},
+        {{0, 3, 2, 5}, 4, "'neighbour_offset' descends at agent 1 (2 after 3)"},
+        {{0, 2, 3, 4}, 4, "'neighbour_offset' ends at 4 but 'neighbour' has 5 entries"},
+        {{0, 2, 9, 5}, 4, "'neighbour_offset' of agent 1 is 9 but 'neighbour' has 5"},
+        {{0, 2, 5}, 3, "'neighbour_offset' has 3 entries but 'agent' has 3 (expected 4)"},
+        {{0}, 0, "'neighbour_offset' has 0 entries"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        s_pb_t b = s_welcome_body(3, bad[i].off, bad[i].n_off, nbr, 5, 3);
+        s_pb_t w = s_envelope(1, ENV_WELCOME, &b);
+        s_expect_fail(f, &w, NN_EPROTO, bad[i].needle);
+    }
+    static const uint64_t off[] = {0, 2, 3, 5};
+    {   /* a neighbour id outside the society */
+        s_pb_t b = s_welcome_body(3, off, 4, nbr, 5, 2);
+        s_pb_t w = s_envelope(1, ENV_WELCOME, &b);
+        s_expect_fail(f, &w, NN_EPROTO, "not below 'agents_total' 2");
+    }
+    {   /* neighbours out of order */
+        static const uint32_t un[] = {2, 1, 0, 0, 1};
+        s_pb_t b = s_welcome_body(3, off, 4, un, 5, 3);
+        s_pb_t w = s_envelope(1, ENV_WELCOME, &b);
+        s_expect_fail(f, &w, NN_EPROTO, "'neighbour' entries of agent 0 do not ascend");
+    }
+    {   /* a population index past the populations (one population: index 1 is out) */
+        s_pb_t b = s_welcome_body(3, off, 4, nbr, 5, 3);
+        s_f_packed_u32(&b, 9, (const uint32_t[]){0, 1, 0}, 3); /* appended: 6 entries */
+        s_pb_t w = s_envelope(1, ENV_WELCOME, &b);
+        s_expect_fail(f, &w, NN_EPROTO, "'population' has 6 entries but 'agent' has 3");
+        s_pb_t b2 = s_welcome_body(0, NULL, 0, NULL, 0, 3);
+        s_f_packed_u32(&b2, 8, (const uint32_t[]){0, 1}, 2);
+        s_f_packed_u32(&b2, 9, (const uint32_t[]){0, 1}, 2);
+        s_f_packed_double(&b2, 10, (const double[]){0.5, 0.5}, 2);
+        s_f_packed_u64(&b2, 11, (const uint64_t[]){0, 0, 0}, 3);
+        w = s_envelope(1, ENV_WELCOME, &b2);
+        s_expect_fail(f, &w, NN_EPROTO,
+                      "'population' of agent 1 is 1 but there are 1 populations");
+        s_pb_t b3 = s_welcome_body(0, NULL, 0, NULL, 0, 3);
+        s_f_packed_u32(&b3, 8, (const uint32_t[]){0}, 1);
+        s_f_packed_u32(&b3, 9, (const uint32_t[]){300}, 1);
+        s_f_packed_double(&b3, 10, (const double[]){0.5}, 1);
+        s_f_packed_u64(&b3, 11, (const uint64_t[]){0, 0}, 2);
+        w = s_envelope(1, ENV_WELCOME, &b3);
+        s_expect_fail(f, &w, NN_EPROTO, "'population' of agent 0 is 300");
+    }
+    {   /* agents must ascend */
+        s_pb_t b = s_welcome_body(0, NULL, 0, NULL, 0, 9);
+        s_f_packed_u32(&b, 8, (const uint32_t[]){4, 4}, 2);
+        s_f_packed_u32(&b, 9, (const uint32_t[]){0, 0}, 2);
+        s_f_packed_double(&b, 10, (const double[]){0.5, 0.5}, 2);
+        s_f_packed_u64(&b, 11, (const uint64_t[]){0, 0, 0}, 3);
+        s_pb_t w = s_envelope(1, ENV_WELCOME, &b);
+        s_expect_fail(f, &w, NN_EPROTO, "'agent' does not ascend (4 after 4)");
+    }
+    {   /* dim must be 1 */
+        s_pb_t b = s_welcome_body(3, off, 4, nbr, 5, 3);
+        s_f_varint(&b, 6, 2);
+        s_pb_t w = s_envelope(1, ENV_WELCOME, &b);
+        s_expect_fail(f, &w, NN_EPROTO, "welcome: 'dim' is 2");
+    }
+    {   /* a non-finite initial state or deadline */
+        s_pb_t b = s_welcome_body(0, NULL, 0, NULL, 0, 3);
+        s_f_packed_u32(&b, 8, (const uint32_t[]){0}, 1);
+        s_f_packed_u32(&b, 9, (const uint32_t[]){0}, 1);
+        s_f_packed_double(&b, 10, (const double[]){NAN}, 1);
+        s_f_packed_u64(&b, 11, (const uint64_t[]){0, 0}, 2);
+        s_pb_t w = s_envelope(1, ENV_WELCOME, &b);
+        s_expect_fail(f, &w, NN_EPROTO, "welcome: 'state' of agent 0 is not finite");
+        b = s_welcome_body(3, off, 4, nbr, 5, 3);
+        s_f_double(&b, 13, INFINITY);
+        w = s_envelope(1, ENV_WELCOME, &b);
+        s_expect_fail(f, &w, NN_EPROTO, "welcome: 'deadline_s' is not finite");
+    }
+    {   /* too many agents for the limit */
+        s_limits(f, NN_CODEC_DEFAULT_MAX_MESSAGE_BYTES, NN_CODEC_DEFAULT_MAX_BATCH, 2);
+        s_pb_t b = s_welcome_body(3, off, 4, nbr, 5, 3);
+        s_pb_t w = s_envelope(1, ENV_WELCOME, &b);
+        s_expect_fail(f, &w, NN_ETOOBIG, "welcome: 3 agents exceed the limit of 2");
+    }
+}
+
+static void test_population_checks(void **state)
+{
+    s_fix_t *f = *state;
+    static const uint64_t off0[] = {0};
+    {   /* param names and values of unequal length */
+        s_pb_t b = s_welcome_body(0, off0, 1, NULL, 0, 1);
+        s_pb_t p = {0};
+        s_f_str(&p, 1, "hk");
+        s_f_str(&p, 2, "epsilon");
+        s_f_str(&p, 2, "other");
+        s_f_packed_double(&p, 3, (const double[]){0.1}, 1);
+        s_f_sub(&b, 7, &p);
+        s_pb_t w = s_envelope(1, ENV_WELCOME, &b);
+        s_expect_fail(f, &w, NN_EPROTO,
+                      "population 1: 'param_value' has 1 entries but 'param_name' has 2");
+    }
+    {   /* too many parameters */
+        s_pb_t b = s_welcome_body(0, off0, 1, NULL, 0, 1);
+        s_pb_t p = {0};
+        double v[NN_MAX_PARAMS + 1];
+        for (int k = 0; k <= NN_MAX_PARAMS; k++) {
+            s_f_str(&p, 2, "p");
+            v[k] = k;
+        }
+        s_f_packed_double(&p, 3, v, NN_MAX_PARAMS + 1);
+        s_f_sub(&b, 7, &p);
+        s_pb_t w = s_envelope(1, ENV_WELCOME, &b);
+        s_expect_fail(f, &w, NN_EPROTO, "'param_name' has 9 entries (at most 8)");
+    }
+    {   /* too many populations */
+        s_pb_t b = s_welcome_body(0, off0, 1, NULL, 0, 1);
+        for (int k = 0; k < NN_MAX_POPULATIONS; k++) {
+            s_pb_t p = {0};
+            s_f_str(&p, 1, "voter");
+            s_f_sub(&b, 7, &p);
+        }
+        s_pb_t w = s_envelope(1, ENV_WELCOME, &b);
+        s_expect_fail(f, &w, NN_EPROTO, "'populations' has 65 entries (at most 64)");
+    }
+    {   /* a non-finite parameter */
+        s_pb_t b = s_welcome_body(0, off0, 1, NULL, 0, 1);
+        s_pb_t p = {0};
+        s_f_str(&p, 2, "mu");
+        s_f_packed_double(&p, 3, (const double[]){NAN}, 1);
+        s_f_sub(&b, 7, &p);
+        s_pb_t w = s_envelope(1, ENV_WELCOME, &b);
+        s_expect_fail(f, &w, NN_EPROTO, "'param_value' of 'mu' is not finite");
+    }
+}
+
+static void test_overlong_strings(void **state)
+{
+    s_fix_t *f = *state;
+    char s64[65], s32[33], s16[17], s256[257];
+    memset(s64, 'i', 64);
+    s64[64] = '\0';
+    memset(s32, 'n', 32);
+    s32[32] = '\0';
+    memset(s16, 'l', 16);
+    s16[16] = '\0';
+    memset(s256, 't', 256);
+    s256[256] = '\0';
+    s_pb_t b = {0}, w;
+    s_f_str(&b, 1, s64);
+    w = s_envelope(1, ENV_HELLO, &b);
+    s_expect_fail(f, &w, NN_EPROTO, "hello: 'implementation' is 64 bytes long (at most 63)");
+    s_f_str(&b, 2, s16);
+    w = s_envelope(1, ENV_HELLO, &b);
+    s_expect_fail(f, &w, NN_EPROTO, "hello: 'language' is 16 bytes long (at most 15)");
+    s_f_str(&b, 3, "voter");
+    s_f_str(&b, 3, s32);
+    w = s_envelope(1, ENV_HELLO, &b);
+    s_expect_fail(f, &w, NN_EPROTO, "hello: 'behaviours' is 32 bytes long (at most 31)");
+    for (int i = 0; i <= NN_MAX_BEHAVIOURS; i++)
+        s_f_str(&b, 3, "voter");
+    w = s_envelope(1, ENV_HELLO, &b);
+    s_expect_fail(f, &w, NN_EPROTO, "hello: 'behaviours' has 65 entries (at most 64)");
+
+    s_f_str(&b, 1, s32);
+    w = s_envelope(1, ENV_REJECT, &b);
+    s_expect_fail(f, &w, NN_EPROTO, "reject: 'reason' is 32 bytes long");
+    s_f_str(&b, 2, s256);
+    w = s_envelope(1, ENV_REJECT, &b);
+    s_expect_fail(f, &w, NN_EPROTO, "reject: 'detail' is 256 bytes long (at most 255)");
+    s_f_str(&b, 1, s256);
+    w = s_envelope(1, ENV_BYE, &b);
+    s_expect_fail(f, &w, NN_EPROTO, "bye: 'reason' is 256 bytes long");
+    s_f_varint(&b, 1, 4);
+    s_f_str(&b, 2, s256);
+    w = s_envelope(1, ENV_ERROR, &b);
+    s_expect_fail(f, &w, NN_EPROTO, "error: 'message' is 256 bytes long");
+
+    static const uint64_t off0[] = {0};
+    b = s_welcome_body(0, off0, 1, NULL, 0, 1);
+    s_pb_t p = {0};
+    s_f_str(&p, 1, s32);
+    s_f_sub(&b, 7, &p);
+    w = s_envelope(1, ENV_WELCOME, &b);
+    s_expect_fail(f, &w, NN_EPROTO, "welcome: 'behaviour' is 32 bytes long (at most 31)");
+    b = s_welcome_body(0, off0, 1, NULL, 0, 1);
+    s_f_str(&p, 2, s32);
+    s_f_packed_double(&p, 3, (const double[]){1.0}, 1);
+    s_f_sub(&b, 7, &p);
+    w = s_envelope(1, ENV_WELCOME, &b);
+    s_expect_fail(f, &w, NN_EPROTO, "welcome: 'param_name' is 32 bytes long");
+}
+
+/* The reason is cut to errlen - 1 bytes, and a NULL err is fine. */
+static void test_error_text_bounds(void **state)
+{
+    s_fix_t *f = *state;
+    s_pb_t w = s_envelope(1, 0, NULL);
+    char small[8];
+    memset(small, 'z', sizeof small);
+    assert_int_equal(nn_codec_decode(f->c, w.p, w.len, &f->out, small, sizeof small), NN_EPROTO);
+    assert_int_equal(strlen(small), sizeof small - 1);
+    assert_int_equal(nn_codec_decode(f->c, w.p, w.len, &f->out, NULL, 0), NN_EPROTO);
+    assert_true(strlen(nn_codec_error(f->c)) > sizeof small);
+    s_pb_free(&w);
+    assert_int_equal(nn_codec_decode(f->c, "x", 1, NULL, NULL, 0), NN_EINVAL);
+    assert_int_equal(nn_codec_decode(NULL, "x", 1, &f->out, f->err, sizeof f->err), NN_EINVAL);
+    assert_int_equal(f->out.kind, NN_WIRE_NONE);
+    assert_string_equal(nn_codec_error(NULL), "");
+    nn_codec_destroy(NULL);
+    nn_codec_t *none = NULL;
+    nn_codec_destroy(&none);
+}
+
+/* ---- encode errors ------------------------------------------------------------------ */
+
+static void s_expect_encode_fail(s_fix_t *f, const nn_wire_t *m, int code, const char *needle)
+{
+    const void *data = (const void *)1;
+    size_t len = 1;
+    int rc = nn_codec_encode(f->c, m, &data, &len);
+    if (rc != code || !strstr(nn_codec_error(f->c), needle)) {
+        print_error("encode gave %d '%s', expected %d with '%s'\n", rc, nn_codec_error(f->c),
+                    code, needle);
+        fail();
+    }
+    assert_null(data);
+    assert_int_equal(len, 0);
+}
+
+static void test_encode_errors(void **state)
+{
+    s_fix_t *f = *state;
+    /* descending offsets */
+    nn_wire_t m = s_tick_msg(NULL);
+    static const uint64_t bad_off[] = {2, 5, 4, 6, 6, 9, 9};
+    m.u.tick.inbox_off = bad_off;
+    s_expect_encode_fail(f, &m, NN_EINVAL, "tick: 'inbox_off' descends at run 1 (4 after 5)");
+    /* receivers out of order, inboxes out of order, a NaN */
+    static const uint32_t recv[] = {10, 11, 12, 11, 14, 15};
+    m = s_tick_msg(recv);
+    s_expect_encode_fail(f, &m, NN_EINVAL, "tick: receivers do not ascend (11 after 12)");
+    static const nn_delivery_t dl[] = {{4, 0, 0.5}, {1, 0, 0.5}};
+    static const uint64_t off2[] = {0, 2};
+    static const uint32_t r1[] = {3};
+    m.u.tick.n_runs = 1;
+    m.u.tick.receiver = r1;
+    m.u.tick.inbox_off = off2;
+    m.u.tick.deliveries = dl;
+    s_expect_encode_fail(f, &m, NN_EINVAL, "tick: the inbox of agent 3 is not in (from, seq)");
+    static const nn_delivery_t dln[] = {{1, 0, 0.5}, {4, 0, NAN}};
+    m.u.tick.deliveries = dln;
+    s_expect_encode_fail(f, &m, NN_EINVAL, "not finite");
+
+    /* actions not sorted by sender, NaN state, too many */
+    static const nn_msg_t msgs[] = {{5, 1, 0.5}, {2, 1, 0.5}};
+    nn_wire_t a;
+    memset(&a, 0, sizeof a);
+    a.kind = NN_WIRE_ACTIONS;
+    a.u.actions.n_msgs = 2;
+    a.u.actions.msgs = msgs;
+    s_expect_encode_fail(f, &a, NN_EINVAL, "actions: messages are not sorted by sender");
+    static const double st[] = {INFINITY};
+    a.u.actions.n_msgs = 1;
+    a.u.actions.n_state = 1;
+    a.u.actions.state = st;
+    s_expect_encode_fail(f, &a, NN_EINVAL, "actions: 'state' [0] is not finite");
+
+    /* welcome: population index out of range, descending offsets, dim */
+    nn_population_desc_t pops[2];
+    s_fill_populations(pops);
+    static const uint8_t pop[] = {0, 2};
+    static const double wst[] = {0.5, 0.5};
+    static const uint64_t woff[] = {0, 1, 0};
+    static const uint32_t nbr[] = {1};
+    nn_wire_t w;
+    memset(&w, 0, sizeof w);
+    w.kind = NN_WIRE_WELCOME;
+    w.u.welcome.dim = 1;
+    w.u.welcome.agents_total = 2;
+    w.u.welcome.n_populations = 2;
+    w.u.welcome.populations = pops;
+    w.u.welcome.n_agents = 2;
+    w.u.welcome.population = pop;
+    w.u.welcome.state = wst;
+    w.u.welcome.nbr_off = woff;
+    w.u.welcome.nbr = nbr;
+    s_expect_encode_fail(f, &w, NN_EINVAL, "welcome: agent 1 has population 2");
+    static const uint8_t pop_ok[] = {0, 1};
+    w.u.welcome.population = pop_ok;
+    s_expect_encode_fail(f, &w, NN_EINVAL, "welcome: 'nbr_off' descends at agent 1");
+    w.u.welcome.dim = 3;
+    s_expect_encode_fail(f, &w, NN_EINVAL, "welcome: 'dim' is 3");
+
+    /* strings that are not terminated, an unknown kind */
+    nn_wire_t h;
+    memset(&h, 0, sizeof h);
+    h.kind = NN_WIRE_HELLO;
+    memset(h.u.hello.language, 'c', sizeof h.u.hello.language);
+    s_expect_encode_fail(f, &h, NN_EINVAL, "hello: 'language' is not terminated");
+    h.kind = NN_WIRE_NONE;
+    s_expect_encode_fail(f, &h, NN_EINVAL, "unknown message kind");
+    assert_int_equal(nn_codec_encode(f->c, NULL, NULL, NULL), NN_EINVAL);
+
+    /* limits: the encoded size and the batch */
+    s_bigtick_t b;
+    s_bigtick_make(&b, 100, 10);
+    s_limits(f, 1000, NN_CODEC_DEFAULT_MAX_BATCH, NN_CODEC_DEFAULT_MAX_AGENTS);
+    s_expect_encode_fail(f, &b.msg, NN_ETOOBIG, "tick: ");
+    assert_non_null(strstr(nn_codec_error(f->c), "('max_message_bytes')"));
+    s_limits(f, NN_CODEC_DEFAULT_MAX_MESSAGE_BYTES, 999, NN_CODEC_DEFAULT_MAX_AGENTS);
+    s_expect_encode_fail(f, &b.msg, NN_ETOOBIG,
+                         "tick: 1000 deliveries exceed the limit of 999 ('max_batch')");
+    s_bigtick_free(&b);
+}
+
+/* Bytes that protobuf-c would blow up into far more memory (each empty body field
+ * allocates a whole Welcome struct) are refused before they take it. */
+static void test_unpack_budget(void **state)
+{
+    s_fix_t *f = *state;
+    s_pb_t w = {0};
+    s_f_varint(&w, ENV_VERSION, 1);
+    static const uint8_t empty_welcome[] = {ENV_WELCOME << 3 | 2, 0};
+    for (int i = 0; i < 100000; i++)
+        s_put(&w, empty_welcome, sizeof empty_welcome);
+    s_expect_fail(f, &w, NN_ETOOBIG, "envelope: unpacking 200002 bytes needs more than");
+    /* a few of them are merely a (bad) welcome */
+    w = (s_pb_t){0};
+    s_f_varint(&w, ENV_VERSION, 1);
+    for (int i = 0; i < 3; i++)
+        s_put(&w, empty_welcome, sizeof empty_welcome);
+    s_expect_fail(f, &w, NN_EPROTO, "welcome: 'dim' is 0");
+}
+
+/* The encoder refuses what the decoder would refuse. */
+static void test_encode_checks_what_decode_checks(void **state)
+{
+    s_fix_t *f = *state;
+    nn_wire_t h;
+    memset(&h, 0, sizeof h);
+    h.kind = NN_WIRE_HELLO;
+    h.u.hello.n_behaviours = NN_MAX_BEHAVIOURS + 1;
+    s_expect_encode_fail(f, &h, NN_EINVAL, "hello: 'behaviours' has 65 entries");
+
+    nn_population_desc_t pops[2];
+    s_fill_populations(pops);
+    static const uint8_t pop[] = {0, 1, 1};
+    double st[] = {0.5, 0.5, 0.5};
+    static const uint64_t off[] = {0, 1, 2, 3};
+    uint32_t nbr[] = {1, 2, 0};
+    uint32_t ids[] = {0, 1, 2};
+    nn_wire_t m;
+    memset(&m, 0, sizeof m);
+    m.kind = NN_WIRE_WELCOME;
+    nn_welcome_t *w = &m.u.welcome;
+    w->dim = 1;
+    w->agents_total = 3;
+    w->n_populations = 2;
+    w->populations = pops;
+    w->n_agents = 3;
+    w->agent = ids;
+    w->population = pop;
+    w->state = st;
+    w->nbr_off = off;
+    w->nbr = nbr;
+    const void *data;
+    size_t len;
+    assert_int_equal(nn_codec_encode(f->c, &m, &data, &len), NN_OK);
+    ids[1] = 0;
+    s_expect_encode_fail(f, &m, NN_EINVAL, "welcome: 'agent' does not ascend (0 after 0)");
+    ids[1] = 1;
+    ids[2] = 3;
+    s_expect_encode_fail(f, &m, NN_EINVAL, "welcome: agent 3 is not below 'agents_total' 3");
+    ids[2] = 2;
+    nbr[1] = 7;
+    s_expect_encode_fail(f, &m, NN_EINVAL, "welcome: neighbour 7 of agent 1");
+    nbr[1] = 2;
+    st[2] = NAN;
+    s_expect_encode_fail(f, &m, NN_EINVAL, "welcome: the 'state' of agent 2 is not finite");
+    st[2] = 0.5;
+    w->liveness_s = INFINITY;
+    s_expect_encode_fail(f, &m, NN_EINVAL, "welcome: 'liveness_s' is not finite");
+    w->liveness_s = 1.0;
+    pops[1].n_params = NN_MAX_PARAMS + 1;
+    s_expect_encode_fail(f, &m, NN_EINVAL, "welcome: population 1 has 9 parameters");
+    pops[1].n_params = 1;
+    strcpy(pops[1].param_name[0], "x");
+    pops[1].param_value[0] = NAN;
+    s_expect_encode_fail(f, &m, NN_EINVAL, "parameter 'x' is not finite");
+    pops[1].n_params = 0;
+    w->population = NULL;
+    s_expect_encode_fail(f, &m, NN_EINVAL, "welcome: 'population' is NULL for 3 agents");
+    w->population = pop;
+    w->n_populations = NN_MAX_POPULATIONS + 1;
+    s_expect_encode_fail(f, &m, NN_EINVAL, "welcome: 65 populations");
+    w->n_populations = 2;
+    s_limits(f, NN_CODEC_DEFAULT_MAX_MESSAGE_BYTES, 1, 2);
+    s_expect_encode_fail(f, &m, NN_ETOOBIG, "welcome: 3 agents exceed the limit of 2");
+
+    static const nn_msg_t msgs[] = {{1, 2, 0.5}, {1, 3, NAN}};
+    nn_wire_t a;
+    memset(&a, 0, sizeof a);
+    a.kind = NN_WIRE_ACTIONS;
+    a.u.actions.n_msgs = 2;
+    a.u.actions.msgs = msgs;
+    s_expect_encode_fail(f, &a, NN_ETOOBIG, "actions: 2 messages exceed the limit of 1");
+    a.u.actions.n_msgs = 1;
+    a.u.actions.n_state = 3;
+    a.u.actions.state = st;
+    s_expect_encode_fail(f, &a, NN_ETOOBIG, "actions: 3 states exceed the limit of 2");
+    s_limits(f, NN_CODEC_DEFAULT_MAX_MESSAGE_BYTES, 10, 10);
+    a.u.actions.n_msgs = 2;
+    s_expect_encode_fail(f, &a, NN_EINVAL, "actions: the value of message 1 (from 1)");
+    a.u.actions.msgs = NULL;
+    s_expect_encode_fail(f, &a, NN_EINVAL, "actions: 'msgs' is NULL");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_roundtrip_hello, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_roundtrip_welcome, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_roundtrip_small_kinds, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_roundtrip_tick, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_roundtrip_empty_tick, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_tick_repeated_key, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_roundtrip_actions, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_actions_out_of_order, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_actions_shuffled_large, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_unpacked_repeated_accepted, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_scratch_per_kind, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_steady_state_allocates_nothing, s_setup,
+                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_truncated, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_garbage, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_oversized_message, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_oversized_batch, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_wrong_version, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_missing_body, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_unequal_arrays, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_non_finite, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_unsorted_tick, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_actions_seq_rules, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_welcome_checks, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_population_checks, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_overlong_strings, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_error_text_bounds, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_encode_errors, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_unpack_budget, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_encode_checks_what_decode_checks, s_setup,
+                                        s_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
