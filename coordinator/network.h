@@ -40,26 +40,37 @@ typedef struct nn_network {
     uint64_t n_edges;    /* undirected edges; adj holds 2 * n_edges entries */
     uint64_t *off;       /* n + 1 */
     uint32_t *adj;
-    double clustering;   /* average local clustering coefficient (0 for degree < 2) */
+    double clustering;   /* average local clustering coefficient over all n agents, an
+                            agent of degree < 2 counting as 0 */
 } nn_network_t;
 
 /* The model's name as written in scenarios ("watts_strogatz"), or "?" */
 const char *nn_network_model_name(nn_net_model_t m);
 
-/* Builds the network of n agents. Every random draw is keyed by seed. On failure *out
- * is NULL, the return is NN_EGRAPH, NN_EIO (file), NN_ESCENARIO (a file with a bad line
- * or an id out of range, or parameters igraph refuses) or NN_ENOMEM, and err holds a
- * message naming the file and line where there is one, such as
+/* Builds the network of n agents (n >= 2). Every random draw is keyed by seed: the
+ * same (cfg, n, seed) gives the same network byte for byte. On failure *out is NULL,
+ * the return is NN_EINVAL (out or cfg NULL), NN_EGRAPH, NN_EIO (file), NN_ESCENARIO (a
+ * file with a bad line or an id out of range, parameters out of range for the model or
+ * n, or parameters igraph refuses) or NN_ENOMEM, and err (if not NULL) holds a message
+ * naming the file and line where there is one, such as
  * "edges.txt:7: agent id 20000 is out of range (the scenario has 20000 agents: 0..19999)".
- * A file's duplicate edges and self-loops are dropped and counted in *dropped (if not
- * NULL). */
+ * A file is opened at cfg->resolved_path (cfg->path when that is empty) and named in
+ * messages by cfg->path, as the scenario's author wrote it. Its lines are "u v" or
+ * "u,v" with any spaces or tabs around, '#' starts a comment, blank lines are skipped.
+ * A file's duplicate edges (either orientation) and self-loops are dropped and counted
+ * in *dropped (if not NULL; always 0 for generated models).
+ * Generated models run igraph with nunchi's generator installed as igraph's default RNG
+ * and a non-aborting error handler; both are put back before returning. Debian's igraph
+ * keeps those in process-wide globals, so two builds must not run at the same time in
+ * different threads (and nothing else may use igraph meanwhile). */
 int nn_network_build(nn_network_t **out, const nn_network_config_t *cfg, uint32_t n,
                      uint64_t seed, uint64_t *dropped, char *err, size_t errlen);
 
 /* NULL-safe; sets *net to NULL. */
 void nn_network_destroy(nn_network_t **net);
 
-/* Writes each edge once as "u,v\n" with u < v, in ascending order. NN_OK or NN_EIO. */
+/* Writes each edge once as "u,v\n" with u < v, ascending by u then v (a file that
+ * reads back as the same network). NN_OK, NN_EIO or NN_EINVAL (net or f NULL). */
 int nn_network_write_edges(const nn_network_t *net, FILE *f);
 
 static inline uint64_t nn_network_degree(const nn_network_t *net, uint32_t i)
