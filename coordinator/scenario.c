@@ -1,3 +1,1860 @@
-/* placeholder: replaced by the module's implementation */
-int nn_placeholder_scenario_coordinator(void);
-int nn_placeholder_scenario_coordinator(void) { return 0; }
+/* Scenarios: reads a YAML scenario (a file, text in memory or the embedded default) with
+ * libyaml's document API into a small tree of our own that remembers where each node came
+ * from (line and column in the text, or which --set), applies the --set overrides to that
+ * tree, then walks it against the schema and fills an nn_scenario_t in which every default
+ * is written out. Errors are collected, not returned at the first one: each names its
+ * place and its key, and they reach the diag sorted by place, so that a person reads them
+ * top to bottom and fixes a file in one pass. nn_scenario_write is the inverse: loading
+ * what it writes gives the same nn_scenario_t. */
+#include "scenario.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <yaml.h>
+
+#include "nunchi/error.h"
+
+#define S_MAX_ERRORS 50      /* messages handed to the diag; the rest are counted */
+#define S_KEEP_ERRORS 10000  /* messages kept for sorting; a hostile file makes more */
+#define S_MAX_DEPTH 64       /* nesting levels; real scenarios use four */
+#define S_MAX_NODES 100000   /* values in one document, aliases expanded */
+#define S_MAX_FILE (16L << 20)
+#define S_MAX_STEPS 64       /* components of a --set key path */
+#define S_SHOW 64            /* bytes of a user's text quoted back in a message */
+#define S_PATH 320           /* a key path in a message: "populations[63].params.phi" */
+#define S_HINT "\x1f"        /* splits "what is wrong" from "what would be right" */
+#define S_SHARE_TOLERANCE 1e-6
+#define S_MAX_MESSAGE_BYTES (UINT64_C(1) << 31)
+
+/* ---- the tree ------------------------------------------------------------------------ */
+
+typedef enum s_kind { S_SCALAR, S_SEQ, S_MAP } s_kind_t;
+
+typedef struct s_node {
+    s_kind_t kind;
+    int quoted;              /* a scalar written in quotes or as a block: a string for sure */
+    int origin;              /* -1: the scenario text; i >= 0: sets[i] */
+    unsigned long line, col; /* 1-based, in the scenario text */
+    char *text;              /* scalar: NUL-terminated (it may hold a NUL before len) */
+    size_t len;
+    struct s_node **kid;     /* sequence: the items; mapping: key, value, key, value, ... */
+    size_t n;
+    size_t cap;
+} s_node_t;
+
+static s_node_t *s_node_new(s_kind_t kind, int origin, unsigned long line, unsigned long col)
+{
+    s_node_t *n = calloc(1, sizeof *n);
+    if (!n)
+        return NULL;
+    n->kind = kind;
+    n->origin = origin;
+    n->line = line;
+    n->col = col;
+    return n;
+}
+
+static s_node_t *s_scalar_new(const char *text, size_t len, int quoted, int origin,
+                              unsigned long line, unsigned long col)
+{
+    s_node_t *n = s_node_new(S_SCALAR, origin, line, col);
+    if (!n)
+        return NULL;
+    n->text = malloc(len + 1);
+    if (!n->text) {
+        free(n);
+        return NULL;
+    }
+    if (len)
+        memcpy(n->text, text, len);
+    n->text[len] = '\0';
+    n->len = len;
+    n->quoted = quoted;
+    return n;
+}
+
+static void s_node_free(s_node_t *n)
+{
+    if (!n)
+        return;
+    for (size_t i = 0; i < n->n; i++)
+        s_node_free(n->kid[i]);
+    free(n->kid);
+    free(n->text);
+    free(n);
+}
+
+static int s_node_push(s_node_t *p, s_node_t *k)
+{
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? 2 * p->cap : 4;
+        s_node_t **kid = realloc(p->kid, cap * sizeof *kid);
+        if (!kid)
+            return -1;
+        p->kid = kid;
+        p->cap = cap;
+    }
+    p->kid[p->n++] = k;
+    return 0;
+}
+
+static int s_is_null(const s_node_t *n)
+{
+    if (n->kind != S_SCALAR || n->quoted)
+        return 0;
+    return n->len == 0 || strcmp(n->text, "~") == 0 || strcmp(n->text, "null") == 0 ||
+           strcmp(n->text, "Null") == 0 || strcmp(n->text, "NULL") == 0;
+}
+
+static int s_is_key(const s_node_t *k, const char *name)
+{
+    return k->kind == S_SCALAR && strlen(name) == k->len && memcmp(k->text, name, k->len) == 0;
+}
+
+/* The value of the first `name` key of map, or NULL. */
+static const s_node_t *s_lookup(const s_node_t *map, const char *name)
+{
+    for (size_t i = 0; i + 1 < map->n; i += 2)
+        if (s_is_key(map->kid[i], name))
+            return map->kid[i + 1];
+    return NULL;
+}
+
+/* ---- messages ------------------------------------------------------------------------ */
+
+typedef struct s_err {
+    int origin;
+    unsigned long line, col;
+    size_t seq;
+    char *msg;
+} s_err_t;
+
+typedef struct s_ctx {
+    const char *source;      /* names the text in messages */
+    const char *const *sets;
+    size_t n_sets;
+    s_err_t *errs;
+    size_t n_errs, cap_errs;
+    size_t n_lost;           /* errors past S_KEEP_ERRORS */
+    size_t seq;
+    int oom;
+    size_t budget;           /* nodes a conversion may still make */
+    int agents_ok;
+    uint32_t agents;
+} s_ctx_t;
+
+static char *s_vaprintf(const char *fmt, va_list ap)
+{
+    va_list cp;
+    va_copy(cp, ap);
+    int n = vsnprintf(NULL, 0, fmt, cp);
+    va_end(cp);
+    if (n < 0)
+        return NULL;
+    char *s = malloc((size_t)n + 1);
+    if (s)
+        vsnprintf(s, (size_t)n + 1, fmt, ap);
+    return s;
+}
+
+static char *s_aprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *s_aprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = s_vaprintf(fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+static char *s_loc(const s_ctx_t *c, int origin, unsigned long line, unsigned long col)
+{
+    if (origin < 0)
+        return s_aprintf("%s:%lu:%lu", c->source, line, col);
+    return s_aprintf("--set '%s'", c->sets[origin] ? c->sets[origin] : "");
+}
+
+/* Adds "what at LOC (hint)" where fmt formats "what" S_HINT "hint" (the hint optional). */
+static void s_errv(s_ctx_t *c, int origin, unsigned long line, unsigned long col,
+                   const char *fmt, va_list ap)
+{
+    if (c->n_errs == S_KEEP_ERRORS) {
+        c->n_lost++;
+        return;
+    }
+    char *body = s_vaprintf(fmt, ap);
+    char *loc = s_loc(c, origin, line, col);
+    char *msg = NULL;
+    if (body && loc) {
+        char *hint = strchr(body, S_HINT[0]);
+        if (hint)
+            *hint++ = '\0';
+        msg = hint ? s_aprintf("%s at %s (%s)", body, loc, hint)
+                   : s_aprintf("%s at %s", body, loc);
+    }
+    free(body);
+    free(loc);
+    if (!msg) {
+        c->oom = 1;
+        return;
+    }
+    if (c->n_errs == c->cap_errs) {
+        size_t cap = c->cap_errs ? 2 * c->cap_errs : 16;
+        s_err_t *e = realloc(c->errs, cap * sizeof *e);
+        if (!e) {
+            free(msg);
+            c->oom = 1;
+            return;
+        }
+        c->errs = e;
+        c->cap_errs = cap;
+    }
+    c->errs[c->n_errs++] = (s_err_t){origin, line, col, c->seq++, msg};
+}
+
+static void s_err_at(s_ctx_t *c, int origin, unsigned long line, unsigned long col,
+                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void s_err_at(s_ctx_t *c, int origin, unsigned long line, unsigned long col,
+                     const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    s_errv(c, origin, line, col, fmt, ap);
+    va_end(ap);
+}
+
+static void s_err(s_ctx_t *c, const s_node_t *n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void s_err(s_ctx_t *c, const s_node_t *n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    s_errv(c, n->origin, n->line, n->col, fmt, ap);
+    va_end(ap);
+}
+
+static int s_err_cmp(const void *pa, const void *pb)
+{
+    const s_err_t *a = pa, *b = pb;
+    if (a->origin != b->origin)
+        return a->origin < b->origin ? -1 : 1;
+    if (a->line != b->line)
+        return a->line < b->line ? -1 : 1;
+    if (a->col != b->col)
+        return a->col < b->col ? -1 : 1;
+    return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static void s_flush(s_ctx_t *c, nn_diag_t *d)
+{
+    if (c->n_errs)
+        qsort(c->errs, c->n_errs, sizeof *c->errs, s_err_cmp);
+    for (size_t i = 0; i < c->n_errs; i++) {
+        if (i < S_MAX_ERRORS)
+            nn_diag_add(d, "%s", c->errs[i].msg);
+        free(c->errs[i].msg);
+    }
+    size_t total = c->n_errs + c->n_lost;
+    if (total > S_MAX_ERRORS)
+        nn_diag_add(d, "too many errors in '%s': %zu more not shown", c->source,
+                    total - S_MAX_ERRORS);
+    if (c->oom)
+        nn_diag_add(d, "out of memory while reading the scenario '%s'", c->source);
+    free(c->errs);
+    c->errs = NULL;
+    c->n_errs = c->cap_errs = 0;
+}
+
+/* A user's text made safe to quote back: at most S_SHOW bytes, controls as '?'. */
+static void s_clean(const char *text, size_t len, char *buf, size_t cap)
+{
+    size_t j = 0, i = 0;
+    for (; i < len && i < S_SHOW && j + 1 < cap; i++) {
+        unsigned char ch = (unsigned char)text[i];
+        buf[j++] = (ch < 0x20 || ch == 0x7f) ? '?' : (char)ch;
+    }
+    if (i < len && j + 4 < cap) {
+        memcpy(buf + j, "...", 3);
+        j += 3;
+    }
+    buf[j] = '\0';
+}
+
+static int s_looks_numeric(const s_node_t *n)
+{
+    int digits = 0;
+    for (size_t i = 0; i < n->len; i++) {
+        char ch = n->text[i];
+        if (ch >= '0' && ch <= '9')
+            digits = 1;
+        else if (!strchr("+-.eE", ch) || ch == '\0')
+            return 0;
+    }
+    return digits;
+}
+
+/* Describes what the user wrote, for "got ..." */
+static void s_show(const s_node_t *n, char *buf, size_t cap)
+{
+    char t[S_SHOW + 8];
+    if (n->kind == S_MAP) {
+        snprintf(buf, cap, "a mapping");
+        return;
+    }
+    if (n->kind == S_SEQ) {
+        snprintf(buf, cap, "a sequence");
+        return;
+    }
+    if (n->len == 0) {
+        snprintf(buf, cap, n->quoted ? "an empty string" : "an empty value");
+        return;
+    }
+    s_clean(n->text, n->len, t, sizeof t);
+    if (n->quoted)
+        snprintf(buf, cap, "the string '%s'", t);
+    else if (s_looks_numeric(n))
+        snprintf(buf, cap, "%s", t);
+    else
+        snprintf(buf, cap, "'%s'", t);
+}
+
+static void s_join(const char *const *names, size_t n, char *buf, size_t cap)
+{
+    size_t j = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        int w = snprintf(buf + j, cap - j, "%s%s", i ? ", " : "", names[i]);
+        if (w < 0 || (size_t)w >= cap - j)
+            return;
+        j += (size_t)w;
+    }
+}
+
+static void s_path(char *buf, size_t cap, const char *where, const char *key)
+{
+    /* a key path longer than buf is cut: it only names a place in a message */
+    size_t j = 0;
+    const char *parts[3] = {where, where ? "." : NULL, key};
+    for (int p = 0; p < 3; p++)
+        for (const char *q = parts[p]; q && *q && j + 1 < cap; q++)
+            buf[j++] = *q;
+    buf[j] = '\0';
+}
+
+/* ---- suggestions --------------------------------------------------------------------- */
+
+/* Edit distance with adjacent transpositions (optimal string alignment), so that 'tpc'
+ * is one edit from 'tcp'. */
+static size_t s_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    size_t d[64][64];
+    if (la > 62 || lb > 62)
+        return SIZE_MAX;
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = i;
+    for (size_t j = 0; j <= lb; j++)
+        d[0][j] = j;
+    for (size_t i = 1; i <= la; i++)
+        for (size_t j = 1; j <= lb; j++) {
+            size_t sub = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            size_t del = d[i - 1][j] + 1, ins = d[i][j - 1] + 1;
+            size_t best = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
+        }
+    return d[la][lb];
+}
+
+/* The name nearest to word: edit distance at most 2 (and less than the longer length, so
+ * that 'x' does not suggest 'k'; on a tie, one with the same first letter), else a name
+ * that word begins or that begins word; NULL when none. */
+static const char *s_suggest(const char *word, const char *const *names, size_t n)
+{
+    const char *best = NULL;
+    size_t bestd = 3, wl = strlen(word);
+    for (size_t i = 0; i < n; i++) {
+        size_t d = s_distance(word, names[i]), nl = strlen(names[i]);
+        if (d > 2 || d >= (wl > nl ? wl : nl))
+            continue;
+        if (d < bestd || (d == bestd && best[0] != word[0] && names[i][0] == word[0])) {
+            best = names[i];
+            bestd = d;
+        }
+    }
+    if (best || wl < 2)
+        return best;
+    for (size_t i = 0; i < n; i++) {
+        size_t nl = strlen(names[i]);
+        if (nl >= 2 && (strncmp(word, names[i], wl < nl ? wl : nl) == 0))
+            return names[i];
+    }
+    return NULL;
+}
+
+/* ---- reading values ------------------------------------------------------------------ */
+
+/* 0: an integer, *neg and *mag (*ovf when the magnitude passes 2^64 - 1); -1: not one. */
+static int s_int(const s_node_t *n, int *neg, uint64_t *mag, int *ovf)
+{
+    if (n->kind != S_SCALAR || n->quoted || n->len == 0)
+        return -1;
+    const char *t = n->text, *end = n->text + n->len;
+    *neg = 0;
+    *ovf = 0;
+    *mag = 0;
+    if (*t == '+' || *t == '-')
+        *neg = *t++ == '-';
+    if (t == end)
+        return -1;
+    for (; t < end; t++) {
+        if (*t < '0' || *t > '9')
+            return -1;
+        unsigned d = (unsigned)(*t - '0');
+        if (*mag > (UINT64_MAX - d) / 10)
+            *ovf = 1;
+        else
+            *mag = *mag * 10 + d;
+    }
+    return 0;
+}
+
+/* 0: a finite number in *v; -1: not a number; -2: a number that is not finite. */
+static int s_num(const s_node_t *n, double *v)
+{
+    static const char *const inf[] = {".inf", "+.inf", "-.inf", ".nan", "inf", "+inf", "-inf",
+                                      "nan", "infinity", "+infinity", "-infinity"};
+    if (n->kind != S_SCALAR || n->quoted || n->len == 0 || strlen(n->text) != n->len)
+        return -1;
+    for (size_t i = 0; i < sizeof inf / sizeof inf[0]; i++)
+        if (strcasecmp(n->text, inf[i]) == 0)
+            return -2;
+    if (!s_looks_numeric(n))
+        return -1;
+    char *end;
+    double x = strtod(n->text, &end);
+    if (end != n->text + n->len)
+        return -1;
+    if (!isfinite(x))
+        return -2;
+    *v = x;
+    return 0;
+}
+
+static void s_bad(s_ctx_t *c, const s_node_t *v, const char *path, const char *desc)
+{
+    char got[S_SHOW + 32];
+    double x;
+    s_show(v, got, sizeof got);
+    if (s_num(v, &x) == -2)
+        s_err(c, v, "'%s' must be %s, got %s" S_HINT "numbers must be finite", path, desc, got);
+    else
+        s_err(c, v, "'%s' must be %s, got %s", path, desc, got);
+}
+
+static int s_get_u64(s_ctx_t *c, const s_node_t *v, const char *path, uint64_t min,
+                     uint64_t max, const char *desc, uint64_t *out)
+{
+    int neg, ovf;
+    uint64_t mag;
+    if (s_int(v, &neg, &mag, &ovf) != 0 || ovf || (neg && mag) || mag < min || mag > max) {
+        s_bad(c, v, path, desc);
+        return -1;
+    }
+    *out = mag;
+    return 0;
+}
+
+/* A finite number in lo..hi; lo_open / hi_open exclude the bound. */
+static int s_get_num(s_ctx_t *c, const s_node_t *v, const char *path, double lo, double hi,
+                     int lo_open, int hi_open, const char *desc, double *out)
+{
+    double x;
+    if (s_num(v, &x) != 0 || x < lo || x > hi || (lo_open && x == lo) || (hi_open && x == hi)) {
+        s_bad(c, v, path, desc);
+        return -1;
+    }
+    *out = x;
+    return 0;
+}
+
+static int s_get_str(s_ctx_t *c, const s_node_t *v, const char *path, char *dst, size_t cap,
+                     const char *desc)
+{
+    if (v->kind != S_SCALAR || v->len == 0 || strlen(v->text) != v->len) {
+        s_bad(c, v, path, desc);
+        return -1;
+    }
+    if (v->len >= cap) {
+        s_err(c, v, "'%s' is longer than %zu bytes", path, cap - 1);
+        return -1;
+    }
+    memcpy(dst, v->text, v->len + 1);
+    return 0;
+}
+
+/* The index of v's text in names, or -1 after an error that lists them. */
+static int s_get_enum(s_ctx_t *c, const s_node_t *v, const char *path,
+                      const char *const *names, size_t n)
+{
+    char list[512], got[S_SHOW + 32];
+    if (v->kind == S_SCALAR)
+        for (size_t i = 0; i < n; i++)
+            if (s_is_key(v, names[i]))
+                return (int)i;
+    s_join(names, n, list, sizeof list);
+    s_show(v, got, sizeof got);
+    const char *sug = v->kind == S_SCALAR ? s_suggest(v->text, names, n) : NULL;
+    if (sug)
+        s_err(c, v, "'%s' must be one of %s, got %s" S_HINT "did you mean '%s'?", path, list, got,
+              sug);
+    else
+        s_err(c, v, "'%s' must be one of %s, got %s", path, list, got);
+    return -1;
+}
+
+static int s_want(s_ctx_t *c, const s_node_t *v, s_kind_t kind, const char *path,
+                  const char *example)
+{
+    if (v->kind == kind)
+        return 0;
+    char got[S_SHOW + 32];
+    s_show(v, got, sizeof got);
+    s_err(c, v, "'%s' must be a %s, got %s" S_HINT "such as %s", path,
+          kind == S_MAP ? "mapping" : "sequence", got, example);
+    return -1;
+}
+
+/* Keys that another variant of a mapping takes (another network model, another init). */
+typedef struct s_variant {
+    const char *what;           /* "network model 'ring'" */
+    const char *takes;          /* "k" */
+    const char *const *all;     /* every key of every variant */
+    size_t n_all;
+} s_variant_t;
+
+static int s_find(const char *const *names, size_t n, const s_node_t *k)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s_is_key(k, names[i]))
+            return (int)i;
+    return -1;
+}
+
+/* Sorts map's pairs into vals / keys by names (the first of duplicates), reporting keys
+ * that are unknown, duplicated, not scalars, or (var) taken by another variant only. */
+static void s_fields(s_ctx_t *c, const s_node_t *map, const char *where,
+                     const char *const *names, size_t n, const s_node_t **vals,
+                     const s_node_t **keys, const s_variant_t *var)
+{
+    char kt[S_SHOW + 8], path[S_PATH], list[512], got[S_SHOW + 32];
+    for (size_t i = 0; i < n; i++)
+        vals[i] = keys[i] = NULL;
+    for (size_t p = 0; p + 1 < map->n; p += 2) {
+        const s_node_t *k = map->kid[p], *v = map->kid[p + 1];
+        if (k->kind != S_SCALAR || k->len == 0 || strlen(k->text) != k->len) {
+            s_show(k, got, sizeof got);
+            s_err(c, k, "a key %s%s%smust be a name, got %s", where ? "in '" : "",
+                  where ? where : "", where ? "' " : "", got);
+            continue;
+        }
+        s_clean(k->text, k->len, kt, sizeof kt);
+        int i = s_find(names, n, k);
+        if (i < 0) {
+            if (var && s_find(var->all, var->n_all, k) >= 0) {
+                s_err(c, k, "key '%s' does not apply to %s" S_HINT "it takes%s%s", kt, var->what,
+                      strncmp(var->takes, "no ", 3) ? ": " : " ", var->takes);
+                continue;
+            }
+            const char *sug = s_suggest(k->text, names, n);
+            s_join(names, n, list, sizeof list);
+            if (sug)
+                s_err(c, k, "unknown key '%s'%s%s%s" S_HINT "did you mean '%s'?", kt,
+                      where ? " in '" : "", where ? where : "", where ? "'" : "", sug);
+            else
+                s_err(c, k, "unknown key '%s'%s%s%s" S_HINT "valid keys: %s", kt,
+                      where ? " in '" : "", where ? where : "", where ? "'" : "", list);
+            continue;
+        }
+        if (vals[i]) {
+            char *first = s_loc(c, keys[i]->origin, keys[i]->line, keys[i]->col);
+            s_path(path, sizeof path, where, names[i]);
+            if (first)
+                s_err(c, k, "duplicate key '%s'" S_HINT "first at %s", path, first);
+            else
+                c->oom = 1;
+            free(first);
+            continue;
+        }
+        vals[i] = v;
+        keys[i] = k;
+    }
+}
+
+/* ---- paths --------------------------------------------------------------------------- */
+
+static int s_copy(char *dst, size_t cap, const char *src)
+{
+    size_t n = strlen(src);
+    if (n >= cap)
+        return -1;
+    memcpy(dst, src, n + 1);
+    return 0;
+}
+
+/* out = path when absolute or base is "" or "."; else base/path. -1 when it does not fit. */
+static int s_resolve(const char *base, const char *path, char *out, size_t cap)
+{
+    if (path[0] == '/' || !base || !base[0] || strcmp(base, ".") == 0)
+        return s_copy(out, cap, path);
+    size_t bl = strlen(base), pl = strlen(path);
+    int slash = base[bl - 1] != '/';
+    if (bl + (size_t)slash + pl >= cap)
+        return -1;
+    memcpy(out, base, bl);
+    if (slash)
+        out[bl] = '/';
+    memcpy(out + bl + (size_t)slash, path, pl + 1);
+    return 0;
+}
+
+/* The basename of source without its extension, or "default" for "<...>" sources. */
+static void s_default_name(const char *source, char *out, size_t cap)
+{
+    const char *b = strrchr(source, '/');
+    b = b ? b + 1 : source;
+    if (source[0] == '<' || !b[0]) {
+        s_copy(out, cap, "default");
+        return;
+    }
+    const char *dot = strrchr(b, '.');
+    size_t n = (dot && dot != b) ? (size_t)(dot - b) : strlen(b);
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(out, b, n);
+    out[n] = '\0';
+}
+
+/* ---- the schema ---------------------------------------------------------------------- */
+
+typedef struct s_model {
+    const char *name;
+    int model; /* an nn_net_model_t or an nn_init_t */
+    const char *takes;
+    const char *keys[3];
+    size_t n_keys;
+} s_model_t;
+
+static const s_model_t s_models[] = {
+    {"complete", NN_NET_COMPLETE, "no parameters", {NULL}, 0},
+    {"ring", NN_NET_RING, "k", {"k"}, 1},
+    {"erdos_renyi", NN_NET_ERDOS_RENYI, "p or mean_degree", {"p", "mean_degree"}, 2},
+    {"watts_strogatz", NN_NET_WATTS_STROGATZ, "k, p", {"k", "p"}, 2},
+    {"barabasi_albert", NN_NET_BARABASI_ALBERT, "m", {"m"}, 1},
+    {"sbm", NN_NET_SBM, "blocks, p_in, p_out", {"blocks", "p_in", "p_out"}, 3},
+    {"file", NN_NET_FILE, "path", {"path"}, 1},
+};
+#define S_N_MODELS (sizeof s_models / sizeof s_models[0])
+
+static const char *const s_model_names[] = {"complete",        "ring", "erdos_renyi",
+                                            "watts_strogatz",  "barabasi_albert",
+                                            "sbm",             "file"};
+static const char *const s_net_keys[] = {"model", "k",     "p",     "mean_degree", "m",
+                                         "blocks", "p_in", "p_out", "path"};
+
+static const s_model_t s_inits[] = {
+    {"uniform", NN_INIT_UNIFORM, "no parameters", {NULL}, 0},
+    {"normal", NN_INIT_NORMAL, "mean, sd", {"mean", "sd"}, 2},
+    {"bimodal", NN_INIT_BIMODAL, "modes, sd", {"modes", "sd"}, 2},
+    {"seeds", NN_INIT_SEEDS, "seeds", {"seeds"}, 1},
+    {"file", NN_INIT_FILE, "path", {"path"}, 1},
+};
+#define S_N_INITS (sizeof s_inits / sizeof s_inits[0])
+
+static const char *const s_init_names[] = {"uniform", "normal", "bimodal", "seeds", "file"};
+static const char *const s_op_keys[] = {"init", "mean", "sd", "modes", "seeds", "path"};
+static const char *const s_transport_names[] = {"inproc", "ipc", "tcp"};
+
+/* The value of `name` among the vals that s_fields sorted by the keys in `keys`. */
+static const s_node_t *s_val(const char *const *keys, size_t n, const s_node_t **vals,
+                             const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(keys[i], name) == 0)
+            return vals[i];
+    return NULL;
+}
+
+/* k of ring and watts_strogatz: even, >= 2, < agents. */
+static void s_degree_k(s_ctx_t *c, const s_node_t *v, uint32_t *k)
+{
+    char desc[96];
+    uint64_t x;
+    if (c->agents_ok)
+        snprintf(desc, sizeof desc, "an even integer >= 2 and < agents (%" PRIu32 ")", c->agents);
+    else
+        snprintf(desc, sizeof desc, "an even integer >= 2");
+    uint64_t max = c->agents_ok ? (uint64_t)c->agents - 1 : UINT32_MAX - 1;
+    if (s_get_u64(c, v, "network.k", 2, max, desc, &x) != 0)
+        return;
+    if (x % 2) {
+        s_bad(c, v, "network.k", desc);
+        return;
+    }
+    *k = (uint32_t)x;
+}
+
+static void s_probability(s_ctx_t *c, const s_node_t *v, const char *path, double *out)
+{
+    s_get_num(c, v, path, 0.0, 1.0, 0, 0, "a number in [0, 1]", out);
+}
+
+static void s_file_path(s_ctx_t *c, const s_node_t *v, const char *path, const char *base,
+                        char *out, size_t cap, char *resolved)
+{
+    if (s_get_str(c, v, path, out, cap, "a file path (a non-empty string)") != 0)
+        return;
+    if (s_resolve(base, out, resolved, cap) != 0)
+        s_err(c, v, "'%s' resolves to a path longer than %zu bytes", path, cap - 1);
+}
+
+static void s_sbm_blocks(s_ctx_t *c, const s_node_t *v, nn_network_config_t *net)
+{
+    char path[S_PATH];
+    if (s_want(c, v, S_SEQ, "network.blocks", "[500, 500]") != 0)
+        return;
+    if (v->n == 0 || v->n > NN_NET_MAX_BLOCKS) {
+        s_err(c, v, "'network.blocks' must have 1..%d entries, got %zu", NN_NET_MAX_BLOCKS, v->n);
+        return;
+    }
+    uint64_t sum = 0;
+    int ok = 1;
+    for (size_t i = 0; i < v->n; i++) {
+        uint64_t b;
+        snprintf(path, sizeof path, "network.blocks[%zu]", i);
+        if (s_get_u64(c, v->kid[i], path, 1, INT32_MAX, "an integer in 1..2147483647", &b) != 0) {
+            ok = 0;
+            continue;
+        }
+        net->blocks[i] = (uint32_t)b;
+        sum += b;
+    }
+    net->n_blocks = v->n;
+    if (ok && c->agents_ok && sum != c->agents)
+        s_err(c, v, "'network.blocks' sum to %" PRIu64 ", not the %" PRIu32 " agents" S_HINT
+              "the block sizes split the agents, so they must add up to 'agents'", sum,
+              c->agents);
+}
+
+static void s_network(s_ctx_t *c, const s_node_t *root, const s_node_t *v, const char *base,
+                      nn_network_config_t *net)
+{
+    char list[256], desc[96];
+    const s_node_t *vals[9], *keys[9];
+    if (!v) {
+        s_err(c, root, "missing key 'network'" S_HINT
+              "required: a mapping with a 'model', such as {model: ring, k: 4}");
+        return;
+    }
+    if (s_want(c, v, S_MAP, "network", "{model: ring, k: 4}") != 0)
+        return;
+    const s_node_t *mv = s_lookup(v, "model");
+    int mi = -1;
+    s_join(s_model_names, S_N_MODELS, list, sizeof list);
+    if (!mv)
+        s_err(c, v, "missing key 'network.model'" S_HINT "required: one of %s", list);
+    else
+        mi = s_get_enum(c, mv, "network.model", s_model_names, S_N_MODELS);
+    if (mi < 0) {
+        s_fields(c, v, "network", s_net_keys, 9, vals, keys, NULL);
+        return;
+    }
+    const s_model_t *m = &s_models[mi];
+    const char *names[4] = {"model", m->keys[0], m->keys[1], m->keys[2]};
+    size_t nn = 1 + m->n_keys;
+    char what[64];
+    snprintf(what, sizeof what, "network model '%s'", m->name);
+    s_variant_t var = {what, m->takes, s_net_keys, 9};
+    s_fields(c, v, "network", names, nn, vals, keys, &var);
+    net->model = (nn_net_model_t)m->model;
+    /* every model but erdos_renyi requires all its keys */
+    for (size_t i = 0; i < m->n_keys && m->model != NN_NET_ERDOS_RENYI; i++)
+        if (!s_val(names, nn, vals, m->keys[i]))
+            s_err(c, v, "missing key 'network.%s'" S_HINT "network model '%s' takes: %s",
+                  m->keys[i], m->name, m->takes);
+    const s_node_t *x;
+    if ((x = s_val(names, nn, vals, "k")))
+        s_degree_k(c, x, &net->k);
+    if ((x = s_val(names, nn, vals, "blocks")))
+        s_sbm_blocks(c, x, net);
+    if ((x = s_val(names, nn, vals, "p_in")))
+        s_probability(c, x, "network.p_in", &net->p_in);
+    if ((x = s_val(names, nn, vals, "p_out")))
+        s_probability(c, x, "network.p_out", &net->p_out);
+    if ((x = s_val(names, nn, vals, "path")))
+        s_file_path(c, x, "network.path", base, net->path, sizeof net->path, net->resolved_path);
+    if ((x = s_val(names, nn, vals, "m"))) {
+        uint64_t mm;
+        if (c->agents_ok)
+            snprintf(desc, sizeof desc, "an integer >= 1 and < agents (%" PRIu32 ")", c->agents);
+        else
+            snprintf(desc, sizeof desc, "an integer >= 1");
+        if (s_get_u64(c, x, "network.m", 1, c->agents_ok ? c->agents - 1 : UINT32_MAX, desc,
+                      &mm) == 0)
+            net->m = (uint32_t)mm;
+    }
+    const s_node_t *p = s_val(names, nn, vals, "p"), *md = s_val(names, nn, vals, "mean_degree");
+    if (m->model == NN_NET_ERDOS_RENYI && p && md) {
+        s_err(c, md, "'network.p' and 'network.mean_degree' are both given" S_HINT
+              "erdos_renyi takes exactly one: p, the edge probability, or mean_degree, the "
+              "expected degree");
+        return;
+    }
+    if (m->model == NN_NET_ERDOS_RENYI && !p && !md)
+        s_err(c, v, "missing key 'network.p' or 'network.mean_degree'" S_HINT
+              "erdos_renyi takes exactly one: p, the edge probability, or mean_degree, the "
+              "expected degree");
+    if (p)
+        s_probability(c, p, "network.p", &net->p);
+    if (md) {
+        double hi = c->agents_ok ? (double)c->agents - 1.0 : HUGE_VAL;
+        if (c->agents_ok)
+            snprintf(desc, sizeof desc, "a number > 0 and <= agents - 1 (%" PRIu32 ")",
+                     c->agents - 1);
+        else
+            snprintf(desc, sizeof desc, "a number > 0");
+        s_get_num(c, md, "network.mean_degree", 0.0, hi, 1, 0, desc, &net->mean_degree);
+    }
+}
+
+static void s_seeds(s_ctx_t *c, const s_node_t *v, nn_opinions_config_t *op)
+{
+    char desc[160];
+    if (c->agents_ok)
+        snprintf(desc, sizeof desc,
+                 "a count of agents in 0..%" PRIu32 " (an integer) or a share in [0, 1] (a "
+                 "decimal such as 0.01)", c->agents);
+    else
+        snprintf(desc, sizeof desc,
+                 "a count of agents (an integer) or a share in [0, 1] (a decimal such as 0.01)");
+    if (v->kind == S_SCALAR && !v->quoted &&
+        (memchr(v->text, '.', v->len) || memchr(v->text, 'e', v->len) ||
+         memchr(v->text, 'E', v->len))) {
+        if (s_get_num(c, v, "opinions.seeds", 0.0, 1.0, 0, 0, desc, &op->seeds_share) == 0)
+            op->seeds_by_count = 0;
+        return;
+    }
+    uint64_t max = c->agents_ok ? c->agents : UINT64_MAX;
+    if (s_get_u64(c, v, "opinions.seeds", 0, max, desc, &op->seeds_count) == 0)
+        op->seeds_by_count = 1;
+}
+
+static void s_modes(s_ctx_t *c, const s_node_t *v, double *modes)
+{
+    const char *desc = "a sequence of two numbers in [0, 1]";
+    if (v->kind != S_SEQ || v->n != 2) {
+        if (v->kind == S_SEQ)
+            s_err(c, v, "'opinions.modes' must be %s, got %zu %s" S_HINT "such as [0.25, 0.75]",
+                  desc, v->n, v->n == 1 ? "entry" : "entries");
+        else
+            s_bad(c, v, "opinions.modes", desc);
+        return;
+    }
+    s_get_num(c, v->kid[0], "opinions.modes[0]", 0.0, 1.0, 0, 0, "a number in [0, 1]", &modes[0]);
+    s_get_num(c, v->kid[1], "opinions.modes[1]", 0.0, 1.0, 0, 0, "a number in [0, 1]", &modes[1]);
+}
+
+/* Returns 1 when opinions are valid (so the init is known for later checks). */
+static int s_opinions(s_ctx_t *c, const s_node_t *v, const char *base, nn_opinions_config_t *op)
+{
+    const s_node_t *vals[6], *keys[6];
+    op->init = NN_INIT_UNIFORM;
+    if (!v)
+        return 1;
+    if (s_want(c, v, S_MAP, "opinions", "{init: uniform}") != 0)
+        return 0;
+    size_t before = c->n_errs;
+    const s_node_t *iv = s_lookup(v, "init");
+    int ii = iv ? s_get_enum(c, iv, "opinions.init", s_init_names, S_N_INITS) : 0;
+    if (ii < 0) {
+        s_fields(c, v, "opinions", s_op_keys, 6, vals, keys, NULL);
+        return 0;
+    }
+    const s_model_t *m = &s_inits[ii];
+    const char *names[3] = {"init", m->keys[0], m->keys[1]};
+    size_t nn = 1 + m->n_keys;
+    char what[64];
+    snprintf(what, sizeof what, "opinions init '%s'", m->name);
+    s_variant_t var = {what, m->takes, s_op_keys, 6};
+    s_fields(c, v, "opinions", names, nn, vals, keys, &var);
+    op->init = (nn_init_t)m->model;
+    const s_node_t *x;
+    switch (op->init) {
+    case NN_INIT_UNIFORM:
+        break;
+    case NN_INIT_NORMAL:
+        op->mean = 0.5;
+        op->sd = 0.15;
+        if ((x = s_val(names, nn, vals, "mean")))
+            s_get_num(c, x, "opinions.mean", 0.0, 1.0, 0, 0, "a number in [0, 1]", &op->mean);
+        if ((x = s_val(names, nn, vals, "sd")))
+            s_get_num(c, x, "opinions.sd", 0.0, HUGE_VAL, 1, 0, "a number > 0", &op->sd);
+        break;
+    case NN_INIT_BIMODAL:
+        op->modes[0] = 0.25;
+        op->modes[1] = 0.75;
+        op->sd = 0.1;
+        if ((x = s_val(names, nn, vals, "modes")))
+            s_modes(c, x, op->modes);
+        if ((x = s_val(names, nn, vals, "sd")))
+            s_get_num(c, x, "opinions.sd", 0.0, HUGE_VAL, 1, 0, "a number > 0", &op->sd);
+        break;
+    case NN_INIT_SEEDS:
+        if ((x = s_val(names, nn, vals, "seeds")))
+            s_seeds(c, x, op);
+        else
+            s_err(c, v, "missing key 'opinions.seeds'" S_HINT
+                  "required with init 'seeds': how many agents start at 1, a count such as 10 "
+                  "or a share such as 0.01");
+        break;
+    case NN_INIT_FILE:
+        if ((x = s_val(names, nn, vals, "path")))
+            s_file_path(c, x, "opinions.path", base, op->path, sizeof op->path,
+                        op->resolved_path);
+        else
+            s_err(c, v, "missing key 'opinions.path'" S_HINT
+                  "required with init 'file': a file of lines \"id,opinion\" or one opinion a "
+                  "line");
+        break;
+    }
+    return c->n_errs == before;
+}
+
+static void s_behaviour_names(const char **names, size_t *n)
+{
+    *n = 0;
+    for (size_t i = 0; i < nn_behaviour_count() && *n < NN_MAX_BEHAVIOURS; i++)
+        names[(*n)++] = nn_behaviour_at(i)->name;
+}
+
+static void s_params(s_ctx_t *c, const s_node_t *v, const char *where, const nn_behaviour_ops_t *ops,
+                     nn_population_t *pop)
+{
+    char path[S_PATH], kt[S_SHOW + 8], list[512], got[S_SHOW + 32], desc[128];
+    const char *names[NN_MAX_PARAMS];
+    const s_node_t *seen[NN_MAX_PARAMS] = {NULL};
+    size_t np = ops->n_params < NN_MAX_PARAMS ? ops->n_params : NN_MAX_PARAMS;
+    for (size_t i = 0; i < np; i++)
+        names[i] = ops->params[i].name;
+    s_join(names, np, list, sizeof list);
+    for (size_t p = 0; p + 1 < v->n; p += 2) {
+        const s_node_t *k = v->kid[p], *x = v->kid[p + 1];
+        if (k->kind != S_SCALAR) {
+            s_show(k, got, sizeof got);
+            s_err(c, k, "a key in '%s' must be a parameter name, got %s", where, got);
+            continue;
+        }
+        s_clean(k->text, k->len, kt, sizeof kt);
+        int i = s_find(names, np, k);
+        if (i < 0) {
+            const char *sug = s_suggest(k->text, names, np);
+            if (!np)
+                s_err(c, k, "unknown parameter '%s' for behaviour '%s'" S_HINT
+                      "it takes no parameters", kt, ops->name);
+            else if (sug)
+                s_err(c, k, "unknown parameter '%s' for behaviour '%s'" S_HINT
+                      "did you mean '%s'? it takes: %s", kt, ops->name, sug, list);
+            else
+                s_err(c, k, "unknown parameter '%s' for behaviour '%s'" S_HINT "it takes: %s", kt,
+                      ops->name, list);
+            continue;
+        }
+        s_path(path, sizeof path, where, names[i]);
+        if (seen[i]) {
+            char *first = s_loc(c, seen[i]->origin, seen[i]->line, seen[i]->col);
+            if (first)
+                s_err(c, k, "duplicate key '%s'" S_HINT "first at %s", path, first);
+            else
+                c->oom = 1;
+            free(first);
+            continue;
+        }
+        seen[i] = k;
+        const nn_param_spec_t *sp = &ops->params[i];
+        snprintf(desc, sizeof desc, "a number in [%g, %g]", sp->min, sp->max);
+        s_get_num(c, x, path, sp->min, sp->max, 0, 0, desc, &pop->params[i]);
+    }
+}
+
+static void s_populations(s_ctx_t *c, const s_node_t *root, const s_node_t *v,
+                          int opinions_ok, nn_scenario_t *s)
+{
+    static const char *const pk[] = {"behaviour", "share", "count", "params"};
+    const char *known[NN_MAX_BEHAVIOURS];
+    size_t n_known;
+    char where[S_PATH], path[S_PATH], list[1024], got[S_SHOW + 32];
+    if (!v) {
+        s_err(c, root, "missing key 'populations'" S_HINT
+              "required: a sequence of populations such as [{behaviour: deffuant, share: 1}]");
+        return;
+    }
+    if (s_want(c, v, S_SEQ, "populations", "[{behaviour: deffuant, share: 1}]") != 0)
+        return;
+    if (v->n == 0 || v->n > NN_MAX_POPULATIONS) {
+        s_err(c, v, "'populations' must have 1..%d entries, got %zu" S_HINT
+              "such as [{behaviour: deffuant, share: 1}]", NN_MAX_POPULATIONS, v->n);
+        return;
+    }
+    s_behaviour_names(known, &n_known);
+    s_join(known, n_known, list, sizeof list);
+    int all_ok = 1;
+    size_t n_share = 0;
+    double share_sum = 0.0, share_c = 0.0; /* Kahan: the sum must not depend on the order */
+    uint64_t count_sum = 0;
+    for (size_t i = 0; i < v->n; i++) {
+        const s_node_t *e = v->kid[i], *vals[4], *keys[4];
+        nn_population_t *pop = &s->populations[i];
+        size_t before = c->n_errs;
+        snprintf(where, sizeof where, "populations[%zu]", i);
+        if (s_want(c, e, S_MAP, where, "{behaviour: deffuant, share: 1}") != 0) {
+            all_ok = 0;
+            continue;
+        }
+        s_fields(c, e, where, pk, 4, vals, keys, NULL);
+        const s_node_t *bv = vals[0], *sv = vals[1], *cv = vals[2], *pv = vals[3];
+        if (!bv)
+            s_err(c, e, "missing key '%s.behaviour'" S_HINT "required: one of %s", where, list);
+        else if (bv->kind != S_SCALAR || strlen(bv->text) != bv->len ||
+                 !(pop->ops = nn_behaviour_find(bv->text))) {
+            s_show(bv, got, sizeof got);
+            const char *sug = bv->kind == S_SCALAR ? s_suggest(bv->text, known, n_known) : NULL;
+            if (sug)
+                s_err(c, bv, "unknown behaviour %s in '%s.behaviour'" S_HINT
+                      "did you mean '%s'? known: %s", got, where, sug, list);
+            else
+                s_err(c, bv, "unknown behaviour %s in '%s.behaviour'" S_HINT "known: %s", got,
+                      where, list);
+        }
+        if (pop->ops)
+            for (size_t j = 0; j < pop->ops->n_params && j < NN_MAX_PARAMS; j++)
+                pop->params[j] = pop->ops->params[j].def;
+        if (sv && cv)
+            s_err(c, keys[2], "'%s' has both 'share' and 'count'" S_HINT
+                  "give exactly one: a share in (0, 1] or a count of agents", where);
+        else if (!sv && !cv)
+            s_err(c, e, "missing key '%s.share' or '%s.count'" S_HINT
+                  "give exactly one: a share in (0, 1] or a count of agents", where, where);
+        else if (sv) {
+            s_path(path, sizeof path, where, "share");
+            if (s_get_num(c, sv, path, 0.0, 1.0, 1, 0, "a number in (0, 1]", &pop->share) == 0) {
+                double y = pop->share - share_c, t = share_sum + y;
+                share_c = (t - share_sum) - y;
+                share_sum = t;
+                n_share++;
+            }
+        } else {
+            s_path(path, sizeof path, where, "count");
+            if (s_get_u64(c, cv, path, 0, UINT64_MAX, "an integer >= 0", &pop->count) == 0) {
+                pop->by_count = 1;
+                count_sum = count_sum > UINT64_MAX - pop->count ? UINT64_MAX
+                                                                : count_sum + pop->count;
+            }
+        }
+        if (pv) {
+            s_path(path, sizeof path, where, "params");
+            if (s_want(c, pv, S_MAP, path, "{d: 0.2}") == 0 && pop->ops)
+                s_params(c, pv, path, pop->ops, pop);
+        }
+        if (pop->ops && pop->ops->binary_state && opinions_ok &&
+            s->opinions.init != NN_INIT_SEEDS && s->opinions.init != NN_INIT_FILE)
+            s_err(c, bv, "behaviour '%s' needs opinions.init 'seeds' or 'file', not '%s'" S_HINT
+                  "its agents' states are 0 or 1 and only agents seeded at 1 start a cascade: "
+                  "give them with opinions: {init: seeds, seeds: 10}",
+                  pop->ops->name, s_init_names[s->opinions.init]);
+        if (c->n_errs != before)
+            all_ok = 0;
+    }
+    s->n_populations = v->n;
+    if (!all_ok || !c->agents_ok)
+        return;
+    if (count_sum > c->agents)
+        s_err(c, v, "the population counts sum to %" PRIu64 ", more than the %" PRIu32 " agents",
+              count_sum, c->agents);
+    else if (!n_share && count_sum != c->agents)
+        s_err(c, v, "the population counts sum to %" PRIu64 ", not the %" PRIu32 " agents" S_HINT
+              "change the counts, or add a population with a 'share' to take the rest",
+              count_sum, c->agents);
+    else if (n_share && fabs(share_sum - 1.0) > S_SHARE_TOLERANCE)
+        s_err(c, v, "the population shares sum to %.10g, not 1" S_HINT
+              "shares split the agents left after the counted populations", share_sum);
+}
+
+static void s_validate(s_ctx_t *c, const s_node_t *root, const char *base, nn_scenario_t *s)
+{
+    static const char *const top[] = {"name",  "seed",        "rounds", "agents",
+                                      "network", "opinions",  "populations", "nodes",
+                                      "transport", "output",  "limits"};
+    enum { T_NAME, T_SEED, T_ROUNDS, T_AGENTS, T_NETWORK, T_OPINIONS, T_POPULATIONS, T_NODES,
+           T_TRANSPORT, T_OUTPUT, T_LIMITS, T_N };
+    const s_node_t *v[T_N], *k[T_N];
+    uint64_t x;
+    s_fields(c, root, NULL, top, T_N, v, k, NULL);
+
+    /* agents first: the ranges of k, m, blocks, seeds and counts depend on it */
+    if (!v[T_AGENTS])
+        s_err(c, root, "missing key 'agents'" S_HINT "required: the number of agents, 2..2147483647");
+    else if (s_get_u64(c, v[T_AGENTS], "agents", 2, INT32_MAX, "an integer in 2..2147483647",
+                       &x) == 0) {
+        s->agents = (uint32_t)x;
+        c->agents = s->agents;
+        c->agents_ok = 1;
+    }
+    if (v[T_NAME])
+        s_get_str(c, v[T_NAME], "name", s->name, sizeof s->name, "a non-empty string");
+    if (v[T_SEED])
+        s_get_u64(c, v[T_SEED], "seed", 0, UINT64_MAX, "an integer in 0..18446744073709551615",
+                  &s->seed);
+    if (v[T_ROUNDS])
+        s_get_u64(c, v[T_ROUNDS], "rounds", 0, UINT64_MAX, "an integer >= 0", &s->rounds);
+    s_network(c, root, v[T_NETWORK], base, &s->network);
+    int opinions_ok = s_opinions(c, v[T_OPINIONS], base, &s->opinions);
+    s_populations(c, root, v[T_POPULATIONS], opinions_ok, s);
+    if (v[T_NODES] &&
+        s_get_u64(c, v[T_NODES], "nodes", 1, 1024, "an integer in 1..1024", &x) == 0)
+        s->nodes = (uint32_t)x;
+    if (v[T_TRANSPORT]) {
+        int t = s_get_enum(c, v[T_TRANSPORT], "transport", s_transport_names, 3);
+        if (t >= 0)
+            s->transport = (nn_transport_t)t;
+    }
+    if (v[T_OUTPUT] && s_want(c, v[T_OUTPUT], S_MAP, "output", "{dir: runs}") == 0) {
+        static const char *const ok[] = {"dir"};
+        const s_node_t *ov[1], *okk[1];
+        s_fields(c, v[T_OUTPUT], "output", ok, 1, ov, okk, NULL);
+        if (ov[0])
+            s_get_str(c, ov[0], "output.dir", s->output_dir, sizeof s->output_dir,
+                      "a directory path (a non-empty string)");
+    }
+    if (v[T_LIMITS] &&
+        s_want(c, v[T_LIMITS], S_MAP, "limits", "{deadline_s: 30, max_message_bytes: 1048576}") == 0) {
+        static const char *const lk[] = {"deadline_s", "max_message_bytes"};
+        const s_node_t *lv[2], *lkk[2];
+        s_fields(c, v[T_LIMITS], "limits", lk, 2, lv, lkk, NULL);
+        if (lv[0])
+            s_get_num(c, lv[0], "limits.deadline_s", 0.0, HUGE_VAL, 1, 0, "a number > 0",
+                      &s->deadline_s);
+        if (lv[1])
+            s_get_u64(c, lv[1], "limits.max_message_bytes", 1024, S_MAX_MESSAGE_BYTES,
+                      "an integer in 1024..2147483648", &s->max_message_bytes);
+    }
+}
+
+/* ---- YAML text to tree --------------------------------------------------------------- */
+
+/* Line and column (1-based, in characters) of byte offset off. */
+static void s_offset_mark(const char *text, size_t len, size_t off, unsigned long *line,
+                          unsigned long *col)
+{
+    *line = 1;
+    *col = 1;
+    for (size_t i = 0; i < off && i < len; i++) {
+        if (text[i] == '\n') {
+            (*line)++;
+            *col = 1;
+        } else if (((unsigned char)text[i] & 0xc0) != 0x80) {
+            (*col)++;
+        }
+    }
+}
+
+/* Whether the character at line:col (1-based, characters) is a tab. */
+static int s_tab_at(const char *text, size_t len, unsigned long line, unsigned long col)
+{
+    size_t i = 0;
+    for (unsigned long l = 1; l < line && i < len; i++)
+        if (text[i] == '\n')
+            l++;
+    for (unsigned long k = 1; k < col && i < len; k++) {
+        i++;
+        while (i < len && ((unsigned char)text[i] & 0xc0) == 0x80)
+            i++;
+    }
+    return i < len && text[i] == '\t';
+}
+
+static void s_yaml_error(s_ctx_t *c, const yaml_parser_t *p, const char *text, size_t len,
+                         int origin)
+{
+    unsigned long line, col;
+    char extra[64] = "";
+    if (p->error == YAML_MEMORY_ERROR) {
+        c->oom = 1;
+        return;
+    }
+    const char *problem = p->problem ? p->problem : "malformed yaml";
+    if (p->error == YAML_READER_ERROR) {
+        s_offset_mark(text, len, p->problem_offset, &line, &col);
+        if (p->problem_value != -1)
+            snprintf(extra, sizeof extra, " (byte 0x%02x)", (unsigned)p->problem_value & 0xffu);
+    } else {
+        line = (unsigned long)p->problem_mark.line + 1;
+        col = (unsigned long)p->problem_mark.column + 1;
+    }
+    const char *tab = s_tab_at(text, len, line, col)
+                          ? "; this is a tab: YAML indents with spaces only"
+                          : "";
+    char *ctx = NULL;
+    if (p->context && p->error != YAML_READER_ERROR) {
+        char *cl = origin < 0 ? s_loc(c, origin, (unsigned long)p->context_mark.line + 1,
+                                      (unsigned long)p->context_mark.column + 1)
+                              : s_aprintf("column %lu", (unsigned long)p->context_mark.column + 1);
+        ctx = cl ? s_aprintf(", %s at %s", p->context, cl) : NULL;
+        free(cl);
+        if (!ctx) {
+            c->oom = 1;
+            return;
+        }
+    }
+    if (origin < 0)
+        s_err_at(c, origin, line, col, "%s%s" S_HINT "yaml syntax error%s%s", problem, extra,
+                 ctx ? ctx : "", tab);
+    else if (line == 1)
+        s_err_at(c, origin, 0, 0, "%s%s" S_HINT "yaml syntax error in the value, at column %lu%s%s",
+                 problem, extra, col, ctx ? ctx : "", tab);
+    else
+        s_err_at(c, origin, 0, 0, "%s%s" S_HINT "yaml syntax error in the value, at its end%s%s",
+                 problem, extra, ctx ? ctx : "", tab);
+    free(ctx);
+}
+
+/* Copies a libyaml node into our tree. Depth and the node budget bound the work, also for
+ * aliases that point at their own ancestors or expand exponentially. */
+static int s_conv(s_ctx_t *c, yaml_document_t *d, yaml_node_t *yn, int origin, int depth,
+                  s_node_t **out)
+{
+    unsigned long line = (unsigned long)yn->start_mark.line + 1;
+    unsigned long col = (unsigned long)yn->start_mark.column + 1;
+    s_node_t *n = NULL;
+    *out = NULL;
+    if (depth > S_MAX_DEPTH) {
+        s_err_at(c, origin, line, col, "the scenario nests deeper than %d levels", S_MAX_DEPTH);
+        return -1;
+    }
+    if (c->budget == 0) {
+        s_err_at(c, origin, line, col, "the scenario holds more than %d values" S_HINT
+                 "aliases that expand without end?", S_MAX_NODES);
+        return -1;
+    }
+    c->budget--;
+    switch (yn->type) {
+    case YAML_SCALAR_NODE:
+        n = s_scalar_new((const char *)yn->data.scalar.value, yn->data.scalar.length,
+                         yn->data.scalar.style != YAML_PLAIN_SCALAR_STYLE, origin, line, col);
+        if (!n)
+            goto oom;
+        break;
+    case YAML_SEQUENCE_NODE:
+        if (!(n = s_node_new(S_SEQ, origin, line, col)))
+            goto oom;
+        for (yaml_node_item_t *it = yn->data.sequence.items.start;
+             it < yn->data.sequence.items.top; it++) {
+            s_node_t *k;
+            yaml_node_t *kn = yaml_document_get_node(d, *it);
+            if (!kn || s_conv(c, d, kn, origin, depth + 1, &k) != 0)
+                goto fail;
+            if (s_node_push(n, k) != 0) {
+                s_node_free(k);
+                goto oom;
+            }
+        }
+        break;
+    case YAML_MAPPING_NODE:
+        if (!(n = s_node_new(S_MAP, origin, line, col)))
+            goto oom;
+        for (yaml_node_pair_t *pr = yn->data.mapping.pairs.start;
+             pr < yn->data.mapping.pairs.top; pr++) {
+            s_node_t *k, *v;
+            yaml_node_t *kn = yaml_document_get_node(d, pr->key);
+            yaml_node_t *vn = yaml_document_get_node(d, pr->value);
+            if (!kn || !vn || s_conv(c, d, kn, origin, depth + 1, &k) != 0)
+                goto fail;
+            if (s_conv(c, d, vn, origin, depth + 1, &v) != 0) {
+                s_node_free(k);
+                goto fail;
+            }
+            if (s_node_push(n, k) != 0) {
+                s_node_free(k);
+                s_node_free(v);
+                goto oom;
+            }
+            if (s_node_push(n, v) != 0) {
+                s_node_free(v);
+                goto oom;
+            }
+        }
+        break;
+    default:
+        s_err_at(c, origin, line, col, "an empty yaml node");
+        return -1;
+    }
+    *out = n;
+    return 0;
+oom:
+    c->oom = 1;
+fail:
+    s_node_free(n);
+    return -1;
+}
+
+/* libyaml's scanner takes time quadratic in the depth of flow collections ([[[...]]]:
+ * 40,000 levels take seconds), so deep flow nesting is refused before libyaml sees it.
+ * Quoted scalars and comments are skipped; anything this misjudges is at worst refused
+ * later by the depth check on the tree. 0, or -1 after an error. */
+static int s_flow_depth(s_ctx_t *c, const char *text, size_t len, int origin)
+{
+    int depth = 0, line = 1, col = 0;
+    char quote = 0;
+    for (size_t i = 0; i < len; i++) {
+        char ch = text[i];
+        col++;
+        if (ch == '\n') {
+            line++;
+            col = 0;
+            if (quote == '#')
+                quote = 0;
+            continue;
+        }
+        if (quote) {
+            if (quote == '"' && ch == '\\' && i + 1 < len)
+                i++, col++;
+            else if (ch == quote)
+                quote = 0;
+            continue;
+        }
+        if (ch == '"' || ch == '\'')
+            quote = ch;
+        else if (ch == '#' && (i == 0 || text[i - 1] == ' ' || text[i - 1] == '\t' ||
+                               text[i - 1] == '\n'))
+            quote = '#';
+        else if (ch == '[' || ch == '{') {
+            if (++depth > S_MAX_DEPTH) {
+                s_err_at(c, origin, line, col, "the scenario nests deeper than %d levels",
+                         S_MAX_DEPTH);
+                return -1;
+            }
+        } else if ((ch == ']' || ch == '}') && depth > 0)
+            depth--;
+    }
+    return 0;
+}
+
+/* Parses one YAML document into *root (NULL for an empty text). 0, or -1 after an error. */
+static int s_parse(s_ctx_t *c, const char *text, size_t len, int origin, s_node_t **root)
+{
+    yaml_parser_t p;
+    yaml_document_t doc;
+    int rc = 0;
+    *root = NULL;
+    if (s_flow_depth(c, text, len, origin) != 0)
+        return -1;
+    if (!yaml_parser_initialize(&p)) {
+        c->oom = 1;
+        return -1;
+    }
+    yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+    if (!yaml_parser_load(&p, &doc)) {
+        s_yaml_error(c, &p, text, len, origin);
+        yaml_parser_delete(&p);
+        return -1;
+    }
+    yaml_node_t *yr = yaml_document_get_root_node(&doc);
+    if (yr) {
+        c->budget = S_MAX_NODES;
+        rc = s_conv(c, &doc, yr, origin, 0, root);
+        if (rc == 0) {
+            yaml_document_t d2;
+            if (!yaml_parser_load(&p, &d2)) {
+                s_yaml_error(c, &p, text, len, origin);
+                rc = -1;
+            } else {
+                if (yaml_document_get_root_node(&d2)) {
+                    s_err_at(c, origin, (unsigned long)d2.start_mark.line + 1,
+                             (unsigned long)d2.start_mark.column + 1,
+                             "a second yaml document" S_HINT
+                             "a scenario is one document: remove the '---' and what follows");
+                    rc = -1;
+                }
+                yaml_document_delete(&d2);
+            }
+        }
+    }
+    yaml_document_delete(&doc);
+    yaml_parser_delete(&p);
+    if (rc != 0) {
+        s_node_free(*root);
+        *root = NULL;
+    }
+    return rc;
+}
+
+/* ---- --set --------------------------------------------------------------------------- */
+
+typedef struct s_step {
+    const char *s;
+    size_t len;
+    int bracket; /* written as [i]: must index a sequence */
+} s_step_t;
+
+/* Splits "a.b[1].c" into steps; -1 on an empty name, a stray '[' or a trailing '.'. */
+static int s_split_path(const char *path, size_t len, s_step_t *steps, size_t *n)
+{
+    size_t i = 0;
+    *n = 0;
+    for (;;) {
+        size_t j = i;
+        while (j < len && path[j] != '.' && path[j] != '[')
+            j++;
+        if (j == i || *n == S_MAX_STEPS)
+            return -1;
+        steps[(*n)++] = (s_step_t){path + i, j - i, 0};
+        while (j < len && path[j] == '[') {
+            size_t e = j + 1;
+            while (e < len && path[e] >= '0' && path[e] <= '9')
+                e++;
+            if (e == j + 1 || e >= len || path[e] != ']' || *n == S_MAX_STEPS)
+                return -1;
+            steps[(*n)++] = (s_step_t){path + j + 1, e - j - 1, 1};
+            j = e + 1;
+        }
+        if (j == len)
+            return 0;
+        if (path[j] != '.' || j + 1 == len)
+            return -1;
+        i = j + 1;
+    }
+}
+
+static int s_step_index(const s_step_t *st, size_t *idx)
+{
+    size_t v = 0;
+    if (st->len == 0 || st->len > 9)
+        return -1;
+    for (size_t i = 0; i < st->len; i++) {
+        if (st->s[i] < '0' || st->s[i] > '9')
+            return -1;
+        v = v * 10 + (size_t)(st->s[i] - '0');
+    }
+    *idx = v;
+    return 0;
+}
+
+/* Replaces (or creates) the key at the set's path in *root with the set's value. */
+static void s_apply_set(s_ctx_t *c, s_node_t *root, size_t si)
+{
+    const char *set = c->sets[si];
+    int o = (int)si;
+    s_step_t steps[S_MAX_STEPS];
+    size_t n_steps;
+    if (!set || !strchr(set, '=')) {
+        s_err_at(c, o, 0, 0, "no '=' in the override" S_HINT "the form is key.path=value, such "
+                 "as network.k=8");
+        return;
+    }
+    const char *eq = strchr(set, '=');
+    if (eq == set) {
+        s_err_at(c, o, 0, 0, "empty key path in the override" S_HINT
+                 "the form is key.path=value, such as network.k=8");
+        return;
+    }
+    size_t plen = (size_t)(eq - set);
+    if (s_split_path(set, plen, steps, &n_steps) != 0 || n_steps == 0) {
+        s_err_at(c, o, 0, 0, "malformed key path '%.*s'" S_HINT
+                 "keys joined by '.', sequence entries by number: populations.0.share",
+                 (int)plen, set);
+        return;
+    }
+    s_node_t *value;
+    if (s_parse(c, eq + 1, strlen(eq + 1), o, &value) != 0)
+        return;
+    if (!value && !(value = s_scalar_new("", 0, 0, o, 0, 0))) {
+        c->oom = 1;
+        return;
+    }
+    if (root->kind != S_MAP) { /* reported by the validation */
+        s_node_free(value);
+        return;
+    }
+    s_node_t *cur = root;
+    for (size_t j = 0; j < n_steps; j++) {
+        const s_step_t *st = &steps[j];
+        int last = j + 1 == n_steps;
+        /* the path up to this step, and up to its parent, for messages */
+        int upto = (int)(st->s + st->len - set) + (st->bracket ? 1 : 0);
+        int parent = j ? (int)(steps[j - 1].s + steps[j - 1].len - set) +
+                             (steps[j - 1].bracket ? 1 : 0)
+                       : 0;
+        s_node_t **slot = NULL;
+        if (cur->kind == S_MAP && !st->bracket) {
+            for (size_t p = 0; p + 1 < cur->n; p += 2)
+                if (cur->kid[p]->kind == S_SCALAR && cur->kid[p]->len == st->len &&
+                    memcmp(cur->kid[p]->text, st->s, st->len) == 0) {
+                    slot = &cur->kid[p + 1];
+                    break;
+                }
+            if (!slot) {
+                s_node_t *k = s_scalar_new(st->s, st->len, 0, o, 0, 0);
+                if (!k || s_node_push(cur, k) != 0) {
+                    s_node_free(k);
+                    goto oom;
+                }
+                s_node_t *nv = last ? value : s_node_new(S_MAP, o, 0, 0);
+                if (!nv || s_node_push(cur, nv) != 0) {
+                    /* keep the mapping whole: the key goes again */
+                    s_node_free(cur->kid[--cur->n]);
+                    if (nv != value)
+                        s_node_free(nv);
+                    goto oom;
+                }
+                if (last)
+                    return;
+                cur = nv;
+                continue;
+            }
+        } else if (cur->kind == S_SEQ) {
+            size_t idx;
+            if (s_step_index(st, &idx) != 0) {
+                s_err_at(c, o, 0, 0, "cannot set '%.*s': '%.*s' is a sequence" S_HINT
+                         "index its entries by number, such as %.*s.0", upto, set, parent, set,
+                         parent, set);
+                goto fail;
+            }
+            if (idx > cur->n) {
+                s_err_at(c, o, 0, 0, "cannot set '%.*s': '%.*s' has %zu entries" S_HINT
+                         "an index can be 0..%zu, and %zu appends one", upto, set, parent, set,
+                         cur->n, cur->n ? cur->n - 1 : 0, cur->n);
+                goto fail;
+            }
+            if (idx == cur->n) {
+                s_node_t *nv = last ? value : s_node_new(S_MAP, o, 0, 0);
+                if (!nv || s_node_push(cur, nv) != 0) {
+                    if (nv != value)
+                        s_node_free(nv);
+                    goto oom;
+                }
+                if (last)
+                    return;
+                cur = nv;
+                continue;
+            }
+            slot = &cur->kid[idx];
+        } else {
+            /* j > 0 here: the root is a mapping and names never start with '[' */
+            s_err_at(c, o, 0, 0, "cannot set '%.*s': '%.*s' is %s, not a %s", upto, set, parent,
+                     set, cur->kind == S_MAP ? "a mapping" : "a scalar",
+                     st->bracket ? "sequence" : "mapping");
+            goto fail;
+        }
+        if (last) {
+            s_node_free(*slot);
+            *slot = value;
+            return;
+        }
+        if (s_is_null(*slot)) {
+            s_node_t *nv = s_node_new(S_MAP, o, 0, 0);
+            if (!nv)
+                goto oom;
+            s_node_free(*slot);
+            *slot = nv;
+        }
+        cur = *slot;
+    }
+    /* not reached: the last step returns */
+fail:
+    s_node_free(value);
+    return;
+oom:
+    c->oom = 1;
+    s_node_free(value);
+}
+
+/* ---- loading ------------------------------------------------------------------------- */
+
+static void s_defaults(nn_scenario_t *s, const char *source)
+{
+    memset(s, 0, sizeof *s);
+    s_default_name(source, s->name, sizeof s->name);
+    size_t n = strlen(source);
+    if (n >= sizeof s->source)
+        n = sizeof s->source - 1;
+    memcpy(s->source, source, n);
+    s->source[n] = '\0';
+    s->seed = 1;
+    s->rounds = 100;
+    s->nodes = 4;
+    s->transport = NN_TRANSPORT_INPROC;
+    s_copy(s->output_dir, sizeof s->output_dir, "runs");
+    s->deadline_s = 30.0;
+    s->max_message_bytes = UINT64_C(1) << 30;
+    s->opinions.init = NN_INIT_UNIFORM;
+}
+
+int nn_scenario_load_text(nn_scenario_t *out, const char *text, size_t len,
+                          const char *source, const char *base_dir, const char *const *sets,
+                          size_t n_sets, nn_diag_t *diag)
+{
+    if (!out || !diag || (!text && len) || (!sets && n_sets))
+        return NN_EINVAL;
+    s_ctx_t c;
+    memset(&c, 0, sizeof c);
+    c.source = source ? source : "<text>";
+    c.sets = sets;
+    c.n_sets = n_sets;
+    s_defaults(out, c.source);
+    s_node_t *root = NULL;
+    if (s_parse(&c, text ? text : "", len, -1, &root) == 0) {
+        if (!root || s_is_null(root)) {
+            s_node_free(root);
+            if (!(root = s_node_new(S_MAP, -1, 1, 1)))
+                c.oom = 1;
+        }
+        for (size_t i = 0; i < n_sets && !c.oom; i++)
+            s_apply_set(&c, root, i);
+        if (!c.oom && root->kind != S_MAP) {
+            char got[S_SHOW + 32];
+            s_show(root, got, sizeof got);
+            s_err(&c, root, "a scenario must be a mapping of keys, got %s" S_HINT
+                  "such as 'agents: 1000' on the first line", got);
+        } else if (!c.oom) {
+            s_validate(&c, root, base_dir ? base_dir : ".", out);
+        }
+    }
+    s_node_free(root);
+    int rc = c.oom ? NN_ENOMEM : (c.n_errs || c.n_lost) ? NN_ESCENARIO : NN_OK;
+    s_flush(&c, diag);
+    if (rc != NN_OK)
+        s_defaults(out, c.source);
+    return rc;
+}
+
+int nn_scenario_load(nn_scenario_t *out, const char *path, const char *const *sets,
+                     size_t n_sets, nn_diag_t *diag)
+{
+    if (!out || !diag)
+        return NN_EINVAL;
+    if (!path)
+        return nn_scenario_load_text(out, nn_embedded_default_yaml,
+                                     strlen(nn_embedded_default_yaml), "<embedded default>", ".",
+                                     sets, n_sets, diag);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        nn_diag_add(diag, "cannot read scenario '%s': %s", path, strerror(errno));
+        return NN_EIO;
+    }
+    size_t len = 0, cap = 4096;
+    char *text = malloc(cap);
+    int rc = text ? NN_OK : NN_ENOMEM;
+    while (rc == NN_OK) {
+        if (len == cap) {
+            if (cap > (size_t)S_MAX_FILE) {
+                nn_diag_add(diag, "scenario '%s' is larger than %ld MiB", path, S_MAX_FILE >> 20);
+                rc = NN_ESCENARIO;
+                break;
+            }
+            char *t = realloc(text, cap * 2);
+            if (!t) {
+                rc = NN_ENOMEM;
+                break;
+            }
+            text = t;
+            cap *= 2;
+        }
+        size_t got = fread(text + len, 1, cap - len, f);
+        len += got;
+        if (got == 0) {
+            if (ferror(f)) {
+                nn_diag_add(diag, "cannot read scenario '%s': %s", path, strerror(errno));
+                rc = NN_EIO;
+            }
+            break;
+        }
+    }
+    fclose(f);
+    if (rc == NN_ENOMEM)
+        nn_diag_add(diag, "out of memory while reading the scenario '%s'", path);
+    if (rc == NN_OK) {
+        const char *slash = strrchr(path, '/');
+        char *base = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path))
+                           : strdup(".");
+        if (!base) {
+            nn_diag_add(diag, "out of memory while reading the scenario '%s'", path);
+            rc = NN_ENOMEM;
+        } else {
+            rc = nn_scenario_load_text(out, text, len, path, base, sets, n_sets, diag);
+        }
+        free(base);
+    }
+    free(text);
+    return rc;
+}
+
+/* ---- writing ------------------------------------------------------------------------- */
+
+/* The shortest %g text that reads back as x exactly (up to %.17g, which always does; the
+ * shortest keeps the resolved scenario readable: 0.05, not 0.050000000000000003), with a
+ * '.' or an exponent so that it reads as a decimal (opinions.seeds tells a count from a
+ * share by that). */
+static void s_fmt_double(double x, char *buf, size_t cap)
+{
+    double ax = fabs(x);
+    int plain = ax >= 1e-4 && ax < 1e16; /* write 30 as "30", not "3e+01" */
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(buf, cap, "%.*g", prec, x);
+        if (strtod(buf, NULL) == x && (!plain || !strchr(buf, 'e') || prec == 17))
+            break;
+    }
+    if (!strpbrk(buf, ".eEni"))
+        strncat(buf, ".0", cap - strlen(buf) - 1);
+}
+
+static void s_put_double(FILE *f, const char *indent, const char *key, double x)
+{
+    char b[40];
+    s_fmt_double(x, b, sizeof b);
+    fprintf(f, "%s%s: %s\n", indent, key, b);
+}
+
+static void s_put_string(FILE *f, const char *indent, const char *key, const char *s)
+{
+    fprintf(f, "%s%s: \"", indent, key);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(f, "\\%c", *p);
+        else if (*p == '\n')
+            fputs("\\n", f);
+        else if (*p == '\t')
+            fputs("\\t", f);
+        else if (*p < 0x20 || *p == 0x7f)
+            fprintf(f, "\\x%02x", *p);
+        else
+            fputc(*p, f);
+    }
+    fputs("\"\n", f);
+}
+
+int nn_scenario_write(const nn_scenario_t *s, FILE *f)
+{
+    if (!s || !f || s->n_populations > NN_MAX_POPULATIONS)
+        return NN_EINVAL;
+    for (size_t i = 0; i < s->n_populations; i++)
+        if (!s->populations[i].ops)
+            return NN_EINVAL;
+    const nn_network_config_t *n = &s->network;
+    const nn_opinions_config_t *o = &s->opinions;
+    fputs("# resolved scenario: every key written out, defaults included\n", f);
+    s_put_string(f, "", "name", s->name);
+    fprintf(f, "seed: %" PRIu64 "\nrounds: %" PRIu64 "\nagents: %" PRIu32 "\n", s->seed,
+            s->rounds, s->agents);
+    const char *model = "?";
+    for (size_t i = 0; i < S_N_MODELS; i++)
+        if (s_models[i].model == (int)n->model)
+            model = s_models[i].name;
+    fprintf(f, "network:\n  model: %s\n", model);
+    switch (n->model) {
+    case NN_NET_COMPLETE:
+        break;
+    case NN_NET_RING:
+        fprintf(f, "  k: %" PRIu32 "\n", n->k);
+        break;
+    case NN_NET_WATTS_STROGATZ:
+        fprintf(f, "  k: %" PRIu32 "\n", n->k);
+        s_put_double(f, "  ", "p", n->p);
+        break;
+    case NN_NET_ERDOS_RENYI:
+        if (n->mean_degree > 0)
+            s_put_double(f, "  ", "mean_degree", n->mean_degree);
+        else
+            s_put_double(f, "  ", "p", n->p);
+        break;
+    case NN_NET_BARABASI_ALBERT:
+        fprintf(f, "  m: %" PRIu32 "\n", n->m);
+        break;
+    case NN_NET_SBM:
+        fputs("  blocks: [", f);
+        for (size_t i = 0; i < n->n_blocks && i < NN_NET_MAX_BLOCKS; i++)
+            fprintf(f, "%s%" PRIu32, i ? ", " : "", n->blocks[i]);
+        fputs("]\n", f);
+        s_put_double(f, "  ", "p_in", n->p_in);
+        s_put_double(f, "  ", "p_out", n->p_out);
+        break;
+    case NN_NET_FILE:
+        s_put_string(f, "  ", "path", n->path);
+        break;
+    }
+    fprintf(f, "opinions:\n  init: %s\n", nn_opinions_init_name(o->init));
+    switch (o->init) {
+    case NN_INIT_UNIFORM:
+        break;
+    case NN_INIT_NORMAL:
+        s_put_double(f, "  ", "mean", o->mean);
+        s_put_double(f, "  ", "sd", o->sd);
+        break;
+    case NN_INIT_BIMODAL: {
+        char a[40], b[40];
+        s_fmt_double(o->modes[0], a, sizeof a);
+        s_fmt_double(o->modes[1], b, sizeof b);
+        fprintf(f, "  modes: [%s, %s]\n", a, b);
+        s_put_double(f, "  ", "sd", o->sd);
+        break;
+    }
+    case NN_INIT_SEEDS:
+        if (o->seeds_by_count)
+            fprintf(f, "  seeds: %" PRIu64 "\n", o->seeds_count);
+        else
+            s_put_double(f, "  ", "seeds", o->seeds_share);
+        break;
+    case NN_INIT_FILE:
+        s_put_string(f, "  ", "path", o->path);
+        break;
+    }
+    fputs("populations:\n", f);
+    for (size_t i = 0; i < s->n_populations; i++) {
+        const nn_population_t *p = &s->populations[i];
+        fprintf(f, "  - behaviour: %s\n", p->ops->name);
+        if (p->by_count)
+            fprintf(f, "    count: %" PRIu64 "\n", p->count);
+        else
+            s_put_double(f, "    ", "share", p->share);
+        if (!p->ops->n_params) {
+            fputs("    params: {}\n", f);
+            continue;
+        }
+        fputs("    params:\n", f);
+        for (size_t j = 0; j < p->ops->n_params && j < NN_MAX_PARAMS; j++)
+            s_put_double(f, "      ", p->ops->params[j].name, p->params[j]);
+    }
+    fprintf(f, "nodes: %" PRIu32 "\ntransport: %s\noutput:\n", s->nodes,
+            nn_transport_name(s->transport));
+    s_put_string(f, "  ", "dir", s->output_dir);
+    fputs("limits:\n", f);
+    s_put_double(f, "  ", "deadline_s", s->deadline_s);
+    fprintf(f, "  max_message_bytes: %" PRIu64 "\n", s->max_message_bytes);
+    return ferror(f) ? NN_EIO : NN_OK;
+}
+
+const char *nn_transport_name(nn_transport_t t)
+{
+    return (unsigned)t < 3 ? s_transport_names[t] : "?";
+}
+
+const char *nn_opinions_init_name(nn_init_t i)
+{
+    return (unsigned)i < S_N_INITS ? s_init_names[i] : "?";
+}

@@ -55,7 +55,7 @@ typedef struct nn_scenario {
     char source[4096];    /* the file read, or "<embedded default>" */
     uint64_t seed;        /* default 1 */
     uint64_t rounds;      /* default 100 */
-    uint32_t agents;      /* required in a file; 1 .. 2^31 - 1 */
+    uint32_t agents;      /* required in a file; 2 .. 2^31 - 1 */
     nn_network_config_t network;
     nn_opinions_config_t opinions;
     size_t n_populations;
@@ -70,22 +70,34 @@ typedef struct nn_scenario {
 /* The text of scenarios/default.yaml, compiled into the binary. */
 extern const char nn_embedded_default_yaml[];
 
-/* Loads the scenario at path (NULL: the embedded default), applies the overrides in
- * sets (each "key.path=value", value read as a YAML scalar or flow collection, later
- * ones win) and checks the whole. Returns NN_OK, NN_ESCENARIO (every error found is in
- * diag), NN_EIO (the file cannot be read; diag says why) or NN_ENOMEM. */
+/* Loads the scenario at path (NULL: the embedded default, named "<embedded default>"),
+ * applies the overrides in sets (each "key.path=value", value read as a YAML scalar or flow
+ * collection, later ones win; populations.1.share or populations[1].share picks a sequence
+ * entry) and checks the whole. Relative file paths in the scenario resolve against the
+ * directory of path. Returns NN_OK, NN_ESCENARIO (every error found is in diag, sorted by
+ * place, at most 50 and then a count of the rest), NN_EIO (the file cannot be read; diag
+ * says why), NN_ENOMEM, or NN_EINVAL when out or diag is NULL. On failure *out holds the
+ * defaults only. The caller owns out, path, sets and diag; nothing is kept. Any thread,
+ * as long as each call has its own out and diag. */
 int nn_scenario_load(nn_scenario_t *out, const char *path, const char *const *sets,
                      size_t n_sets, nn_diag_t *diag);
 
-/* The same from text in memory; `source` names it in messages. */
+/* The same from text in memory (len bytes, no NUL needed); `source` names it in messages
+ * and gives the default name (NULL: "<text>"); base_dir resolves relative file paths
+ * (NULL: "."). */
 int nn_scenario_load_text(nn_scenario_t *out, const char *text, size_t len,
                           const char *source, const char *base_dir, const char *const *sets,
                           size_t n_sets, nn_diag_t *diag);
 
 /* Writes the resolved scenario as YAML with every key, defaults included, such that
- * loading the output gives the same scenario. NN_OK or NN_EIO. */
+ * loading the output gives the same scenario (file paths are written as given, so load it
+ * with the same base directory). NN_OK, NN_EIO, or NN_EINVAL when s has a population
+ * without ops. */
 int nn_scenario_write(const nn_scenario_t *s, FILE *f);
 
+/* The name as written in scenarios ("inproc", "uniform"), or "?" for a value outside the
+ * enum. */
 const char *nn_transport_name(nn_transport_t t);
+const char *nn_opinions_init_name(nn_init_t i);
 
 #endif
