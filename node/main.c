@@ -1,4 +1,99 @@
-/* placeholder: replaced by the module's implementation */
-int nn_placeholder_main_node(void);
-int nn_placeholder_main_node(void) { return 0; }
-int main(void) { return 1; }
+/* nunchi-node: one node process. It connects a DEALER to a coordinator, says hello,
+ * hosts the agents it is given and steps them until the coordinator says bye. The
+ * coordinator starts these itself for `--transport ipc|tcp`; `nunchi serve` waits for
+ * them to be started by hand, on this machine or another. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "nunchi/error.h"
+#include "nunchi/node.h"
+
+static void s_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: nunchi-node --connect ENDPOINT [--timeout S] [--max-message-bytes N] [--verbose]\n"
+            "  --connect ENDPOINT       the coordinator, e.g. tcp://host:5555 or ipc:///tmp/x.sock\n"
+            "  --timeout S              give up when no coordinator answers within S seconds (30)\n"
+            "  --max-message-bytes N    largest message accepted (1073741824)\n"
+            "  --verbose                say on stderr what happens\n");
+}
+
+static int s_number(const char *opt, const char *text, double min, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (errno || end == text || *end || !(v >= min)) {
+        fprintf(stderr, "nunchi-node: '%s' needs a number >= %g, got '%s'\n", opt, min, text);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *endpoint = NULL;
+    nn_session_config_t cfg = NN_SESSION_CONFIG_INIT;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        double v;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            s_usage(stdout);
+            return 0;
+        } else if (!strcmp(a, "--version")) {
+            printf("nunchi-node %s (protocol %u)\n", NUNCHI_VERSION, NN_PROTOCOL_VERSION);
+            return 0;
+        } else if (!strcmp(a, "--verbose")) {
+            cfg.verbose = 1;
+        } else if (i + 1 < argc && !strcmp(a, "--connect")) {
+            endpoint = argv[++i];
+        } else if (i + 1 < argc && !strcmp(a, "--timeout")) {
+            if (s_number(a, argv[++i], 0.001, &v))
+                return 2;
+            cfg.hello_timeout_s = v;
+        } else if (i + 1 < argc && !strcmp(a, "--max-message-bytes")) {
+            if (s_number(a, argv[++i], 1024, &v))
+                return 2;
+            cfg.max_message_bytes = (size_t)v;
+        } else {
+            fprintf(stderr, "nunchi-node: unknown or incomplete option '%s'\n", a);
+            s_usage(stderr);
+            return 2;
+        }
+    }
+    if (!endpoint) {
+        fprintf(stderr, "nunchi-node: '--connect ENDPOINT' is required\n");
+        s_usage(stderr);
+        return 2;
+    }
+    void *ctx = zmq_ctx_new();
+    void *sock = ctx ? zmq_socket(ctx, ZMQ_DEALER) : NULL;
+    if (!sock) {
+        fprintf(stderr, "nunchi-node: cannot create a socket: %s\n", zmq_strerror(zmq_errno()));
+        return 1;
+    }
+    int64_t maxmsg = (int64_t)cfg.max_message_bytes;
+    int linger = 1000;
+    zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+    zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
+    if (zmq_connect(sock, endpoint) != 0) {
+        fprintf(stderr, "nunchi-node: cannot connect to '%s': %s\n", endpoint,
+                zmq_strerror(zmq_errno()));
+        zmq_close(sock);
+        zmq_ctx_term(ctx);
+        return 2;
+    }
+    char err[512] = "";
+    int rc = nn_node_session(sock, &cfg, err, sizeof err);
+    zmq_close(sock);
+    zmq_ctx_term(ctx);
+    if (rc != NN_OK) {
+        fprintf(stderr, "nunchi-node: %s\n", err[0] ? err : nn_strerror(rc));
+        return 1;
+    }
+    return 0;
+}

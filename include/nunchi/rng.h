@@ -30,16 +30,27 @@ static inline uint64_t nn_mix64(uint64_t z)
     return z ^ (z >> 31);
 }
 
+/* The part of a key that depends on (seed, stream) only: a loop over agents computes it
+ * once and positions each agent's generator with nn_rng_init_keyed(). */
+static inline uint64_t nn_rng_stream_key(uint64_t seed, uint64_t stream)
+{
+    return nn_mix64(nn_mix64(seed + 0x9e3779b97f4a7c15ULL) ^ (stream * 0xd1b54a32d192ed03ULL));
+}
+
+/* Positions the generator at draw 0 of (stream_key's seed and stream, agent, round). */
+static inline void nn_rng_init_keyed(nn_rng_t *r, uint64_t stream_key, uint64_t agent,
+                                     uint64_t round)
+{
+    uint64_t k = nn_mix64(stream_key ^ (agent * 0xaef17502108ef2d9ULL));
+    r->key = nn_mix64(k ^ (round * 0xf1357aea2e62a9c5ULL));
+    r->draw = 0;
+}
+
 /* Positions the generator at draw 0 of (seed, stream, agent, round). */
 static inline void nn_rng_init(nn_rng_t *r, uint64_t seed, uint64_t stream, uint64_t agent,
                                uint64_t round)
 {
-    uint64_t k = nn_mix64(seed + 0x9e3779b97f4a7c15ULL);
-    k = nn_mix64(k ^ (stream * 0xd1b54a32d192ed03ULL));
-    k = nn_mix64(k ^ (agent * 0xaef17502108ef2d9ULL));
-    k = nn_mix64(k ^ (round * 0xf1357aea2e62a9c5ULL));
-    r->key = k;
-    r->draw = 0;
+    nn_rng_init_keyed(r, nn_rng_stream_key(seed, stream), agent, round);
 }
 
 /* The draw at index `draw` of the keyed sequence, without a generator object. */

@@ -1,0 +1,53 @@
+/* The node runtime: what hosts agents and steps them round after round. A node is built
+ * from its Welcome (the assignment), is stepped once per Tick, and answers with Actions.
+ * nn_node_session() runs a whole node over a ZeroMQ DEALER socket; nunchi-node and the
+ * coordinator's inproc node threads both use it. */
+#ifndef NUNCHI_NODE_H
+#define NUNCHI_NODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nunchi/wire.h"
+
+typedef struct nn_node nn_node_t;
+
+/* Builds a node from its assignment. The node copies the initial states and the
+ * behaviour parameters; it borrows the neighbour arrays, the agent list and the
+ * population indices of w, which must stay valid for the node's life. NN_OK,
+ * NN_EPROTO (an unknown behaviour or an inconsistent assignment: err says which) or
+ * NN_ENOMEM; *out is NULL on failure. */
+int nn_node_new(nn_node_t **out, const nn_welcome_t *w, char *err, size_t errlen);
+
+/* NULL-safe; sets *n to NULL. */
+void nn_node_destroy(nn_node_t **n);
+
+/* Steps every hosted agent for `round` on the deliveries of t, in agent id order, and
+ * fills *out with the node's messages, states and digest (computed from the run's last
+ * round on; 0 before, since nobody reads it there); out's arrays belong to the node and
+ * stay valid until the next step. NN_OK, NN_EPROTO (t delivers to an agent the
+ * node does not host, or its runs do not ascend) or NN_ENOMEM. */
+int nn_node_step(nn_node_t *n, uint64_t round, const nn_tick_t *t, nn_actions_t *out,
+                 char *err, size_t errlen);
+
+size_t nn_node_agent_count(const nn_node_t *n);
+
+typedef struct nn_session_config {
+    const char *implementation; /* reported in Hello */
+    double hello_timeout_s;     /* give up when no Welcome comes within this */
+    int local;                  /* 1: messages are nn_wire_t pointers (inproc threads) */
+    size_t max_message_bytes;   /* largest message accepted from the coordinator */
+    int verbose;                /* 1: say on stderr what happens */
+    nn_wire_t *error_slot;      /* local: where a final Error is kept for the peer to read */
+} nn_session_config_t;
+
+#define NN_SESSION_DEFAULT_HELLO_TIMEOUT_S 30.0
+#define NN_SESSION_CONFIG_INIT \
+    {"nunchi-node", NN_SESSION_DEFAULT_HELLO_TIMEOUT_S, 0, (size_t)1 << 30, 0, NULL}
+
+/* Runs one node on a connected DEALER socket until the coordinator says Bye (NN_OK),
+ * rejects it, goes silent for longer than its liveness, or fails (an error code, with
+ * a message naming the round in err). Thread: any one thread owning the socket. */
+int nn_node_session(void *dealer, const nn_session_config_t *cfg, char *err, size_t errlen);
+
+#endif

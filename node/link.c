@@ -1,0 +1,161 @@
+/* Links: one socket, messages by pointer (local) or by codec (remote); see link.h. */
+#include "node/link.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <zmq.h>
+
+#include "nunchi/error.h"
+
+double nn_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+int nn_link_init(nn_link_t *l, void *sock, int local, int router, const nn_codec_limits_t *lim)
+{
+    memset(l, 0, sizeof *l);
+    l->sock = sock;
+    l->local = local;
+    l->router = router;
+    if (!local && nn_codec_new(&l->codec, lim) != NN_OK)
+        return NN_ENOMEM;
+    return NN_OK;
+}
+
+void nn_link_release(nn_link_t *l)
+{
+    nn_codec_destroy(&l->codec);
+    memset(l, 0, sizeof *l);
+}
+
+static int s_zmq_error(const char *what, char *err, size_t errlen)
+{
+    int e = zmq_errno();
+    if (err)
+        snprintf(err, errlen, "%s: %s", what, zmq_strerror(e));
+    /* a router's peer whose connection has closed */
+    return e == EHOSTUNREACH ? NN_EPEER : NN_EZMQ;
+}
+
+int nn_link_send(nn_link_t *l, const nn_peer_id_t *to, const nn_wire_t *msg, char *err,
+                 size_t errlen)
+{
+    const void *data;
+    size_t len;
+    if (l->local) {
+        data = &msg;
+        len = sizeof msg;
+    } else {
+        int rc = nn_codec_encode(l->codec, msg, &data, &len);
+        if (rc != NN_OK) {
+            if (err)
+                snprintf(err, errlen, "cannot encode message: %s", nn_codec_error(l->codec));
+            return rc;
+        }
+    }
+    if (l->router) {
+        if (!to)
+            return NN_EINVAL;
+        while (zmq_send(l->sock, to->id, to->len, ZMQ_SNDMORE) < 0)
+            if (zmq_errno() != EINTR)
+                return s_zmq_error("send", err, errlen);
+    }
+    while (zmq_send(l->sock, data, len, 0) < 0)
+        if (zmq_errno() != EINTR)
+            return s_zmq_error("send", err, errlen);
+    l->bytes_out += len;
+    return NN_OK;
+}
+
+/* Receives the rest of a multipart message and throws it away. */
+static void s_drain(void *sock)
+{
+    int more = 1;
+    size_t sz = sizeof more;
+    while (zmq_getsockopt(sock, ZMQ_RCVMORE, &more, &sz) == 0 && more) {
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        if (zmq_msg_recv(&m, sock, 0) < 0) {
+            zmq_msg_close(&m);
+            return;
+        }
+        zmq_msg_close(&m);
+    }
+}
+
+int nn_link_recv(nn_link_t *l, int timeout_ms, nn_peer_id_t *from, nn_wire_t *out, char *err,
+                 size_t errlen)
+{
+    out->kind = NN_WIRE_NONE;
+    zmq_pollitem_t item = {l->sock, 0, ZMQ_POLLIN, 0};
+    double deadline = timeout_ms < 0 ? 0 : nn_now() + timeout_ms / 1000.0;
+    for (;;) {
+        int wait = timeout_ms;
+        if (timeout_ms >= 0) {
+            double left = deadline - nn_now();
+            wait = left <= 0 ? 0 : (int)(left * 1000.0) + 1;
+        }
+        int rc = zmq_poll(&item, 1, wait);
+        if (rc < 0) {
+            if (zmq_errno() == EINTR)
+                continue;
+            return s_zmq_error("poll", err, errlen);
+        }
+        if (rc == 0)
+            return NN_ETIMEOUT;
+        break;
+    }
+    zmq_msg_t m;
+    if (l->router) {
+        zmq_msg_init(&m);
+        if (zmq_msg_recv(&m, l->sock, 0) < 0) {
+            zmq_msg_close(&m);
+            return s_zmq_error("recv", err, errlen);
+        }
+        size_t n = zmq_msg_size(&m);
+        if (from) {
+            from->len = n < NN_PEER_ID_MAX ? n : NN_PEER_ID_MAX;
+            memcpy(from->id, zmq_msg_data(&m), from->len);
+        }
+        int more = zmq_msg_more(&m);
+        zmq_msg_close(&m);
+        if (!more) {
+            if (err)
+                snprintf(err, errlen, "message without a body");
+            return NN_EPROTO;
+        }
+    }
+    zmq_msg_init(&m);
+    if (zmq_msg_recv(&m, l->sock, 0) < 0) {
+        zmq_msg_close(&m);
+        return s_zmq_error("recv", err, errlen);
+    }
+    int rc = NN_OK;
+    size_t len = zmq_msg_size(&m);
+    l->bytes_in += len;
+    if (zmq_msg_more(&m)) {
+        s_drain(l->sock);
+        if (err)
+            snprintf(err, errlen, "a message must be one frame");
+        rc = NN_EPROTO;
+    } else if (l->local) {
+        const nn_wire_t *p = NULL;
+        if (len != sizeof p) {
+            if (err)
+                snprintf(err, errlen, "local message of %zu bytes", len);
+            rc = NN_EPROTO;
+        } else {
+            memcpy(&p, zmq_msg_data(&m), sizeof p);
+            *out = *p;
+        }
+    } else {
+        rc = nn_codec_decode(l->codec, zmq_msg_data(&m), len, out, err, errlen);
+    }
+    zmq_msg_close(&m);
+    return rc;
+}

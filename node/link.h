@@ -1,0 +1,52 @@
+/* A link is one ZeroMQ socket and the way messages cross it: by pointer between threads
+ * of one process (local: the frame holds an nn_wire_t pointer, the sender keeps the
+ * struct and its arrays alive until the peer answers), or as protobuf bytes through the
+ * codec (everywhere else). The coordinator's ROUTER prefixes each message with the
+ * peer's routing id; a node's DEALER does not. */
+#ifndef NUNCHI_NODE_LINK_H
+#define NUNCHI_NODE_LINK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nunchi/wire.h"
+#include "proto/codec.h"
+
+#define NN_PEER_ID_MAX 255
+
+typedef struct nn_peer_id {
+    size_t len;
+    unsigned char id[NN_PEER_ID_MAX];
+} nn_peer_id_t;
+
+typedef struct nn_link {
+    void *sock;        /* borrowed */
+    int local;         /* 1: pointer passing */
+    int router;        /* 1: frames carry a routing id first */
+    nn_codec_t *codec; /* owned; NULL when local */
+    uint64_t bytes_out;
+    uint64_t bytes_in;
+} nn_link_t;
+
+/* Makes a link over sock. NN_OK or NN_ENOMEM. */
+int nn_link_init(nn_link_t *l, void *sock, int local, int router, const nn_codec_limits_t *lim);
+void nn_link_release(nn_link_t *l);
+
+/* Sends msg (to `to` on a router link). Local links send the pointer msg itself: it and
+ * its arrays must stay valid until the peer answers. NN_OK, NN_EPEER (a router's peer
+ * whose connection has closed), NN_EZMQ, NN_ETOOBIG, NN_EINVAL. */
+int nn_link_send(nn_link_t *l, const nn_peer_id_t *to, const nn_wire_t *msg, char *err,
+                 size_t errlen);
+
+/* Waits up to timeout_ms (-1: forever) for one message. NN_OK with *out filled (and
+ * *from on a router link); NN_ETIMEOUT when nothing came; NN_EPROTO / NN_ETOOBIG for a
+ * message that cannot be decoded (from is still filled, so the sender can be told and
+ * counted); NN_EZMQ. Decoded arrays stay valid as nn_codec_decode() says; local ones as
+ * long as the sender keeps them. */
+int nn_link_recv(nn_link_t *l, int timeout_ms, nn_peer_id_t *from, nn_wire_t *out, char *err,
+                 size_t errlen);
+
+/* Monotonic seconds. */
+double nn_now(void);
+
+#endif
