@@ -1,4 +1,342 @@
-/* placeholder: replaced by the module's implementation */
-int nn_placeholder_main_coordinator(void);
-int nn_placeholder_main_coordinator(void) { return 0; }
-int main(void) { return 1; }
+/* nunchi: the command line. `run` runs a scenario (the embedded default without a
+ * file), `serve` does the same with nodes started by hand, `validate` checks a
+ * scenario, `network` writes its generated network. Exit status: 0 success, 1 a run
+ * that failed, 2 a scenario or usage error. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "coordinator.h"
+#include "network.h"
+#include "scenario.h"
+
+#include "nunchi/error.h"
+
+#define S_MAX_SETS 256
+
+typedef struct s_cli {
+    const char *command;
+    const char *scenario;
+    const char *sets[S_MAX_SETS];
+    size_t n_sets;
+    char owned[S_MAX_SETS][512]; /* --seed N and friends, turned into "seed=N" */
+    size_t n_owned;
+    const char *out;
+    const char *edges_out;
+    int quiet;
+    nn_run_options_t run;
+} s_cli_t;
+
+static void s_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: nunchi COMMAND [SCENARIO] [OPTIONS]\n"
+            "\n"
+            "commands:\n"
+            "  run [SCENARIO]        run a scenario (no file: the embedded default)\n"
+            "  serve SCENARIO        run it with nodes started by hand (nunchi-node --connect)\n"
+            "  validate SCENARIO     check a scenario and print it resolved\n"
+            "  network SCENARIO -o FILE   write the generated network as 'u,v' lines\n"
+            "  behaviours            list the built-in behaviours and their parameters\n"
+            "  version               print the version\n"
+            "\n"
+            "options of run, serve, validate and network:\n"
+            "  --set KEY.PATH=VALUE  override a scenario key (repeatable; VALUE is YAML)\n"
+            "  --seed N  --rounds N  --nodes N  --transport inproc|ipc|tcp\n"
+            "                        shorthands for --set seed=N and so on\n"
+            "options of run and serve:\n"
+            "  --out DIR             the run directory (default: output.dir/NAME-TIMESTAMP)\n"
+            "  --quiet               no progress and no summary on the terminal\n"
+            "  --node-binary PATH    the nunchi-node to start for ipc and tcp\n"
+            "options of serve:\n"
+            "  --bind ENDPOINT       where nodes connect, e.g. tcp://*:5555 (required)\n"
+            "  --expect-nodes N      nodes to wait for (default: the scenario's nodes)\n"
+            "  --wait S              give up when they have not all joined within S seconds\n"
+            "\n"
+            "exit status: 0 success, 1 the run failed, 2 scenario or usage error\n");
+}
+
+static int s_usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "nunchi: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\nnunchi: see 'nunchi help'\n");
+    return 2;
+}
+
+static int s_add_set(s_cli_t *c, const char *text)
+{
+    if (c->n_sets >= S_MAX_SETS)
+        return s_usage_error("too many overrides (at most %s)", "256");
+    c->sets[c->n_sets++] = text;
+    return 0;
+}
+
+static int s_add_short(s_cli_t *c, const char *key, const char *value)
+{
+    if (c->n_owned >= S_MAX_SETS)
+        return s_usage_error("too many overrides (at most %s)", "256");
+    char *buf = c->owned[c->n_owned++];
+    snprintf(buf, sizeof c->owned[0], "%s=%s", key, value);
+    return s_add_set(c, buf);
+}
+
+static int s_parse_double(const char *opt, const char *text, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (errno || end == text || *end || !(v >= 0)) {
+        fprintf(stderr, "nunchi: '%s' needs a number >= 0, got '%s'\n", opt, text);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int s_parse(s_cli_t *c, int argc, char **argv)
+{
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        int takes = 1;
+        static const char *const valued[] = {"--set", "--seed", "--rounds", "--nodes",
+                                             "--transport", "--out", "-o", "--output", "--bind",
+                                             "--node-binary", "--expect-nodes", "--wait", NULL};
+        int needs_value = 0;
+        for (int j = 0; valued[j]; j++)
+            needs_value |= !strcmp(a, valued[j]);
+        if (needs_value && !v)
+            return s_usage_error("option '%s' needs a value", a);
+        if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
+            c->quiet = 1;
+            takes = 0;
+        } else if (!strcmp(a, "--set")) {
+            if (s_add_set(c, v))
+                return 2;
+        } else if (!strncmp(a, "--set=", 6)) {
+            if (s_add_set(c, a + 6))
+                return 2;
+            takes = 0;
+        } else if (!strcmp(a, "--seed") || !strcmp(a, "--rounds") || !strcmp(a, "--nodes") ||
+                   !strcmp(a, "--transport")) {
+            if (s_add_short(c, a + 2, v))
+                return 2;
+        } else if (!strcmp(a, "--out")) {
+            c->out = v;
+        } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+            c->edges_out = v;
+        } else if (!strcmp(a, "--bind")) {
+            c->run.bind = v;
+        } else if (!strcmp(a, "--node-binary")) {
+            c->run.node_binary = v;
+        } else if (!strcmp(a, "--expect-nodes")) {
+            char *end;
+            errno = 0;
+            unsigned long n = strtoul(v, &end, 10);
+            if (errno || *end || n < 1 || n > 1024)
+                return s_usage_error("'--expect-nodes' needs a number in 1..1024, got '%s'", v);
+            c->run.expect_nodes = (uint32_t)n;
+        } else if (!strcmp(a, "--wait")) {
+            if (s_parse_double(a, v, &c->run.wait_s))
+                return 2;
+        } else if (a[0] == '-' && a[1]) {
+            return s_usage_error("unknown option '%s'", a);
+        } else {
+            if (c->scenario)
+                return s_usage_error("more than one scenario file given ('%s')", a);
+            c->scenario = a;
+            takes = 0;
+        }
+        i += takes;
+    }
+    return 0;
+}
+
+static int s_load(s_cli_t *c, nn_scenario_t *sc)
+{
+    nn_diag_t diag = NN_DIAG_INIT;
+    int rc = nn_scenario_load(sc, c->scenario, c->sets, c->n_sets, &diag);
+    if (rc != NN_OK) {
+        nn_diag_print(&diag, stderr);
+        if (!diag.count)
+            fprintf(stderr, "nunchi: cannot load the scenario: %s\n", nn_strerror(rc));
+    }
+    nn_diag_release(&diag);
+    return rc == NN_OK ? 0 : 2;
+}
+
+static void s_human_summary(const nn_scenario_t *sc, const nn_run_result_t *res, uint32_t nodes,
+                            const char *transport)
+{
+    uint64_t dropped = 0;
+    for (int d = 0; d < NN_DROP_RULES; d++)
+        dropped += res->dropped[d];
+    printf("nunchi: '%s' ran %" PRIu64 " rounds of %u agents on %u %s node(s)\n", sc->name,
+           sc->rounds, sc->agents, nodes, transport);
+    printf("  digest     %s\n", res->digest_hex);
+    printf("  opinions   mean %.4f  sd %.4f  range [%.4f, %.4f]  clusters %u\n", res->final.mean,
+           res->final.sd, res->final.min, res->final.max, res->final.clusters);
+    printf("  messages   %" PRIu64 " sent, %" PRIu64 " delivered, %" PRIu64 " dropped, %" PRIu64
+           " in flight\n",
+           res->sent, res->delivered, dropped, res->in_flight);
+    printf("  time       %.2f s (set-up %.2f s, %.3gM deliveries/s)\n", res->wall_s, res->setup_s,
+           res->rounds_s > 0 ? (double)res->delivered / res->rounds_s / 1e6 : 0.0);
+    printf("  run dir    %s\n", res->run_dir);
+}
+
+static int s_cmd_run(s_cli_t *c)
+{
+    if (!strcmp(c->command, "serve")) {
+        if (!c->scenario)
+            return s_usage_error("'serve' needs a scenario file%s", "");
+        if (!c->run.bind)
+            return s_usage_error("'serve' needs '--bind ENDPOINT', for example tcp://*:5555%s", "");
+    } else if (c->run.bind || c->run.expect_nodes || c->run.wait_s > 0) {
+        return s_usage_error("'--bind', '--expect-nodes' and '--wait' belong to 'serve'%s", "");
+    }
+    nn_scenario_t *sc = calloc(1, sizeof *sc);
+    nn_run_result_t *res = calloc(1, sizeof *res);
+    if (!sc || !res) {
+        free(sc);
+        free(res);
+        fprintf(stderr, "nunchi: out of memory\n");
+        return 1;
+    }
+    int status = s_load(c, sc);
+    if (status == 0) {
+        c->run.out_dir = c->out;
+        c->run.quiet = c->quiet;
+        c->run.progress = !c->quiet && isatty(STDERR_FILENO);
+        int rc = nn_coord_run(sc, &c->run, res);
+        uint32_t nodes = c->run.bind && c->run.expect_nodes ? c->run.expect_nodes : sc->nodes;
+        const char *transport = c->run.bind ? "remote" : nn_transport_name(sc->transport);
+        if (rc == NN_OK) {
+            if (!c->quiet)
+                s_human_summary(sc, res, nodes, transport);
+        } else {
+            fprintf(stderr, "nunchi: %s\n", res->error[0] ? res->error : nn_strerror(rc));
+            if (res->run_dir[0])
+                fprintf(stderr, "nunchi: what was written is in %s\n", res->run_dir);
+            /* inputs that are wrong (a bad network or opinions file, an --out that
+             * cannot be made) are found before the run directory exists */
+            status = rc == NN_ESCENARIO || (rc == NN_EIO && !res->run_dir[0]) ? 2 : 1;
+        }
+    }
+    free(sc);
+    free(res);
+    return status;
+}
+
+static int s_cmd_validate(s_cli_t *c)
+{
+    if (!c->scenario)
+        return s_usage_error("'validate' needs a scenario file%s", "");
+    nn_scenario_t *sc = calloc(1, sizeof *sc);
+    if (!sc)
+        return 1;
+    int status = s_load(c, sc);
+    if (status == 0 && !c->quiet) {
+        nn_scenario_write(sc, stdout);
+        fprintf(stderr, "nunchi: '%s' is valid\n", c->scenario);
+    }
+    free(sc);
+    return status;
+}
+
+static int s_cmd_network(s_cli_t *c)
+{
+    if (!c->edges_out)
+        return s_usage_error("'network' needs '-o FILE' (use - for standard output)%s", "");
+    nn_scenario_t *sc = calloc(1, sizeof *sc);
+    if (!sc)
+        return 1;
+    int status = s_load(c, sc);
+    if (status != 0) {
+        free(sc);
+        return status;
+    }
+    nn_network_t *net = NULL;
+    char err[1024] = "";
+    uint64_t dropped = 0;
+    int rc = nn_network_build(&net, &sc->network, sc->agents, sc->seed, &dropped, err, sizeof err);
+    if (rc != NN_OK) {
+        fprintf(stderr, "nunchi: %s\n", err[0] ? err : nn_strerror(rc));
+        free(sc);
+        return rc == NN_ESCENARIO || rc == NN_EIO ? 2 : 1;
+    }
+    FILE *f = strcmp(c->edges_out, "-") ? fopen(c->edges_out, "w") : stdout;
+    if (!f) {
+        fprintf(stderr, "nunchi: cannot write '%s': %s\n", c->edges_out, strerror(errno));
+        status = 1;
+    } else {
+        rc = nn_network_write_edges(net, f);
+        if ((f != stdout && fclose(f) != 0) || rc != NN_OK) {
+            fprintf(stderr, "nunchi: cannot write '%s'\n", c->edges_out);
+            status = 1;
+        } else if (!c->quiet) {
+            fprintf(stderr,
+                    "nunchi: %s network of %u agents: %" PRIu64
+                    " edges, mean degree %.3f, clustering %.4f -> %s\n",
+                    nn_network_model_name(sc->network.model), net->n, net->n_edges,
+                    net->n ? 2.0 * (double)net->n_edges / net->n : 0.0, net->clustering,
+                    c->edges_out);
+        }
+    }
+    nn_network_destroy(&net);
+    free(sc);
+    return status;
+}
+
+static int s_cmd_behaviours(void)
+{
+    for (size_t i = 0; i < nn_behaviour_count(); i++) {
+        const nn_behaviour_ops_t *b = nn_behaviour_at(i);
+        printf("%-10s %s\n", b->name, b->doc);
+        for (size_t k = 0; k < b->n_params; k++)
+            printf("           %s: %s (default %g, %g..%g)\n", b->params[k].name, b->params[k].doc,
+                   b->params[k].def, b->params[k].min, b->params[k].max);
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        s_usage(stderr);
+        return 2;
+    }
+    s_cli_t *c = calloc(1, sizeof *c);
+    if (!c)
+        return 1;
+    nn_run_options_t defaults = NN_RUN_OPTIONS_INIT;
+    c->run = defaults;
+    c->command = argv[1];
+    int status;
+    if (!strcmp(c->command, "help") || !strcmp(c->command, "--help") || !strcmp(c->command, "-h")) {
+        s_usage(stdout);
+        status = 0;
+    } else if (!strcmp(c->command, "version") || !strcmp(c->command, "--version")) {
+        printf("nunchi %s (protocol %u)\n", NUNCHI_VERSION, NN_PROTOCOL_VERSION);
+        status = 0;
+    } else if (!strcmp(c->command, "behaviours")) {
+        status = s_cmd_behaviours();
+    } else if (strcmp(c->command, "run") && strcmp(c->command, "serve") &&
+               strcmp(c->command, "validate") && strcmp(c->command, "network")) {
+        status = s_usage_error("unknown command '%s' (commands: run, serve, validate, network, "
+                               "behaviours, version, help)",
+                               c->command);
+    } else if ((status = s_parse(c, argc, argv)) == 0) {
+        if (!strcmp(c->command, "validate"))
+            status = s_cmd_validate(c);
+        else if (!strcmp(c->command, "network"))
+            status = s_cmd_network(c);
+        else
+            status = s_cmd_run(c);
+    }
+    free(c);
+    return status;
+}

@@ -1,0 +1,884 @@
+/* The coordinator's run: set-up (network, society, run directory, nodes), the round
+ * loop and the tear-down. Nodes are inproc threads of this process, nunchi-node
+ * processes it spawns and reaps, or nodes started by hand that `serve` waits for. Every
+ * wait has a deadline; a node that vanishes or misses one ends the run with a message
+ * naming the node and the round. */
+#include "coordinator.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <malloc.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "metrics.h"
+#include "network.h"
+#include "output.h"
+#include "society.h"
+
+#include "node/link.h"
+#include "nunchi/digest.h"
+#include "nunchi/error.h"
+#include "nunchi/node.h"
+
+extern char **environ;
+
+#define S_POLL_MS 100          /* how often waits look at child processes */
+#define S_HEARTBEAT_S 1.0      /* heartbeat interval while nodes wait to start */
+#define S_REAP_S 5.0           /* how long node processes get to leave after Bye */
+
+/* One node as the coordinator sees it. */
+typedef struct s_node {
+    int joined;
+    nn_peer_id_t peer;
+    uint32_t lo, hi;          /* hosted agents lo .. hi - 1 */
+    long proc;                /* index into the run's processes, or -1 */
+    pthread_t thread;         /* inproc */
+    int has_thread;
+    int answered;             /* this round's Actions arrived */
+    uint64_t digest;          /* from its last Actions */
+    char implementation[64];
+    nn_wire_t welcome;        /* kept alive for local nodes */
+    nn_wire_t tick;           /* kept alive for local nodes */
+    nn_wire_t simple;         /* heartbeat, error or bye, kept alive for local nodes */
+    nn_outbox_t copy;         /* remote: this round's messages, out of the codec's scratch */
+    /* inproc thread state */
+    void *ctx;
+    char endpoint[512];
+    nn_wire_t error_slot;
+    int thread_rc;
+    char thread_err[512];
+} s_node_t;
+
+/* A node process this coordinator started. */
+typedef struct s_proc {
+    pid_t pid;
+    int exited;   /* reaped */
+    int status;   /* its wait status */
+    long node;    /* the node id it joined as, or -1 */
+} s_proc_t;
+
+typedef struct s_run {
+    const nn_scenario_t *sc;
+    const nn_run_options_t *opt;
+    nn_run_result_t *res;
+    nn_network_t *net;
+    nn_society_t soc;
+    nn_router_t router;
+    size_t n_nodes;
+    s_node_t *nodes;
+    s_proc_t *procs;          /* n_nodes when spawned, else NULL */
+    nn_wire_t simple;         /* for peers that are not nodes (remote only) */
+    void *ctx;
+    void *sock;
+    nn_link_t link;
+    char endpoint[512];
+    char ipc_path[256];
+    int local;
+    int spawned;
+    uint64_t session;
+    FILE *metrics;
+    FILE *events;
+    uint64_t round;
+} s_run_t;
+
+static int s_fail(s_run_t *r, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int s_fail(s_run_t *r, int rc, const char *fmt, ...)
+{
+    if (!r->res->error[0]) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(r->res->error, sizeof r->res->error, fmt, ap);
+        va_end(ap);
+    }
+    return rc;
+}
+
+static const char *s_node_binary(const nn_run_options_t *opt, char *buf, size_t len)
+{
+    if (opt->node_binary)
+        return opt->node_binary;
+    const char *env = getenv("NUNCHI_NODE");
+    if (env && *env)
+        return env;
+    ssize_t n = readlink("/proc/self/exe", buf, len - 1);
+    if (n <= 0)
+        return "nunchi-node";
+    buf[n] = '\0';
+    char *slash = strrchr(buf, '/');
+    if (!slash)
+        return "nunchi-node";
+    snprintf(slash + 1, len - (size_t)(slash + 1 - buf), "nunchi-node");
+    return buf;
+}
+
+/* ---- nodes ------------------------------------------------------------------------ */
+
+static void *s_node_thread(void *arg)
+{
+    s_node_t *nd = arg;
+    void *sock = zmq_socket(nd->ctx, ZMQ_DEALER);
+    if (!sock) {
+        nd->thread_rc = NN_EZMQ;
+        snprintf(nd->thread_err, sizeof nd->thread_err, "socket: %s", zmq_strerror(zmq_errno()));
+        return NULL;
+    }
+    int linger = 0;
+    zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
+    if (zmq_connect(sock, nd->endpoint) != 0) {
+        nd->thread_rc = NN_EZMQ;
+        snprintf(nd->thread_err, sizeof nd->thread_err, "connect: %s", zmq_strerror(zmq_errno()));
+        zmq_close(sock);
+        return NULL;
+    }
+    nn_session_config_t cfg = NN_SESSION_CONFIG_INIT;
+    cfg.implementation = "nunchi-inproc";
+    cfg.local = 1;
+    cfg.error_slot = &nd->error_slot;
+    nd->thread_rc = nn_node_session(sock, &cfg, nd->thread_err, sizeof nd->thread_err);
+    zmq_close(sock);
+    return NULL;
+}
+
+static int s_start_nodes(s_run_t *r)
+{
+    if (r->opt->bind)
+        return NN_OK; /* serve: nodes are started by hand */
+    if (r->local) {
+        for (size_t k = 0; k < r->n_nodes; k++) {
+            s_node_t *nd = &r->nodes[k];
+            nd->ctx = r->ctx;
+            snprintf(nd->endpoint, sizeof nd->endpoint, "%s", r->endpoint);
+            if (pthread_create(&nd->thread, NULL, s_node_thread, nd) != 0)
+                return s_fail(r, NN_ESYS, "cannot start node thread %zu", k);
+            nd->has_thread = 1;
+        }
+        return NN_OK;
+    }
+    char buf[4096];
+    const char *bin = s_node_binary(r->opt, buf, sizeof buf);
+    char maxmsg[32];
+    snprintf(maxmsg, sizeof maxmsg, "%" PRIu64, r->sc->max_message_bytes);
+    char timeout[32];
+    snprintf(timeout, sizeof timeout, "%g", r->opt->join_timeout_s);
+    r->procs = calloc(r->n_nodes, sizeof *r->procs);
+    if (!r->procs)
+        return s_fail(r, NN_ENOMEM, "out of memory");
+    for (size_t k = 0; k < r->n_nodes; k++) {
+        char *argv[] = {(char *)"nunchi-node", (char *)"--connect", r->endpoint,
+                        (char *)"--max-message-bytes", maxmsg, (char *)"--timeout", timeout, NULL};
+        pid_t pid;
+        int e = posix_spawn(&pid, bin, NULL, NULL, argv, environ);
+        if (e != 0)
+            return s_fail(r, NN_ESYS, "cannot start node process '%s': %s", bin, strerror(e));
+        /* node ids go by the order of joining; the hello's pid links the two */
+        r->procs[k].pid = pid;
+        r->procs[k].node = -1;
+    }
+    r->spawned = 1;
+    return NN_OK;
+}
+
+/* Reaps node processes that have ended; returns the index of one that ended (and was
+ * not reaped before) or -1. */
+static long s_reap(s_run_t *r)
+{
+    if (!r->procs)
+        return -1;
+    long ended = -1;
+    for (size_t k = 0; k < r->n_nodes; k++) {
+        s_proc_t *pr = &r->procs[k];
+        if (!pr->pid || pr->exited)
+            continue;
+        int st;
+        pid_t p = waitpid(pr->pid, &st, WNOHANG);
+        if (p == pr->pid) {
+            pr->exited = 1;
+            pr->status = st;
+            if (ended < 0)
+                ended = (long)k;
+        }
+    }
+    return ended;
+}
+
+static void s_describe_exit(int st, char *buf, size_t len)
+{
+    if (WIFSIGNALED(st))
+        snprintf(buf, len, "was killed by signal %d (%s)", WTERMSIG(st), strsignal(WTERMSIG(st)));
+    else if (WIFEXITED(st))
+        snprintf(buf, len, "exited with status %d", WEXITSTATUS(st));
+    else
+        snprintf(buf, len, "ended");
+}
+
+static int s_process_died(s_run_t *r, long i, const char *when)
+{
+    const s_proc_t *pr = &r->procs[i];
+    char how[128];
+    s_describe_exit(pr->status, how, sizeof how);
+    json_t *ev = json_pack("{s:I,s:I,s:s}", "round", (json_int_t)r->round, "pid",
+                           (json_int_t)pr->pid, "what", how);
+    if (pr->node >= 0)
+        json_object_set_new(ev, "node", json_integer((json_int_t)pr->node));
+    nn_output_event(r->events, "node_lost", ev);
+    if (pr->node >= 0)
+        return s_fail(r, NN_EPEER, "node %ld (pid %d) %s %s", pr->node, (int)pr->pid, how, when);
+    return s_fail(r, NN_EPEER, "node process %d %s %s", (int)pr->pid, how, when);
+}
+
+/* A node whose connection closed: name its process's fate when it is ours. */
+static int s_node_gone(s_run_t *r, size_t k)
+{
+    long i = r->nodes[k].proc;
+    if (i >= 0) {
+        /* the connection closes as the process dies: give the kernel a moment to say how */
+        for (int t = 0; t < 200 && !r->procs[i].exited; t++) {
+            s_reap(r);
+            if (!r->procs[i].exited)
+                usleep(10000);
+        }
+        if (r->procs[i].exited) {
+            char when[64];
+            snprintf(when, sizeof when, "in round %" PRIu64, r->round);
+            return s_process_died(r, i, when);
+        }
+    }
+    nn_output_event(r->events, "node_lost",
+                    json_pack("{s:I,s:I,s:s}", "round", (json_int_t)r->round, "node",
+                              (json_int_t)k, "what", "connection closed"));
+    return s_fail(r, NN_EPEER, "node %zu vanished (its connection closed) in round %" PRIu64, k,
+                  r->round);
+}
+
+static long s_find_peer(const s_run_t *r, const nn_peer_id_t *p)
+{
+    for (size_t k = 0; k < r->n_nodes; k++) {
+        const s_node_t *nd = &r->nodes[k];
+        if (nd->joined && nd->peer.len == p->len && memcmp(nd->peer.id, p->id, p->len) == 0)
+            return (long)k;
+    }
+    return -1;
+}
+
+/* Sends a heartbeat, error, reject or bye. A local peer reads the struct after the send
+ * returns, so it lives in the node (or, for a peer that is not a node, which is never
+ * local, in the run). */
+static void s_send_simple(s_run_t *r, const nn_peer_id_t *to, long k, nn_wire_kind_t kind,
+                          const char *text)
+{
+    nn_wire_t *w = k >= 0 ? &r->nodes[k].simple : &r->simple;
+    memset(w, 0, sizeof *w);
+    w->kind = kind;
+    w->round = r->round;
+    w->node = k >= 0 ? (uint32_t)k : 0;
+    if (kind == NN_WIRE_ERROR) {
+        w->u.error.code = NN_EPROTO;
+        snprintf(w->u.error.message, sizeof w->u.error.message, "%s", text);
+    } else if (kind == NN_WIRE_REJECT) {
+        snprintf(w->u.reject.reason, sizeof w->u.reject.reason, "full");
+        snprintf(w->u.reject.detail, sizeof w->u.reject.detail, "%s", text);
+    } else if (kind == NN_WIRE_BYE) {
+        snprintf(w->u.bye.reason, sizeof w->u.bye.reason, "%s", text);
+    }
+    nn_link_send(&r->link, to, w, NULL, 0);
+}
+
+static void s_make_welcome(s_run_t *r, size_t k)
+{
+    s_node_t *nd = &r->nodes[k];
+    nn_wire_t *w = &nd->welcome;
+    memset(w, 0, sizeof *w);
+    w->kind = NN_WIRE_WELCOME;
+    w->node = (uint32_t)k;
+    nn_welcome_t *we = &w->u.welcome;
+    we->node = (uint32_t)k;
+    we->session = r->session;
+    we->seed = r->sc->seed;
+    we->rounds = r->sc->rounds;
+    we->agents_total = r->sc->agents;
+    we->dim = 1;
+    we->n_populations = r->soc.n_pops;
+    we->populations = r->soc.desc;
+    we->n_agents = nd->hi - nd->lo;
+    we->first_agent = nd->lo;
+    we->agent = NULL;
+    we->population = r->soc.pop + nd->lo;
+    we->state = r->soc.x + nd->lo;
+    we->nbr_off = r->net->off + nd->lo;
+    we->nbr = r->net->adj;
+    we->deadline_s = r->sc->deadline_s;
+    we->liveness_s = 2.0 * r->sc->deadline_s + 10.0;
+}
+
+/* Handles a message that is not the one awaited: out-of-protocol input is refused,
+ * counted and answered with an Error; a node's own Error ends the run. */
+static int s_unexpected(s_run_t *r, const nn_peer_id_t *from, long k, const nn_wire_t *in)
+{
+    if (k >= 0 && in->kind == NN_WIRE_ERROR)
+        return s_fail(r, NN_EPEER, "node %ld failed in round %" PRIu64 ": %s", k, r->round,
+                      in->u.error.message);
+    if (k >= 0 && in->kind == NN_WIRE_BYE)
+        return s_fail(r, NN_EPEER, "node %ld left in round %" PRIu64 ": %s", k, r->round,
+                      in->u.bye.reason);
+    if (k >= 0 && in->kind == NN_WIRE_HEARTBEAT)
+        return NN_OK;
+    r->res->rejected++;
+    if (k < 0 && in->kind == NN_WIRE_HELLO) {
+        s_send_simple(r, from, -1, NN_WIRE_REJECT, "this society has all its nodes");
+        return NN_OK;
+    }
+    char text[NN_TEXT_MAX];
+    snprintf(text, sizeof text, "unexpected message kind %d for round %" PRIu64 " in round %" PRIu64,
+             (int)in->kind, in->round, r->round);
+    s_send_simple(r, from, k, NN_WIRE_ERROR, text);
+    return NN_OK;
+}
+
+static int s_join(s_run_t *r)
+{
+    size_t joined = 0;
+    double start = nn_now(), last_beat = start, last_note = start;
+    double limit = r->opt->bind ? r->opt->wait_s : r->opt->join_timeout_s;
+    if (r->opt->bind && !r->opt->quiet)
+        fprintf(stderr, "nunchi: waiting for %zu node(s) at %s\n", r->n_nodes, r->endpoint);
+    while (joined < r->n_nodes) {
+        double now = nn_now();
+        if (limit > 0 && now - start > limit)
+            return s_fail(r, NN_ETIMEOUT,
+                          "%zu of %zu node(s) joined within %.0f s (waiting at %s)", joined,
+                          r->n_nodes, limit, r->endpoint);
+        long dead = s_reap(r);
+        if (dead >= 0)
+            return s_process_died(r, dead, "before the run started");
+        if (now - last_beat >= S_HEARTBEAT_S) {
+            for (size_t k = 0; k < r->n_nodes; k++)
+                if (r->nodes[k].joined)
+                    s_send_simple(r, &r->nodes[k].peer, (long)k, NN_WIRE_HEARTBEAT, "");
+            last_beat = now;
+        }
+        if (r->opt->bind && !r->opt->quiet && now - last_note >= 10.0) {
+            fprintf(stderr, "nunchi: still waiting for %zu more node(s) at %s\n",
+                    r->n_nodes - joined, r->endpoint);
+            last_note = now;
+        }
+        nn_peer_id_t from;
+        nn_wire_t in;
+        char err[256] = "";
+        int rc = nn_link_recv(&r->link, S_POLL_MS, &from, &in, err, sizeof err);
+        if (rc == NN_ETIMEOUT)
+            continue;
+        if (rc == NN_EPROTO || rc == NN_ETOOBIG) {
+            r->res->rejected++;
+            s_send_simple(r, &from, s_find_peer(r, &from), NN_WIRE_ERROR, err);
+            continue;
+        }
+        if (rc != NN_OK)
+            return s_fail(r, rc, "while nodes join: %s", err);
+        long k = s_find_peer(r, &from);
+        if (k >= 0 || in.kind != NN_WIRE_HELLO || joined == r->n_nodes) {
+            rc = s_unexpected(r, &from, k, &in);
+            if (rc != NN_OK)
+                return rc;
+            continue;
+        }
+        s_node_t *nd = &r->nodes[joined];
+        nd->joined = 1;
+        nd->peer = from;
+        nd->proc = -1;
+        for (size_t i = 0; r->procs && i < r->n_nodes; i++)
+            if (in.u.hello.pid && r->procs[i].pid == (pid_t)in.u.hello.pid) {
+                r->procs[i].node = (long)joined;
+                nd->proc = (long)i;
+            }
+        snprintf(nd->implementation, sizeof nd->implementation, "%s",
+                 in.u.hello.implementation);
+        s_make_welcome(r, joined);
+        char serr[256] = "";
+        rc = nn_link_send(&r->link, &from, &nd->welcome, serr, sizeof serr);
+        if (rc != NN_OK)
+            return s_fail(r, rc, "cannot send the welcome of node %zu: %s", joined, serr);
+        nn_output_event(r->events, "node_joined",
+                        json_pack("{s:I,s:s,s:I,s:I}", "node", (json_int_t)joined,
+                                  "implementation", nd->implementation, "first_agent",
+                                  (json_int_t)nd->lo, "agents", (json_int_t)(nd->hi - nd->lo)));
+        joined++;
+    }
+    return NN_OK;
+}
+
+/* ---- rounds ----------------------------------------------------------------------- */
+
+static int s_take_actions(s_run_t *r, size_t k, const nn_wire_t *in, const nn_peer_id_t *from)
+{
+    s_node_t *nd = &r->nodes[k];
+    const nn_actions_t *a = &in->u.actions;
+    size_t hosted = nd->hi - nd->lo;
+    if (in->round != r->round || nd->answered) {
+        r->res->rejected++;
+        char text[NN_TEXT_MAX];
+        snprintf(text, sizeof text, "actions for round %" PRIu64 " refused in round %" PRIu64 "%s",
+                 in->round, r->round, nd->answered ? " (already answered)" : "");
+        s_send_simple(r, from, (long)k, NN_WIRE_ERROR, text);
+        return NN_OK;
+    }
+    if (a->n_state != hosted)
+        return s_fail(r, NN_EPROTO,
+                      "node %zu reported %zu states in round %" PRIu64 " but hosts %zu agents", k,
+                      a->n_state, r->round, hosted);
+    for (size_t i = 0; i < hosted; i++)
+        if (!(a->state[i] >= 0.0 && a->state[i] <= 1.0))
+            return s_fail(r, NN_EPROTO,
+                          "node %zu reported opinion %g for agent %u in round %" PRIu64
+                          " (opinions lie in [0, 1])",
+                          k, a->state[i], nd->lo + (uint32_t)i, r->round);
+    memcpy(r->soc.x + nd->lo, a->state, hosted * sizeof *a->state);
+    const nn_msg_t *msgs = a->msgs;
+    if (!r->local && a->n_msgs) {
+        /* the next decode reuses the codec's arrays, and the router reads these at the
+         * end of the round */
+        nd->copy.len = 0;
+        if (nn_outbox_grow(&nd->copy, a->n_msgs) != 0)
+            return s_fail(r, NN_ENOMEM, "out of memory for the messages of node %zu", k);
+        memcpy(nd->copy.msgs, a->msgs, a->n_msgs * sizeof *a->msgs);
+        msgs = nd->copy.msgs;
+    }
+    nn_router_add(&r->router, k, nd->lo, nd->hi, msgs, a->n_msgs);
+    nd->digest = a->digest;
+    nd->answered = 1;
+    return NN_OK;
+}
+
+static int s_round(s_run_t *r, uint64_t *delivered)
+{
+    const double deadline = nn_now() + r->sc->deadline_s;
+    *delivered = r->router.routed;
+    for (size_t k = 0; k < r->n_nodes; k++) {
+        s_node_t *nd = &r->nodes[k];
+        memset(&nd->tick, 0, sizeof nd->tick);
+        nd->tick.kind = NN_WIRE_TICK;
+        nd->tick.round = r->round;
+        nd->tick.node = (uint32_t)k;
+        nn_router_tick(&r->router, nd->lo, nd->hi, &nd->tick.u.tick);
+        nd->answered = 0;
+        char err[256] = "";
+        int rc = nn_link_send(&r->link, &nd->peer, &nd->tick, err, sizeof err);
+        if (rc == NN_EPEER)
+            return s_node_gone(r, k);
+        if (rc != NN_OK)
+            return s_fail(r, rc, "cannot send the tick of round %" PRIu64 " to node %zu: %s",
+                          r->round, k, err);
+    }
+    nn_router_begin(&r->router);
+    size_t pending = r->n_nodes;
+    while (pending) {
+        double left = deadline - nn_now();
+        if (left <= 0) {
+            for (size_t k = 0; k < r->n_nodes; k++)
+                if (!r->nodes[k].answered)
+                    return s_fail(r, NN_ETIMEOUT,
+                                  "node %zu missed the deadline of round %" PRIu64
+                                  " (limits.deadline_s: %g s)",
+                                  k, r->round, r->sc->deadline_s);
+        }
+        long dead = s_reap(r);
+        if (dead >= 0) {
+            char when[64];
+            snprintf(when, sizeof when, "in round %" PRIu64, r->round);
+            return s_process_died(r, dead, when);
+        }
+        int wait = left > S_POLL_MS / 1000.0 ? S_POLL_MS : (int)(left * 1000.0) + 1;
+        nn_peer_id_t from;
+        nn_wire_t in;
+        char err[256] = "";
+        int rc = nn_link_recv(&r->link, wait, &from, &in, err, sizeof err);
+        if (rc == NN_ETIMEOUT)
+            continue;
+        long k = rc == NN_EZMQ ? -1 : s_find_peer(r, &from);
+        if (rc == NN_EPROTO || rc == NN_ETOOBIG) {
+            r->res->rejected++;
+            nn_output_event(r->events, "rejected",
+                            json_pack("{s:I,s:I,s:s}", "round", (json_int_t)r->round, "node",
+                                      (json_int_t)k, "why", err));
+            s_send_simple(r, &from, k, NN_WIRE_ERROR, err);
+            continue;
+        }
+        if (rc != NN_OK)
+            return s_fail(r, rc, "in round %" PRIu64 ": %s", r->round, err);
+        if (k < 0 || in.kind != NN_WIRE_ACTIONS) {
+            rc = s_unexpected(r, &from, k, &in);
+            if (rc != NN_OK)
+                return rc;
+            continue;
+        }
+        int was = r->nodes[k].answered;
+        rc = s_take_actions(r, (size_t)k, &in, &from);
+        if (rc != NN_OK)
+            return rc;
+        if (!was && r->nodes[k].answered)
+            pending--;
+    }
+    return nn_router_finish(&r->router) == NN_OK
+               ? NN_OK
+               : s_fail(r, NN_ENOMEM, "out of memory routing round %" PRIu64, r->round);
+}
+
+static void s_progress(const s_run_t *r, double t0, uint64_t delivered_total, int final)
+{
+    double el = nn_now() - t0;
+    double rate = el > 0 ? (double)delivered_total / el : 0.0;
+    double eta = r->round ? el / (double)r->round * (double)(r->sc->rounds - r->round) : 0.0;
+    int width = 30, fill = r->sc->rounds ? (int)(width * r->round / r->sc->rounds) : width;
+    fprintf(stderr, "\r  round %" PRIu64 "/%" PRIu64 " [%.*s%*s] %.3gM deliveries/s  ETA %.0fs ",
+            r->round, r->sc->rounds, fill, "##############################", width - fill, "",
+            rate / 1e6, eta);
+    if (final)
+        fputc('\n', stderr);
+    fflush(stderr);
+}
+
+static void s_metrics_row(s_run_t *r, uint64_t sent, uint64_t delivered)
+{
+    nn_moments_t m;
+    nn_moments_clear(&m);
+    nn_moments_add(&m, r->soc.x, r->soc.n);
+    nn_round_metrics_t mt;
+    nn_moments_finish(&m, &mt);
+    r->res->final = mt;
+    uint64_t dropped = 0;
+    for (int d = 0; d < NN_DROP_RULES; d++)
+        dropped += r->router.dropped[d];
+    fprintf(r->metrics,
+            "%" PRIu64 ",%.17g,%.17g,%.17g,%.17g,%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n",
+            r->round, mt.mean, mt.sd, mt.min, mt.max, mt.clusters, sent, delivered, dropped);
+    fflush(r->metrics); /* one write a round, so that a run can be watched as it goes */
+}
+
+/* ---- set-up and tear-down --------------------------------------------------------- */
+
+static int s_open_transport(s_run_t *r)
+{
+    r->ctx = zmq_ctx_new();
+    if (!r->ctx)
+        return s_fail(r, NN_EZMQ, "cannot create a zeromq context: %s", zmq_strerror(zmq_errno()));
+    r->sock = zmq_socket(r->ctx, ZMQ_ROUTER);
+    if (!r->sock)
+        return s_fail(r, NN_EZMQ, "cannot create the router socket: %s", zmq_strerror(zmq_errno()));
+    int one = 1, linger = 0;
+    int64_t maxmsg = (int64_t)r->sc->max_message_bytes;
+    zmq_setsockopt(r->sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
+    zmq_setsockopt(r->sock, ZMQ_LINGER, &linger, sizeof linger);
+    if (!r->local)
+        zmq_setsockopt(r->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+    if (r->opt->bind) {
+        snprintf(r->endpoint, sizeof r->endpoint, "%s", r->opt->bind);
+    } else if (r->local) {
+        snprintf(r->endpoint, sizeof r->endpoint, "inproc://nunchi-%016" PRIx64, r->session);
+    } else if (r->sc->transport == NN_TRANSPORT_IPC) {
+        const char *tmp = getenv("TMPDIR");
+        snprintf(r->ipc_path, sizeof r->ipc_path, "%s/nunchi-%d-%08" PRIx64 ".sock",
+                 tmp && *tmp && strlen(tmp) < 64 ? tmp : "/tmp", (int)getpid(),
+                 r->session & 0xffffffffu);
+        snprintf(r->endpoint, sizeof r->endpoint, "ipc://%s", r->ipc_path);
+    } else {
+        snprintf(r->endpoint, sizeof r->endpoint, "tcp://127.0.0.1:*");
+    }
+    if (zmq_bind(r->sock, r->endpoint) != 0)
+        return s_fail(r, r->opt->bind ? NN_ESCENARIO : NN_EZMQ, "cannot bind '%s': %s",
+                      r->endpoint, zmq_strerror(zmq_errno()));
+    size_t len = sizeof r->endpoint;
+    if (!r->local && zmq_getsockopt(r->sock, ZMQ_LAST_ENDPOINT, r->endpoint, &len) != 0)
+        return s_fail(r, NN_EZMQ, "cannot read the bound endpoint: %s", zmq_strerror(zmq_errno()));
+    nn_codec_limits_t lim = NN_CODEC_LIMITS_INIT;
+    lim.max_message_bytes = (size_t)r->sc->max_message_bytes;
+    if (nn_link_init(&r->link, r->sock, r->local, 1, &lim) != NN_OK)
+        return s_fail(r, NN_ENOMEM, "out of memory");
+    return NN_OK;
+}
+
+/* Says bye to every node and waits for them to leave: threads are joined, processes
+ * reaped (and killed when they do not leave in time). */
+static void s_stop_nodes(s_run_t *r)
+{
+    for (size_t k = 0; r->nodes && k < r->n_nodes; k++)
+        if (r->nodes[k].joined)
+            s_send_simple(r, &r->nodes[k].peer, (long)k, NN_WIRE_BYE,
+                          r->res->error[0] ? "the run failed" : "the run is over");
+    if (r->procs) {
+        double until = nn_now() + S_REAP_S;
+        for (;;) {
+            s_reap(r);
+            int alive = 0;
+            for (size_t k = 0; k < r->n_nodes; k++)
+                alive += r->procs[k].pid && !r->procs[k].exited;
+            if (!alive)
+                break;
+            if (nn_now() > until) {
+                for (size_t k = 0; k < r->n_nodes; k++)
+                    if (r->procs[k].pid && !r->procs[k].exited) {
+                        kill(r->procs[k].pid, SIGKILL);
+                        waitpid(r->procs[k].pid, &r->procs[k].status, 0);
+                        r->procs[k].exited = 1;
+                    }
+                break;
+            }
+            usleep(10000);
+        }
+    }
+    if (r->ctx && r->local) {
+        /* node threads still waiting for a welcome or a tick: make their calls return */
+        int unjoined = 0;
+        for (size_t k = 0; k < r->n_nodes; k++)
+            unjoined += r->nodes[k].has_thread && !r->nodes[k].joined;
+        if (unjoined || r->res->error[0])
+            zmq_ctx_shutdown(r->ctx);
+    }
+    for (size_t k = 0; r->nodes && k < r->n_nodes; k++)
+        if (r->nodes[k].has_thread) {
+            pthread_join(r->nodes[k].thread, NULL);
+            r->nodes[k].has_thread = 0;
+        }
+}
+
+static void s_free(s_run_t *r)
+{
+    nn_link_release(&r->link);
+    if (r->sock)
+        zmq_close(r->sock);
+    if (r->ctx)
+        zmq_ctx_term(r->ctx);
+    if (r->ipc_path[0])
+        unlink(r->ipc_path);
+    for (size_t k = 0; r->nodes && k < r->n_nodes; k++)
+        nn_outbox_release(&r->nodes[k].copy);
+    free(r->nodes);
+    free(r->procs);
+    nn_router_release(&r->router);
+    nn_society_release(&r->soc);
+    nn_network_destroy(&r->net);
+}
+
+static uint64_t s_resident_bytes(void)
+{
+    unsigned long pages_total = 0, pages_resident = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (!f)
+        return 0;
+    int n = fscanf(f, "%lu %lu", &pages_total, &pages_resident);
+    fclose(f);
+    return n == 2 ? (uint64_t)pages_resident * (uint64_t)sysconf(_SC_PAGESIZE) : 0;
+}
+
+static json_t *s_summary(const s_run_t *r, int rc)
+{
+    const nn_run_result_t *res = r->res;
+    struct rusage self, kids;
+    getrusage(RUSAGE_SELF, &self);
+    getrusage(RUSAGE_CHILDREN, &kids);
+    json_t *drops = json_object();
+    for (int d = 0; d < NN_DROP_RULES; d++)
+        json_object_set_new(drops, nn_drop_rule_name((nn_drop_rule_t)d),
+                            json_integer((json_int_t)res->dropped[d]));
+    json_t *o = json_object();
+    json_object_set_new(o, "name", json_string(r->sc->name));
+    json_object_set_new(o, "status", json_string(rc == NN_OK ? "completed" : "failed"));
+    if (rc != NN_OK)
+        json_object_set_new(o, "error", json_string(res->error));
+    json_object_set_new(o, "seed", json_integer((json_int_t)r->sc->seed));
+    json_object_set_new(o, "agents", json_integer((json_int_t)r->sc->agents));
+    json_object_set_new(o, "edges", json_integer((json_int_t)res->edges));
+    json_object_set_new(o, "mean_degree",
+                        json_real(r->sc->agents ? 2.0 * (double)res->edges / r->sc->agents : 0));
+    json_object_set_new(o, "clustering", json_real(res->clustering));
+    json_object_set_new(o, "rounds", json_integer((json_int_t)r->sc->rounds));
+    json_object_set_new(o, "rounds_completed", json_integer((json_int_t)(rc == NN_OK ? r->round : (r->round ? r->round - 1 : 0))));
+    json_object_set_new(o, "nodes", json_integer((json_int_t)r->n_nodes));
+    json_object_set_new(o, "transport", json_string(r->opt->bind ? "tcp" : nn_transport_name(r->sc->transport)));
+    json_object_set_new(o, "digest", json_string(res->digest_hex));
+    json_t *msgs = json_object();
+    json_object_set_new(msgs, "sent", json_integer((json_int_t)res->sent));
+    json_object_set_new(msgs, "delivered", json_integer((json_int_t)res->delivered));
+    json_object_set_new(msgs, "dropped", drops);
+    json_object_set_new(msgs, "in_flight", json_integer((json_int_t)res->in_flight));
+    json_object_set_new(msgs, "rejected_wire_messages", json_integer((json_int_t)res->rejected));
+    json_object_set_new(o, "messages", msgs);
+    json_object_set_new(o, "setup_seconds", json_real(res->setup_s));
+    json_object_set_new(o, "rounds_seconds", json_real(res->rounds_s));
+    json_object_set_new(o, "wall_seconds", json_real(res->wall_s));
+    json_object_set_new(o, "deliveries_per_second",
+                        json_real(res->rounds_s > 0 ? (double)res->delivered / res->rounds_s : 0));
+    json_object_set_new(o, "peak_rss_bytes", json_integer((json_int_t)self.ru_maxrss * 1024));
+    json_object_set_new(o, "rss_after_rounds_bytes", json_integer((json_int_t)res->rss_rounds));
+    json_object_set_new(o, "node_processes_peak_rss_bytes",
+                        json_integer((json_int_t)kids.ru_maxrss * 1024));
+    json_object_set_new(o, "bytes_sent", json_integer((json_int_t)r->link.bytes_out));
+    json_object_set_new(o, "bytes_received", json_integer((json_int_t)r->link.bytes_in));
+    json_object_set_new(o, "version", json_string(NUNCHI_VERSION));
+    json_object_set_new(o, "protocol", json_integer(NN_PROTOCOL_VERSION));
+    return o;
+}
+
+static int s_run(s_run_t *r, double t0)
+{
+    const nn_scenario_t *sc = r->sc;
+    nn_run_result_t *res = r->res;
+    char err[1024] = "";
+    /* inputs first: a scenario whose files are wrong leaves no run directory */
+    uint64_t dropped_edges = 0;
+    int rc = nn_network_build(&r->net, &sc->network, sc->agents, sc->seed, &dropped_edges, err,
+                          sizeof err);
+    if (rc != NN_OK)
+        return s_fail(r, rc, "%s", err);
+    res->edges = r->net->n_edges;
+    res->clustering = r->net->clustering;
+    malloc_trim(0); /* give igraph's working memory back before the rounds */
+    nn_diag_t diag = NN_DIAG_INIT;
+    rc = nn_society_init(&r->soc, sc, &diag);
+    if (rc != NN_OK) {
+        s_fail(r, rc, "%s", diag.text ? diag.text : nn_strerror(rc));
+        size_t n = strlen(res->error);
+        if (n && res->error[n - 1] == '\n')
+            res->error[n - 1] = '\0';
+        nn_diag_release(&diag);
+        return rc;
+    }
+    nn_diag_release(&diag);
+    rc = nn_output_make_dir(r->opt->out_dir, sc->output_dir, sc->name, res->run_dir,
+                                sizeof res->run_dir, err, sizeof err);
+    if (rc != NN_OK)
+        return s_fail(r, rc, "%s", err);
+    if ((rc = nn_output_write_scenario(res->run_dir, sc, err, sizeof err)) != NN_OK)
+        return s_fail(r, rc, "%s", err);
+    r->events = nn_output_open(res->run_dir, "events.jsonl", err, sizeof err);
+    if (!r->events)
+        return s_fail(r, NN_EIO, "%s", err);
+    nn_output_event(r->events, "run_start",
+                    json_pack("{s:s,s:I,s:I,s:I}", "name", sc->name, "seed", (json_int_t)sc->seed,
+                              "agents", (json_int_t)sc->agents, "rounds", (json_int_t)sc->rounds));
+
+    nn_output_event(r->events, "network",
+                    json_pack("{s:s,s:I,s:f,s:I}", "model", nn_network_model_name(sc->network.model),
+                              "edges", (json_int_t)r->net->n_edges, "clustering",
+                              r->net->clustering, "dropped_file_edges", (json_int_t)dropped_edges));
+    if ((rc = nn_output_write_state(res->run_dir, "initial_state.csv", &r->soc, err, sizeof err)))
+        return s_fail(r, rc, "%s", err);
+    r->metrics = nn_output_open(res->run_dir, "metrics.csv", err, sizeof err);
+    if (!r->metrics)
+        return s_fail(r, NN_EIO, "%s", err);
+    fputs("round,mean,sd,min,max,clusters,messages_sent,messages_delivered,messages_dropped\n",
+          r->metrics);
+
+    r->n_nodes = r->opt->bind && r->opt->expect_nodes ? r->opt->expect_nodes : sc->nodes;
+    r->nodes = calloc(r->n_nodes, sizeof *r->nodes);
+    if (!r->nodes || nn_router_init(&r->router, sc->agents, r->n_nodes) != NN_OK)
+        return s_fail(r, NN_ENOMEM, "out of memory");
+    for (size_t k = 0; k < r->n_nodes; k++) {
+        r->nodes[k].lo = (uint32_t)((uint64_t)sc->agents * k / r->n_nodes);
+        r->nodes[k].hi = (uint32_t)((uint64_t)sc->agents * (k + 1) / r->n_nodes);
+    }
+    if ((rc = s_open_transport(r)) != NN_OK)
+        return rc;
+    if ((rc = s_start_nodes(r)) != NN_OK)
+        return rc;
+    if ((rc = s_join(r)) != NN_OK)
+        return rc;
+    res->setup_s = nn_now() - t0;
+
+    double t1 = nn_now(), last_progress = 0;
+    for (r->round = 1; r->round <= sc->rounds; r->round++) {
+        uint64_t delivered;
+        if ((rc = s_round(r, &delivered)) != NN_OK)
+            return rc;
+        res->sent += r->router.sent;
+        res->delivered += delivered;
+        for (int d = 0; d < NN_DROP_RULES; d++)
+            res->dropped[d] += r->router.dropped[d];
+        s_metrics_row(r, r->router.sent, delivered);
+        if (r->opt->progress && nn_now() - last_progress > 0.2) {
+            s_progress(r, t1, res->delivered, 0);
+            last_progress = nn_now();
+        }
+    }
+    r->round = sc->rounds;
+    res->rounds_s = nn_now() - t1;
+    res->rss_rounds = s_resident_bytes();
+    if (r->opt->progress)
+        s_progress(r, t1, res->delivered, 1);
+    res->in_flight = r->router.routed;
+
+    res->digest = nn_society_digest(&r->soc);
+    nn_digest_format(res->digest, res->digest_hex);
+    if (sc->rounds > 0) {
+        uint64_t nodes_digest = 0;
+        for (size_t k = 0; k < r->n_nodes; k++)
+            nodes_digest += r->nodes[k].digest;
+        if (nodes_digest != res->digest) {
+            char hex[17];
+            nn_digest_format(nodes_digest, hex);
+            return s_fail(r, NN_EPROTO,
+                          "the nodes' digests add up to %s but their reported states to %s", hex,
+                          res->digest_hex);
+        }
+    }
+    if ((rc = nn_output_write_state(res->run_dir, "final_state.csv", &r->soc, err, sizeof err)))
+        return s_fail(r, rc, "%s", err);
+    return NN_OK;
+}
+
+int nn_coord_run(const nn_scenario_t *sc, const nn_run_options_t *opt, nn_run_result_t *res)
+{
+    double t0 = nn_now();
+    memset(res, 0, sizeof *res);
+    s_run_t r;
+    memset(&r, 0, sizeof r);
+    r.sc = sc;
+    r.opt = opt;
+    r.res = res;
+    r.local = !opt->bind && sc->transport == NN_TRANSPORT_INPROC;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    r.session = nn_mix64((uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30) ^
+                         ((uint64_t)getpid() << 16) ^ (uint64_t)(uintptr_t)&r);
+    /* a node process that dies must not kill us through a write on its socket */
+    signal(SIGPIPE, SIG_IGN);
+
+    int rc = s_run(&r, t0);
+    s_stop_nodes(&r);
+    res->wall_s = nn_now() - t0;
+    if (res->run_dir[0]) {
+        char err[512];
+        if (r.metrics)
+            fclose(r.metrics);
+        r.metrics = NULL;
+        if (rc != NN_OK && r.events)
+            nn_output_event(r.events, "error",
+                            json_pack("{s:I,s:s}", "round", (json_int_t)r.round, "message",
+                                      res->error));
+        if (r.events) {
+            nn_output_event(r.events, "run_end",
+                            json_pack("{s:s,s:s}", "status", rc == NN_OK ? "completed" : "failed",
+                                      "digest", res->digest_hex));
+            fclose(r.events);
+            r.events = NULL;
+        }
+        int wrc = nn_output_write_json(res->run_dir, "summary.json", s_summary(&r, rc), err,
+                                       sizeof err);
+        if (rc == NN_OK && wrc != NN_OK)
+            rc = s_fail(&r, wrc, "%s", err);
+    }
+    s_free(&r);
+    return rc;
+}

@@ -1,0 +1,49 @@
+/* The coordinator: owns the society, starts or awaits its nodes, runs the rounds
+ * (one Tick to each node, one Actions back, routing in between), records metrics and
+ * events, and writes the run directory. A node that vanishes or misses the round
+ * deadline ends the run with a message naming the node and the round. */
+#ifndef NUNCHI_COORDINATOR_COORDINATOR_H
+#define NUNCHI_COORDINATOR_COORDINATOR_H
+
+#include <stdint.h>
+
+#include "metrics.h"
+#include "router.h"
+#include "scenario.h"
+
+typedef struct nn_run_options {
+    const char *out_dir;     /* the run directory itself; NULL: output.dir/NAME-STAMP */
+    const char *bind;        /* serve: the endpoint to bind and wait at; NULL: run */
+    uint32_t expect_nodes;   /* serve: nodes to wait for (0: the scenario's nodes) */
+    double wait_s;           /* serve: how long to wait for them (0: no limit) */
+    double join_timeout_s;   /* run: how long started nodes may take to join */
+    const char *node_binary; /* nunchi-node for ipc/tcp (NULL: beside this program) */
+    int quiet;               /* 1: no human summary, no progress */
+    int progress;            /* 1: a progress line on stderr */
+} nn_run_options_t;
+
+#define NN_RUN_DEFAULT_JOIN_TIMEOUT_S 30.0
+#define NN_RUN_OPTIONS_INIT {NULL, NULL, 0, 0.0, NN_RUN_DEFAULT_JOIN_TIMEOUT_S, NULL, 0, 0}
+
+typedef struct nn_run_result {
+    char run_dir[4096];
+    char digest_hex[17];
+    uint64_t digest;
+    uint64_t edges;
+    uint64_t sent, delivered, in_flight;
+    uint64_t dropped[NN_DROP_RULES];
+    uint64_t rejected;       /* wire messages refused (malformed, out of protocol) */
+    double setup_s, rounds_s, wall_s;
+    double clustering;       /* of the network */
+    uint64_t rss_rounds;     /* resident bytes at the end of the rounds (set-up excluded) */
+    nn_round_metrics_t final; /* the opinions after the last round */
+    char error[1024];        /* why the run failed, empty on success */
+} nn_run_result_t;
+
+/* Runs the scenario to its end. NN_OK; NN_ESCENARIO / NN_EIO for what the scenario's
+ * inputs or the run directory got wrong; NN_ETIMEOUT, NN_EPEER, NN_EPROTO for a node
+ * that missed a deadline, vanished or broke the protocol; NN_EZMQ, NN_ESYS, NN_ENOMEM.
+ * res->error says what happened; the run directory holds what was written until then. */
+int nn_coord_run(const nn_scenario_t *sc, const nn_run_options_t *opt, nn_run_result_t *res);
+
+#endif

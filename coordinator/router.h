@@ -1,0 +1,69 @@
+/* The router: every message of a round passes here on its way from a node's Actions to
+ * the next round's Ticks. It checks that the sender belongs to the node that sent it and
+ * that the receiver exists (dropping and counting the others by named rule), then sorts
+ * the deliveries by receiver with a stable counting sort, so that each inbox comes out
+ * in canonical order (sender id, then sender sequence) without comparisons. This is the
+ * coordinator's hot path: two passes over the messages and no allocation once the
+ * arrays have grown to the round's size. */
+#ifndef NUNCHI_COORDINATOR_ROUTER_H
+#define NUNCHI_COORDINATOR_ROUTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nunchi/behaviour.h"
+#include "nunchi/wire.h"
+
+/* Why a message was dropped. */
+typedef enum nn_drop_rule {
+    NN_DROP_FOREIGN_SENDER = 0, /* the sender is not an agent of the node that sent it */
+    NN_DROP_UNKNOWN_RECEIVER,   /* the receiver id is not an agent of the society */
+    NN_DROP_RULES
+} nn_drop_rule_t;
+
+const char *nn_drop_rule_name(nn_drop_rule_t r);
+
+typedef struct nn_router_batch {
+    const nn_msg_t *msgs; /* as the node sent them, sorted by sender */
+    size_t n;
+    uint32_t lo, hi;      /* the node's agents: lo .. hi - 1 */
+    int clean;            /* set by nn_router_add: no message was dropped */
+} nn_router_batch_t;
+
+typedef struct nn_router {
+    uint32_t n_agents;
+    size_t n_batches;          /* nodes, in ascending agent order */
+    nn_router_batch_t *batch;
+    uint64_t *off;             /* n_agents + 2: inbox offsets of the routed round */
+    uint32_t *count;           /* n_agents: this round's messages per receiver */
+    nn_delivery_t *deliv;      /* the routed round's deliveries */
+    size_t deliv_cap;
+    uint64_t routed;           /* deliveries in deliv */
+    uint64_t counted;          /* valid messages added this round */
+    uint64_t sent;             /* messages this round, dropped ones included */
+    uint64_t dropped[NN_DROP_RULES];
+} nn_router_t;
+
+/* Makes a router for n_agents agents hosted by n_nodes nodes. NN_OK or NN_ENOMEM. */
+int nn_router_init(nn_router_t *r, uint32_t n_agents, size_t n_nodes);
+void nn_router_release(nn_router_t *r);
+
+/* Starts a round: forgets the previous round's counts and offsets. Its deliveries stay
+ * (the nodes read them until they answer), but nn_router_tick() must not be called again
+ * for the previous round after this. */
+void nn_router_begin(nn_router_t *r);
+
+/* Takes node k's messages as they arrive (any node order): checks them and counts them
+ * by receiver. msgs must stay valid until nn_router_finish. */
+void nn_router_add(nn_router_t *r, size_t k, uint32_t lo, uint32_t hi, const nn_msg_t *msgs,
+                   size_t n);
+
+/* Sorts the round's messages into deliveries. Nodes must be hosting contiguous ranges
+ * in ascending node order. NN_OK or NN_ENOMEM. */
+int nn_router_finish(nn_router_t *r);
+
+/* The tick for the agents lo .. hi - 1 of the routed round: borrowed from the router,
+ * valid until the next nn_router_finish. */
+void nn_router_tick(const nn_router_t *r, uint32_t lo, uint32_t hi, nn_tick_t *t);
+
+#endif

@@ -1,0 +1,23 @@
+# Every broken scenario in tests/data/bad/ is refused with exit status 2 and a message
+# naming the file and the line its first line expects ("# expect: LINE[:COL]").
+source "$(dirname "$0")/lib/common.bash"
+n=0
+for f in "$DATA"/bad/*.yaml; do
+    expect=$(sed -n '1s/^# expect: *\([0-9:]*\).*/\1/p' "$f")
+    [ -n "$expect" ] || fail "$f has no '# expect: LINE' first line"
+    set +e
+    "$NUNCHI" validate "$f" >"$WORK/out" 2>"$WORK/err"
+    status=$?
+    "$NUNCHI" run "$f" --out "$WORK/never" --quiet >/dev/null 2>"$WORK/err-run"
+    status_run=$?
+    set -e
+    [ $status -eq 2 ] || fail "$(basename "$f"): validate exit status $status, expected 2"
+    [ $status_run -eq 2 ] || fail "$(basename "$f"): run exit status $status_run, expected 2"
+    # the place exactly: "x.yaml:4:1" must not match "x.yaml:4:12"
+    grep -Eq "$(basename "$f"):$expect([^0-9]|\$)" "$WORK/err" \
+        || fail "$(basename "$f"): no '$(basename "$f"):$expect' in: $(cat "$WORK/err")"
+    [ ! -e "$WORK/never" ] || fail "$(basename "$f"): a run directory was made for a bad scenario"
+    n=$((n + 1))
+done
+[ $n -ge 20 ] || fail "only $n bad scenarios in the corpus"
+echo "ok: $n bad scenarios refused with their file:line"

@@ -1,0 +1,39 @@
+# The command line: usage errors exit 2 with a message; validate prints the resolved
+# scenario; network writes the edges the run uses; --set and the shorthands apply.
+source "$(dirname "$0")/lib/common.bash"
+expect_status() {
+    local want=$1; shift
+    set +e
+    "$@" >"$WORK/out" 2>"$WORK/err"
+    local got=$?
+    set -e
+    [ $got -eq "$want" ] || fail "'$*' exited $got, expected $want: $(cat "$WORK/err")"
+}
+expect_status 2 "$NUNCHI"
+expect_status 2 "$NUNCHI" frobnicate
+grep -q "unknown command 'frobnicate'" "$WORK/err" || fail "unknown command message"
+expect_status 2 "$NUNCHI" run --bogus
+grep -q "unknown option '--bogus'" "$WORK/err" || fail "unknown option message"
+expect_status 2 "$NUNCHI" run "$WORK/missing.yaml"
+grep -q "missing.yaml" "$WORK/err" || fail "missing file not named: $(cat "$WORK/err")"
+expect_status 2 "$NUNCHI" serve "$DATA/scenarios/mixed.yaml"
+grep -q -- "--bind" "$WORK/err" || fail "serve without --bind"
+expect_status 2 "$NUNCHI" run --set rounds=-3
+grep -q "rounds" "$WORK/err" || fail "--set rounds=-3 not refused by name"
+expect_status 2 "$NUNCHI" run --transport carrier-pigeon
+expect_status 0 "$NUNCHI" help
+expect_status 0 "$NUNCHI" version
+expect_status 0 "$NUNCHI" behaviours
+grep -q deffuant "$WORK/out" || fail "behaviours does not list deffuant"
+expect_status 0 "$NUNCHI" validate "$DATA/scenarios/mixed.yaml" --set seed=99 --rounds 7
+grep -q "seed: 99" "$WORK/out" || fail "validate does not print the overridden seed"
+grep -q "rounds: 7" "$WORK/out" || fail "validate does not print the overridden rounds"
+expect_status 2 "$NODE"
+expect_status 2 "$NODE" --connect tcp://127.0.0.1:1 --timeout soon
+# network -o writes the edges of the run
+"$NUNCHI" network "$DATA/scenarios/mixed.yaml" -o "$WORK/edges.csv" --quiet
+"$NUNCHI" run "$DATA/scenarios/mixed.yaml" --rounds 1 --out "$WORK/run" --quiet
+edges=$(json_field "$WORK/run/summary.json" edges)
+[ "$(wc -l <"$WORK/edges.csv")" -eq "$edges" ] || fail "edges.csv has $(wc -l <"$WORK/edges.csv") lines, the run $edges edges"
+awk -F, '$1 >= $2 { exit 1 }' "$WORK/edges.csv" || fail "edges.csv has a line with u >= v"
+echo "ok: command line"
