@@ -12,6 +12,7 @@
 #include "coordinator.h"
 #include "network.h"
 #include "scenario.h"
+#include "society.h"
 
 #include "nunchi/error.h"
 
@@ -231,6 +232,35 @@ static int s_cmd_run(s_cli_t *c)
     return status;
 }
 
+/* The files a scenario names (an edge list, an opinions file) are read too, so that
+ * validate finds what run would; generated networks are not built. 0 or 2. */
+static int s_check_files(const nn_scenario_t *sc)
+{
+    int status = 0;
+    char err[1024] = "";
+    if (sc->network.model == NN_NET_FILE) {
+        nn_network_t *net = NULL;
+        int rc = nn_network_build(&net, &sc->network, sc->agents, sc->seed, NULL, err, sizeof err);
+        if (rc != NN_OK) {
+            fprintf(stderr, "nunchi: %s\n", err[0] ? err : nn_strerror(rc));
+            status = 2;
+        }
+        nn_network_destroy(&net);
+    }
+    if (sc->opinions.init == NN_INIT_FILE) {
+        nn_diag_t diag = NN_DIAG_INIT;
+        nn_society_t soc;
+        if (nn_society_init(&soc, sc, &diag) != NN_OK) {
+            nn_diag_print(&diag, stderr);
+            status = 2;
+        } else {
+            nn_society_release(&soc);
+        }
+        nn_diag_release(&diag);
+    }
+    return status;
+}
+
 static int s_cmd_validate(s_cli_t *c)
 {
     if (!c->scenario)
@@ -239,6 +269,8 @@ static int s_cmd_validate(s_cli_t *c)
     if (!sc)
         return 1;
     int status = s_load(c, sc);
+    if (status == 0)
+        status = s_check_files(sc);
     if (status == 0 && !c->quiet) {
         nn_scenario_write(sc, stdout);
         fprintf(stderr, "nunchi: '%s' is valid\n", c->scenario);

@@ -688,8 +688,14 @@ int nn_network_build(nn_network_t **out, const nn_network_config_t *cfg, uint32_
     int rc = s_check(cfg, n, err, errlen);
     if (rc != NN_OK)
         return rc;
-    if (cfg->model == NN_NET_FILE)
-        return s_build_file(out, cfg, n, dropped, err, errlen);
+    if (cfg->model == NN_NET_FILE) {
+        rc = s_build_file(out, cfg, n, dropped, err, errlen);
+        /* say which scenario key named the file */
+        size_t used = err ? strlen(err) : 0;
+        if (rc != NN_OK && cfg->path_where[0] && used + 8 < errlen)
+            snprintf(err + used, errlen - used, " (from %s)", cfg->path_where);
+        return rc;
+    }
     return s_build_igraph(out, cfg, n, seed, err, errlen);
 }
 

@@ -33,6 +33,7 @@ typedef struct nn_network_config {
     double p_out;         /* sbm */
     char path[4096];      /* file: as written in the scenario */
     char resolved_path[4096]; /* file: relative to the scenario's directory */
+    char path_where[4200];    /* file: "'network.path' at s.yaml:3:20", for messages */
 } nn_network_config_t;
 
 typedef struct nn_network {

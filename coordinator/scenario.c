@@ -718,10 +718,15 @@ static void s_probability(s_ctx_t *c, const s_node_t *v, const char *path, doubl
 }
 
 static void s_file_path(s_ctx_t *c, const s_node_t *v, const char *path, const char *base,
-                        char *out, size_t cap, char *resolved)
+                        char *out, size_t cap, char *resolved, char *where, size_t where_cap)
 {
     if (s_get_str(c, v, path, out, cap, "a file path (a non-empty string)") != 0)
         return;
+    /* so that a problem found later in the file itself can name this key */
+    char *loc = s_loc(c, v->origin, v->line, v->col);
+    if (loc)
+        snprintf(where, where_cap, "'%s' at %s", path, loc);
+    free(loc);
     if (s_resolve(base, out, resolved, cap) != 0)
         s_err(c, v, "'%s' resolves to a path longer than %zu bytes", path, cap - 1);
 }
@@ -800,7 +805,8 @@ static void s_network(s_ctx_t *c, const s_node_t *root, const s_node_t *v, const
     if ((x = s_val(names, nn, vals, "p_out")))
         s_probability(c, x, "network.p_out", &net->p_out);
     if ((x = s_val(names, nn, vals, "path")))
-        s_file_path(c, x, "network.path", base, net->path, sizeof net->path, net->resolved_path);
+        s_file_path(c, x, "network.path", base, net->path, sizeof net->path, net->resolved_path,
+                    net->path_where, sizeof net->path_where);
     if ((x = s_val(names, nn, vals, "m"))) {
         uint64_t mm;
         if (c->agents_ok)
@@ -928,7 +934,7 @@ static int s_opinions(s_ctx_t *c, const s_node_t *v, const char *base, nn_opinio
     case NN_INIT_FILE:
         if ((x = s_val(names, nn, vals, "path")))
             s_file_path(c, x, "opinions.path", base, op->path, sizeof op->path,
-                        op->resolved_path);
+                        op->resolved_path, op->path_where, sizeof op->path_where);
         else
             s_err(c, v, "missing key 'opinions.path'" S_HINT
                   "required with init 'file': a file of lines \"id,opinion\" or one opinion a "

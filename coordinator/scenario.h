@@ -40,6 +40,7 @@ typedef struct nn_opinions_config {
     double seeds_share;   /* seeds: share of agents starting at 1 */
     char path[4096];      /* file: as written; lines "id,opinion" or one opinion a line */
     char resolved_path[4096];
+    char path_where[4200];  /* file: "'opinions.path' at s.yaml:3:20", for messages */
 } nn_opinions_config_t;
 
 typedef struct nn_population {

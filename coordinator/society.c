@@ -54,7 +54,9 @@ static int s_read_opinions(nn_society_t *s, const nn_scenario_t *sc, nn_diag_t *
     const char *path = sc->opinions.resolved_path;
     FILE *f = fopen(path, "r");
     if (!f) {
-        nn_diag_add(diag, "cannot read opinions file '%s': %s", sc->opinions.path, strerror(errno));
+        nn_diag_add(diag, "cannot read the opinions file '%s': %s%s%s%s", sc->opinions.path,
+                    strerror(errno), sc->opinions.path_where[0] ? " (from " : "",
+                    sc->opinions.path_where, sc->opinions.path_where[0] ? ")" : "");
         return NN_EIO;
     }
     char line[512];
