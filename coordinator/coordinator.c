@@ -26,6 +26,7 @@
 #include "metrics.h"
 #include "network.h"
 #include "output.h"
+#include "pool.h"
 #include "society.h"
 
 #include "node/link.h"
@@ -38,6 +39,7 @@ extern char **environ;
 #define S_POLL_MS 100          /* how often waits look at child processes */
 #define S_HEARTBEAT_S 1.0      /* heartbeat interval while nodes wait to start */
 #define S_REAP_S 5.0           /* how long node processes get to leave after Bye */
+#define S_MAX_POOL 16          /* the coordinator's own threads, at most */
 
 /* One node as the coordinator sees it. */
 typedef struct s_node {
@@ -77,6 +79,8 @@ typedef struct s_run {
     nn_network_t *net;
     nn_society_t soc;
     nn_router_t router;
+    nn_pool_t *pool;          /* the coordinator's own threads, for routing and metrics */
+    nn_moments_t *part;       /* one per pool thread */
     size_t n_nodes;
     s_node_t *nodes;
     s_proc_t *procs;          /* n_nodes when spawned, else NULL */
@@ -550,11 +554,25 @@ static void s_progress(const s_run_t *r, double t0, uint64_t delivered_total, in
     fflush(stderr);
 }
 
+static void s_moments_task(void *arg, size_t t)
+{
+    s_run_t *r = arg;
+    size_t parts = nn_pool_threads(r->pool);
+    size_t lo = (size_t)((uint64_t)r->soc.n * t / parts);
+    size_t hi = (size_t)((uint64_t)r->soc.n * (t + 1) / parts);
+    nn_moments_clear(&r->part[t]);
+    nn_moments_add(&r->part[t], r->soc.x + lo, hi - lo);
+}
+
 static void s_metrics_row(s_run_t *r, uint64_t sent, uint64_t delivered)
 {
+    /* the parts merge exactly, so the figures do not depend on the number of threads */
+    size_t parts = nn_pool_threads(r->pool);
+    nn_pool_run(r->pool, parts, s_moments_task, r);
     nn_moments_t m;
     nn_moments_clear(&m);
-    nn_moments_add(&m, r->soc.x, r->soc.n);
+    for (size_t t = 0; t < parts; t++)
+        nn_moments_merge(&m, &r->part[t]);
     nn_round_metrics_t mt;
     nn_moments_finish(&m, &mt);
     r->res->final = mt;
@@ -667,6 +685,8 @@ static void s_free(s_run_t *r)
     free(r->nodes);
     free(r->procs);
     nn_router_release(&r->router);
+    nn_pool_destroy(&r->pool);
+    free(r->part);
     nn_society_release(&r->soc);
     nn_network_destroy(&r->net);
 }
@@ -783,7 +803,14 @@ static int s_run(s_run_t *r, double t0)
 
     r->n_nodes = r->opt->bind && r->opt->expect_nodes ? r->opt->expect_nodes : sc->nodes;
     r->nodes = calloc(r->n_nodes, sizeof *r->nodes);
-    if (!r->nodes || nn_router_init(&r->router, sc->agents, r->n_nodes) != NN_OK)
+    if (!r->nodes)
+        return s_fail(r, NN_ENOMEM, "out of memory");
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t threads = cpus < 1 ? 1 : cpus > S_MAX_POOL ? S_MAX_POOL : (size_t)cpus;
+    if ((rc = nn_pool_new(&r->pool, threads)) != NN_OK)
+        return s_fail(r, rc, "cannot start the coordinator's %zu threads", threads);
+    r->part = calloc(nn_pool_threads(r->pool), sizeof *r->part);
+    if (!r->part || nn_router_init(&r->router, sc->agents, r->n_nodes, r->pool) != NN_OK)
         return s_fail(r, NN_ENOMEM, "out of memory");
     for (size_t k = 0; k < r->n_nodes; k++) {
         r->nodes[k].lo = (uint32_t)((uint64_t)sc->agents * k / r->n_nodes);

@@ -15,11 +15,20 @@ const char *nn_drop_rule_name(nn_drop_rule_t r)
     }
 }
 
-int nn_router_init(nn_router_t *r, uint32_t n_agents, size_t n_nodes)
+int nn_router_init(nn_router_t *r, uint32_t n_agents, size_t n_nodes, nn_pool_t *pool)
 {
     memset(r, 0, sizeof *r);
     r->n_agents = n_agents;
     r->n_batches = n_nodes;
+    r->pool = pool;
+    r->n_shards = nn_pool_threads(pool);
+    if (r->n_shards > n_agents)
+        r->n_shards = n_agents ? n_agents : 1;
+    r->shard_base = calloc(r->n_shards, sizeof *r->shard_base);
+    if (!r->shard_base) {
+        nn_router_release(r);
+        return NN_ENOMEM;
+    }
     r->batch = calloc(n_nodes ? n_nodes : 1, sizeof *r->batch);
     r->off = calloc((size_t)n_agents + 2, sizeof *r->off);
     r->count = calloc(n_agents ? n_agents : 1, sizeof *r->count);
@@ -36,6 +45,7 @@ void nn_router_release(nn_router_t *r)
     free(r->off);
     free(r->count);
     free(r->deliv);
+    free(r->shard_base);
     memset(r, 0, sizeof *r);
 }
 
@@ -85,13 +95,58 @@ void nn_router_add(nn_router_t *r, size_t k, uint32_t lo, uint32_t hi, const nn_
     r->counted += good;
 }
 
-int nn_router_finish(nn_router_t *r)
+static inline uint32_t s_shard_lo(const nn_router_t *r, size_t s)
 {
+    return (uint32_t)((uint64_t)r->n_agents * s / r->n_shards);
+}
+
+/* Receiver range s: off[i + 1] becomes where receiver i's inbox starts, counted from
+ * the range's own start; the range's total goes into shard_base[s] for now. */
+static void s_prefix_task(void *arg, size_t s)
+{
+    nn_router_t *r = arg;
+    uint32_t lo = s_shard_lo(r, s), hi = s_shard_lo(r, s + 1);
+    uint64_t run = 0;
+    for (uint32_t i = lo; i < hi; i++) {
+        r->off[i + 1] = run;
+        run += r->count[i];
+    }
+    r->shard_base[s] = run;
+}
+
+/* Receiver range s: moves its offsets to the range's place in deliv, then writes the
+ * range's deliveries, reading every batch in node (hence sender) order. Scattering with
+ * off[to + 1]++ leaves off[to + 1] at the start of the next inbox, so that off[0 .. N]
+ * end up the inbox offsets. */
+static void s_scatter_task(void *arg, size_t s)
+{
+    nn_router_t *r = arg;
+    const uint32_t lo = s_shard_lo(r, s), span = s_shard_lo(r, s + 1) - lo;
     const uint32_t N = r->n_agents;
     uint64_t *off = r->off;
-    /* off[to + 1] starts as where the receiver's inbox starts; scattering with
-     * off[to + 1]++ leaves it at the start of the next inbox, so that off[0 .. N] are then
-     * the inbox offsets */
+    const uint64_t base = r->shard_base[s];
+    for (uint32_t i = lo; i < lo + span; i++)
+        off[i + 1] += base;
+    nn_delivery_t *deliv = r->deliv;
+    for (size_t k = 0; k < r->n_batches; k++) {
+        const nn_router_batch_t *b = &r->batch[k];
+        uint32_t prev = UINT32_MAX, seq = 0;
+        for (size_t i = 0; i < b->n; i++) {
+            const nn_msg_t *m = &b->msgs[i];
+            seq = m->from == prev ? seq + 1 : 0;
+            prev = m->from;
+            if (m->to - lo >= span || (!b->clean && !s_valid(b, m, N)))
+                continue;
+            nn_delivery_t *d = &deliv[off[m->to + 1]++];
+            d->from = m->from;
+            d->seq = seq;
+            d->value = m->value;
+        }
+    }
+}
+
+int nn_router_finish(nn_router_t *r)
+{
     uint64_t total = r->counted;
     if (total > r->deliv_cap) {
         size_t cap = r->deliv_cap ? r->deliv_cap : 4096;
@@ -103,26 +158,15 @@ int nn_router_finish(nn_router_t *r)
         r->deliv = d;
         r->deliv_cap = cap;
     }
-    off[0] = 0;
-    off[1] = 0;
-    for (uint32_t i = 0; i + 1 < N; i++)
-        off[i + 2] = off[i + 1] + r->count[i];
-    nn_delivery_t *deliv = r->deliv;
-    for (size_t k = 0; k < r->n_batches; k++) {
-        const nn_router_batch_t *b = &r->batch[k];
-        uint32_t prev = UINT32_MAX, seq = 0;
-        for (size_t i = 0; i < b->n; i++) {
-            const nn_msg_t *m = &b->msgs[i];
-            seq = m->from == prev ? seq + 1 : 0;
-            prev = m->from;
-            if (!b->clean && !s_valid(b, m, N))
-                continue;
-            nn_delivery_t *d = &deliv[off[m->to + 1]++];
-            d->from = m->from;
-            d->seq = seq;
-            d->value = m->value;
-        }
+    r->off[0] = 0;
+    nn_pool_run(r->pool, r->n_shards, s_prefix_task, r);
+    uint64_t base = 0;
+    for (size_t s = 0; s < r->n_shards; s++) {
+        uint64_t n = r->shard_base[s];
+        r->shard_base[s] = base;
+        base += n;
     }
+    nn_pool_run(r->pool, r->n_shards, s_scatter_task, r);
     r->routed = total;
     return NN_OK;
 }

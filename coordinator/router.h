@@ -4,7 +4,9 @@
  * the deliveries by receiver with a stable counting sort, so that each inbox comes out
  * in canonical order (sender id, then sender sequence) without comparisons. This is the
  * coordinator's hot path: two passes over the messages and no allocation once the
- * arrays have grown to the round's size. */
+ * arrays have grown to the round's size. The scatter is split by receiver ranges over
+ * a pool of threads; each range keeps the global sender order, so the result is the
+ * same for any number of threads. */
 #ifndef NUNCHI_COORDINATOR_ROUTER_H
 #define NUNCHI_COORDINATOR_ROUTER_H
 
@@ -13,6 +15,8 @@
 
 #include "nunchi/behaviour.h"
 #include "nunchi/wire.h"
+
+#include "pool.h"
 
 /* Why a message was dropped. */
 typedef enum nn_drop_rule {
@@ -42,10 +46,14 @@ typedef struct nn_router {
     uint64_t counted;          /* valid messages added this round */
     uint64_t sent;             /* messages this round, dropped ones included */
     uint64_t dropped[NN_DROP_RULES];
+    nn_pool_t *pool;           /* borrowed; NULL: all on the caller's thread */
+    size_t n_shards;
+    uint64_t *shard_base;      /* n_shards: where each receiver range starts in deliv */
 } nn_router_t;
 
-/* Makes a router for n_agents agents hosted by n_nodes nodes. NN_OK or NN_ENOMEM. */
-int nn_router_init(nn_router_t *r, uint32_t n_agents, size_t n_nodes);
+/* Makes a router for n_agents agents hosted by n_nodes nodes, sorting on the threads of
+ * pool (borrowed, may be NULL; it must outlive the router). NN_OK or NN_ENOMEM. */
+int nn_router_init(nn_router_t *r, uint32_t n_agents, size_t n_nodes, nn_pool_t *pool);
 void nn_router_release(nn_router_t *r);
 
 /* Starts a round: forgets the previous round's counts and offsets. Its deliveries stay

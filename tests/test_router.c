@@ -17,6 +17,7 @@
 
 #include "nunchi/error.h"
 #include "nunchi/rng.h"
+#include "pool.h"
 #include "router.h"
 
 #define SEED 0x726f75746572ULL
@@ -31,6 +32,10 @@ typedef struct t_fix {
     nn_router_t r;
     int inited;
 } t_fix_t;
+
+/* The suite runs twice: sorting on the caller's thread alone (NULL), then split over a
+ * pool of three threads, which must give the same deliveries. Set by main only. */
+static nn_pool_t *s_pool;
 
 static int t_setup(void **state)
 {
@@ -52,7 +57,7 @@ static int t_teardown(void **state)
 
 static void t_init(t_fix_t *f, uint32_t n_agents, size_t n_nodes)
 {
-    assert_int_equal(nn_router_init(&f->r, n_agents, n_nodes), NN_OK);
+    assert_int_equal(nn_router_init(&f->r, n_agents, n_nodes, s_pool), NN_OK);
     f->inited = 1;
 }
 
@@ -505,5 +510,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reuse, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_grows, t_setup, t_teardown),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int failed = cmocka_run_group_tests_name("router, one thread", tests, NULL, NULL);
+    if (nn_pool_new(&s_pool, 3) != NN_OK)
+        return 1;
+    failed += cmocka_run_group_tests_name("router, three threads", tests, NULL, NULL);
+    nn_pool_destroy(&s_pool);
+    return failed;
 }
