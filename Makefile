@@ -36,7 +36,7 @@ bench: deps
 	$(BUILD)/nunchi-bench
 
 install: build
-	cmake --install $(BUILD)
+	cmake --install $(BUILD) --prefix $(PREFIX)
 
 clean:
 	rm -rf $(BUILD)
