@@ -293,8 +293,12 @@ static void s_send_simple(s_run_t *r, const nn_peer_id_t *to, long k, nn_wire_ki
         w->u.error.code = NN_EPROTO;
         snprintf(w->u.error.message, sizeof w->u.error.message, "%s", text);
     } else if (kind == NN_WIRE_REJECT) {
-        snprintf(w->u.reject.reason, sizeof w->u.reject.reason, "full");
-        snprintf(w->u.reject.detail, sizeof w->u.reject.detail, "%s", text);
+        /* text is "reason: detail" */
+        const char *colon = strchr(text, ':');
+        size_t n = colon ? (size_t)(colon - text) : strlen(text);
+        snprintf(w->u.reject.reason, sizeof w->u.reject.reason, "%.*s", (int)n, text);
+        snprintf(w->u.reject.detail, sizeof w->u.reject.detail, "%s",
+                 colon ? colon + 1 + (colon[1] == ' ') : "");
     } else if (kind == NN_WIRE_BYE) {
         snprintf(w->u.bye.reason, sizeof w->u.bye.reason, "%s", text);
     }
@@ -342,7 +346,10 @@ static int s_unexpected(s_run_t *r, const nn_peer_id_t *from, long k, const nn_w
         return NN_OK;
     r->res->rejected++;
     if (k < 0 && in->kind == NN_WIRE_HELLO) {
-        s_send_simple(r, from, -1, NN_WIRE_REJECT, "this society has all its nodes");
+        s_send_simple(r, from, -1, NN_WIRE_REJECT, "full: this society has all its nodes");
+        nn_output_event(r->events, "rejected",
+                        json_pack("{s:I,s:s,s:s}", "round", (json_int_t)r->round, "reason", "full",
+                                  "implementation", in->u.hello.implementation));
         return NN_OK;
     }
     char text[NN_TEXT_MAX];
@@ -350,6 +357,22 @@ static int s_unexpected(s_run_t *r, const nn_peer_id_t *from, long k, const nn_w
              (int)in->kind, in->round, r->round);
     s_send_simple(r, from, k, NN_WIRE_ERROR, text);
     return NN_OK;
+}
+
+/* The first population behaviour that a node's Hello does not list, or NULL. A node
+ * that lists none is taken to run the built-in ones. */
+static const char *s_missing_behaviour(const s_run_t *r, const nn_hello_t *h)
+{
+    if (h->n_behaviours == 0)
+        return NULL;
+    for (size_t p = 0; p < r->soc.n_pops; p++) {
+        size_t i = 0;
+        while (i < h->n_behaviours && strcmp(h->behaviours[i], r->soc.desc[p].behaviour) != 0)
+            i++;
+        if (i == h->n_behaviours)
+            return r->soc.desc[p].behaviour;
+    }
+    return NULL;
 }
 
 static int s_join(s_run_t *r)
@@ -397,6 +420,23 @@ static int s_join(s_run_t *r)
             rc = s_unexpected(r, &from, k, &in);
             if (rc != NN_OK)
                 return rc;
+            continue;
+        }
+        const char *missing = s_missing_behaviour(r, &in.u.hello);
+        if (missing) {
+            char text[NN_TEXT_MAX];
+            snprintf(text, sizeof text,
+                     "unknown_behaviour: this society needs '%s', which the node does not run",
+                     missing);
+            r->res->rejected++;
+            s_send_simple(r, &from, -1, NN_WIRE_REJECT, text);
+            nn_output_event(r->events, "rejected",
+                            json_pack("{s:I,s:s,s:s,s:s}", "round", (json_int_t)0, "reason",
+                                      "unknown_behaviour", "behaviour", missing, "implementation",
+                                      in.u.hello.implementation));
+            if (!r->opt->quiet)
+                fprintf(stderr, "nunchi: refused a node (%s): it does not run '%s'\n",
+                        in.u.hello.implementation, missing);
             continue;
         }
         s_node_t *nd = &r->nodes[joined];
