@@ -817,9 +817,11 @@ static int s_run(s_run_t *r, double t0)
     }
     nn_diag_release(&diag);
     rc = nn_output_make_dir(r->opt->out_dir, sc->output_dir, sc->name, res->run_dir,
-                                sizeof res->run_dir, err, sizeof err);
-    if (rc != NN_OK)
+                            sizeof res->run_dir, err, sizeof err);
+    if (rc != NN_OK) {
+        res->run_dir[0] = '\0'; /* nothing was written */
         return s_fail(r, rc, "%s", err);
+    }
     if ((rc = nn_output_write_scenario(res->run_dir, sc, err, sizeof err)) != NN_OK)
         return s_fail(r, rc, "%s", err);
     r->events = nn_output_open(res->run_dir, "events.jsonl", err, sizeof err);

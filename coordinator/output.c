@@ -25,8 +25,15 @@ static int s_mkdirs(const char *path)
             return -1;
         *p = '/';
     }
-    if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-        return -1;
+    if (mkdir(buf, 0777) != 0) {
+        struct stat st;
+        if (errno != EEXIST)
+            return -1;
+        if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode)) {
+            errno = ENOTDIR;
+            return -1;
+        }
+    }
     return 0;
 }
 
@@ -34,7 +41,10 @@ int nn_output_make_dir(const char *dir, const char *parent, const char *name, ch
                        size_t len, char *err, size_t errlen)
 {
     if (dir) {
-        snprintf(path, len, "%s", dir);
+        if ((size_t)snprintf(path, len, "%s", dir) >= len) {
+            snprintf(err, errlen, "the run directory path is longer than %zu bytes", len - 1);
+            return NN_EIO;
+        }
         if (s_mkdirs(path) != 0) {
             snprintf(err, errlen, "cannot create the run directory '%s': %s", path, strerror(errno));
             return NN_EIO;
@@ -109,8 +119,10 @@ int nn_output_write_scenario(const char *run_dir, const nn_scenario_t *sc, char 
     /* the run directory's copy names its files by absolute path, so that it runs again
      * from wherever it is */
     nn_scenario_t *copy = malloc(sizeof *copy);
-    if (!copy)
+    if (!copy) {
+        snprintf(err, errlen, "out of memory writing '%s/scenario.yaml'", run_dir);
         return NN_ENOMEM;
+    }
     *copy = *sc;
     char abs[PATH_MAX];
     if (sc->network.model == NN_NET_FILE && realpath(sc->network.resolved_path, abs))

@@ -1,0 +1,23 @@
+# The unit tests and real runs (inproc threads, ipc processes) under AddressSanitizer
+# and UndefinedBehaviorSanitizer: a build of its own with NUNCHI_SANITIZE=ON, in which
+# any report aborts the program.
+source "$(dirname "$0")/lib/common.bash"
+asan="$WORK/build-asan"
+cmake -S "$SRC" -B "$asan" -DCMAKE_BUILD_TYPE=Debug -DNUNCHI_SANITIZE=ON >/dev/null \
+    || fail "cannot configure the sanitizer build"
+cmake --build "$asan" -j "$(nproc)" >"$WORK/build.log" 2>&1 || fail "sanitizer build: $(tail -20 "$WORK/build.log")"
+export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+n=0
+for t in "$asan"/test_*; do
+    [ -x "$t" ] || continue
+    "$t" >"$WORK/unit.log" 2>&1 || fail "$(basename "$t") under sanitizers: $(tail -30 "$WORK/unit.log")"
+    n=$((n + 1))
+done
+[ $n -ge 10 ] || fail "only $n unit tests in the sanitizer build"
+for transport in inproc ipc; do
+    "$asan/nunchi" run "$DATA/scenarios/mixed.yaml" --rounds 10 --nodes 3 --transport $transport \
+        --out "$WORK/run-$transport" --quiet 2>"$WORK/err-$transport" \
+        || fail "run over $transport under sanitizers: $(tail -30 "$WORK/err-$transport")"
+done
+[ "$(digest_of "$WORK/run-inproc")" = "$(digest_of "$WORK/run-ipc")" ] || fail "digests differ"
+echo "ok: $n unit tests and runs over inproc and ipc clean under ASan and UBSan"
