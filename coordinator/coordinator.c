@@ -40,6 +40,7 @@ extern char **environ;
 #define S_HEARTBEAT_S 1.0      /* heartbeat interval while nodes wait to start */
 #define S_REAP_S 5.0           /* how long node processes get to leave after Bye */
 #define S_MAX_POOL 16          /* the coordinator's own threads, at most */
+#define S_BYTES_PER_AGENT 120.0 /* resident per agent in the rounds, for estimates */
 
 /* One node as the coordinator sees it. */
 typedef struct s_node {
@@ -796,6 +797,16 @@ static int s_run(s_run_t *r, double t0)
     const nn_scenario_t *sc = r->sc;
     nn_run_result_t *res = r->res;
     char err[1024] = "";
+    /* a society that cannot fit is refused before igraph spends minutes finding out */
+    double entries = nn_network_expected_entries(&sc->network, sc->agents);
+    double need = S_BYTES_PER_AGENT * sc->agents + entries / 2.0 * NN_NETWORK_BUILD_BYTES_PER_EDGE;
+    double have = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE);
+    if (have > 0 && need > have)
+        return s_fail(r, NN_ESCENARIO,
+                      "this society needs about %.1f GiB to build (%u agents, about %.3g edges of "
+                      "a '%s' network), more than the %.1f GiB of this machine",
+                      need / 1073741824.0, sc->agents, entries / 2.0,
+                      nn_network_model_name(sc->network.model), have / 1073741824.0);
     /* inputs first: a scenario whose files are wrong leaves no run directory */
     uint64_t dropped_edges = 0;
     int rc = nn_network_build(&r->net, &sc->network, sc->agents, sc->seed, &dropped_edges, err,

@@ -699,6 +699,33 @@ int nn_network_build(nn_network_t **out, const nn_network_config_t *cfg, uint32_
     return s_build_igraph(out, cfg, n, seed, err, errlen);
 }
 
+double nn_network_expected_entries(const nn_network_config_t *cfg, uint32_t n)
+{
+    double dn = (double)n;
+    switch (cfg->model) {
+    case NN_NET_COMPLETE:
+        return dn * (dn - 1.0);
+    case NN_NET_RING:
+    case NN_NET_WATTS_STROGATZ:
+        return dn * (double)cfg->k;
+    case NN_NET_ERDOS_RENYI:
+        return cfg->mean_degree > 0 ? dn * cfg->mean_degree : cfg->p * dn * (dn - 1.0);
+    case NN_NET_BARABASI_ALBERT:
+        return 2.0 * (double)cfg->m * dn;
+    case NN_NET_SBM: {
+        double e = 0.0;
+        for (size_t a = 0; a < cfg->n_blocks; a++)
+            for (size_t b = 0; b < cfg->n_blocks; b++) {
+                double na = (double)cfg->blocks[a], nb = (double)cfg->blocks[b];
+                e += a == b ? cfg->p_in * na * (na - 1.0) : cfg->p_out * na * nb;
+            }
+        return e;
+    }
+    default:
+        return 0.0;
+    }
+}
+
 int nn_network_write_edges(const nn_network_t *net, FILE *f)
 {
     if (!net || !f)

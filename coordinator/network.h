@@ -67,6 +67,16 @@ const char *nn_network_model_name(nn_net_model_t m);
 int nn_network_build(nn_network_t **out, const nn_network_config_t *cfg, uint32_t n,
                      uint64_t seed, uint64_t *dropped, char *err, size_t errlen);
 
+/* The expected number of directed edge entries (twice the edges) of the network that
+ * nn_network_build would make for n agents, without building it: exact for complete,
+ * ring, watts_strogatz and barabasi_albert, the expectation for erdos_renyi and sbm, 0
+ * for a file (unknown before reading it). As a double, so that it cannot overflow. */
+double nn_network_expected_entries(const nn_network_config_t *cfg, uint32_t n);
+
+/* Peak bytes igraph holds per undirected edge while it generates one (measured on
+ * watts_strogatz, its most demanding generator here), for memory estimates. */
+#define NN_NETWORK_BUILD_BYTES_PER_EDGE 112.0
+
 /* NULL-safe; sets *net to NULL. */
 void nn_network_destroy(nn_network_t **net);
 

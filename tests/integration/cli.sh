@@ -21,6 +21,10 @@ grep -q -- "--bind" "$WORK/err" || fail "serve without --bind"
 expect_status 2 "$NUNCHI" run --set rounds=-3
 grep -q "rounds" "$WORK/err" || fail "--set rounds=-3 not refused by name"
 expect_status 2 "$NUNCHI" run --transport carrier-pigeon
+# a society too large for the machine is refused at once, before igraph tries to build it
+expect_status 2 timeout 20 "$NUNCHI" run --set agents=1000000 --set 'network={model: complete}' --out "$WORK/huge"
+grep -q "this society needs about .* GiB to build" "$WORK/err" || fail "no memory estimate: $(cat "$WORK/err")"
+[ ! -e "$WORK/huge" ] || fail "a run directory was made for a society that cannot fit"
 expect_status 0 "$NUNCHI" help
 expect_status 0 "$NUNCHI" version
 expect_status 0 "$NUNCHI" behaviours
