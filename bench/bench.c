@@ -226,6 +226,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "nunchi-bench: --repeat takes 1..15 and --rounds at least 2\n");
         return 2;
     }
+    nn_link_tune_allocator(); /* as nunchi and nunchi-node do */
     static const struct {
         const char *label;
         uint32_t nodes;

@@ -14,6 +14,7 @@
 #include "scenario.h"
 #include "society.h"
 
+#include "node/link.h"
 #include "nunchi/error.h"
 
 #define S_MAX_SETS 256
@@ -342,6 +343,7 @@ int main(int argc, char **argv)
         return 2;
     }
     s_cli_t *c = calloc(1, sizeof *c);
+    nn_link_tune_allocator();
     if (!c)
         return 1;
     nn_run_options_t defaults = NN_RUN_OPTIONS_INIT;

@@ -2,6 +2,7 @@
 #include "node/link.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -14,6 +15,12 @@ double nn_now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void nn_link_tune_allocator(void)
+{
+    mallopt(M_MMAP_THRESHOLD, 256 << 20);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
 }
 
 int nn_link_init(nn_link_t *l, void *sock, int local, int router, const nn_codec_limits_t *lim)

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "node/link.h"
 #include "nunchi/error.h"
 #include "nunchi/node.h"
 
@@ -37,6 +38,7 @@ static int s_number(const char *opt, const char *text, double min, double *out)
 int main(int argc, char **argv)
 {
     const char *endpoint = NULL;
+    nn_link_tune_allocator();
     nn_session_config_t cfg = NN_SESSION_CONFIG_INIT;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
