@@ -333,6 +333,23 @@ static void s_make_welcome(s_run_t *r, size_t k)
     we->liveness_s = 2.0 * r->sc->deadline_s + 10.0;
 }
 
+/* Refuses one wire message: counts it, logs it in events.jsonl and answers the sender
+ * with an Error (or, for a peer that has not joined, a Reject, which ends its session:
+ * `text` is then "reason: detail"). */
+static void s_refuse(s_run_t *r, const nn_peer_id_t *from, long k, nn_wire_kind_t answer,
+                     const char *text)
+{
+    r->res->rejected++;
+    json_t *ev = json_pack("{s:I,s:s}", "round", (json_int_t)r->round, "why", text);
+    if (k >= 0)
+        json_object_set_new(ev, "node", json_integer((json_int_t)k));
+    const char *colon = answer == NN_WIRE_REJECT ? strchr(text, ':') : NULL;
+    if (colon)
+        json_object_set_new(ev, "reason", json_stringn(text, (size_t)(colon - text)));
+    nn_output_event(r->events, "rejected", ev);
+    s_send_simple(r, from, k, answer, text);
+}
+
 /* Handles a message that is not the one awaited: out-of-protocol input is refused,
  * counted and answered with an Error; a node's own Error ends the run. */
 static int s_unexpected(s_run_t *r, const nn_peer_id_t *from, long k, const nn_wire_t *in)
@@ -345,18 +362,14 @@ static int s_unexpected(s_run_t *r, const nn_peer_id_t *from, long k, const nn_w
                       in->u.bye.reason);
     if (k >= 0 && in->kind == NN_WIRE_HEARTBEAT)
         return NN_OK;
-    r->res->rejected++;
     if (k < 0 && in->kind == NN_WIRE_HELLO) {
-        s_send_simple(r, from, -1, NN_WIRE_REJECT, "full: this society has all its nodes");
-        nn_output_event(r->events, "rejected",
-                        json_pack("{s:I,s:s,s:s}", "round", (json_int_t)r->round, "reason", "full",
-                                  "implementation", in->u.hello.implementation));
+        s_refuse(r, from, -1, NN_WIRE_REJECT, "full: this society has all its nodes");
         return NN_OK;
     }
     char text[NN_TEXT_MAX];
     snprintf(text, sizeof text, "unexpected message kind %d for round %" PRIu64 " in round %" PRIu64,
              (int)in->kind, in->round, r->round);
-    s_send_simple(r, from, k, NN_WIRE_ERROR, text);
+    s_refuse(r, from, k, NN_WIRE_ERROR, text);
     return NN_OK;
 }
 
@@ -387,7 +400,7 @@ static int s_join(s_run_t *r)
         double now = nn_now();
         if (limit > 0 && now - start > limit)
             return s_fail(r, NN_ETIMEOUT,
-                          "%zu of %zu node(s) joined within %.0f s (waiting at %s)", joined,
+                          "%zu of %zu node(s) joined within %g s (waiting at %s)", joined,
                           r->n_nodes, limit, r->endpoint);
         long dead = s_reap(r);
         if (dead >= 0)
@@ -410,8 +423,15 @@ static int s_join(s_run_t *r)
         if (rc == NN_ETIMEOUT)
             continue;
         if (rc == NN_EPROTO || rc == NN_ETOOBIG) {
-            r->res->rejected++;
-            s_send_simple(r, &from, s_find_peer(r, &from), NN_WIRE_ERROR, err);
+            long k = s_find_peer(r, &from);
+            if (k < 0 && in.version && in.version != NN_PROTOCOL_VERSION) {
+                char text[NN_TEXT_MAX];
+                snprintf(text, sizeof text, "version: this coordinator speaks protocol %u, not %u",
+                         NN_PROTOCOL_VERSION, in.version);
+                s_refuse(r, &from, -1, NN_WIRE_REJECT, text);
+            } else {
+                s_refuse(r, &from, k, NN_WIRE_ERROR, err);
+            }
             continue;
         }
         if (rc != NN_OK)
@@ -429,12 +449,7 @@ static int s_join(s_run_t *r)
             snprintf(text, sizeof text,
                      "unknown_behaviour: this society needs '%s', which the node does not run",
                      missing);
-            r->res->rejected++;
-            s_send_simple(r, &from, -1, NN_WIRE_REJECT, text);
-            nn_output_event(r->events, "rejected",
-                            json_pack("{s:I,s:s,s:s,s:s}", "round", (json_int_t)0, "reason",
-                                      "unknown_behaviour", "behaviour", missing, "implementation",
-                                      in.u.hello.implementation));
+            s_refuse(r, &from, -1, NN_WIRE_REJECT, text);
             if (!r->opt->quiet)
                 fprintf(stderr, "nunchi: refused a node (%s): it does not run '%s'\n",
                         in.u.hello.implementation, missing);
@@ -473,11 +488,10 @@ static int s_take_actions(s_run_t *r, size_t k, const nn_wire_t *in, const nn_pe
     const nn_actions_t *a = &in->u.actions;
     size_t hosted = nd->hi - nd->lo;
     if (in->round != r->round || nd->answered) {
-        r->res->rejected++;
         char text[NN_TEXT_MAX];
         snprintf(text, sizeof text, "actions for round %" PRIu64 " refused in round %" PRIu64 "%s",
                  in->round, r->round, nd->answered ? " (already answered)" : "");
-        s_send_simple(r, from, (long)k, NN_WIRE_ERROR, text);
+        s_refuse(r, from, (long)k, NN_WIRE_ERROR, text);
         return NN_OK;
     }
     if (a->n_state != hosted)
@@ -554,11 +568,7 @@ static int s_round(s_run_t *r, uint64_t *delivered)
             continue;
         long k = rc == NN_EZMQ ? -1 : s_find_peer(r, &from);
         if (rc == NN_EPROTO || rc == NN_ETOOBIG) {
-            r->res->rejected++;
-            nn_output_event(r->events, "rejected",
-                            json_pack("{s:I,s:I,s:s}", "round", (json_int_t)r->round, "node",
-                                      (json_int_t)k, "why", err));
-            s_send_simple(r, &from, k, NN_WIRE_ERROR, err);
+            s_refuse(r, &from, k, NN_WIRE_ERROR, err);
             continue;
         }
         if (rc != NN_OK)
@@ -743,6 +753,20 @@ static uint64_t s_resident_bytes(void)
     return n == 2 ? (uint64_t)pages_resident * (uint64_t)sysconf(_SC_PAGESIZE) : 0;
 }
 
+/* The transport the nodes used: the scenario's, or for serve the bound endpoint's. */
+static const char *s_transport(const s_run_t *r)
+{
+    if (!r->opt->bind)
+        return nn_transport_name(r->sc->transport);
+    static const char *const schemes[] = {"tcp", "ipc", "inproc"};
+    for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++) {
+        size_t n = strlen(schemes[i]);
+        if (strncmp(r->opt->bind, schemes[i], n) == 0 && r->opt->bind[n] == ':')
+            return schemes[i];
+    }
+    return "other";
+}
+
 static json_t *s_summary(const s_run_t *r, int rc)
 {
     const nn_run_result_t *res = r->res;
@@ -767,7 +791,7 @@ static json_t *s_summary(const s_run_t *r, int rc)
     json_object_set_new(o, "rounds", json_integer((json_int_t)r->sc->rounds));
     json_object_set_new(o, "rounds_completed", json_integer((json_int_t)(rc == NN_OK ? r->round : (r->round ? r->round - 1 : 0))));
     json_object_set_new(o, "nodes", json_integer((json_int_t)r->n_nodes));
-    json_object_set_new(o, "transport", json_string(r->opt->bind ? "tcp" : nn_transport_name(r->sc->transport)));
+    json_object_set_new(o, "transport", json_string(s_transport(r)));
     json_object_set_new(o, "digest", json_string(res->digest_hex));
     json_t *msgs = json_object();
     json_object_set_new(msgs, "sent", json_integer((json_int_t)res->sent));

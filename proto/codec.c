@@ -1027,6 +1027,7 @@ static int s_dec_actions(nn_codec_t *c, const Nunchi__V1__Actions *pb, nn_action
 
 static int s_dec_envelope(nn_codec_t *c, const Nunchi__V1__Envelope *env, nn_wire_t *out)
 {
+    out->version = env->version; /* kept on a mismatch, so that the caller can say so */
     if (env->version != NN_PROTOCOL_VERSION)
         return s_fail(c, NN_EPROTO,
                       "envelope: unsupported protocol version %u (this end speaks %u)",

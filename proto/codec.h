@@ -46,7 +46,9 @@ int nn_codec_encode(nn_codec_t *c, const nn_wire_t *msg, const void **data, size
  * not (a tick that fails its checks may have overwritten the previous tick's arrays; bytes
  * that are not protobuf at all touch none). On error (NN_ETOOBIG, NN_EPROTO, NN_ENOMEM)
  * *out->kind is NN_WIRE_NONE and err (if not NULL) holds a lower-case reason of at most
- * errlen - 1 bytes, such as "actions: 'to' has 3 entries but 'from' has 4". A len above
+ * errlen - 1 bytes, such as "actions: 'to' has 3 entries but 'from' has 4"; when the
+ * envelope was readable but of another protocol version, out->version holds that
+ * version (else it is 0 or NN_PROTOCOL_VERSION). A len above
  * max_message_bytes is NN_ETOOBIG before anything is unpacked. Checks, beyond
  * protobuf's own: version is NN_PROTOCOL_VERSION; a body is present; parallel arrays
  * have equal lengths; batches fit max_batch and max_agents (NN_ETOOBIG); every double is
