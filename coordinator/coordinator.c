@@ -179,12 +179,15 @@ static int s_start_nodes(s_run_t *r)
     snprintf(maxmsg, sizeof maxmsg, "%" PRIu64, r->sc->max_message_bytes);
     char timeout[32];
     snprintf(timeout, sizeof timeout, "%g", r->opt->join_timeout_s);
+    char parent[32]; /* the nodes leave when this process ends, however it ends */
+    snprintf(parent, sizeof parent, "%d", (int)getpid());
     r->procs = calloc(r->n_nodes, sizeof *r->procs);
     if (!r->procs)
         return s_fail(r, NN_ENOMEM, "out of memory");
     for (size_t k = 0; k < r->n_nodes; k++) {
         char *argv[] = {(char *)"nunchi-node", (char *)"--connect", r->endpoint,
-                        (char *)"--max-message-bytes", maxmsg, (char *)"--timeout", timeout, NULL};
+                        (char *)"--max-message-bytes", maxmsg, (char *)"--timeout", timeout,
+                        (char *)"--parent", parent, NULL};
         pid_t pid;
         int e = posix_spawn(&pid, bin, NULL, NULL, argv, environ);
         if (e != 0)
@@ -267,6 +270,11 @@ static int s_node_gone(s_run_t *r, size_t k)
                               (json_int_t)k, "what", "connection closed"));
     return s_fail(r, NN_EPEER, "node %zu vanished (its connection closed) in round %" PRIu64, k,
                   r->round);
+}
+
+static int s_stopped(const s_run_t *r)
+{
+    return r->opt->stop && *r->opt->stop;
 }
 
 static long s_find_peer(const s_run_t *r, const nn_peer_id_t *p)
@@ -398,6 +406,9 @@ static int s_join(s_run_t *r)
         fprintf(stderr, "nunchi: waiting for %zu node(s) at %s\n", r->n_nodes, r->endpoint);
     while (joined < r->n_nodes) {
         double now = nn_now();
+        if (s_stopped(r))
+            return s_fail(r, NN_EINTR, "stopped while %zu of %zu node(s) had joined", joined,
+                          r->n_nodes);
         if (limit > 0 && now - start > limit)
             return s_fail(r, NN_ETIMEOUT,
                           "%zu of %zu node(s) joined within %g s (waiting at %s)", joined,
@@ -544,6 +555,8 @@ static int s_round(s_run_t *r, uint64_t *delivered)
     nn_router_begin(&r->router);
     size_t pending = r->n_nodes;
     while (pending) {
+        if (s_stopped(r))
+            return s_fail(r, NN_EINTR, "stopped in round %" PRIu64, r->round);
         double left = deadline - nn_now();
         if (left <= 0) {
             for (size_t k = 0; k < r->n_nodes; k++)
@@ -779,7 +792,9 @@ static json_t *s_summary(const s_run_t *r, int rc)
                             json_integer((json_int_t)res->dropped[d]));
     json_t *o = json_object();
     json_object_set_new(o, "name", json_string(r->sc->name));
-    json_object_set_new(o, "status", json_string(rc == NN_OK ? "completed" : "failed"));
+    json_object_set_new(o, "status", json_string(rc == NN_OK      ? "completed"
+                                                 : rc == NN_EINTR ? "interrupted"
+                                                                  : "failed"));
     if (rc != NN_OK)
         json_object_set_new(o, "error", json_string(res->error));
     json_object_set_new(o, "seed", json_integer((json_int_t)r->sc->seed));
@@ -973,7 +988,8 @@ int nn_coord_run(const nn_scenario_t *sc, const nn_run_options_t *opt, nn_run_re
                                       res->error));
         if (r.events) {
             nn_output_event(r.events, "run_end",
-                            json_pack("{s:s,s:s}", "status", rc == NN_OK ? "completed" : "failed",
+                            json_pack("{s:s,s:s}", "status",
+                                      rc == NN_OK ? "completed" : rc == NN_EINTR ? "interrupted" : "failed",
                                       "digest", res->digest_hex));
             fclose(r.events);
             r.events = NULL;

@@ -20,10 +20,12 @@ typedef struct nn_run_options {
     const char *node_binary; /* nunchi-node for ipc/tcp (NULL: beside this program) */
     int quiet;               /* 1: no human summary, no progress */
     int progress;            /* 1: a progress line on stderr */
+    const volatile int *stop; /* set to non-zero (by a signal handler) to end the run
+                               * cleanly within a tenth of a second; NULL: never */
 } nn_run_options_t;
 
 #define NN_RUN_DEFAULT_JOIN_TIMEOUT_S 30.0
-#define NN_RUN_OPTIONS_INIT {NULL, NULL, 0, 0.0, NN_RUN_DEFAULT_JOIN_TIMEOUT_S, NULL, 0, 0}
+#define NN_RUN_OPTIONS_INIT {NULL, NULL, 0, 0.0, NN_RUN_DEFAULT_JOIN_TIMEOUT_S, NULL, 0, 0, NULL}
 
 typedef struct nn_run_result {
     char run_dir[4096];
@@ -42,7 +44,8 @@ typedef struct nn_run_result {
 
 /* Runs the scenario to its end. NN_OK; NN_ESCENARIO / NN_EIO for what the scenario's
  * inputs or the run directory got wrong; NN_ETIMEOUT, NN_EPEER, NN_EPROTO for a node
- * that missed a deadline, vanished or broke the protocol; NN_EZMQ, NN_ESYS, NN_ENOMEM.
+ * that missed a deadline, vanished or broke the protocol; NN_EINTR when *opt->stop was
+ * set; NN_EZMQ, NN_ESYS, NN_ENOMEM.
  * res->error says what happened; the run directory holds what was written until then. */
 int nn_coord_run(const nn_scenario_t *sc, const nn_run_options_t *opt, nn_run_result_t *res);
 

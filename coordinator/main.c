@@ -4,6 +4,7 @@
  * that failed, 2 a scenario or usage error. */
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,7 +59,8 @@ static void s_usage(FILE *f)
             "  --expect-nodes N      nodes to wait for (default: the scenario's nodes)\n"
             "  --wait S              give up when they have not all joined within S seconds\n"
             "\n"
-            "exit status: 0 success, 1 the run failed, 2 scenario or usage error\n");
+            "exit status: 0 success, 1 the run failed, 2 scenario or usage error,\n"
+            "             130 (143) stopped by SIGINT (SIGTERM), its run directory complete\n");
 }
 
 static int s_usage_error(const char *fmt, const char *arg)
@@ -190,6 +192,27 @@ static void s_human_summary(const nn_scenario_t *sc, const nn_run_result_t *res,
     printf("  run dir    %s\n", res->run_dir);
 }
 
+/* Set by SIGINT and SIGTERM: the run ends cleanly (its nodes told, its files written).
+ * A second signal ends the program at once. The one global of the program, because a
+ * signal handler has nowhere else to write. */
+static volatile int s_stop;
+
+static void s_on_signal(int sig)
+{
+    s_stop = sig;
+    signal(sig, SIG_DFL);
+}
+
+static void s_catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = s_on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
 static int s_cmd_run(s_cli_t *c)
 {
     if (!strcmp(c->command, "serve")) {
@@ -213,6 +236,8 @@ static int s_cmd_run(s_cli_t *c)
         c->run.out_dir = c->out;
         c->run.quiet = c->quiet;
         c->run.progress = !c->quiet && isatty(STDERR_FILENO);
+        c->run.stop = &s_stop;
+        s_catch_signals();
         int rc = nn_coord_run(sc, &c->run, res);
         uint32_t nodes = c->run.bind && c->run.expect_nodes ? c->run.expect_nodes : sc->nodes;
         const char *transport = c->run.bind ? "remote" : nn_transport_name(sc->transport);
@@ -226,6 +251,8 @@ static int s_cmd_run(s_cli_t *c)
             /* inputs that are wrong (a bad network or opinions file, an --out that
              * cannot be made) are found before the run directory exists */
             status = rc == NN_ESCENARIO || (rc == NN_EIO && !res->run_dir[0]) ? 2 : 1;
+            if (rc == NN_EINTR)
+                status = 128 + s_stop; /* as a shell reports a program a signal ended */
         }
     }
     free(sc);

@@ -3,9 +3,12 @@
  * coordinator starts these itself for `--transport ipc|tcp`; `nunchi serve` waits for
  * them to be started by hand, on this machine or another. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #include "node/link.h"
@@ -16,10 +19,12 @@ static void s_usage(FILE *f)
 {
     fprintf(f,
             "usage: nunchi-node --connect ENDPOINT [--timeout S] [--max-message-bytes N] [--verbose]\n"
+            "                   [--parent PID]\n"
             "  --connect ENDPOINT       the coordinator, e.g. tcp://host:5555 or ipc:///tmp/x.sock\n"
             "  --timeout S              give up when no coordinator answers within S seconds (30)\n"
             "  --max-message-bytes N    largest message accepted (1073741824)\n"
-            "  --verbose                say on stderr what happens\n");
+            "  --verbose                say on stderr what happens\n"
+            "  --parent PID             leave when process PID ends (set by a coordinator)\n");
 }
 
 static int s_number(const char *opt, const char *text, double min, double *out)
@@ -57,6 +62,13 @@ int main(int argc, char **argv)
             if (s_number(a, argv[++i], 0.001, &v))
                 return 2;
             cfg.hello_timeout_s = v;
+        } else if (i + 1 < argc && !strcmp(a, "--parent")) {
+            /* started by a coordinator: leave with it, even when it is killed */
+            if (s_number(a, argv[++i], 1, &v))
+                return 2;
+            prctl(PR_SET_PDEATHSIG, SIGTERM);
+            if (getppid() != (pid_t)v)
+                return 1; /* it is gone already */
         } else if (i + 1 < argc && !strcmp(a, "--max-message-bytes")) {
             if (s_number(a, argv[++i], 1024, &v))
                 return 2;

@@ -16,7 +16,8 @@ typedef enum nn_err {
     NN_ETIMEOUT,  /* a peer missed a deadline */
     NN_EPEER,     /* a peer vanished, exited or sent an error */
     NN_EGRAPH,    /* igraph failed to build or measure a network */
-    NN_ESYS       /* an operating-system call (fork, spawn, signal) failed */
+    NN_ESYS,      /* an operating-system call (fork, spawn, signal) failed */
+    NN_EINTR      /* the run was stopped from outside (SIGINT, SIGTERM) */
 } nn_err_t;
 
 /* A short lower-case description of code; never NULL, also for unknown codes. */
@@ -35,6 +36,7 @@ static inline const char *nn_strerror(int code)
     case NN_EPEER: return "peer failed";
     case NN_EGRAPH: return "network construction failed";
     case NN_ESYS: return "system call failed";
+    case NN_EINTR: return "interrupted";
     default: return "unknown error";
     }
 }

@@ -74,3 +74,46 @@ grep -Eq "node [0-9]+ (vanished \(its connection closed\)|missed the deadline of
     || fail "killed node: $(cat "$WORK/serr-killed")"
 awk -v t="$took" 'BEGIN { exit !(t < 6) }' || fail "killed node: took $took s"
 echo "ok: killed hand-started node reported after $took s: $(head -n 1 "$WORK/serr-killed")"
+
+# the coordinator itself: SIGINT ends the run cleanly (exit status 130, the run directory
+# says interrupted, every node process reaped); SIGKILL takes its node processes with it
+sed -e 's/deadline_s: 20/deadline_s: 5/' "$WORK/long.yaml" >"$WORK/coord.yaml"
+"$NUNCHI" run "$WORK/coord.yaml" --out "$WORK/int" --quiet 2>"$WORK/ierr" &
+coord=$!
+for _ in $(seq 100); do
+    [ -s "$WORK/int/metrics.csv" ] && [ "$(wc -l <"$WORK/int/metrics.csv")" -gt 2 ] && break
+    sleep 0.1
+done
+nodes=$(pgrep -P $coord -f nunchi-node | tr '\n' ' ')
+[ -n "$nodes" ] || fail "no node processes under the coordinator"
+kill -INT $coord
+set +e
+wait $coord
+status=$?
+set -e
+[ $status -eq 130 ] || fail "SIGINT: exit status $status, expected 130"
+grep -q '"status": "interrupted"' "$WORK/int/summary.json" || fail "SIGINT: summary does not say interrupted"
+grep -q "stopped in round" "$WORK/ierr" || fail "SIGINT: $(cat "$WORK/ierr")"
+for p in $nodes; do
+    ! kill -0 "$p" 2>/dev/null || fail "SIGINT: node process $p outlived the run"
+done
+echo "ok: SIGINT: $(head -n 1 "$WORK/ierr"), nodes reaped"
+
+"$NUNCHI" run "$WORK/coord.yaml" --out "$WORK/kill" --quiet 2>/dev/null &
+coord=$!
+for _ in $(seq 100); do
+    [ -s "$WORK/kill/metrics.csv" ] && [ "$(wc -l <"$WORK/kill/metrics.csv")" -gt 2 ] && break
+    sleep 0.1
+done
+nodes=$(pgrep -P $coord -f nunchi-node | tr '\n' ' ')
+[ -n "$nodes" ] || fail "no node processes under the coordinator"
+kill -KILL $coord
+wait $coord 2>/dev/null || true
+for _ in $(seq 50); do
+    alive=0
+    for p in $nodes; do kill -0 "$p" 2>/dev/null && alive=1; done
+    [ $alive -eq 0 ] && break
+    sleep 0.1
+done
+[ $alive -eq 0 ] || fail "node processes $nodes outlived their killed coordinator by 5 s"
+echo "ok: a killed coordinator takes its node processes with it"
