@@ -239,6 +239,18 @@ static void s_err(s_ctx_t *c, const s_node_t *n, const char *fmt, ...)
     va_end(ap);
 }
 
+/* A key given twice in one mapping: the error is at the second, and names the first. */
+static void s_err_duplicate(s_ctx_t *c, const s_node_t *again, const char *path,
+                            const s_node_t *first)
+{
+    char *loc = s_loc(c, first->origin, first->line, first->col);
+    if (loc)
+        s_err(c, again, "duplicate key '%s'" S_HINT "first at %s", path, loc);
+    else
+        c->oom = 1;
+    free(loc);
+}
+
 static int s_err_cmp(const void *pa, const void *pb)
 {
     const s_err_t *a = pa, *b = pb;
@@ -585,13 +597,8 @@ static void s_fields(s_ctx_t *c, const s_node_t *map, const char *where,
             continue;
         }
         if (vals[i]) {
-            char *first = s_loc(c, keys[i]->origin, keys[i]->line, keys[i]->col);
             s_path(path, sizeof path, where, names[i]);
-            if (first)
-                s_err(c, k, "duplicate key '%s'" S_HINT "first at %s", path, first);
-            else
-                c->oom = 1;
-            free(first);
+            s_err_duplicate(c, k, path, keys[i]);
             continue;
         }
         vals[i] = v;
@@ -985,12 +992,7 @@ static void s_params(s_ctx_t *c, const s_node_t *v, const char *where, const nn_
         }
         s_path(path, sizeof path, where, names[i]);
         if (seen[i]) {
-            char *first = s_loc(c, seen[i]->origin, seen[i]->line, seen[i]->col);
-            if (first)
-                s_err(c, k, "duplicate key '%s'" S_HINT "first at %s", path, first);
-            else
-                c->oom = 1;
-            free(first);
+            s_err_duplicate(c, k, path, seen[i]);
             continue;
         }
         seen[i] = k;
