@@ -57,6 +57,10 @@ typedef struct s_node {
     nn_wire_t tick;           /* kept alive for local nodes */
     nn_wire_t simple;         /* heartbeat, error or bye, kept alive for local nodes */
     nn_outbox_t copy;         /* remote: this round's messages, out of the codec's scratch */
+    nn_codec_t *codec;        /* remote: encodes this node's Ticks, on any pool thread */
+    const void *bytes;        /* remote: the encoded Tick of this round */
+    size_t n_bytes;
+    int encode_rc;
     /* inproc thread state */
     void *ctx;
     char endpoint[512];
@@ -532,6 +536,15 @@ static int s_take_actions(s_run_t *r, size_t k, const nn_wire_t *in, const nn_pe
     return NN_OK;
 }
 
+/* Encodes node k's Tick with the node's own codec, so that the Ticks of all nodes are
+ * encoded on the pool's threads at once. */
+static void s_encode_task(void *arg, size_t k)
+{
+    s_run_t *r = arg;
+    s_node_t *nd = &r->nodes[k];
+    nd->encode_rc = nn_codec_encode(nd->codec, &nd->tick, &nd->bytes, &nd->n_bytes);
+}
+
 static int s_round(s_run_t *r, uint64_t *delivered)
 {
     const double deadline = nn_now() + r->sc->deadline_s;
@@ -544,8 +557,21 @@ static int s_round(s_run_t *r, uint64_t *delivered)
         nd->tick.node = (uint32_t)k;
         nn_router_tick(&r->router, nd->lo, nd->hi, &nd->tick.u.tick);
         nd->answered = 0;
+    }
+    if (!r->local)
+        nn_pool_run(r->pool, r->n_nodes, s_encode_task, r);
+    for (size_t k = 0; k < r->n_nodes; k++) {
+        s_node_t *nd = &r->nodes[k];
         char err[256] = "";
-        int rc = nn_link_send(&r->link, &nd->peer, &nd->tick, err, sizeof err);
+        int rc;
+        if (r->local) {
+            rc = nn_link_send(&r->link, &nd->peer, &nd->tick, err, sizeof err);
+        } else if (nd->encode_rc != NN_OK) {
+            rc = nd->encode_rc;
+            snprintf(err, sizeof err, "%s", nn_codec_error(nd->codec));
+        } else {
+            rc = nn_link_send_bytes(&r->link, &nd->peer, nd->bytes, nd->n_bytes, err, sizeof err);
+        }
         if (rc == NN_EPEER)
             return s_node_gone(r, k);
         if (rc != NN_OK)
@@ -744,8 +770,10 @@ static void s_free(s_run_t *r)
         zmq_ctx_term(r->ctx);
     if (r->ipc_path[0])
         unlink(r->ipc_path);
-    for (size_t k = 0; r->nodes && k < r->n_nodes; k++)
+    for (size_t k = 0; r->nodes && k < r->n_nodes; k++) {
         nn_outbox_release(&r->nodes[k].copy);
+        nn_codec_destroy(&r->nodes[k].codec);
+    }
     free(r->nodes);
     free(r->procs);
     nn_router_release(&r->router);
@@ -910,6 +938,11 @@ static int s_run(s_run_t *r, double t0)
     }
     if ((rc = s_open_transport(r)) != NN_OK)
         return rc;
+    nn_codec_limits_t lim = NN_CODEC_LIMITS_INIT;
+    lim.max_message_bytes = (size_t)sc->max_message_bytes;
+    for (size_t k = 0; !r->local && k < r->n_nodes; k++)
+        if (nn_codec_new(&r->nodes[k].codec, &lim) != NN_OK)
+            return s_fail(r, NN_ENOMEM, "out of memory");
     if ((rc = s_start_nodes(r)) != NN_OK)
         return rc;
     if ((rc = s_join(r)) != NN_OK)

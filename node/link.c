@@ -49,22 +49,36 @@ static int s_zmq_error(const char *what, char *err, size_t errlen)
     return e == EHOSTUNREACH ? NN_EPEER : NN_EZMQ;
 }
 
+static int s_send_frame(nn_link_t *l, const nn_peer_id_t *to, const void *data, size_t len,
+                        char *err, size_t errlen);
+
 int nn_link_send(nn_link_t *l, const nn_peer_id_t *to, const nn_wire_t *msg, char *err,
                  size_t errlen)
 {
+    if (l->local)
+        return s_send_frame(l, to, &msg, sizeof msg, err, errlen);
     const void *data;
     size_t len;
-    if (l->local) {
-        data = &msg;
-        len = sizeof msg;
-    } else {
-        int rc = nn_codec_encode(l->codec, msg, &data, &len);
-        if (rc != NN_OK) {
-            if (err)
-                snprintf(err, errlen, "cannot encode message: %s", nn_codec_error(l->codec));
-            return rc;
-        }
+    int rc = nn_codec_encode(l->codec, msg, &data, &len);
+    if (rc != NN_OK) {
+        if (err)
+            snprintf(err, errlen, "cannot encode message: %s", nn_codec_error(l->codec));
+        return rc;
     }
+    return s_send_frame(l, to, data, len, err, errlen);
+}
+
+int nn_link_send_bytes(nn_link_t *l, const nn_peer_id_t *to, const void *data, size_t len,
+                       char *err, size_t errlen)
+{
+    if (l->local)
+        return NN_EINVAL;
+    return s_send_frame(l, to, data, len, err, errlen);
+}
+
+static int s_send_frame(nn_link_t *l, const nn_peer_id_t *to, const void *data, size_t len,
+                        char *err, size_t errlen)
+{
     if (l->router) {
         if (!to)
             return NN_EINVAL;

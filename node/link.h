@@ -38,6 +38,11 @@ void nn_link_release(nn_link_t *l);
 int nn_link_send(nn_link_t *l, const nn_peer_id_t *to, const nn_wire_t *msg, char *err,
                  size_t errlen);
 
+/* Sends bytes already encoded (by a codec of the caller's) on a remote link. NN_OK,
+ * NN_EPEER, NN_EZMQ, NN_EINVAL (a local link, or a router link without `to`). */
+int nn_link_send_bytes(nn_link_t *l, const nn_peer_id_t *to, const void *data, size_t len,
+                       char *err, size_t errlen);
+
 /* Waits up to timeout_ms (-1: forever) for one message. NN_OK with *out filled (and
  * *from on a router link); NN_ETIMEOUT when nothing came; NN_EPROTO / NN_ETOOBIG for a
  * message that cannot be decoded (from is still filled, so the sender can be told and
