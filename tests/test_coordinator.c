@@ -547,7 +547,7 @@ static void test_join_timeout(void **state)
     t_finish(f, NN_ETIMEOUT);
     assert_true(t_has(f->res.error, "1 of 2 node(s) joined within"));
     assert_true(t_has(f->res.error, f->endpoint));
-    assert_true(f->res.wall_s < 0.5 + 1.0);
+    assert_true(f->res.wall_s < 0.5 + 2.5); /* slack for a loaded machine */
 }
 
 /* Bytes that are no Envelope and a message of two frames, from a stranger while the
@@ -808,7 +808,7 @@ static void test_deadline(void **state)
     fprintf(stderr, "# the run ended %.3f s after tick 2 (deadline %g s)\n", took,
             f->sc.deadline_s);
     assert_true(took >= f->sc.deadline_s - 0.05);
-    assert_true(took < f->sc.deadline_s + 1.0);
+    assert_true(took < f->sc.deadline_s + 2.5); /* slack for a loaded machine */
     assert_true(t_has(f->res.error, "node 0 missed the deadline of round 2"));
 }
 
