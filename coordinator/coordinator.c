@@ -3,13 +3,12 @@
  * processes it spawns and reaps, or nodes started by hand that `serve` waits for. Every
  * wait has a deadline; a node that vanishes or misses one ends the run with a message
  * naming the node and the round. */
+#define _GNU_SOURCE /* pthread_tryjoin_np */
 #include "coordinator.h"
 
 #include <errno.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <malloc.h>
-#include <math.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
@@ -96,7 +95,6 @@ typedef struct s_run {
     char endpoint[512];
     char ipc_path[256];
     int local;
-    int spawned;
     uint64_t session;
     FILE *metrics;
     FILE *events;
@@ -200,7 +198,6 @@ static int s_start_nodes(s_run_t *r)
         r->procs[k].pid = pid;
         r->procs[k].node = -1;
     }
-    r->spawned = 1;
     return NN_OK;
 }
 
@@ -420,6 +417,15 @@ static int s_join(s_run_t *r)
         long dead = s_reap(r);
         if (dead >= 0)
             return s_process_died(r, dead, "before the run started");
+        for (size_t k = 0; r->local && k < r->n_nodes; k++) {
+            s_node_t *nd = &r->nodes[k];
+            if (nd->has_thread && pthread_tryjoin_np(nd->thread, NULL) == 0) {
+                nd->has_thread = 0;
+                return s_fail(r, nd->thread_rc ? nd->thread_rc : NN_EPEER,
+                              "node thread %zu ended before the run started: %s", k,
+                              nd->thread_err[0] ? nd->thread_err : "no reason given");
+            }
+        }
         if (now - last_beat >= S_HEARTBEAT_S) {
             for (size_t k = 0; k < r->n_nodes; k++)
                 if (r->nodes[k].joined)
