@@ -21,6 +21,20 @@ grep -q -- "--bind" "$WORK/err" || fail "serve without --bind"
 expect_status 2 "$NUNCHI" run --set rounds=-3
 grep -q "rounds" "$WORK/err" || fail "--set rounds=-3 not refused by name"
 expect_status 2 "$NUNCHI" run --transport carrier-pigeon
+# validate reads the files a scenario names, as run would, and names the key behind them
+printf '0 1\n1 2\n2 99\n' >"$WORK/edges.txt"
+cat >"$WORK/fnet.yaml" <<YAML
+agents: 10
+network: {model: file, path: edges.txt}
+populations: [{behaviour: voter, share: 1}]
+YAML
+expect_status 2 "$NUNCHI" validate "$WORK/fnet.yaml"
+grep -q "edges.txt:3: agent id 99 is out of range" "$WORK/err" || fail "bad edge file: $(cat "$WORK/err")"
+grep -q "from 'network.path' at $WORK/fnet.yaml:2:" "$WORK/err" || fail "no key named: $(cat "$WORK/err")"
+sed -i 's/edges.txt/missing.txt/' "$WORK/fnet.yaml"
+expect_status 2 "$NUNCHI" run "$WORK/fnet.yaml" --out "$WORK/never"
+grep -q "cannot open the network edge list 'missing.txt'" "$WORK/err" || fail "missing edge file: $(cat "$WORK/err")"
+[ ! -e "$WORK/never" ] || fail "a run directory was made for a missing edge list"
 # a society too large for the machine is refused at once, before igraph tries to build it
 expect_status 2 timeout 20 "$NUNCHI" run --set agents=1000000 --set 'network={model: complete}' --out "$WORK/huge"
 grep -q "this society needs about .* GiB to build" "$WORK/err" || fail "no memory estimate: $(cat "$WORK/err")"
