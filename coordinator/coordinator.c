@@ -26,6 +26,7 @@
 #include "network.h"
 #include "output.h"
 #include "pool.h"
+#include "report.h"
 #include "society.h"
 
 #include "node/link.h"
@@ -98,6 +99,7 @@ typedef struct s_run {
     uint64_t session;
     FILE *metrics;
     FILE *events;
+    nn_report_rows_t rows;    /* what metrics.csv holds, for report.html */
     uint64_t round;
 } s_run_t;
 
@@ -679,6 +681,9 @@ static void s_metrics_row(s_run_t *r, uint64_t sent, uint64_t delivered)
             "%" PRIu64 ",%.17g,%.17g,%.17g,%.17g,%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n",
             r->round, mt.mean, mt.sd, mt.min, mt.max, mt.clusters, sent, delivered, dropped);
     fflush(r->metrics); /* one write a round, so that a run can be watched as it goes */
+    nn_report_row_t row = {mt, sent, delivered, dropped};
+    if (nn_report_rows_add(&r->rows, &row) != NN_OK)
+        r->rows.n = 0; /* the report goes without its charts rather than the run failing */
 }
 
 /* ---- set-up and tear-down --------------------------------------------------------- */
@@ -783,6 +788,7 @@ static void s_free(s_run_t *r)
     free(r->nodes);
     free(r->procs);
     nn_router_release(&r->router);
+    nn_report_rows_release(&r->rows);
     nn_pool_destroy(&r->pool);
     free(r->part);
     nn_society_release(&r->soc);
@@ -798,6 +804,11 @@ static uint64_t s_resident_bytes(void)
     int n = fscanf(f, "%lu %lu", &pages_total, &pages_resident);
     fclose(f);
     return n == 2 ? (uint64_t)pages_resident * (uint64_t)sysconf(_SC_PAGESIZE) : 0;
+}
+
+static const char *s_status(int rc)
+{
+    return rc == NN_OK ? "completed" : rc == NN_EINTR ? "interrupted" : "failed";
 }
 
 /* The transport the nodes used: the scenario's, or for serve the bound endpoint's. */
@@ -826,9 +837,7 @@ static json_t *s_summary(const s_run_t *r, int rc)
                             json_integer((json_int_t)res->dropped[d]));
     json_t *o = json_object();
     json_object_set_new(o, "name", json_string(r->sc->name));
-    json_object_set_new(o, "status", json_string(rc == NN_OK      ? "completed"
-                                                 : rc == NN_EINTR ? "interrupted"
-                                                                  : "failed"));
+    json_object_set_new(o, "status", json_string(s_status(rc)));
     if (rc != NN_OK)
         json_object_set_new(o, "error", json_string(res->error));
     json_object_set_new(o, "seed", json_integer((json_int_t)r->sc->seed));
@@ -863,6 +872,39 @@ static json_t *s_summary(const s_run_t *r, int rc)
     json_object_set_new(o, "version", json_string(NUNCHI_VERSION));
     json_object_set_new(o, "protocol", json_integer(NN_PROTOCOL_VERSION));
     return o;
+}
+
+static int s_report(const s_run_t *r, int rc, char *err, size_t errlen)
+{
+    const nn_run_result_t *res = r->res;
+    uint64_t dropped = 0;
+    for (int d = 0; d < NN_DROP_RULES; d++)
+        dropped += res->dropped[d];
+    nn_report_info_t in = {
+        .name = r->sc->name,
+        .status = s_status(rc),
+        .error = rc == NN_OK ? NULL : res->error,
+        .digest_hex = res->digest_hex,
+        .network = nn_network_model_name(r->sc->network.model),
+        .transport = s_transport(r),
+        .version = NUNCHI_VERSION,
+        .seed = r->sc->seed,
+        .agents = r->sc->agents,
+        .edges = res->edges,
+        .rounds = r->sc->rounds,
+        .nodes = r->n_nodes,
+        .clustering = res->clustering,
+        .wall_s = res->wall_s,
+        .deliveries_per_s = res->rounds_s > 0 ? (double)res->delivered / res->rounds_s : 0.0,
+        .sent = res->sent,
+        .delivered = res->delivered,
+        .dropped = dropped,
+        .in_flight = res->in_flight,
+        .rejected = res->rejected,
+        .final_x = rc == NN_OK ? r->soc.x : NULL,
+        .n_final = rc == NN_OK ? r->soc.n : 0,
+    };
+    return nn_report_write(res->run_dir, &in, &r->rows, err, errlen);
 }
 
 static int s_run(s_run_t *r, double t0)
@@ -1027,14 +1069,16 @@ int nn_coord_run(const nn_scenario_t *sc, const nn_run_options_t *opt, nn_run_re
                                       res->error));
         if (r.events) {
             nn_output_event(r.events, "run_end",
-                            json_pack("{s:s,s:s}", "status",
-                                      rc == NN_OK ? "completed" : rc == NN_EINTR ? "interrupted" : "failed",
-                                      "digest", res->digest_hex));
+                            json_pack("{s:s,s:s}", "status", s_status(rc), "digest",
+                                      res->digest_hex));
             fclose(r.events);
             r.events = NULL;
         }
         int wrc = nn_output_write_json(res->run_dir, "summary.json", s_summary(&r, rc), err,
                                        sizeof err);
+        if (rc == NN_OK && wrc != NN_OK)
+            rc = s_fail(&r, wrc, "%s", err);
+        wrc = s_report(&r, rc, err, sizeof err);
         if (rc == NN_OK && wrc != NN_OK)
             rc = s_fail(&r, wrc, "%s", err);
     }

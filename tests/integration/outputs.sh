@@ -3,7 +3,7 @@
 source "$(dirname "$0")/lib/common.bash"
 "$NUNCHI" run "$DATA/scenarios/mixed.yaml" --out "$WORK/run" --quiet
 r="$WORK/run"
-for f in scenario.yaml initial_state.csv final_state.csv metrics.csv events.jsonl summary.json; do
+for f in scenario.yaml initial_state.csv final_state.csv metrics.csv events.jsonl summary.json report.html; do
     [ -s "$r/$f" ] || fail "$f is missing or empty"
 done
 [ "$(head -n 1 "$r/final_state.csv")" = "id,behaviour,opinion" ] || fail "final_state.csv header"
@@ -27,6 +27,11 @@ sum_sent=$(awk -F, 'NR > 1 { s += $7 } END { print s }' "$r/metrics.csv")
 sum_deliv=$(awk -F, 'NR > 1 { s += $8 } END { print s }' "$r/metrics.csv")
 [ "$sum_sent" -eq "$sent" ] || fail "metrics.csv messages_sent adds to $sum_sent, summary says $sent"
 [ "$sum_deliv" -eq "$delivered" ] || fail "metrics.csv messages_delivered adds to $sum_deliv, summary says $delivered"
+# the report: self-contained (nothing fetched, no script), four charts, the run's digest
+[ "$(grep -o '<svg' "$r/report.html" | wc -l)" -eq 4 ] || fail "report.html has not four charts"
+grep -q "$(digest_of "$r")" "$r/report.html" || fail "report.html does not give the digest"
+! grep -Eq '<script|src=|href=' "$r/report.html" || fail "report.html is not self-contained"
+grep -q "30 of 30" "$r/report.html" || fail "report.html does not count the rounds"
 grep -q '"event":"run_start"' "$r/events.jsonl" || fail "no run_start event"
 grep -q '"event":"run_end"' "$r/events.jsonl" || fail "no run_end event"
 [ "$(grep -c '"event":"node_joined"' "$r/events.jsonl")" -eq 4 ] || fail "not 4 node_joined events"
