@@ -38,19 +38,18 @@ typedef struct s_figures {
     uint64_t edges;
 } s_figures_t;
 
-static const char *s_yaml =
-    "name: bench\n"
-    "seed: 2024\n"
-    "rounds: %u\n"
-    "agents: %u\n"
-    "network: {model: watts_strogatz, k: 10, p: 0.05}\n"
-    "opinions: {init: uniform}\n"
-    "populations:\n"
-    "  - {behaviour: deffuant, share: 1, params: {d: 0.2, mu: 0.5}}\n"
-    "nodes: %u\n"
-    "transport: %s\n"
-    "output: {dir: %s}\n"
-    "limits: {deadline_s: 600}\n";
+static const char *s_yaml = "name: bench\n"
+                            "seed: 2024\n"
+                            "rounds: %u\n"
+                            "agents: %u\n"
+                            "network: {model: watts_strogatz, k: 10, p: 0.05}\n"
+                            "opinions: {init: uniform}\n"
+                            "populations:\n"
+                            "  - {behaviour: deffuant, share: 1, params: {d: 0.2, mu: 0.5}}\n"
+                            "nodes: %u\n"
+                            "transport: %s\n"
+                            "output: {dir: %s}\n"
+                            "limits: {deadline_s: 600}\n";
 
 static int s_scenario(nn_scenario_t *sc, uint32_t agents, uint32_t rounds, uint32_t nodes,
                       const char *transport, const char *dir)

@@ -36,29 +36,29 @@
 
 extern char **environ;
 
-#define S_POLL_MS 100          /* how often waits look at child processes */
-#define S_HEARTBEAT_S 1.0      /* heartbeat interval while nodes wait to start */
-#define S_REAP_S 5.0           /* how long node processes get to leave after Bye */
-#define S_MAX_POOL 16          /* the coordinator's own threads, at most */
+#define S_POLL_MS         100   /* how often waits look at child processes */
+#define S_HEARTBEAT_S     1.0   /* heartbeat interval while nodes wait to start */
+#define S_REAP_S          5.0   /* how long node processes get to leave after Bye */
+#define S_MAX_POOL        16    /* the coordinator's own threads, at most */
 #define S_BYTES_PER_AGENT 120.0 /* resident per agent in the rounds, for estimates */
 
 /* One node as the coordinator sees it. */
 typedef struct s_node {
     int joined;
     nn_peer_id_t peer;
-    uint32_t lo, hi;          /* hosted agents lo .. hi - 1 */
-    long proc;                /* index into the run's processes, or -1 */
-    pthread_t thread;         /* inproc */
+    uint32_t lo, hi;  /* hosted agents lo .. hi - 1 */
+    long proc;        /* index into the run's processes, or -1 */
+    pthread_t thread; /* inproc */
     int has_thread;
-    int answered;             /* this round's Actions arrived */
-    uint64_t digest;          /* from its last Actions */
+    int answered;    /* this round's Actions arrived */
+    uint64_t digest; /* from its last Actions */
     char implementation[64];
-    nn_wire_t welcome;        /* kept alive for local nodes */
-    nn_wire_t tick;           /* kept alive for local nodes */
-    nn_wire_t simple;         /* heartbeat, error or bye, kept alive for local nodes */
-    nn_outbox_t copy;         /* remote: this round's messages, out of the codec's scratch */
-    nn_codec_t *codec;        /* remote: encodes this node's Ticks, on any pool thread */
-    const void *bytes;        /* remote: the encoded Tick of this round */
+    nn_wire_t welcome; /* kept alive for local nodes */
+    nn_wire_t tick;    /* kept alive for local nodes */
+    nn_wire_t simple;  /* heartbeat, error or bye, kept alive for local nodes */
+    nn_outbox_t copy;  /* remote: this round's messages, out of the codec's scratch */
+    nn_codec_t *codec; /* remote: encodes this node's Ticks, on any pool thread */
+    const void *bytes; /* remote: the encoded Tick of this round */
     size_t n_bytes;
     int encode_rc;
     /* inproc thread state */
@@ -72,9 +72,9 @@ typedef struct s_node {
 /* A node process this coordinator started. */
 typedef struct s_proc {
     pid_t pid;
-    int exited;   /* reaped */
-    int status;   /* its wait status */
-    long node;    /* the node id it joined as, or -1 */
+    int exited; /* reaped */
+    int status; /* its wait status */
+    long node;  /* the node id it joined as, or -1 */
 } s_proc_t;
 
 typedef struct s_run {
@@ -84,12 +84,12 @@ typedef struct s_run {
     nn_network_t *net;
     nn_society_t soc;
     nn_router_t router;
-    nn_pool_t *pool;          /* the coordinator's own threads, for routing and metrics */
-    nn_moments_t *part;       /* one per pool thread */
+    nn_pool_t *pool;    /* the coordinator's own threads, for routing and metrics */
+    nn_moments_t *part; /* one per pool thread */
     size_t n_nodes;
     s_node_t *nodes;
-    s_proc_t *procs;          /* n_nodes when spawned, else NULL */
-    nn_wire_t simple;         /* for peers that are not nodes (remote only) */
+    s_proc_t *procs;  /* n_nodes when spawned, else NULL */
+    nn_wire_t simple; /* for peers that are not nodes (remote only) */
     void *ctx;
     void *sock;
     nn_link_t link;
@@ -99,7 +99,7 @@ typedef struct s_run {
     uint64_t session;
     FILE *metrics;
     FILE *events;
-    nn_report_rows_t rows;    /* what metrics.csv holds, for report.html */
+    nn_report_rows_t rows; /* what metrics.csv holds, for report.html */
     uint64_t round;
 } s_run_t;
 
@@ -189,9 +189,16 @@ static int s_start_nodes(s_run_t *r)
     if (!r->procs)
         return s_fail(r, NN_ENOMEM, "out of memory");
     for (size_t k = 0; k < r->n_nodes; k++) {
-        char *argv[] = {(char *)"nunchi-node", (char *)"--connect", r->endpoint,
-                        (char *)"--max-message-bytes", maxmsg, (char *)"--timeout", timeout,
-                        (char *)"--parent", parent, NULL};
+        char *argv[] = {(char *)"nunchi-node",
+                        (char *)"--connect",
+                        r->endpoint,
+                        (char *)"--max-message-bytes",
+                        maxmsg,
+                        (char *)"--timeout",
+                        timeout,
+                        (char *)"--parent",
+                        parent,
+                        NULL};
         pid_t pid;
         int e = posix_spawn(&pid, bin, NULL, NULL, argv, environ);
         if (e != 0)
@@ -269,8 +276,8 @@ static int s_node_gone(s_run_t *r, size_t k)
         }
     }
     nn_output_event(r->events, "node_lost",
-                    json_pack("{s:I,s:I,s:s}", "round", (json_int_t)r->round, "node",
-                              (json_int_t)k, "what", "connection closed"));
+                    json_pack("{s:I,s:I,s:s}", "round", (json_int_t)r->round, "node", (json_int_t)k,
+                              "what", "connection closed"));
     return s_fail(r, NN_EPEER, "node %zu vanished (its connection closed) in round %" PRIu64, k,
                   r->round);
 }
@@ -378,8 +385,9 @@ static int s_unexpected(s_run_t *r, const nn_peer_id_t *from, long k, const nn_w
         return NN_OK;
     }
     char text[NN_TEXT_MAX];
-    snprintf(text, sizeof text, "unexpected message kind %d for round %" PRIu64 " in round %" PRIu64,
-             (int)in->kind, in->round, r->round);
+    snprintf(text, sizeof text,
+             "unexpected message kind %d for round %" PRIu64 " in round %" PRIu64, (int)in->kind,
+             in->round, r->round);
     s_refuse(r, from, k, NN_WIRE_ERROR, text);
     return NN_OK;
 }
@@ -413,9 +421,8 @@ static int s_join(s_run_t *r)
             return s_fail(r, NN_EINTR, "stopped while %zu of %zu node(s) had joined", joined,
                           r->n_nodes);
         if (limit > 0 && now - start > limit)
-            return s_fail(r, NN_ETIMEOUT,
-                          "%zu of %zu node(s) joined within %g s (waiting at %s)", joined,
-                          r->n_nodes, limit, r->endpoint);
+            return s_fail(r, NN_ETIMEOUT, "%zu of %zu node(s) joined within %g s (waiting at %s)",
+                          joined, r->n_nodes, limit, r->endpoint);
         long dead = s_reap(r);
         if (dead >= 0)
             return s_process_died(r, dead, "before the run started");
@@ -487,17 +494,16 @@ static int s_join(s_run_t *r)
                 r->procs[i].node = (long)joined;
                 nd->proc = (long)i;
             }
-        snprintf(nd->implementation, sizeof nd->implementation, "%s",
-                 in.u.hello.implementation);
+        snprintf(nd->implementation, sizeof nd->implementation, "%s", in.u.hello.implementation);
         s_make_welcome(r, joined);
         char serr[256] = "";
         rc = nn_link_send(&r->link, &from, &nd->welcome, serr, sizeof serr);
         if (rc != NN_OK)
             return s_fail(r, rc, "cannot send the welcome of node %zu: %s", joined, serr);
         nn_output_event(r->events, "node_joined",
-                        json_pack("{s:I,s:s,s:I,s:I}", "node", (json_int_t)joined,
-                                  "implementation", nd->implementation, "first_agent",
-                                  (json_int_t)nd->lo, "agents", (json_int_t)(nd->hi - nd->lo)));
+                        json_pack("{s:I,s:s,s:I,s:I}", "node", (json_int_t)joined, "implementation",
+                                  nd->implementation, "first_agent", (json_int_t)nd->lo, "agents",
+                                  (json_int_t)(nd->hi - nd->lo)));
         joined++;
     }
     return NN_OK;
@@ -716,8 +722,8 @@ static int s_open_transport(s_run_t *r)
         snprintf(r->endpoint, sizeof r->endpoint, "tcp://127.0.0.1:*");
     }
     if (zmq_bind(r->sock, r->endpoint) != 0)
-        return s_fail(r, r->opt->bind ? NN_ESCENARIO : NN_EZMQ, "cannot bind '%s': %s",
-                      r->endpoint, zmq_strerror(zmq_errno()));
+        return s_fail(r, r->opt->bind ? NN_ESCENARIO : NN_EZMQ, "cannot bind '%s': %s", r->endpoint,
+                      zmq_strerror(zmq_errno()));
     size_t len = sizeof r->endpoint;
     if (!r->local && zmq_getsockopt(r->sock, ZMQ_LAST_ENDPOINT, r->endpoint, &len) != 0)
         return s_fail(r, NN_EZMQ, "cannot read the bound endpoint: %s", zmq_strerror(zmq_errno()));
@@ -847,7 +853,9 @@ static json_t *s_summary(const s_run_t *r, int rc)
                         json_real(r->sc->agents ? 2.0 * (double)res->edges / r->sc->agents : 0));
     json_object_set_new(o, "clustering", json_real(res->clustering));
     json_object_set_new(o, "rounds", json_integer((json_int_t)r->sc->rounds));
-    json_object_set_new(o, "rounds_completed", json_integer((json_int_t)(rc == NN_OK ? r->round : (r->round ? r->round - 1 : 0))));
+    json_object_set_new(
+        o, "rounds_completed",
+        json_integer((json_int_t)(rc == NN_OK ? r->round : (r->round ? r->round - 1 : 0))));
     json_object_set_new(o, "nodes", json_integer((json_int_t)r->n_nodes));
     json_object_set_new(o, "transport", json_string(s_transport(r)));
     json_object_set_new(o, "digest", json_string(res->digest_hex));
@@ -925,7 +933,7 @@ static int s_run(s_run_t *r, double t0)
     /* inputs first: a scenario whose files are wrong leaves no run directory */
     uint64_t dropped_edges = 0;
     int rc = nn_network_build(&r->net, &sc->network, sc->agents, sc->seed, &dropped_edges, err,
-                          sizeof err);
+                              sizeof err);
     if (rc != NN_OK)
         return s_fail(r, rc, "%s", err);
     res->edges = r->net->n_edges;
@@ -958,9 +966,10 @@ static int s_run(s_run_t *r, double t0)
                               "agents", (json_int_t)sc->agents, "rounds", (json_int_t)sc->rounds));
 
     nn_output_event(r->events, "network",
-                    json_pack("{s:s,s:I,s:f,s:I}", "model", nn_network_model_name(sc->network.model),
-                              "edges", (json_int_t)r->net->n_edges, "clustering",
-                              r->net->clustering, "dropped_file_edges", (json_int_t)dropped_edges));
+                    json_pack("{s:s,s:I,s:f,s:I}", "model",
+                              nn_network_model_name(sc->network.model), "edges",
+                              (json_int_t)r->net->n_edges, "clustering", r->net->clustering,
+                              "dropped_file_edges", (json_int_t)dropped_edges));
     if ((rc = nn_output_write_state(res->run_dir, "initial_state.csv", &r->soc, err, sizeof err)))
         return s_fail(r, rc, "%s", err);
     r->metrics = nn_output_open(res->run_dir, "metrics.csv", err, sizeof err);
@@ -1064,18 +1073,18 @@ int nn_coord_run(const nn_scenario_t *sc, const nn_run_options_t *opt, nn_run_re
             fclose(r.metrics);
         r.metrics = NULL;
         if (rc != NN_OK && r.events)
-            nn_output_event(r.events, "error",
-                            json_pack("{s:I,s:s}", "round", (json_int_t)r.round, "message",
-                                      res->error));
+            nn_output_event(
+                r.events, "error",
+                json_pack("{s:I,s:s}", "round", (json_int_t)r.round, "message", res->error));
         if (r.events) {
-            nn_output_event(r.events, "run_end",
-                            json_pack("{s:s,s:s}", "status", s_status(rc), "digest",
-                                      res->digest_hex));
+            nn_output_event(
+                r.events, "run_end",
+                json_pack("{s:s,s:s}", "status", s_status(rc), "digest", res->digest_hex));
             fclose(r.events);
             r.events = NULL;
         }
-        int wrc = nn_output_write_json(res->run_dir, "summary.json", s_summary(&r, rc), err,
-                                       sizeof err);
+        int wrc =
+            nn_output_write_json(res->run_dir, "summary.json", s_summary(&r, rc), err, sizeof err);
         if (rc == NN_OK && wrc != NN_OK)
             rc = s_fail(&r, wrc, "%s", err);
         wrc = s_report(&r, rc, err, sizeof err);

@@ -12,20 +12,23 @@
 #include "scenario.h"
 
 typedef struct nn_run_options {
-    const char *out_dir;     /* the run directory itself; NULL: output.dir/NAME-STAMP */
-    const char *bind;        /* serve: the endpoint to bind and wait at; NULL: run */
-    uint32_t expect_nodes;   /* serve: nodes to wait for (0: the scenario's nodes) */
-    double wait_s;           /* serve: how long to wait for them (0: no limit) */
-    double join_timeout_s;   /* run: how long started nodes may take to join */
-    const char *node_binary; /* nunchi-node for ipc/tcp (NULL: beside this program) */
-    int quiet;               /* 1: no human summary, no progress */
-    int progress;            /* 1: a progress line on stderr */
+    const char *out_dir;      /* the run directory itself; NULL: output.dir/NAME-STAMP */
+    const char *bind;         /* serve: the endpoint to bind and wait at; NULL: run */
+    uint32_t expect_nodes;    /* serve: nodes to wait for (0: the scenario's nodes) */
+    double wait_s;            /* serve: how long to wait for them (0: no limit) */
+    double join_timeout_s;    /* run: how long started nodes may take to join */
+    const char *node_binary;  /* nunchi-node for ipc/tcp (NULL: beside this program) */
+    int quiet;                /* 1: no human summary, no progress */
+    int progress;             /* 1: a progress line on stderr */
     const volatile int *stop; /* set to non-zero (by a signal handler) to end the run
                                * cleanly within a tenth of a second; NULL: never */
 } nn_run_options_t;
 
 #define NN_RUN_DEFAULT_JOIN_TIMEOUT_S 30.0
-#define NN_RUN_OPTIONS_INIT {NULL, NULL, 0, 0.0, NN_RUN_DEFAULT_JOIN_TIMEOUT_S, NULL, 0, 0, NULL}
+#define NN_RUN_OPTIONS_INIT                                                                        \
+    {                                                                                              \
+        NULL, NULL, 0, 0.0, NN_RUN_DEFAULT_JOIN_TIMEOUT_S, NULL, 0, 0, NULL                        \
+    }
 
 typedef struct nn_run_result {
     char run_dir[4096];
@@ -34,12 +37,12 @@ typedef struct nn_run_result {
     uint64_t edges;
     uint64_t sent, delivered, in_flight;
     uint64_t dropped[NN_DROP_RULES];
-    uint64_t rejected;       /* wire messages refused (malformed, out of protocol) */
+    uint64_t rejected; /* wire messages refused (malformed, out of protocol) */
     double setup_s, rounds_s, wall_s;
-    double clustering;       /* of the network */
-    uint64_t rss_rounds;     /* resident bytes at the end of the rounds (set-up excluded) */
+    double clustering;        /* of the network */
+    uint64_t rss_rounds;      /* resident bytes at the end of the rounds (set-up excluded) */
     nn_round_metrics_t final; /* the opinions after the last round */
-    char error[1024];        /* why the run failed, empty on success */
+    char error[1024];         /* why the run failed, empty on success */
 } nn_run_result_t;
 
 /* Runs the scenario to its end. NN_OK; NN_ESCENARIO / NN_EIO for what the scenario's

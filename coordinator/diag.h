@@ -8,14 +8,17 @@
 #include <stdio.h>
 
 typedef struct nn_diag {
-    size_t count;  /* messages added */
-    char *text;    /* "msg\nmsg\n...", NUL-terminated; NULL while empty */
+    size_t count; /* messages added */
+    char *text;   /* "msg\nmsg\n...", NUL-terminated; NULL while empty */
     size_t len;
     size_t cap;
-    int oom;       /* a message was lost to memory exhaustion */
+    int oom; /* a message was lost to memory exhaustion */
 } nn_diag_t;
 
-#define NN_DIAG_INIT {0, NULL, 0, 0, 0}
+#define NN_DIAG_INIT                                                                               \
+    {                                                                                              \
+        0, NULL, 0, 0, 0                                                                           \
+    }
 
 void nn_diag_init(nn_diag_t *d);
 void nn_diag_release(nn_diag_t *d);

@@ -35,32 +35,31 @@ typedef struct s_cli {
 
 static void s_usage(FILE *f)
 {
-    fprintf(f,
-            "usage: nunchi COMMAND [SCENARIO] [OPTIONS]\n"
-            "\n"
-            "commands:\n"
-            "  run [SCENARIO]        run a scenario (no file: the embedded default)\n"
-            "  serve SCENARIO        run it with nodes started by hand (nunchi-node --connect)\n"
-            "  validate SCENARIO     check a scenario and print it resolved\n"
-            "  network SCENARIO -o FILE   write the generated network as 'u,v' lines\n"
-            "  behaviours            list the built-in behaviours and their parameters\n"
-            "  version               print the version\n"
-            "\n"
-            "options of run, serve, validate and network:\n"
-            "  --set KEY.PATH=VALUE  override a scenario key (repeatable; VALUE is YAML)\n"
-            "  --seed N  --rounds N  --nodes N  --transport inproc|ipc|tcp\n"
-            "                        shorthands for --set seed=N and so on\n"
-            "options of run and serve:\n"
-            "  --out DIR             the run directory (default: output.dir/NAME-TIMESTAMP)\n"
-            "  --quiet               no progress and no summary on the terminal\n"
-            "  --node-binary PATH    the nunchi-node to start for ipc and tcp\n"
-            "options of serve:\n"
-            "  --bind ENDPOINT       where nodes connect, e.g. tcp://*:5555 (required)\n"
-            "  --expect-nodes N      nodes to wait for (default: the scenario's nodes)\n"
-            "  --wait S              give up when they have not all joined within S seconds\n"
-            "\n"
-            "exit status: 0 success, 1 the run failed, 2 scenario or usage error,\n"
-            "             130 (143) stopped by SIGINT (SIGTERM), its run directory complete\n");
+    fprintf(f, "usage: nunchi COMMAND [SCENARIO] [OPTIONS]\n"
+               "\n"
+               "commands:\n"
+               "  run [SCENARIO]        run a scenario (no file: the embedded default)\n"
+               "  serve SCENARIO        run it with nodes started by hand (nunchi-node --connect)\n"
+               "  validate SCENARIO     check a scenario and print it resolved\n"
+               "  network SCENARIO -o FILE   write the generated network as 'u,v' lines\n"
+               "  behaviours            list the built-in behaviours and their parameters\n"
+               "  version               print the version\n"
+               "\n"
+               "options of run, serve, validate and network:\n"
+               "  --set KEY.PATH=VALUE  override a scenario key (repeatable; VALUE is YAML)\n"
+               "  --seed N  --rounds N  --nodes N  --transport inproc|ipc|tcp\n"
+               "                        shorthands for --set seed=N and so on\n"
+               "options of run and serve:\n"
+               "  --out DIR             the run directory (default: output.dir/NAME-TIMESTAMP)\n"
+               "  --quiet               no progress and no summary on the terminal\n"
+               "  --node-binary PATH    the nunchi-node to start for ipc and tcp\n"
+               "options of serve:\n"
+               "  --bind ENDPOINT       where nodes connect, e.g. tcp://*:5555 (required)\n"
+               "  --expect-nodes N      nodes to wait for (default: the scenario's nodes)\n"
+               "  --wait S              give up when they have not all joined within S seconds\n"
+               "\n"
+               "exit status: 0 success, 1 the run failed, 2 scenario or usage error,\n"
+               "             130 (143) stopped by SIGINT (SIGTERM), its run directory complete\n");
 }
 
 static int s_usage_error(const char *fmt, const char *arg)
@@ -107,9 +106,9 @@ static int s_parse(s_cli_t *c, int argc, char **argv)
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         int takes = 1;
-        static const char *const valued[] = {"--set", "--seed", "--rounds", "--nodes",
-                                             "--transport", "--out", "-o", "--output", "--bind",
-                                             "--node-binary", "--expect-nodes", "--wait", NULL};
+        static const char *const valued[] = {
+            "--set",    "--seed", "--rounds",      "--nodes",        "--transport", "--out", "-o",
+            "--output", "--bind", "--node-binary", "--expect-nodes", "--wait",      NULL};
         int needs_value = 0;
         for (int j = 0; valued[j]; j++)
             needs_value |= !strcmp(a, valued[j]);

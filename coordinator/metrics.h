@@ -9,14 +9,14 @@
 #include <stdint.h>
 
 #define NN_METRICS_BUCKETS 256
-#define NN_CLUSTER_GAP 0.01   /* sorted opinions further apart than this split a cluster */
-#define NN_CLUSTER_SHARE 0.01 /* a cluster counts when it holds at least this share */
+#define NN_CLUSTER_GAP     0.01 /* sorted opinions further apart than this split a cluster */
+#define NN_CLUSTER_SHARE   0.01 /* a cluster counts when it holds at least this share */
 
 /* Mergeable partial sums over a set of agents. */
 typedef struct nn_moments {
     uint64_t n;
-    __int128 sum;     /* of round(x * 2^32) */
-    __int128 sumsq;   /* of round(x * 2^32)^2 */
+    __int128 sum;   /* of round(x * 2^32) */
+    __int128 sumsq; /* of round(x * 2^32)^2 */
     double min, max;
     uint64_t count[NN_METRICS_BUCKETS];
     double bmin[NN_METRICS_BUCKETS];

@@ -77,13 +77,11 @@ static int s_check(const nn_network_config_t *cfg, uint32_t n, char *err, size_t
         return NN_ESCENARIO;
     }
     if (n < 2) {
-        s_err(err, errlen, "network '%s' needs at least 2 agents (the scenario has %u)", name,
-              n);
+        s_err(err, errlen, "network '%s' needs at least 2 agents (the scenario has %u)", name, n);
         return NN_ESCENARIO;
     }
     switch (cfg->model) {
-    case NN_NET_COMPLETE:
-        break;
+    case NN_NET_COMPLETE: break;
     case NN_NET_RING:
     case NN_NET_WATTS_STROGATZ:
         if (cfg->k < 2 || cfg->k % 2 != 0 || cfg->k >= n) {
@@ -111,8 +109,8 @@ static int s_check(const nn_network_config_t *cfg, uint32_t n, char *err, size_t
                   cfg->mean_degree);
             return NN_ESCENARIO;
         } else if (!s_is_prob(cfg->p)) {
-            s_err(err, errlen, "network '%s' needs an edge probability p in [0, 1], got %g",
-                  name, cfg->p);
+            s_err(err, errlen, "network '%s' needs an edge probability p in [0, 1], got %g", name,
+                  cfg->p);
             return NN_ESCENARIO;
         }
         break;
@@ -141,13 +139,13 @@ static int s_check(const nn_network_config_t *cfg, uint32_t n, char *err, size_t
         }
         if (sum != n) {
             s_err(err, errlen,
-                  "network '%s': the block sizes sum to %llu but the scenario has %u agents",
-                  name, (unsigned long long)sum, n);
+                  "network '%s': the block sizes sum to %llu but the scenario has %u agents", name,
+                  (unsigned long long)sum, n);
             return NN_ESCENARIO;
         }
         if (!s_is_prob(cfg->p_in) || !s_is_prob(cfg->p_out)) {
-            s_err(err, errlen, "network '%s' needs p_in and p_out in [0, 1], got %g and %g",
-                  name, cfg->p_in, cfg->p_out);
+            s_err(err, errlen, "network '%s' needs p_in and p_out in [0, 1], got %g and %g", name,
+                  cfg->p_in, cfg->p_out);
             return NN_ESCENARIO;
         }
         break;
@@ -219,8 +217,7 @@ static uint64_t s_finish_rows(nn_network_t *net)
 
 /* An empty network object for n vertices with off zeroed and room for adj_len entries
  * (at least one, so that adj is never NULL). */
-static int s_alloc(nn_network_t **out, uint32_t n, uint64_t adj_len, char *err,
-                   size_t errlen)
+static int s_alloc(nn_network_t **out, uint32_t n, uint64_t adj_len, char *err, size_t errlen)
 {
     nn_network_t *net = calloc(1, sizeof *net);
     if (net) {
@@ -398,8 +395,7 @@ static int s_build_file(nn_network_t **out, const nn_network_config_t *cfg, uint
     const char *name = cfg->path[0] ? cfg->path : cfg->resolved_path;
     FILE *f = fopen(open_path, "r");
     if (!f) {
-        s_err(err, errlen, "cannot open the network edge list '%s': %s", name,
-              strerror(errno));
+        s_err(err, errlen, "cannot open the network edge list '%s': %s", name, strerror(errno));
         return NN_EIO;
     }
 
@@ -421,9 +417,9 @@ static int s_build_file(nn_network_t **out, const nn_network_config_t *cfg, uint
             size_t q = (size_t)got;
             while (q > 0 && (line[q - 1] == '\n' || line[q - 1] == '\r'))
                 q--;
-            s_err(err, errlen, "%s:%llu: expected an edge as 'u v' or 'u,v', got '%.*s%s'",
-                  name, (unsigned long long)lineno, (int)(q > S_QUOTE_MAX ? S_QUOTE_MAX : q),
-                  line, q > S_QUOTE_MAX ? "..." : "");
+            s_err(err, errlen, "%s:%llu: expected an edge as 'u v' or 'u,v', got '%.*s%s'", name,
+                  (unsigned long long)lineno, (int)(q > S_QUOTE_MAX ? S_QUOTE_MAX : q), line,
+                  q > S_QUOTE_MAX ? "..." : "");
             rc = NN_ESCENARIO;
             break;
         }
@@ -448,8 +444,7 @@ static int s_build_file(nn_network_t **out, const nn_network_config_t *cfg, uint
         }
     }
     if (rc == NN_OK && ferror(f)) {
-        s_err(err, errlen, "error reading the network edge list '%s': %s", name,
-              strerror(errno));
+        s_err(err, errlen, "error reading the network edge list '%s': %s", name, strerror(errno));
         rc = NN_EIO;
     }
     free(line);
@@ -528,8 +523,8 @@ static const igraph_rng_type_t s_rng_type = {
 static int s_igraph_fail(igraph_error_t ierr, const char *what, const char *model, char *err,
                          size_t errlen)
 {
-    s_err(err, errlen, "igraph could not %s the '%s' network: %s (igraph error %d)", what,
-          model, igraph_strerror(ierr), (int)ierr);
+    s_err(err, errlen, "igraph could not %s the '%s' network: %s (igraph error %d)", what, model,
+          igraph_strerror(ierr), (int)ierr);
     if (ierr == IGRAPH_ENOMEM)
         return NN_ENOMEM;
     if (ierr == IGRAPH_EINVAL)
@@ -542,8 +537,7 @@ static igraph_error_t s_generate(igraph_t *g, const nn_network_config_t *cfg, ui
     igraph_integer_t nn = (igraph_integer_t)n;
     igraph_error_t ierr;
     switch (cfg->model) {
-    case NN_NET_COMPLETE:
-        return igraph_full(g, nn, IGRAPH_UNDIRECTED, IGRAPH_NO_LOOPS);
+    case NN_NET_COMPLETE: return igraph_full(g, nn, IGRAPH_UNDIRECTED, IGRAPH_NO_LOOPS);
     case NN_NET_RING:
         /* The circular 1-d lattice with k / 2 neighbours on each side; igraph_ring is
          * only the k = 2 case. With p = 0 the game is exactly that lattice. */
@@ -584,16 +578,15 @@ static igraph_error_t s_generate(igraph_t *g, const nn_network_config_t *cfg, ui
         igraph_matrix_destroy(&pref);
         return ierr;
     }
-    case NN_NET_FILE:
-        break;
+    case NN_NET_FILE: break;
     }
     return IGRAPH_EINVAL;
 }
 
 /* Generates, measures and converts; runs with nunchi's RNG and the quiet error handler
  * installed. On failure no igraph graph is left behind. */
-static int s_build_igraph_inner(nn_network_t **out, const nn_network_config_t *cfg,
-                                uint32_t n, char *err, size_t errlen)
+static int s_build_igraph_inner(nn_network_t **out, const nn_network_config_t *cfg, uint32_t n,
+                                char *err, size_t errlen)
 {
     const char *model = nn_network_model_name(cfg->model);
     igraph_t g;
@@ -669,8 +662,8 @@ static int s_build_igraph(nn_network_t **out, const nn_network_config_t *cfg, ui
     return rc;
 }
 
-int nn_network_build(nn_network_t **out, const nn_network_config_t *cfg, uint32_t n,
-                     uint64_t seed, uint64_t *dropped, char *err, size_t errlen)
+int nn_network_build(nn_network_t **out, const nn_network_config_t *cfg, uint32_t n, uint64_t seed,
+                     uint64_t *dropped, char *err, size_t errlen)
 {
     if (err && errlen)
         err[0] = '\0';
@@ -703,15 +696,12 @@ double nn_network_expected_entries(const nn_network_config_t *cfg, uint32_t n)
 {
     double dn = (double)n;
     switch (cfg->model) {
-    case NN_NET_COMPLETE:
-        return dn * (dn - 1.0);
+    case NN_NET_COMPLETE: return dn * (dn - 1.0);
     case NN_NET_RING:
-    case NN_NET_WATTS_STROGATZ:
-        return dn * (double)cfg->k;
+    case NN_NET_WATTS_STROGATZ: return dn * (double)cfg->k;
     case NN_NET_ERDOS_RENYI:
         return cfg->mean_degree > 0 ? dn * cfg->mean_degree : cfg->p * dn * (dn - 1.0);
-    case NN_NET_BARABASI_ALBERT:
-        return 2.0 * (double)cfg->m * dn;
+    case NN_NET_BARABASI_ALBERT: return 2.0 * (double)cfg->m * dn;
     case NN_NET_SBM: {
         double e = 0.0;
         for (size_t a = 0; a < cfg->n_blocks; a++)
@@ -721,8 +711,7 @@ double nn_network_expected_entries(const nn_network_config_t *cfg, uint32_t n)
             }
         return e;
     }
-    default:
-        return 0.0;
+    default: return 0.0;
     }
 }
 

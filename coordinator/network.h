@@ -23,26 +23,26 @@ typedef enum nn_net_model {
 
 typedef struct nn_network_config {
     nn_net_model_t model;
-    uint32_t k;           /* ring, watts_strogatz: degree (even: k / 2 on each side) */
-    double p;             /* erdos_renyi: edge probability; watts_strogatz: rewiring */
-    double mean_degree;   /* erdos_renyi: used when > 0 instead of p */
-    uint32_t m;           /* barabasi_albert: edges per new vertex */
-    size_t n_blocks;      /* sbm */
+    uint32_t k;         /* ring, watts_strogatz: degree (even: k / 2 on each side) */
+    double p;           /* erdos_renyi: edge probability; watts_strogatz: rewiring */
+    double mean_degree; /* erdos_renyi: used when > 0 instead of p */
+    uint32_t m;         /* barabasi_albert: edges per new vertex */
+    size_t n_blocks;    /* sbm */
     uint32_t blocks[NN_NET_MAX_BLOCKS]; /* sbm block sizes, summing to the agent count */
-    double p_in;          /* sbm */
-    double p_out;         /* sbm */
-    char path[4096];      /* file: as written in the scenario */
-    char resolved_path[4096]; /* file: relative to the scenario's directory */
-    char path_where[4200];    /* file: "'network.path' at s.yaml:3:20", for messages */
+    double p_in;                        /* sbm */
+    double p_out;                       /* sbm */
+    char path[4096];                    /* file: as written in the scenario */
+    char resolved_path[4096];           /* file: relative to the scenario's directory */
+    char path_where[4200];              /* file: "'network.path' at s.yaml:3:20", for messages */
 } nn_network_config_t;
 
 typedef struct nn_network {
-    uint32_t n;          /* vertices (agents) */
-    uint64_t n_edges;    /* undirected edges; adj holds 2 * n_edges entries */
-    uint64_t *off;       /* n + 1 */
+    uint32_t n;       /* vertices (agents) */
+    uint64_t n_edges; /* undirected edges; adj holds 2 * n_edges entries */
+    uint64_t *off;    /* n + 1 */
     uint32_t *adj;
-    double clustering;   /* average local clustering coefficient over all n agents, an
-                            agent of degree < 2 counting as 0 */
+    double clustering; /* average local clustering coefficient over all n agents, an
+                          agent of degree < 2 counting as 0 */
 } nn_network_t;
 
 /* The model's name as written in scenarios ("watts_strogatz"), or "?" */
@@ -64,8 +64,8 @@ const char *nn_network_model_name(nn_net_model_t m);
  * and a non-aborting error handler; both are put back before returning. Debian's igraph
  * keeps those in process-wide globals, so two builds must not run at the same time in
  * different threads (and nothing else may use igraph meanwhile). */
-int nn_network_build(nn_network_t **out, const nn_network_config_t *cfg, uint32_t n,
-                     uint64_t seed, uint64_t *dropped, char *err, size_t errlen);
+int nn_network_build(nn_network_t **out, const nn_network_config_t *cfg, uint32_t n, uint64_t seed,
+                     uint64_t *dropped, char *err, size_t errlen);
 
 /* The expected number of directed edge entries (twice the edges) of the network that
  * nn_network_build would make for n agents, without building it: exact for complete,

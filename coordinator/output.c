@@ -46,7 +46,8 @@ int nn_output_make_dir(const char *dir, const char *parent, const char *name, ch
             return NN_EIO;
         }
         if (s_mkdirs(path) != 0) {
-            snprintf(err, errlen, "cannot create the run directory '%s': %s", path, strerror(errno));
+            snprintf(err, errlen, "cannot create the run directory '%s': %s", path,
+                     strerror(errno));
             return NN_EIO;
         }
         return NN_OK;
@@ -95,8 +96,8 @@ static int s_close(FILE *f, const char *run_dir, const char *name, char *err, si
     return NN_OK;
 }
 
-int nn_output_write_state(const char *run_dir, const char *file, const nn_society_t *s,
-                          char *err, size_t errlen)
+int nn_output_write_state(const char *run_dir, const char *file, const nn_society_t *s, char *err,
+                          size_t errlen)
 {
     FILE *f = nn_output_open(run_dir, file, err, errlen);
     if (!f)
@@ -113,8 +114,7 @@ int nn_output_write_state(const char *run_dir, const char *file, const nn_societ
     return rc;
 }
 
-int nn_output_write_scenario(const char *run_dir, const nn_scenario_t *sc, char *err,
-                             size_t errlen)
+int nn_output_write_scenario(const char *run_dir, const nn_scenario_t *sc, char *err, size_t errlen)
 {
     /* the run directory's copy names its files by absolute path, so that it runs again
      * from wherever it is */

@@ -20,8 +20,8 @@ int nn_output_make_dir(const char *dir, const char *parent, const char *name, ch
                        size_t len, char *err, size_t errlen);
 
 /* Writes "id,behaviour,opinion" rows to run_dir/file. NN_OK or NN_EIO. */
-int nn_output_write_state(const char *run_dir, const char *file, const nn_society_t *s,
-                          char *err, size_t errlen);
+int nn_output_write_state(const char *run_dir, const char *file, const nn_society_t *s, char *err,
+                          size_t errlen);
 
 /* Writes the resolved scenario to run_dir/scenario.yaml. */
 int nn_output_write_scenario(const char *run_dir, const nn_scenario_t *sc, char *err,

@@ -19,8 +19,8 @@ struct nn_pool {
     nn_pool_fn fn;
     void *arg;
     size_t n_tasks;
-    atomic_size_t next;       /* next task to take */
-    size_t busy;              /* workers still in the job */
+    atomic_size_t next; /* next task to take */
+    size_t busy;        /* workers still in the job */
 };
 
 static void s_work(nn_pool_t *p)

@@ -9,14 +9,14 @@
 
 #include "nunchi/error.h"
 
-#define S_W 720.0        /* chart size in SVG units */
-#define S_H 220.0
-#define S_LEFT 56.0      /* room for the y labels */
-#define S_RIGHT 12.0
-#define S_TOP 12.0
-#define S_BOTTOM 28.0
+#define S_W          720.0 /* chart size in SVG units */
+#define S_H          220.0
+#define S_LEFT       56.0 /* room for the y labels */
+#define S_RIGHT      12.0
+#define S_TOP        12.0
+#define S_BOTTOM     28.0
 #define S_MAX_POINTS 1500 /* a line has at most this many points, whatever the rounds */
-#define S_BINS 50        /* of the final opinions' histogram */
+#define S_BINS       50   /* of the final opinions' histogram */
 
 void nn_report_rows_init(nn_report_rows_t *rows)
 {
@@ -59,18 +59,45 @@ static void s_text(FILE *f, const char *s)
 /* A value of round i (0-based) for a line. */
 typedef double (*s_get_fn)(const nn_report_row_t *row);
 
-static double s_mean(const nn_report_row_t *r) { return r->m.mean; }
-static double s_lo_sd(const nn_report_row_t *r) { return r->m.mean - r->m.sd; }
-static double s_hi_sd(const nn_report_row_t *r) { return r->m.mean + r->m.sd; }
-static double s_min(const nn_report_row_t *r) { return r->m.min; }
-static double s_max(const nn_report_row_t *r) { return r->m.max; }
-static double s_clusters(const nn_report_row_t *r) { return r->m.clusters; }
-static double s_sent(const nn_report_row_t *r) { return (double)r->sent; }
-static double s_delivered(const nn_report_row_t *r) { return (double)r->delivered; }
-static double s_dropped(const nn_report_row_t *r) { return (double)r->dropped; }
+static double s_mean(const nn_report_row_t *r)
+{
+    return r->m.mean;
+}
+static double s_lo_sd(const nn_report_row_t *r)
+{
+    return r->m.mean - r->m.sd;
+}
+static double s_hi_sd(const nn_report_row_t *r)
+{
+    return r->m.mean + r->m.sd;
+}
+static double s_min(const nn_report_row_t *r)
+{
+    return r->m.min;
+}
+static double s_max(const nn_report_row_t *r)
+{
+    return r->m.max;
+}
+static double s_clusters(const nn_report_row_t *r)
+{
+    return r->m.clusters;
+}
+static double s_sent(const nn_report_row_t *r)
+{
+    return (double)r->sent;
+}
+static double s_delivered(const nn_report_row_t *r)
+{
+    return (double)r->delivered;
+}
+static double s_dropped(const nn_report_row_t *r)
+{
+    return (double)r->dropped;
+}
 
 typedef struct s_frame {
-    size_t n;        /* rounds */
+    size_t n; /* rounds */
     double ymin, ymax;
 } s_frame_t;
 
@@ -183,7 +210,8 @@ static void s_histogram(FILE *f, const double *x, size_t n)
     s_chart_close(f, "agents per opinion bin of width 0.02");
 }
 
-static void s_row(FILE *f, const char *key, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void s_row(FILE *f, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static void s_row(FILE *f, const char *key, const char *fmt, ...)
 {

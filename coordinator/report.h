@@ -30,21 +30,21 @@ int nn_report_rows_add(nn_report_rows_t *rows, const nn_report_row_t *row);
 /* What the report says about the run beside its rows. Strings are borrowed. */
 typedef struct nn_report_info {
     const char *name;
-    const char *status;       /* "completed", "failed", "interrupted" */
-    const char *error;        /* empty or NULL when none */
+    const char *status; /* "completed", "failed", "interrupted" */
+    const char *error;  /* empty or NULL when none */
     const char *digest_hex;
-    const char *network;      /* the model's name */
+    const char *network; /* the model's name */
     const char *transport;
     const char *version;
     uint64_t seed, agents, edges, rounds, nodes;
     double clustering, wall_s, deliveries_per_s;
     uint64_t sent, delivered, dropped, in_flight, rejected;
-    const double *final_x;    /* the opinions after the last round, or NULL */
+    const double *final_x; /* the opinions after the last round, or NULL */
     size_t n_final;
 } nn_report_info_t;
 
 /* Writes run_dir/report.html. NN_OK or NN_EIO with err set. */
-int nn_report_write(const char *run_dir, const nn_report_info_t *info,
-                    const nn_report_rows_t *rows, char *err, size_t errlen);
+int nn_report_write(const char *run_dir, const nn_report_info_t *info, const nn_report_rows_t *rows,
+                    char *err, size_t errlen);
 
 #endif

@@ -30,25 +30,25 @@ const char *nn_drop_rule_name(nn_drop_rule_t r);
 typedef struct nn_router_batch {
     const nn_msg_t *msgs; /* as the node sent them, sorted by sender */
     size_t n;
-    uint32_t lo, hi;      /* the node's agents: lo .. hi - 1 */
-    int clean;            /* set by nn_router_add: no message was dropped */
+    uint32_t lo, hi; /* the node's agents: lo .. hi - 1 */
+    int clean;       /* set by nn_router_add: no message was dropped */
 } nn_router_batch_t;
 
 typedef struct nn_router {
     uint32_t n_agents;
-    size_t n_batches;          /* nodes, in ascending agent order */
+    size_t n_batches; /* nodes, in ascending agent order */
     nn_router_batch_t *batch;
-    uint64_t *off;             /* n_agents + 2: inbox offsets of the routed round */
-    uint32_t *count;           /* n_agents: this round's messages per receiver */
-    nn_delivery_t *deliv;      /* the routed round's deliveries */
+    uint64_t *off;        /* n_agents + 2: inbox offsets of the routed round */
+    uint32_t *count;      /* n_agents: this round's messages per receiver */
+    nn_delivery_t *deliv; /* the routed round's deliveries */
     size_t deliv_cap;
-    uint64_t routed;           /* deliveries in deliv */
-    uint64_t counted;          /* valid messages added this round */
-    uint64_t sent;             /* messages this round, dropped ones included */
+    uint64_t routed;  /* deliveries in deliv */
+    uint64_t counted; /* valid messages added this round */
+    uint64_t sent;    /* messages this round, dropped ones included */
     uint64_t dropped[NN_DROP_RULES];
-    nn_pool_t *pool;           /* borrowed; NULL: all on the caller's thread */
+    nn_pool_t *pool; /* borrowed; NULL: all on the caller's thread */
     size_t n_shards;
-    uint64_t *shard_base;      /* n_shards: where each receiver range starts in deliv */
+    uint64_t *shard_base; /* n_shards: where each receiver range starts in deliv */
 } nn_router_t;
 
 /* Makes a router for n_agents agents hosted by n_nodes nodes, sorting on the threads of

@@ -20,16 +20,16 @@
 
 #include "nunchi/error.h"
 
-#define S_MAX_ERRORS 50      /* messages handed to the diag; the rest are counted */
-#define S_KEEP_ERRORS 10000  /* messages kept for sorting; a hostile file makes more */
-#define S_MAX_DEPTH 64       /* nesting levels; real scenarios use four */
-#define S_MAX_NODES 100000   /* values in one document, aliases expanded */
-#define S_MAX_FILE (16L << 20)
-#define S_MAX_STEPS 64       /* components of a --set key path */
-#define S_SHOW 64            /* bytes of a user's text quoted back in a message */
-#define S_PATH 320           /* a key path in a message: "populations[63].params.phi" */
-#define S_HINT "\x1f"        /* splits "what is wrong" from "what would be right" */
-#define S_SHARE_TOLERANCE 1e-6
+#define S_MAX_ERRORS        50     /* messages handed to the diag; the rest are counted */
+#define S_KEEP_ERRORS       10000  /* messages kept for sorting; a hostile file makes more */
+#define S_MAX_DEPTH         64     /* nesting levels; real scenarios use four */
+#define S_MAX_NODES         100000 /* values in one document, aliases expanded */
+#define S_MAX_FILE          (16L << 20)
+#define S_MAX_STEPS         64     /* components of a --set key path */
+#define S_SHOW              64     /* bytes of a user's text quoted back in a message */
+#define S_PATH              320    /* a key path in a message: "populations[63].params.phi" */
+#define S_HINT              "\x1f" /* splits "what is wrong" from "what would be right" */
+#define S_SHARE_TOLERANCE   1e-6
 #define S_MAX_MESSAGE_BYTES (UINT64_C(1) << 31)
 
 /* ---- the tree ------------------------------------------------------------------------ */
@@ -43,7 +43,7 @@ typedef struct s_node {
     unsigned long line, col; /* 1-based, in the scenario text */
     char *text;              /* scalar: NUL-terminated (it may hold a NUL before len) */
     size_t len;
-    struct s_node **kid;     /* sequence: the items; mapping: key, value, key, value, ... */
+    struct s_node **kid; /* sequence: the items; mapping: key, value, key, value, ... */
     size_t n;
     size_t cap;
 } s_node_t;
@@ -136,15 +136,15 @@ typedef struct s_err {
 } s_err_t;
 
 typedef struct s_ctx {
-    const char *source;      /* names the text in messages */
+    const char *source; /* names the text in messages */
     const char *const *sets;
     size_t n_sets;
     s_err_t *errs;
     size_t n_errs, cap_errs;
-    size_t n_lost;           /* errors past S_KEEP_ERRORS */
+    size_t n_lost; /* errors past S_KEEP_ERRORS */
     size_t seq;
     int oom;
-    size_t budget;           /* nodes a conversion may still make */
+    size_t budget; /* nodes a conversion may still make */
     int agents_ok;
     uint32_t agents;
 } s_ctx_t;
@@ -181,8 +181,8 @@ static char *s_loc(const s_ctx_t *c, int origin, unsigned long line, unsigned lo
 }
 
 /* Adds "what at LOC (hint)" where fmt formats "what" S_HINT "hint" (the hint optional). */
-static void s_errv(s_ctx_t *c, int origin, unsigned long line, unsigned long col,
-                   const char *fmt, va_list ap)
+static void s_errv(s_ctx_t *c, int origin, unsigned long line, unsigned long col, const char *fmt,
+                   va_list ap)
 {
     if (c->n_errs == S_KEEP_ERRORS) {
         c->n_lost++;
@@ -195,8 +195,7 @@ static void s_errv(s_ctx_t *c, int origin, unsigned long line, unsigned long col
         char *hint = strchr(body, S_HINT[0]);
         if (hint)
             *hint++ = '\0';
-        msg = hint ? s_aprintf("%s at %s (%s)", body, loc, hint)
-                   : s_aprintf("%s at %s", body, loc);
+        msg = hint ? s_aprintf("%s at %s (%s)", body, loc, hint) : s_aprintf("%s at %s", body, loc);
     }
     free(body);
     free(loc);
@@ -218,10 +217,10 @@ static void s_errv(s_ctx_t *c, int origin, unsigned long line, unsigned long col
     c->errs[c->n_errs++] = (s_err_t){origin, line, col, c->seq++, msg};
 }
 
-static void s_err_at(s_ctx_t *c, int origin, unsigned long line, unsigned long col,
-                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static void s_err_at(s_ctx_t *c, int origin, unsigned long line, unsigned long col,
-                     const char *fmt, ...)
+static void s_err_at(s_ctx_t *c, int origin, unsigned long line, unsigned long col, const char *fmt,
+                     ...) __attribute__((format(printf, 5, 6)));
+static void s_err_at(s_ctx_t *c, int origin, unsigned long line, unsigned long col, const char *fmt,
+                     ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -442,8 +441,8 @@ static int s_int(const s_node_t *n, int *neg, uint64_t *mag, int *ovf)
 /* 0: a finite number in *v; -1: not a number; -2: a number that is not finite. */
 static int s_num(const s_node_t *n, double *v)
 {
-    static const char *const inf[] = {".inf", "+.inf", "-.inf", ".nan", "inf", "+inf", "-inf",
-                                      "nan", "infinity", "+infinity", "-infinity"};
+    static const char *const inf[] = {".inf", "+.inf", "-.inf",    ".nan",      "inf",      "+inf",
+                                      "-inf", "nan",   "infinity", "+infinity", "-infinity"};
     if (n->kind != S_SCALAR || n->quoted || n->len == 0 || strlen(n->text) != n->len)
         return -1;
     for (size_t i = 0; i < sizeof inf / sizeof inf[0]; i++)
@@ -472,8 +471,8 @@ static void s_bad(s_ctx_t *c, const s_node_t *v, const char *path, const char *d
         s_err(c, v, "'%s' must be %s, got %s", path, desc, got);
 }
 
-static int s_get_u64(s_ctx_t *c, const s_node_t *v, const char *path, uint64_t min,
-                     uint64_t max, const char *desc, uint64_t *out)
+static int s_get_u64(s_ctx_t *c, const s_node_t *v, const char *path, uint64_t min, uint64_t max,
+                     const char *desc, uint64_t *out)
 {
     int neg, ovf;
     uint64_t mag;
@@ -514,8 +513,8 @@ static int s_get_str(s_ctx_t *c, const s_node_t *v, const char *path, char *dst,
 }
 
 /* The index of v's text in names, or -1 after an error that lists them. */
-static int s_get_enum(s_ctx_t *c, const s_node_t *v, const char *path,
-                      const char *const *names, size_t n)
+static int s_get_enum(s_ctx_t *c, const s_node_t *v, const char *path, const char *const *names,
+                      size_t n)
 {
     char list[512], got[S_SHOW + 32];
     if (v->kind == S_SCALAR)
@@ -547,9 +546,9 @@ static int s_want(s_ctx_t *c, const s_node_t *v, s_kind_t kind, const char *path
 
 /* Keys that another variant of a mapping takes (another network model, another init). */
 typedef struct s_variant {
-    const char *what;           /* "network model 'ring'" */
-    const char *takes;          /* "k" */
-    const char *const *all;     /* every key of every variant */
+    const char *what;       /* "network model 'ring'" */
+    const char *takes;      /* "k" */
+    const char *const *all; /* every key of every variant */
     size_t n_all;
 } s_variant_t;
 
@@ -563,9 +562,8 @@ static int s_find(const char *const *names, size_t n, const s_node_t *k)
 
 /* Sorts map's pairs into vals / keys by names (the first of duplicates), reporting keys
  * that are unknown, duplicated, not scalars, or (var) taken by another variant only. */
-static void s_fields(s_ctx_t *c, const s_node_t *map, const char *where,
-                     const char *const *names, size_t n, const s_node_t **vals,
-                     const s_node_t **keys, const s_variant_t *var)
+static void s_fields(s_ctx_t *c, const s_node_t *map, const char *where, const char *const *names,
+                     size_t n, const s_node_t **vals, const s_node_t **keys, const s_variant_t *var)
 {
     char kt[S_SHOW + 8], path[S_PATH], list[512], got[S_SHOW + 32];
     for (size_t i = 0; i < n; i++)
@@ -671,10 +669,9 @@ static const s_model_t s_models[] = {
 };
 #define S_N_MODELS (sizeof s_models / sizeof s_models[0])
 
-static const char *const s_model_names[] = {"complete",        "ring", "erdos_renyi",
-                                            "watts_strogatz",  "barabasi_albert",
-                                            "sbm",             "file"};
-static const char *const s_net_keys[] = {"model", "k",     "p",     "mean_degree", "m",
+static const char *const s_model_names[] = {
+    "complete", "ring", "erdos_renyi", "watts_strogatz", "barabasi_albert", "sbm", "file"};
+static const char *const s_net_keys[] = {"model",  "k",    "p",     "mean_degree", "m",
                                          "blocks", "p_in", "p_out", "path"};
 
 static const s_model_t s_inits[] = {
@@ -761,9 +758,10 @@ static void s_sbm_blocks(s_ctx_t *c, const s_node_t *v, nn_network_config_t *net
     }
     net->n_blocks = v->n;
     if (ok && c->agents_ok && sum != c->agents)
-        s_err(c, v, "'network.blocks' sum to %" PRIu64 ", not the %" PRIu32 " agents" S_HINT
-              "the block sizes split the agents, so they must add up to 'agents'", sum,
-              c->agents);
+        s_err(c, v,
+              "'network.blocks' sum to %" PRIu64 ", not the %" PRIu32 " agents" S_HINT
+              "the block sizes split the agents, so they must add up to 'agents'",
+              sum, c->agents);
 }
 
 static void s_network(s_ctx_t *c, const s_node_t *root, const s_node_t *v, const char *base,
@@ -772,7 +770,8 @@ static void s_network(s_ctx_t *c, const s_node_t *root, const s_node_t *v, const
     char list[256], desc[96];
     const s_node_t *vals[9], *keys[9];
     if (!v) {
-        s_err(c, root, "missing key 'network'" S_HINT
+        s_err(c, root,
+              "missing key 'network'" S_HINT
               "required: a mapping with a 'model', such as {model: ring, k: 4}");
         return;
     }
@@ -820,19 +819,21 @@ static void s_network(s_ctx_t *c, const s_node_t *root, const s_node_t *v, const
             snprintf(desc, sizeof desc, "an integer >= 1 and < agents (%" PRIu32 ")", c->agents);
         else
             snprintf(desc, sizeof desc, "an integer >= 1");
-        if (s_get_u64(c, x, "network.m", 1, c->agents_ok ? c->agents - 1 : UINT32_MAX, desc,
-                      &mm) == 0)
+        if (s_get_u64(c, x, "network.m", 1, c->agents_ok ? c->agents - 1 : UINT32_MAX, desc, &mm) ==
+            0)
             net->m = (uint32_t)mm;
     }
     const s_node_t *p = s_val(names, nn, vals, "p"), *md = s_val(names, nn, vals, "mean_degree");
     if (m->model == NN_NET_ERDOS_RENYI && p && md) {
-        s_err(c, md, "'network.p' and 'network.mean_degree' are both given" S_HINT
+        s_err(c, md,
+              "'network.p' and 'network.mean_degree' are both given" S_HINT
               "erdos_renyi takes exactly one: p, the edge probability, or mean_degree, the "
               "expected degree");
         return;
     }
     if (m->model == NN_NET_ERDOS_RENYI && !p && !md)
-        s_err(c, v, "missing key 'network.p' or 'network.mean_degree'" S_HINT
+        s_err(c, v,
+              "missing key 'network.p' or 'network.mean_degree'" S_HINT
               "erdos_renyi takes exactly one: p, the edge probability, or mean_degree, the "
               "expected degree");
     if (p)
@@ -854,7 +855,8 @@ static void s_seeds(s_ctx_t *c, const s_node_t *v, nn_opinions_config_t *op)
     if (c->agents_ok)
         snprintf(desc, sizeof desc,
                  "a count of agents in 0..%" PRIu32 " (an integer) or a share in [0, 1] (a "
-                 "decimal such as 0.01)", c->agents);
+                 "decimal such as 0.01)",
+                 c->agents);
     else
         snprintf(desc, sizeof desc,
                  "a count of agents (an integer) or a share in [0, 1] (a decimal such as 0.01)");
@@ -911,8 +913,7 @@ static int s_opinions(s_ctx_t *c, const s_node_t *v, const char *base, nn_opinio
     op->init = (nn_init_t)m->model;
     const s_node_t *x;
     switch (op->init) {
-    case NN_INIT_UNIFORM:
-        break;
+    case NN_INIT_UNIFORM: break;
     case NN_INIT_NORMAL:
         op->mean = 0.5;
         op->sd = 0.15;
@@ -934,16 +935,18 @@ static int s_opinions(s_ctx_t *c, const s_node_t *v, const char *base, nn_opinio
         if ((x = s_val(names, nn, vals, "seeds")))
             s_seeds(c, x, op);
         else
-            s_err(c, v, "missing key 'opinions.seeds'" S_HINT
+            s_err(c, v,
+                  "missing key 'opinions.seeds'" S_HINT
                   "required with init 'seeds': how many agents start at 1, a count such as 10 "
                   "or a share such as 0.01");
         break;
     case NN_INIT_FILE:
         if ((x = s_val(names, nn, vals, "path")))
-            s_file_path(c, x, "opinions.path", base, op->path, sizeof op->path,
-                        op->resolved_path, op->path_where, sizeof op->path_where);
+            s_file_path(c, x, "opinions.path", base, op->path, sizeof op->path, op->resolved_path,
+                        op->path_where, sizeof op->path_where);
         else
-            s_err(c, v, "missing key 'opinions.path'" S_HINT
+            s_err(c, v,
+                  "missing key 'opinions.path'" S_HINT
                   "required with init 'file': a file of lines \"id,opinion\" or one opinion a "
                   "line");
         break;
@@ -958,8 +961,8 @@ static void s_behaviour_names(const char **names, size_t *n)
         names[(*n)++] = nn_behaviour_at(i)->name;
 }
 
-static void s_params(s_ctx_t *c, const s_node_t *v, const char *where, const nn_behaviour_ops_t *ops,
-                     nn_population_t *pop)
+static void s_params(s_ctx_t *c, const s_node_t *v, const char *where,
+                     const nn_behaviour_ops_t *ops, nn_population_t *pop)
 {
     char path[S_PATH], kt[S_SHOW + 8], list[512], got[S_SHOW + 32], desc[128];
     const char *names[NN_MAX_PARAMS];
@@ -980,11 +983,14 @@ static void s_params(s_ctx_t *c, const s_node_t *v, const char *where, const nn_
         if (i < 0) {
             const char *sug = s_suggest(k->text, names, np);
             if (!np)
-                s_err(c, k, "unknown parameter '%s' for behaviour '%s'" S_HINT
-                      "it takes no parameters", kt, ops->name);
+                s_err(c, k,
+                      "unknown parameter '%s' for behaviour '%s'" S_HINT "it takes no parameters",
+                      kt, ops->name);
             else if (sug)
-                s_err(c, k, "unknown parameter '%s' for behaviour '%s'" S_HINT
-                      "did you mean '%s'? it takes: %s", kt, ops->name, sug, list);
+                s_err(c, k,
+                      "unknown parameter '%s' for behaviour '%s'" S_HINT
+                      "did you mean '%s'? it takes: %s",
+                      kt, ops->name, sug, list);
             else
                 s_err(c, k, "unknown parameter '%s' for behaviour '%s'" S_HINT "it takes: %s", kt,
                       ops->name, list);
@@ -1002,23 +1008,26 @@ static void s_params(s_ctx_t *c, const s_node_t *v, const char *where, const nn_
     }
 }
 
-static void s_populations(s_ctx_t *c, const s_node_t *root, const s_node_t *v,
-                          int opinions_ok, nn_scenario_t *s)
+static void s_populations(s_ctx_t *c, const s_node_t *root, const s_node_t *v, int opinions_ok,
+                          nn_scenario_t *s)
 {
     static const char *const pk[] = {"behaviour", "share", "count", "params"};
     const char *known[NN_MAX_BEHAVIOURS];
     size_t n_known;
     char where[S_PATH], path[S_PATH], list[1024], got[S_SHOW + 32];
     if (!v) {
-        s_err(c, root, "missing key 'populations'" S_HINT
+        s_err(c, root,
+              "missing key 'populations'" S_HINT
               "required: a sequence of populations such as [{behaviour: deffuant, share: 1}]");
         return;
     }
     if (s_want(c, v, S_SEQ, "populations", "[{behaviour: deffuant, share: 1}]") != 0)
         return;
     if (v->n == 0 || v->n > NN_MAX_POPULATIONS) {
-        s_err(c, v, "'populations' must have 1..%d entries, got %zu" S_HINT
-              "such as [{behaviour: deffuant, share: 1}]", NN_MAX_POPULATIONS, v->n);
+        s_err(c, v,
+              "'populations' must have 1..%d entries, got %zu" S_HINT
+              "such as [{behaviour: deffuant, share: 1}]",
+              NN_MAX_POPULATIONS, v->n);
         return;
     }
     s_behaviour_names(known, &n_known);
@@ -1045,8 +1054,10 @@ static void s_populations(s_ctx_t *c, const s_node_t *root, const s_node_t *v,
             s_show(bv, got, sizeof got);
             const char *sug = bv->kind == S_SCALAR ? s_suggest(bv->text, known, n_known) : NULL;
             if (sug)
-                s_err(c, bv, "unknown behaviour %s in '%s.behaviour'" S_HINT
-                      "did you mean '%s'? known: %s", got, where, sug, list);
+                s_err(c, bv,
+                      "unknown behaviour %s in '%s.behaviour'" S_HINT
+                      "did you mean '%s'? known: %s",
+                      got, where, sug, list);
             else
                 s_err(c, bv, "unknown behaviour %s in '%s.behaviour'" S_HINT "known: %s", got,
                       where, list);
@@ -1055,11 +1066,15 @@ static void s_populations(s_ctx_t *c, const s_node_t *root, const s_node_t *v,
             for (size_t j = 0; j < pop->ops->n_params && j < NN_MAX_PARAMS; j++)
                 pop->params[j] = pop->ops->params[j].def;
         if (sv && cv)
-            s_err(c, keys[2], "'%s' has both 'share' and 'count'" S_HINT
-                  "give exactly one: a share in (0, 1] or a count of agents", where);
+            s_err(c, keys[2],
+                  "'%s' has both 'share' and 'count'" S_HINT
+                  "give exactly one: a share in (0, 1] or a count of agents",
+                  where);
         else if (!sv && !cv)
-            s_err(c, e, "missing key '%s.share' or '%s.count'" S_HINT
-                  "give exactly one: a share in (0, 1] or a count of agents", where, where);
+            s_err(c, e,
+                  "missing key '%s.share' or '%s.count'" S_HINT
+                  "give exactly one: a share in (0, 1] or a count of agents",
+                  where, where);
         else if (sv) {
             s_path(path, sizeof path, where, "share");
             if (s_get_num(c, sv, path, 0.0, 1.0, 1, 0, "a number in (0, 1]", &pop->share) == 0) {
@@ -1072,8 +1087,8 @@ static void s_populations(s_ctx_t *c, const s_node_t *root, const s_node_t *v,
             s_path(path, sizeof path, where, "count");
             if (s_get_u64(c, cv, path, 0, UINT64_MAX, "an integer >= 0", &pop->count) == 0) {
                 pop->by_count = 1;
-                count_sum = count_sum > UINT64_MAX - pop->count ? UINT64_MAX
-                                                                : count_sum + pop->count;
+                count_sum =
+                    count_sum > UINT64_MAX - pop->count ? UINT64_MAX : count_sum + pop->count;
             }
         }
         if (pv) {
@@ -1083,7 +1098,8 @@ static void s_populations(s_ctx_t *c, const s_node_t *root, const s_node_t *v,
         }
         if (pop->ops && pop->ops->binary_state && opinions_ok &&
             s->opinions.init != NN_INIT_SEEDS && s->opinions.init != NN_INIT_FILE)
-            s_err(c, bv, "behaviour '%s' needs opinions.init 'seeds' or 'file', not '%s'" S_HINT
+            s_err(c, bv,
+                  "behaviour '%s' needs opinions.init 'seeds' or 'file', not '%s'" S_HINT
                   "its agents' states are 0 or 1 and only agents seeded at 1 start a cascade: "
                   "give them with opinions: {init: seeds, seeds: 10}",
                   pop->ops->name, s_init_names[s->opinions.init]);
@@ -1097,30 +1113,46 @@ static void s_populations(s_ctx_t *c, const s_node_t *root, const s_node_t *v,
         s_err(c, v, "the population counts sum to %" PRIu64 ", more than the %" PRIu32 " agents",
               count_sum, c->agents);
     else if (!n_share && count_sum != c->agents)
-        s_err(c, v, "the population counts sum to %" PRIu64 ", not the %" PRIu32 " agents" S_HINT
+        s_err(c, v,
+              "the population counts sum to %" PRIu64 ", not the %" PRIu32 " agents" S_HINT
               "change the counts, or add a population with a 'share' to take the rest",
               count_sum, c->agents);
     else if (n_share && fabs(share_sum - 1.0) > S_SHARE_TOLERANCE)
-        s_err(c, v, "the population shares sum to %.10g, not 1" S_HINT
-              "shares split the agents left after the counted populations", share_sum);
+        s_err(c, v,
+              "the population shares sum to %.10g, not 1" S_HINT
+              "shares split the agents left after the counted populations",
+              share_sum);
 }
 
 static void s_validate(s_ctx_t *c, const s_node_t *root, const char *base, nn_scenario_t *s)
 {
-    static const char *const top[] = {"name",  "seed",        "rounds", "agents",
-                                      "network", "opinions",  "populations", "nodes",
-                                      "transport", "output",  "limits"};
-    enum { T_NAME, T_SEED, T_ROUNDS, T_AGENTS, T_NETWORK, T_OPINIONS, T_POPULATIONS, T_NODES,
-           T_TRANSPORT, T_OUTPUT, T_LIMITS, T_N };
+    static const char *const top[] = {"name",      "seed",     "rounds",      "agents",
+                                      "network",   "opinions", "populations", "nodes",
+                                      "transport", "output",   "limits"};
+    enum {
+        T_NAME,
+        T_SEED,
+        T_ROUNDS,
+        T_AGENTS,
+        T_NETWORK,
+        T_OPINIONS,
+        T_POPULATIONS,
+        T_NODES,
+        T_TRANSPORT,
+        T_OUTPUT,
+        T_LIMITS,
+        T_N
+    };
     const s_node_t *v[T_N], *k[T_N];
     uint64_t x;
     s_fields(c, root, NULL, top, T_N, v, k, NULL);
 
     /* agents first: the ranges of k, m, blocks, seeds and counts depend on it */
     if (!v[T_AGENTS])
-        s_err(c, root, "missing key 'agents'" S_HINT "required: the number of agents, 2..2147483647");
-    else if (s_get_u64(c, v[T_AGENTS], "agents", 2, INT32_MAX, "an integer in 2..2147483647",
-                       &x) == 0) {
+        s_err(c, root,
+              "missing key 'agents'" S_HINT "required: the number of agents, 2..2147483647");
+    else if (s_get_u64(c, v[T_AGENTS], "agents", 2, INT32_MAX, "an integer in 2..2147483647", &x) ==
+             0) {
         s->agents = (uint32_t)x;
         c->agents = s->agents;
         c->agents_ok = 1;
@@ -1135,8 +1167,7 @@ static void s_validate(s_ctx_t *c, const s_node_t *root, const char *base, nn_sc
     s_network(c, root, v[T_NETWORK], base, &s->network);
     int opinions_ok = s_opinions(c, v[T_OPINIONS], base, &s->opinions);
     s_populations(c, root, v[T_POPULATIONS], opinions_ok, s);
-    if (v[T_NODES] &&
-        s_get_u64(c, v[T_NODES], "nodes", 1, 1024, "an integer in 1..1024", &x) == 0)
+    if (v[T_NODES] && s_get_u64(c, v[T_NODES], "nodes", 1, 1024, "an integer in 1..1024", &x) == 0)
         s->nodes = (uint32_t)x;
     if (v[T_TRANSPORT]) {
         int t = s_get_enum(c, v[T_TRANSPORT], "transport", s_transport_names, 3);
@@ -1151,8 +1182,8 @@ static void s_validate(s_ctx_t *c, const s_node_t *root, const char *base, nn_sc
             s_get_str(c, ov[0], "output.dir", s->output_dir, sizeof s->output_dir,
                       "a directory path (a non-empty string)");
     }
-    if (v[T_LIMITS] &&
-        s_want(c, v[T_LIMITS], S_MAP, "limits", "{deadline_s: 30, max_message_bytes: 1048576}") == 0) {
+    if (v[T_LIMITS] && s_want(c, v[T_LIMITS], S_MAP, "limits",
+                              "{deadline_s: 30, max_message_bytes: 1048576}") == 0) {
         static const char *const lk[] = {"deadline_s", "max_message_bytes"};
         const s_node_t *lv[2], *lkk[2];
         s_fields(c, v[T_LIMITS], "limits", lk, 2, lv, lkk, NULL);
@@ -1216,9 +1247,8 @@ static void s_yaml_error(s_ctx_t *c, const yaml_parser_t *p, const char *text, s
         line = (unsigned long)p->problem_mark.line + 1;
         col = (unsigned long)p->problem_mark.column + 1;
     }
-    const char *tab = s_tab_at(text, len, line, col)
-                          ? "; this is a tab: YAML indents with spaces only"
-                          : "";
+    const char *tab =
+        s_tab_at(text, len, line, col) ? "; this is a tab: YAML indents with spaces only" : "";
     char *ctx = NULL;
     if (p->context && p->error != YAML_READER_ERROR) {
         char *cl = origin < 0 ? s_loc(c, origin, (unsigned long)p->context_mark.line + 1,
@@ -1257,8 +1287,9 @@ static int s_conv(s_ctx_t *c, yaml_document_t *d, yaml_node_t *yn, int origin, i
         return -1;
     }
     if (c->budget == 0) {
-        s_err_at(c, origin, line, col, "the scenario holds more than %d values" S_HINT
-                 "aliases that expand without end?", S_MAX_NODES);
+        s_err_at(c, origin, line, col,
+                 "the scenario holds more than %d values" S_HINT "aliases that expand without end?",
+                 S_MAX_NODES);
         return -1;
     }
     c->budget--;
@@ -1272,8 +1303,8 @@ static int s_conv(s_ctx_t *c, yaml_document_t *d, yaml_node_t *yn, int origin, i
     case YAML_SEQUENCE_NODE:
         if (!(n = s_node_new(S_SEQ, origin, line, col)))
             goto oom;
-        for (yaml_node_item_t *it = yn->data.sequence.items.start;
-             it < yn->data.sequence.items.top; it++) {
+        for (yaml_node_item_t *it = yn->data.sequence.items.start; it < yn->data.sequence.items.top;
+             it++) {
             s_node_t *k;
             yaml_node_t *kn = yaml_document_get_node(d, *it);
             if (!kn || s_conv(c, d, kn, origin, depth + 1, &k) != 0)
@@ -1287,8 +1318,8 @@ static int s_conv(s_ctx_t *c, yaml_document_t *d, yaml_node_t *yn, int origin, i
     case YAML_MAPPING_NODE:
         if (!(n = s_node_new(S_MAP, origin, line, col)))
             goto oom;
-        for (yaml_node_pair_t *pr = yn->data.mapping.pairs.start;
-             pr < yn->data.mapping.pairs.top; pr++) {
+        for (yaml_node_pair_t *pr = yn->data.mapping.pairs.start; pr < yn->data.mapping.pairs.top;
+             pr++) {
             s_node_t *k, *v;
             yaml_node_t *kn = yaml_document_get_node(d, pr->key);
             yaml_node_t *vn = yaml_document_get_node(d, pr->value);
@@ -1309,9 +1340,7 @@ static int s_conv(s_ctx_t *c, yaml_document_t *d, yaml_node_t *yn, int origin, i
             }
         }
         break;
-    default:
-        s_err_at(c, origin, line, col, "an empty yaml node");
-        return -1;
+    default: s_err_at(c, origin, line, col, "an empty yaml node"); return -1;
     }
     *out = n;
     return 0;
@@ -1349,8 +1378,8 @@ static int s_flow_depth(s_ctx_t *c, const char *text, size_t len, int origin)
         }
         if (ch == '"' || ch == '\'')
             quote = ch;
-        else if (ch == '#' && (i == 0 || text[i - 1] == ' ' || text[i - 1] == '\t' ||
-                               text[i - 1] == '\n'))
+        else if (ch == '#' &&
+                 (i == 0 || text[i - 1] == ' ' || text[i - 1] == '\t' || text[i - 1] == '\n'))
             quote = '#';
         else if (ch == '[' || ch == '{') {
             if (++depth > S_MAX_DEPTH) {
@@ -1472,19 +1501,22 @@ static void s_apply_set(s_ctx_t *c, s_node_t *root, size_t si)
     s_step_t steps[S_MAX_STEPS];
     size_t n_steps;
     if (!set || !strchr(set, '=')) {
-        s_err_at(c, o, 0, 0, "no '=' in the override" S_HINT "the form is key.path=value, such "
+        s_err_at(c, o, 0, 0,
+                 "no '=' in the override" S_HINT "the form is key.path=value, such "
                  "as network.k=8");
         return;
     }
     const char *eq = strchr(set, '=');
     if (eq == set) {
-        s_err_at(c, o, 0, 0, "empty key path in the override" S_HINT
+        s_err_at(c, o, 0, 0,
+                 "empty key path in the override" S_HINT
                  "the form is key.path=value, such as network.k=8");
         return;
     }
     size_t plen = (size_t)(eq - set);
     if (s_split_path(set, plen, steps, &n_steps) != 0 || n_steps == 0) {
-        s_err_at(c, o, 0, 0, "malformed key path '%.*s'" S_HINT
+        s_err_at(c, o, 0, 0,
+                 "malformed key path '%.*s'" S_HINT
                  "keys joined by '.', sequence entries by number: populations.0.share",
                  (int)plen, set);
         return;
@@ -1506,9 +1538,8 @@ static void s_apply_set(s_ctx_t *c, s_node_t *root, size_t si)
         int last = j + 1 == n_steps;
         /* the path up to this step, and up to its parent, for messages */
         int upto = (int)(st->s + st->len - set) + (st->bracket ? 1 : 0);
-        int parent = j ? (int)(steps[j - 1].s + steps[j - 1].len - set) +
-                             (steps[j - 1].bracket ? 1 : 0)
-                       : 0;
+        int parent =
+            j ? (int)(steps[j - 1].s + steps[j - 1].len - set) + (steps[j - 1].bracket ? 1 : 0) : 0;
         s_node_t **slot = NULL;
         if (cur->kind == S_MAP && !st->bracket) {
             for (size_t p = 0; p + 1 < cur->n; p += 2)
@@ -1539,15 +1570,17 @@ static void s_apply_set(s_ctx_t *c, s_node_t *root, size_t si)
         } else if (cur->kind == S_SEQ) {
             size_t idx;
             if (s_step_index(st, &idx) != 0) {
-                s_err_at(c, o, 0, 0, "cannot set '%.*s': '%.*s' is a sequence" S_HINT
-                         "index its entries by number, such as %.*s.0", upto, set, parent, set,
-                         parent, set);
+                s_err_at(c, o, 0, 0,
+                         "cannot set '%.*s': '%.*s' is a sequence" S_HINT
+                         "index its entries by number, such as %.*s.0",
+                         upto, set, parent, set, parent, set);
                 goto fail;
             }
             if (idx > cur->n) {
-                s_err_at(c, o, 0, 0, "cannot set '%.*s': '%.*s' has %zu entries" S_HINT
-                         "an index can be 0..%zu, and %zu appends one", upto, set, parent, set,
-                         cur->n, cur->n ? cur->n - 1 : 0, cur->n);
+                s_err_at(c, o, 0, 0,
+                         "cannot set '%.*s': '%.*s' has %zu entries" S_HINT
+                         "an index can be 0..%zu, and %zu appends one",
+                         upto, set, parent, set, cur->n, cur->n ? cur->n - 1 : 0, cur->n);
                 goto fail;
             }
             if (idx == cur->n) {
@@ -1614,9 +1647,9 @@ static void s_defaults(nn_scenario_t *s, const char *source)
     s->opinions.init = NN_INIT_UNIFORM;
 }
 
-int nn_scenario_load_text(nn_scenario_t *out, const char *text, size_t len,
-                          const char *source, const char *base_dir, const char *const *sets,
-                          size_t n_sets, nn_diag_t *diag)
+int nn_scenario_load_text(nn_scenario_t *out, const char *text, size_t len, const char *source,
+                          const char *base_dir, const char *const *sets, size_t n_sets,
+                          nn_diag_t *diag)
 {
     if (!out || !diag || (!text && len) || (!sets && n_sets))
         return NN_EINVAL;
@@ -1638,8 +1671,10 @@ int nn_scenario_load_text(nn_scenario_t *out, const char *text, size_t len,
         if (!c.oom && root->kind != S_MAP) {
             char got[S_SHOW + 32];
             s_show(root, got, sizeof got);
-            s_err(&c, root, "a scenario must be a mapping of keys, got %s" S_HINT
-                  "such as 'agents: 1000' on the first line", got);
+            s_err(&c, root,
+                  "a scenario must be a mapping of keys, got %s" S_HINT
+                  "such as 'agents: 1000' on the first line",
+                  got);
         } else if (!c.oom) {
             s_validate(&c, root, base_dir ? base_dir : ".", out);
         }
@@ -1652,8 +1687,8 @@ int nn_scenario_load_text(nn_scenario_t *out, const char *text, size_t len,
     return rc;
 }
 
-int nn_scenario_load(nn_scenario_t *out, const char *path, const char *const *sets,
-                     size_t n_sets, nn_diag_t *diag)
+int nn_scenario_load(nn_scenario_t *out, const char *path, const char *const *sets, size_t n_sets,
+                     nn_diag_t *diag)
 {
     if (!out || !diag)
         return NN_EINVAL;
@@ -1699,8 +1734,8 @@ int nn_scenario_load(nn_scenario_t *out, const char *path, const char *const *se
         nn_diag_add(diag, "out of memory while reading the scenario '%s'", path);
     if (rc == NN_OK) {
         const char *slash = strrchr(path, '/');
-        char *base = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path))
-                           : strdup(".");
+        char *base =
+            slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
         if (!base) {
             nn_diag_add(diag, "out of memory while reading the scenario '%s'", path);
             rc = NN_ENOMEM;
@@ -1768,19 +1803,16 @@ int nn_scenario_write(const nn_scenario_t *s, FILE *f)
     const nn_opinions_config_t *o = &s->opinions;
     fputs("# resolved scenario: every key written out, defaults included\n", f);
     s_put_string(f, "", "name", s->name);
-    fprintf(f, "seed: %" PRIu64 "\nrounds: %" PRIu64 "\nagents: %" PRIu32 "\n", s->seed,
-            s->rounds, s->agents);
+    fprintf(f, "seed: %" PRIu64 "\nrounds: %" PRIu64 "\nagents: %" PRIu32 "\n", s->seed, s->rounds,
+            s->agents);
     const char *model = "?";
     for (size_t i = 0; i < S_N_MODELS; i++)
         if (s_models[i].model == (int)n->model)
             model = s_models[i].name;
     fprintf(f, "network:\n  model: %s\n", model);
     switch (n->model) {
-    case NN_NET_COMPLETE:
-        break;
-    case NN_NET_RING:
-        fprintf(f, "  k: %" PRIu32 "\n", n->k);
-        break;
+    case NN_NET_COMPLETE: break;
+    case NN_NET_RING: fprintf(f, "  k: %" PRIu32 "\n", n->k); break;
     case NN_NET_WATTS_STROGATZ:
         fprintf(f, "  k: %" PRIu32 "\n", n->k);
         s_put_double(f, "  ", "p", n->p);
@@ -1791,9 +1823,7 @@ int nn_scenario_write(const nn_scenario_t *s, FILE *f)
         else
             s_put_double(f, "  ", "p", n->p);
         break;
-    case NN_NET_BARABASI_ALBERT:
-        fprintf(f, "  m: %" PRIu32 "\n", n->m);
-        break;
+    case NN_NET_BARABASI_ALBERT: fprintf(f, "  m: %" PRIu32 "\n", n->m); break;
     case NN_NET_SBM:
         fputs("  blocks: [", f);
         for (size_t i = 0; i < n->n_blocks && i < NN_NET_MAX_BLOCKS; i++)
@@ -1802,14 +1832,11 @@ int nn_scenario_write(const nn_scenario_t *s, FILE *f)
         s_put_double(f, "  ", "p_in", n->p_in);
         s_put_double(f, "  ", "p_out", n->p_out);
         break;
-    case NN_NET_FILE:
-        s_put_string(f, "  ", "path", n->path);
-        break;
+    case NN_NET_FILE: s_put_string(f, "  ", "path", n->path); break;
     }
     fprintf(f, "opinions:\n  init: %s\n", nn_opinions_init_name(o->init));
     switch (o->init) {
-    case NN_INIT_UNIFORM:
-        break;
+    case NN_INIT_UNIFORM: break;
     case NN_INIT_NORMAL:
         s_put_double(f, "  ", "mean", o->mean);
         s_put_double(f, "  ", "sd", o->sd);
@@ -1828,9 +1855,7 @@ int nn_scenario_write(const nn_scenario_t *s, FILE *f)
         else
             s_put_double(f, "  ", "seeds", o->seeds_share);
         break;
-    case NN_INIT_FILE:
-        s_put_string(f, "  ", "path", o->path);
-        break;
+    case NN_INIT_FILE: s_put_string(f, "  ", "path", o->path); break;
     }
     fputs("populations:\n", f);
     for (size_t i = 0; i < s->n_populations; i++) {

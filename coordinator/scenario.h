@@ -40,31 +40,31 @@ typedef struct nn_opinions_config {
     double seeds_share;   /* seeds: share of agents starting at 1 */
     char path[4096];      /* file: as written; lines "id,opinion" or one opinion a line */
     char resolved_path[4096];
-    char path_where[4200];  /* file: "'opinions.path' at s.yaml:3:20", for messages */
+    char path_where[4200]; /* file: "'opinions.path' at s.yaml:3:20", for messages */
 } nn_opinions_config_t;
 
 typedef struct nn_population {
-    const nn_behaviour_ops_t *ops;  /* from the behaviour registry */
-    int by_count;                   /* 1: count is set; 0: share is set */
+    const nn_behaviour_ops_t *ops; /* from the behaviour registry */
+    int by_count;                  /* 1: count is set; 0: share is set */
     uint64_t count;
-    double share;                   /* of the agents left after the counted populations */
-    double params[NN_MAX_PARAMS];   /* ops->params order, defaults filled in */
+    double share;                 /* of the agents left after the counted populations */
+    double params[NN_MAX_PARAMS]; /* ops->params order, defaults filled in */
 } nn_population_t;
 
 typedef struct nn_scenario {
     char name[128];
-    char source[4096];    /* the file read, or "<embedded default>" */
-    uint64_t seed;        /* default 1 */
-    uint64_t rounds;      /* default 100 */
-    uint32_t agents;      /* required in a file; 2 .. 2^31 - 1 */
+    char source[4096]; /* the file read, or "<embedded default>" */
+    uint64_t seed;     /* default 1 */
+    uint64_t rounds;   /* default 100 */
+    uint32_t agents;   /* required in a file; 2 .. 2^31 - 1 */
     nn_network_config_t network;
     nn_opinions_config_t opinions;
     size_t n_populations;
     nn_population_t populations[NN_MAX_POPULATIONS];
-    uint32_t nodes;       /* default 4; 1 .. 1024 */
-    nn_transport_t transport; /* default inproc */
-    char output_dir[4096];    /* output.dir, default "runs" */
-    double deadline_s;        /* limits.deadline_s, default 30: a round's deadline */
+    uint32_t nodes;             /* default 4; 1 .. 1024 */
+    nn_transport_t transport;   /* default inproc */
+    char output_dir[4096];      /* output.dir, default "runs" */
+    double deadline_s;          /* limits.deadline_s, default 30: a round's deadline */
     uint64_t max_message_bytes; /* limits.max_message_bytes, default 1 GiB */
 } nn_scenario_t;
 
@@ -80,15 +80,15 @@ extern const char nn_embedded_default_yaml[];
  * says why), NN_ENOMEM, or NN_EINVAL when out or diag is NULL. On failure *out holds the
  * defaults only. The caller owns out, path, sets and diag; nothing is kept. Any thread,
  * as long as each call has its own out and diag. */
-int nn_scenario_load(nn_scenario_t *out, const char *path, const char *const *sets,
-                     size_t n_sets, nn_diag_t *diag);
+int nn_scenario_load(nn_scenario_t *out, const char *path, const char *const *sets, size_t n_sets,
+                     nn_diag_t *diag);
 
 /* The same from text in memory (len bytes, no NUL needed); `source` names it in messages
  * and gives the default name (NULL: "<text>"); base_dir resolves relative file paths
  * (NULL: "."). */
-int nn_scenario_load_text(nn_scenario_t *out, const char *text, size_t len,
-                          const char *source, const char *base_dir, const char *const *sets,
-                          size_t n_sets, nn_diag_t *diag);
+int nn_scenario_load_text(nn_scenario_t *out, const char *text, size_t len, const char *source,
+                          const char *base_dir, const char *const *sets, size_t n_sets,
+                          nn_diag_t *diag);
 
 /* Writes the resolved scenario as YAML with every key, defaults included, such that
  * loading the output gives the same scenario (file paths are written as given, so load it

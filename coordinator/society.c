@@ -124,8 +124,8 @@ static int s_read_opinions(nn_society_t *s, const nn_scenario_t *sc, nn_diag_t *
             continue;
         }
         if (id >= s->n) {
-            nn_diag_add(diag, "%s:%lu: more opinions than the %u agents", sc->opinions.path,
-                        lineno, s->n);
+            nn_diag_add(diag, "%s:%lu: more opinions than the %u agents", sc->opinions.path, lineno,
+                        s->n);
             rc = NN_ESCENARIO;
             break;
         }
@@ -163,7 +163,8 @@ static int s_init_opinions(nn_society_t *s, const nn_scenario_t *sc, nn_diag_t *
         return s_read_opinions(s, sc, diag);
     if (o->init == NN_INIT_SEEDS) {
         /* the first `ones` agents of a seeded permutation start at 1 */
-        uint64_t ones = o->seeds_by_count ? o->seeds_count : (uint64_t)llround(o->seeds_share * s->n);
+        uint64_t ones =
+            o->seeds_by_count ? o->seeds_count : (uint64_t)llround(o->seeds_share * s->n);
         if (ones > s->n)
             ones = s->n;
         uint32_t *perm = malloc((size_t)s->n * sizeof *perm);
@@ -190,17 +191,13 @@ static int s_init_opinions(nn_society_t *s, const nn_scenario_t *sc, nn_diag_t *
         nn_rng_t r;
         nn_rng_init(&r, sc->seed, NN_STREAM_OPINION, i, 0);
         switch (o->init) {
-        case NN_INIT_NORMAL:
-            s->x[i] = s_clamp01(o->mean + o->sd * nn_rng_normal(&r));
-            break;
+        case NN_INIT_NORMAL: s->x[i] = s_clamp01(o->mean + o->sd * nn_rng_normal(&r)); break;
         case NN_INIT_BIMODAL: {
             double mode = o->modes[nn_rng_below(&r, 2)];
             s->x[i] = s_clamp01(mode + o->sd * nn_rng_normal(&r));
             break;
         }
-        default:
-            s->x[i] = nn_rng_unit(&r);
-            break;
+        default: s->x[i] = nn_rng_unit(&r); break;
         }
     }
     return NN_OK;

@@ -12,8 +12,8 @@
 
 typedef struct nn_society {
     uint32_t n;
-    uint8_t *pop;      /* n: population index per agent */
-    double *x;         /* n: current opinion (the coordinator's copy, from state reports) */
+    uint8_t *pop; /* n: population index per agent */
+    double *x;    /* n: current opinion (the coordinator's copy, from state reports) */
     size_t n_pops;
     uint64_t pop_count[NN_MAX_POPULATIONS];
     nn_population_desc_t desc[NN_MAX_POPULATIONS]; /* for Welcome */

@@ -17,14 +17,15 @@
 
 static void s_usage(FILE *f)
 {
-    fprintf(f,
-            "usage: nunchi-node --connect ENDPOINT [--timeout S] [--max-message-bytes N] [--verbose]\n"
-            "                   [--parent PID]\n"
-            "  --connect ENDPOINT       the coordinator, e.g. tcp://host:5555 or ipc:///tmp/x.sock\n"
-            "  --timeout S              give up when no coordinator answers within S seconds (30)\n"
-            "  --max-message-bytes N    largest message accepted (1073741824)\n"
-            "  --verbose                say on stderr what happens\n"
-            "  --parent PID             leave when process PID ends (set by a coordinator)\n");
+    fprintf(
+        f,
+        "usage: nunchi-node --connect ENDPOINT [--timeout S] [--max-message-bytes N] [--verbose]\n"
+        "                   [--parent PID]\n"
+        "  --connect ENDPOINT       the coordinator, e.g. tcp://host:5555 or ipc:///tmp/x.sock\n"
+        "  --timeout S              give up when no coordinator answers within S seconds (30)\n"
+        "  --max-message-bytes N    largest message accepted (1073741824)\n"
+        "  --verbose                say on stderr what happens\n"
+        "  --parent PID             leave when process PID ends (set by a coordinator)\n");
 }
 
 static int s_number(const char *opt, const char *text, double min, double *out)

@@ -27,8 +27,8 @@ struct nn_node {
     const uint32_t *nbr;     /* borrowed */
     size_t n_pops;
     s_pop_t pops[NN_MAX_POPULATIONS];
-    double *state;           /* owned, n */
-    uint64_t *run_off;       /* owned, n + 1: per hosted agent inbox offsets (remapped ticks) */
+    double *state;     /* owned, n */
+    uint64_t *run_off; /* owned, n + 1: per hosted agent inbox offsets (remapped ticks) */
     nn_outbox_t out;
 };
 
@@ -176,8 +176,8 @@ static int s_inbox_offsets(nn_node_t *n, const nn_tick_t *t, const uint64_t **of
     return NN_OK;
 }
 
-int nn_node_step(nn_node_t *n, uint64_t round, const nn_tick_t *t, nn_actions_t *out,
-                 char *err, size_t errlen)
+int nn_node_step(nn_node_t *n, uint64_t round, const nn_tick_t *t, nn_actions_t *out, char *err,
+                 size_t errlen)
 {
     const uint64_t *off;
     int rc = s_inbox_offsets(n, t, &off, err, errlen);

@@ -11,8 +11,8 @@
 
 /* Tells the coordinator why this node stops. A local peer reads the struct after the
  * session has returned, so it goes into the caller's error_slot when there is one. */
-static int s_send_error(nn_link_t *l, const nn_session_config_t *cfg, uint64_t round,
-                        uint32_t node, int code, const char *msg)
+static int s_send_error(nn_link_t *l, const nn_session_config_t *cfg, uint64_t round, uint32_t node,
+                        int code, const char *msg)
 {
     nn_wire_t stack;
     nn_wire_t *w = cfg->error_slot ? cfg->error_slot : &stack;
@@ -84,8 +84,8 @@ int nn_node_session(void *dealer, const nn_session_config_t *cfg, char *err, siz
     for (;;) {
         rc = nn_link_recv(&link, (int)(liveness_s * 1000.0), NULL, &in, err, errlen);
         if (rc == NN_ETIMEOUT) {
-            snprintf(err, errlen, "node %u heard nothing from the coordinator for %g s",
-                     node_id, liveness_s);
+            snprintf(err, errlen, "node %u heard nothing from the coordinator for %g s", node_id,
+                     liveness_s);
             goto done;
         }
         if (rc == NN_EPROTO || rc == NN_ETOOBIG) {
@@ -110,11 +110,8 @@ int nn_node_session(void *dealer, const nn_session_config_t *cfg, char *err, siz
             if (rc != NN_OK)
                 goto done;
             break;
-        case NN_WIRE_HEARTBEAT:
-            break;
-        case NN_WIRE_BYE:
-            rc = NN_OK;
-            goto done;
+        case NN_WIRE_HEARTBEAT: break;
+        case NN_WIRE_BYE: rc = NN_OK; goto done;
         case NN_WIRE_ERROR:
             snprintf(err, errlen, "the coordinator reported: %s", in.u.error.message);
             rc = NN_EPEER;

@@ -26,11 +26,11 @@
  * (plus S_BUDGET_SLACK): legitimate v1 messages need at most about 20, while a message
  * of many tiny submessages could otherwise turn 1 byte into 50. */
 #define S_BUDGET_PER_BYTE 64
-#define S_BUDGET_SLACK ((size_t)1 << 20)
-#define S_ALIGN 16
-#define S_ARENA_MIN 4096
-#define S_SCRATCH_MIN 64
-#define S_SORT_RUN 32
+#define S_BUDGET_SLACK    ((size_t)1 << 20)
+#define S_ALIGN           16
+#define S_ARENA_MIN       4096
+#define S_SCRATCH_MIN     64
+#define S_SORT_RUN        32
 
 /* A growable scratch buffer; its content does not survive growing. */
 typedef struct s_buf {
@@ -50,12 +50,12 @@ typedef struct s_arena {
     unsigned char *base;
     size_t cap;
     size_t used;
-    size_t demand;     /* bytes asked for during this unpack */
-    size_t budget;     /* the most this unpack may take */
-    s_spill_t *spill;  /* allocations that did not fit, freed at reset */
+    size_t demand;    /* bytes asked for during this unpack */
+    size_t budget;    /* the most this unpack may take */
+    s_spill_t *spill; /* allocations that did not fit, freed at reset */
     int over_budget;
     int oom;
-    uint64_t *allocs;  /* the codec's allocation counter */
+    uint64_t *allocs; /* the codec's allocation counter */
 } s_arena_t;
 
 /* An actions message being reordered: key is (from << 32) | seq. */
@@ -83,8 +83,8 @@ struct nn_codec {
     /* decode */
     s_arena_t arena;
     ProtobufCAllocator pa;
-    s_buf_t t_dl, t_recv, t_off;          /* tick */
-    s_buf_t a_msg, a_state, a_rec, a_tmp; /* actions */
+    s_buf_t t_dl, t_recv, t_off;                   /* tick */
+    s_buf_t a_msg, a_state, a_rec, a_tmp;          /* actions */
     s_buf_t w_agent, w_pop, w_state, w_off, w_nbr; /* welcome */
     nn_population_desc_t w_pops[NN_MAX_POPULATIONS];
 };
@@ -119,8 +119,8 @@ static int s_reserve(nn_codec_t *c, s_buf_t *b, size_t n, size_t elem)
     if (n < S_SCRATCH_MIN)
         n = S_SCRATCH_MIN;
     if (n > SIZE_MAX / elem)
-        return s_fail(c, NN_ENOMEM, "a buffer of %zu elements of %zu bytes does not fit memory",
-                      n, elem);
+        return s_fail(c, NN_ENOMEM, "a buffer of %zu elements of %zu bytes does not fit memory", n,
+                      elem);
     size_t need = n * elem;
     if (need <= b->cap)
         return NN_OK;
@@ -244,10 +244,9 @@ void nn_codec_destroy(nn_codec_t **pc)
     if (!pc || !*pc)
         return;
     nn_codec_t *c = *pc;
-    s_buf_t *bufs[] = {&c->out,    &c->col_a, &c->col_b,  &c->col_c,  &c->col_d,
-                       &c->col_e,  &c->t_dl,  &c->t_recv, &c->t_off,  &c->a_msg,
-                       &c->a_state, &c->a_rec, &c->a_tmp, &c->w_agent, &c->w_pop,
-                       &c->w_state, &c->w_off, &c->w_nbr};
+    s_buf_t *bufs[] = {&c->out,   &c->col_a,   &c->col_b, &c->col_c,   &c->col_d,   &c->col_e,
+                       &c->t_dl,  &c->t_recv,  &c->t_off, &c->a_msg,   &c->a_state, &c->a_rec,
+                       &c->a_tmp, &c->w_agent, &c->w_pop, &c->w_state, &c->w_off,   &c->w_nbr};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         s_buf_free(bufs[i]);
     s_arena_end(&c->arena, 0);
@@ -273,8 +272,8 @@ static int s_enc_str(nn_codec_t *c, const char *kind, const char *field, const c
                      size_t size, char **dst)
 {
     if (!memchr(src, '\0', size))
-        return s_fail(c, NN_EINVAL, "%s: '%s' is not terminated within its %zu bytes", kind,
-                      field, size);
+        return s_fail(c, NN_EINVAL, "%s: '%s' is not terminated within its %zu bytes", kind, field,
+                      size);
     *dst = (char *)src;
     return NN_OK;
 }
@@ -282,8 +281,8 @@ static int s_enc_str(nn_codec_t *c, const char *kind, const char *field, const c
 static int s_enc_hello(nn_codec_t *c, const nn_hello_t *h, Nunchi__V1__Hello *pb)
 {
     nunchi__v1__hello__init(pb);
-    int rc = s_enc_str(c, "hello", "implementation", h->implementation,
-                       sizeof h->implementation, &pb->implementation);
+    int rc = s_enc_str(c, "hello", "implementation", h->implementation, sizeof h->implementation,
+                       &pb->implementation);
     if (!rc)
         rc = s_enc_str(c, "hello", "language", h->language, sizeof h->language, &pb->language);
     if (rc)
@@ -292,8 +291,7 @@ static int s_enc_hello(nn_codec_t *c, const nn_hello_t *h, Nunchi__V1__Hello *pb
         return s_fail(c, NN_EINVAL, "hello: 'behaviours' has %zu entries (at most %d)",
                       h->n_behaviours, NN_MAX_BEHAVIOURS);
     for (size_t i = 0; i < h->n_behaviours; i++)
-        if ((rc = s_enc_str(c, "hello", "behaviours", h->behaviours[i], NN_NAME_MAX,
-                            &c->e_beh[i])))
+        if ((rc = s_enc_str(c, "hello", "behaviours", h->behaviours[i], NN_NAME_MAX, &c->e_beh[i])))
             return rc;
     pb->n_behaviours = h->n_behaviours;
     pb->behaviours = c->e_beh;
@@ -324,9 +322,8 @@ static int s_enc_populations(nn_codec_t *c, const nn_welcome_t *w, Nunchi__V1__W
                                 &c->e_param[p][k])))
                 return rc;
             if (!isfinite(d->param_value[k]))
-                return s_fail(c, NN_EINVAL,
-                              "welcome: population %zu: parameter '%s' is not finite", p,
-                              d->param_name[k]);
+                return s_fail(c, NN_EINVAL, "welcome: population %zu: parameter '%s' is not finite",
+                              p, d->param_name[k]);
         }
         e->n_param_name = e->n_param_value = d->n_params;
         e->param_name = c->e_param[p];
@@ -356,7 +353,10 @@ static int s_enc_welcome(nn_codec_t *c, const nn_welcome_t *w, Nunchi__V1__Welco
         return rc;
     if (n && (!w->population || !w->state || !w->nbr_off))
         return s_fail(c, NN_EINVAL, "welcome: '%s' is NULL for %zu agents",
-                      !w->population ? "population" : !w->state ? "state" : "nbr_off", n);
+                      !w->population ? "population"
+                      : !w->state    ? "state"
+                                     : "nbr_off",
+                      n);
     if ((rc = s_reserve(c, &c->col_b, n, sizeof(uint32_t))))
         return rc;
 
@@ -387,8 +387,7 @@ static int s_enc_welcome(nn_codec_t *c, const nn_welcome_t *w, Nunchi__V1__Welco
                           agent[i], w->population[i], w->n_populations);
         pop[i] = w->population[i];
         if (!isfinite(w->state[i]))
-            return s_fail(c, NN_EINVAL, "welcome: the 'state' of agent %u is not finite",
-                          agent[i]);
+            return s_fail(c, NN_EINVAL, "welcome: the 'state' of agent %u is not finite", agent[i]);
     }
 
     /* neighbour offsets, rebased to start at 0 */
@@ -396,9 +395,8 @@ static int s_enc_welcome(nn_codec_t *c, const nn_welcome_t *w, Nunchi__V1__Welco
     const uint64_t *off = w->nbr_off;
     for (size_t i = 0; i < n; i++)
         if (off[i + 1] < off[i])
-            return s_fail(c, NN_EINVAL,
-                          "welcome: 'nbr_off' descends at agent %u (%llu after %llu)", agent[i],
-                          (unsigned long long)off[i + 1], (unsigned long long)off[i]);
+            return s_fail(c, NN_EINVAL, "welcome: 'nbr_off' descends at agent %u (%llu after %llu)",
+                          agent[i], (unsigned long long)off[i + 1], (unsigned long long)off[i]);
     uint64_t n_nbr = off ? off[n] - base : 0;
     if (n_nbr && !w->nbr)
         return s_fail(c, NN_EINVAL, "welcome: 'nbr' is NULL for %llu neighbours",
@@ -464,8 +462,8 @@ static int s_enc_tick(nn_codec_t *c, const nn_tick_t *t, Nunchi__V1__Tick *pb)
         return s_fail(c, NN_EINVAL, "tick: 'deliveries' is NULL for %llu deliveries",
                       (unsigned long long)total);
     if (!t->receiver && nr && (uint64_t)t->first_agent + (nr - 1) > UINT32_MAX)
-        return s_fail(c, NN_EINVAL, "tick: receivers %u + %zu pass the largest id",
-                      t->first_agent, nr);
+        return s_fail(c, NN_EINVAL, "tick: receivers %u + %zu pass the largest id", t->first_agent,
+                      nr);
     int rc;
     if ((rc = s_reserve(c, &c->col_a, total, sizeof(uint32_t))) ||
         (rc = s_reserve(c, &c->col_b, total, sizeof(uint32_t))) ||
@@ -491,9 +489,8 @@ static int s_enc_tick(nn_codec_t *c, const nn_tick_t *t, Nunchi__V1__Tick *pb)
                               "(from %u seq %u after from %u seq %u)",
                               r, d->from, d->seq, (uint32_t)(prev_key >> 32), (uint32_t)prev_key);
             if (!isfinite(d->value))
-                return s_fail(c, NN_EINVAL,
-                              "tick: the value from %u (seq %u) to %u is not finite", d->from,
-                              d->seq, r);
+                return s_fail(c, NN_EINVAL, "tick: the value from %u (seq %u) to %u is not finite",
+                              d->from, d->seq, r);
             to[k] = r;
             from[k] = d->from;
             seq[k] = d->seq;
@@ -611,8 +608,8 @@ int nn_codec_encode(nn_codec_t *c, const nn_wire_t *msg, const void **data, size
         rc = s_enc_str(c, "reject", "reason", msg->u.reject.reason, sizeof msg->u.reject.reason,
                        &b.reject.reason);
         if (!rc)
-            rc = s_enc_str(c, "reject", "detail", msg->u.reject.detail,
-                           sizeof msg->u.reject.detail, &b.reject.detail);
+            rc = s_enc_str(c, "reject", "detail", msg->u.reject.detail, sizeof msg->u.reject.detail,
+                           &b.reject.detail);
         env.body_case = NUNCHI__V1__ENVELOPE__BODY_REJECT;
         env.reject = &b.reject;
         break;
@@ -641,13 +638,12 @@ int nn_codec_encode(nn_codec_t *c, const nn_wire_t *msg, const void **data, size
     case NN_WIRE_ERROR:
         nunchi__v1__error__init(&b.error);
         b.error.code = msg->u.error.code;
-        rc = s_enc_str(c, "error", "message", msg->u.error.message,
-                       sizeof msg->u.error.message, &b.error.message);
+        rc = s_enc_str(c, "error", "message", msg->u.error.message, sizeof msg->u.error.message,
+                       &b.error.message);
         env.body_case = NUNCHI__V1__ENVELOPE__BODY_ERROR;
         env.error = &b.error;
         break;
-    default:
-        return s_fail(c, NN_EINVAL, "encode: unknown message kind %d", (int)msg->kind);
+    default: return s_fail(c, NN_EINVAL, "encode: unknown message kind %d", (int)msg->kind);
     }
     if (rc)
         return rc;
@@ -665,8 +661,8 @@ int nn_codec_encode(nn_codec_t *c, const nn_wire_t *msg, const void **data, size
 /* ---- decode ------------------------------------------------------------------- */
 
 /* Copies a protobuf string into a fixed field, refusing one that does not fit. */
-static int s_dec_str(nn_codec_t *c, const char *kind, const char *field, const char *src,
-                     char *dst, size_t size)
+static int s_dec_str(nn_codec_t *c, const char *kind, const char *field, const char *src, char *dst,
+                     size_t size)
 {
     size_t n = src ? strlen(src) : 0;
     if (n >= size)
@@ -1067,9 +1063,7 @@ static int s_dec_envelope(nn_codec_t *c, const Nunchi__V1__Envelope *env, nn_wir
             break;
         out->kind = NN_WIRE_ACTIONS;
         return s_dec_actions(c, env->actions, &out->u.actions);
-    case NUNCHI__V1__ENVELOPE__BODY_HEARTBEAT:
-        out->kind = NN_WIRE_HEARTBEAT;
-        return NN_OK;
+    case NUNCHI__V1__ENVELOPE__BODY_HEARTBEAT: out->kind = NN_WIRE_HEARTBEAT; return NN_OK;
     case NUNCHI__V1__ENVELOPE__BODY_BYE:
         if (!env->bye)
             break;
@@ -1083,11 +1077,11 @@ static int s_dec_envelope(nn_codec_t *c, const Nunchi__V1__Envelope *env, nn_wir
         out->u.error.code = env->error->code;
         return s_dec_str(c, "error", "message", env->error->message, out->u.error.message,
                          sizeof out->u.error.message);
-    default:
-        break;
+    default: break;
     }
-    return s_fail(c, NN_EPROTO, "envelope: no message body (expected hello, welcome, reject, "
-                                "tick, actions, heartbeat, bye or error)");
+    return s_fail(c, NN_EPROTO,
+                  "envelope: no message body (expected hello, welcome, reject, "
+                  "tick, actions, heartbeat, bye or error)");
 }
 
 int nn_codec_decode(nn_codec_t *c, const void *data, size_t len, nn_wire_t *out, char *err,
@@ -1134,8 +1128,9 @@ int nn_codec_decode(nn_codec_t *c, const void *data, size_t len, nn_wire_t *out,
                         "envelope: unpacking %zu bytes needs more than %zu bytes of memory", len,
                         c->arena.budget);
         else
-            rc = s_fail(c, NN_EPROTO, "envelope: %zu bytes are not a valid protobuf message "
-                                      "(truncated or malformed)",
+            rc = s_fail(c, NN_EPROTO,
+                        "envelope: %zu bytes are not a valid protobuf message "
+                        "(truncated or malformed)",
                         len);
         s_arena_end(&c->arena, 0);
         goto report;

@@ -19,10 +19,13 @@ typedef struct nn_codec_limits {
 } nn_codec_limits_t;
 
 #define NN_CODEC_DEFAULT_MAX_MESSAGE_BYTES ((size_t)1 << 30)
-#define NN_CODEC_DEFAULT_MAX_BATCH ((size_t)1 << 27)
-#define NN_CODEC_DEFAULT_MAX_AGENTS ((size_t)1 << 27)
-#define NN_CODEC_LIMITS_INIT \
-    {NN_CODEC_DEFAULT_MAX_MESSAGE_BYTES, NN_CODEC_DEFAULT_MAX_BATCH, NN_CODEC_DEFAULT_MAX_AGENTS}
+#define NN_CODEC_DEFAULT_MAX_BATCH         ((size_t)1 << 27)
+#define NN_CODEC_DEFAULT_MAX_AGENTS        ((size_t)1 << 27)
+#define NN_CODEC_LIMITS_INIT                                                                       \
+    {                                                                                              \
+        NN_CODEC_DEFAULT_MAX_MESSAGE_BYTES, NN_CODEC_DEFAULT_MAX_BATCH,                            \
+            NN_CODEC_DEFAULT_MAX_AGENTS                                                            \
+    }
 
 typedef struct nn_codec nn_codec_t;
 

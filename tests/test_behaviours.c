@@ -17,18 +17,18 @@
 #include "nunchi/behaviour.h"
 #include "nunchi/rng.h"
 
-#define SEED 20240607ULL
+#define SEED     20240607ULL
 #define N_ROUNDS 400
-#define N_BIG 5000
+#define N_BIG    5000
 
 /* Bit-exact comparison of doubles, printing both on failure. */
-#define ASSERT_EXACT(got, want)                                                              \
-    do {                                                                                     \
-        double got_ = (got), want_ = (want);                                                 \
-        if (!(got_ == want_)) {                                                              \
-            print_error("%s = %.17g, expected %.17g\n", #got, got_, want_);                  \
-            fail();                                                                          \
-        }                                                                                    \
+#define ASSERT_EXACT(got, want)                                                                    \
+    do {                                                                                           \
+        double got_ = (got), want_ = (want);                                                       \
+        if (!(got_ == want_)) {                                                                    \
+            print_error("%s = %.17g, expected %.17g\n", #got, got_, want_);                        \
+            fail();                                                                                \
+        }                                                                                          \
     } while (0)
 
 /* Each test gets a fresh outbox that the teardown releases even when the test fails. */
@@ -81,8 +81,7 @@ static const nn_behaviour_ops_t *s_ops(const char *name)
     return ops;
 }
 
-static void s_assert_msg(const nn_outbox_t *ob, size_t i, uint32_t from, uint32_t to,
-                         double value)
+static void s_assert_msg(const nn_outbox_t *ob, size_t i, uint32_t from, uint32_t to, double value)
 {
     assert_true(i < ob->len);
     assert_int_equal(ob->msgs[i].from, from);
@@ -91,8 +90,8 @@ static void s_assert_msg(const nn_outbox_t *ob, size_t i, uint32_t from, uint32_
 }
 
 /* The outbox holds exactly one message to every neighbour, ascending, with `value`. */
-static void s_assert_sent_all(const nn_outbox_t *ob, uint32_t from, const uint32_t *nbrs,
-                              size_t n, double value)
+static void s_assert_sent_all(const nn_outbox_t *ob, uint32_t from, const uint32_t *nbrs, size_t n,
+                              double value)
 {
     assert_int_equal(ob->len, n);
     for (size_t i = 0; i < n; i++)
@@ -104,8 +103,8 @@ static void s_assert_sent_all(const nn_outbox_t *ob, uint32_t from, const uint32
 
 /* --- registry ------------------------------------------------------------------------ */
 
-static const char *const s_names[] = {"degroot", "deffuant", "hk", "voter", "threshold",
-                                      "stubborn"};
+static const char *const s_names[] = {"degroot", "deffuant",  "hk",
+                                      "voter",   "threshold", "stubborn"};
 
 static void test_registry_finds_all_six(void **state)
 {
@@ -121,8 +120,8 @@ static void test_registry_finds_all_six(void **state)
     }
     assert_null(nn_behaviour_find("unknown"));
     assert_null(nn_behaviour_find(""));
-    assert_null(nn_behaviour_find("deg"));       /* no prefix match */
-    assert_null(nn_behaviour_find("degroot2"));  /* no match on a prefix of the query */
+    assert_null(nn_behaviour_find("deg"));      /* no prefix match */
+    assert_null(nn_behaviour_find("degroot2")); /* no match on a prefix of the query */
     assert_null(nn_behaviour_find("DeGroot"));
 }
 
@@ -173,8 +172,7 @@ static void test_param_lists(void **state)
     assert_int_equal(s_ops("threshold")->n_params, 1);
     assert_int_equal(s_ops("stubborn")->n_params, 0);
     for (size_t i = 0; i < N_OF(s_names); i++)
-        assert_int_equal(s_ops(s_names[i])->binary_state,
-                         strcmp(s_names[i], "threshold") == 0);
+        assert_int_equal(s_ops(s_names[i])->binary_state, strcmp(s_names[i], "threshold") == 0);
 }
 
 static void test_param_specs_sane(void **state)
@@ -425,8 +423,7 @@ static void test_deffuant_no_neighbours(void **state)
 }
 
 /* Over many rounds the target is always the replayed draw, and every neighbour is hit. */
-static void s_check_random_targets(s_fix_t *f, const char *name, const double *params,
-                                   double x)
+static void s_check_random_targets(s_fix_t *f, const char *name, const double *params, double x)
 {
     int hit[N_OF(s_five)] = {0};
     for (uint64_t round = 1; round <= N_ROUNDS; round++) {
@@ -527,8 +524,8 @@ static void test_voter_adopts_random_sender(void **state)
     int chosen[N_OF(inbox)] = {0};
     for (uint64_t round = 1; round <= N_ROUNDS; round++) {
         f->ob.len = 0;
-        nn_agent_t a = s_agent(&f->ob, 5, round, 0.875, inbox, N_OF(inbox), s_five,
-                               N_OF(s_five), NULL);
+        nn_agent_t a =
+            s_agent(&f->ob, 5, round, 0.875, inbox, N_OF(inbox), s_five, N_OF(s_five), NULL);
         /* the fold comes first: one draw for the sender, then one for the target */
         nn_rng_t replay = a.rng;
         size_t k = (size_t)nn_rng_below(&replay, N_OF(inbox));
@@ -634,14 +631,13 @@ static void test_threshold_decimal_boundaries(void **state)
         double phi;
         size_t ones, n;
     } cases[] = {
-        {0.1, 1, 10}, {0.2, 2, 10}, {0.3, 3, 10}, {0.4, 2, 5},   {0.5, 1, 2},
-        {0.6, 3, 5},  {0.7, 7, 10}, {0.8, 4, 5},  {0.9, 9, 10},  {0.25, 1, 4},
+        {0.1, 1, 10}, {0.2, 2, 10},  {0.3, 3, 10},  {0.4, 2, 5},   {0.5, 1, 2},
+        {0.6, 3, 5},  {0.7, 7, 10},  {0.8, 4, 5},   {0.9, 9, 10},  {0.25, 1, 4},
         {0.75, 3, 4}, {0.35, 7, 20}, {0.15, 3, 20}, {0.45, 9, 20}, {0.05, 1, 20},
     };
     for (size_t i = 0; i < N_OF(cases); i++) {
         ASSERT_EXACT(s_threshold_step(f, cases[i].phi, 0.0, cases[i].n, cases[i].ones), 1.0);
-        ASSERT_EXACT(s_threshold_step(f, cases[i].phi, 0.0, cases[i].n, cases[i].ones - 1),
-                     0.0);
+        ASSERT_EXACT(s_threshold_step(f, cases[i].phi, 0.0, cases[i].n, cases[i].ones - 1), 0.0);
     }
 }
 
@@ -746,8 +742,8 @@ static void test_all_append_and_repeat(void **state)
             nn_agent_t pre = s_agent(&f->ob, 99, 1, 0.0, NULL, 0, s_five, 2, NULL);
             nn_send(&pre, 1234, -1.0);
             nn_send(&pre, 5678, -2.0);
-            nn_agent_t a = s_agent(&f->ob, 2, 7, x0, inbox, N_OF(inbox), s_five, N_OF(s_five),
-                                   params);
+            nn_agent_t a =
+                s_agent(&f->ob, 2, 7, x0, inbox, N_OF(inbox), s_five, N_OF(s_five), params);
             ops->step(&a);
             s_assert_msg(&f->ob, 0, 99, 1234, -1.0);
             s_assert_msg(&f->ob, 1, 99, 5678, -2.0);

@@ -22,7 +22,7 @@
 #include "nunchi/wire.h"
 #include "proto/codec.h"
 
-#define SEED 0x6e756e636869ULL
+#define SEED      0x6e756e636869ULL
 #define N_GARBAGE 10000
 
 /* ---- a minimal protobuf writer, for messages the encoder would refuse to make -------- */
@@ -147,8 +147,16 @@ static void s_f_packed_double(s_pb_t *w, unsigned field, const double *v, size_t
 
 /* Field numbers of nunchi.proto. */
 enum {
-    ENV_VERSION = 1, ENV_ROUND = 2, ENV_NODE = 3,
-    ENV_HELLO = 10, ENV_WELCOME, ENV_REJECT, ENV_TICK, ENV_ACTIONS, ENV_HEARTBEAT, ENV_BYE,
+    ENV_VERSION = 1,
+    ENV_ROUND = 2,
+    ENV_NODE = 3,
+    ENV_HELLO = 10,
+    ENV_WELCOME,
+    ENV_REJECT,
+    ENV_TICK,
+    ENV_ACTIONS,
+    ENV_HEARTBEAT,
+    ENV_BYE,
     ENV_ERROR,
 };
 
@@ -334,10 +342,10 @@ static void s_check_decoded_actions(const nn_actions_t *a)
 
 /* A tick for agents 10..15 with empty runs (10, 12, 15), offsets starting at 2. */
 static const nn_delivery_t s_dl[] = {
-    {99, 9, 0.0},  {99, 9, 0.0}, /* before offset 2: not part of the tick */
-    {1, 0, 0.25},  {4, 0, 0.5},  {4, 1, 0.75},          /* to 11 */
-    {2, 0, -1.5},                                        /* to 13 */
-    {0, 3, 1e300}, {7, 0, -0.0}, {7, 1, 5e-324},         /* to 14 */
+    {99, 9, 0.0},  {99, 9, 0.0},                 /* before offset 2: not part of the tick */
+    {1, 0, 0.25},  {4, 0, 0.5},  {4, 1, 0.75},   /* to 11 */
+    {2, 0, -1.5},                                /* to 13 */
+    {0, 3, 1e300}, {7, 0, -0.0}, {7, 1, 5e-324}, /* to 14 */
 };
 static const uint64_t s_dl_off[] = {2, 2, 5, 5, 6, 9, 9};
 
@@ -445,8 +453,7 @@ static void s_fill_populations(nn_population_desc_t *pops)
     strcpy(pops[1].behaviour, "stubborn");
 }
 
-static void s_check_welcome(const nn_welcome_t *got, const nn_welcome_t *want,
-                            const uint32_t *ids)
+static void s_check_welcome(const nn_welcome_t *got, const nn_welcome_t *want, const uint32_t *ids)
 {
     assert_int_equal(got->node, want->node);
     assert_true(got->session == want->session);
@@ -978,8 +985,7 @@ static void test_wrong_version(void **state)
     w = s_envelope(0, ENV_HEARTBEAT, &b); /* no version at all */
     s_expect_fail(f, &w, NN_EPROTO, "unsupported protocol version 0");
     uint8_t empty = 0;
-    assert_int_equal(nn_codec_decode(f->c, &empty, 0, &f->out, f->err, sizeof f->err),
-                     NN_EPROTO);
+    assert_int_equal(nn_codec_decode(f->c, &empty, 0, &f->out, f->err, sizeof f->err), NN_EPROTO);
     assert_int_equal(nn_codec_decode(f->c, NULL, 0, &f->out, f->err, sizeof f->err), NN_EPROTO);
 }
 
@@ -1059,7 +1065,7 @@ static void test_unsorted_tick(void **state)
         s_pb_t w = s_tick_env(to, from, seq, v, 3);
         s_expect_fail(f, &w, NN_EPROTO, "from 4 seq 1 after from 4 seq 2");
     }
-    {   /* a new receiver resets the (from, seq) order */
+    { /* a new receiver resets the (from, seq) order */
         static const uint32_t to[] = {1, 2, 2}, from[] = {9, 0, 1}, seq[] = {5, 0, 0};
         s_pb_t w = s_tick_env(to, from, seq, v, 3);
         assert_int_equal(s_decode(f, &w), NN_OK);
@@ -1077,7 +1083,7 @@ static void test_actions_seq_rules(void **state)
         s_pb_t w = s_actions_env(from, to, seq, v, 4, NULL, 0);
         s_expect_fail(f, &w, NN_EPROTO, "actions: sender 5 sends seq 0 twice");
     }
-    {   /* the same, out of order: found after sorting */
+    { /* the same, out of order: found after sorting */
         static const uint32_t from[] = {5, 3, 5, 3}, seq[] = {1, 1, 1, 0};
         s_pb_t w = s_actions_env(from, to, seq, v, 4, NULL, 0);
         s_expect_fail(f, &w, NN_EPROTO, "actions: sender 5 starts at seq 1 (expected 0)");
@@ -1171,18 +1177,18 @@ static void test_welcome_checks(void **state)
         s_expect_fail(f, &w, NN_EPROTO, bad[i].needle);
     }
     static const uint64_t off[] = {0, 2, 3, 5};
-    {   /* a neighbour id outside the society */
+    { /* a neighbour id outside the society */
         s_pb_t b = s_welcome_body(3, off, 4, nbr, 5, 2);
         s_pb_t w = s_envelope(1, ENV_WELCOME, &b);
         s_expect_fail(f, &w, NN_EPROTO, "not below 'agents_total' 2");
     }
-    {   /* neighbours out of order */
+    { /* neighbours out of order */
         static const uint32_t un[] = {2, 1, 0, 0, 1};
         s_pb_t b = s_welcome_body(3, off, 4, un, 5, 3);
         s_pb_t w = s_envelope(1, ENV_WELCOME, &b);
         s_expect_fail(f, &w, NN_EPROTO, "'neighbour' entries of agent 0 do not ascend");
     }
-    {   /* a population index past the populations (one population: index 1 is out) */
+    { /* a population index past the populations (one population: index 1 is out) */
         s_pb_t b = s_welcome_body(3, off, 4, nbr, 5, 3);
         s_f_packed_u32(&b, 9, (const uint32_t[]){0, 1, 0}, 3); /* appended: 6 entries */
         s_pb_t w = s_envelope(1, ENV_WELCOME, &b);
@@ -1193,8 +1199,7 @@ static void test_welcome_checks(void **state)
         s_f_packed_double(&b2, 10, (const double[]){0.5, 0.5}, 2);
         s_f_packed_u64(&b2, 11, (const uint64_t[]){0, 0, 0}, 3);
         w = s_envelope(1, ENV_WELCOME, &b2);
-        s_expect_fail(f, &w, NN_EPROTO,
-                      "'population' of agent 1 is 1 but there are 1 populations");
+        s_expect_fail(f, &w, NN_EPROTO, "'population' of agent 1 is 1 but there are 1 populations");
         s_pb_t b3 = s_welcome_body(0, NULL, 0, NULL, 0, 3);
         s_f_packed_u32(&b3, 8, (const uint32_t[]){0}, 1);
         s_f_packed_u32(&b3, 9, (const uint32_t[]){300}, 1);
@@ -1203,7 +1208,7 @@ static void test_welcome_checks(void **state)
         w = s_envelope(1, ENV_WELCOME, &b3);
         s_expect_fail(f, &w, NN_EPROTO, "'population' of agent 0 is 300");
     }
-    {   /* agents must ascend */
+    { /* agents must ascend */
         s_pb_t b = s_welcome_body(0, NULL, 0, NULL, 0, 9);
         s_f_packed_u32(&b, 8, (const uint32_t[]){4, 4}, 2);
         s_f_packed_u32(&b, 9, (const uint32_t[]){0, 0}, 2);
@@ -1212,13 +1217,13 @@ static void test_welcome_checks(void **state)
         s_pb_t w = s_envelope(1, ENV_WELCOME, &b);
         s_expect_fail(f, &w, NN_EPROTO, "'agent' does not ascend (4 after 4)");
     }
-    {   /* dim must be 1 */
+    { /* dim must be 1 */
         s_pb_t b = s_welcome_body(3, off, 4, nbr, 5, 3);
         s_f_varint(&b, 6, 2);
         s_pb_t w = s_envelope(1, ENV_WELCOME, &b);
         s_expect_fail(f, &w, NN_EPROTO, "welcome: 'dim' is 2");
     }
-    {   /* a non-finite initial state or deadline */
+    { /* a non-finite initial state or deadline */
         s_pb_t b = s_welcome_body(0, NULL, 0, NULL, 0, 3);
         s_f_packed_u32(&b, 8, (const uint32_t[]){0}, 1);
         s_f_packed_u32(&b, 9, (const uint32_t[]){0}, 1);
@@ -1231,7 +1236,7 @@ static void test_welcome_checks(void **state)
         w = s_envelope(1, ENV_WELCOME, &b);
         s_expect_fail(f, &w, NN_EPROTO, "welcome: 'deadline_s' is not finite");
     }
-    {   /* too many agents for the limit */
+    { /* too many agents for the limit */
         s_limits(f, NN_CODEC_DEFAULT_MAX_MESSAGE_BYTES, NN_CODEC_DEFAULT_MAX_BATCH, 2);
         s_pb_t b = s_welcome_body(3, off, 4, nbr, 5, 3);
         s_pb_t w = s_envelope(1, ENV_WELCOME, &b);
@@ -1243,7 +1248,7 @@ static void test_population_checks(void **state)
 {
     s_fix_t *f = *state;
     static const uint64_t off0[] = {0};
-    {   /* param names and values of unequal length */
+    { /* param names and values of unequal length */
         s_pb_t b = s_welcome_body(0, off0, 1, NULL, 0, 1);
         s_pb_t p = {0};
         s_f_str(&p, 1, "hk");
@@ -1255,7 +1260,7 @@ static void test_population_checks(void **state)
         s_expect_fail(f, &w, NN_EPROTO,
                       "population 1: 'param_value' has 1 entries but 'param_name' has 2");
     }
-    {   /* too many parameters */
+    { /* too many parameters */
         s_pb_t b = s_welcome_body(0, off0, 1, NULL, 0, 1);
         s_pb_t p = {0};
         double v[NN_MAX_PARAMS + 1];
@@ -1268,7 +1273,7 @@ static void test_population_checks(void **state)
         s_pb_t w = s_envelope(1, ENV_WELCOME, &b);
         s_expect_fail(f, &w, NN_EPROTO, "'param_name' has 9 entries (at most 8)");
     }
-    {   /* too many populations */
+    { /* too many populations */
         s_pb_t b = s_welcome_body(0, off0, 1, NULL, 0, 1);
         for (int k = 0; k < NN_MAX_POPULATIONS; k++) {
             s_pb_t p = {0};
@@ -1278,7 +1283,7 @@ static void test_population_checks(void **state)
         s_pb_t w = s_envelope(1, ENV_WELCOME, &b);
         s_expect_fail(f, &w, NN_EPROTO, "'populations' has 65 entries (at most 64)");
     }
-    {   /* a non-finite parameter */
+    { /* a non-finite parameter */
         s_pb_t b = s_welcome_body(0, off0, 1, NULL, 0, 1);
         s_pb_t p = {0};
         s_f_str(&p, 2, "mu");
@@ -1375,8 +1380,8 @@ static void s_expect_encode_fail(s_fix_t *f, const nn_wire_t *m, int code, const
     size_t len = 1;
     int rc = nn_codec_encode(f->c, m, &data, &len);
     if (rc != code || !strstr(nn_codec_error(f->c), needle)) {
-        print_error("encode gave %d '%s', expected %d with '%s'\n", rc, nn_codec_error(f->c),
-                    code, needle);
+        print_error("encode gave %d '%s', expected %d with '%s'\n", rc, nn_codec_error(f->c), code,
+                    needle);
         fail();
     }
     assert_null(data);
@@ -1585,8 +1590,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_actions_shuffled_large, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_unpacked_repeated_accepted, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_scratch_per_kind, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_steady_state_allocates_nothing, s_setup,
-                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_steady_state_allocates_nothing, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_truncated, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_garbage, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_oversized_message, s_setup, s_teardown),
@@ -1603,8 +1607,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_error_text_bounds, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_encode_errors, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_unpack_budget, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_encode_checks_what_decode_checks, s_setup,
-                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_encode_checks_what_decode_checks, s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

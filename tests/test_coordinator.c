@@ -8,8 +8,9 @@
  * an agent that does not exist, and the message balance holds; a repeated or stale
  * answer gets an Error and the run goes on; a node that never comes, an opinion outside
  * [0, 1], a wrong number of states, a false digest, a missed deadline and a node's own
- * Error end the run with a message naming the node and the round. Each test has a fresh fixture (scenario, run directory, endpoint,
- * context) that the teardown takes down even when the test fails. */
+ * Error end the run with a message naming the node and the round. Each test has a fresh fixture
+ * (scenario, run directory, endpoint, context) that the teardown takes down even when the test
+ * fails. */
 #define _GNU_SOURCE /* nftw */
 #include <ftw.h>
 #include <pthread.h>
@@ -37,21 +38,21 @@
 
 /* 40 deffuant agents on a ring: every agent has neighbours, so each sends exactly one
  * message a round, which makes the message counts exact. */
-#define SCENARIO                                                                            \
-    "name: coord-test\n"                                                                    \
-    "seed: 7\n"                                                                             \
-    "agents: 40\n"                                                                          \
-    "rounds: 3\n"                                                                           \
-    "network: {model: ring, k: 4}\n"                                                        \
-    "populations: [{behaviour: deffuant, share: 1}]\n"                                      \
+#define SCENARIO                                                                                   \
+    "name: coord-test\n"                                                                           \
+    "seed: 7\n"                                                                                    \
+    "agents: 40\n"                                                                                 \
+    "rounds: 3\n"                                                                                  \
+    "network: {model: ring, k: 4}\n"                                                               \
+    "populations: [{behaviour: deffuant, share: 1}]\n"                                             \
     "limits: {deadline_s: 3}\n"
-#define AGENTS 40u
-#define ROUNDS 3u
+#define AGENTS     40u
+#define ROUNDS     3u
 #define DEADLINE_S 3.0
 
-#define WAIT_MS 5000    /* how long the test waits for the coordinator's next message */
-#define MAX_PEERS 3
-#define MAX_HOSTED 64
+#define WAIT_MS      5000 /* how long the test waits for the coordinator's next message */
+#define MAX_PEERS    3
+#define MAX_HOSTED   64
 #define MAX_SESSIONS 2
 
 typedef struct t_fix t_fix_t;
@@ -86,8 +87,8 @@ struct t_fix {
     pthread_t coord;
     int coord_started, coord_joined;
     int rc;
-    double t_end;       /* when nn_coord_run returned */
-    void *ctx;          /* the nodes' context (the coordinator has its own) */
+    double t_end; /* when nn_coord_run returned */
+    void *ctx;    /* the nodes' context (the coordinator has its own) */
     t_peer_t peer[MAX_PEERS];
     t_session_t session[MAX_SESSIONS];
 };
@@ -105,8 +106,8 @@ static int t_setup(void **state)
         return -1;
     }
     /* the directory's random suffix keeps endpoints apart between tests and processes */
-    snprintf(f->ipc_path, sizeof f->ipc_path, "/tmp/nunchi-test-coord-%d-%s.sock",
-             (int)getpid(), f->dir + strlen("/tmp/nunchi-test-coord-"));
+    snprintf(f->ipc_path, sizeof f->ipc_path, "/tmp/nunchi-test-coord-%d-%s.sock", (int)getpid(),
+             f->dir + strlen("/tmp/nunchi-test-coord-"));
     snprintf(f->endpoint, sizeof f->endpoint, "ipc://%s", f->ipc_path);
     nn_diag_init(&f->diag);
     f->ctx = zmq_ctx_new();
@@ -267,8 +268,8 @@ static void t_metrics_row(const t_fix_t *f, uint64_t round, uint64_t *sent, uint
         unsigned long long r, s, d, dl;
         double m, sd, lo, hi;
         unsigned cl;
-        if (sscanf(line, "%llu,%lf,%lf,%lf,%lf,%u,%llu,%llu,%llu", &r, &m, &sd, &lo, &hi, &cl,
-                   &s, &dl, &d) == 9 &&
+        if (sscanf(line, "%llu,%lf,%lf,%lf,%lf,%u,%llu,%llu,%llu", &r, &m, &sd, &lo, &hi, &cl, &s,
+                   &dl, &d) == 9 &&
             r == round) {
             *sent = s;
             *dropped = d;

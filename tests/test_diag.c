@@ -152,10 +152,8 @@ static void test_many_long(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_empty),
-        cmocka_unit_test(test_accumulate),
-        cmocka_unit_test(test_print),
-        cmocka_unit_test(test_release_resets),
+        cmocka_unit_test(test_empty),     cmocka_unit_test(test_accumulate),
+        cmocka_unit_test(test_print),     cmocka_unit_test(test_release_resets),
         cmocka_unit_test(test_many_long),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,7 +18,7 @@
 #include "metrics.h"
 #include "nunchi/rng.h"
 
-#define SEED 0x6d657472696373ULL
+#define SEED    0x6d657472696373ULL
 #define N_PARTS 8
 
 typedef struct t_fix {

@@ -21,16 +21,16 @@
 #include "network.h"
 #include "nunchi/error.h"
 
-#define DATA NUNCHI_SOURCE_DIR "/tests/data/networks/"
+#define DATA   NUNCHI_SOURCE_DIR "/tests/data/networks/"
 #define ERRLEN 512
-#define SEED 20240501ULL
+#define SEED   20240501ULL
 
 /* cmocka 1.1 has no assert_double_equal */
-#define assert_near(a, b, eps)                                                          \
-    do {                                                                                \
-        double a_ = (a), b_ = (b);                                                      \
-        if (!(fabs(a_ - b_) <= (eps)))                                                  \
-            fail_msg("%s = %.17g, expected %.17g within %g", #a, a_, b_, (double)(eps)); \
+#define assert_near(a, b, eps)                                                                     \
+    do {                                                                                           \
+        double a_ = (a), b_ = (b);                                                                 \
+        if (!(fabs(a_ - b_) <= (eps)))                                                             \
+            fail_msg("%s = %.17g, expected %.17g within %g", #a, a_, b_, (double)(eps));           \
     } while (0)
 
 /* --- helpers ------------------------------------------------------------------------- */
@@ -87,8 +87,8 @@ static nn_network_t *s_build_ok(const nn_network_config_t *cfg, uint32_t n, uint
     uint64_t dropped = 99;
     int rc = nn_network_build(&net, cfg, n, seed, &dropped, err, sizeof err);
     if (rc != NN_OK)
-        fail_msg("build of '%s' failed: %s: %s", nn_network_model_name(cfg->model),
-                 nn_strerror(rc), err);
+        fail_msg("build of '%s' failed: %s: %s", nn_network_model_name(cfg->model), nn_strerror(rc),
+                 err);
     assert_int_equal(dropped, 0);
     assert_int_equal(net->n, n);
     s_check_csr(net);
@@ -96,8 +96,7 @@ static nn_network_t *s_build_ok(const nn_network_config_t *cfg, uint32_t n, uint
 }
 
 /* The build fails with `code`, leaves *out NULL and says something containing `part`. */
-static void s_build_fails(const nn_network_config_t *cfg, uint32_t n, int code,
-                          const char *part)
+static void s_build_fails(const nn_network_config_t *cfg, uint32_t n, int code, const char *part)
 {
     nn_network_t *net = (nn_network_t *)(uintptr_t)1;
     char err[ERRLEN];
@@ -555,8 +554,7 @@ static void test_bad_arguments(void **state)
     assert_int_equal(nn_network_build(&net, &c, 1, SEED, NULL, NULL, 0), NN_ESCENARIO);
     /* a short err buffer is truncated, not overrun */
     char tiny[8];
-    assert_int_equal(nn_network_build(&net, &c, 0, SEED, NULL, tiny, sizeof tiny),
-                     NN_ESCENARIO);
+    assert_int_equal(nn_network_build(&net, &c, 0, SEED, NULL, tiny, sizeof tiny), NN_ESCENARIO);
     assert_int_equal(strlen(tiny), sizeof tiny - 1);
 
     nn_network_destroy(NULL);
@@ -639,15 +637,16 @@ static void test_file_syntax(void **state)
         {"0x1\n", NN_ESCENARIO, "edges.txt:1: expected"},
         {"0 1.5\n", NN_ESCENARIO, "edges.txt:1: expected"},
         {"+0 1\n", NN_ESCENARIO, "edges.txt:1: expected"},
-        {"0 1\n\n# c\n0 ; 1\n", NN_ESCENARIO, "edges.txt:4: expected an edge as 'u v' or "
-                                             "'u,v', got '0 ; 1'"},
+        {"0 1\n\n# c\n0 ; 1\n", NN_ESCENARIO,
+         "edges.txt:4: expected an edge as 'u v' or "
+         "'u,v', got '0 ; 1'"},
         {"-1 2\n", NN_ESCENARIO, "edges.txt:1: agent id -1 is out of range"},
         {"1 99999999999999999999999\n", NN_ESCENARIO,
          "edges.txt:1: agent id 99999999999999999999999 is out of range"},
         {"4294967296 1\n", NN_ESCENARIO, "agent id 4294967296 is out of range"},
-        {"0 1", NN_OK, ""},               /* no final newline */
-        {"", NN_OK, ""},                  /* empty: no edges */
-        {"\t0\t,\t1\t\r\n", NN_OK, ""},   /* tabs and CRLF */
+        {"0 1", NN_OK, ""},             /* no final newline */
+        {"", NN_OK, ""},                /* empty: no edges */
+        {"\t0\t,\t1\t\r\n", NN_OK, ""}, /* tabs and CRLF */
         {"0 1#comment\n", NN_OK, ""},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -681,8 +680,8 @@ static void test_file_dedup_orientations(void **state)
     nn_network_t *net = NULL;
     char err[ERRLEN];
     uint64_t dropped = 0;
-    int rc = s_build_text("2 1\n1 2\n1,2\n2,1\n0 0\n1 1\n0 2\n", 3, &net, &dropped, err,
-                          sizeof err);
+    int rc =
+        s_build_text("2 1\n1 2\n1,2\n2,1\n0 0\n1 1\n0 2\n", 3, &net, &dropped, err, sizeof err);
     assert_int_equal(rc, NN_OK);
     s_check_csr(net);
     assert_int_equal(net->n_edges, 2);

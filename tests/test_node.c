@@ -31,7 +31,7 @@
 #include "nunchi/error.h"
 #include "nunchi/node.h"
 
-#define SEED 0x6e6f6465ULL
+#define SEED    0x6e6f6465ULL
 #define N_TOTAL 20u
 #define NODE_ID 3u
 #define WAIT_MS 5000
@@ -59,14 +59,14 @@ typedef struct t_dl {
 } t_dl_t;
 
 static const t_dl_t s_a_dl[] = {
-    {5, 1, 0, 0.2},  {5, 12, 0, 0.35}, {7, 3, 0, 0.55}, {7, 3, 1, 0.9},
-    {8, 19, 0, 0.65}, {9, 0, 0, 0.8},  {9, 2, 0, 0.95},
+    {5, 1, 0, 0.2},   {5, 12, 0, 0.35}, {7, 3, 0, 0.55}, {7, 3, 1, 0.9},
+    {8, 19, 0, 0.65}, {9, 0, 0, 0.8},   {9, 2, 0, 0.95},
 };
 static const t_dl_t s_b_dl[] = {
     {2, 4, 0, 0.4}, {11, 10, 0, 0.6}, {11, 12, 0, 0.65}, {15, 0, 0, 0.2}, {15, 0, 1, 0.25},
 };
 
-#define MAX_DL 64
+#define MAX_DL   64
 #define MAX_RUNS 32
 
 /* A tick with its own arrays. */

@@ -115,20 +115,20 @@ static void test_make_dir_explicit(void **state)
     t_fix_t *f = *state;
     char want[256];
     snprintf(want, sizeof want, "%s/a/b/c", f->dir);
-    assert_int_equal(nn_output_make_dir(want, "ignored", "ignored", f->path, sizeof f->path,
-                                        f->err, sizeof f->err),
+    assert_int_equal(nn_output_make_dir(want, "ignored", "ignored", f->path, sizeof f->path, f->err,
+                                        sizeof f->err),
                      NN_OK);
     assert_string_equal(f->path, want);
     assert_true(t_is_dir(want));
     /* an existing directory is fine, and so is a trailing slash */
-    assert_int_equal(nn_output_make_dir(want, NULL, NULL, f->path, sizeof f->path, f->err,
-                                        sizeof f->err),
-                     NN_OK);
+    assert_int_equal(
+        nn_output_make_dir(want, NULL, NULL, f->path, sizeof f->path, f->err, sizeof f->err),
+        NN_OK);
     assert_string_equal(f->path, want);
     strcat(want, "/");
-    assert_int_equal(nn_output_make_dir(want, NULL, NULL, f->path, sizeof f->path, f->err,
-                                        sizeof f->err),
-                     NN_OK);
+    assert_int_equal(
+        nn_output_make_dir(want, NULL, NULL, f->path, sizeof f->path, f->err, sizeof f->err),
+        NN_OK);
     assert_true(t_is_dir(f->path));
     /* files in it can be opened */
     FILE *fp = nn_output_open(f->path, "x.txt", f->err, sizeof f->err);
@@ -141,9 +141,9 @@ static void test_make_dir_explicit(void **state)
     t_write_file(file, "not a directory\n");
     snprintf(bad, sizeof bad, "%s/run", file);
     f->err[0] = '\0';
-    assert_int_equal(nn_output_make_dir(bad, NULL, NULL, f->path, sizeof f->path, f->err,
-                                        sizeof f->err),
-                     NN_EIO);
+    assert_int_equal(
+        nn_output_make_dir(bad, NULL, NULL, f->path, sizeof f->path, f->err, sizeof f->err),
+        NN_EIO);
     assert_non_null(strstr(f->err, bad));
     assert_non_null(strstr(f->err, "run directory"));
 }
@@ -186,15 +186,15 @@ static void test_make_dir_named(void **state)
         char sub[300];
         snprintf(sub, sizeof sub, "%s/%d", parent, attempt);
         time_t t0 = time(NULL);
-        assert_int_equal(nn_output_make_dir(NULL, sub, "mixed", first, sizeof first, f->err,
-                                            sizeof f->err),
-                         NN_OK);
-        assert_int_equal(nn_output_make_dir(NULL, sub, "mixed", second, sizeof second, f->err,
-                                            sizeof f->err),
-                         NN_OK);
-        assert_int_equal(nn_output_make_dir(NULL, sub, "mixed", third, sizeof third, f->err,
-                                            sizeof f->err),
-                         NN_OK);
+        assert_int_equal(
+            nn_output_make_dir(NULL, sub, "mixed", first, sizeof first, f->err, sizeof f->err),
+            NN_OK);
+        assert_int_equal(
+            nn_output_make_dir(NULL, sub, "mixed", second, sizeof second, f->err, sizeof f->err),
+            NN_OK);
+        assert_int_equal(
+            nn_output_make_dir(NULL, sub, "mixed", third, sizeof third, f->err, sizeof f->err),
+            NN_OK);
         time_t t1 = time(NULL);
         assert_true(t_is_dir(first));
         assert_true(t_is_dir(second));
@@ -219,16 +219,16 @@ static void test_make_dir_named(void **state)
     t_write_file(file, "x\n");
     snprintf(bad, sizeof bad, "%s/runs", file);
     f->err[0] = '\0';
-    assert_int_equal(nn_output_make_dir(NULL, bad, "mixed", f->path, sizeof f->path, f->err,
-                                        sizeof f->err),
-                     NN_EIO);
+    assert_int_equal(
+        nn_output_make_dir(NULL, bad, "mixed", f->path, sizeof f->path, f->err, sizeof f->err),
+        NN_EIO);
     assert_non_null(strstr(f->err, bad));
     assert_non_null(strstr(f->err, "Not a directory"));
     /* a parent that is itself a regular file */
     f->err[0] = '\0';
-    assert_int_equal(nn_output_make_dir(NULL, file, "mixed", f->path, sizeof f->path, f->err,
-                                        sizeof f->err),
-                     NN_EIO);
+    assert_int_equal(
+        nn_output_make_dir(NULL, file, "mixed", f->path, sizeof f->path, f->err, sizeof f->err),
+        NN_EIO);
     assert_non_null(strstr(f->err, file));
 }
 
@@ -238,9 +238,22 @@ static void test_write_state(void **state)
 {
     t_fix_t *f = *state;
     const double values[] = {
-        0.0, 1.0, 0.1, 1.0 / 3.0, 2.0 / 3.0, 0.5, nextafter(1.0, 0.0), nextafter(0.0, 1.0),
-        DBL_MIN, DBL_EPSILON, 0.30000000000000004, 0.7, 1e-300, 0.123456789012345678,
-        -0.25, 123456.789,
+        0.0,
+        1.0,
+        0.1,
+        1.0 / 3.0,
+        2.0 / 3.0,
+        0.5,
+        nextafter(1.0, 0.0),
+        nextafter(0.0, 1.0),
+        DBL_MIN,
+        DBL_EPSILON,
+        0.30000000000000004,
+        0.7,
+        1e-300,
+        0.123456789012345678,
+        -0.25,
+        123456.789,
     };
     enum { N = 1000 };
     nn_society_t s;
@@ -328,10 +341,11 @@ static void test_event(void **state)
     t_fix_t *f = *state;
     FILE *fp = nn_output_open(f->dir, "events.jsonl", f->err, sizeof f->err);
     assert_non_null(fp);
-    nn_output_event(fp, "run_start", json_pack("{s:s,s:i,s:f}", "name", "mixed", "agents", 3000,
-                                               "wall", 0.25));
-    nn_output_event(fp, "round_end", json_pack("{s:i,s:[i,i],s:{s:b}}", "round", 7, "pair", 1, 2,
-                                               "nested", "ok", 1));
+    nn_output_event(fp, "run_start",
+                    json_pack("{s:s,s:i,s:f}", "name", "mixed", "agents", 3000, "wall", 0.25));
+    nn_output_event(
+        fp, "round_end",
+        json_pack("{s:i,s:[i,i],s:{s:b}}", "round", 7, "pair", 1, 2, "nested", "ok", 1));
     nn_output_event(fp, "bare", NULL);
     nn_output_event(fp, "text", json_pack("{s:s}", "msg", "line\nbreak \"quoted\""));
     /* a field that is also called "event" does not move "event" from first place */
@@ -378,16 +392,12 @@ static void test_event(void **state)
             assert_int_equal(json_array_size(json_object_get(o, "pair")), 2);
             assert_true(json_is_true(json_object_get(json_object_get(o, "nested"), "ok")));
             break;
-        case 2:
-            assert_int_equal(json_object_size(o), 1);
-            break;
+        case 2: assert_int_equal(json_object_size(o), 1); break;
         case 3:
             assert_string_equal(json_string_value(json_object_get(o, "msg")),
                                 "line\nbreak \"quoted\"");
             break;
-        case 4:
-            assert_int_equal(json_object_size(o), 2);
-            break;
+        case 4: assert_int_equal(json_object_size(o), 2); break;
         }
         json_decref(o);
         lines++;
@@ -401,11 +411,10 @@ static void test_write_json(void **state)
 {
     t_fix_t *f = *state;
     json_t *o = json_pack("{s:s,s:I,s:f,s:[i,i,i],s:{s:s}}", "status", "completed", "sent",
-                          (json_int_t)123456789012, "wall_seconds", 1.5, "list", 1, 2, 3,
-                          "dropped", "why", "none");
+                          (json_int_t)123456789012, "wall_seconds", 1.5, "list", 1, 2, 3, "dropped",
+                          "why", "none");
     assert_non_null(o);
-    assert_int_equal(nn_output_write_json(f->dir, "summary.json", o, f->err, sizeof f->err),
-                     NN_OK);
+    assert_int_equal(nn_output_write_json(f->dir, "summary.json", o, f->err, sizeof f->err), NN_OK);
     char path[256];
     snprintf(path, sizeof path, "%s/summary.json", f->dir);
     json_error_t je;
@@ -416,8 +425,8 @@ static void test_write_json(void **state)
     assert_int_equal(json_integer_value(json_object_get(back, "sent")), 123456789012);
     assert_true(json_real_value(json_object_get(back, "wall_seconds")) == 1.5);
     assert_int_equal(json_array_size(json_object_get(back, "list")), 3);
-    assert_string_equal(
-        json_string_value(json_object_get(json_object_get(back, "dropped"), "why")), "none");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(back, "dropped"), "why")),
+                        "none");
     json_decref(back);
     /* pretty-printed, keys in the order given, ending with a newline */
     char *text = t_slurp(path);
@@ -574,8 +583,7 @@ static void test_write_scenario_paths(void **state)
     /* the written copy builds the same network: 6 agents, 8 edges, 2 lines dropped */
     nn_network_t *net = NULL;
     uint64_t dropped = 0;
-    rc = nn_network_build(&net, &b->network, b->agents, b->seed, &dropped, f->err,
-                          sizeof f->err);
+    rc = nn_network_build(&net, &b->network, b->agents, b->seed, &dropped, f->err, sizeof f->err);
     if (rc != NN_OK)
         fail_msg("building from the written scenario: %s", f->err);
     assert_int_equal(net->n, 6);

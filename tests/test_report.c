@@ -50,9 +50,18 @@ static int t_teardown(void **state)
 static nn_report_info_t t_info(void)
 {
     nn_report_info_t in = {
-        .name = "a <b> & \"c\"", .status = "completed", .error = NULL,
-        .digest_hex = "0123456789abcdef", .network = "ring", .transport = "inproc",
-        .version = "test", .seed = 7, .agents = 100, .edges = 200, .rounds = 10, .nodes = 2,
+        .name = "a <b> & \"c\"",
+        .status = "completed",
+        .error = NULL,
+        .digest_hex = "0123456789abcdef",
+        .network = "ring",
+        .transport = "inproc",
+        .version = "test",
+        .seed = 7,
+        .agents = 100,
+        .edges = 200,
+        .rounds = 10,
+        .nodes = 2,
     };
     return in;
 }

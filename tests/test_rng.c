@@ -14,13 +14,13 @@
 #include "nunchi/rng.h"
 
 #define N_MOMENT_DRAWS 1000000
-#define N_CHI_DRAWS 1000000
+#define N_CHI_DRAWS    1000000
 
 /* Upper 0.1% points of the chi-square distribution, by degrees of freedom. With fixed
  * seeds these tests are deterministic; the bound is what a sound generator passes. */
-#define CHI2_DF1_P001 10.828
-#define CHI2_DF6_P001 22.458
-#define CHI2_DF9_P001 27.877
+#define CHI2_DF1_P001  10.828
+#define CHI2_DF6_P001  22.458
+#define CHI2_DF9_P001  27.877
 #define CHI2_DF15_P001 37.697
 
 static double s_chi_square(const uint64_t *counts, size_t bins, uint64_t total)

@@ -20,9 +20,9 @@
 #include "pool.h"
 #include "router.h"
 
-#define SEED 0x726f75746572ULL
+#define SEED     0x726f75746572ULL
 #define N_AGENTS 12u
-#define N_NODES 3u
+#define N_NODES  3u
 
 /* the three nodes host contiguous ranges: 0..3, 4..7, 8..11 */
 static const uint32_t s_lo[N_NODES] = {0, 4, 8};
@@ -109,8 +109,7 @@ static void t_round_make(t_round_t *rd, uint64_t round, unsigned max_per, uint32
  * then by the sender's sequence (its position among all its messages of the round,
  * dropped ones included). Messages failing a rule are left out. Returns the count; off
  * gets n_agents + 1 offsets. */
-static size_t t_expect(const t_round_t *rd, uint32_t n_agents, uint64_t *off,
-                       nn_delivery_t *out)
+static size_t t_expect(const t_round_t *rd, uint32_t n_agents, uint64_t *off, nn_delivery_t *out)
 {
     size_t total = 0;
     for (uint32_t to = 0; to < n_agents; to++) {
@@ -332,7 +331,7 @@ static void test_drops(void **state)
      * between two good messages; the seq of 5's second good message counts the dropped
      * ones, as they were sent */
     const nn_msg_t b0[] = {{1, 6, 0.1}};
-    const nn_msg_t b1[] = {{2, 6, 0.2},  {4, 6, 0.3},  {5, 6, 0.4}, {5, 12, 0.5},
+    const nn_msg_t b1[] = {{2, 6, 0.2},    {4, 6, 0.3}, {5, 6, 0.4}, {5, 12, 0.5},
                            {5, 4000, 0.6}, {5, 6, 0.7}, {9, 6, 0.8}};
     const nn_msg_t b2[] = {{8, 12, 0.9}, {11, 6, 1.0}};
     nn_router_begin(&f->r);
@@ -347,14 +346,12 @@ static void test_drops(void **state)
     assert_int_equal(f->r.dropped[NN_DROP_FOREIGN_SENDER], 2);
     assert_int_equal(f->r.dropped[NN_DROP_UNKNOWN_RECEIVER], 3);
     assert_int_equal(f->r.routed, 5);
-    assert_int_equal(f->r.sent,
-                     f->r.routed + f->r.dropped[NN_DROP_FOREIGN_SENDER] +
-                         f->r.dropped[NN_DROP_UNKNOWN_RECEIVER]);
+    assert_int_equal(f->r.sent, f->r.routed + f->r.dropped[NN_DROP_FOREIGN_SENDER] +
+                                    f->r.dropped[NN_DROP_UNKNOWN_RECEIVER]);
     assert_int_equal(f->r.off[6], 0);
     assert_int_equal(f->r.off[7], 5);
     assert_int_equal(f->r.off[N_AGENTS], 5);
-    const nn_delivery_t want[] = {
-        {1, 0, 0.1}, {4, 0, 0.3}, {5, 0, 0.4}, {5, 3, 0.7}, {11, 0, 1.0}};
+    const nn_delivery_t want[] = {{1, 0, 0.1}, {4, 0, 0.3}, {5, 0, 0.4}, {5, 3, 0.7}, {11, 0, 1.0}};
     t_same_delivery(f->r.deliv, want, 5);
     for (uint64_t j = 0; j < f->r.routed; j++) {
         double v = f->r.deliv[j].value;

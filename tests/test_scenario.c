@@ -18,9 +18,9 @@
 #include "nunchi/error.h"
 #include "scenario.h"
 
-#define MINIMAL                                                                             \
-    "agents: 1000\n"                                                                        \
-    "network: {model: ring, k: 4}\n"                                                        \
+#define MINIMAL                                                                                    \
+    "agents: 1000\n"                                                                               \
+    "network: {model: ring, k: 4}\n"                                                               \
     "populations: [{behaviour: voter, share: 1}]\n"
 
 typedef struct t_fix {
@@ -50,8 +50,7 @@ static int t_load(t_fix_t *f, const char *text, const char *const *sets, size_t 
 {
     nn_diag_release(&f->d);
     nn_diag_init(&f->d);
-    return nn_scenario_load_text(&f->s, text, strlen(text), "t.yaml", "/base", sets, n_sets,
-                                 &f->d);
+    return nn_scenario_load_text(&f->s, text, strlen(text), "t.yaml", "/base", sets, n_sets, &f->d);
 }
 
 /* Whether the diag holds needle, printing the diag when it does not. */
@@ -121,9 +120,9 @@ static void test_defaults(void **state)
     assert_int_equal(s->opinions.init, NN_INIT_UNIFORM);
 
     nn_diag_release(&f->d);
-    assert_int_equal(nn_scenario_load_text(&f->s, MINIMAL, strlen(MINIMAL), "<stdin>", NULL,
-                                           NULL, 0, &f->d),
-                     NN_OK);
+    assert_int_equal(
+        nn_scenario_load_text(&f->s, MINIMAL, strlen(MINIMAL), "<stdin>", NULL, NULL, 0, &f->d),
+        NN_OK);
     assert_string_equal(f->s.name, "default");
     nn_diag_release(&f->d);
     assert_int_equal(nn_scenario_load_text(&f->s, MINIMAL, strlen(MINIMAL), "a/b.c/run.v2.yaml",
@@ -192,8 +191,8 @@ static void test_models(void **state)
     assert_true(n->mean_degree == 8.5);
     assert_true(n->p == 0.0);
 
-    snprintf(buf, sizeof buf,
-             "agents: 100\nnetwork:\n  model: watts_strogatz\n  k: 2\n  p: 0\n%s", pop);
+    snprintf(buf, sizeof buf, "agents: 100\nnetwork:\n  model: watts_strogatz\n  k: 2\n  p: 0\n%s",
+             pop);
     t_ok(f, buf);
     assert_int_equal(n->model, NN_NET_WATTS_STROGATZ);
     assert_int_equal(n->k, 2);
@@ -215,8 +214,7 @@ static void test_models(void **state)
     assert_true(n->p_in == 0.5);
     assert_true(n->p_out == 0.01);
 
-    snprintf(buf, sizeof buf, "agents: 100\nnetwork: {model: file, path: nets/edges.csv}\n%s",
-             pop);
+    snprintf(buf, sizeof buf, "agents: 100\nnetwork: {model: file, path: nets/edges.csv}\n%s", pop);
     t_ok(f, buf);
     assert_int_equal(n->model, NN_NET_FILE);
     assert_string_equal(n->path, "nets/edges.csv");
@@ -384,7 +382,8 @@ static void test_error_classes(void **state)
         {"agents: 1000\nnetwork: {model: sbm, blocks: [500, 400], p_in: 0.1, p_out: 0.1}\n"
          "populations: [{behaviour: voter, share: 1}]\n",
          "'network.blocks' sum to 900, not the 1000 agents at t.yaml:2:31"},
-        {"agents: 1000\nnetwork: {model: ring, k: 3}\npopulations: [{behaviour: voter, share: 1}]\n",
+        {"agents: 1000\nnetwork: {model: ring, k: 3}\npopulations: [{behaviour: voter, share: "
+         "1}]\n",
          "'network.k' must be an even integer >= 2 and < agents (1000), got 3 at t.yaml:2:27"},
         {"agents: 10\nnetwork: {model: ring, k: 10}\npopulations: [{behaviour: voter, share: 1}]\n",
          "'network.k' must be an even integer >= 2 and < agents (10), got 10 at t.yaml:2:27"},
@@ -433,7 +432,8 @@ static void test_error_classes(void **state)
         {"agents: 1000\nnetwork: {model: ring, k: 4}\npopulations: [{behaviour: voter, share: 1}]\n"
          "limits: {deadline_s: 0x10}\n",
          "'limits.deadline_s' must be a number > 0, got '0x10'"},
-        {"agents: \"1000\"\nnetwork: {model: complete}\npopulations: [{behaviour: voter, share: 1}]\n",
+        {"agents: \"1000\"\nnetwork: {model: complete}\npopulations: [{behaviour: voter, share: "
+         "1}]\n",
          "'agents' must be an integer in 2..2147483647, got the string '1000' at t.yaml:1:9"},
         {"agents: 100\nnetwork: {model: complete}\n"
          "populations: [{behaviour: voter, count: 60}, {behaviour: hk, count: 50}]\n",
@@ -463,7 +463,8 @@ static void test_error_classes(void **state)
          "missing key 'opinions.seeds' at t.yaml:3:11"},
         {"agents: 100\nnetwork: {model: complete}\nopinions: {init: normal, modes: [0.1, 0.9]}\n"
          "populations: [{behaviour: voter, share: 1}]\n",
-         "key 'modes' does not apply to opinions init 'normal' at t.yaml:3:26 (it takes: mean, sd)"},
+         "key 'modes' does not apply to opinions init 'normal' at t.yaml:3:26 (it takes: mean, "
+         "sd)"},
         {"agents: 100\nnetwork: {model: complete}\nopinions: {init: bimodal, modes: [0.1, 1.9]}\n"
          "populations: [{behaviour: voter, share: 1}]\n",
          "'opinions.modes[1]' must be a number in [0, 1], got 1.9 at t.yaml:3:40"},
@@ -534,8 +535,9 @@ static void test_error_cap(void **state)
 static void test_suggestions(void **state)
 {
     t_fix_t *f = *state;
-    assert_int_equal(t_load(f, MINIMAL "netwrk: 1\npopulatoins: 2\nagnets: 3\nnods: 4\nxyz: 5\n"
-                               "pop: 6\n",
+    assert_int_equal(t_load(f,
+                            MINIMAL "netwrk: 1\npopulatoins: 2\nagnets: 3\nnods: 4\nxyz: 5\n"
+                                    "pop: 6\n",
                             NULL, 0),
                      NN_ESCENARIO);
     assert_true(t_has(f, "unknown key 'netwrk' at t.yaml:4:1 (did you mean 'network'?)"));
@@ -920,7 +922,7 @@ static void test_no_crash(void **state)
     free(buf);
 
     static const char *const texts[] = {
-        "a: &x [*x]\n",                              /* an alias inside its own anchor */
+        "a: &x [*x]\n", /* an alias inside its own anchor */
         "a: &a [1,1,1,1,1,1,1,1,1,1]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
         "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
         "e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\n",
@@ -936,7 +938,8 @@ static void test_no_crash(void **state)
         "populations: [{behaviour: deffuant, share: 1, params: [1]}]\n",
         "agents: 10\nnetwork: {model: ring, k: 4}\n"
         "populations: [{behaviour: deffuant, share: 1, params: {[a]: 1, d: x}}]\n",
-        "\xef\xbb\xbf" "agents: 10\n",
+        "\xef\xbb\xbf"
+        "agents: 10\n",
         "%YAML 1.1\n---\nagents: 10\n...\n",
         "",
         "~\n",
@@ -957,9 +960,9 @@ static void test_no_crash(void **state)
     memset(deep + 8, '[', depth);
     memset(deep + 8 + depth, ']', depth);
     nn_diag_release(&f->d);
-    assert_int_equal(nn_scenario_load_text(&f->s, deep, 8 + 2 * depth, "t.yaml", ".", NULL, 0,
-                                           &f->d),
-                     NN_ESCENARIO);
+    assert_int_equal(
+        nn_scenario_load_text(&f->s, deep, 8 + 2 * depth, "t.yaml", ".", NULL, 0, &f->d),
+        NN_ESCENARIO);
     assert_true(t_has(f, "nests deeper than"));
     free(deep);
     /* an absurd --set path */

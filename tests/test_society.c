@@ -374,9 +374,9 @@ static void test_seeds(void **state)
         uint32_t agents;
         size_t want;
     } cases[] = {
-        {1, 37, 0, 1000, 37},      {1, 0, 0, 1000, 0},       {1, 1000, 0, 1000, 1000},
-        {0, 0, 0.125, 1000, 125},  {0, 0, 0.0125, 100, 1},   {0, 0, 0.0175, 100, 2},
-        {0, 0, 0.333, 10, 3},      {0, 0, 0.0, 500, 0},      {0, 0, 1.0, 500, 500},
+        {1, 37, 0, 1000, 37},     {1, 0, 0, 1000, 0},     {1, 1000, 0, 1000, 1000},
+        {0, 0, 0.125, 1000, 125}, {0, 0, 0.0125, 100, 1}, {0, 0, 0.0175, 100, 2},
+        {0, 0, 0.333, 10, 3},     {0, 0, 0.0, 500, 0},    {0, 0, 1.0, 500, 500},
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         f->sc.agents = cases[c].agents;
@@ -524,8 +524,8 @@ static void test_file_errors(void **state)
     /* a file that is not there */
     f->sc.opinions.init = NN_INIT_FILE;
     snprintf(f->sc.opinions.path, sizeof f->sc.opinions.path, "absent.csv");
-    snprintf(f->sc.opinions.resolved_path, sizeof f->sc.opinions.resolved_path,
-             "%s/absent.csv", f->dir);
+    snprintf(f->sc.opinions.resolved_path, sizeof f->sc.opinions.resolved_path, "%s/absent.csv",
+             f->dir);
     assert_int_equal(t_init(f), NN_EIO);
     assert_true(t_has(f, "absent.csv"));
     assert_null(f->s.pop);

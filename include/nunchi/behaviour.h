@@ -16,9 +16,9 @@
 
 /* One message as its receiver sees it. */
 typedef struct nn_delivery {
-    uint32_t from;  /* sender agent id */
-    uint32_t seq;   /* the sender's sequence number within its round, from 0 */
-    double value;   /* the sender's opinion (the protocol carries a vector; v1 uses one) */
+    uint32_t from; /* sender agent id */
+    uint32_t seq;  /* the sender's sequence number within its round, from 0 */
+    double value;  /* the sender's opinion (the protocol carries a vector; v1 uses one) */
 } nn_delivery_t;
 
 /* One outgoing message. Its sequence number is its position among the messages that
@@ -37,7 +37,10 @@ typedef struct nn_outbox {
     int failed; /* set when growing failed; the owner reports NN_ENOMEM */
 } nn_outbox_t;
 
-#define NN_OUTBOX_INIT {NULL, 0, 0, 0}
+#define NN_OUTBOX_INIT                                                                             \
+    {                                                                                              \
+        NULL, 0, 0, 0                                                                              \
+    }
 
 /* Grows ob so that `extra` more messages fit. Returns 0, or -1 (and sets ob->failed)
  * when memory runs out. Amortised: the hot path calls it rarely. */
@@ -70,15 +73,15 @@ static inline void nn_outbox_release(nn_outbox_t *ob)
 /* One agent as its behaviour sees it during one step. */
 typedef struct nn_agent {
     uint32_t id;
-    uint64_t round;               /* 1-based round being stepped */
-    double x;                     /* state: the opinion in [0, 1]; write the new one here */
-    const nn_delivery_t *inbox;   /* this round's deliveries, canonical order */
+    uint64_t round;             /* 1-based round being stepped */
+    double x;                   /* state: the opinion in [0, 1]; write the new one here */
+    const nn_delivery_t *inbox; /* this round's deliveries, canonical order */
     size_t n_inbox;
-    const uint32_t *nbrs;         /* the agent's neighbours, ascending ids */
+    const uint32_t *nbrs; /* the agent's neighbours, ascending ids */
     size_t n_nbrs;
-    const double *params;         /* the behaviour's parameters, in spec order */
-    nn_rng_t rng;                 /* (seed, NN_STREAM_BEHAVIOUR, id, round) at draw 0 */
-    nn_outbox_t *out;             /* where nn_send() appends */
+    const double *params; /* the behaviour's parameters, in spec order */
+    nn_rng_t rng;         /* (seed, NN_STREAM_BEHAVIOUR, id, round) at draw 0 */
+    nn_outbox_t *out;     /* where nn_send() appends */
 } nn_agent_t;
 
 /* Sends value to agent `to`. Never fails in the step: on memory exhaustion the message
@@ -127,8 +130,8 @@ typedef struct nn_behaviour_ops {
     const char *doc;               /* one line for `nunchi help behaviours` */
     const nn_param_spec_t *params; /* n_params entries, at most NN_MAX_PARAMS */
     size_t n_params;
-    int binary_state;              /* states are 0 or 1 (needs opinions.init: seeds) */
-    void (*step)(nn_agent_t *a);   /* must not fail; see nn_send() */
+    int binary_state;            /* states are 0 or 1 (needs opinions.init: seeds) */
+    void (*step)(nn_agent_t *a); /* must not fail; see nn_send() */
 } nn_behaviour_ops_t;
 
 /* The registry of built-in behaviours (node/behaviours/registry.c). Lookups return NULL

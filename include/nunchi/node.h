@@ -27,8 +27,8 @@ void nn_node_destroy(nn_node_t **n);
  * round on; 0 before, since nobody reads it there); out's arrays belong to the node and
  * stay valid until the next step. NN_OK, NN_EPROTO (t delivers to an agent the
  * node does not host, or its runs do not ascend) or NN_ENOMEM. */
-int nn_node_step(nn_node_t *n, uint64_t round, const nn_tick_t *t, nn_actions_t *out,
-                 char *err, size_t errlen);
+int nn_node_step(nn_node_t *n, uint64_t round, const nn_tick_t *t, nn_actions_t *out, char *err,
+                 size_t errlen);
 
 size_t nn_node_agent_count(const nn_node_t *n);
 
@@ -42,8 +42,10 @@ typedef struct nn_session_config {
 } nn_session_config_t;
 
 #define NN_SESSION_DEFAULT_HELLO_TIMEOUT_S 30.0
-#define NN_SESSION_CONFIG_INIT \
-    {"nunchi-node", NN_SESSION_DEFAULT_HELLO_TIMEOUT_S, 0, (size_t)1 << 30, 0, NULL}
+#define NN_SESSION_CONFIG_INIT                                                                     \
+    {                                                                                              \
+        "nunchi-node", NN_SESSION_DEFAULT_HELLO_TIMEOUT_S, 0, (size_t)1 << 30, 0, NULL             \
+    }
 
 /* Runs one node on a connected DEALER socket until the coordinator says Bye (NN_OK),
  * rejects it, goes silent for longer than its liveness, or fails (an error code, with

@@ -12,10 +12,10 @@
 #include "nunchi/behaviour.h"
 
 #define NN_PROTOCOL_VERSION 1u
-#define NN_NAME_MAX 32        /* behaviour and parameter names, NUL included */
-#define NN_MAX_BEHAVIOURS 64  /* behaviours listed in one hello */
-#define NN_MAX_POPULATIONS 64 /* populations in one scenario */
-#define NN_TEXT_MAX 256       /* reasons and error texts, NUL included */
+#define NN_NAME_MAX         32  /* behaviour and parameter names, NUL included */
+#define NN_MAX_BEHAVIOURS   64  /* behaviours listed in one hello */
+#define NN_MAX_POPULATIONS  64  /* populations in one scenario */
+#define NN_TEXT_MAX         256 /* reasons and error texts, NUL included */
 
 typedef enum nn_wire_kind {
     NN_WIRE_NONE = 0,
@@ -53,16 +53,16 @@ typedef struct nn_welcome {
     uint64_t seed;
     uint64_t rounds;
     uint32_t agents_total;
-    uint32_t dim;                  /* 1 in protocol v1 */
+    uint32_t dim; /* 1 in protocol v1 */
     size_t n_populations;
     const nn_population_desc_t *populations;
     size_t n_agents;
     uint32_t first_agent;
-    const uint32_t *agent;         /* n_agents ids or NULL (see above) */
-    const uint8_t *population;     /* n_agents indices into populations */
-    const double *state;           /* n_agents initial opinions */
-    const uint64_t *nbr_off;       /* n_agents + 1 offsets into nbr (may start above 0) */
-    const uint32_t *nbr;           /* neighbour ids, ascending per agent */
+    const uint32_t *agent;     /* n_agents ids or NULL (see above) */
+    const uint8_t *population; /* n_agents indices into populations */
+    const double *state;       /* n_agents initial opinions */
+    const uint64_t *nbr_off;   /* n_agents + 1 offsets into nbr (may start above 0) */
+    const uint32_t *nbr;       /* neighbour ids, ascending per agent */
     double deadline_s;
     double liveness_s;
 } nn_welcome_t;
@@ -80,8 +80,8 @@ typedef struct nn_reject {
 typedef struct nn_tick {
     size_t n_runs;
     uint32_t first_agent;
-    const uint32_t *receiver;      /* n_runs ids, or NULL (see above) */
-    const uint64_t *inbox_off;     /* n_runs + 1 entries, may start above 0 */
+    const uint32_t *receiver;  /* n_runs ids, or NULL (see above) */
+    const uint64_t *inbox_off; /* n_runs + 1 entries, may start above 0 */
     const nn_delivery_t *deliveries;
 } nn_tick_t;
 

@@ -24,5 +24,6 @@ static void s_step(nn_agent_t *a)
 
 const nn_behaviour_ops_t nn_behaviour_deffuant = {
     "deffuant", "bounded confidence with one random neighbour a round (Deffuant et al. 2000)",
-    s_params, 2, 0, s_step,
+    s_params,   2,
+    0,          s_step,
 };

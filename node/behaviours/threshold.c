@@ -20,6 +20,7 @@ static void s_step(nn_agent_t *a)
 }
 
 const nn_behaviour_ops_t nn_behaviour_threshold = {
-    "threshold", "adopt for good once a share phi of senders has (Granovetter 1978)", s_params,
-    1, 1, s_step,
+    "threshold", "adopt for good once a share phi of senders has (Granovetter 1978)",
+    s_params,    1,
+    1,           s_step,
 };
