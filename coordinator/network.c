@@ -519,17 +519,23 @@ static const igraph_rng_type_t s_rng_type = {
     .get = s_rng_get,
 };
 
-/* igraph's error code as nunchi's: refused parameters are the scenario's fault. */
-static int s_igraph_fail(igraph_error_t ierr, const char *what, const char *model, char *err,
-                         size_t errlen)
+int nn_network_igraph_code(igraph_error_t ierr)
 {
-    s_err(err, errlen, "igraph could not %s the '%s' network: %s (igraph error %d)", what, model,
-          igraph_strerror(ierr), (int)ierr);
+    if (ierr == IGRAPH_SUCCESS)
+        return NN_OK;
     if (ierr == IGRAPH_ENOMEM)
         return NN_ENOMEM;
     if (ierr == IGRAPH_EINVAL)
         return NN_ESCENARIO;
     return NN_EGRAPH;
+}
+
+static int s_igraph_fail(igraph_error_t ierr, const char *what, const char *model, char *err,
+                         size_t errlen)
+{
+    s_err(err, errlen, "igraph could not %s the '%s' network: %s (igraph error %d)", what, model,
+          igraph_strerror(ierr), (int)ierr);
+    return nn_network_igraph_code(ierr);
 }
 
 static igraph_error_t s_generate(igraph_t *g, const nn_network_config_t *cfg, uint32_t n)
@@ -634,32 +640,85 @@ static int s_build_igraph_inner(nn_network_t **out, const nn_network_config_t *c
     return NN_OK;
 }
 
-static int s_build_igraph(nn_network_t **out, const nn_network_config_t *cfg, uint32_t n,
-                          uint64_t seed, char *err, size_t errlen)
+int nn_network_with_igraph(uint64_t seed, uint64_t stream, uint64_t agent, uint64_t round,
+                           nn_network_igraph_fn *fn, void *arg, char *err, size_t errlen)
 {
     /* igraph's default handler aborts the process; this one frees igraph's temporaries
-     * and returns the code, which we translate. */
+     * and returns the code, which the callback translates. */
     igraph_error_handler_t *old_handler = igraph_set_error_handler(igraph_error_handler_ignore);
 
     igraph_rng_t rng;
     igraph_error_t ierr = igraph_rng_init(&rng, &s_rng_type);
     if (ierr != IGRAPH_SUCCESS) {
         igraph_set_error_handler(old_handler);
-        s_err(err, errlen, "out of memory for the network's random generator");
+        s_err(err, errlen, "out of memory for igraph's random generator");
         return NN_ENOMEM;
     }
     igraph_rng_seed(&rng, (igraph_uint_t)seed); /* also marks it seeded: no time(0) */
+    /* seeding keys the state by (seed, NN_STREAM_NETWORK, 0, 0); re-key it for the
+     * caller's purpose (the same key for a network build) */
+    nn_rng_init(rng.state, seed, stream, agent, round);
 
     /* igraph_rng_set_default copies the struct: keep a copy of the old one to put back. */
     igraph_rng_t old_rng = *igraph_rng_default();
     igraph_rng_set_default(&rng);
 
-    int rc = s_build_igraph_inner(out, cfg, n, err, errlen);
+    int rc = fn(arg, err, errlen);
 
     igraph_rng_set_default(&old_rng);
     igraph_rng_destroy(&rng);
     igraph_set_error_handler(old_handler);
     return rc;
+}
+
+int nn_network_to_igraph(const nn_network_t *net, igraph_t *g, char *err, size_t errlen)
+{
+    if (net->n_edges > (uint64_t)IGRAPH_INTEGER_MAX / 2) {
+        s_err(err, errlen, "a network of %llu edges is too large for igraph",
+              (unsigned long long)net->n_edges);
+        return NN_EGRAPH;
+    }
+    igraph_vector_int_t edges;
+    igraph_error_t ierr = igraph_vector_int_init(&edges, (igraph_integer_t)(2 * net->n_edges));
+    if (ierr == IGRAPH_SUCCESS) {
+        igraph_integer_t at = 0;
+        for (uint32_t u = 0; u < net->n; u++)
+            for (uint64_t a = net->off[u]; a < net->off[u + 1]; a++)
+                if (net->adj[a] > u) {
+                    VECTOR(edges)[at++] = (igraph_integer_t)u;
+                    VECTOR(edges)[at++] = (igraph_integer_t)net->adj[a];
+                }
+        ierr = igraph_create(g, &edges, (igraph_integer_t)net->n, IGRAPH_UNDIRECTED);
+        igraph_vector_int_destroy(&edges);
+    }
+    if (ierr != IGRAPH_SUCCESS) {
+        s_err(err, errlen,
+              "igraph could not copy the network of %u agents and %llu edges: %s "
+              "(igraph error %d)",
+              net->n, (unsigned long long)net->n_edges, igraph_strerror(ierr), (int)ierr);
+        return ierr == IGRAPH_ENOMEM ? NN_ENOMEM : NN_EGRAPH;
+    }
+    return NN_OK;
+}
+
+typedef struct s_build_arg {
+    nn_network_t **out;
+    const nn_network_config_t *cfg;
+    uint32_t n;
+} s_build_arg_t;
+
+static int s_build_igraph_cb(void *arg, char *err, size_t errlen)
+{
+    s_build_arg_t *a = arg;
+    return s_build_igraph_inner(a->out, a->cfg, a->n, err, errlen);
+}
+
+static int s_build_igraph(nn_network_t **out, const nn_network_config_t *cfg, uint32_t n,
+                          uint64_t seed, char *err, size_t errlen)
+{
+    s_build_arg_t a = {.out = out, .cfg = cfg, .n = n};
+    return nn_network_with_igraph(seed, NN_STREAM_NETWORK, 0, 0, s_build_igraph_cb, &a, err,
+                                  errlen);
 }
 
 int nn_network_build(nn_network_t **out, const nn_network_config_t *cfg, uint32_t n, uint64_t seed,

@@ -6,8 +6,11 @@
 #ifndef NUNCHI_COORDINATOR_NETWORK_H
 #define NUNCHI_COORDINATOR_NETWORK_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#include <igraph.h>
 
 typedef enum nn_net_model {
     NN_NET_COMPLETE = 0,
@@ -83,6 +86,31 @@ void nn_network_destroy(nn_network_t **net);
 /* Writes each edge once as "u,v\n" with u < v, ascending by u then v (a file that
  * reads back as the same network). NN_OK, NN_EIO or NN_EINVAL (net or f NULL). */
 int nn_network_write_edges(const nn_network_t *net, FILE *f);
+
+/* --- igraph for other modules (structure.c) ------------------------------------------ */
+
+/* A callback run by nn_network_with_igraph: returns an nn_err_t code and writes a message
+ * to err (if not NULL) on failure. */
+typedef int nn_network_igraph_fn(void *arg, char *err, size_t errlen);
+
+/* Runs fn(arg, err, errlen) with nunchi's generator keyed by (seed, stream, agent, round)
+ * installed as igraph's default RNG (a network build uses (seed, NN_STREAM_NETWORK, 0,
+ * 0)) and igraph's non-aborting error handler, so that every igraph call inside fn
+ * returns its error code instead of aborting; both are put back before returning. The
+ * same one-thread rule as nn_network_build applies. Returns fn's code, or NN_ENOMEM
+ * (with a message) when the generator cannot be set up, in which case fn is not run. */
+int nn_network_with_igraph(uint64_t seed, uint64_t stream, uint64_t agent, uint64_t round,
+                           nn_network_igraph_fn *fn, void *arg, char *err, size_t errlen);
+
+/* Copies net into *g as an undirected igraph graph on vertices 0 .. n - 1, each edge
+ * once. NN_OK (the caller then owns *g and calls igraph_destroy), NN_ENOMEM or NN_EGRAPH
+ * with a message; on failure nothing is left to destroy. Call it inside
+ * nn_network_with_igraph, where igraph's errors do not abort. */
+int nn_network_to_igraph(const nn_network_t *net, igraph_t *g, char *err, size_t errlen);
+
+/* igraph's error code as nunchi's: NN_OK, NN_ENOMEM, NN_ESCENARIO (IGRAPH_EINVAL:
+ * parameters igraph refuses are the scenario's fault) or NN_EGRAPH. */
+int nn_network_igraph_code(igraph_error_t ierr);
 
 static inline uint64_t nn_network_degree(const nn_network_t *net, uint32_t i)
 {
