@@ -31,6 +31,7 @@
 #define S_HINT              "\x1f" /* splits "what is wrong" from "what would be right" */
 #define S_SHARE_TOLERANCE   1e-6
 #define S_MAX_MESSAGE_BYTES (UINT64_C(1) << 31)
+#define S_MAX_BETWEENNESS   200000 /* agents: betweenness costs O(agents x edges) */
 
 /* ---- the tree ------------------------------------------------------------------------ */
 
@@ -147,6 +148,7 @@ typedef struct s_ctx {
     size_t budget; /* nodes a conversion may still make */
     int agents_ok;
     uint32_t agents;
+    int model_ok; /* network.model is known: structure checks may depend on it */
 } s_ctx_t;
 
 static char *s_vaprintf(const char *fmt, va_list ap)
@@ -687,6 +689,20 @@ static const char *const s_init_names[] = {"uniform", "normal", "bimodal", "seed
 static const char *const s_op_keys[] = {"init", "mean", "sd", "modes", "seeds", "path"};
 static const char *const s_transport_names[] = {"inproc", "ipc", "tcp"};
 
+/* structure: in the order of the enums of structure.h (roles from NN_ROLE_MEDIATOR) */
+static const char *const s_role_names[] = {"mediator", "arbiter", "leader"};
+static const char *const s_by_names[] = {"random", "degree", "betweenness"};
+static const char *const s_groups_names[] = {"none", "sbm", "louvain", "file"};
+static const char *const s_groups_keys[] = {NULL, NULL, NULL, "path"};
+static const char *const s_hierarchy_names[] = {"none", "group_leader", "tree"};
+static const char *const s_hierarchy_keys[] = {NULL, NULL, "branching"};
+static const char *const s_status_names[] = {"constant", "degree", "betweenness"};
+static const char *const s_status_keys[] = {"value", NULL, NULL};
+#define S_N_BY     3
+#define S_N_GROUPS 4
+#define S_N_HIER   3
+#define S_N_STATUS 3
+
 /* The value of `name` among the vals that s_fields sorted by the keys in `keys`. */
 static const s_node_t *s_val(const char *const *keys, size_t n, const s_node_t **vals,
                              const char *name)
@@ -796,6 +812,7 @@ static void s_network(s_ctx_t *c, const s_node_t *root, const s_node_t *v, const
     s_variant_t var = {what, m->takes, s_net_keys, 9};
     s_fields(c, v, "network", names, nn, vals, keys, &var);
     net->model = (nn_net_model_t)m->model;
+    c->model_ok = 1;
     /* every model but erdos_renyi requires all its keys */
     for (size_t i = 0; i < m->n_keys && m->model != NN_NET_ERDOS_RENYI; i++)
         if (!s_val(names, nn, vals, m->keys[i]))
@@ -1124,11 +1141,238 @@ static void s_populations(s_ctx_t *c, const s_node_t *root, const s_node_t *v, i
               share_sum);
 }
 
+/* ---- structure ----------------------------------------------------------------------- */
+
+/* A mapping whose key `sel` (default: the first name) picks a variant that takes at most
+ * one more key, extra[i]. Returns the variant, or -1 after an error; *sel_v and *extra_v
+ * are the values given (NULL when left out). Keys of another variant are errors that say
+ * what this one takes. */
+static int s_choose(s_ctx_t *c, const s_node_t *v, const char *where, const char *sel,
+                    const char *const *names, const char *const *extra, size_t n,
+                    const s_node_t **sel_v, const s_node_t **extra_v)
+{
+    const char *all[8];
+    const s_node_t *vals[8], *keys[8];
+    char path[S_PATH], what[S_PATH + 64];
+    size_t n_all = 0;
+    *sel_v = *extra_v = NULL;
+    all[n_all++] = sel;
+    for (size_t i = 0; i < n && n_all < 8; i++) {
+        int seen = 0;
+        for (size_t j = 0; extra[i] && j < n_all; j++)
+            seen |= strcmp(all[j], extra[i]) == 0;
+        if (extra[i] && !seen)
+            all[n_all++] = extra[i];
+    }
+    const s_node_t *sv = s_lookup(v, sel);
+    s_path(path, sizeof path, where, sel);
+    int i = sv ? s_get_enum(c, sv, path, names, n) : 0;
+    if (i < 0) {
+        s_fields(c, v, where, all, n_all, vals, keys, NULL);
+        return -1;
+    }
+    const char *mine[2] = {sel, extra[i]};
+    size_t nm = extra[i] ? 2 : 1;
+    snprintf(what, sizeof what, "'%s' %s '%s'", where, sel, names[i]);
+    s_variant_t var = {what, extra[i] ? extra[i] : "no parameters", all, n_all};
+    s_fields(c, v, where, mine, nm, vals, keys, &var);
+    *sel_v = vals[0];
+    *extra_v = nm == 2 ? vals[1] : NULL;
+    return i;
+}
+
+/* `by: betweenness` and `status: {from: betweenness}` cost O(agents x edges). */
+static void s_betweenness_cap(s_ctx_t *c, const s_node_t *v, const char *path, const char *instead)
+{
+    if (c->agents_ok && c->agents > S_MAX_BETWEENNESS)
+        s_err(c, v,
+              "'%s' is 'betweenness', which costs O(agents x edges): too slow for %" PRIu32
+              " agents" S_HINT "betweenness takes at most %d agents; use %s instead",
+              path, c->agents, S_MAX_BETWEENNESS, instead);
+}
+
+/* Returns 1 when the roles are valid; *leader says whether a rule picks leaders. */
+static int s_roles(s_ctx_t *c, const s_node_t *v, nn_structure_config_t *st, int *leader)
+{
+    static const char *const rk[] = {"role", "share", "count", "by"};
+    char where[S_PATH], path[S_PATH], desc[96], list[128];
+    const s_node_t *seen[NN_ROLES] = {NULL};
+    size_t before = c->n_errs;
+    uint64_t sum = 0;
+    *leader = 0;
+    if (s_want(c, v, S_SEQ, "structure.roles", "[{role: leader, count: 10}]") != 0)
+        return 0;
+    if (v->n > 3) {
+        s_err(c, v,
+              "'structure.roles' must have 0..3 entries, got %zu" S_HINT
+              "one rule at most for each of mediator, arbiter and leader",
+              v->n);
+        return 0;
+    }
+    s_join(s_role_names, 3, list, sizeof list);
+    if (c->agents_ok)
+        snprintf(desc, sizeof desc, "an integer in 0..%" PRIu32 " (agents)", c->agents);
+    else
+        snprintf(desc, sizeof desc, "an integer >= 0");
+    for (size_t i = 0; i < v->n; i++) {
+        const s_node_t *e = v->kid[i], *vals[4], *keys[4];
+        nn_role_rule_t *r = &st->roles[i];
+        snprintf(where, sizeof where, "structure.roles[%zu]", i);
+        if (s_want(c, e, S_MAP, where, "{role: leader, count: 10}") != 0)
+            continue;
+        s_fields(c, e, where, rk, 4, vals, keys, NULL);
+        const s_node_t *rv = vals[0], *sv = vals[1], *cv = vals[2], *bv = vals[3];
+        s_path(path, sizeof path, where, "role");
+        if (!rv)
+            s_err(c, e, "missing key '%s'" S_HINT "required: one of %s", path, list);
+        else if (s_is_key(rv, "citizen"))
+            s_err(c, rv,
+                  "'%s' cannot be 'citizen'" S_HINT
+                  "citizens are the agents that no rule picks: rules are for %s only",
+                  path, list);
+        else {
+            int ri = s_get_enum(c, rv, path, s_role_names, 3);
+            if (ri >= 0) {
+                r->role = (nn_role_t)(NN_ROLE_MEDIATOR + ri);
+                if (seen[r->role]) {
+                    char *loc =
+                        s_loc(c, seen[r->role]->origin, seen[r->role]->line, seen[r->role]->col);
+                    if (loc)
+                        s_err(c, rv,
+                              "role '%s' is given twice in 'structure.roles'" S_HINT
+                              "first at %s; each role takes one rule",
+                              s_role_names[ri], loc);
+                    else
+                        c->oom = 1;
+                    free(loc);
+                } else {
+                    seen[r->role] = rv;
+                }
+                if (r->role == NN_ROLE_LEADER)
+                    *leader = 1;
+            }
+        }
+        if (sv && cv)
+            s_err(c, keys[2],
+                  "'%s' has both 'share' and 'count'" S_HINT
+                  "give exactly one: a share in [0, 1] of all agents or a count of agents",
+                  where);
+        else if (!sv && !cv)
+            s_err(c, e,
+                  "missing key '%s.share' or '%s.count'" S_HINT
+                  "give exactly one: a share in [0, 1] of all agents or a count of agents",
+                  where, where);
+        else if (sv) {
+            s_path(path, sizeof path, where, "share");
+            if (s_get_num(c, sv, path, 0.0, 1.0, 0, 0, "a number in [0, 1]", &r->share) == 0 &&
+                c->agents_ok)
+                sum += (uint64_t)llround(r->share * (double)c->agents);
+        } else {
+            s_path(path, sizeof path, where, "count");
+            uint64_t max = c->agents_ok ? c->agents : UINT32_MAX;
+            if (s_get_u64(c, cv, path, 0, max, desc, &r->count) == 0) {
+                r->by_count = 1;
+                sum += r->count;
+            }
+        }
+        r->by = NN_BY_RANDOM;
+        if (bv) {
+            s_path(path, sizeof path, where, "by");
+            int bi = s_get_enum(c, bv, path, s_by_names, S_N_BY);
+            if (bi >= 0)
+                r->by = (nn_rank_by_t)bi;
+            if (bi == NN_BY_BETWEENNESS)
+                s_betweenness_cap(c, bv, path, "'by: degree' or 'by: random'");
+        }
+    }
+    st->n_roles = v->n;
+    if (c->n_errs != before)
+        return 0;
+    if (c->agents_ok && sum > c->agents) {
+        s_err(c, v,
+              "the role counts sum to %" PRIu64 ", more than the %" PRIu32 " agents" S_HINT
+              "a share counts as share x agents, rounded; the agents no rule picks are citizens",
+              sum, c->agents);
+        return 0;
+    }
+    return 1;
+}
+
+static void s_structure(s_ctx_t *c, const s_node_t *v, const char *base, nn_scenario_t *s)
+{
+    static const char *const sk[] = {"roles", "groups", "hierarchy", "status"};
+    const s_node_t *vals[4], *keys[4], *sel, *x;
+    nn_structure_config_t *st = &s->structure;
+    if (!v)
+        return;
+    if (s_want(c, v, S_MAP, "structure", "{roles: [{role: leader, count: 10}]}") != 0)
+        return;
+    s_fields(c, v, "structure", sk, 4, vals, keys, NULL);
+    int leader = 0, roles_ok = 1;
+    if (vals[0])
+        roles_ok = s_roles(c, vals[0], st, &leader);
+
+    if (vals[1] && s_want(c, vals[1], S_MAP, "structure.groups", "{from: louvain}") == 0) {
+        int g = s_choose(c, vals[1], "structure.groups", "from", s_groups_names, s_groups_keys,
+                         S_N_GROUPS, &sel, &x);
+        if (g >= 0)
+            st->groups = (nn_groups_from_t)g;
+        if (g == NN_GROUPS_SBM && c->model_ok && s->network.model != NN_NET_SBM) {
+            const char *model = "?";
+            for (size_t i = 0; i < S_N_MODELS; i++)
+                if (s_models[i].model == (int)s->network.model)
+                    model = s_models[i].name;
+            s_err(c, sel,
+                  "'structure.groups.from' is 'sbm' but network.model is '%s'" S_HINT
+                  "groups from sbm are the blocks of an sbm network: use network model sbm, or "
+                  "groups from louvain or file",
+                  model);
+        }
+        if (g == NN_GROUPS_FILE && x)
+            s_file_path(c, x, "structure.groups.path", base, st->path, sizeof st->path,
+                        st->resolved_path, st->path_where, sizeof st->path_where);
+        else if (g == NN_GROUPS_FILE)
+            s_err(c, vals[1],
+                  "missing key 'structure.groups.path'" S_HINT
+                  "required with groups from 'file': a file of lines \"id,group\"");
+    }
+
+    if (vals[2] && s_want(c, vals[2], S_MAP, "structure.hierarchy", "{model: group_leader}") == 0) {
+        int h = s_choose(c, vals[2], "structure.hierarchy", "model", s_hierarchy_names,
+                         s_hierarchy_keys, S_N_HIER, &sel, &x);
+        if (h >= 0)
+            st->hierarchy = (nn_hierarchy_t)h;
+        if (h == NN_HIERARCHY_TREE && x) {
+            uint64_t b;
+            if (s_get_u64(c, x, "structure.hierarchy.branching", 1, UINT32_MAX,
+                          "an integer in 1..4294967295", &b) == 0)
+                st->branching = (uint32_t)b;
+        }
+        if (h == NN_HIERARCHY_GROUP_LEADER && roles_ok && !leader)
+            s_err(c, sel,
+                  "hierarchy model 'group_leader' needs a leader rule in 'structure.roles'" S_HINT
+                  "each agent's superior is a leader of its group, so without leaders nobody "
+                  "could be a superior: add {role: leader, count: 10} or use model tree");
+    }
+
+    if (vals[3] && s_want(c, vals[3], S_MAP, "structure.status", "{from: degree}") == 0) {
+        int f = s_choose(c, vals[3], "structure.status", "from", s_status_names, s_status_keys,
+                         S_N_STATUS, &sel, &x);
+        if (f >= 0)
+            st->status = (nn_status_from_t)f;
+        if (f == NN_STATUS_CONSTANT && x)
+            s_get_num(c, x, "structure.status.value", -HUGE_VAL, HUGE_VAL, 0, 0, "a number",
+                      &st->status_value);
+        if (f == NN_STATUS_BETWEENNESS)
+            s_betweenness_cap(c, sel, "structure.status.from", "'from: degree'");
+    }
+}
+
 static void s_validate(s_ctx_t *c, const s_node_t *root, const char *base, nn_scenario_t *s)
 {
     static const char *const top[] = {"name",      "seed",     "rounds",      "agents",
                                       "network",   "opinions", "populations", "nodes",
-                                      "transport", "output",   "limits"};
+                                      "transport", "output",   "limits",      "structure"};
     enum {
         T_NAME,
         T_SEED,
@@ -1141,6 +1385,7 @@ static void s_validate(s_ctx_t *c, const s_node_t *root, const char *base, nn_sc
         T_TRANSPORT,
         T_OUTPUT,
         T_LIMITS,
+        T_STRUCTURE,
         T_N
     };
     const s_node_t *v[T_N], *k[T_N];
@@ -1167,6 +1412,7 @@ static void s_validate(s_ctx_t *c, const s_node_t *root, const char *base, nn_sc
     s_network(c, root, v[T_NETWORK], base, &s->network);
     int opinions_ok = s_opinions(c, v[T_OPINIONS], base, &s->opinions);
     s_populations(c, root, v[T_POPULATIONS], opinions_ok, s);
+    s_structure(c, v[T_STRUCTURE], base, s);
     if (v[T_NODES] && s_get_u64(c, v[T_NODES], "nodes", 1, 1024, "an integer in 1..1024", &x) == 0)
         s->nodes = (uint32_t)x;
     if (v[T_TRANSPORT]) {
@@ -1645,6 +1891,8 @@ static void s_defaults(nn_scenario_t *s, const char *source)
     s->deadline_s = 30.0;
     s->max_message_bytes = UINT64_C(1) << 30;
     s->opinions.init = NN_INIT_UNIFORM;
+    s->structure.branching = 3;
+    s->structure.status_value = 1.0;
 }
 
 int nn_scenario_load_text(nn_scenario_t *out, const char *text, size_t len, const char *source,
@@ -1792,6 +2040,42 @@ static void s_put_string(FILE *f, const char *indent, const char *key, const cha
     fputs("\"\n", f);
 }
 
+static const char *s_name_of(const char *const *names, size_t n, unsigned i)
+{
+    return i < n ? names[i] : "?";
+}
+
+static void s_write_structure(const nn_structure_config_t *st, FILE *f)
+{
+    fputs("structure:\n", f);
+    if (!st->n_roles)
+        fputs("  roles: []\n", f);
+    else
+        fputs("  roles:\n", f);
+    for (size_t i = 0; i < st->n_roles && i < 3; i++) {
+        const nn_role_rule_t *r = &st->roles[i];
+        fprintf(f, "    - role: %s\n",
+                s_name_of(s_role_names, 3, (unsigned)r->role - NN_ROLE_MEDIATOR));
+        if (r->by_count)
+            fprintf(f, "      count: %" PRIu64 "\n", r->count);
+        else
+            s_put_double(f, "      ", "share", r->share);
+        fprintf(f, "      by: %s\n", s_name_of(s_by_names, S_N_BY, (unsigned)r->by));
+    }
+    fprintf(f, "  groups:\n    from: %s\n",
+            s_name_of(s_groups_names, S_N_GROUPS, (unsigned)st->groups));
+    if (st->groups == NN_GROUPS_FILE)
+        s_put_string(f, "    ", "path", st->path);
+    fprintf(f, "  hierarchy:\n    model: %s\n",
+            s_name_of(s_hierarchy_names, S_N_HIER, (unsigned)st->hierarchy));
+    if (st->hierarchy == NN_HIERARCHY_TREE)
+        fprintf(f, "    branching: %" PRIu32 "\n", st->branching);
+    fprintf(f, "  status:\n    from: %s\n",
+            s_name_of(s_status_names, S_N_STATUS, (unsigned)st->status));
+    if (st->status == NN_STATUS_CONSTANT)
+        s_put_double(f, "    ", "value", st->status_value);
+}
+
 int nn_scenario_write(const nn_scenario_t *s, FILE *f)
 {
     if (!s || !f || s->n_populations > NN_MAX_POPULATIONS)
@@ -1879,6 +2163,7 @@ int nn_scenario_write(const nn_scenario_t *s, FILE *f)
     fputs("limits:\n", f);
     s_put_double(f, "  ", "deadline_s", s->deadline_s);
     fprintf(f, "  max_message_bytes: %" PRIu64 "\n", s->max_message_bytes);
+    s_write_structure(&s->structure, f);
     return ferror(f) ? NN_EIO : NN_OK;
 }
 

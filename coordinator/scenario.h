@@ -15,6 +15,7 @@
 
 #include "diag.h"
 #include "network.h"
+#include "structure.h"
 
 typedef enum nn_transport {
     NN_TRANSPORT_INPROC = 0,
@@ -61,11 +62,12 @@ typedef struct nn_scenario {
     nn_opinions_config_t opinions;
     size_t n_populations;
     nn_population_t populations[NN_MAX_POPULATIONS];
-    uint32_t nodes;             /* default 4; 1 .. 1024 */
-    nn_transport_t transport;   /* default inproc */
-    char output_dir[4096];      /* output.dir, default "runs" */
-    double deadline_s;          /* limits.deadline_s, default 30: a round's deadline */
-    uint64_t max_message_bytes; /* limits.max_message_bytes, default 1 GiB */
+    uint32_t nodes;                  /* default 4; 1 .. 1024 */
+    nn_transport_t transport;        /* default inproc */
+    char output_dir[4096];           /* output.dir, default "runs" */
+    double deadline_s;               /* limits.deadline_s, default 30: a round's deadline */
+    uint64_t max_message_bytes;      /* limits.max_message_bytes, default 1 GiB */
+    nn_structure_config_t structure; /* default: no roles, no groups, no hierarchy, status 1 */
 } nn_scenario_t;
 
 /* The text of scenarios/default.yaml, compiled into the binary. */

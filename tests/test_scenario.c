@@ -314,6 +314,90 @@ static void test_populations(void **state)
             "0.6666667}]\n");
 }
 
+static void test_structure(void **state)
+{
+    t_fix_t *f = *state;
+    const nn_structure_config_t *st = &f->s.structure;
+    /* left out: no roles, one group, no hierarchy, status constant 1 */
+    t_ok(f, MINIMAL);
+    assert_int_equal(st->n_roles, 0);
+    assert_int_equal(st->groups, NN_GROUPS_NONE);
+    assert_int_equal(st->hierarchy, NN_HIERARCHY_NONE);
+    assert_int_equal(st->branching, 3);
+    assert_int_equal(st->status, NN_STATUS_CONSTANT);
+    assert_true(st->status_value == 1.0);
+    assert_string_equal(st->path, "");
+    /* empty mappings take the defaults too */
+    t_ok(f, MINIMAL "structure: {roles: [], groups: {}, hierarchy: {}, status: {}}\n");
+    assert_int_equal(st->n_roles, 0);
+    assert_int_equal(st->groups, NN_GROUPS_NONE);
+    assert_int_equal(st->hierarchy, NN_HIERARCHY_NONE);
+    assert_int_equal(st->status, NN_STATUS_CONSTANT);
+    assert_true(st->status_value == 1.0);
+    t_ok(f, MINIMAL "structure: {}\n");
+
+    t_ok(f, "agents: 1000\n"
+            "network: {model: sbm, blocks: [600, 400], p_in: 0.1, p_out: 0.01}\n"
+            "populations: [{behaviour: voter, share: 1}]\n"
+            "structure:\n"
+            "  roles:\n"
+            "    - {role: leader, count: 10, by: degree}\n"
+            "    - {role: mediator, share: 0.02}\n"
+            "    - {role: arbiter, count: 5, by: betweenness}\n"
+            "  groups: {from: sbm}\n"
+            "  hierarchy: {model: group_leader}\n"
+            "  status: {from: degree}\n");
+    assert_int_equal(st->n_roles, 3);
+    assert_int_equal(st->roles[0].role, NN_ROLE_LEADER);
+    assert_int_equal(st->roles[0].by_count, 1);
+    assert_int_equal(st->roles[0].count, 10);
+    assert_int_equal(st->roles[0].by, NN_BY_DEGREE);
+    assert_int_equal(st->roles[1].role, NN_ROLE_MEDIATOR);
+    assert_int_equal(st->roles[1].by_count, 0);
+    assert_true(st->roles[1].share == 0.02);
+    assert_int_equal(st->roles[1].by, NN_BY_RANDOM);
+    assert_int_equal(st->roles[2].role, NN_ROLE_ARBITER);
+    assert_int_equal(st->roles[2].by, NN_BY_BETWEENNESS);
+    assert_int_equal(st->groups, NN_GROUPS_SBM);
+    assert_int_equal(st->hierarchy, NN_HIERARCHY_GROUP_LEADER);
+    assert_int_equal(st->branching, 3);
+    assert_int_equal(st->status, NN_STATUS_DEGREE);
+    assert_true(st->status_value == 1.0);
+
+    t_ok(f, MINIMAL "structure:\n"
+                    "  groups: {from: file, path: groups/g.csv}\n"
+                    "  hierarchy: {model: tree, branching: 1}\n"
+                    "  status: {from: constant, value: 0.25}\n");
+    assert_int_equal(st->groups, NN_GROUPS_FILE);
+    assert_string_equal(st->path, "groups/g.csv");
+    assert_string_equal(st->resolved_path, "/base/groups/g.csv");
+    assert_string_equal(st->path_where, "'structure.groups.path' at t.yaml:5:30");
+    assert_int_equal(st->hierarchy, NN_HIERARCHY_TREE);
+    assert_int_equal(st->branching, 1);
+    assert_true(st->status_value == 0.25);
+
+    t_ok(f, MINIMAL "structure:\n"
+                    "  roles: [{role: leader, share: 1}]\n"
+                    "  groups: {from: louvain}\n"
+                    "  hierarchy: {model: tree}\n"
+                    "  status: {from: betweenness}\n");
+    assert_true(st->roles[0].share == 1.0);
+    assert_int_equal(st->groups, NN_GROUPS_LOUVAIN);
+    assert_int_equal(st->branching, 3);
+    assert_int_equal(st->status, NN_STATUS_BETWEENNESS);
+    /* the counts may take every agent; shares round to the nearest agent */
+    t_ok(f, MINIMAL "structure: {roles: [{role: leader, count: 500}, {role: arbiter, share: "
+                    "0.4995}, {role: mediator, count: 0}]}\n");
+    /* betweenness at exactly 200000 agents is allowed */
+    t_ok(f, "agents: 200000\nnetwork: {model: ring, k: 4}\n"
+            "populations: [{behaviour: voter, share: 1}]\n"
+            "structure: {roles: [{role: leader, count: 3, by: betweenness}], status: {from: "
+            "betweenness}}\n");
+    /* with leaders, group_leader works on any groups */
+    t_ok(f, MINIMAL "structure: {roles: [{role: leader, count: 1}], hierarchy: {model: "
+                    "group_leader}}\n");
+}
+
 /* ---- errors -------------------------------------------------------------------------- */
 
 typedef struct t_bad {
@@ -497,6 +581,134 @@ static void test_error_classes(void **state)
     assert_int_equal(failed, 0);
 }
 
+static void test_structure_errors(void **state)
+{
+    t_fix_t *f = *state;
+    static const t_bad_t cases[] = {
+        {MINIMAL "structure: {roles: [{role: citizen, count: 5}]}\n",
+         "'structure.roles[0].role' cannot be 'citizen' at t.yaml:4:28 (citizens are the agents "
+         "that no rule picks: rules are for mediator, arbiter, leader only)"},
+        {MINIMAL "structure: {roles: [{role: leadr, count: 5}]}\n",
+         "'structure.roles[0].role' must be one of mediator, arbiter, leader, got 'leadr' at "
+         "t.yaml:4:28 (did you mean 'leader'?)"},
+        {MINIMAL "structure:\n  roles:\n    - {role: leader, count: 5}\n"
+                 "    - {role: leader, share: 0.1}\n",
+         "role 'leader' is given twice in 'structure.roles' at t.yaml:7:14 (first at "
+         "t.yaml:6:14; each role takes one rule)"},
+        {MINIMAL "structure: {roles: [{role: leader, share: 0.1, count: 5}]}\n",
+         "'structure.roles[0]' has both 'share' and 'count' at t.yaml:4:48"},
+        {MINIMAL "structure: {roles: [{role: leader}]}\n",
+         "missing key 'structure.roles[0].share' or 'structure.roles[0].count' at t.yaml:4:21"},
+        {MINIMAL "structure: {roles: [{count: 5}]}\n",
+         "missing key 'structure.roles[0].role' at t.yaml:4:21 (required: one of mediator, "
+         "arbiter, leader)"},
+        {MINIMAL "structure: {roles: [{role: leader, count: 1001}]}\n",
+         "'structure.roles[0].count' must be an integer in 0..1000 (agents), got 1001 at "
+         "t.yaml:4:43"},
+        {MINIMAL "structure: {roles: [{role: leader, share: 1.5}]}\n",
+         "'structure.roles[0].share' must be a number in [0, 1], got 1.5 at t.yaml:4:43"},
+        {MINIMAL "structure: {roles: [{role: leader, count: 600}, {role: mediator, share: "
+                 "0.4}, {role: arbiter, share: 0.0005}]}\n",
+         "the role counts sum to 1001, more than the 1000 agents at t.yaml:4:20 (a share counts "
+         "as share x agents, rounded"},
+        {MINIMAL "structure: {roles: [{role: leader, count: 1, by: degre}]}\n",
+         "'structure.roles[0].by' must be one of random, degree, betweenness, got 'degre' at "
+         "t.yaml:4:50 (did you mean 'degree'?)"},
+        {MINIMAL "structure: {roles: [{role: leader, count: 1, rank: degree}]}\n",
+         "unknown key 'rank' in 'structure.roles[0]' at t.yaml:4:46 (valid keys: role, share, "
+         "count, by)"},
+        {MINIMAL "structure: {roles: [{role: leader, count: 1}, {role: arbiter, count: 1}, "
+                 "{role: mediator, count: 1}, {role: leader, count: 1}]}\n",
+         "'structure.roles' must have 0..3 entries, got 4 at t.yaml:4:20"},
+        {MINIMAL "structure: {roles: {role: leader}}\n",
+         "'structure.roles' must be a sequence, got a mapping at t.yaml:4:20"},
+        {MINIMAL "structure: {groups: {from: sbm}}\n",
+         "'structure.groups.from' is 'sbm' but network.model is 'ring' at t.yaml:4:28 (groups "
+         "from sbm are the blocks of an sbm network"},
+        {MINIMAL "structure: {groups: {from: file}}\n",
+         "missing key 'structure.groups.path' at t.yaml:4:21 (required with groups from 'file'"},
+        {MINIMAL "structure: {groups: {from: louvain, path: g.csv}}\n",
+         "key 'path' does not apply to 'structure.groups' from 'louvain' at t.yaml:4:37 (it "
+         "takes no parameters)"},
+        {MINIMAL "structure: {groups: {from: lovain}}\n",
+         "'structure.groups.from' must be one of none, sbm, louvain, file, got 'lovain' at "
+         "t.yaml:4:28 (did you mean 'louvain'?)"},
+        {MINIMAL "structure: {groups: {from: file, path: ''}}\n",
+         "'structure.groups.path' must be a file path (a non-empty string), got an empty string "
+         "at t.yaml:4:40"},
+        {MINIMAL "structure: {grups: {from: louvain}}\n",
+         "unknown key 'grups' in 'structure' at t.yaml:4:13 (did you mean 'groups'?)"},
+        {MINIMAL "structure: {hierarchy: {model: tree, branching: 0}}\n",
+         "'structure.hierarchy.branching' must be an integer in 1..4294967295, got 0 at "
+         "t.yaml:4:49"},
+        {MINIMAL "structure:\n  roles: [{role: leader, count: 1}]\n"
+                 "  hierarchy: {model: group_leader, branching: 2}\n",
+         "key 'branching' does not apply to 'structure.hierarchy' model 'group_leader' at "
+         "t.yaml:6:36 (it takes no parameters)"},
+        {MINIMAL "structure: {hierarchy: {model: group_leader}}\n",
+         "hierarchy model 'group_leader' needs a leader rule in 'structure.roles' at t.yaml:4:32 "
+         "(each agent's superior is a leader of its group, so without leaders nobody could be a "
+         "superior"},
+        {MINIMAL "structure: {roles: [{role: arbiter, count: 2}], hierarchy: {model: "
+                 "group_leader}}\n",
+         "hierarchy model 'group_leader' needs a leader rule in 'structure.roles' at t.yaml:4:68"},
+        {MINIMAL "structure: {hierarchy: {model: tre}}\n",
+         "'structure.hierarchy.model' must be one of none, group_leader, tree, got 'tre' at "
+         "t.yaml:4:32 (did you mean 'tree'?)"},
+        {MINIMAL "structure: {status: {from: degree, value: 2}}\n",
+         "key 'value' does not apply to 'structure.status' from 'degree' at t.yaml:4:36 (it "
+         "takes no parameters)"},
+        {MINIMAL "structure: {status: {from: constant, value: x}}\n",
+         "'structure.status.value' must be a number, got 'x' at t.yaml:4:45"},
+        {MINIMAL "structure: {status: {from: betweenes}}\n",
+         "'structure.status.from' must be one of constant, degree, betweenness, got 'betweenes' "
+         "at t.yaml:4:28 (did you mean 'betweenness'?)"},
+        {MINIMAL "structure: {status: {value: 2, from: constant, form: x}}\n",
+         "unknown key 'form' in 'structure.status' at t.yaml:4:48 (did you mean 'from'?)"},
+        {"agents: 300000\nnetwork: {model: ring, k: 4}\n"
+         "populations: [{behaviour: voter, share: 1}]\n"
+         "structure: {roles: [{role: leader, count: 3, by: betweenness}]}\n",
+         "'structure.roles[0].by' is 'betweenness', which costs O(agents x edges): too slow for "
+         "300000 agents at t.yaml:4:50 (betweenness takes at most 200000 agents; use 'by: "
+         "degree' or 'by: random' instead)"},
+        {"agents: 200001\nnetwork: {model: ring, k: 4}\n"
+         "populations: [{behaviour: voter, share: 1}]\n"
+         "structure: {status: {from: betweenness}}\n",
+         "'structure.status.from' is 'betweenness', which costs O(agents x edges): too slow for "
+         "200001 agents at t.yaml:4:28 (betweenness takes at most 200000 agents; use 'from: "
+         "degree' instead)"},
+        {MINIMAL "structure: [roles]\n", "'structure' must be a mapping, got a sequence at "
+                                         "t.yaml:4:12"},
+    };
+    size_t failed = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int rc = t_load(f, cases[i].text, NULL, 0);
+        if (rc != NN_ESCENARIO || !t_has(f, cases[i].want)) {
+            print_error("case %zu: rc %d for:\n%s\n", i, rc, cases[i].text);
+            failed++;
+        } else if (f->d.count != 1) {
+            print_error("case %zu: %zu errors, not 1:\n%s\n", i, (size_t)f->d.count, f->d.text);
+            failed++;
+        }
+    }
+    assert_int_equal(failed, 0);
+    /* one mistake, one message: a wrong role rule does not also fail group_leader, and a
+     * wrong network model does not also fail groups from sbm */
+    assert_int_equal(t_load(f,
+                            MINIMAL "structure: {roles: [{role: leadr, count: 1}], hierarchy: "
+                                    "{model: group_leader}}\n",
+                            NULL, 0),
+                     NN_ESCENARIO);
+    assert_int_equal(f->d.count, 1);
+    assert_int_equal(t_load(f,
+                            "agents: 1000\nnetwork: {model: rnig, k: 4}\n"
+                            "populations: [{behaviour: voter, share: 1}]\n"
+                            "structure: {groups: {from: sbm}}\n",
+                            NULL, 0),
+                     NN_ESCENARIO);
+    assert_int_equal(f->d.count, 1);
+}
+
 static void test_collects_all_errors(void **state)
 {
     t_fix_t *f = *state;
@@ -654,6 +866,42 @@ static void test_set_errors(void **state)
     assert_true(a < b && b < c);
 }
 
+static void test_set_structure(void **state)
+{
+    t_fix_t *f = *state;
+    const nn_structure_config_t *st = &f->s.structure;
+    const char *sets[] = {"structure.hierarchy.model=tree", "structure.hierarchy.branching=5",
+                          "structure.roles=[{role: leader, count: 3}]",
+                          "structure.status={from: degree}", "structure.groups.from=louvain"};
+    assert_int_equal(t_load(f, MINIMAL, sets, 5), NN_OK);
+    assert_int_equal(st->hierarchy, NN_HIERARCHY_TREE);
+    assert_int_equal(st->branching, 5);
+    assert_int_equal(st->n_roles, 1);
+    assert_int_equal(st->roles[0].role, NN_ROLE_LEADER);
+    assert_int_equal(st->roles[0].count, 3);
+    assert_int_equal(st->status, NN_STATUS_DEGREE);
+    assert_int_equal(st->groups, NN_GROUPS_LOUVAIN);
+    /* into a file's rules: change one, append one */
+    const char *s2[] = {"structure.roles.0.by=degree", "structure.roles[1]={role: mediator, "
+                                                       "share: 0.5}"};
+    assert_int_equal(t_load(f, MINIMAL "structure:\n  roles: [{role: leader, count: 3}]\n", s2, 2),
+                     NN_OK);
+    assert_int_equal(st->n_roles, 2);
+    assert_int_equal(st->roles[0].by, NN_BY_DEGREE);
+    assert_true(st->roles[1].share == 0.5);
+    /* a --set error names the --set */
+    const char *s3[] = {"structure.hierarchy.model=group_leader"};
+    assert_int_equal(t_load(f, MINIMAL, s3, 1), NN_ESCENARIO);
+    assert_true(t_has(f, "hierarchy model 'group_leader' needs a leader rule in "
+                         "'structure.roles' at --set 'structure.hierarchy.model=group_leader'"));
+    const char *s4[] = {"structure.groups={from: file, path: g.csv}"};
+    assert_int_equal(t_load(f, MINIMAL, s4, 1), NN_OK);
+    assert_string_equal(st->resolved_path, "/base/g.csv");
+    assert_string_equal(st->path_where,
+                        "'structure.groups.path' at --set 'structure.groups={from: file, path: "
+                        "g.csv}'");
+}
+
 /* ---- the round trip ------------------------------------------------------------------ */
 
 static void t_same(const nn_scenario_t *a, const nn_scenario_t *b)
@@ -700,6 +948,22 @@ static void t_same(const nn_scenario_t *a, const nn_scenario_t *b)
     assert_string_equal(a->output_dir, b->output_dir);
     assert_true(a->deadline_s == b->deadline_s);
     assert_true(a->max_message_bytes == b->max_message_bytes);
+    const nn_structure_config_t *s = &a->structure, *t = &b->structure;
+    assert_int_equal(s->n_roles, t->n_roles);
+    for (size_t i = 0; i < s->n_roles; i++) {
+        assert_int_equal(s->roles[i].role, t->roles[i].role);
+        assert_int_equal(s->roles[i].by_count, t->roles[i].by_count);
+        assert_true(s->roles[i].count == t->roles[i].count);
+        assert_true(s->roles[i].share == t->roles[i].share);
+        assert_int_equal(s->roles[i].by, t->roles[i].by);
+    }
+    assert_int_equal(s->groups, t->groups);
+    assert_string_equal(s->path, t->path);
+    assert_string_equal(s->resolved_path, t->resolved_path);
+    assert_int_equal(s->hierarchy, t->hierarchy);
+    assert_int_equal(s->branching, t->branching);
+    assert_int_equal(s->status, t->status);
+    assert_true(s->status_value == t->status_value);
 }
 
 static void t_round_trip(t_fix_t *f, const char *text)
@@ -763,6 +1027,24 @@ static void test_round_trip(void **state)
                     "populations: [{behaviour: voter, share: 1}]\n");
     t_round_trip(f, "agents: 100\nnetwork: {model: complete}\n"
                     "populations: [{behaviour: voter, share: 1}]\n");
+    t_round_trip(f, "agents: 300\n"
+                    "network: {model: sbm, blocks: [100, 200], p_in: 0.3, p_out: 0.1}\n"
+                    "populations: [{behaviour: voter, share: 1}]\n"
+                    "structure:\n"
+                    "  roles:\n"
+                    "    - {role: leader, count: 10, by: degree}\n"
+                    "    - {role: mediator, share: 0.0233333333333333}\n"
+                    "    - {role: arbiter, count: 0, by: betweenness}\n"
+                    "  groups: {from: sbm}\n"
+                    "  hierarchy: {model: group_leader}\n"
+                    "  status: {from: betweenness}\n");
+    t_round_trip(f, MINIMAL "structure:\n"
+                            "  roles: [{role: arbiter, share: 0, by: random}]\n"
+                            "  groups: {from: file, path: \"g dir/groups.csv\"}\n"
+                            "  hierarchy: {model: tree, branching: 4294967295}\n"
+                            "  status: {from: constant, value: -2.5e-7}\n");
+    t_round_trip(f, MINIMAL "structure: {groups: {from: louvain}, hierarchy: {model: tree}, "
+                            "status: {from: degree}}\n");
 }
 
 static void test_write_text(void **state)
@@ -783,6 +1065,10 @@ static void test_write_text(void **state)
     assert_non_null(strstr(buf, "      mu: 0.5\n"));
     assert_null(strstr(buf, "mean_degree"));
     assert_null(strstr(buf, "blocks"));
+    /* the structure block is always written, defaults included */
+    assert_non_null(strstr(buf, "structure:\n  roles: []\n  groups:\n    from: none\n"
+                                "  hierarchy:\n    model: none\n  status:\n    from: constant\n"
+                                "    value: 1.0\n"));
     free(buf);
     nn_scenario_t bad;
     memset(&bad, 0, sizeof bad);
@@ -984,7 +1270,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_models, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_opinions, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_populations, t_setup, t_teardown),
+        cmocka_unit_test_setup_teardown(test_structure, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_error_classes, t_setup, t_teardown),
+        cmocka_unit_test_setup_teardown(test_structure_errors, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_collects_all_errors, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_error_cap, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_suggestions, t_setup, t_teardown),
@@ -992,6 +1280,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_set_creates, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_set_flow, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_set_errors, t_setup, t_teardown),
+        cmocka_unit_test_setup_teardown(test_set_structure, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_round_trip, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_write_text, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_bad_corpus, t_setup, t_teardown),
