@@ -28,6 +28,7 @@
 #include "pool.h"
 #include "report.h"
 #include "society.h"
+#include "structure.h"
 
 #include "node/link.h"
 #include "nunchi/digest.h"
@@ -83,6 +84,7 @@ typedef struct s_run {
     nn_run_result_t *res;
     nn_network_t *net;
     nn_society_t soc;
+    nn_structure_t st;        /* roles, groups, superiors, status, reputation */
     nn_router_t router;
     nn_pool_t *pool;    /* the coordinator's own threads, for routing and metrics */
     nn_moments_t *part; /* one per pool thread */
@@ -349,6 +351,9 @@ static void s_make_welcome(s_run_t *r, size_t k)
     we->nbr = r->net->adj;
     we->deadline_s = r->sc->deadline_s;
     we->liveness_s = 2.0 * r->sc->deadline_s + 10.0;
+    we->role = r->st.role + nd->lo;
+    we->group = r->st.group + nd->lo;
+    we->superior = r->st.superior + nd->lo;
 }
 
 /* Refuses one wire message: counts it, logs it in events.jsonl and answers the sender
@@ -798,6 +803,7 @@ static void s_free(s_run_t *r)
     nn_pool_destroy(&r->pool);
     free(r->part);
     nn_society_release(&r->soc);
+    nn_structure_release(&r->st);
     nn_network_destroy(&r->net);
 }
 
@@ -852,6 +858,16 @@ static json_t *s_summary(const s_run_t *r, int rc)
     json_object_set_new(o, "mean_degree",
                         json_real(r->sc->agents ? 2.0 * (double)res->edges / r->sc->agents : 0));
     json_object_set_new(o, "clustering", json_real(res->clustering));
+    if (r->st.n) {
+        json_t *st = json_object(), *roles = json_object();
+        for (int k = 0; k < NN_ROLES; k++)
+            json_object_set_new(roles, nn_role_name((nn_role_t)k),
+                                json_integer((json_int_t)r->st.role_count[k]));
+        json_object_set_new(st, "roles", roles);
+        json_object_set_new(st, "groups", json_integer((json_int_t)r->st.n_groups));
+        json_object_set_new(st, "modularity", json_real(r->st.modularity));
+        json_object_set_new(o, "structure", st);
+    }
     json_object_set_new(o, "rounds", json_integer((json_int_t)r->sc->rounds));
     json_object_set_new(
         o, "rounds_completed",
@@ -915,6 +931,29 @@ static int s_report(const s_run_t *r, int rc, char *err, size_t errlen)
     return nn_report_write(res->run_dir, &in, &r->rows, err, errlen);
 }
 
+/* structure.csv, and an event that sums it up. */
+static int s_write_structure(s_run_t *r, char *err, size_t errlen)
+{
+    FILE *f = nn_output_open(r->res->run_dir, "structure.csv", err, errlen);
+    if (!f)
+        return NN_EIO;
+    int rc = nn_structure_write_csv(&r->st, f);
+    if (fclose(f) != 0 || rc != NN_OK) {
+        snprintf(err, errlen, "cannot write '%.900s/structure.csv'", r->res->run_dir);
+        return NN_EIO;
+    }
+    json_t *roles = json_object();
+    for (int k = 0; k < NN_ROLES; k++)
+        json_object_set_new(roles, nn_role_name((nn_role_t)k),
+                            json_integer((json_int_t)r->st.role_count[k]));
+    nn_output_event(r->events, "structure",
+                    json_pack("{s:o,s:I,s:f,s:s,s:s}", "roles", roles, "groups",
+                              (json_int_t)r->st.n_groups, "modularity", r->st.modularity,
+                              "hierarchy", nn_hierarchy_name(r->sc->structure.hierarchy), "status",
+                              nn_status_from_name(r->sc->structure.status)));
+    return NN_OK;
+}
+
 static int s_run(s_run_t *r, double t0)
 {
     const nn_scenario_t *sc = r->sc;
@@ -950,6 +989,10 @@ static int s_run(s_run_t *r, double t0)
         return rc;
     }
     nn_diag_release(&diag);
+    rc = nn_structure_build(&r->st, &sc->structure, r->net, &sc->network, sc->seed, err,
+                            sizeof err);
+    if (rc != NN_OK)
+        return s_fail(r, rc, "%s", err);
     rc = nn_output_make_dir(r->opt->out_dir, sc->output_dir, sc->name, res->run_dir,
                             sizeof res->run_dir, err, sizeof err);
     if (rc != NN_OK) {
@@ -971,6 +1014,8 @@ static int s_run(s_run_t *r, double t0)
                               (json_int_t)r->net->n_edges, "clustering", r->net->clustering,
                               "dropped_file_edges", (json_int_t)dropped_edges));
     if ((rc = nn_output_write_state(res->run_dir, "initial_state.csv", &r->soc, err, sizeof err)))
+        return s_fail(r, rc, "%s", err);
+    if ((rc = s_write_structure(r, err, sizeof err)) != NN_OK)
         return s_fail(r, rc, "%s", err);
     r->metrics = nn_output_open(res->run_dir, "metrics.csv", err, sizeof err);
     if (!r->metrics)

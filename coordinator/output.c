@@ -129,6 +129,8 @@ int nn_output_write_scenario(const char *run_dir, const nn_scenario_t *sc, char 
         snprintf(copy->network.path, sizeof copy->network.path, "%s", abs);
     if (sc->opinions.init == NN_INIT_FILE && realpath(sc->opinions.resolved_path, abs))
         snprintf(copy->opinions.path, sizeof copy->opinions.path, "%s", abs);
+    if (sc->structure.groups == NN_GROUPS_FILE && realpath(sc->structure.resolved_path, abs))
+        snprintf(copy->structure.path, sizeof copy->structure.path, "%s", abs);
     FILE *f = nn_output_open(run_dir, "scenario.yaml", err, errlen);
     if (!f) {
         free(copy);

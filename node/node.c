@@ -25,6 +25,9 @@ struct nn_node {
     const uint8_t *pop;      /* borrowed */
     const uint64_t *nbr_off; /* borrowed, n + 1 */
     const uint32_t *nbr;     /* borrowed */
+    const uint8_t *role;     /* borrowed, or NULL: citizens */
+    const uint32_t *group;   /* borrowed, or NULL: group 0 */
+    const uint32_t *sup;     /* borrowed, or NULL: no superiors */
     size_t n_pops;
     s_pop_t pops[NN_MAX_POPULATIONS];
     double *state;     /* owned, n */
@@ -57,6 +60,9 @@ int nn_node_new(nn_node_t **out, const nn_welcome_t *w, char *err, size_t errlen
     n->pop = w->population;
     n->nbr_off = w->nbr_off;
     n->nbr = w->nbr;
+    n->role = w->role;
+    n->group = w->group;
+    n->sup = w->superior;
     n->n_pops = w->n_populations;
     for (size_t p = 0; p < w->n_populations; p++) {
         const nn_population_desc_t *d = &w->populations[p];
@@ -201,6 +207,9 @@ int nn_node_step(nn_node_t *n, uint64_t round, const nn_tick_t *t, nn_actions_t 
         a.nbrs = n->nbr + n->nbr_off[i];
         a.n_nbrs = (size_t)(n->nbr_off[i + 1] - n->nbr_off[i]);
         a.params = p->params;
+        a.role = n->role ? n->role[i] : 0;
+        a.group = n->group ? n->group[i] : 0;
+        a.superior = n->sup ? n->sup[i] : NN_NO_AGENT;
         nn_rng_init_keyed(&a.rng, n->stream_key, a.id, round);
         p->ops->step(&a);
         n->state[i] = a.x;

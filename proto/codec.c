@@ -75,6 +75,7 @@ struct nn_codec {
     s_buf_t col_a, col_b, col_c; /* uint32 columns */
     s_buf_t col_d;               /* double column */
     s_buf_t col_e;               /* uint64 column */
+    s_buf_t col_f, col_g;        /* uint32 columns: welcome roles and superiors */
     Nunchi__V1__Population e_pop[NN_MAX_POPULATIONS];
     Nunchi__V1__Population *e_pop_ptr[NN_MAX_POPULATIONS];
     char *e_param[NN_MAX_POPULATIONS][NN_MAX_PARAMS];
@@ -86,6 +87,7 @@ struct nn_codec {
     s_buf_t t_dl, t_recv, t_off;                   /* tick */
     s_buf_t a_msg, a_state, a_rec, a_tmp;          /* actions */
     s_buf_t w_agent, w_pop, w_state, w_off, w_nbr; /* welcome */
+    s_buf_t w_role, w_group, w_sup;                /* welcome: structure */
     nn_population_desc_t w_pops[NN_MAX_POPULATIONS];
 };
 
@@ -246,7 +248,8 @@ void nn_codec_destroy(nn_codec_t **pc)
     nn_codec_t *c = *pc;
     s_buf_t *bufs[] = {&c->out,   &c->col_a,   &c->col_b, &c->col_c,   &c->col_d,   &c->col_e,
                        &c->t_dl,  &c->t_recv,  &c->t_off, &c->a_msg,   &c->a_state, &c->a_rec,
-                       &c->a_tmp, &c->w_agent, &c->w_pop, &c->w_state, &c->w_off,   &c->w_nbr};
+                       &c->a_tmp, &c->w_agent, &c->w_pop, &c->w_state, &c->w_off,   &c->w_nbr,
+                       &c->col_f, &c->col_g,   &c->w_role, &c->w_group, &c->w_sup};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         s_buf_free(bufs[i]);
     s_arena_end(&c->arena, 0);
@@ -332,6 +335,48 @@ static int s_enc_populations(nn_codec_t *c, const nn_welcome_t *w, Nunchi__V1__W
     }
     pb->n_populations = w->n_populations;
     pb->populations = c->e_pop_ptr;
+    return NN_OK;
+}
+
+/* The welcome's structure arrays: each absent (NULL) or one entry per agent; a superior
+ * goes on the wire as its id + 1, 0 for none. */
+static int s_enc_structure(nn_codec_t *c, const nn_welcome_t *w, const uint32_t *agent,
+                           Nunchi__V1__Welcome *pb)
+{
+    size_t n = w->n_agents;
+    int rc;
+    if (w->role && n) {
+        if ((rc = s_reserve(c, &c->col_f, n, sizeof(uint32_t))))
+            return rc;
+        uint32_t *role = c->col_f.p;
+        for (size_t i = 0; i < n; i++) {
+            if (w->role[i] >= NN_ROLE_COUNT)
+                return s_fail(c, NN_EINVAL, "welcome: agent %u has role %u (roles are 0..%d)",
+                              agent[i], w->role[i], NN_ROLE_COUNT - 1);
+            role[i] = w->role[i];
+        }
+        pb->n_role = n;
+        pb->role = role;
+    }
+    if (w->group && n) {
+        pb->n_group = n;
+        pb->group = (uint32_t *)w->group;
+    }
+    if (w->superior && n) {
+        if ((rc = s_reserve(c, &c->col_g, n, sizeof(uint32_t))))
+            return rc;
+        uint32_t *sup = c->col_g.p;
+        for (size_t i = 0; i < n; i++) {
+            uint32_t v = w->superior[i];
+            if (v != NN_NO_AGENT && v >= w->agents_total)
+                return s_fail(c, NN_EINVAL,
+                              "welcome: the superior %u of agent %u is not below 'agents_total' %u",
+                              v, agent[i], w->agents_total);
+            sup[i] = v == NN_NO_AGENT ? 0 : v + 1;
+        }
+        pb->n_superior = n;
+        pb->superior = sup;
+    }
     return NN_OK;
 }
 
@@ -438,7 +483,7 @@ static int s_enc_welcome(nn_codec_t *c, const nn_welcome_t *w, Nunchi__V1__Welco
     pb->neighbour = (uint32_t *)nbr;
     pb->deadline_s = w->deadline_s;
     pb->liveness_s = w->liveness_s;
-    return NN_OK;
+    return s_enc_structure(c, w, agent, pb);
 }
 
 static int s_enc_tick(nn_codec_t *c, const nn_tick_t *t, Nunchi__V1__Tick *pb)
@@ -733,6 +778,56 @@ static int s_dec_populations(nn_codec_t *c, const Nunchi__V1__Welcome *pb)
     return NN_OK;
 }
 
+/* The welcome's structure arrays, each empty or one entry per agent; see s_enc_structure. */
+static int s_dec_structure(nn_codec_t *c, const Nunchi__V1__Welcome *pb, nn_welcome_t *w)
+{
+    size_t n = pb->n_agent;
+    static const char *const name[] = {"role", "group", "superior"};
+    const size_t count[] = {pb->n_role, pb->n_group, pb->n_superior};
+    for (int k = 0; k < 3; k++)
+        if (count[k] != 0 && count[k] != n)
+            return s_fail(c, NN_EPROTO,
+                          "welcome: '%s' has %zu entries but 'agent' has %zu (0 or as many)",
+                          name[k], count[k], n);
+    int rc;
+    w->role = NULL;
+    w->group = NULL;
+    w->superior = NULL;
+    if (pb->n_role) {
+        if ((rc = s_reserve(c, &c->w_role, n, sizeof(uint8_t))))
+            return rc;
+        uint8_t *role = c->w_role.p;
+        for (size_t i = 0; i < n; i++) {
+            if (pb->role[i] >= NN_ROLE_COUNT)
+                return s_fail(c, NN_EPROTO, "welcome: 'role' of agent %u is %u (roles are 0..%d)",
+                              pb->agent[i], pb->role[i], NN_ROLE_COUNT - 1);
+            role[i] = (uint8_t)pb->role[i];
+        }
+        w->role = role;
+    }
+    if (pb->n_group) {
+        if ((rc = s_reserve(c, &c->w_group, n, sizeof(uint32_t))))
+            return rc;
+        memcpy(c->w_group.p, pb->group, n * sizeof(uint32_t));
+        w->group = c->w_group.p;
+    }
+    if (pb->n_superior) {
+        if ((rc = s_reserve(c, &c->w_sup, n, sizeof(uint32_t))))
+            return rc;
+        uint32_t *sup = c->w_sup.p;
+        for (size_t i = 0; i < n; i++) {
+            uint32_t v = pb->superior[i];
+            if (v > pb->agents_total)
+                return s_fail(c, NN_EPROTO,
+                              "welcome: 'superior' of agent %u is %u, past agents_total %u + 1",
+                              pb->agent[i], v, pb->agents_total);
+            sup[i] = v == 0 ? NN_NO_AGENT : v - 1;
+        }
+        w->superior = sup;
+    }
+    return NN_OK;
+}
+
 static int s_dec_welcome(nn_codec_t *c, const Nunchi__V1__Welcome *pb, nn_welcome_t *w)
 {
     size_t n = pb->n_agent;
@@ -837,7 +932,7 @@ static int s_dec_welcome(nn_codec_t *c, const Nunchi__V1__Welcome *pb, nn_welcom
     w->nbr = nbr;
     w->deadline_s = pb->deadline_s;
     w->liveness_s = pb->liveness_s;
-    return NN_OK;
+    return s_dec_structure(c, pb, w);
 }
 
 static int s_dec_tick(nn_codec_t *c, const Nunchi__V1__Tick *pb, nn_tick_t *t)

@@ -531,6 +531,43 @@ static void test_roundtrip_welcome(void **state)
     w->agent = listed;
     s_roundtrip(f, &m);
     s_check_welcome(&f->out.u.welcome, w, listed);
+    /* without structure arrays they decode as absent */
+    assert_null(f->out.u.welcome.role);
+    assert_null(f->out.u.welcome.group);
+    assert_null(f->out.u.welcome.superior);
+
+    /* the structure: roles, groups, superiors (one without) */
+    static const uint8_t role[] = {3, 0, 1, 2};
+    static const uint32_t group[] = {0, 7, 7, 123456};
+    static const uint32_t sup[] = {NN_NO_AGENT, 2, 0, 9};
+    w->role = role;
+    w->group = group;
+    w->superior = sup;
+    s_roundtrip(f, &m);
+    const nn_welcome_t *g = &f->out.u.welcome;
+    assert_non_null(g->role);
+    assert_non_null(g->group);
+    assert_non_null(g->superior);
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal(g->role[i], role[i]);
+        assert_int_equal(g->group[i], group[i]);
+        assert_int_equal(g->superior[i], sup[i]);
+    }
+    /* refused at the sender: a role past leader, a superior past the society */
+    static const uint8_t bad_role[] = {0, 4, 0, 0};
+    static const uint32_t bad_sup[] = {NN_NO_AGENT, 10, 0, 0};
+    const void *data;
+    size_t len;
+    w->role = bad_role;
+    assert_int_equal(nn_codec_encode(f->c, &m, &data, &len), NN_EINVAL);
+    assert_non_null(strstr(nn_codec_error(f->c), "role 4"));
+    w->role = role;
+    w->superior = bad_sup;
+    assert_int_equal(nn_codec_encode(f->c, &m, &data, &len), NN_EINVAL);
+    assert_non_null(strstr(nn_codec_error(f->c), "superior 10"));
+    w->superior = NULL;
+    w->role = NULL;
+    w->group = NULL;
 
     /* no agents at all, offsets NULL */
     w->n_agents = 0;

@@ -597,6 +597,44 @@ static void test_garbage_and_version(void **state)
     t_balance(&f->res);
 }
 
+/* The Welcome carries each hosted agent's role, group and superior as the coordinator
+ * computed them: on the ring every degree is 2, so the two leaders picked by degree are
+ * agents 0 and 1 (ties to the lower id); with constant status the tree ranks agents by
+ * id, so agent r > 0 reports to agent (r - 1) / 2. */
+static void test_welcome_structure(void **state)
+{
+    t_fix_t *f = *state;
+    const char *const sets[] = {"structure={roles: [{role: leader, count: 2, by: degree}], "
+                                "hierarchy: {model: tree, branching: 2}}"};
+    t_load(f, sets, 1);
+    t_serve(f, 1);
+    t_peer_t *p = t_peer(f, 0);
+    nn_wire_t w;
+    t_make_hello(&w, "deffuant");
+    t_send(p, &w);
+    t_expect(p, &w, NN_WIRE_WELCOME);
+    const nn_welcome_t *we = &w.u.welcome;
+    assert_int_equal(we->n_agents, AGENTS);
+    assert_non_null(we->role);
+    assert_non_null(we->group);
+    assert_non_null(we->superior);
+    for (uint32_t i = 0; i < AGENTS; i++) {
+        assert_int_equal(we->agent[i], i);
+        assert_int_equal(we->role[i], i < 2 ? 3 : 0);
+        assert_int_equal(we->group[i], 0);
+        assert_int_equal(we->superior[i], i == 0 ? NN_NO_AGENT : (i - 1) / 2);
+    }
+    p->node = we->node;
+    p->lo = we->first_agent;
+    p->n = (uint32_t)we->n_agents;
+    for (uint32_t i = 0; i < p->n; i++)
+        p->x[i] = we->state[i];
+    t_play(p, 1, ROUNDS);
+    t_bye(p, "the run is over");
+    t_finish(f, NN_OK);
+    assert_true(t_event(f, "structure", "hierarchy", "tree"));
+}
+
 /* ---- the rounds ----------------------------------------------------------------------- */
 
 /* A joined node's garbage in a round: an Error, a count and an event; the node's proper
@@ -868,6 +906,7 @@ int main(void)
         T(test_reject_full),
         T(test_join_timeout),
         T(test_garbage_and_version),
+        T(test_welcome_structure),
         T(test_garbage_in_round),
         T(test_drops),
         T(test_answer_twice),

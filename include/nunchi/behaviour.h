@@ -82,6 +82,9 @@ typedef struct nn_agent {
     const double *params; /* the behaviour's parameters, in spec order */
     nn_rng_t rng;         /* (seed, NN_STREAM_BEHAVIOUR, id, round) at draw 0 */
     nn_outbox_t *out;     /* where nn_send() appends */
+    uint8_t role;      /* 0 citizen, 1 mediator, 2 arbiter, 3 leader */
+    uint32_t group;    /* the agent's group (0 without groups) */
+    uint32_t superior; /* its superior's id, or UINT32_MAX for none */
 } nn_agent_t;
 
 /* Sends value to agent `to`. Never fails in the step: on memory exhaustion the message

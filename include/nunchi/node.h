@@ -13,8 +13,9 @@
 typedef struct nn_node nn_node_t;
 
 /* Builds a node from its assignment. The node copies the initial states and the
- * behaviour parameters; it borrows the neighbour arrays, the agent list and the
- * population indices of w, which must stay valid for the node's life. NN_OK,
+ * behaviour parameters; it borrows the neighbour arrays, the agent list, the population
+ * indices and the structure arrays (role, group, superior) of w, which must stay valid
+ * for the node's life. NN_OK,
  * NN_EPROTO (an unknown behaviour or an inconsistent assignment: err says which) or
  * NN_ENOMEM; *out is NULL on failure. */
 int nn_node_new(nn_node_t **out, const nn_welcome_t *w, char *err, size_t errlen);

@@ -16,6 +16,8 @@
 #define NN_MAX_BEHAVIOURS   64  /* behaviours listed in one hello */
 #define NN_MAX_POPULATIONS  64  /* populations in one scenario */
 #define NN_TEXT_MAX         256 /* reasons and error texts, NUL included */
+#define NN_NO_AGENT         UINT32_MAX /* "no agent": the superior of an agent without one */
+#define NN_ROLE_COUNT       4   /* roles: 0 citizen, 1 mediator, 2 arbiter, 3 leader */
 
 typedef enum nn_wire_kind {
     NN_WIRE_NONE = 0,
@@ -65,6 +67,9 @@ typedef struct nn_welcome {
     const uint32_t *nbr;       /* neighbour ids, ascending per agent */
     double deadline_s;
     double liveness_s;
+    const uint8_t *role;      /* n_agents roles (< NN_ROLE_COUNT), or NULL: all citizens */
+    const uint32_t *group;    /* n_agents groups, or NULL: all in group 0 */
+    const uint32_t *superior; /* n_agents ids or NN_NO_AGENT, or NULL: nobody has one */
 } nn_welcome_t;
 
 typedef struct nn_reject {

@@ -22,6 +22,8 @@ for scenario in "$DATA/scenarios/mixed.yaml" "$DATA/scenarios/cascade.yaml" "$SR
         cmp -s "$out/metrics.csv" "$ref_metrics" || fail "$name: metrics.csv differs with $1 $2 node(s)"
         cmp -s "$out/final_state.csv" "$WORK/$name-1-inproc/final_state.csv" \
             || fail "$name: final_state.csv differs with $1 $2 node(s)"
+        cmp -s "$out/structure.csv" "$WORK/$name-1-inproc/structure.csv" \
+            || fail "$name: structure.csv differs with $1 $2 node(s)"
     done
     "$NUNCHI" run "$scenario" "${extra[@]}" --seed 777 --out "$WORK/$name-seed" --quiet
     [ "$(digest_of "$WORK/$name-seed")" != "$ref" ] || fail "$name: another seed gave the same digest"

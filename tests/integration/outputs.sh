@@ -3,10 +3,18 @@
 source "$(dirname "$0")/lib/common.bash"
 "$NUNCHI" run "$DATA/scenarios/mixed.yaml" --out "$WORK/run" --quiet
 r="$WORK/run"
-for f in scenario.yaml initial_state.csv final_state.csv metrics.csv events.jsonl summary.json report.html; do
+for f in scenario.yaml initial_state.csv final_state.csv structure.csv metrics.csv events.jsonl summary.json report.html; do
     [ -s "$r/$f" ] || fail "$f is missing or empty"
 done
 [ "$(head -n 1 "$r/final_state.csv")" = "id,behaviour,opinion" ] || fail "final_state.csv header"
+[ "$(head -n 1 "$r/structure.csv")" = "id,role,group,superior,status,reputation" ] || fail "structure.csv header"
+[ "$(grep -c ',leader,' "$r/structure.csv")" -eq 30 ] || fail "structure.csv has not the 30 leaders"
+[ "$(grep -c ',arbiter,' "$r/structure.csv")" -eq 5 ] || fail "structure.csv has not the 5 arbiters"
+# group_leader: every citizen reports to a leader of the society
+awk -F, 'NR == FNR { if ($2 == "leader") lead[$1] = 1; next }
+         FNR > 1 && $2 != "leader" && !($4 in lead) { bad++ } END { exit bad > 0 }' \
+    "$r/structure.csv" "$r/structure.csv" || fail "a non-leader's superior is not a leader"
+grep -q '"structure":' "$r/summary.json" || fail "summary.json lacks the structure"
 [ "$(wc -l <"$r/final_state.csv")" -eq 3001 ] || fail "final_state.csv has not one row per agent"
 head -n 1 "$r/metrics.csv" | grep -q '^round,mean,sd,min,max,clusters,messages_sent,messages_delivered' \
     || fail "metrics.csv header: $(head -n 1 "$r/metrics.csv")"
