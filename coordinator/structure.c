@@ -6,6 +6,7 @@
  * first and ties to the lower id, so that nothing depends on qsort's order of equals. */
 #include "structure.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -242,6 +243,47 @@ static int s_canon_int(const char **p, size_t *len, int *neg)
 }
 
 /* Reads the groups file into s->group (label indices until the end, then groups). */
+/* The number of comma-separated fields of a line. */
+static int s_count_fields(const char *text, size_t len)
+{
+    int n = 1;
+    for (size_t i = 0; i < len; i++)
+        n += text[i] == ',';
+    return n;
+}
+
+/* Field k of a line, trimmed: 1 and *p, *len set, or 0 past the last field. */
+static int s_field(const char *text, size_t len, int k, const char **p, size_t *n)
+{
+    size_t a = 0;
+    for (int i = 0; i < k; i++) {
+        const char *c = memchr(text + a, ',', len - a);
+        if (!c)
+            return 0;
+        a = (size_t)(c - text) + 1;
+    }
+    const char *c = memchr(text + a, ',', len - a);
+    size_t e = c ? (size_t)(c - text) : len;
+    while (a < e && s_is_space(text[a]))
+        a++;
+    while (e > a && s_is_space(text[e - 1]))
+        e--;
+    *p = text + a;
+    *n = e - a;
+    return 1;
+}
+
+/* The index of the header field named `want`, or -1. */
+static int s_column(const char *text, size_t len, const char *want)
+{
+    const char *p;
+    size_t n;
+    for (int k = 0; s_field(text, len, k, &p, &n); k++)
+        if (n == strlen(want) && memcmp(p, want, n) == 0)
+            return k;
+    return -1;
+}
+
 static int s_groups_file_inner(nn_structure_t *s, const nn_structure_config_t *cfg, char *err,
                                size_t errlen)
 {
@@ -273,6 +315,7 @@ static int s_groups_file_inner(nn_structure_t *s, const nn_structure_config_t *c
     ssize_t got;
     uint64_t lineno = 0;
     int seen_content = 0;
+    int col_id = 0, col_group = 1, n_cols = 2; /* until a header says otherwise */
     while ((got = getline(&line, &cap, f)) >= 0) {
         lineno++;
         size_t end = (size_t)got;
@@ -291,24 +334,34 @@ static int s_groups_file_inner(nn_structure_t *s, const nn_structure_config_t *c
         int first = !seen_content;
         seen_content = 1;
 
-        /* two fields around one comma, each trimmed */
-        const char *comma = memchr(text, ',', tlen);
-        const char *idp = text, *gp = comma ? comma + 1 : NULL;
-        size_t idl = comma ? (size_t)(comma - text) : 0, gl = comma ? tlen - idl - 1 : 0;
-        while (idl > 0 && s_is_space(idp[idl - 1]))
-            idl--;
-        while (gl > 0 && s_is_space(gp[0])) {
-            gp++;
-            gl--;
+        /* a header names the columns: 'id' and 'group' among any others (so that a run's
+         * structure.csv can be read back); without one the lines are "id,group" */
+        if (first && (isalpha((unsigned char)text[0]) || text[0] == '_')) {
+            int at_id = s_column(text, tlen, "id"), at_group = s_column(text, tlen, "group");
+            if (at_id < 0 || at_group < 0) {
+                s_err(err, errlen,
+                      "%s:%llu: the header needs an 'id' and a 'group' column, got '%.*s%s'",
+                      name, (unsigned long long)lineno,
+                      (int)(tlen > S_QUOTE_MAX ? S_QUOTE_MAX : tlen), text,
+                      tlen > S_QUOTE_MAX ? "..." : "");
+                rc = NN_ESCENARIO;
+                break;
+            }
+            col_id = at_id;
+            col_group = at_group;
+            n_cols = s_count_fields(text, tlen);
+            continue;
         }
-        if (first && idl == 2 && !memcmp(idp, "id", 2) && gl == 5 && !memcmp(gp, "group", 5))
-            continue; /* the header */
-        int ok = comma && idl > 0 && gl > 0 && !memchr(gp, ',', gl);
+        const char *idp, *gp;
+        size_t idl, gl;
+        int ok = s_count_fields(text, tlen) == n_cols && s_field(text, tlen, col_id, &idp, &idl) &&
+                 s_field(text, tlen, col_group, &gp, &gl) && idl > 0 && gl > 0;
         for (size_t j = 0; ok && j < idl; j++)
             ok = s_is_digit(idp[j]);
         if (!ok) {
-            s_err(err, errlen, "%s:%llu: expected 'id,group', got '%.*s%s'", name,
-                  (unsigned long long)lineno, (int)(tlen > S_QUOTE_MAX ? S_QUOTE_MAX : tlen), text,
+            s_err(err, errlen, "%s:%llu: expected %d fields with an id and a group, got '%.*s%s'",
+                  name, (unsigned long long)lineno, n_cols,
+                  (int)(tlen > S_QUOTE_MAX ? S_QUOTE_MAX : tlen), text,
                   tlen > S_QUOTE_MAX ? "..." : "");
             rc = NN_ESCENARIO;
             break;

@@ -44,7 +44,7 @@ typedef enum nn_groups_from {
     NN_GROUPS_NONE = 0,  /* one group, 0 */
     NN_GROUPS_SBM,       /* the network's SBM blocks (network.model must be sbm) */
     NN_GROUPS_LOUVAIN,   /* igraph's multilevel (Louvain) community detection */
-    NN_GROUPS_FILE       /* lines "id,group" (a header line and '#' comments allowed) */
+    NN_GROUPS_FILE       /* CSV "id,group", or a header naming an id and a group column */
 } nn_groups_from_t;
 
 typedef enum nn_hierarchy {

@@ -392,6 +392,19 @@ static void test_groups_from_file(void **state)
         assert_int_equal(s.group[i], want[i]);
     assert_true(s.modularity != 0.0);
     nn_structure_release(&s);
+
+    /* a header names the columns, in any order among others: a run's structure.csv */
+    s_write_tmp(path, "id,role,group,superior,status,reputation\n"
+                      "0,citizen,5,,1,1\n1,leader,9,,1,1\n2,citizen,5,1,1,1\n"
+                      "3,citizen,9,1,1,1\n4,citizen,5,1,1,1\n5,citizen,2,1,1,1\n");
+    strcpy(c.resolved_path, path);
+    s_build_ok(&s, &c, net, NULL, SEED);
+    unlink(path);
+    const uint32_t want2[] = {0, 1, 0, 1, 0, 2};
+    assert_int_equal(s.n_groups, 3);
+    for (uint32_t i = 0; i < 6; i++)
+        assert_int_equal(s.group[i], want2[i]);
+    nn_structure_release(&s);
     nn_network_destroy(&net);
 }
 
@@ -427,12 +440,14 @@ static void test_groups_file_errors(void **state)
                  "g.csv:3: agent 0 is given a group twice (first at line 1)");
     s_file_error("0,a\n# x\n3,b\n", w, "g.csv:3: agent id 3 is out of range (the scenario has 3");
     s_file_error("0,a\n99999999999999999999999,b\n", NULL, "g.csv:2: agent id 9999");
-    s_file_error("0;a\n", w, "g.csv:1: expected 'id,group', got '0;a'");
-    s_file_error("0,a,b\n", NULL, "g.csv:1: expected 'id,group', got '0,a,b'");
-    s_file_error("x,1\n", NULL, "g.csv:1: expected 'id,group'");
-    s_file_error("1,\n", NULL, "g.csv:1: expected 'id,group'");
-    s_file_error("-1,a\n", NULL, "g.csv:1: expected 'id,group'");
-    s_file_error("0,a\nid,group\n", NULL, "g.csv:2: expected 'id,group', got 'id,group'");
+    s_file_error("0;a\n", w, "g.csv:1: expected 2 fields with an id and a group, got '0;a'");
+    s_file_error("0,a,b\n", NULL, "g.csv:1: expected 2 fields with an id and a group, got '0,a,b'");
+    s_file_error("x,1\n", NULL, "g.csv:1: the header needs an 'id' and a 'group' column, got 'x,1'");
+    s_file_error("name,group\n0,a\n", NULL, "g.csv:1: the header needs an 'id' and a 'group' column");
+    s_file_error("1,\n", NULL, "g.csv:1: expected 2 fields with an id and a group");
+    s_file_error("-1,a\n", NULL, "g.csv:1: expected 2 fields with an id and a group");
+    s_file_error("0,a\nid,group\n", NULL, "g.csv:2: expected 2 fields with an id and a group, got 'id,group'");
+    s_file_error("id,role,group\n0,citizen\n", NULL, "g.csv:2: expected 3 fields with an id and a group");
 
     /* a file that is not there */
     nn_network_t *net = s_path(3);

@@ -15,6 +15,10 @@ awk -F, 'NR == FNR { if ($2 == "leader") lead[$1] = 1; next }
          FNR > 1 && $2 != "leader" && !($4 in lead) { bad++ } END { exit bad > 0 }' \
     "$r/structure.csv" "$r/structure.csv" || fail "a non-leader's superior is not a leader"
 grep -q '"structure":' "$r/summary.json" || fail "summary.json lacks the structure"
+# a run's structure.csv reads back as a groups file and gives the same structure
+"$NUNCHI" run "$DATA/scenarios/mixed.yaml" --rounds 1 --out "$WORK/regroup" --quiet \
+    --set "structure.groups={from: file, path: $r/structure.csv}"
+cmp -s "$r/structure.csv" "$WORK/regroup/structure.csv" || fail "structure.csv does not read back the same"
 [ "$(wc -l <"$r/final_state.csv")" -eq 3001 ] || fail "final_state.csv has not one row per agent"
 head -n 1 "$r/metrics.csv" | grep -q '^round,mean,sd,min,max,clusters,messages_sent,messages_delivered' \
     || fail "metrics.csv header: $(head -n 1 "$r/metrics.csv")"
