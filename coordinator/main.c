@@ -14,6 +14,7 @@
 #include "network.h"
 #include "scenario.h"
 #include "society.h"
+#include "structure.h"
 
 #include "node/link.h"
 #include "nunchi/error.h"
@@ -259,18 +260,30 @@ static int s_cmd_run(s_cli_t *c)
     return status;
 }
 
-/* The files a scenario names (an edge list, an opinions file) are read too, so that
- * validate finds what run would; generated networks are not built. 0 or 2. */
+/* The files a scenario names (an edge list, an opinions file, a groups file) are read
+ * too, so that validate finds what run would; generated networks are built only for a
+ * groups file. 0 or 2. */
 static int s_check_files(const nn_scenario_t *sc)
 {
     int status = 0;
     char err[1024] = "";
-    if (sc->network.model == NN_NET_FILE) {
+    /* a groups file needs the network too: it is built then, generated or not */
+    int groups_file = sc->structure.groups == NN_GROUPS_FILE;
+    if (sc->network.model == NN_NET_FILE || groups_file) {
         nn_network_t *net = NULL;
         int rc = nn_network_build(&net, &sc->network, sc->agents, sc->seed, NULL, err, sizeof err);
         if (rc != NN_OK) {
             fprintf(stderr, "nunchi: %s\n", err[0] ? err : nn_strerror(rc));
             status = 2;
+        } else if (groups_file) {
+            nn_structure_t st;
+            rc = nn_structure_build(&st, &sc->structure, net, &sc->network, sc->seed, err,
+                                    sizeof err);
+            if (rc != NN_OK) {
+                fprintf(stderr, "nunchi: %s\n", err[0] ? err : nn_strerror(rc));
+                status = 2;
+            }
+            nn_structure_release(&st);
         }
         nn_network_destroy(&net);
     }

@@ -35,6 +35,18 @@ sed -i 's/edges.txt/missing.txt/' "$WORK/fnet.yaml"
 expect_status 2 "$NUNCHI" run "$WORK/fnet.yaml" --out "$WORK/never"
 grep -q "cannot open the network edge list 'missing.txt'" "$WORK/err" || fail "missing edge file: $(cat "$WORK/err")"
 [ ! -e "$WORK/never" ] || fail "a run directory was made for a missing edge list"
+# and the groups file of the structure
+printf 'id,group\n0,a\n1,b\n' >"$WORK/groups.csv"
+cat >"$WORK/groups.yaml" <<YAML
+agents: 3
+network: {model: ring, k: 2}
+populations: [{behaviour: voter, share: 1}]
+structure: {groups: {from: file, path: groups.csv}}
+YAML
+expect_status 2 "$NUNCHI" validate "$WORK/groups.yaml"
+grep -q "groups.csv:3: the file ends without a group for agent 2" "$WORK/err" || fail "groups file: $(cat "$WORK/err")"
+echo "2,a" >>"$WORK/groups.csv"
+expect_status 0 "$NUNCHI" validate "$WORK/groups.yaml"
 # a society too large for the machine is refused at once, before igraph tries to build it
 expect_status 2 timeout 20 "$NUNCHI" run --set agents=1000000 --set 'network={model: complete}' --out "$WORK/huge"
 grep -q "this society needs about .* GiB to build" "$WORK/err" || fail "no memory estimate: $(cat "$WORK/err")"
