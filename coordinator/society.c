@@ -230,14 +230,7 @@ int nn_society_init(nn_society_t *s, const nn_scenario_t *sc, nn_diag_t *diag)
     /* a seeded Fisher-Yates permutation of the ids, dealt out population by population */
     nn_rng_t r;
     nn_rng_init(&r, sc->seed, NN_STREAM_POPULATION, 0, 0);
-    for (uint32_t i = 0; i < s->n; i++)
-        perm[i] = i;
-    for (uint32_t i = s->n; i > 1; i--) {
-        uint32_t j = (uint32_t)nn_rng_below(&r, i);
-        uint32_t t = perm[i - 1];
-        perm[i - 1] = perm[j];
-        perm[j] = t;
-    }
+    nn_rng_permutation(&r, perm, s->n);
     uint32_t at = 0;
     for (size_t p = 0; p < s->n_pops; p++)
         for (uint64_t k = 0; k < s->pop_count[p] && at < s->n; k++)

@@ -340,10 +340,9 @@ static int s_groups_file_inner(nn_structure_t *s, const nn_structure_config_t *c
             int at_id = s_column(text, tlen, "id"), at_group = s_column(text, tlen, "group");
             if (at_id < 0 || at_group < 0) {
                 s_err(err, errlen,
-                      "%s:%llu: the header needs an 'id' and a 'group' column, got '%.*s%s'",
-                      name, (unsigned long long)lineno,
-                      (int)(tlen > S_QUOTE_MAX ? S_QUOTE_MAX : tlen), text,
-                      tlen > S_QUOTE_MAX ? "..." : "");
+                      "%s:%llu: the header needs an 'id' and a 'group' column, got '%.*s%s'", name,
+                      (unsigned long long)lineno, (int)(tlen > S_QUOTE_MAX ? S_QUOTE_MAX : tlen),
+                      text, tlen > S_QUOTE_MAX ? "..." : "");
                 rc = NN_ESCENARIO;
                 break;
             }
@@ -607,7 +606,7 @@ static int s_roles(nn_structure_t *s, const nn_structure_config_t *cfg, const nn
 
         uint64_t taken = 0;
         if (r->by == NN_BY_RANDOM) {
-            /* a seeded Fisher-Yates permutation, as society.c deals populations */
+            /* a seeded permutation, as society.c deals populations */
             uint32_t *perm = malloc((size_t)n * sizeof *perm);
             if (!perm) {
                 s_err(err, errlen, "out of memory ranking %u agents", n);
@@ -615,14 +614,7 @@ static int s_roles(nn_structure_t *s, const nn_structure_config_t *cfg, const nn
             }
             nn_rng_t g;
             nn_rng_init(&g, seed, NN_STREAM_STRUCTURE, i, 0);
-            for (uint32_t k = 0; k < n; k++)
-                perm[k] = k;
-            for (uint32_t k = n; k > 1; k--) {
-                uint32_t j = (uint32_t)nn_rng_below(&g, k);
-                uint32_t t = perm[k - 1];
-                perm[k - 1] = perm[j];
-                perm[j] = t;
-            }
+            nn_rng_permutation(&g, perm, n);
             for (uint32_t k = 0; k < n && taken < want; k++)
                 if (s->role[perm[k]] == NN_ROLE_CITIZEN) {
                     s->role[perm[k]] = (uint8_t)r->role;

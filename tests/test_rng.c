@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
@@ -358,9 +359,40 @@ static void test_known_answers_keyed(void **state)
     assert_int_equal(r.draw, 4);
 }
 
+/* nn_rng_permutation: every id exactly once, n - 1 draws, and a different key gives a
+ * different order. */
+static void test_permutation(void **state)
+{
+    (void)state;
+    enum { N = 1000 };
+    uint32_t a[N], b[N];
+    unsigned char seen[N];
+    nn_rng_t r, q;
+    nn_rng_init(&r, 5, NN_STREAM_POPULATION, 0, 0);
+    nn_rng_permutation(&r, a, N);
+    assert_true(r.draw >= N - 1); /* one draw a step, more only on Lemire's rare rejection */
+    memset(seen, 0, sizeof seen);
+    for (int i = 0; i < N; i++) {
+        assert_true(a[i] < N);
+        assert_int_equal(seen[a[i]], 0);
+        seen[a[i]] = 1;
+    }
+    nn_rng_init(&q, 6, NN_STREAM_POPULATION, 0, 0);
+    nn_rng_permutation(&q, b, N);
+    assert_true(memcmp(a, b, sizeof a) != 0);
+    nn_rng_init(&q, 5, NN_STREAM_POPULATION, 0, 0);
+    nn_rng_permutation(&q, b, N);
+    assert_memory_equal(a, b, sizeof a);
+    /* the trivial sizes */
+    nn_rng_permutation(&q, b, 1);
+    assert_int_equal(b[0], 0);
+    nn_rng_permutation(&q, b, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_permutation),
         cmocka_unit_test(test_same_key_same_sequence),
         cmocka_unit_test(test_each_key_word_changes_sequence),
         cmocka_unit_test(test_key_words_are_not_interchangeable),

@@ -83,6 +83,20 @@ static inline uint64_t nn_rng_below(nn_rng_t *r, uint64_t n)
     }
 }
 
+/* Fills perm[0 .. n - 1] with a uniformly random permutation of 0 .. n - 1 (Fisher-Yates
+ * from the end: n - 1 draws). */
+static inline void nn_rng_permutation(nn_rng_t *r, uint32_t *perm, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        perm[i] = i;
+    for (uint32_t i = n; i > 1; i--) {
+        uint32_t j = (uint32_t)nn_rng_below(r, i);
+        uint32_t t = perm[i - 1];
+        perm[i - 1] = perm[j];
+        perm[j] = t;
+    }
+}
+
 /* A standard normal deviate (Box-Muller: exactly two draws per call, so that the draw
  * count of a caller does not depend on the values drawn). */
 static inline double nn_rng_normal(nn_rng_t *r)
