@@ -84,7 +84,7 @@ typedef struct s_run {
     nn_run_result_t *res;
     nn_network_t *net;
     nn_society_t soc;
-    nn_structure_t st;        /* roles, groups, superiors, status, reputation */
+    nn_structure_t st; /* roles, groups, superiors, status, reputation */
     nn_router_t router;
     nn_pool_t *pool;    /* the coordinator's own threads, for routing and metrics */
     nn_moments_t *part; /* one per pool thread */
@@ -689,8 +689,10 @@ static void s_metrics_row(s_run_t *r, uint64_t sent, uint64_t delivered)
     for (int d = 0; d < NN_DROP_RULES; d++)
         dropped += r->router.dropped[d];
     fprintf(r->metrics,
-            "%" PRIu64 ",%.17g,%.17g,%.17g,%.17g,%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n",
-            r->round, mt.mean, mt.sd, mt.min, mt.max, mt.clusters, sent, delivered, dropped);
+            "%" PRIu64 ",%.17g,%.17g,%.17g,%.17g,%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64
+            ",%.17g,%.17g\n",
+            r->round, mt.mean, mt.sd, mt.min, mt.max, mt.clusters, sent, delivered, dropped,
+            mt.polarization, mt.bimodality);
     fflush(r->metrics); /* one write a round, so that a run can be watched as it goes */
     nn_report_row_t row = {mt, sent, delivered, dropped};
     if (nn_report_rows_add(&r->rows, &row) != NN_OK)
@@ -875,6 +877,14 @@ static json_t *s_summary(const s_run_t *r, int rc)
     json_object_set_new(o, "nodes", json_integer((json_int_t)r->n_nodes));
     json_object_set_new(o, "transport", json_string(s_transport(r)));
     json_object_set_new(o, "digest", json_string(res->digest_hex));
+    if (r->rows.n) {
+        const nn_round_metrics_t *fm = &res->final;
+        json_object_set_new(o, "opinions",
+                            json_pack("{s:f,s:f,s:f,s:f,s:i,s:f,s:f}", "mean", fm->mean, "sd",
+                                      fm->sd, "min", fm->min, "max", fm->max, "clusters",
+                                      (int)fm->clusters, "polarization", fm->polarization,
+                                      "bimodality", fm->bimodality));
+    }
     json_t *msgs = json_object();
     json_object_set_new(msgs, "sent", json_integer((json_int_t)res->sent));
     json_object_set_new(msgs, "delivered", json_integer((json_int_t)res->delivered));
@@ -989,8 +999,8 @@ static int s_run(s_run_t *r, double t0)
         return rc;
     }
     nn_diag_release(&diag);
-    rc = nn_structure_build(&r->st, &sc->structure, r->net, &sc->network, sc->seed, err,
-                            sizeof err);
+    rc =
+        nn_structure_build(&r->st, &sc->structure, r->net, &sc->network, sc->seed, err, sizeof err);
     if (rc != NN_OK)
         return s_fail(r, rc, "%s", err);
     rc = nn_output_make_dir(r->opt->out_dir, sc->output_dir, sc->name, res->run_dir,
@@ -1020,7 +1030,8 @@ static int s_run(s_run_t *r, double t0)
     r->metrics = nn_output_open(res->run_dir, "metrics.csv", err, sizeof err);
     if (!r->metrics)
         return s_fail(r, NN_EIO, "%s", err);
-    fputs("round,mean,sd,min,max,clusters,messages_sent,messages_delivered,messages_dropped\n",
+    fputs("round,mean,sd,min,max,clusters,messages_sent,messages_delivered,messages_dropped,"
+          "polarization,bimodality\n",
           r->metrics);
 
     r->n_nodes = r->opt->bind && r->opt->expect_nodes ? r->opt->expect_nodes : sc->nodes;

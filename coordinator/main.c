@@ -184,6 +184,8 @@ static void s_human_summary(const nn_scenario_t *sc, const nn_run_result_t *res,
     printf("  digest     %s\n", res->digest_hex);
     printf("  opinions   mean %.4f  sd %.4f  range [%.4f, %.4f]  clusters %u\n", res->final.mean,
            res->final.sd, res->final.min, res->final.max, res->final.clusters);
+    printf("             polarization %.4f  bimodality %.4f\n", res->final.polarization,
+           res->final.bimodality);
     printf("  messages   %" PRIu64 " sent, %" PRIu64 " delivered, %" PRIu64 " dropped, %" PRIu64
            " in flight\n",
            res->sent, res->delivered, dropped, res->in_flight);

@@ -4,7 +4,8 @@
 #include <math.h>
 #include <string.h>
 
-#define S_SCALE 4294967296.0 /* 2^32 */
+#define S_SCALE   4294967296.0 /* 2^32 */
+#define S_SCALE20 1048576.0    /* 2^20 */
 
 void nn_moments_clear(nn_moments_t *m)
 {
@@ -19,13 +20,21 @@ void nn_moments_clear(nn_moments_t *m)
 
 void nn_moments_add(nn_moments_t *m, const double *x, size_t n)
 {
-    __int128 sum = 0, sumsq = 0;
+    __int128 sum = 0, sumsq = 0, p1 = 0, p2 = 0, p3 = 0, p4 = 0;
     double lo = m->min, hi = m->max;
     for (size_t i = 0; i < n; i++) {
         double v = x[i];
         int64_t f = (int64_t)(v * S_SCALE + 0.5);
         sum += f;
         sumsq += (__int128)f * f;
+        /* x^4 at 2^-20 is below 2^80, so 2^31 agents stay below 2^111 */
+        int64_t g = (int64_t)(v * S_SCALE20 + 0.5), g2 = g * g;
+        p1 += g;
+        p2 += g2;
+        p3 += (__int128)g2 * g;
+        p4 += (__int128)g2 * g2;
+        int pb = (int)(v * NN_POLAR_BINS);
+        m->polar[pb < 0 ? 0 : pb >= NN_POLAR_BINS ? NN_POLAR_BINS - 1 : pb]++;
         lo = v < lo ? v : lo;
         hi = v > hi ? v : hi;
         int b = (int)(v * NN_METRICS_BUCKETS);
@@ -39,6 +48,10 @@ void nn_moments_add(nn_moments_t *m, const double *x, size_t n)
     m->n += n;
     m->sum += sum;
     m->sumsq += sumsq;
+    m->p1 += p1;
+    m->p2 += p2;
+    m->p3 += p3;
+    m->p4 += p4;
     m->min = lo;
     m->max = hi;
 }
@@ -48,6 +61,12 @@ void nn_moments_merge(nn_moments_t *into, const nn_moments_t *from)
     into->n += from->n;
     into->sum += from->sum;
     into->sumsq += from->sumsq;
+    into->p1 += from->p1;
+    into->p2 += from->p2;
+    into->p3 += from->p3;
+    into->p4 += from->p4;
+    for (int b = 0; b < NN_POLAR_BINS; b++)
+        into->polar[b] += from->polar[b];
     into->min = from->min < into->min ? from->min : into->min;
     into->max = from->max > into->max ? from->max : into->max;
     for (int b = 0; b < NN_METRICS_BUCKETS; b++) {
@@ -57,6 +76,40 @@ void nn_moments_merge(nn_moments_t *into, const nn_moments_t *from)
         if (from->bmax[b] > into->bmax[b])
             into->bmax[b] = from->bmax[b];
     }
+}
+
+/* Esteban and Ray (1994): K sum_i sum_j p_i^(1 + alpha) p_j |y_i - y_j| over the bins'
+ * shares p and centres y, with K = 2^(1 + alpha) so that half the agents in the first
+ * bin and half in the last give (y_last - y_first) = 0.95. */
+static double s_polarization(const nn_moments_t *m)
+{
+    double p[NN_POLAR_BINS], total = 0.0;
+    for (int b = 0; b < NN_POLAR_BINS; b++)
+        p[b] = (double)m->polar[b] / (double)m->n;
+    for (int i = 0; i < NN_POLAR_BINS; i++) {
+        if (p[i] == 0.0)
+            continue;
+        double w = pow(p[i], 1.0 + NN_POLAR_ALPHA);
+        for (int j = 0; j < NN_POLAR_BINS; j++)
+            total += w * p[j] * fabs((double)(i - j)) / NN_POLAR_BINS;
+    }
+    return pow(2.0, 1.0 + NN_POLAR_ALPHA) * total;
+}
+
+/* Sarle's bimodality coefficient (skewness^2 + 1) / kurtosis, from the population's
+ * central moments; above 5/9 (a uniform distribution's) suggests two modes. */
+static double s_bimodality(const nn_moments_t *m)
+{
+    long double n = (long double)m->n, sc = S_SCALE20;
+    long double e1 = (long double)m->p1 / n / sc, e2 = (long double)m->p2 / n / (sc * sc);
+    long double e3 = (long double)m->p3 / n / (sc * sc * sc);
+    long double e4 = (long double)m->p4 / n / (sc * sc * sc * sc);
+    long double m2 = e2 - e1 * e1;
+    long double m3 = e3 - 3 * e1 * e2 + 2 * e1 * e1 * e1;
+    long double m4 = e4 - 4 * e1 * e3 + 6 * e1 * e1 * e2 - 3 * e1 * e1 * e1 * e1;
+    if (!(m2 > 1e-18L) || !(m4 > 0))
+        return 0.0;
+    return (double)((m3 * m3 / (m2 * m2 * m2) + 1) / (m4 / (m2 * m2)));
 }
 
 void nn_moments_finish(const nn_moments_t *m, nn_round_metrics_t *out)
@@ -92,4 +145,6 @@ void nn_moments_finish(const nn_moments_t *m, nn_round_metrics_t *out)
     }
     if (open && (double)in_cluster >= NN_CLUSTER_SHARE * n)
         out->clusters++;
+    out->polarization = s_polarization(m);
+    out->bimodality = s_bimodality(m);
 }

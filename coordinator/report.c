@@ -79,6 +79,14 @@ static double s_max(const nn_report_row_t *r)
 {
     return r->m.max;
 }
+static double s_polar(const nn_report_row_t *r)
+{
+    return r->m.polarization;
+}
+static double s_bimod(const nn_report_row_t *r)
+{
+    return r->m.bimodality;
+}
 static double s_clusters(const nn_report_row_t *r)
 {
     return r->m.clusters;
@@ -244,7 +252,8 @@ int nn_report_write(const char *run_dir, const nn_report_info_t *in, const nn_re
           "svg{width:100%;height:auto}.plot{fill:#fafafa;stroke:#ccc}\n"
           "polyline{fill:none;stroke-width:1.5}.mean{stroke:#1f5fa8}.clusters{stroke:#8a3ea8}\n"
           ".sent{stroke:#1f5fa8}.delivered{stroke:#2f9e44}.dropped{stroke:#d9480f}\n"
-          ".range{fill:#1f5fa8;opacity:.12}.sd{fill:#1f5fa8;opacity:.25}.bar{fill:#1f5fa8}\n"
+          ".polar{stroke:#d9480f}.bimod{stroke:#2f9e44}.range{fill:#1f5fa8;opacity:.12}.sd{fill:#"
+          "1f5fa8;opacity:.25}.bar{fill:#1f5fa8}\n"
           "text{font-size:11px;fill:#555}.yl{text-anchor:end}.end{text-anchor:end}\n"
           ".legend{color:#666;margin:0}.failed{color:#c92a2a}\n"
           "</style></head><body>\n<h1>",
@@ -282,6 +291,18 @@ int nn_report_write(const char *run_dir, const nn_report_info_t *in, const nn_re
         s_band(f, &fr, rows, s_lo_sd, s_hi_sd, "sd");
         s_line(f, &fr, rows, s_mean, "mean");
         s_chart_close(f, "mean (line), mean &plusmn; sd (dark band), min to max (light band)");
+
+        fr.ymin = 0.0;
+        fr.ymax = 1.0;
+        s_range(rows, s_bimod, &fr.ymin, &fr.ymax);
+        s_chart_open(f, "Polarization");
+        s_axes(f, &fr, "index");
+        s_line(f, &fr, rows, s_polar, "polar");
+        s_line(f, &fr, rows, s_bimod, "bimod");
+        s_chart_close(f, "<span style='color:#d9480f'>Esteban-Ray polarization</span> (alpha "
+                         "1.6, 20 bins; 1 for halves at the ends), "
+                         "<span style='color:#2f9e44'>bimodality coefficient</span> (above 5/9 "
+                         "suggests two modes)");
 
         fr.ymin = 0.0;
         fr.ymax = 1.0;

@@ -404,10 +404,58 @@ static void test_empty(void **state)
     assert_memory_equal(&m, &zero, sizeof m);
 }
 
+/* ---- polarization and bimodality ------------------------------------------------------ */
+
+static void test_polarization_and_bimodality(void **state)
+{
+    t_fix_t *f = *state;
+    (void)f;
+    enum { N = 1000 };
+    double x[N];
+    /* consensus: no polarization, and no bimodality to speak of (sd 0) */
+    for (int i = 0; i < N; i++)
+        x[i] = 0.5;
+    nn_round_metrics_t m = t_metrics_of(x, N);
+    assert_true(m.polarization == 0.0);
+    assert_true(m.bimodality == 0.0);
+    /* halves at the ends: the normalisation's 0.95 (bin centres 0.025 and 0.975) and a
+     * coefficient of 1 (skewness 0, kurtosis 1) */
+    for (int i = 0; i < N; i++)
+        x[i] = i < N / 2 ? 0.0 : 1.0;
+    m = t_metrics_of(x, N);
+    t_near(m.polarization, 0.95, 1e-12);
+    t_near(m.bimodality, 1.0, 1e-9);
+    /* the same number in every bin, at its centre: the formula by hand */
+    for (int i = 0; i < N; i++)
+        x[i] = ((i % NN_POLAR_BINS) + 0.5) / NN_POLAR_BINS;
+    m = t_metrics_of(x, N);
+    double sum_d = 0;
+    for (int a = 0; a < NN_POLAR_BINS; a++)
+        for (int b = 0; b < NN_POLAR_BINS; b++)
+            sum_d += fabs((double)(a - b)) / NN_POLAR_BINS;
+    double p = 1.0 / NN_POLAR_BINS;
+    double want = pow(2.0, 1.0 + NN_POLAR_ALPHA) * pow(p, 1.0 + NN_POLAR_ALPHA) * p * sum_d;
+    t_near(m.polarization, want, 1e-12);
+    /* a uniform spread: Sarle's coefficient of a uniform distribution is 5/9 */
+    double *u = t_data(f, 200000, 11);
+    m = t_metrics_of(u, 200000);
+    t_near(m.bimodality, 5.0 / 9.0, 0.005);
+    /* two modes apart rise above it; one bell-shaped mode (the mean of four uniforms,
+     * kurtosis near 2.7) stays well below, near 1/3 */
+    for (int i = 0; i < N; i++)
+        x[i] = i % 2 ? 0.2 + 0.0001 * (i % 7) : 0.8 - 0.0001 * (i % 5);
+    assert_true(t_metrics_of(x, N).bimodality > 5.0 / 9.0);
+    for (int i = 0; i < N; i++)
+        x[i] = (u[4 * i] + u[4 * i + 1] + u[4 * i + 2] + u[4 * i + 3]) / 4.0;
+    double bell = t_metrics_of(x, N).bimodality;
+    assert_true(bell > 0.3 && bell < 0.45);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_against_direct, t_setup, t_teardown),
+        cmocka_unit_test_setup_teardown(test_polarization_and_bimodality, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_by_hand, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_merge_exact, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_order_free, t_setup, t_teardown),

@@ -95,7 +95,7 @@ static size_t t_count(const char *s, const char *needle)
 static void t_add_rounds(t_fix_t *f, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        nn_report_row_t row = {{0.5, 0.1, 0.0, 1.0, (uint32_t)(1 + i % 3)}, 100, 90, 1};
+        nn_report_row_t row = {{0.5, 0.1, 0.0, 1.0, (uint32_t)(1 + i % 3), 0.2, 0.5}, 100, 90, 1};
         assert_int_equal(nn_report_rows_add(&f->rows, &row), NN_OK);
     }
 }
@@ -111,7 +111,7 @@ static void test_charts_and_escaping(void **state)
     in.final_x = x;
     in.n_final = 100;
     t_write(f, &in);
-    assert_int_equal(t_count(f->html, "<svg"), 4);
+    assert_int_equal(t_count(f->html, "<svg"), 5);
     assert_non_null(strstr(f->html, "a &lt;b&gt; &amp; &quot;c&quot;"));
     assert_null(strstr(f->html, "a <b>"));
     assert_non_null(strstr(f->html, "0123456789abcdef"));
@@ -156,7 +156,8 @@ static void test_long_runs_are_thinned(void **state)
         lines++;
         p = end;
     }
-    assert_int_equal(lines, 5); /* mean, clusters, sent, delivered, dropped */
+    assert_int_equal(lines,
+                     7); /* mean, polarization, bimodality, clusters, sent, delivered, dropped */
     assert_true(strlen(f->html) < 1000000);
 }
 

@@ -20,7 +20,7 @@ grep -q '"structure":' "$r/summary.json" || fail "summary.json lacks the structu
     --set "structure.groups={from: file, path: $r/structure.csv}"
 cmp -s "$r/structure.csv" "$WORK/regroup/structure.csv" || fail "structure.csv does not read back the same"
 [ "$(wc -l <"$r/final_state.csv")" -eq 3001 ] || fail "final_state.csv has not one row per agent"
-head -n 1 "$r/metrics.csv" | grep -q '^round,mean,sd,min,max,clusters,messages_sent,messages_delivered' \
+head -n 1 "$r/metrics.csv" | grep -q '^round,mean,sd,min,max,clusters,messages_sent,messages_delivered,messages_dropped,polarization,bimodality$' \
     || fail "metrics.csv header: $(head -n 1 "$r/metrics.csv")"
 [ "$(wc -l <"$r/metrics.csv")" -eq 31 ] || fail "metrics.csv has not one row per round"
 for k in name seed agents edges rounds nodes transport digest wall_seconds deliveries_per_second \
@@ -39,8 +39,8 @@ sum_sent=$(awk -F, 'NR > 1 { s += $7 } END { print s }' "$r/metrics.csv")
 sum_deliv=$(awk -F, 'NR > 1 { s += $8 } END { print s }' "$r/metrics.csv")
 [ "$sum_sent" -eq "$sent" ] || fail "metrics.csv messages_sent adds to $sum_sent, summary says $sent"
 [ "$sum_deliv" -eq "$delivered" ] || fail "metrics.csv messages_delivered adds to $sum_deliv, summary says $delivered"
-# the report: self-contained (nothing fetched, no script), four charts, the run's digest
-[ "$(grep -o '<svg' "$r/report.html" | wc -l)" -eq 4 ] || fail "report.html has not four charts"
+# the report: self-contained (nothing fetched, no script), five charts, the run's digest
+[ "$(grep -o '<svg' "$r/report.html" | wc -l)" -eq 5 ] || fail "report.html has not five charts"
 grep -q "$(digest_of "$r")" "$r/report.html" || fail "report.html does not give the digest"
 ! grep -Eq '<script|src=|href=' "$r/report.html" || fail "report.html is not self-contained"
 grep -q "30 of 30" "$r/report.html" || fail "report.html does not count the rounds"
