@@ -46,6 +46,16 @@ void nn_diag_add(nn_diag_t *d, const char *fmt, ...)
     d->text[d->len] = '\0';
 }
 
+void nn_errorf(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || errlen == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
 void nn_diag_print(const nn_diag_t *d, FILE *f)
 {
     const char *p = d->text;

@@ -27,6 +27,11 @@ void nn_diag_release(nn_diag_t *d);
  * memory runs out the message is counted and d->oom is set. */
 void nn_diag_add(nn_diag_t *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Formats one message into a caller's buffer err[errlen] (NULL or 0: nothing), for the
+ * modules that report a single error through an (err, errlen) pair. */
+void nn_errorf(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* Writes every message to f, each prefixed with "nunchi: ". */
 void nn_diag_print(const nn_diag_t *d, FILE *f);
 

@@ -9,7 +9,6 @@
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,23 +17,12 @@
 #include "nunchi/error.h"
 #include "nunchi/rng.h"
 
+#include "diag.h"
+
 /* Rows up to this length are sorted by insertion, longer ones by qsort. */
 #define S_SMALL_ROW 24
 /* How much of a bad line is quoted back in a message. */
 #define S_QUOTE_MAX 60
-
-static void s_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void s_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 const char *nn_network_model_name(nn_net_model_t m)
 {
@@ -73,11 +61,12 @@ static int s_check(const nn_network_config_t *cfg, uint32_t n, char *err, size_t
 {
     const char *name = nn_network_model_name(cfg->model);
     if (!strcmp(name, "?")) {
-        s_err(err, errlen, "unknown network model %d", (int)cfg->model);
+        nn_errorf(err, errlen, "unknown network model %d", (int)cfg->model);
         return NN_ESCENARIO;
     }
     if (n < 2) {
-        s_err(err, errlen, "network '%s' needs at least 2 agents (the scenario has %u)", name, n);
+        nn_errorf(err, errlen, "network '%s' needs at least 2 agents (the scenario has %u)", name,
+                  n);
         return NN_ESCENARIO;
     }
     switch (cfg->model) {
@@ -85,74 +74,74 @@ static int s_check(const nn_network_config_t *cfg, uint32_t n, char *err, size_t
     case NN_NET_RING:
     case NN_NET_WATTS_STROGATZ:
         if (cfg->k < 2 || cfg->k % 2 != 0 || cfg->k >= n) {
-            s_err(err, errlen,
-                  "network '%s' needs an even degree k with 2 <= k < %u (the agent count), "
-                  "got k = %u",
-                  name, n, cfg->k);
+            nn_errorf(err, errlen,
+                      "network '%s' needs an even degree k with 2 <= k < %u (the agent count), "
+                      "got k = %u",
+                      name, n, cfg->k);
             return NN_ESCENARIO;
         }
         if (cfg->model == NN_NET_WATTS_STROGATZ && !s_is_prob(cfg->p)) {
-            s_err(err, errlen, "network '%s' needs a rewiring probability p in [0, 1], got %g",
-                  name, cfg->p);
+            nn_errorf(err, errlen, "network '%s' needs a rewiring probability p in [0, 1], got %g",
+                      name, cfg->p);
             return NN_ESCENARIO;
         }
         break;
     case NN_NET_ERDOS_RENYI:
         if (cfg->mean_degree > 0.0) {
             if (!isfinite(cfg->mean_degree)) {
-                s_err(err, errlen, "network '%s' needs a finite mean_degree, got %g", name,
-                      cfg->mean_degree);
+                nn_errorf(err, errlen, "network '%s' needs a finite mean_degree, got %g", name,
+                          cfg->mean_degree);
                 return NN_ESCENARIO;
             }
         } else if (cfg->mean_degree < 0.0 || isnan(cfg->mean_degree)) {
-            s_err(err, errlen, "network '%s' needs mean_degree > 0 (or p), got %g", name,
-                  cfg->mean_degree);
+            nn_errorf(err, errlen, "network '%s' needs mean_degree > 0 (or p), got %g", name,
+                      cfg->mean_degree);
             return NN_ESCENARIO;
         } else if (!s_is_prob(cfg->p)) {
-            s_err(err, errlen, "network '%s' needs an edge probability p in [0, 1], got %g", name,
-                  cfg->p);
+            nn_errorf(err, errlen, "network '%s' needs an edge probability p in [0, 1], got %g",
+                      name, cfg->p);
             return NN_ESCENARIO;
         }
         break;
     case NN_NET_BARABASI_ALBERT:
         if (cfg->m < 1 || cfg->m >= n) {
-            s_err(err, errlen,
-                  "network '%s' needs m edges per new agent with 1 <= m < %u (the agent "
-                  "count), got m = %u",
-                  name, n, cfg->m);
+            nn_errorf(err, errlen,
+                      "network '%s' needs m edges per new agent with 1 <= m < %u (the agent "
+                      "count), got m = %u",
+                      name, n, cfg->m);
             return NN_ESCENARIO;
         }
         break;
     case NN_NET_SBM: {
         if (cfg->n_blocks < 1 || cfg->n_blocks > NN_NET_MAX_BLOCKS) {
-            s_err(err, errlen, "network '%s' needs 1 to %d blocks, got %zu", name,
-                  NN_NET_MAX_BLOCKS, cfg->n_blocks);
+            nn_errorf(err, errlen, "network '%s' needs 1 to %d blocks, got %zu", name,
+                      NN_NET_MAX_BLOCKS, cfg->n_blocks);
             return NN_ESCENARIO;
         }
         uint64_t sum = 0;
         for (size_t b = 0; b < cfg->n_blocks; b++) {
             if (cfg->blocks[b] == 0) {
-                s_err(err, errlen, "network '%s': block %zu is empty", name, b);
+                nn_errorf(err, errlen, "network '%s': block %zu is empty", name, b);
                 return NN_ESCENARIO;
             }
             sum += cfg->blocks[b];
         }
         if (sum != n) {
-            s_err(err, errlen,
-                  "network '%s': the block sizes sum to %llu but the scenario has %u agents", name,
-                  (unsigned long long)sum, n);
+            nn_errorf(err, errlen,
+                      "network '%s': the block sizes sum to %llu but the scenario has %u agents",
+                      name, (unsigned long long)sum, n);
             return NN_ESCENARIO;
         }
         if (!s_is_prob(cfg->p_in) || !s_is_prob(cfg->p_out)) {
-            s_err(err, errlen, "network '%s' needs p_in and p_out in [0, 1], got %g and %g", name,
-                  cfg->p_in, cfg->p_out);
+            nn_errorf(err, errlen, "network '%s' needs p_in and p_out in [0, 1], got %g and %g",
+                      name, cfg->p_in, cfg->p_out);
             return NN_ESCENARIO;
         }
         break;
     }
     case NN_NET_FILE:
         if (!cfg->path[0] && !cfg->resolved_path[0]) {
-            s_err(err, errlen, "network 'file' needs a path");
+            nn_errorf(err, errlen, "network 'file' needs a path");
             return NN_ESCENARIO;
         }
         break;
@@ -228,8 +217,8 @@ static int s_alloc(nn_network_t **out, uint32_t n, uint64_t adj_len, char *err, 
     }
     if (!net || !net->off || !net->adj) {
         nn_network_destroy(&net);
-        s_err(err, errlen, "out of memory for a network of %u agents and %llu edge ends", n,
-              (unsigned long long)adj_len);
+        nn_errorf(err, errlen, "out of memory for a network of %u agents and %llu edge ends", n,
+                  (unsigned long long)adj_len);
         return NN_ENOMEM;
     }
     *out = net;
@@ -256,7 +245,7 @@ static int s_clustering_csr(nn_network_t *net, char *err, size_t errlen)
     uint32_t n = net->n;
     uint32_t *mark = calloc((size_t)n, sizeof *mark);
     if (!mark) {
-        s_err(err, errlen, "out of memory measuring the clustering of %u agents", n);
+        nn_errorf(err, errlen, "out of memory measuring the clustering of %u agents", n);
         return NN_ENOMEM;
     }
     double sum = 0.0;
@@ -395,7 +384,7 @@ static int s_build_file(nn_network_t **out, const nn_network_config_t *cfg, uint
     const char *name = cfg->path[0] ? cfg->path : cfg->resolved_path;
     FILE *f = fopen(open_path, "r");
     if (!f) {
-        s_err(err, errlen, "cannot open the network edge list '%s': %s", name, strerror(errno));
+        nn_errorf(err, errlen, "cannot open the network edge list '%s': %s", name, strerror(errno));
         return NN_EIO;
     }
 
@@ -417,18 +406,18 @@ static int s_build_file(nn_network_t **out, const nn_network_config_t *cfg, uint
             size_t q = (size_t)got;
             while (q > 0 && (line[q - 1] == '\n' || line[q - 1] == '\r'))
                 q--;
-            s_err(err, errlen, "%s:%llu: expected an edge as 'u v' or 'u,v', got '%.*s%s'", name,
-                  (unsigned long long)lineno, (int)(q > S_QUOTE_MAX ? S_QUOTE_MAX : q), line,
-                  q > S_QUOTE_MAX ? "..." : "");
+            nn_errorf(err, errlen, "%s:%llu: expected an edge as 'u v' or 'u,v', got '%.*s%s'",
+                      name, (unsigned long long)lineno, (int)(q > S_QUOTE_MAX ? S_QUOTE_MAX : q),
+                      line, q > S_QUOTE_MAX ? "..." : "");
             rc = NN_ESCENARIO;
             break;
         }
         if (r == -2) {
-            s_err(err, errlen,
-                  "%s:%llu: agent id %.*s is out of range (the scenario has %u agents: "
-                  "0..%u)",
-                  name, (unsigned long long)lineno, bad_len > S_QUOTE_MAX ? S_QUOTE_MAX : bad_len,
-                  bad, n, n - 1);
+            nn_errorf(err, errlen,
+                      "%s:%llu: agent id %.*s is out of range (the scenario has %u agents: "
+                      "0..%u)",
+                      name, (unsigned long long)lineno,
+                      bad_len > S_QUOTE_MAX ? S_QUOTE_MAX : bad_len, bad, n, n - 1);
             rc = NN_ESCENARIO;
             break;
         }
@@ -437,14 +426,15 @@ static int s_build_file(nn_network_t **out, const nn_network_config_t *cfg, uint
             continue;
         }
         if (s_edges_push(&e, u, v) != NN_OK) {
-            s_err(err, errlen, "%s:%llu: out of memory reading the edge list", name,
-                  (unsigned long long)lineno);
+            nn_errorf(err, errlen, "%s:%llu: out of memory reading the edge list", name,
+                      (unsigned long long)lineno);
             rc = NN_ENOMEM;
             break;
         }
     }
     if (rc == NN_OK && ferror(f)) {
-        s_err(err, errlen, "error reading the network edge list '%s': %s", name, strerror(errno));
+        nn_errorf(err, errlen, "error reading the network edge list '%s': %s", name,
+                  strerror(errno));
         rc = NN_EIO;
     }
     free(line);
@@ -533,8 +523,8 @@ int nn_network_igraph_code(igraph_error_t ierr)
 static int s_igraph_fail(igraph_error_t ierr, const char *what, const char *model, char *err,
                          size_t errlen)
 {
-    s_err(err, errlen, "igraph could not %s the '%s' network: %s (igraph error %d)", what, model,
-          igraph_strerror(ierr), (int)ierr);
+    nn_errorf(err, errlen, "igraph could not %s the '%s' network: %s (igraph error %d)", what,
+              model, igraph_strerror(ierr), (int)ierr);
     return nn_network_igraph_code(ierr);
 }
 
@@ -651,7 +641,7 @@ int nn_network_with_igraph(uint64_t seed, uint64_t stream, uint64_t agent, uint6
     igraph_error_t ierr = igraph_rng_init(&rng, &s_rng_type);
     if (ierr != IGRAPH_SUCCESS) {
         igraph_set_error_handler(old_handler);
-        s_err(err, errlen, "out of memory for igraph's random generator");
+        nn_errorf(err, errlen, "out of memory for igraph's random generator");
         return NN_ENOMEM;
     }
     igraph_rng_seed(&rng, (igraph_uint_t)seed); /* also marks it seeded: no time(0) */
@@ -674,8 +664,8 @@ int nn_network_with_igraph(uint64_t seed, uint64_t stream, uint64_t agent, uint6
 int nn_network_to_igraph(const nn_network_t *net, igraph_t *g, char *err, size_t errlen)
 {
     if (net->n_edges > (uint64_t)IGRAPH_INTEGER_MAX / 2) {
-        s_err(err, errlen, "a network of %llu edges is too large for igraph",
-              (unsigned long long)net->n_edges);
+        nn_errorf(err, errlen, "a network of %llu edges is too large for igraph",
+                  (unsigned long long)net->n_edges);
         return NN_EGRAPH;
     }
     igraph_vector_int_t edges;
@@ -692,10 +682,10 @@ int nn_network_to_igraph(const nn_network_t *net, igraph_t *g, char *err, size_t
         igraph_vector_int_destroy(&edges);
     }
     if (ierr != IGRAPH_SUCCESS) {
-        s_err(err, errlen,
-              "igraph could not copy the network of %u agents and %llu edges: %s "
-              "(igraph error %d)",
-              net->n, (unsigned long long)net->n_edges, igraph_strerror(ierr), (int)ierr);
+        nn_errorf(err, errlen,
+                  "igraph could not copy the network of %u agents and %llu edges: %s "
+                  "(igraph error %d)",
+                  net->n, (unsigned long long)net->n_edges, igraph_strerror(ierr), (int)ierr);
         return ierr == IGRAPH_ENOMEM ? NN_ENOMEM : NN_EGRAPH;
     }
     return NN_OK;
@@ -729,12 +719,12 @@ int nn_network_build(nn_network_t **out, const nn_network_config_t *cfg, uint32_
     if (dropped)
         *dropped = 0;
     if (!out) {
-        s_err(err, errlen, "nn_network_build needs somewhere to put the network");
+        nn_errorf(err, errlen, "nn_network_build needs somewhere to put the network");
         return NN_EINVAL;
     }
     *out = NULL;
     if (!cfg) {
-        s_err(err, errlen, "nn_network_build needs a network configuration");
+        nn_errorf(err, errlen, "nn_network_build needs a network configuration");
         return NN_EINVAL;
     }
     int rc = s_check(cfg, n, err, errlen);

@@ -240,6 +240,26 @@ static void s_err(s_ctx_t *c, const s_node_t *n, const char *fmt, ...)
     va_end(ap);
 }
 
+/* Populations and role rules take exactly one of 'share' and 'count': 1 when that
+ * holds, else the error (at the second key, or at the entry when both are missing) and
+ * 0. `share` says what a share means there. */
+static int s_share_or_count(s_ctx_t *c, const s_node_t *entry, const s_node_t *second,
+                            const s_node_t *sv, const s_node_t *cv, const char *where,
+                            const char *share)
+{
+    if (sv && cv)
+        s_err(c, second,
+              "'%s' has both 'share' and 'count'" S_HINT
+              "give exactly one: %s or a count of agents",
+              where, share);
+    else if (!sv && !cv)
+        s_err(c, entry,
+              "missing key '%s.share' or '%s.count'" S_HINT
+              "give exactly one: %s or a count of agents",
+              where, where, share);
+    return (sv != NULL) != (cv != NULL);
+}
+
 /* A key given twice in one mapping: the error is at the second, and names the first. */
 static void s_err_duplicate(s_ctx_t *c, const s_node_t *again, const char *path,
                             const s_node_t *first)
@@ -1082,17 +1102,8 @@ static void s_populations(s_ctx_t *c, const s_node_t *root, const s_node_t *v, i
         if (pop->ops)
             for (size_t j = 0; j < pop->ops->n_params && j < NN_MAX_PARAMS; j++)
                 pop->params[j] = pop->ops->params[j].def;
-        if (sv && cv)
-            s_err(c, keys[2],
-                  "'%s' has both 'share' and 'count'" S_HINT
-                  "give exactly one: a share in (0, 1] or a count of agents",
-                  where);
-        else if (!sv && !cv)
-            s_err(c, e,
-                  "missing key '%s.share' or '%s.count'" S_HINT
-                  "give exactly one: a share in (0, 1] or a count of agents",
-                  where, where);
-        else if (sv) {
+        int one = s_share_or_count(c, e, keys[2], sv, cv, where, "a share in (0, 1]");
+        if (one && sv) {
             s_path(path, sizeof path, where, "share");
             if (s_get_num(c, sv, path, 0.0, 1.0, 1, 0, "a number in (0, 1]", &pop->share) == 0) {
                 double y = pop->share - share_c, t = share_sum + y;
@@ -1100,7 +1111,7 @@ static void s_populations(s_ctx_t *c, const s_node_t *root, const s_node_t *v, i
                 share_sum = t;
                 n_share++;
             }
-        } else {
+        } else if (one) {
             s_path(path, sizeof path, where, "count");
             if (s_get_u64(c, cv, path, 0, UINT64_MAX, "an integer >= 0", &pop->count) == 0) {
                 pop->by_count = 1;
@@ -1252,22 +1263,13 @@ static int s_roles(s_ctx_t *c, const s_node_t *v, nn_structure_config_t *st, int
                     *leader = 1;
             }
         }
-        if (sv && cv)
-            s_err(c, keys[2],
-                  "'%s' has both 'share' and 'count'" S_HINT
-                  "give exactly one: a share in [0, 1] of all agents or a count of agents",
-                  where);
-        else if (!sv && !cv)
-            s_err(c, e,
-                  "missing key '%s.share' or '%s.count'" S_HINT
-                  "give exactly one: a share in [0, 1] of all agents or a count of agents",
-                  where, where);
-        else if (sv) {
+        int one = s_share_or_count(c, e, keys[2], sv, cv, where, "a share in [0, 1] of all agents");
+        if (one && sv) {
             s_path(path, sizeof path, where, "share");
             if (s_get_num(c, sv, path, 0.0, 1.0, 0, 0, "a number in [0, 1]", &r->share) == 0 &&
                 c->agents_ok)
                 sum += (uint64_t)llround(r->share * (double)c->agents);
-        } else {
+        } else if (one) {
             s_path(path, sizeof path, where, "count");
             uint64_t max = c->agents_ok ? c->agents : UINT32_MAX;
             if (s_get_u64(c, cv, path, 0, max, desc, &r->count) == 0) {

@@ -9,7 +9,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,25 +17,14 @@
 #include "nunchi/error.h"
 #include "nunchi/rng.h"
 
+#include "diag.h"
+
 /* Louvain's generator is keyed (seed, NN_STREAM_STRUCTURE, 0, S_LOUVAIN_ROUND); role
  * rule i draws from (seed, NN_STREAM_STRUCTURE, i, 0), so the two never share a key. */
 #define S_LOUVAIN_ROUND 1
 /* How much of a bad line is quoted back in a message. */
 #define S_QUOTE_MAX 60
 #define S_UNSET     UINT32_MAX
-
-static void s_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void s_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 const char *nn_role_name(nn_role_t r)
 {
@@ -291,12 +279,12 @@ static int s_groups_file_inner(nn_structure_t *s, const nn_structure_config_t *c
     const char *name = cfg->path[0] ? cfg->path : cfg->resolved_path;
     uint32_t n = s->n;
     if (!open_path[0]) {
-        s_err(err, errlen, "groups from 'file' need a path");
+        nn_errorf(err, errlen, "groups from 'file' need a path");
         return NN_ESCENARIO;
     }
     FILE *f = fopen(open_path, "r");
     if (!f) {
-        s_err(err, errlen, "cannot open the groups file '%s': %s", name, strerror(errno));
+        nn_errorf(err, errlen, "cannot open the groups file '%s': %s", name, strerror(errno));
         return NN_EIO;
     }
     char *line = NULL;
@@ -305,7 +293,7 @@ static int s_groups_file_inner(nn_structure_t *s, const nn_structure_config_t *c
     uint64_t *line_of = malloc((size_t)(n ? n : 1) * sizeof *line_of);
     int rc = s_labels_init(&lab, n);
     if (rc != NN_OK || !line_of) {
-        s_err(err, errlen, "out of memory reading the groups file '%s'", name);
+        nn_errorf(err, errlen, "out of memory reading the groups file '%s'", name);
         rc = NN_ENOMEM;
         goto done;
     }
@@ -339,10 +327,11 @@ static int s_groups_file_inner(nn_structure_t *s, const nn_structure_config_t *c
         if (first && (isalpha((unsigned char)text[0]) || text[0] == '_')) {
             int at_id = s_column(text, tlen, "id"), at_group = s_column(text, tlen, "group");
             if (at_id < 0 || at_group < 0) {
-                s_err(err, errlen,
-                      "%s:%llu: the header needs an 'id' and a 'group' column, got '%.*s%s'", name,
-                      (unsigned long long)lineno, (int)(tlen > S_QUOTE_MAX ? S_QUOTE_MAX : tlen),
-                      text, tlen > S_QUOTE_MAX ? "..." : "");
+                nn_errorf(err, errlen,
+                          "%s:%llu: the header needs an 'id' and a 'group' column, got '%.*s%s'",
+                          name, (unsigned long long)lineno,
+                          (int)(tlen > S_QUOTE_MAX ? S_QUOTE_MAX : tlen), text,
+                          tlen > S_QUOTE_MAX ? "..." : "");
                 rc = NN_ESCENARIO;
                 break;
             }
@@ -358,10 +347,11 @@ static int s_groups_file_inner(nn_structure_t *s, const nn_structure_config_t *c
         for (size_t j = 0; ok && j < idl; j++)
             ok = s_is_digit(idp[j]);
         if (!ok) {
-            s_err(err, errlen, "%s:%llu: expected %d fields with an id and a group, got '%.*s%s'",
-                  name, (unsigned long long)lineno, n_cols,
-                  (int)(tlen > S_QUOTE_MAX ? S_QUOTE_MAX : tlen), text,
-                  tlen > S_QUOTE_MAX ? "..." : "");
+            nn_errorf(err, errlen,
+                      "%s:%llu: expected %d fields with an id and a group, got '%.*s%s'", name,
+                      (unsigned long long)lineno, n_cols,
+                      (int)(tlen > S_QUOTE_MAX ? S_QUOTE_MAX : tlen), text,
+                      tlen > S_QUOTE_MAX ? "..." : "");
             rc = NN_ESCENARIO;
             break;
         }
@@ -375,17 +365,18 @@ static int s_groups_file_inner(nn_structure_t *s, const nn_structure_config_t *c
             id = id * 10 + (uint64_t)(idp[j] - '0');
         }
         if (big || id >= n) {
-            s_err(err, errlen,
-                  "%s:%llu: agent id %.*s is out of range (the scenario has %u agents: 0..%u)",
-                  name, (unsigned long long)lineno, (int)(idl > S_QUOTE_MAX ? S_QUOTE_MAX : idl),
-                  idp, n, n ? n - 1 : 0);
+            nn_errorf(err, errlen,
+                      "%s:%llu: agent id %.*s is out of range (the scenario has %u agents: 0..%u)",
+                      name, (unsigned long long)lineno,
+                      (int)(idl > S_QUOTE_MAX ? S_QUOTE_MAX : idl), idp, n, n ? n - 1 : 0);
             rc = NN_ESCENARIO;
             break;
         }
         if (s->group[id] != S_UNSET) {
-            s_err(err, errlen, "%s:%llu: agent %llu is given a group twice (first at line %llu)",
-                  name, (unsigned long long)lineno, (unsigned long long)id,
-                  (unsigned long long)line_of[id]);
+            nn_errorf(err, errlen,
+                      "%s:%llu: agent %llu is given a group twice (first at line %llu)", name,
+                      (unsigned long long)lineno, (unsigned long long)id,
+                      (unsigned long long)line_of[id]);
             rc = NN_ESCENARIO;
             break;
         }
@@ -394,8 +385,8 @@ static int s_groups_file_inner(nn_structure_t *s, const nn_structure_config_t *c
             neg = 0; /* a name, taken as written */
         uint32_t l = s_labels_get(&lab, neg, gp, gl);
         if (l == S_UNSET) {
-            s_err(err, errlen, "%s:%llu: out of memory reading the groups file", name,
-                  (unsigned long long)lineno);
+            nn_errorf(err, errlen, "%s:%llu: out of memory reading the groups file", name,
+                      (unsigned long long)lineno);
             rc = NN_ENOMEM;
             break;
         }
@@ -403,15 +394,15 @@ static int s_groups_file_inner(nn_structure_t *s, const nn_structure_config_t *c
         line_of[id] = lineno;
     }
     if (rc == NN_OK && ferror(f)) {
-        s_err(err, errlen, "error reading the groups file '%s': %s", name, strerror(errno));
+        nn_errorf(err, errlen, "error reading the groups file '%s': %s", name, strerror(errno));
         rc = NN_EIO;
     }
     for (uint32_t i = 0; rc == NN_OK && i < n; i++)
         if (s->group[i] == S_UNSET) {
-            s_err(err, errlen,
-                  "%s:%llu: the file ends without a group for agent %u (each of the %u agents "
-                  "0..%u needs exactly one line)",
-                  name, (unsigned long long)lineno, i, n, n - 1);
+            nn_errorf(err, errlen,
+                      "%s:%llu: the file ends without a group for agent %u (each of the %u agents "
+                      "0..%u needs exactly one line)",
+                      name, (unsigned long long)lineno, i, n, n - 1);
             rc = NN_ESCENARIO;
         }
     if (rc == NN_OK) {
@@ -450,16 +441,16 @@ static int s_groups_sbm(nn_structure_t *s, const nn_network_config_t *net_cfg, c
                         size_t errlen)
 {
     if (!net_cfg || net_cfg->model != NN_NET_SBM) {
-        s_err(err, errlen, "groups from 'sbm' need network model 'sbm', the network is '%s'",
-              net_cfg ? nn_network_model_name(net_cfg->model) : "unknown");
+        nn_errorf(err, errlen, "groups from 'sbm' need network model 'sbm', the network is '%s'",
+                  net_cfg ? nn_network_model_name(net_cfg->model) : "unknown");
         return NN_ESCENARIO;
     }
     uint64_t sum = 0;
     for (size_t b = 0; b < net_cfg->n_blocks && b < NN_NET_MAX_BLOCKS; b++)
         sum += net_cfg->blocks[b];
     if (net_cfg->n_blocks < 1 || net_cfg->n_blocks > NN_NET_MAX_BLOCKS || sum != s->n) {
-        s_err(err, errlen, "groups from 'sbm': the %zu blocks hold %llu agents, the network %u",
-              net_cfg->n_blocks, (unsigned long long)sum, s->n);
+        nn_errorf(err, errlen, "groups from 'sbm': the %zu blocks hold %llu agents, the network %u",
+                  net_cfg->n_blocks, (unsigned long long)sum, s->n);
         return NN_ESCENARIO;
     }
     /* igraph_sbm_game (network.c) gives block 0 the first blocks[0] vertices, and so on */
@@ -548,12 +539,12 @@ static int s_session_cb(void *arg, char *err, size_t errlen)
     }
     igraph_destroy(&g);
     if (nomem) {
-        s_err(err, errlen, "out of memory numbering the groups of %u agents", s->n);
+        nn_errorf(err, errlen, "out of memory numbering the groups of %u agents", s->n);
         return NN_ENOMEM;
     }
     if (ierr != IGRAPH_SUCCESS) {
-        s_err(err, errlen, "igraph could not %s the network of %u agents: %s (igraph error %d)",
-              what, s->n, igraph_strerror(ierr), (int)ierr);
+        nn_errorf(err, errlen, "igraph could not %s the network of %u agents: %s (igraph error %d)",
+                  what, s->n, igraph_strerror(ierr), (int)ierr);
         return ierr == IGRAPH_ENOMEM ? NN_ENOMEM : NN_EGRAPH;
     }
     return NN_OK;
@@ -567,38 +558,39 @@ static int s_roles(nn_structure_t *s, const nn_structure_config_t *cfg, const nn
     uint32_t n = s->n;
     uint64_t remaining = n;
     if (cfg->n_roles > 3) {
-        s_err(err, errlen, "structure has %zu role rules, at most 3 are allowed", cfg->n_roles);
+        nn_errorf(err, errlen, "structure has %zu role rules, at most 3 are allowed", cfg->n_roles);
         return NN_ESCENARIO;
     }
     for (size_t i = 0; i < cfg->n_roles; i++) {
         const nn_role_rule_t *r = &cfg->roles[i];
         if (r->role != NN_ROLE_MEDIATOR && r->role != NN_ROLE_ARBITER &&
             r->role != NN_ROLE_LEADER) {
-            s_err(err, errlen,
-                  "structure.roles[%zu]: role '%s' cannot be given (only mediator, arbiter "
-                  "and leader)",
-                  i, nn_role_name(r->role));
+            nn_errorf(err, errlen,
+                      "structure.roles[%zu]: role '%s' cannot be given (only mediator, arbiter "
+                      "and leader)",
+                      i, nn_role_name(r->role));
             return NN_ESCENARIO;
         }
         if (r->by != NN_BY_RANDOM && r->by != NN_BY_DEGREE && r->by != NN_BY_BETWEENNESS) {
-            s_err(err, errlen, "structure.roles[%zu]: unknown ranking %d", i, (int)r->by);
+            nn_errorf(err, errlen, "structure.roles[%zu]: unknown ranking %d", i, (int)r->by);
             return NN_ESCENARIO;
         }
         uint64_t want = r->count;
         if (!r->by_count) {
             if (!(r->share >= 0.0 && r->share <= 1.0)) {
-                s_err(err, errlen, "structure.roles[%zu]: share of %ss must be in [0, 1], got %g",
-                      i, nn_role_name(r->role), r->share);
+                nn_errorf(err, errlen,
+                          "structure.roles[%zu]: share of %ss must be in [0, 1], got %g", i,
+                          nn_role_name(r->role), r->share);
                 return NN_ESCENARIO;
             }
             want = (uint64_t)llround(r->share * (double)n);
         }
         if (want > remaining) {
-            s_err(err, errlen,
-                  "structure.roles[%zu] asks for %llu %ss but only %llu of the %u agents are "
-                  "still citizens",
-                  i, (unsigned long long)want, nn_role_name(r->role), (unsigned long long)remaining,
-                  n);
+            nn_errorf(err, errlen,
+                      "structure.roles[%zu] asks for %llu %ss but only %llu of the %u agents are "
+                      "still citizens",
+                      i, (unsigned long long)want, nn_role_name(r->role),
+                      (unsigned long long)remaining, n);
             return NN_ESCENARIO;
         }
         if (want == 0)
@@ -609,7 +601,7 @@ static int s_roles(nn_structure_t *s, const nn_structure_config_t *cfg, const nn
             /* a seeded permutation, as society.c deals populations */
             uint32_t *perm = malloc((size_t)n * sizeof *perm);
             if (!perm) {
-                s_err(err, errlen, "out of memory ranking %u agents", n);
+                nn_errorf(err, errlen, "out of memory ranking %u agents", n);
                 return NN_ENOMEM;
             }
             nn_rng_t g;
@@ -624,7 +616,7 @@ static int s_roles(nn_structure_t *s, const nn_structure_config_t *cfg, const nn
         } else {
             s_ranked_t *rk = malloc((size_t)n * sizeof *rk);
             if (!rk) {
-                s_err(err, errlen, "out of memory ranking %u agents", n);
+                nn_errorf(err, errlen, "out of memory ranking %u agents", n);
                 return NN_ENOMEM;
             }
             for (uint32_t k = 0; k < n; k++) {
@@ -653,8 +645,8 @@ static int s_status(nn_structure_t *s, const nn_structure_config_t *cfg, const n
     switch (cfg->status) {
     case NN_STATUS_CONSTANT:
         if (!isfinite(cfg->status_value)) {
-            s_err(err, errlen, "structure.status.value must be a finite number, got %g",
-                  cfg->status_value);
+            nn_errorf(err, errlen, "structure.status.value must be a finite number, got %g",
+                      cfg->status_value);
             return NN_ESCENARIO;
         }
         for (uint32_t i = 0; i < n; i++)
@@ -674,7 +666,7 @@ static int s_status(nn_structure_t *s, const nn_structure_config_t *cfg, const n
         return NN_OK;
     }
     }
-    s_err(err, errlen, "unknown structure.status.from %d", (int)cfg->status);
+    nn_errorf(err, errlen, "unknown structure.status.from %d", (int)cfg->status);
     return NN_ESCENARIO;
 }
 
@@ -691,7 +683,7 @@ static int s_hierarchy(nn_structure_t *s, const nn_structure_config_t *cfg, char
          * the lower id */
         uint32_t *best = malloc((size_t)(s->n_groups ? s->n_groups : 1) * sizeof *best);
         if (!best) {
-            s_err(err, errlen, "out of memory for the leaders of %u groups", s->n_groups);
+            nn_errorf(err, errlen, "out of memory for the leaders of %u groups", s->n_groups);
             return NN_ENOMEM;
         }
         for (uint32_t g = 0; g < s->n_groups; g++)
@@ -708,7 +700,8 @@ static int s_hierarchy(nn_structure_t *s, const nn_structure_config_t *cfg, char
         }
         if (top == NN_NO_SUPERIOR) {
             free(best);
-            s_err(err, errlen, "hierarchy 'group_leader' needs at least one leader, there is none");
+            nn_errorf(err, errlen,
+                      "hierarchy 'group_leader' needs at least one leader, there is none");
             return NN_ESCENARIO;
         }
         for (uint32_t i = 0; i < n; i++)
@@ -719,13 +712,13 @@ static int s_hierarchy(nn_structure_t *s, const nn_structure_config_t *cfg, char
     }
     case NN_HIERARCHY_TREE: {
         if (cfg->branching < 1) {
-            s_err(err, errlen, "hierarchy 'tree' needs a branching of at least 1, got %u",
-                  cfg->branching);
+            nn_errorf(err, errlen, "hierarchy 'tree' needs a branching of at least 1, got %u",
+                      cfg->branching);
             return NN_ESCENARIO;
         }
         s_ranked_t *rk = malloc((size_t)(n ? n : 1) * sizeof *rk);
         if (!rk) {
-            s_err(err, errlen, "out of memory ranking %u agents", n);
+            nn_errorf(err, errlen, "out of memory ranking %u agents", n);
             return NN_ENOMEM;
         }
         s_rank(rk, s->status, n);
@@ -735,7 +728,7 @@ static int s_hierarchy(nn_structure_t *s, const nn_structure_config_t *cfg, char
         return NN_OK;
     }
     }
-    s_err(err, errlen, "unknown structure.hierarchy.model %d", (int)cfg->hierarchy);
+    nn_errorf(err, errlen, "unknown structure.hierarchy.model %d", (int)cfg->hierarchy);
     return NN_ESCENARIO;
 }
 
@@ -752,7 +745,7 @@ static int s_build(nn_structure_t *s, const nn_structure_config_t *cfg, const nn
     s->status = malloc(m * sizeof *s->status);
     s->reputation = malloc(m * sizeof *s->reputation);
     if (!s->role || !s->group || !s->superior || !s->status || !s->reputation) {
-        s_err(err, errlen, "out of memory for the structure of %u agents", n);
+        nn_errorf(err, errlen, "out of memory for the structure of %u agents", n);
         return NN_ENOMEM;
     }
 
@@ -764,7 +757,7 @@ static int s_build(nn_structure_t *s, const nn_structure_config_t *cfg, const nn
     case NN_GROUPS_LOUVAIN: break; /* in the igraph session */
     case NN_GROUPS_FILE: rc = s_groups_file(s, cfg, err, errlen); break;
     default:
-        s_err(err, errlen, "unknown structure.groups.from %d", (int)cfg->groups);
+        nn_errorf(err, errlen, "unknown structure.groups.from %d", (int)cfg->groups);
         rc = NN_ESCENARIO;
     }
     if (rc != NN_OK)
@@ -777,7 +770,7 @@ static int s_build(nn_structure_t *s, const nn_structure_config_t *cfg, const nn
     if (need_btw) {
         x.btw = malloc(m * sizeof *x.btw);
         if (!x.btw) {
-            s_err(err, errlen, "out of memory for the betweenness of %u agents", n);
+            nn_errorf(err, errlen, "out of memory for the betweenness of %u agents", n);
             return NN_ENOMEM;
         }
     }
@@ -807,12 +800,12 @@ int nn_structure_build(nn_structure_t *out, const nn_structure_config_t *cfg,
     if (err && errlen)
         err[0] = '\0';
     if (!out) {
-        s_err(err, errlen, "nn_structure_build needs somewhere to put the structure");
+        nn_errorf(err, errlen, "nn_structure_build needs somewhere to put the structure");
         return NN_EINVAL;
     }
     memset(out, 0, sizeof *out);
     if (!cfg || !net) {
-        s_err(err, errlen, "nn_structure_build needs a structure configuration and a network");
+        nn_errorf(err, errlen, "nn_structure_build needs a structure configuration and a network");
         return NN_EINVAL;
     }
     out->n = net->n;
