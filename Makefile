@@ -7,8 +7,9 @@ PREFIX   ?= /usr/local
 JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 PKGLIST  := deploy/debian-packages.txt
 CTEST_ARGS ?=
+SEEDS    ?= 10
 
-.PHONY: all build deps configure run test bench install clean
+.PHONY: all build deps configure run test bench experiment install clean
 
 all: build
 
@@ -34,6 +35,12 @@ test: deps
 bench: deps
 	@$(MAKE) --no-print-directory build
 	$(BUILD)/nunchi-bench
+
+# the premise experiment: every scenario of scenarios/premise for SEEDS seeds; the table
+# goes into docs/experiments.md
+experiment: deps
+	@$(MAKE) --no-print-directory build
+	/usr/bin/python3 scripts/experiment.py --nunchi $(BUILD)/nunchi --seeds $(SEEDS)
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)

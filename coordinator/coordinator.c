@@ -22,13 +22,17 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "cases.h"
 #include "metrics.h"
 #include "network.h"
+#include "norms.h"
+#include "notices.h"
 #include "output.h"
 #include "pool.h"
 #include "report.h"
 #include "society.h"
 #include "structure.h"
+#include "trends.h"
 
 #include "node/link.h"
 #include "nunchi/digest.h"
@@ -58,6 +62,7 @@ typedef struct s_node {
     nn_wire_t tick;    /* kept alive for local nodes */
     nn_wire_t simple;  /* heartbeat, error or bye, kept alive for local nodes */
     nn_outbox_t copy;  /* remote: this round's messages, out of the codec's scratch */
+    nn_actbox_t acts;  /* this round's acts, copied out of the node's or codec's arrays */
     nn_codec_t *codec; /* remote: encodes this node's Ticks, on any pool thread */
     const void *bytes; /* remote: the encoded Tick of this round */
     size_t n_bytes;
@@ -103,6 +108,20 @@ typedef struct s_run {
     FILE *events;
     nn_report_rows_t rows; /* what metrics.csv holds, for report.html */
     uint64_t round;
+    /* the institutions: each NULL when the scenario does not have it */
+    nn_norms_t *norms;      /* norms, sanctions and the game */
+    nn_cases_t *cases;      /* complaints and decisions */
+    nn_trends_t *trends;    /* novelty items */
+    float *standing;        /* n: status times reputation, stamped on deliveries; or NULL (1) */
+    uint64_t *agent_trends; /* n: the agents' trends as last reported, or NULL (all 0) */
+    uint64_t *agent_memory; /* n: the agents' private words, or NULL (all 0) */
+    nn_notice_list_t made;  /* notices made at the end of this round, for the next */
+    nn_notice_list_t live;  /* the notices of the round in progress, sorted by receiver */
+    uint64_t *order;        /* scratch for sorting notices */
+    size_t order_cap;
+    nn_actbox_t acts; /* every node's acts of the round, in agent order */
+    nn_violation_list_t noncompliance;
+    FILE *trends_csv;
 } s_run_t;
 
 static int s_fail(s_run_t *r, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -516,6 +535,22 @@ static int s_join(s_run_t *r)
 
 /* ---- rounds ----------------------------------------------------------------------- */
 
+/* Keeps a node's reported words (trends or memory) for its agents lo .. lo + n - 1 in
+ * *arr, made on the first report that is not all 0; a NULL report means all 0. */
+static int s_keep_words(uint64_t **arr, uint32_t total, uint32_t lo, const uint64_t *words,
+                        size_t n)
+{
+    if (!words) {
+        if (*arr)
+            memset(*arr + lo, 0, n * sizeof **arr);
+        return NN_OK;
+    }
+    if (!*arr && !(*arr = calloc(total ? total : 1, sizeof **arr)))
+        return NN_ENOMEM;
+    memcpy(*arr + lo, words, n * sizeof *words);
+    return NN_OK;
+}
+
 static int s_take_actions(s_run_t *r, size_t k, const nn_wire_t *in, const nn_peer_id_t *from)
 {
     s_node_t *nd = &r->nodes[k];
@@ -539,6 +574,27 @@ static int s_take_actions(s_run_t *r, size_t k, const nn_wire_t *in, const nn_pe
                           " (opinions lie in [0, 1])",
                           k, a->state[i], nd->lo + (uint32_t)i, r->round);
     memcpy(r->soc.x + nd->lo, a->state, hosted * sizeof *a->state);
+    if (s_keep_words(&r->agent_trends, r->soc.n, nd->lo, a->trends, hosted) != NN_OK ||
+        s_keep_words(&r->agent_memory, r->soc.n, nd->lo, a->memory, hosted) != NN_OK)
+        return s_fail(r, NN_ENOMEM, "out of memory for the agents' states");
+    nd->acts.len = 0;
+    for (size_t i = 0; i < a->n_acts; i++) {
+        const nn_act_t *t = &a->acts[i];
+        if (t->agent < nd->lo || t->agent >= nd->hi || t->kind == NN_ACT_NONE ||
+            t->kind >= NN_ACT_KINDS) {
+            r->res->foreign_acts++;
+            continue;
+        }
+        if (nd->acts.len == nd->acts.cap) {
+            size_t cap = nd->acts.cap ? nd->acts.cap * 2 : 256;
+            nn_act_t *p = realloc(nd->acts.acts, cap * sizeof *p);
+            if (!p)
+                return s_fail(r, NN_ENOMEM, "out of memory for the acts of node %zu", k);
+            nd->acts.acts = p;
+            nd->acts.cap = cap;
+        }
+        nd->acts.acts[nd->acts.len++] = *t;
+    }
     const nn_msg_t *msgs = a->msgs;
     if (!r->local && a->n_msgs) {
         /* the next decode reuses the codec's arrays, and the router reads these at the
@@ -564,6 +620,109 @@ static void s_encode_task(void *arg, size_t k)
     nd->encode_rc = nn_codec_encode(nd->codec, &nd->tick, &nd->bytes, &nd->n_bytes);
 }
 
+/* The notices of the round in progress for agents lo .. hi - 1. */
+static void s_notice_slice(const s_run_t *r, uint32_t lo, uint32_t hi, nn_tick_t *t)
+{
+    const nn_notice_list_t *l = &r->live;
+    size_t a = 0, b = l->len;
+    while (a < b) { /* the first notice to lo or above */
+        size_t m = a + (b - a) / 2;
+        if (l->to[m] < lo)
+            a = m + 1;
+        else
+            b = m;
+    }
+    size_t e = a;
+    while (e < l->len && l->to[e] < hi)
+        e++;
+    t->n_notices = e - a;
+    t->notice_to = e > a ? l->to + a : NULL;
+    t->notices = e > a ? l->items + a : NULL;
+}
+
+static int s_cmp_u64(const void *pa, const void *pb)
+{
+    uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
+    return a < b ? -1 : a > b;
+}
+
+/* Makes the notices made at the end of this round the live ones of the next, sorted by
+ * receiver. NN_OK or NN_ENOMEM. */
+static int s_publish_notices(s_run_t *r)
+{
+    nn_notice_list_t *m = &r->made, *l = &r->live;
+    l->len = 0;
+    if (m->len == 0)
+        return NN_OK;
+    if (m->len > UINT32_MAX)
+        return NN_ENOMEM;
+    if (m->len > r->order_cap) {
+        uint64_t *o = realloc(r->order, m->len * sizeof *o);
+        if (!o)
+            return NN_ENOMEM;
+        r->order = o;
+        r->order_cap = m->len;
+    }
+    /* (receiver, position made) in one key: sorting it is a stable sort by receiver */
+    for (size_t i = 0; i < m->len; i++)
+        r->order[i] = (uint64_t)m->to[i] << 32 | (uint64_t)i;
+    qsort(r->order, m->len, sizeof *r->order, s_cmp_u64);
+    for (size_t i = 0; i < m->len; i++) {
+        size_t j = (size_t)(r->order[i] & 0xffffffffu);
+        if (nn_notice_push(l, m->to[j], &m->items[j]) != NN_OK)
+            return NN_ENOMEM;
+    }
+    m->len = 0;
+    return NN_OK;
+}
+
+/* The end of a round for the institutions: cases read the round's acts, norms fold the
+ * round's breaches, trends are observed and seeded, standing follows reputation, and the
+ * notices of it all go out with the next Tick. Everything runs in agent order on this
+ * thread, so the outcome does not depend on which node answered first. */
+static int s_institutions(s_run_t *r)
+{
+    int rc = NN_OK;
+    r->acts.len = 0;
+    for (size_t k = 0; k < r->n_nodes; k++) {
+        const nn_actbox_t *b = &r->nodes[k].acts;
+        if (b->len == 0)
+            continue;
+        if (r->acts.len + b->len > r->acts.cap) {
+            size_t cap = r->acts.cap ? r->acts.cap : 256;
+            while (cap < r->acts.len + b->len)
+                cap *= 2;
+            nn_act_t *p = realloc(r->acts.acts, cap * sizeof *p);
+            if (!p)
+                return NN_ENOMEM;
+            r->acts.acts = p;
+            r->acts.cap = cap;
+        }
+        memcpy(r->acts.acts + r->acts.len, b->acts, b->len * sizeof *b->acts);
+        r->acts.len += b->len;
+    }
+    r->noncompliance.len = 0;
+    if (r->cases && (rc = nn_cases_round(r->cases, r->round, r->acts.acts, r->acts.len, &r->made,
+                                         &r->noncompliance, r->events)) != NN_OK)
+        return rc;
+    if (r->norms) {
+        if (r->noncompliance.len &&
+            (rc = nn_norms_add(r->norms, r->noncompliance.items, r->noncompliance.len)) != NN_OK)
+            return rc;
+        if ((rc = nn_norms_end_round(r->norms, r->round, &r->made, r->events)) != NN_OK)
+            return rc;
+    }
+    if (r->trends) {
+        nn_trends_observe(r->trends, r->round, r->agent_trends);
+        if ((rc = nn_trends_seed(r->trends, r->round + 1, &r->made, r->events)) != NN_OK)
+            return rc;
+    }
+    if (r->standing)
+        for (uint32_t i = 0; i < r->st.n; i++)
+            r->standing[i] = (float)(r->st.status[i] * r->st.reputation[i]);
+    return s_publish_notices(r);
+}
+
 static int s_round(s_run_t *r, uint64_t *delivered)
 {
     const double deadline = nn_now() + r->sc->deadline_s;
@@ -575,8 +734,11 @@ static int s_round(s_run_t *r, uint64_t *delivered)
         nd->tick.round = r->round;
         nd->tick.node = (uint32_t)k;
         nn_router_tick(&r->router, nd->lo, nd->hi, &nd->tick.u.tick);
+        s_notice_slice(r, nd->lo, nd->hi, &nd->tick.u.tick);
         nd->answered = 0;
     }
+    if (r->norms)
+        nn_norms_begin(r->norms, r->round);
     if (!r->local)
         nn_pool_run(r->pool, r->n_nodes, s_encode_task, r);
     for (size_t k = 0; k < r->n_nodes; k++) {
@@ -644,9 +806,14 @@ static int s_round(s_run_t *r, uint64_t *delivered)
         if (!was && r->nodes[k].answered)
             pending--;
     }
-    return nn_router_finish(&r->router) == NN_OK
-               ? NN_OK
-               : s_fail(r, NN_ENOMEM, "out of memory routing round %" PRIu64, r->round);
+    nn_router_set_stamps(&r->router, r->standing, r->agent_trends);
+    if (nn_router_finish(&r->router) != NN_OK)
+        return s_fail(r, NN_ENOMEM, "out of memory routing round %" PRIu64, r->round);
+    int rc = s_institutions(r);
+    if (rc != NN_OK)
+        return s_fail(r, rc, "the institutions of round %" PRIu64 " failed: %s", r->round,
+                      rc == NN_EIO ? "cannot write events.jsonl" : nn_strerror(rc));
+    return NN_OK;
 }
 
 static void s_progress(const s_run_t *r, double t0, uint64_t delivered_total, int final)
@@ -685,14 +852,56 @@ static void s_metrics_row(s_run_t *r, uint64_t sent, uint64_t delivered)
     nn_round_metrics_t mt;
     nn_moments_finish(&m, &mt);
     r->res->final = mt;
-    uint64_t dropped = 0;
-    for (int d = 0; d < NN_DROP_RULES; d++)
+    uint64_t dropped = 0, blocked = 0;
+    for (int d = 0; d < NN_DROP_RULES; d++) {
         dropped += r->router.dropped[d];
+        if (d >= NN_DROP_RATE)
+            blocked += r->router.dropped[d];
+    }
     fprintf(r->metrics,
             "%" PRIu64 ",%.17g,%.17g,%.17g,%.17g,%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64
-            ",%.17g,%.17g\n",
+            ",%.17g,%.17g,%" PRIu64 ",",
             r->round, mt.mean, mt.sd, mt.min, mt.max, mt.clusters, sent, delivered, dropped,
-            mt.polarization, mt.bimodality);
+            mt.polarization, mt.bimodality, blocked);
+    /* institution columns stay empty where the scenario has no such institution */
+    const nn_norms_stats_t *ns = r->norms ? nn_norms_stats(r->norms) : NULL;
+    if (ns && r->sc->game.on) {
+        uint64_t moves = ns->round_cooperate + ns->round_defect;
+        if (moves)
+            fprintf(r->metrics, "%.17g", (double)ns->round_cooperate / (double)moves);
+    }
+    fputc(',', r->metrics);
+    if (ns) {
+        uint64_t v = 0, k = 0;
+        for (int i = 0; i < NN_NORM_KINDS; i++)
+            v += ns->round_violations[i];
+        for (int i = 0; i < NN_SANCTION_KINDS; i++)
+            k += ns->round_sanctions[i];
+        fprintf(r->metrics, "%" PRIu64 ",%" PRIu64 ",%u,%u,", v, k, ns->muted, ns->excluded);
+    } else {
+        fputs(",,,,", r->metrics);
+    }
+    if (r->cases) {
+        const nn_cases_stats_t *cs = nn_cases_stats(r->cases);
+        fprintf(r->metrics, "%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",", cs->round_opened,
+                cs->round_closed, cs->open);
+    } else {
+        fputs(",,,", r->metrics);
+    }
+    /* a trend seeded for the next round is already counted, with no adopters yet */
+    size_t nt = nn_trends_count(r->trends);
+    while (nt && nn_trends_at(r->trends, nt - 1)->born > r->round)
+        nt--;
+    if (nt) {
+        const nn_trend_stats_t *ts = nn_trends_at(r->trends, nt - 1);
+        fprintf(r->metrics, "%.17g", (double)ts->adopters / (double)r->soc.n);
+        for (size_t i = 0; i < nt; i++) {
+            const nn_trend_stats_t *t = nn_trends_at(r->trends, i);
+            fprintf(r->trends_csv, "%" PRIu64 ",%zu,%" PRIu64 ",%.17g\n", r->round, i, t->adopters,
+                    (double)t->adopters / (double)r->soc.n);
+        }
+    }
+    fputc('\n', r->metrics);
     fflush(r->metrics); /* one write a round, so that a run can be watched as it goes */
     nn_report_row_t row = {mt, sent, delivered, dropped};
     if (nn_report_rows_add(&r->rows, &row) != NN_OK)
@@ -796,6 +1005,7 @@ static void s_free(s_run_t *r)
         unlink(r->ipc_path);
     for (size_t k = 0; r->nodes && k < r->n_nodes; k++) {
         nn_outbox_release(&r->nodes[k].copy);
+        nn_actbox_release(&r->nodes[k].acts);
         nn_codec_destroy(&r->nodes[k].codec);
     }
     free(r->nodes);
@@ -807,6 +1017,19 @@ static void s_free(s_run_t *r)
     nn_society_release(&r->soc);
     nn_structure_release(&r->st);
     nn_network_destroy(&r->net);
+    nn_norms_destroy(&r->norms);
+    nn_cases_destroy(&r->cases);
+    nn_trends_destroy(&r->trends);
+    free(r->standing);
+    free(r->agent_trends);
+    free(r->agent_memory);
+    nn_notice_list_release(&r->made);
+    nn_notice_list_release(&r->live);
+    free(r->order);
+    nn_actbox_release(&r->acts);
+    nn_violation_list_release(&r->noncompliance);
+    if (r->trends_csv)
+        fclose(r->trends_csv);
 }
 
 static uint64_t s_resident_bytes(void)
@@ -837,6 +1060,101 @@ static const char *s_transport(const s_run_t *r)
             return schemes[i];
     }
     return "other";
+}
+
+static json_t *s_opt_round(uint64_t round, uint64_t born)
+{
+    return round ? json_integer((json_int_t)(round - born)) : json_null();
+}
+
+/* The institutions' part of summary.json: game, norms, cases, trends. */
+static void s_summary_institutions(const s_run_t *r, json_t *o)
+{
+    if (r->norms) {
+        const nn_norms_stats_t *ns = nn_norms_stats(r->norms);
+        if (r->sc->game.on) {
+            uint64_t moves = ns->total_cooperate + ns->total_defect;
+            json_object_set_new(
+                o, "game",
+                json_pack(
+                    "{s:f,s:f,s:I,s:I,s:o,s:f}", "benefit", r->sc->game.benefit, "cost",
+                    r->sc->game.cost, "cooperate", (json_int_t)ns->total_cooperate, "defect",
+                    (json_int_t)ns->total_defect, "cooperation_rate",
+                    moves ? json_real((double)ns->total_cooperate / (double)moves) : json_null(),
+                    "mean_payoff",
+                    (double)ns->total_payoff_micro / 1e6 / (double)(r->soc.n ? r->soc.n : 1)));
+        }
+        json_t *viol = json_object(), *sanc = json_object();
+        for (int k = 0; k < NN_NORM_KINDS; k++)
+            if (r->sc->norms.norm[k].on)
+                json_object_set_new(viol, nn_norm_name((nn_norm_kind_t)k),
+                                    json_integer((json_int_t)ns->total_violations[k]));
+        for (int k = 0; k < NN_SANCTION_KINDS; k++)
+            json_object_set_new(sanc, nn_sanction_name((nn_sanction_kind_t)k),
+                                json_integer((json_int_t)ns->total_sanctions[k]));
+        json_object_set_new(o, "norms",
+                            json_pack("{s:o,s:o,s:i,s:i}", "violations", viol, "sanctions", sanc,
+                                      "muted", (int)ns->muted, "excluded", (int)ns->excluded));
+    }
+    if (r->cases) {
+        const nn_cases_stats_t *cs = nn_cases_stats(r->cases);
+        json_t *protos = json_object(), *outs = json_object();
+        for (int p = 0; p < NN_PROTOCOLS; p++) {
+            const nn_protocol_stats_t *ps = &cs->protocol[p];
+            if (!ps->opened)
+                continue;
+            json_t *po = json_pack("{s:I}", "opened", (json_int_t)ps->opened);
+            for (int k = 0; k < NN_OUTCOMES; k++)
+                json_object_set_new(po, nn_outcome_name(k),
+                                    json_integer((json_int_t)ps->outcome[k]));
+            json_object_set_new(protos, nn_protocol_name((nn_protocol_t)p), po);
+        }
+        uint64_t closed = 0, resolved = 0;
+        for (int k = 0; k < NN_OUTCOMES; k++) {
+            json_object_set_new(outs, nn_outcome_name(k), json_integer((json_int_t)cs->closed[k]));
+            closed += cs->closed[k];
+            if (k != NN_OUTCOME_ESCALATED)
+                resolved += cs->closed[k];
+        }
+        uint64_t answers = cs->complied + cs->defied;
+        json_t *c = json_object();
+        json_object_set_new(c, "opened",
+                            json_pack("{s:I,s:I}", "complaint",
+                                      (json_int_t)cs->opened[NN_CASE_COMPLAINT], "decision",
+                                      (json_int_t)cs->opened[NN_CASE_DECISION]));
+        json_object_set_new(c, "outcomes", outs);
+        json_object_set_new(c, "open", json_integer((json_int_t)cs->open));
+        json_object_set_new(c, "protocols", protos);
+        json_object_set_new(c, "mean_rounds_to_resolution",
+                            closed ? json_real((double)cs->resolution_rounds / (double)closed)
+                                   : json_null());
+        json_object_set_new(c, "resolved", json_integer((json_int_t)resolved));
+        json_object_set_new(c, "refused_complaints",
+                            json_integer((json_int_t)cs->refused_complaints));
+        json_object_set_new(c, "ignored_acts", json_integer((json_int_t)cs->ignored_acts));
+        json_object_set_new(c, "verdicts", json_integer((json_int_t)cs->verdicts));
+        json_object_set_new(c, "complied", json_integer((json_int_t)cs->complied));
+        json_object_set_new(c, "defied", json_integer((json_int_t)cs->defied));
+        json_object_set_new(c, "compliance_rate",
+                            answers ? json_real((double)cs->complied / (double)answers)
+                                    : json_null());
+        json_object_set_new(o, "cases", c);
+    }
+    size_t nt = nn_trends_count(r->trends);
+    if (r->trends) {
+        json_t *arr = json_array();
+        for (size_t i = 0; i < nt; i++) {
+            const nn_trend_stats_t *t = nn_trends_at(r->trends, i);
+            json_array_append_new(arr,
+                                  json_pack("{s:I,s:I,s:I,s:I,s:o,s:o,s:o}", "trend", (json_int_t)i,
+                                            "born", (json_int_t)t->born, "adopters",
+                                            (json_int_t)t->adopters, "peak", (json_int_t)t->peak,
+                                            "rounds_to_10", s_opt_round(t->reached[0], t->born),
+                                            "rounds_to_50", s_opt_round(t->reached[1], t->born),
+                                            "rounds_to_90", s_opt_round(t->reached[2], t->born)));
+        }
+        json_object_set_new(o, "trends", arr);
+    }
 }
 
 static json_t *s_summary(const s_run_t *r, int rc)
@@ -891,7 +1209,9 @@ static json_t *s_summary(const s_run_t *r, int rc)
     json_object_set_new(msgs, "dropped", drops);
     json_object_set_new(msgs, "in_flight", json_integer((json_int_t)res->in_flight));
     json_object_set_new(msgs, "rejected_wire_messages", json_integer((json_int_t)res->rejected));
+    json_object_set_new(msgs, "foreign_acts", json_integer((json_int_t)res->foreign_acts));
     json_object_set_new(o, "messages", msgs);
+    s_summary_institutions(r, o);
     json_object_set_new(o, "setup_seconds", json_real(res->setup_s));
     json_object_set_new(o, "rounds_seconds", json_real(res->rounds_s));
     json_object_set_new(o, "wall_seconds", json_real(res->wall_s));
@@ -964,6 +1284,79 @@ static int s_write_structure(s_run_t *r, char *err, size_t errlen)
     return NN_OK;
 }
 
+/* Makes the institutions the scenario asks for and the notices of the first round. */
+static int s_start_institutions(s_run_t *r)
+{
+    const nn_scenario_t *sc = r->sc;
+    int norms_on = sc->game.on;
+    for (int k = 0; k < NN_NORM_KINDS; k++)
+        norms_on |= sc->norms.norm[k].on;
+    int cases_on = sc->cases.complaints || sc->cases.decisions_every > 0;
+    if (norms_on || cases_on || sc->structure.status != NN_STATUS_CONSTANT ||
+        sc->structure.status_value != 1.0) {
+        r->standing = malloc((sc->agents ? sc->agents : 1) * sizeof *r->standing);
+        if (!r->standing)
+            return s_fail(r, NN_ENOMEM, "out of memory");
+        for (uint32_t i = 0; i < r->st.n; i++)
+            r->standing[i] = (float)(r->st.status[i] * r->st.reputation[i]);
+    }
+    if (norms_on) {
+        nn_norms_env_t env = {sc->agents, sc->seed, r->net, &r->st};
+        if (nn_norms_new(&r->norms, &sc->norms, &sc->game, &env) != NN_OK)
+            return s_fail(r, NN_ENOMEM, "out of memory");
+        nn_router_set_check(&r->router, nn_norms_check, r->norms);
+    }
+    if (cases_on) {
+        nn_cases_env_t env = {sc->agents, sc->seed, r->net, &r->st, r->soc.x};
+        if (nn_cases_new(&r->cases, &sc->cases, &env) != NN_OK)
+            return s_fail(r, NN_ENOMEM, "out of memory");
+    }
+    char err[1024];
+    if (nn_trends_new(&r->trends, &sc->trends, sc->agents, sc->seed) != NN_OK)
+        return s_fail(r, NN_ENOMEM, "out of memory");
+    if (r->trends) {
+        r->trends_csv = nn_output_open(r->res->run_dir, "trends.csv", err, sizeof err);
+        if (!r->trends_csv)
+            return s_fail(r, NN_EIO, "%s", err);
+        fputs("round,trend,adopters,share\n", r->trends_csv);
+        if (nn_trends_seed(r->trends, 1, &r->made, r->events) != NN_OK)
+            return s_fail(r, NN_ENOMEM, "out of memory");
+    }
+    if (s_publish_notices(r) != NN_OK)
+        return s_fail(r, NN_ENOMEM, "out of memory");
+    return NN_OK;
+}
+
+/* The institutions' totals in the run's result, for callers and tests. */
+static void s_result_institutions(s_run_t *r)
+{
+    nn_run_result_t *res = r->res;
+    if (r->norms) {
+        const nn_norms_stats_t *ns = nn_norms_stats(r->norms);
+        res->cooperate = ns->total_cooperate;
+        res->defect = ns->total_defect;
+        memcpy(res->violations, ns->total_violations, sizeof res->violations);
+        memcpy(res->sanctions, ns->total_sanctions, sizeof res->sanctions);
+    }
+    if (r->cases) {
+        const nn_cases_stats_t *cs = nn_cases_stats(r->cases);
+        res->cases_opened = cs->opened[NN_CASE_COMPLAINT] + cs->opened[NN_CASE_DECISION];
+        memcpy(res->cases_closed, cs->closed, sizeof res->cases_closed);
+    }
+}
+
+/* The digest of the society as the coordinator holds it: opinions, trends and memory. */
+static uint64_t s_digest(const s_run_t *r)
+{
+    if (!r->agent_trends && !r->agent_memory)
+        return nn_society_digest(&r->soc);
+    uint64_t d = 0;
+    for (uint32_t i = 0; i < r->soc.n; i++)
+        d += nn_digest_agent_full(i, r->soc.x[i], r->agent_trends ? r->agent_trends[i] : 0,
+                                  r->agent_memory ? r->agent_memory[i] : 0);
+    return d;
+}
+
 static int s_run(s_run_t *r, double t0)
 {
     const nn_scenario_t *sc = r->sc;
@@ -1031,7 +1424,8 @@ static int s_run(s_run_t *r, double t0)
     if (!r->metrics)
         return s_fail(r, NN_EIO, "%s", err);
     fputs("round,mean,sd,min,max,clusters,messages_sent,messages_delivered,messages_dropped,"
-          "polarization,bimodality\n",
+          "polarization,bimodality,messages_blocked,cooperation_rate,violations,sanctions,muted,"
+          "excluded,cases_opened,cases_closed,cases_open,trend_share\n",
           r->metrics);
 
     r->n_nodes = r->opt->bind && r->opt->expect_nodes ? r->opt->expect_nodes : sc->nodes;
@@ -1049,6 +1443,8 @@ static int s_run(s_run_t *r, double t0)
         r->nodes[k].lo = (uint32_t)((uint64_t)sc->agents * k / r->n_nodes);
         r->nodes[k].hi = (uint32_t)((uint64_t)sc->agents * (k + 1) / r->n_nodes);
     }
+    if ((rc = s_start_institutions(r)) != NN_OK)
+        return rc;
     if ((rc = s_open_transport(r)) != NN_OK)
         return rc;
     nn_codec_limits_t lim = NN_CODEC_LIMITS_INIT;
@@ -1083,8 +1479,9 @@ static int s_run(s_run_t *r, double t0)
     if (r->opt->progress)
         s_progress(r, t1, res->delivered, 1);
     res->in_flight = r->router.routed;
+    s_result_institutions(r);
 
-    res->digest = nn_society_digest(&r->soc);
+    res->digest = s_digest(r);
     nn_digest_format(res->digest, res->digest_hex);
     if (sc->rounds > 0) {
         uint64_t nodes_digest = 0;

@@ -11,6 +11,11 @@ const char *nn_drop_rule_name(nn_drop_rule_t r)
     switch (r) {
     case NN_DROP_FOREIGN_SENDER: return "foreign_sender";
     case NN_DROP_UNKNOWN_RECEIVER: return "unknown_receiver";
+    case NN_DROP_RATE: return "rate";
+    case NN_DROP_ADDRESS: return "address";
+    case NN_DROP_AGGRESSION: return "aggression";
+    case NN_DROP_MUTED: return "muted";
+    case NN_DROP_EXCLUDED: return "excluded";
     default: return "?";
     }
 }
@@ -39,8 +44,22 @@ int nn_router_init(nn_router_t *r, uint32_t n_agents, size_t n_nodes, nn_pool_t 
     return NN_OK;
 }
 
+void nn_router_set_check(nn_router_t *r, nn_router_check_fn fn, void *ctx)
+{
+    r->check = fn;
+    r->check_ctx = ctx;
+}
+
+void nn_router_set_stamps(nn_router_t *r, const float *standing, const uint64_t *trends)
+{
+    r->standing = standing;
+    r->trends = trends;
+}
+
 void nn_router_release(nn_router_t *r)
 {
+    for (size_t k = 0; r->batch && k < r->n_batches; k++)
+        free(r->batch[k].keep);
     free(r->batch);
     free(r->off);
     free(r->count);
@@ -59,11 +78,49 @@ void nn_router_begin(nn_router_t *r)
      * counts apart, in count */
     memset(r->count, 0, (size_t)r->n_agents * sizeof *r->count);
     r->counted = 0;
+    r->failed = 0;
 }
 
-static inline int s_valid(const nn_router_batch_t *b, const nn_msg_t *m, uint32_t n_agents)
+/* The slow path of nn_router_add, for a batch with a drop or a check: decides each
+ * message and marks the ones that go on. */
+static size_t s_add_checked(nn_router_t *r, nn_router_batch_t *b)
 {
-    return m->from >= b->lo && m->from < b->hi && m->to < n_agents;
+    if (b->n > b->keep_cap) {
+        size_t cap = b->keep_cap ? b->keep_cap : 1024;
+        while (cap < b->n)
+            cap *= 2;
+        uint8_t *k = realloc(b->keep, cap);
+        if (!k) {
+            r->failed = 1;
+            return 0;
+        }
+        b->keep = k;
+        b->keep_cap = cap;
+    }
+    uint32_t *count = r->count;
+    const uint32_t N = r->n_agents;
+    uint32_t prev = UINT32_MAX, seq = 0;
+    size_t good = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        const nn_msg_t *m = &b->msgs[i];
+        seq = m->from == prev ? seq + 1 : 0;
+        prev = m->from;
+        nn_drop_rule_t rule = NN_DROP_PASS;
+        if (m->from < b->lo || m->from >= b->hi)
+            rule = NN_DROP_FOREIGN_SENDER;
+        else if (m->to >= N)
+            rule = NN_DROP_UNKNOWN_RECEIVER;
+        else if (r->check)
+            rule = r->check(r->check_ctx, m, seq);
+        b->keep[i] = rule == NN_DROP_PASS;
+        if (rule == NN_DROP_PASS) {
+            count[m->to]++;
+            good++;
+        } else {
+            r->dropped[rule]++;
+        }
+    }
+    return good;
 }
 
 void nn_router_add(nn_router_t *r, size_t k, uint32_t lo, uint32_t hi, const nn_msg_t *msgs,
@@ -77,21 +134,28 @@ void nn_router_add(nn_router_t *r, size_t k, uint32_t lo, uint32_t hi, const nn_
     r->sent += n;
     /* counting happens here, as each node's batch arrives, so that it overlaps with the
      * nodes still stepping */
-    uint32_t *count = r->count;
-    const uint32_t N = r->n_agents;
     size_t good = 0;
-    for (size_t i = 0; i < n; i++) {
-        const nn_msg_t *m = &msgs[i];
-        if (m->from < lo || m->from >= hi) {
-            r->dropped[NN_DROP_FOREIGN_SENDER]++;
-        } else if (m->to >= N) {
-            r->dropped[NN_DROP_UNKNOWN_RECEIVER]++;
-        } else {
+    if (!r->check) {
+        uint32_t *count = r->count;
+        const uint32_t N = r->n_agents;
+        for (size_t i = 0; i < n; i++) {
+            const nn_msg_t *m = &msgs[i];
+            if (m->from < lo || m->from >= hi || m->to >= N)
+                break;
             count[m->to]++;
             good++;
         }
+        if (good == n) {
+            b->clean = 1;
+            r->counted += good;
+            return;
+        }
+        /* undo and take the slow path */
+        for (size_t i = 0; i < good; i++)
+            count[msgs[i].to]--;
     }
-    b->clean = good == n;
+    good = s_add_checked(r, b);
+    b->clean = 0;
     r->counted += good;
 }
 
@@ -122,7 +186,8 @@ static void s_scatter_task(void *arg, size_t s)
 {
     nn_router_t *r = arg;
     const uint32_t lo = s_shard_lo(r, s), span = s_shard_lo(r, s + 1) - lo;
-    const uint32_t N = r->n_agents;
+    const float *standing = r->standing;
+    const uint64_t *trends = r->trends;
     uint64_t *off = r->off;
     const uint64_t base = r->shard_base[s];
     for (uint32_t i = lo; i < lo + span; i++)
@@ -135,18 +200,23 @@ static void s_scatter_task(void *arg, size_t s)
             const nn_msg_t *m = &b->msgs[i];
             seq = m->from == prev ? seq + 1 : 0;
             prev = m->from;
-            if (m->to - lo >= span || (!b->clean && !s_valid(b, m, N)))
+            if (m->to - lo >= span || (!b->clean && !b->keep[i]))
                 continue;
             nn_delivery_t *d = &deliv[off[m->to + 1]++];
             d->from = m->from;
             d->seq = seq;
             d->value = m->value;
+            d->trends = trends ? trends[m->from] : 0;
+            d->standing = standing ? standing[m->from] : 1.0f;
+            d->flags = m->flags;
         }
     }
 }
 
 int nn_router_finish(nn_router_t *r)
 {
+    if (r->failed)
+        return NN_ENOMEM;
     uint64_t total = r->counted;
     if (total > r->deliv_cap) {
         size_t cap = r->deliv_cap ? r->deliv_cap : 4096;

@@ -18,12 +18,24 @@
 
 #include "pool.h"
 
-/* Why a message was dropped. */
+/* Why a message was dropped. The first two are the router's own; the others are the
+ * norms' (coordinator/norms.h), which the router asks through its check hook. */
 typedef enum nn_drop_rule {
+    NN_DROP_PASS = -1,          /* not dropped (a check's answer) */
     NN_DROP_FOREIGN_SENDER = 0, /* the sender is not an agent of the node that sent it */
     NN_DROP_UNKNOWN_RECEIVER,   /* the receiver id is not an agent of the society */
+    NN_DROP_RATE,               /* norm rate: beyond the sender's messages allowed a round */
+    NN_DROP_ADDRESS,            /* norm address: the sender may not address the receiver */
+    NN_DROP_AGGRESSION,         /* norm aggression: hostility above the threshold */
+    NN_DROP_MUTED,              /* sanction: the sender is muted */
+    NN_DROP_EXCLUDED,           /* sanction: the sender or the receiver is excluded */
     NN_DROP_RULES
 } nn_drop_rule_t;
+
+/* A check asked about every message that passed the router's own rules, in each batch's
+ * order (seq: the message's sequence number); answers NN_DROP_PASS or a rule. Called on
+ * the thread that calls nn_router_add. */
+typedef nn_drop_rule_t (*nn_router_check_fn)(void *ctx, const nn_msg_t *m, uint32_t seq);
 
 const char *nn_drop_rule_name(nn_drop_rule_t r);
 
@@ -32,6 +44,8 @@ typedef struct nn_router_batch {
     size_t n;
     uint32_t lo, hi; /* the node's agents: lo .. hi - 1 */
     int clean;       /* set by nn_router_add: no message was dropped */
+    uint8_t *keep;   /* when not clean: 1 per message that goes on (owned, reused) */
+    size_t keep_cap;
 } nn_router_batch_t;
 
 typedef struct nn_router {
@@ -46,7 +60,12 @@ typedef struct nn_router {
     uint64_t counted; /* valid messages added this round */
     uint64_t sent;    /* messages this round, dropped ones included */
     uint64_t dropped[NN_DROP_RULES];
-    nn_pool_t *pool; /* borrowed; NULL: all on the caller's thread */
+    nn_router_check_fn check; /* asked about every valid message, or NULL */
+    void *check_ctx;
+    const float *standing;  /* n_agents, stamped on deliveries; NULL: 1 */
+    const uint64_t *trends; /* n_agents, stamped on deliveries; NULL: 0 */
+    int failed;             /* a keep array could not grow: nn_router_finish says NN_ENOMEM */
+    nn_pool_t *pool;        /* borrowed; NULL: all on the caller's thread */
     size_t n_shards;
     uint64_t *shard_base; /* n_shards: where each receiver range starts in deliv */
 } nn_router_t;
@@ -55,6 +74,12 @@ typedef struct nn_router {
  * pool (borrowed, may be NULL; it must outlive the router). NN_OK or NN_ENOMEM. */
 int nn_router_init(nn_router_t *r, uint32_t n_agents, size_t n_nodes, nn_pool_t *pool);
 void nn_router_release(nn_router_t *r);
+
+/* Installs the check asked about every message that passes the router's own rules
+ * (NULL: none), and the arrays whose entries for the sender are stamped on each delivery
+ * (borrowed; read while nn_router_finish runs; NULL: standing 1, trends 0). */
+void nn_router_set_check(nn_router_t *r, nn_router_check_fn fn, void *ctx);
+void nn_router_set_stamps(nn_router_t *r, const float *standing, const uint64_t *trends);
 
 /* Starts a round: forgets the previous round's counts and offsets. Its deliveries stay
  * (the nodes read them until they answer), but nn_router_tick() must not be called again

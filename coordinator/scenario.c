@@ -148,7 +148,9 @@ typedef struct s_ctx {
     size_t budget; /* nodes a conversion may still make */
     int agents_ok;
     uint32_t agents;
-    int model_ok; /* network.model is known: structure checks may depend on it */
+    int model_ok;     /* network.model is known: structure checks may depend on it */
+    int roles_ok;     /* structure.roles is valid (or absent): cases checks depend on it */
+    int hierarchy_ok; /* structure.hierarchy is valid (or absent) */
 } s_ctx_t;
 
 static char *s_vaprintf(const char *fmt, va_list ap)
@@ -998,6 +1000,70 @@ static void s_behaviour_names(const char **names, size_t *n)
         names[(*n)++] = nn_behaviour_at(i)->name;
 }
 
+/* A parameter drawn per agent: {uniform: [low, high]} with both in the parameter's
+ * range, or {normal: [mean, sd]} with the mean in it (the draws are clamped into it). */
+static void s_dist(s_ctx_t *c, const s_node_t *x, const char *path, const nn_param_spec_t *sp,
+                   nn_population_t *pop, size_t i)
+{
+    static const char *const dn[] = {"uniform", "normal"};
+    static const char *const form[] = {"[low, high]", "[mean, sd]"};
+    char dp[S_PATH + 16], ip[S_PATH + 32], kt[S_SHOW + 8], got[S_SHOW + 32], desc[128];
+    snprintf(desc, sizeof desc, "a number in [%g, %g]", sp->min, sp->max);
+    if (x->n != 2) {
+        s_err(c, x,
+              "'%s' must be %s or one distribution, got %s" S_HINT
+              "such as {uniform: [low, high]} or {normal: [mean, sd]}",
+              path, desc, x->n ? "a mapping of several keys" : "an empty mapping");
+        return;
+    }
+    const s_node_t *k = x->kid[0], *v = x->kid[1];
+    int d = s_find(dn, 2, k);
+    if (d < 0) {
+        if (k->kind != S_SCALAR) {
+            s_show(k, got, sizeof got);
+            s_err(c, k, "a distribution in '%s' must be a name, got %s" S_HINT "uniform or normal",
+                  path, got);
+            return;
+        }
+        s_clean(k->text, k->len, kt, sizeof kt);
+        const char *sug = s_suggest(k->text, dn, 2);
+        if (sug)
+            s_err(c, k, "unknown distribution '%s' in '%s'" S_HINT "did you mean '%s'?", kt, path,
+                  sug);
+        else
+            s_err(c, k,
+                  "unknown distribution '%s' in '%s'" S_HINT
+                  "valid: uniform [low, high], normal [mean, sd]",
+                  kt, path);
+        return;
+    }
+    snprintf(dp, sizeof dp, "%s.%s", path, dn[d]);
+    if (v->kind != S_SEQ || v->n != 2) {
+        s_show(v, got, sizeof got);
+        if (v->kind == S_SEQ)
+            snprintf(got, sizeof got, "%zu %s", v->n, v->n == 1 ? "entry" : "entries");
+        s_err(c, v, "'%s' must be a sequence of two numbers %s, got %s", dp, form[d], got);
+        return;
+    }
+    double a, b;
+    snprintf(ip, sizeof ip, "%s[0]", dp);
+    int ok = s_get_num(c, v->kid[0], ip, sp->min, sp->max, 0, 0, desc, &a) == 0;
+    snprintf(ip, sizeof ip, "%s[1]", dp);
+    if (d == 0)
+        ok &= s_get_num(c, v->kid[1], ip, sp->min, sp->max, 0, 0, desc, &b) == 0;
+    else
+        ok &= s_get_num(c, v->kid[1], ip, 0.0, HUGE_VAL, 0, 0, "a number >= 0 (the sd)", &b) == 0;
+    if (!ok)
+        return;
+    if (d == 0 && a > b) {
+        s_err(c, v, "'%s' has its low %g above its high %g" S_HINT "write [low, high]", dp, a, b);
+        return;
+    }
+    pop->dist[i] = d == 0 ? NN_DIST_UNIFORM : NN_DIST_NORMAL;
+    pop->params[i] = a;
+    pop->param_b[i] = b;
+}
+
 static void s_params(s_ctx_t *c, const s_node_t *v, const char *where,
                      const nn_behaviour_ops_t *ops, nn_population_t *pop)
 {
@@ -1041,7 +1107,15 @@ static void s_params(s_ctx_t *c, const s_node_t *v, const char *where,
         seen[i] = k;
         const nn_param_spec_t *sp = &ops->params[i];
         snprintf(desc, sizeof desc, "a number in [%g, %g]", sp->min, sp->max);
-        s_get_num(c, x, path, sp->min, sp->max, 0, 0, desc, &pop->params[i]);
+        if (x->kind == S_MAP)
+            s_dist(c, x, path, sp, pop, (size_t)i);
+        else if (x->kind == S_SEQ)
+            s_err(c, x,
+                  "'%s' must be %s or a distribution, got a sequence" S_HINT
+                  "a range of values is written {uniform: [low, high]}",
+                  path, desc);
+        else
+            s_get_num(c, x, path, sp->min, sp->max, 0, 0, desc, &pop->params[i]);
     }
 }
 
@@ -1302,17 +1376,21 @@ static int s_roles(s_ctx_t *c, const s_node_t *v, nn_structure_config_t *st, int
 
 static void s_structure(s_ctx_t *c, const s_node_t *v, const char *base, nn_scenario_t *s)
 {
-    static const char *const sk[] = {"roles", "groups", "hierarchy", "status"};
-    const s_node_t *vals[4], *keys[4], *sel, *x;
+    static const char *const sk[] = {"roles", "groups", "hierarchy", "status", "reputation"};
+    const s_node_t *vals[5], *keys[5], *sel, *x;
     nn_structure_config_t *st = &s->structure;
+    c->roles_ok = c->hierarchy_ok = 1;
     if (!v)
         return;
-    if (s_want(c, v, S_MAP, "structure", "{roles: [{role: leader, count: 10}]}") != 0)
+    if (s_want(c, v, S_MAP, "structure", "{roles: [{role: leader, count: 10}]}") != 0) {
+        c->roles_ok = c->hierarchy_ok = 0;
         return;
-    s_fields(c, v, "structure", sk, 4, vals, keys, NULL);
+    }
+    s_fields(c, v, "structure", sk, 5, vals, keys, NULL);
     int leader = 0, roles_ok = 1;
     if (vals[0])
         roles_ok = s_roles(c, vals[0], st, &leader);
+    c->roles_ok = roles_ok;
 
     if (vals[1] && s_want(c, vals[1], S_MAP, "structure.groups", "{from: louvain}") == 0) {
         int g = s_choose(c, vals[1], "structure.groups", "from", s_groups_names, s_groups_keys,
@@ -1339,6 +1417,7 @@ static void s_structure(s_ctx_t *c, const s_node_t *v, const char *base, nn_scen
                   "required with groups from 'file': a file of lines \"id,group\"");
     }
 
+    size_t before_hierarchy = c->n_errs;
     if (vals[2] && s_want(c, vals[2], S_MAP, "structure.hierarchy", "{model: group_leader}") == 0) {
         int h = s_choose(c, vals[2], "structure.hierarchy", "model", s_hierarchy_names,
                          s_hierarchy_keys, S_N_HIER, &sel, &x);
@@ -1356,6 +1435,7 @@ static void s_structure(s_ctx_t *c, const s_node_t *v, const char *base, nn_scen
                   "each agent's superior is a leader of its group, so without leaders nobody "
                   "could be a superior: add {role: leader, count: 10} or use model tree");
     }
+    c->hierarchy_ok = c->n_errs == before_hierarchy;
 
     if (vals[3] && s_want(c, vals[3], S_MAP, "structure.status", "{from: degree}") == 0) {
         int f = s_choose(c, vals[3], "structure.status", "from", s_status_names, s_status_keys,
@@ -1368,13 +1448,590 @@ static void s_structure(s_ctx_t *c, const s_node_t *v, const char *base, nn_scen
         if (f == NN_STATUS_BETWEENNESS)
             s_betweenness_cap(c, sel, "structure.status.from", "'from: degree'");
     }
+
+    if (vals[4] && s_want(c, vals[4], S_MAP, "structure.reputation", "{recovery: 0.01}") == 0) {
+        static const char *const rk[] = {"recovery"};
+        const s_node_t *rv[1], *rkk[1];
+        s_fields(c, vals[4], "structure.reputation", rk, 1, rv, rkk, NULL);
+        if (rv[0])
+            s_probability(c, rv[0], "structure.reputation.recovery", &s->norms.recovery);
+    }
+}
+
+/* ---- norms, game, cases, decisions, trends -------------------------------------------- */
+
+static void s_fmt_double(double x, char *buf, size_t cap);
+
+/* In the order of the enums of norms.h and cases.h. The modules' own name functions are
+ * not called: loading a scenario needs nothing but this file. */
+static const char *const s_norm_names[] = {"rate", "address", "aggression", "defection",
+                                           "noncompliance"};
+static const char *const s_norm_extra[] = {"limit", "scope", "threshold", NULL, NULL};
+static const char *const s_norm_takes[] = {
+    "limit, detect, forgive, sanctions", "scope, detect, forgive, sanctions",
+    "threshold, detect, forgive, sanctions", "detect, forgive, sanctions",
+    "detect, forgive, sanctions"};
+static const char *const s_norm_keys[] = {"norm",   "limit",   "scope",    "threshold",
+                                          "detect", "forgive", "sanctions"};
+static const char *const s_sanction_names[] = {"warn", "reputation", "mute", "exclude"};
+static const char *const s_sanction_form[] = {"warn", "{reputation: 0.1}", "{mute: 3}",
+                                              "{exclude: 10}"};
+static const char *const s_scope_names[] = {"neighbours", "hierarchy", "either"};
+static const char *const s_proto_names[] = {
+    "majority", "weighted", "mediation", "negotiation", "arbitration", "deliberation", "tolerance"};
+static const char *const s_dscope_names[] = {"group", "society"};
+static const char *const s_arbiter_names[] = {"arbiter", "superior"};
+#define S_N(a) (sizeof(a) / sizeof((a)[0]))
+_Static_assert(S_N(s_norm_names) == NN_NORM_KINDS, "a name for each norm");
+_Static_assert(S_N(s_norm_extra) == NN_NORM_KINDS, "a key (or none) for each norm");
+_Static_assert(S_N(s_norm_takes) == NN_NORM_KINDS, "the keys of each norm");
+_Static_assert(S_N(s_sanction_names) == NN_SANCTION_KINDS, "a name for each sanction");
+_Static_assert(S_N(s_proto_names) == NN_PROTOCOLS, "a name for each protocol");
+
+/* The default complaint chain: a mediator first, then an arbiter, then let it be. */
+static const nn_protocol_t s_complaint_chain[] = {NN_PROTO_MEDIATION, NN_PROTO_ARBITRATION,
+                                                  NN_PROTO_TOLERANCE};
+
+static int s_index(const char *const *names, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(names[i], name) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* Agents that structure.roles gives `role`: -1 when no rule names it. A share counts as
+ * the structure rounds it; while agents is unknown, any share above 0 counts as some. */
+static int64_t s_role_agents(const s_ctx_t *c, const nn_structure_config_t *st, nn_role_t role)
+{
+    for (size_t i = 0; i < st->n_roles && i < 3; i++) {
+        const nn_role_rule_t *r = &st->roles[i];
+        if (r->role != role)
+            continue;
+        if (r->by_count)
+            return (int64_t)r->count;
+        if (!c->agents_ok)
+            return r->share > 0.0;
+        return (int64_t)llround(r->share * (double)c->agents);
+    }
+    return -1;
+}
+
+/* An integer in lo..hi (hi UINT32_MAX: ">= lo" in the message) into a uint32_t. */
+static int s_get_u32(s_ctx_t *c, const s_node_t *v, const char *path, uint32_t lo, uint32_t hi,
+                     const char *what, uint32_t *out)
+{
+    char desc[96];
+    uint64_t x;
+    if (hi == UINT32_MAX)
+        snprintf(desc, sizeof desc, "an integer >= %" PRIu32 "%s", lo, what);
+    else
+        snprintf(desc, sizeof desc, "an integer in %" PRIu32 "..%" PRIu32 "%s", lo, hi, what);
+    if (s_get_u64(c, v, path, lo, hi, desc, &x) != 0)
+        return -1;
+    *out = (uint32_t)x;
+    return 0;
+}
+
+/* One sanction of a ladder: the word warn, or a mapping of one key, {reputation: AMOUNT},
+ * {mute: ROUNDS} or {exclude: ROUNDS | forever}. */
+static void s_sanction(s_ctx_t *c, const s_node_t *x, const char *ip, nn_sanction_t *sa)
+{
+    char vp[S_PATH + 64], got[S_SHOW + 32];
+    if (x->kind == S_SCALAR) {
+        int k = s_find(s_sanction_names, NN_SANCTION_KINDS, x);
+        if (k == NN_SANCTION_WARN) {
+            sa->kind = NN_SANCTION_WARN;
+            return;
+        }
+        s_show(x, got, sizeof got);
+        const char *sug = k < 0 ? s_suggest(x->text, s_sanction_names, NN_SANCTION_KINDS) : NULL;
+        if (k > 0)
+            s_err(c, x, "'%s' is '%s', which needs %s" S_HINT "write it as %s", ip,
+                  s_sanction_names[k],
+                  k == NN_SANCTION_REPUTATION ? "an amount" : "a number of rounds",
+                  s_sanction_form[k]);
+        else if (sug)
+            s_err(c, x, "'%s' must be a sanction, got %s" S_HINT "did you mean %s?", ip, got,
+                  s_sanction_form[s_index(s_sanction_names, NN_SANCTION_KINDS, sug)]);
+        else
+            s_err(c, x,
+                  "'%s' must be a sanction, got %s" S_HINT
+                  "warn, {reputation: AMOUNT}, {mute: ROUNDS} or {exclude: ROUNDS}",
+                  ip, got);
+        return;
+    }
+    if (x->kind != S_MAP || x->n != 2) {
+        s_err(c, x,
+              "'%s' must be one sanction, got %s" S_HINT
+              "warn, or a mapping of one key: {reputation: AMOUNT}, {mute: ROUNDS} or "
+              "{exclude: ROUNDS}",
+              ip,
+              x->kind == S_SEQ ? "a sequence"
+              : x->n == 0      ? "an empty mapping"
+                               : "a mapping of several keys");
+        return;
+    }
+    const s_node_t *k = x->kid[0], *a = x->kid[1];
+    int kind = s_find(s_sanction_names, NN_SANCTION_KINDS, k);
+    if (kind < 0) {
+        s_show(k, got, sizeof got);
+        const char *sug =
+            k->kind == S_SCALAR ? s_suggest(k->text, s_sanction_names, NN_SANCTION_KINDS) : NULL;
+        if (sug)
+            s_err(c, k, "unknown sanction %s in '%s'" S_HINT "did you mean '%s'?", got, ip, sug);
+        else
+            s_err(c, k,
+                  "unknown sanction %s in '%s'" S_HINT "valid: warn, reputation, mute, exclude",
+                  got, ip);
+        return;
+    }
+    if (kind == NN_SANCTION_WARN) {
+        s_err(c, k, "sanction 'warn' in '%s' takes no value" S_HINT "write it as the word warn",
+              ip);
+        return;
+    }
+    snprintf(vp, sizeof vp, "%s.%s", ip, s_sanction_names[kind]);
+    if (kind == NN_SANCTION_REPUTATION) {
+        if (s_get_num(c, a, vp, 0.0, 1.0, 1, 0, "a number in (0, 1] (the reputation taken)",
+                      &sa->amount) == 0)
+            sa->kind = NN_SANCTION_REPUTATION;
+        return;
+    }
+    if (kind == NN_SANCTION_EXCLUDE && s_is_key(a, "forever") && !a->quoted) {
+        sa->kind = NN_SANCTION_EXCLUDE;
+        sa->rounds = 0; /* for good */
+        return;
+    }
+    if (s_get_u32(c, a, vp, 1, UINT32_MAX,
+                  kind == NN_SANCTION_MUTE ? " (rounds)" : " (rounds), or the word forever",
+                  &sa->rounds) == 0)
+        sa->kind = (nn_sanction_kind_t)kind;
+}
+
+/* The escalation ladder, 1..NN_MAX_LADDER sanctions; nm keeps its ladder unless all are
+ * valid. */
+static void s_ladder(s_ctx_t *c, const s_node_t *v, const char *path, nn_norm_config_t *nm)
+{
+    char ip[S_PATH + 32];
+    nn_sanction_t ladder[NN_MAX_LADDER];
+    memset(ladder, 0, sizeof ladder);
+    if (s_want(c, v, S_SEQ, path, "[warn, {mute: 3}, {exclude: forever}]") != 0)
+        return;
+    if (v->n == 0 || v->n > NN_MAX_LADDER) {
+        s_err(c, v,
+              "'%s' must have 1..%d entries, got %zu" S_HINT
+              "the escalation ladder, such as [warn, {reputation: 0.1}, {mute: 3}]",
+              path, NN_MAX_LADDER, v->n);
+        return;
+    }
+    size_t before = c->n_errs;
+    for (size_t i = 0; i < v->n; i++) {
+        snprintf(ip, sizeof ip, "%s[%zu]", path, i);
+        s_sanction(c, v->kid[i], ip, &ladder[i]);
+    }
+    if (c->n_errs != before)
+        return;
+    memcpy(nm->ladder, ladder, sizeof ladder);
+    nm->n_ladder = v->n;
+}
+
+/* What the cross-checks of norms, cases and decisions need to know of the rest. */
+typedef struct s_present {
+    int game, cases, decisions;
+} s_present_t;
+
+static void s_norm(s_ctx_t *c, const s_node_t *e, size_t idx, const s_present_t *has,
+                   nn_scenario_t *s, const s_node_t **seen)
+{
+    char where[S_PATH], path[S_PATH], list[256], what[64];
+    const s_node_t *vals[7], *keys[7];
+    snprintf(where, sizeof where, "norms[%zu]", idx);
+    if (s_want(c, e, S_MAP, where, "{norm: rate, limit: 5}") != 0)
+        return;
+    s_join(s_norm_names, NN_NORM_KINDS, list, sizeof list);
+    const s_node_t *kv = s_lookup(e, "norm");
+    s_path(path, sizeof path, where, "norm");
+    int k = -1;
+    if (!kv)
+        s_err(c, e, "missing key '%s'" S_HINT "required: one of %s", path, list);
+    else
+        k = s_get_enum(c, kv, path, s_norm_names, NN_NORM_KINDS);
+    if (k < 0) {
+        s_fields(c, e, where, s_norm_keys, 7, vals, keys, NULL);
+        return;
+    }
+    if (seen[k]) {
+        char *loc = s_loc(c, seen[k]->origin, seen[k]->line, seen[k]->col);
+        if (loc)
+            s_err(c, kv,
+                  "norm '%s' is given twice in 'norms'" S_HINT "first at %s; each norm takes one "
+                  "entry",
+                  s_norm_names[k], loc);
+        else
+            c->oom = 1;
+        free(loc);
+        return;
+    }
+    seen[k] = kv;
+    const char *names[5];
+    size_t nn = 0;
+    names[nn++] = "norm";
+    if (s_norm_extra[k])
+        names[nn++] = s_norm_extra[k];
+    names[nn++] = "detect";
+    names[nn++] = "forgive";
+    names[nn++] = "sanctions";
+    snprintf(what, sizeof what, "norm '%s'", s_norm_names[k]);
+    s_variant_t var = {what, s_norm_takes[k], s_norm_keys, 7};
+    s_fields(c, e, where, names, nn, vals, keys, &var);
+    nn_norm_config_t *nm = &s->norms.norm[k];
+    nm->on = 1;
+    const s_node_t *x;
+    if ((x = s_val(names, nn, vals, "limit"))) {
+        s_path(path, sizeof path, where, "limit");
+        s_get_u32(c, x, path, 0, UINT32_MAX, " (messages per agent per round)", &nm->limit);
+    }
+    if ((x = s_val(names, nn, vals, "scope"))) {
+        s_path(path, sizeof path, where, "scope");
+        int sc = s_get_enum(c, x, path, s_scope_names, S_N(s_scope_names));
+        if (sc >= 0)
+            nm->scope = (nn_address_scope_t)sc;
+        if (sc == NN_ADDRESS_HIERARCHY && c->hierarchy_ok &&
+            s->structure.hierarchy == NN_HIERARCHY_NONE)
+            s_err(c, x,
+                  "'%s' is 'hierarchy' but structure.hierarchy is 'none'" S_HINT
+                  "nobody has a superior or a subordinate, so every message would break the "
+                  "norm: give structure.hierarchy a model, or use scope neighbours or either",
+                  path);
+    }
+    if ((x = s_val(names, nn, vals, "threshold"))) {
+        s_path(path, sizeof path, where, "threshold");
+        s_probability(c, x, path, &nm->threshold);
+    }
+    if ((x = s_val(names, nn, vals, "detect"))) {
+        s_path(path, sizeof path, where, "detect");
+        s_probability(c, x, path, &nm->detect);
+    }
+    if ((x = s_val(names, nn, vals, "forgive"))) {
+        s_path(path, sizeof path, where, "forgive");
+        s_get_u32(c, x, path, 0, UINT32_MAX, " (rounds; 0: never)", &nm->forgive);
+    }
+    if ((x = s_val(names, nn, vals, "sanctions"))) {
+        s_path(path, sizeof path, where, "sanctions");
+        s_ladder(c, x, path, nm);
+    }
+    if (k == NN_NORM_DEFECTION && !has->game)
+        s_err(c, kv,
+              "norm 'defection' needs 'game'" S_HINT
+              "without the cooperation game there is nothing to defect in: add game: "
+              "{benefit: 3, cost: 1}");
+    if (k == NN_NORM_NONCOMPLIANCE && !has->cases && !has->decisions)
+        s_err(c, kv,
+              "norm 'noncompliance' needs 'cases' or 'decisions'" S_HINT
+              "it sanctions ignored verdicts, and without cases there are none: add cases: {} "
+              "or decisions: {every: 10}");
+}
+
+static void s_norms(s_ctx_t *c, const s_node_t *v, const s_present_t *has, nn_scenario_t *s)
+{
+    const s_node_t *seen[NN_NORM_KINDS] = {NULL};
+    if (!v)
+        return;
+    if (s_want(c, v, S_SEQ, "norms", "[{norm: rate, limit: 5}]") != 0)
+        return;
+    for (size_t i = 0; i < v->n; i++)
+        s_norm(c, v->kid[i], i, has, s, seen);
+}
+
+static void s_game(s_ctx_t *c, const s_node_t *v, nn_game_config_t *g)
+{
+    static const char *const gk[] = {"benefit", "cost"};
+    const s_node_t *vals[2], *keys[2];
+    char desc[96];
+    if (!v)
+        return;
+    if (s_want(c, v, S_MAP, "game", "{benefit: 3, cost: 1}") != 0)
+        return;
+    s_fields(c, v, "game", gk, 2, vals, keys, NULL);
+    g->on = 1;
+    int benefit_ok = 1;
+    if (vals[0])
+        benefit_ok = s_get_num(c, vals[0], "game.benefit", 0.0, HUGE_VAL, 1, 0, "a number > 0",
+                               &g->benefit) == 0;
+    if (!vals[1])
+        return;
+    if (benefit_ok) {
+        char b[40];
+        s_fmt_double(g->benefit, b, sizeof b);
+        size_t bl = strlen(b);
+        if (bl > 2 && strcmp(b + bl - 2, ".0") == 0)
+            b[bl - 2] = '\0';
+        snprintf(desc, sizeof desc, "a number >= 0 and < game.benefit (%s)", b);
+        s_get_num(c, vals[1], "game.cost", 0.0, g->benefit, 0, 1, desc, &g->cost);
+    } else {
+        s_get_num(c, vals[1], "game.cost", 0.0, HUGE_VAL, 0, 0, "a number >= 0", &g->cost);
+    }
+}
+
+/* A chain of 1..NN_MAX_CHAIN protocols into chain / *n (unchanged unless all are valid);
+ * item[i] is where entry i was written. 1 when valid. */
+static int s_chain(s_ctx_t *c, const s_node_t *v, const char *path, int decision,
+                   nn_protocol_t *chain, size_t *n, const s_node_t **item)
+{
+    char ip[S_PATH + 32];
+    nn_protocol_t got[NN_MAX_CHAIN];
+    if (s_want(c, v, S_SEQ, path,
+               decision ? "[majority]" : "[mediation, arbitration, tolerance]") != 0)
+        return 0;
+    if (v->n == 0 || v->n > NN_MAX_CHAIN) {
+        s_err(c, v,
+              "'%s' must have 1..%d entries, got %zu" S_HINT
+              "the protocols a case tries in turn, such as %s",
+              path, NN_MAX_CHAIN, v->n,
+              decision ? "[majority]" : "[mediation, arbitration, tolerance]");
+        return 0;
+    }
+    size_t before = c->n_errs;
+    memset(got, 0, sizeof got);
+    for (size_t i = 0; i < v->n; i++) {
+        snprintf(ip, sizeof ip, "%s[%zu]", path, i);
+        int p = s_get_enum(c, v->kid[i], ip, s_proto_names, NN_PROTOCOLS);
+        if (p < 0)
+            continue;
+        if (decision && p == NN_PROTO_NEGOTIATION) {
+            s_err(c, v->kid[i],
+                  "'%s' cannot be 'negotiation'" S_HINT
+                  "negotiation is between exactly two parties, and a decision is a group's: use "
+                  "majority, weighted, mediation, arbitration, deliberation or tolerance",
+                  ip);
+            continue;
+        }
+        got[i] = (nn_protocol_t)p;
+        item[i] = v->kid[i];
+    }
+    if (c->n_errs != before)
+        return 0;
+    memcpy(chain, got, sizeof got);
+    *n = v->n;
+    return 1;
+}
+
+/* The third parties that a chain's protocols need. The error is at the chain entry, or at
+ * `at` (the cases mapping) for the default chain; each protocol is checked once. */
+static void s_chain_needs(s_ctx_t *c, const nn_scenario_t *s, nn_case_type_t t,
+                          const s_node_t *const *item, const s_node_t *at, const s_node_t *by,
+                          int *superior_done)
+{
+    const nn_cases_config_t *cc = &s->cases;
+    const char *path = t == NN_CASE_COMPLAINT ? "cases.chain" : "decisions.chain";
+    char list[256];
+    int done[NN_PROTOCOLS] = {0};
+    for (size_t i = 0; i < cc->n_chain[t]; i++) {
+        nn_protocol_t p = cc->chain[t][i];
+        nn_role_t role;
+        if (done[p])
+            continue;
+        done[p] = 1;
+        if (p == NN_PROTO_MEDIATION)
+            role = NN_ROLE_MEDIATOR;
+        else if (p == NN_PROTO_ARBITRATION && cc->arbiter_by == NN_ARBITER_ROLE)
+            role = NN_ROLE_ARBITER;
+        else {
+            if (p == NN_PROTO_ARBITRATION && by && !*superior_done && c->hierarchy_ok &&
+                s->structure.hierarchy == NN_HIERARCHY_NONE) {
+                *superior_done = 1;
+                s_err(c, by,
+                      "'cases.arbitration.by' is 'superior' but structure.hierarchy is "
+                      "'none'" S_HINT
+                      "arbitration by superior takes a case to a party's superior, and nobody "
+                      "has one: give structure.hierarchy a model, or use by: arbiter");
+            }
+            continue;
+        }
+        if (!c->roles_ok)
+            continue;
+        int64_t have = s_role_agents(c, &s->structure, role);
+        if (have > 0)
+            continue;
+        const char *rn = s_role_names[role - NN_ROLE_MEDIATOR];
+        const char *pn = s_proto_names[p];
+        char subject[S_PATH + 128], fix[256];
+        if (item) {
+            snprintf(subject, sizeof subject, "'%s[%zu]' is '%s'%s, which", path, i, pn,
+                     p == NN_PROTO_ARBITRATION ? " by arbiter" : "");
+        } else {
+            size_t n = 0;
+            list[0] = '\0';
+            for (size_t j = 0; j < cc->n_chain[t] && j < NN_MAX_CHAIN; j++)
+                n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", j ? ", " : "",
+                                      s_proto_names[cc->chain[t][j]]);
+            snprintf(subject, sizeof subject, "'%s' is [%s] by default, and its '%s'%s", path, list,
+                     pn, p == NN_PROTO_ARBITRATION ? " by arbiter" : "");
+        }
+        snprintf(fix, sizeof fix, "%s%s%s%s",
+                 have < 0
+                     ? (p == NN_PROTO_MEDIATION ? "add a rule such as {role: mediator, share: 0.01}"
+                                                : "add a rule such as {role: arbiter, count: 5}")
+                     : "give the rule a count or share of at least one agent",
+                 p == NN_PROTO_ARBITRATION ? ", or use cases.arbitration.by: superior" : "",
+                 item ? "" : "; or give the chain without ", item ? "" : pn);
+        if (have < 0)
+            s_err(c, item ? item[i] : at,
+                  "%s needs %ss: no rule in 'structure.roles' gives the role %s" S_HINT "%s",
+                  subject, rn, rn, fix);
+        else
+            s_err(c, item ? item[i] : at,
+                  "%s needs %ss, but the %s rule in 'structure.roles' picks no "
+                  "agents" S_HINT "%s",
+                  subject, rn, rn, fix);
+    }
+}
+
+/* cases: (complaints and every protocol's parameters) and decisions:, then what their
+ * chains need of the structure. */
+static void s_cases(s_ctx_t *c, const s_node_t *v, const s_node_t *dv, nn_scenario_t *s)
+{
+    static const char *const ck[] = {"chain",     "jury",        "max_open",    "turnout",
+                                     "mediation", "negotiation", "arbitration", "deliberation"};
+    static const char *const dk[] = {"every", "scope", "chain", "options"};
+    nn_cases_config_t *cc = &s->cases;
+    const s_node_t *vals[8], *keys[8], *sub[3], *subk[3];
+    const s_node_t *citem[NN_MAX_CHAIN] = {NULL}, *ditem[NN_MAX_CHAIN] = {NULL};
+    const s_node_t *by = NULL;
+    int cases_ok = 0, dec_ok = 0, by_ok = 1, cchain_given = 0, dchain_given = 0;
+    if (v && s_want(c, v, S_MAP, "cases", "{chain: [mediation, arbitration, tolerance]}") == 0) {
+        cc->complaints = 1;
+        s_fields(c, v, "cases", ck, 8, vals, keys, NULL);
+        cases_ok = 1;
+        if (vals[0]) {
+            cchain_given = 1;
+            cases_ok = s_chain(c, vals[0], "cases.chain", 0, cc->chain[NN_CASE_COMPLAINT],
+                               &cc->n_chain[NN_CASE_COMPLAINT], citem);
+        }
+        if (vals[1])
+            s_get_u32(c, vals[1], "cases.jury", 0, 1000, "", &cc->jury);
+        if (vals[2])
+            s_get_u32(c, vals[2], "cases.max_open", 1, UINT32_MAX, "", &cc->max_open);
+        if (vals[3])
+            s_get_num(c, vals[3], "cases.turnout", 0.0, 1.0, 1, 0, "a number in (0, 1]",
+                      &cc->turnout);
+        if (vals[4] &&
+            s_want(c, vals[4], S_MAP, "cases.mediation", "{rounds: 5, step: 0.25}") == 0) {
+            static const char *const mk[] = {"rounds", "step"};
+            s_fields(c, vals[4], "cases.mediation", mk, 2, sub, subk, NULL);
+            if (sub[0])
+                s_get_u32(c, sub[0], "cases.mediation.rounds", 1, UINT32_MAX, "",
+                          &cc->mediation_rounds);
+            if (sub[1])
+                s_get_num(c, sub[1], "cases.mediation.step", 0.0, 1.0, 1, 0, "a number in (0, 1]",
+                          &cc->mediation_step);
+        }
+        if (vals[5] && s_want(c, vals[5], S_MAP, "cases.negotiation", "{rounds: 6}") == 0) {
+            static const char *const nk[] = {"rounds"};
+            s_fields(c, vals[5], "cases.negotiation", nk, 1, sub, subk, NULL);
+            if (sub[0])
+                s_get_u32(c, sub[0], "cases.negotiation.rounds", 1, UINT32_MAX, "",
+                          &cc->negotiation_rounds);
+        }
+        if (vals[6] && s_want(c, vals[6], S_MAP, "cases.arbitration", "{by: arbiter}") == 0) {
+            static const char *const ak[] = {"by"};
+            s_fields(c, vals[6], "cases.arbitration", ak, 1, sub, subk, NULL);
+            if (sub[0]) {
+                int b = s_get_enum(c, sub[0], "cases.arbitration.by", s_arbiter_names, 2);
+                if (b >= 0)
+                    cc->arbiter_by = (nn_arbiter_by_t)b;
+                by_ok = b >= 0;
+                by = b == NN_ARBITER_SUPERIOR ? sub[0] : NULL;
+            }
+        } else if (vals[6]) {
+            by_ok = 0;
+        }
+        if (vals[7] && s_want(c, vals[7], S_MAP, "cases.deliberation",
+                              "{rounds: 10, confidence: 0.3, epsilon: 0.05}") == 0) {
+            static const char *const lk[] = {"rounds", "confidence", "epsilon"};
+            s_fields(c, vals[7], "cases.deliberation", lk, 3, sub, subk, NULL);
+            if (sub[0])
+                s_get_u32(c, sub[0], "cases.deliberation.rounds", 1, UINT32_MAX, "",
+                          &cc->deliberation_rounds);
+            if (sub[1])
+                s_get_num(c, sub[1], "cases.deliberation.confidence", 0.0, 1.0, 1, 0,
+                          "a number in (0, 1]", &cc->deliberation_confidence);
+            if (sub[2])
+                s_get_num(c, sub[2], "cases.deliberation.epsilon", 0.0, 1.0, 1, 0,
+                          "a number in (0, 1]", &cc->deliberation_epsilon);
+        }
+    }
+    if (dv && s_want(c, dv, S_MAP, "decisions", "{every: 10}") == 0) {
+        s_fields(c, dv, "decisions", dk, 4, vals, keys, NULL);
+        dec_ok = 1;
+        if (!vals[0])
+            s_err(c, dv,
+                  "missing key 'decisions.every'" S_HINT
+                  "required: a decision is taken every this many rounds, an integer >= 1");
+        else if (s_get_u32(c, vals[0], "decisions.every", 1, UINT32_MAX, " (rounds)",
+                           &cc->decisions_every) != 0)
+            dec_ok = 0;
+        if (vals[1]) {
+            int sc = s_get_enum(c, vals[1], "decisions.scope", s_dscope_names, 2);
+            if (sc >= 0)
+                cc->decisions_scope = (nn_decision_scope_t)sc;
+        }
+        dchain_given = vals[2] != NULL;
+        if (vals[2] && !s_chain(c, vals[2], "decisions.chain", 1, cc->chain[NN_CASE_DECISION],
+                                &cc->n_chain[NN_CASE_DECISION], ditem))
+            dec_ok = 0;
+        if (vals[3])
+            s_get_u32(c, vals[3], "decisions.options", 2, 101, "", &cc->options);
+        if (!vals[0])
+            dec_ok = 0;
+    }
+    /* a chain left out is the default, which names no place of its own */
+    int superior_done = 0;
+    if (!by_ok)
+        return;
+    if (cases_ok)
+        s_chain_needs(c, s, NN_CASE_COMPLAINT, cchain_given ? citem : NULL, v, by, &superior_done);
+    if (dec_ok)
+        s_chain_needs(c, s, NN_CASE_DECISION, dchain_given ? ditem : NULL, dv, by, &superior_done);
+}
+
+static void s_trends(s_ctx_t *c, const s_node_t *v, nn_trends_config_t *t)
+{
+    static const char *const tk[] = {"every", "seeds", "max"};
+    const s_node_t *vals[3], *keys[3];
+    char desc[96];
+    if (!v)
+        return;
+    if (s_want(c, v, S_MAP, "trends", "{every: 20, seeds: 5}") != 0)
+        return;
+    s_fields(c, v, "trends", tk, 3, vals, keys, NULL);
+    if (!vals[0])
+        s_err(c, v,
+              "missing key 'trends.every'" S_HINT
+              "required: a trend appears every this many rounds, an integer >= 1");
+    else
+        s_get_u32(c, vals[0], "trends.every", 1, UINT32_MAX, " (rounds)", &t->every);
+    if (vals[1]) {
+        uint64_t x;
+        if (c->agents_ok)
+            snprintf(desc, sizeof desc, "an integer in 1..%" PRIu32 " (agents)", c->agents);
+        else
+            snprintf(desc, sizeof desc, "an integer >= 1");
+        if (s_get_u64(c, vals[1], "trends.seeds", 1, c->agents_ok ? c->agents : UINT32_MAX, desc,
+                      &x) == 0)
+            t->seeds = (uint32_t)x;
+    }
+    if (vals[2])
+        s_get_u32(c, vals[2], "trends.max", 1, NN_MAX_TRENDS, "", &t->max);
 }
 
 static void s_validate(s_ctx_t *c, const s_node_t *root, const char *base, nn_scenario_t *s)
 {
-    static const char *const top[] = {"name",      "seed",     "rounds",      "agents",
-                                      "network",   "opinions", "populations", "nodes",
-                                      "transport", "output",   "limits",      "structure"};
+    static const char *const top[] = {"name",      "seed",        "rounds", "agents",    "network",
+                                      "opinions",  "populations", "nodes",  "transport", "output",
+                                      "limits",    "structure",   "norms",  "game",      "cases",
+                                      "decisions", "trends"};
     enum {
         T_NAME,
         T_SEED,
@@ -1388,6 +2045,11 @@ static void s_validate(s_ctx_t *c, const s_node_t *root, const char *base, nn_sc
         T_OUTPUT,
         T_LIMITS,
         T_STRUCTURE,
+        T_NORMS,
+        T_GAME,
+        T_CASES,
+        T_DECISIONS,
+        T_TRENDS,
         T_N
     };
     const s_node_t *v[T_N], *k[T_N];
@@ -1415,6 +2077,12 @@ static void s_validate(s_ctx_t *c, const s_node_t *root, const char *base, nn_sc
     int opinions_ok = s_opinions(c, v[T_OPINIONS], base, &s->opinions);
     s_populations(c, root, v[T_POPULATIONS], opinions_ok, s);
     s_structure(c, v[T_STRUCTURE], base, s);
+    /* after the structure: the cases' and norms' checks ask about roles and hierarchy */
+    s_game(c, v[T_GAME], &s->game);
+    s_cases(c, v[T_CASES], v[T_DECISIONS], s);
+    s_present_t has = {v[T_GAME] != NULL, v[T_CASES] != NULL, v[T_DECISIONS] != NULL};
+    s_norms(c, v[T_NORMS], &has, s);
+    s_trends(c, v[T_TRENDS], &s->trends);
     if (v[T_NODES] && s_get_u64(c, v[T_NODES], "nodes", 1, 1024, "an integer in 1..1024", &x) == 0)
         s->nodes = (uint32_t)x;
     if (v[T_TRANSPORT]) {
@@ -1895,6 +2563,39 @@ static void s_defaults(nn_scenario_t *s, const char *source)
     s->opinions.init = NN_INIT_UNIFORM;
     s->structure.branching = 3;
     s->structure.status_value = 1.0;
+    /* every norm, listed or not, carries its defaults, so that code reading the config
+     * never takes a zero for a default */
+    for (int k = 0; k < NN_NORM_KINDS; k++) {
+        nn_norm_config_t *nm = &s->norms.norm[k];
+        nm->limit = 5;
+        nm->scope = NN_ADDRESS_NEIGHBOURS;
+        nm->threshold = 0.7;
+        nm->detect = 1.0;
+        nm->forgive = 0;
+        nm->n_ladder = 1;
+        nm->ladder[0].kind = NN_SANCTION_WARN;
+    }
+    s->game.benefit = 3.0;
+    s->game.cost = 1.0;
+    nn_cases_config_t *cc = &s->cases;
+    cc->n_chain[NN_CASE_COMPLAINT] = sizeof s_complaint_chain / sizeof s_complaint_chain[0];
+    memcpy(cc->chain[NN_CASE_COMPLAINT], s_complaint_chain, sizeof s_complaint_chain);
+    cc->n_chain[NN_CASE_DECISION] = 1;
+    cc->chain[NN_CASE_DECISION][0] = NN_PROTO_MAJORITY;
+    cc->jury = 5;
+    cc->max_open = 1;
+    cc->decisions_scope = NN_SCOPE_GROUP;
+    cc->options = 5;
+    cc->turnout = 0.5;
+    cc->mediation_rounds = 5;
+    cc->mediation_step = 0.25;
+    cc->negotiation_rounds = 6;
+    cc->arbiter_by = NN_ARBITER_ROLE;
+    cc->deliberation_rounds = 10;
+    cc->deliberation_confidence = 0.3;
+    cc->deliberation_epsilon = 0.05;
+    s->trends.seeds = 5;
+    s->trends.max = NN_MAX_TRENDS;
 }
 
 int nn_scenario_load_text(nn_scenario_t *out, const char *text, size_t len, const char *source,
@@ -2047,8 +2748,9 @@ static const char *s_name_of(const char *const *names, size_t n, unsigned i)
     return i < n ? names[i] : "?";
 }
 
-static void s_write_structure(const nn_structure_config_t *st, FILE *f)
+static void s_write_structure(const nn_scenario_t *s, FILE *f)
 {
+    const nn_structure_config_t *st = &s->structure;
     fputs("structure:\n", f);
     if (!st->n_roles)
         fputs("  roles: []\n", f);
@@ -2076,6 +2778,91 @@ static void s_write_structure(const nn_structure_config_t *st, FILE *f)
             s_name_of(s_status_names, S_N_STATUS, (unsigned)st->status));
     if (st->status == NN_STATUS_CONSTANT)
         s_put_double(f, "    ", "value", st->status_value);
+    fputs("  reputation:\n", f);
+    s_put_double(f, "    ", "recovery", s->norms.recovery);
+}
+
+static void s_write_chain(const nn_cases_config_t *cc, nn_case_type_t t, FILE *f)
+{
+    fputs("  chain: [", f);
+    for (size_t i = 0; i < cc->n_chain[t] && i < NN_MAX_CHAIN; i++)
+        fprintf(f, "%s%s", i ? ", " : "",
+                s_name_of(s_proto_names, NN_PROTOCOLS, (unsigned)cc->chain[t][i]));
+    fputs("]\n", f);
+}
+
+/* The sections that are off when absent are written only when on: `game:`, `cases:`,
+ * `decisions:` and `trends:` turn their part on by being there. What is not written then
+ * holds the defaults, which is what loading fills in. */
+static void s_write_society(const nn_scenario_t *s, FILE *f)
+{
+    char a[40];
+    const nn_norms_config_t *nc = &s->norms;
+    int any = 0;
+    for (int k = 0; k < NN_NORM_KINDS; k++)
+        any |= nc->norm[k].on;
+    fputs(any ? "norms:\n" : "norms: []\n", f);
+    for (int k = 0; k < NN_NORM_KINDS; k++) {
+        const nn_norm_config_t *nm = &nc->norm[k];
+        if (!nm->on)
+            continue;
+        fprintf(f, "  - norm: %s\n", s_norm_names[k]);
+        if (k == NN_NORM_RATE)
+            fprintf(f, "    limit: %" PRIu32 "\n", nm->limit);
+        if (k == NN_NORM_ADDRESS)
+            fprintf(f, "    scope: %s\n",
+                    s_name_of(s_scope_names, S_N(s_scope_names), (unsigned)nm->scope));
+        if (k == NN_NORM_AGGRESSION)
+            s_put_double(f, "    ", "threshold", nm->threshold);
+        s_put_double(f, "    ", "detect", nm->detect);
+        fprintf(f, "    forgive: %" PRIu32 "\n    sanctions:\n", nm->forgive);
+        for (size_t i = 0; i < nm->n_ladder && i < NN_MAX_LADDER; i++) {
+            const nn_sanction_t *sa = &nm->ladder[i];
+            switch (sa->kind) {
+            case NN_SANCTION_REPUTATION:
+                s_fmt_double(sa->amount, a, sizeof a);
+                fprintf(f, "      - {reputation: %s}\n", a);
+                break;
+            case NN_SANCTION_MUTE: fprintf(f, "      - {mute: %" PRIu32 "}\n", sa->rounds); break;
+            case NN_SANCTION_EXCLUDE:
+                if (sa->rounds)
+                    fprintf(f, "      - {exclude: %" PRIu32 "}\n", sa->rounds);
+                else
+                    fputs("      - {exclude: forever}\n", f);
+                break;
+            default: fputs("      - warn\n", f); break;
+            }
+        }
+    }
+    if (s->game.on) {
+        fputs("game:\n", f);
+        s_put_double(f, "  ", "benefit", s->game.benefit);
+        s_put_double(f, "  ", "cost", s->game.cost);
+    }
+    const nn_cases_config_t *cc = &s->cases;
+    if (cc->complaints) {
+        fputs("cases:\n", f);
+        s_write_chain(cc, NN_CASE_COMPLAINT, f);
+        fprintf(f, "  jury: %" PRIu32 "\n  max_open: %" PRIu32 "\n", cc->jury, cc->max_open);
+        s_put_double(f, "  ", "turnout", cc->turnout);
+        fprintf(f, "  mediation:\n    rounds: %" PRIu32 "\n", cc->mediation_rounds);
+        s_put_double(f, "    ", "step", cc->mediation_step);
+        fprintf(f, "  negotiation:\n    rounds: %" PRIu32 "\n", cc->negotiation_rounds);
+        fprintf(f, "  arbitration:\n    by: %s\n",
+                s_name_of(s_arbiter_names, 2, (unsigned)cc->arbiter_by));
+        fprintf(f, "  deliberation:\n    rounds: %" PRIu32 "\n", cc->deliberation_rounds);
+        s_put_double(f, "    ", "confidence", cc->deliberation_confidence);
+        s_put_double(f, "    ", "epsilon", cc->deliberation_epsilon);
+    }
+    if (cc->decisions_every) {
+        fprintf(f, "decisions:\n  every: %" PRIu32 "\n  scope: %s\n", cc->decisions_every,
+                s_name_of(s_dscope_names, 2, (unsigned)cc->decisions_scope));
+        s_write_chain(cc, NN_CASE_DECISION, f);
+        fprintf(f, "  options: %" PRIu32 "\n", cc->options);
+    }
+    if (s->trends.every)
+        fprintf(f, "trends:\n  every: %" PRIu32 "\n  seeds: %" PRIu32 "\n  max: %" PRIu32 "\n",
+                s->trends.every, s->trends.seeds, s->trends.max);
 }
 
 int nn_scenario_write(const nn_scenario_t *s, FILE *f)
@@ -2156,8 +2943,17 @@ int nn_scenario_write(const nn_scenario_t *s, FILE *f)
             continue;
         }
         fputs("    params:\n", f);
-        for (size_t j = 0; j < p->ops->n_params && j < NN_MAX_PARAMS; j++)
-            s_put_double(f, "      ", p->ops->params[j].name, p->params[j]);
+        for (size_t j = 0; j < p->ops->n_params && j < NN_MAX_PARAMS; j++) {
+            char a[40], b[40];
+            if (p->dist[j] != NN_DIST_UNIFORM && p->dist[j] != NN_DIST_NORMAL) {
+                s_put_double(f, "      ", p->ops->params[j].name, p->params[j]);
+                continue;
+            }
+            s_fmt_double(p->params[j], a, sizeof a);
+            s_fmt_double(p->param_b[j], b, sizeof b);
+            fprintf(f, "      %s: {%s: [%s, %s]}\n", p->ops->params[j].name,
+                    p->dist[j] == NN_DIST_UNIFORM ? "uniform" : "normal", a, b);
+        }
     }
     fprintf(f, "nodes: %" PRIu32 "\ntransport: %s\noutput:\n", s->nodes,
             nn_transport_name(s->transport));
@@ -2165,7 +2961,8 @@ int nn_scenario_write(const nn_scenario_t *s, FILE *f)
     fputs("limits:\n", f);
     s_put_double(f, "  ", "deadline_s", s->deadline_s);
     fprintf(f, "  max_message_bytes: %" PRIu64 "\n", s->max_message_bytes);
-    s_write_structure(&s->structure, f);
+    s_write_structure(s, f);
+    s_write_society(s, f);
     return ferror(f) ? NN_EIO : NN_OK;
 }
 

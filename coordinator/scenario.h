@@ -13,9 +13,12 @@
 #include "nunchi/behaviour.h"
 #include "nunchi/wire.h"
 
+#include "cases.h"
 #include "diag.h"
 #include "network.h"
+#include "norms.h"
 #include "structure.h"
+#include "trends.h"
 
 typedef enum nn_transport {
     NN_TRANSPORT_INPROC = 0,
@@ -49,7 +52,11 @@ typedef struct nn_population {
     int by_count;                  /* 1: count is set; 0: share is set */
     uint64_t count;
     double share;                 /* of the agents left after the counted populations */
-    double params[NN_MAX_PARAMS]; /* ops->params order, defaults filled in */
+    double params[NN_MAX_PARAMS]; /* ops->params order, defaults filled in; a distribution's
+                                     first number (uniform: low, normal: mean) */
+    uint8_t dist[NN_MAX_PARAMS];  /* nn_dist_t: constant unless written {uniform: [lo, hi]}
+                                     or {normal: [mean, sd]} */
+    double param_b[NN_MAX_PARAMS]; /* a distribution's second number (high, sd), else 0 */
 } nn_population_t;
 
 typedef struct nn_scenario {
@@ -68,6 +75,10 @@ typedef struct nn_scenario {
     double deadline_s;               /* limits.deadline_s, default 30: a round's deadline */
     uint64_t max_message_bytes;      /* limits.max_message_bytes, default 1 GiB */
     nn_structure_config_t structure; /* default: no roles, no groups, no hierarchy, status 1 */
+    nn_norms_config_t norms;         /* norms: (a list) and structure.reputation.recovery */
+    nn_game_config_t game;           /* game: {benefit, cost}; off when absent */
+    nn_cases_config_t cases;         /* cases: and decisions: */
+    nn_trends_config_t trends;       /* trends: {every, seeds, max}; off when absent */
 } nn_scenario_t;
 
 /* The text of scenarios/default.yaml, compiled into the binary. */

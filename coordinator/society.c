@@ -224,6 +224,8 @@ int nn_society_init(nn_society_t *s, const nn_scenario_t *sc, nn_diag_t *diag)
         for (size_t k = 0; k < d->n_params; k++) {
             snprintf(d->param_name[k], sizeof d->param_name[k], "%s", pp->ops->params[k].name);
             d->param_value[k] = pp->params[k];
+            d->param_dist[k] = pp->dist[k];
+            d->param_b[k] = pp->param_b[k];
         }
     }
     s_sizes(sc, s->pop_count);

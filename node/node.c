@@ -12,12 +12,16 @@
 
 typedef struct s_pop {
     const nn_behaviour_ops_t *ops;
-    double params[NN_MAX_PARAMS];
+    double params[NN_MAX_PARAMS]; /* constants, or a distribution's first number */
+    uint8_t dist[NN_MAX_PARAMS];  /* nn_dist_t */
+    double b[NN_MAX_PARAMS];      /* a distribution's second number */
+    int drawn;                    /* some parameter is drawn per agent */
 } s_pop_t;
 
 struct nn_node {
     uint64_t seed;
     uint64_t stream_key;     /* nn_rng_stream_key(seed, NN_STREAM_BEHAVIOUR) */
+    uint64_t traits_key;     /* nn_rng_stream_key(seed, NN_STREAM_TRAITS) */
     uint64_t rounds;         /* the run's last round: the digest is computed there */
     size_t n;                /* hosted agents */
     uint32_t first_agent;    /* when ids is NULL: contiguous hosting */
@@ -31,8 +35,11 @@ struct nn_node {
     size_t n_pops;
     s_pop_t pops[NN_MAX_POPULATIONS];
     double *state;     /* owned, n */
+    uint64_t *trends;  /* owned, n, or NULL while every agent's trends are 0 */
+    uint64_t *memory;  /* owned, n, or NULL while every agent's memory is 0 */
     uint64_t *run_off; /* owned, n + 1: per hosted agent inbox offsets (remapped ticks) */
     nn_outbox_t out;
+    nn_actbox_t acts;
 };
 
 static inline uint32_t s_id(const nn_node_t *n, size_t i)
@@ -53,6 +60,7 @@ int nn_node_new(nn_node_t **out, const nn_welcome_t *w, char *err, size_t errlen
         return NN_ENOMEM;
     n->seed = w->seed;
     n->stream_key = nn_rng_stream_key(w->seed, NN_STREAM_BEHAVIOUR);
+    n->traits_key = nn_rng_stream_key(w->seed, NN_STREAM_TRAITS);
     n->rounds = w->rounds;
     n->n = w->n_agents;
     n->first_agent = w->first_agent;
@@ -84,7 +92,17 @@ int nn_node_new(nn_node_t **out, const nn_welcome_t *w, char *err, size_t errlen
                 nn_node_destroy(&n);
                 return NN_EPROTO;
             }
+            if (d->param_dist[k] > NN_DIST_NORMAL) {
+                snprintf(err, errlen, "parameter '%s' of behaviour '%s' has distribution %u (0..2)",
+                         d->param_name[k], d->behaviour, d->param_dist[k]);
+                nn_node_destroy(&n);
+                return NN_EPROTO;
+            }
             n->pops[p].params[idx] = d->param_value[k];
+            n->pops[p].dist[idx] = d->param_dist[k];
+            n->pops[p].b[idx] = d->param_b[k];
+            if (d->param_dist[k] != NN_DIST_CONSTANT)
+                n->pops[p].drawn = 1;
         }
     }
     for (size_t i = 0; i < n->n; i++) {
@@ -118,8 +136,11 @@ void nn_node_destroy(nn_node_t **pn)
     if (!n)
         return;
     free(n->state);
+    free(n->trends);
+    free(n->memory);
     free(n->run_off);
     nn_outbox_release(&n->out);
+    nn_actbox_release(&n->acts);
     free(n);
     *pn = NULL;
 }
@@ -182,6 +203,42 @@ static int s_inbox_offsets(nn_node_t *n, const nn_tick_t *t, const uint64_t **of
     return NN_OK;
 }
 
+/* Draws agent `id`'s parameters of population p into out: the constants as they are,
+ * each distributed one from its own generator (seed, NN_STREAM_TRAITS, id, k), so that
+ * every node draws the same values for the same agent. */
+static void s_draw_params(const nn_node_t *n, const s_pop_t *p, uint32_t id, double *out)
+{
+    for (size_t k = 0; k < p->ops->n_params; k++) {
+        double v = p->params[k];
+        if (p->dist[k] != NN_DIST_CONSTANT) {
+            nn_rng_t g;
+            nn_rng_init_keyed(&g, n->traits_key, id, k);
+            if (p->dist[k] == NN_DIST_UNIFORM)
+                v = p->params[k] + (p->b[k] - p->params[k]) * nn_rng_unit(&g);
+            else
+                v = p->params[k] + p->b[k] * nn_rng_normal(&g);
+            const nn_param_spec_t *sp = &p->ops->params[k];
+            v = v < sp->min ? sp->min : v > sp->max ? sp->max : v;
+        }
+        out[k] = v;
+    }
+}
+
+/* Keeps an agent's trends or memory word: the array is made on the first word that is
+ * not 0, so that behaviours without them cost nothing. NN_OK or NN_ENOMEM. */
+static int s_keep_word(uint64_t **arr, size_t n, size_t i, uint64_t v)
+{
+    if (!*arr) {
+        if (!v)
+            return NN_OK;
+        *arr = calloc(n, sizeof **arr);
+        if (!*arr)
+            return NN_ENOMEM;
+    }
+    (*arr)[i] = v;
+    return NN_OK;
+}
+
 int nn_node_step(nn_node_t *n, uint64_t round, const nn_tick_t *t, nn_actions_t *out, char *err,
                  size_t errlen)
 {
@@ -190,14 +247,22 @@ int nn_node_step(nn_node_t *n, uint64_t round, const nn_tick_t *t, nn_actions_t 
     if (rc != NN_OK)
         return rc;
     const nn_delivery_t *deliv = t ? t->deliveries : NULL;
+    const size_t n_notices = t ? t->n_notices : 0;
+    const uint32_t *notice_to = t ? t->notice_to : NULL;
+    size_t nj = 0; /* the next notice */
     /* the digest costs two hashes an agent: it is only wanted after the last round */
     const int want_digest = round >= n->rounds;
     uint64_t digest = 0;
     n->out.len = 0;
     n->out.failed = 0;
+    n->acts.len = 0;
+    n->acts.failed = 0;
+    double drawn[NN_MAX_PARAMS];
     nn_agent_t a;
+    memset(&a, 0, sizeof a);
     a.round = round;
     a.out = &n->out;
+    a.acts = &n->acts;
     for (size_t i = 0; i < n->n; i++) {
         const s_pop_t *p = &n->pops[n->pop[i]];
         a.id = s_id(n, i);
@@ -206,26 +271,65 @@ int nn_node_step(nn_node_t *n, uint64_t round, const nn_tick_t *t, nn_actions_t 
         a.n_inbox = (size_t)(off[i + 1] - off[i]);
         a.nbrs = n->nbr + n->nbr_off[i];
         a.n_nbrs = (size_t)(n->nbr_off[i + 1] - n->nbr_off[i]);
-        a.params = p->params;
+        if (p->drawn) {
+            s_draw_params(n, p, a.id, drawn);
+            a.params = drawn;
+        } else {
+            a.params = p->params;
+        }
         a.role = n->role ? n->role[i] : 0;
         a.group = n->group ? n->group[i] : 0;
         a.superior = n->sup ? n->sup[i] : NN_NO_AGENT;
+        a.trends = n->trends ? n->trends[i] : 0;
+        a.memory = n->memory ? n->memory[i] : 0;
+        if (nj < n_notices && notice_to[nj] < a.id) {
+            snprintf(err, errlen, "tick has a notice for agent %u, which this node does not host",
+                     notice_to[nj]);
+            return NN_EPROTO;
+        }
+        size_t nk = nj;
+        while (nk < n_notices && notice_to[nk] == a.id) {
+            const nn_notice_t *no = &t->notices[nk];
+            if (no->kind == NN_NOTICE_TREND && no->arg < 64)
+                a.trends |= (uint64_t)1 << no->arg;
+            nk++;
+        }
+        a.notices = nk > nj ? t->notices + nj : NULL;
+        a.n_notices = nk - nj;
+        nj = nk;
         nn_rng_init_keyed(&a.rng, n->stream_key, a.id, round);
         p->ops->step(&a);
         n->state[i] = a.x;
+        if (s_keep_word(&n->trends, n->n, i, a.trends) != NN_OK ||
+            s_keep_word(&n->memory, n->n, i, a.memory) != NN_OK) {
+            snprintf(err, errlen, "out of memory for the agents' state in round %llu",
+                     (unsigned long long)round);
+            return NN_ENOMEM;
+        }
+    }
+    if (nj < n_notices) {
+        snprintf(err, errlen, "tick has a notice for agent %u, which this node does not host",
+                 notice_to[nj]);
+        return NN_EPROTO;
     }
     if (want_digest)
         for (size_t i = 0; i < n->n; i++)
-            digest += nn_digest_agent(s_id(n, i), n->state[i]);
-    if (n->out.failed) {
+            digest += nn_digest_agent_full(s_id(n, i), n->state[i], n->trends ? n->trends[i] : 0,
+                                           n->memory ? n->memory[i] : 0);
+    if (n->out.failed || n->acts.failed) {
         snprintf(err, errlen, "out of memory for the messages of round %llu",
                  (unsigned long long)round);
         return NN_ENOMEM;
     }
+    memset(out, 0, sizeof *out);
     out->n_msgs = n->out.len;
     out->msgs = n->out.msgs;
     out->n_state = n->n;
     out->state = n->state;
+    out->trends = n->trends;
+    out->memory = n->memory;
+    out->n_acts = n->acts.len;
+    out->acts = n->acts.acts;
     out->digest = digest;
     return NN_OK;
 }

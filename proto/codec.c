@@ -3,7 +3,9 @@
  * arrays, which pack well); in C it is an array of structs (nn_delivery_t, nn_msg_t),
  * which is what a stepping agent reads. Encoding builds the protobuf-c structs on the
  * stack, pointing at scratch columns owned by the codec (or straight at the caller's
- * arrays where the layouts agree), and packs into a reusable output buffer. Decoding
+ * arrays where the layouts agree), and packs into a reusable output buffer; an optional
+ * column whose entries are all at their default (a society without trends, structure or
+ * cooperation game) stays off the wire, so that such runs pay nothing for it. Decoding
  * unpacks through an arena allocator owned by the codec, checks everything a peer could
  * get wrong, and copies the result into per-kind scratch. Every buffer grows
  * geometrically and is kept, so a steady state of rounds allocates nothing. Nothing here
@@ -31,6 +33,10 @@
 #define S_ARENA_MIN       4096
 #define S_SCRATCH_MIN     64
 #define S_SORT_RUN        32
+/* Every NN_MSG_* flag that protocol v1 knows; a message with another bit is refused. */
+#define S_MSG_FLAGS NN_MSG_DEFECT
+/* What a delivery's standing is when the tick leaves it out. */
+#define S_STANDING_DEFAULT 1.0f
 
 /* A growable scratch buffer; its content does not survive growing. */
 typedef struct s_buf {
@@ -58,12 +64,31 @@ typedef struct s_arena {
     uint64_t *allocs; /* the codec's allocation counter */
 } s_arena_t;
 
-/* An actions message being reordered: key is (from << 32) | seq. */
+/* An actions message being reordered: key is (from << 32) | seq; the rest travels with
+ * its message. */
 typedef struct s_rec {
     uint64_t key;
     double value;
     uint32_t to;
+    float hostility;
+    uint32_t flags;
 } s_rec_t;
+
+/* Encode columns beyond col_a .. col_g. A tick and an actions message share them (they
+ * are never encoded at once): each slot says what it holds for either. */
+enum {
+    S_EX_TRENDS,   /* tick: delivery trends (uint64) */
+    S_EX_FLOAT,    /* tick: delivery standing; actions: message hostility (float) */
+    S_EX_FLAGS,    /* tick: delivery flags; actions: message flags (uint32) */
+    S_EX_KIND,     /* notice kind; act kind (uint32) */
+    S_EX_PROTOCOL, /* notice protocol; act agent (uint32) */
+    S_EX_CASE,     /* notice case; act case (uint32) */
+    S_EX_OTHER,    /* notice other + 1; act other + 1 (uint32) */
+    S_EX_ARG,      /* notice arg (uint32) */
+    S_EX_VALUE,    /* notice value; act value (double) */
+    S_EX_VALUE2,   /* notice value2 (double) */
+    S_EX_COUNT
+};
 
 struct nn_codec {
     nn_codec_limits_t lim;
@@ -76,16 +101,19 @@ struct nn_codec {
     s_buf_t col_d;               /* double column */
     s_buf_t col_e;               /* uint64 column */
     s_buf_t col_f, col_g;        /* uint32 columns: welcome roles and superiors */
+    s_buf_t ex[S_EX_COUNT];      /* tick and actions: the columns named above */
     Nunchi__V1__Population e_pop[NN_MAX_POPULATIONS];
     Nunchi__V1__Population *e_pop_ptr[NN_MAX_POPULATIONS];
     char *e_param[NN_MAX_POPULATIONS][NN_MAX_PARAMS];
+    uint32_t e_dist[NN_MAX_POPULATIONS][NN_MAX_PARAMS];
     char *e_beh[NN_MAX_BEHAVIOURS];
 
     /* decode */
     s_arena_t arena;
     ProtobufCAllocator pa;
-    s_buf_t t_dl, t_recv, t_off;                   /* tick */
+    s_buf_t t_dl, t_recv, t_off, t_nto, t_notice;  /* tick */
     s_buf_t a_msg, a_state, a_rec, a_tmp;          /* actions */
+    s_buf_t a_trends, a_memory, a_act;             /* actions: agent words and acts */
     s_buf_t w_agent, w_pop, w_state, w_off, w_nbr; /* welcome */
     s_buf_t w_role, w_group, w_sup;                /* welcome: structure */
     nn_population_desc_t w_pops[NN_MAX_POPULATIONS];
@@ -246,12 +274,15 @@ void nn_codec_destroy(nn_codec_t **pc)
     if (!pc || !*pc)
         return;
     nn_codec_t *c = *pc;
-    s_buf_t *bufs[] = {&c->out,   &c->col_a,   &c->col_b, &c->col_c,   &c->col_d,   &c->col_e,
-                       &c->t_dl,  &c->t_recv,  &c->t_off, &c->a_msg,   &c->a_state, &c->a_rec,
-                       &c->a_tmp, &c->w_agent, &c->w_pop, &c->w_state, &c->w_off,   &c->w_nbr,
-                       &c->col_f, &c->col_g,   &c->w_role, &c->w_group, &c->w_sup};
+    s_buf_t *bufs[] = {
+        &c->out,     &c->col_a,   &c->col_b, &c->col_c,    &c->col_d,    &c->col_e,    &c->t_dl,
+        &c->t_recv,  &c->t_off,   &c->a_msg, &c->a_state,  &c->a_rec,    &c->a_tmp,    &c->w_agent,
+        &c->w_pop,   &c->w_state, &c->w_off, &c->w_nbr,    &c->col_f,    &c->col_g,    &c->w_role,
+        &c->w_group, &c->w_sup,   &c->t_nto, &c->t_notice, &c->a_trends, &c->a_memory, &c->a_act};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         s_buf_free(bufs[i]);
+    for (size_t i = 0; i < S_EX_COUNT; i++)
+        s_buf_free(&c->ex[i]);
     s_arena_end(&c->arena, 0);
     free(c->arena.base);
     free(c);
@@ -303,6 +334,33 @@ static int s_enc_hello(nn_codec_t *c, const nn_hello_t *h, Nunchi__V1__Hello *pb
     return NN_OK;
 }
 
+/* The checks of parameter k ('name') of population p that encode and decode share: a
+ * known distribution, a finite second number, a uniform range that does not run
+ * backwards, a normal deviation that is not negative. */
+static int s_check_dist(nn_codec_t *c, int code, size_t p, size_t k, const char *name,
+                        uint32_t dist, double value, double b)
+{
+    if (dist > NN_DIST_NORMAL)
+        return s_fail(c, code,
+                      "welcome: population %zu: 'param_dist' [%zu] ('%s') is %u (0 constant, 1 "
+                      "uniform, 2 normal)",
+                      p, k, name, dist);
+    if (!isfinite(b))
+        return s_fail(c, code, "welcome: population %zu: 'param_b' [%zu] ('%s') is not finite", p,
+                      k, name);
+    if (dist == NN_DIST_UNIFORM && !(value <= b))
+        return s_fail(c, code,
+                      "welcome: population %zu: 'param_b' [%zu] ('%s') is %g, below 'param_value' "
+                      "%g (a uniform runs from 'param_value' up to 'param_b')",
+                      p, k, name, b, value);
+    if (dist == NN_DIST_NORMAL && b < 0.0)
+        return s_fail(c, code,
+                      "welcome: population %zu: 'param_b' [%zu] ('%s') is %g (a normal's "
+                      "deviation must be >= 0)",
+                      p, k, name, b);
+    return NN_OK;
+}
+
 static int s_enc_populations(nn_codec_t *c, const nn_welcome_t *w, Nunchi__V1__Welcome *pb)
 {
     if (w->n_populations > NN_MAX_POPULATIONS)
@@ -320,6 +378,8 @@ static int s_enc_populations(nn_codec_t *c, const nn_welcome_t *w, Nunchi__V1__W
         if (d->n_params > NN_MAX_PARAMS)
             return s_fail(c, NN_EINVAL, "welcome: population %zu has %zu parameters (at most %d)",
                           p, d->n_params, NN_MAX_PARAMS);
+        /* the distributions go on the wire only when some parameter is drawn */
+        int any_dist = 0, any_b = 0;
         for (size_t k = 0; k < d->n_params; k++) {
             if ((rc = s_enc_str(c, "welcome", "param_name", d->param_name[k], NN_NAME_MAX,
                                 &c->e_param[p][k])))
@@ -327,10 +387,24 @@ static int s_enc_populations(nn_codec_t *c, const nn_welcome_t *w, Nunchi__V1__W
             if (!isfinite(d->param_value[k]))
                 return s_fail(c, NN_EINVAL, "welcome: population %zu: parameter '%s' is not finite",
                               p, d->param_name[k]);
+            if ((rc = s_check_dist(c, NN_EINVAL, p, k, d->param_name[k], d->param_dist[k],
+                                   d->param_value[k], d->param_b[k])))
+                return rc;
+            c->e_dist[p][k] = d->param_dist[k];
+            any_dist |= d->param_dist[k] != NN_DIST_CONSTANT;
+            any_b |= d->param_b[k] != 0.0;
         }
         e->n_param_name = e->n_param_value = d->n_params;
         e->param_name = c->e_param[p];
         e->param_value = (double *)d->param_value;
+        if (any_dist) {
+            e->n_param_dist = d->n_params;
+            e->param_dist = c->e_dist[p];
+        }
+        if (any_b) {
+            e->n_param_b = d->n_params;
+            e->param_b = (double *)d->param_b;
+        }
         c->e_pop_ptr[p] = e;
     }
     pb->n_populations = w->n_populations;
@@ -486,9 +560,11 @@ static int s_enc_welcome(nn_codec_t *c, const nn_welcome_t *w, Nunchi__V1__Welco
     return s_enc_structure(c, w, agent, pb);
 }
 
-static int s_enc_tick(nn_codec_t *c, const nn_tick_t *t, Nunchi__V1__Tick *pb)
+/* The deliveries of a tick. trends, standing and flags travel only when some delivery
+ * differs from their defaults (0, 1, 0): a society without trends, structure or the
+ * cooperation game pays nothing for them. */
+static int s_enc_deliveries(nn_codec_t *c, const nn_tick_t *t, Nunchi__V1__Tick *pb)
 {
-    nunchi__v1__tick__init(pb);
     size_t nr = t->n_runs;
     if (nr == 0 && !t->inbox_off)
         return NN_OK;
@@ -513,10 +589,17 @@ static int s_enc_tick(nn_codec_t *c, const nn_tick_t *t, Nunchi__V1__Tick *pb)
     if ((rc = s_reserve(c, &c->col_a, total, sizeof(uint32_t))) ||
         (rc = s_reserve(c, &c->col_b, total, sizeof(uint32_t))) ||
         (rc = s_reserve(c, &c->col_c, total, sizeof(uint32_t))) ||
-        (rc = s_reserve(c, &c->col_d, total, sizeof(double))))
+        (rc = s_reserve(c, &c->col_d, total, sizeof(double))) ||
+        (rc = s_reserve(c, &c->ex[S_EX_TRENDS], total, sizeof(uint64_t))) ||
+        (rc = s_reserve(c, &c->ex[S_EX_FLOAT], total, sizeof(float))) ||
+        (rc = s_reserve(c, &c->ex[S_EX_FLAGS], total, sizeof(uint32_t))))
         return rc;
     uint32_t *to = c->col_a.p, *from = c->col_b.p, *seq = c->col_c.p;
     double *value = c->col_d.p;
+    uint64_t *trends = c->ex[S_EX_TRENDS].p;
+    float *standing = c->ex[S_EX_FLOAT].p;
+    uint32_t *flags = c->ex[S_EX_FLAGS].p;
+    int any_trends = 0, any_standing = 0, any_flags = 0;
     size_t k = 0;
     uint32_t prev_to = 0;
     uint64_t prev_key = 0;
@@ -536,10 +619,26 @@ static int s_enc_tick(nn_codec_t *c, const nn_tick_t *t, Nunchi__V1__Tick *pb)
             if (!isfinite(d->value))
                 return s_fail(c, NN_EINVAL, "tick: the value from %u (seq %u) to %u is not finite",
                               d->from, d->seq, r);
+            if (!(isfinite(d->standing) && d->standing >= 0.0f))
+                return s_fail(c, NN_EINVAL,
+                              "tick: the 'standing' of delivery %llu (from %u seq %u to %u) is %g "
+                              "(must be finite and >= 0)",
+                              (unsigned long long)j, d->from, d->seq, r, (double)d->standing);
+            if (d->flags & ~S_MSG_FLAGS)
+                return s_fail(c, NN_EINVAL,
+                              "tick: the 'flags' of delivery %llu (from %u seq %u to %u) are 0x%x "
+                              "(protocol v1 knows only 0x%x)",
+                              (unsigned long long)j, d->from, d->seq, r, d->flags, S_MSG_FLAGS);
             to[k] = r;
             from[k] = d->from;
             seq[k] = d->seq;
             value[k] = d->value;
+            trends[k] = d->trends;
+            standing[k] = d->standing;
+            flags[k] = d->flags;
+            any_trends |= d->trends != 0;
+            any_standing |= d->standing != S_STANDING_DEFAULT;
+            any_flags |= d->flags != 0;
             prev_to = r;
             prev_key = key;
         }
@@ -549,6 +648,137 @@ static int s_enc_tick(nn_codec_t *c, const nn_tick_t *t, Nunchi__V1__Tick *pb)
     pb->from = from;
     pb->seq = seq;
     pb->value = value;
+    pb->n_trends = any_trends ? (size_t)total : 0;
+    pb->trends = trends;
+    pb->n_standing = any_standing ? (size_t)total : 0;
+    pb->standing = standing;
+    pb->n_flags = any_flags ? (size_t)total : 0;
+    pb->flags = flags;
+    return NN_OK;
+}
+
+/* The notices of a tick, as parallel columns; `other` goes on the wire as id + 1
+ * (modulo 2^32), so that NN_NO_AGENT is 0 and takes one byte. */
+static int s_enc_notices(nn_codec_t *c, const nn_tick_t *t, Nunchi__V1__Tick *pb)
+{
+    size_t n = t->n_notices;
+    if (n == 0)
+        return NN_OK;
+    if (n > c->lim.max_batch)
+        return s_fail(c, NN_ETOOBIG, "tick: %zu notices exceed the limit of %zu ('max_batch')", n,
+                      c->lim.max_batch);
+    if (!t->notice_to || !t->notices)
+        return s_fail(c, NN_EINVAL, "tick: '%s' is NULL for %zu notices",
+                      !t->notice_to ? "notice_to" : "notices", n);
+    int rc;
+    if ((rc = s_reserve(c, &c->ex[S_EX_KIND], n, sizeof(uint32_t))) ||
+        (rc = s_reserve(c, &c->ex[S_EX_PROTOCOL], n, sizeof(uint32_t))) ||
+        (rc = s_reserve(c, &c->ex[S_EX_CASE], n, sizeof(uint32_t))) ||
+        (rc = s_reserve(c, &c->ex[S_EX_OTHER], n, sizeof(uint32_t))) ||
+        (rc = s_reserve(c, &c->ex[S_EX_ARG], n, sizeof(uint32_t))) ||
+        (rc = s_reserve(c, &c->ex[S_EX_VALUE], n, sizeof(double))) ||
+        (rc = s_reserve(c, &c->ex[S_EX_VALUE2], n, sizeof(double))))
+        return rc;
+    uint32_t *kind = c->ex[S_EX_KIND].p, *protocol = c->ex[S_EX_PROTOCOL].p;
+    uint32_t *case_id = c->ex[S_EX_CASE].p, *other = c->ex[S_EX_OTHER].p, *arg = c->ex[S_EX_ARG].p;
+    double *value = c->ex[S_EX_VALUE].p, *value2 = c->ex[S_EX_VALUE2].p;
+    for (size_t i = 0; i < n; i++) {
+        const nn_notice_t *e = &t->notices[i];
+        uint32_t to = t->notice_to[i];
+        if (i && to < t->notice_to[i - 1])
+            return s_fail(c, NN_EINVAL, "tick: 'notice_to' descends at notice %zu (%u after %u)", i,
+                          to, t->notice_to[i - 1]);
+        if (e->kind == NN_NOTICE_NONE || e->kind >= NN_NOTICE_KINDS)
+            return s_fail(c, NN_EINVAL, "tick: notice %zu (to %u) has kind %u (kinds are 1..%d)", i,
+                          to, e->kind, NN_NOTICE_KINDS - 1);
+        if (!isfinite(e->value) || !isfinite(e->value2))
+            return s_fail(c, NN_EINVAL,
+                          "tick: the '%s' of notice %zu (to %u, kind %u) is not finite",
+                          isfinite(e->value) ? "value2" : "value", i, to, e->kind);
+        kind[i] = e->kind;
+        protocol[i] = e->protocol;
+        case_id[i] = e->case_id;
+        other[i] = e->other + 1u;
+        arg[i] = e->arg;
+        value[i] = e->value;
+        value2[i] = e->value2;
+    }
+    pb->n_notice_to = pb->n_notice_kind = pb->n_notice_protocol = pb->n_notice_case = n;
+    pb->n_notice_other = pb->n_notice_arg = pb->n_notice_value = pb->n_notice_value2 = n;
+    pb->notice_to = (uint32_t *)t->notice_to;
+    pb->notice_kind = kind;
+    pb->notice_protocol = protocol;
+    pb->notice_case = case_id;
+    pb->notice_other = other;
+    pb->notice_arg = arg;
+    pb->notice_value = value;
+    pb->notice_value2 = value2;
+    return NN_OK;
+}
+
+static int s_enc_tick(nn_codec_t *c, const nn_tick_t *t, Nunchi__V1__Tick *pb)
+{
+    nunchi__v1__tick__init(pb);
+    int rc = s_enc_deliveries(c, t, pb);
+    return rc ? rc : s_enc_notices(c, t, pb);
+}
+
+/* Whether any of n words is not 0: an array of zeros stays off the wire. */
+static int s_any_u64(const uint64_t *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i])
+            return 1;
+    return 0;
+}
+
+/* The acts of an actions message, as parallel columns (`other` as in s_enc_notices). */
+static int s_enc_acts(nn_codec_t *c, const nn_actions_t *a, Nunchi__V1__Actions *pb)
+{
+    size_t n = a->n_acts;
+    if (n == 0)
+        return NN_OK;
+    if (n > c->lim.max_batch)
+        return s_fail(c, NN_ETOOBIG, "actions: %zu acts exceed the limit of %zu ('max_batch')", n,
+                      c->lim.max_batch);
+    if (!a->acts)
+        return s_fail(c, NN_EINVAL, "actions: 'acts' is NULL for %zu acts", n);
+    int rc;
+    if ((rc = s_reserve(c, &c->ex[S_EX_PROTOCOL], n, sizeof(uint32_t))) ||
+        (rc = s_reserve(c, &c->ex[S_EX_KIND], n, sizeof(uint32_t))) ||
+        (rc = s_reserve(c, &c->ex[S_EX_CASE], n, sizeof(uint32_t))) ||
+        (rc = s_reserve(c, &c->ex[S_EX_OTHER], n, sizeof(uint32_t))) ||
+        (rc = s_reserve(c, &c->ex[S_EX_VALUE], n, sizeof(double))))
+        return rc;
+    uint32_t *agent = c->ex[S_EX_PROTOCOL].p, *kind = c->ex[S_EX_KIND].p;
+    uint32_t *case_id = c->ex[S_EX_CASE].p, *other = c->ex[S_EX_OTHER].p;
+    double *value = c->ex[S_EX_VALUE].p;
+    for (size_t i = 0; i < n; i++) {
+        const nn_act_t *t = &a->acts[i];
+        if (i && t->agent < a->acts[i - 1].agent)
+            return s_fail(c, NN_EINVAL,
+                          "actions: acts are not sorted by agent (act %zu of agent %u after one "
+                          "of agent %u)",
+                          i, t->agent, a->acts[i - 1].agent);
+        if (t->kind == NN_ACT_NONE || t->kind >= NN_ACT_KINDS)
+            return s_fail(c, NN_EINVAL,
+                          "actions: act %zu (of agent %u) has kind %u (kinds are 1..%d)", i,
+                          t->agent, t->kind, NN_ACT_KINDS - 1);
+        if (!isfinite(t->value))
+            return s_fail(c, NN_EINVAL, "actions: the value of act %zu (of agent %u) is not finite",
+                          i, t->agent);
+        agent[i] = t->agent;
+        kind[i] = t->kind;
+        case_id[i] = t->case_id;
+        other[i] = t->other + 1u;
+        value[i] = t->value;
+    }
+    pb->n_act_agent = pb->n_act_kind = pb->n_act_case = pb->n_act_other = pb->n_act_value = n;
+    pb->act_agent = agent;
+    pb->act_kind = kind;
+    pb->act_case = case_id;
+    pb->act_other = other;
+    pb->act_value = value;
     return NN_OK;
 }
 
@@ -568,10 +798,15 @@ static int s_enc_actions(nn_codec_t *c, const nn_actions_t *a, Nunchi__V1__Actio
     if ((rc = s_reserve(c, &c->col_a, n, sizeof(uint32_t))) ||
         (rc = s_reserve(c, &c->col_b, n, sizeof(uint32_t))) ||
         (rc = s_reserve(c, &c->col_c, n, sizeof(uint32_t))) ||
-        (rc = s_reserve(c, &c->col_d, n, sizeof(double))))
+        (rc = s_reserve(c, &c->col_d, n, sizeof(double))) ||
+        (rc = s_reserve(c, &c->ex[S_EX_FLOAT], n, sizeof(float))) ||
+        (rc = s_reserve(c, &c->ex[S_EX_FLAGS], n, sizeof(uint32_t))))
         return rc;
     uint32_t *from = c->col_a.p, *to = c->col_b.p, *seq = c->col_c.p;
     double *value = c->col_d.p;
+    float *hostility = c->ex[S_EX_FLOAT].p;
+    uint32_t *flags = c->ex[S_EX_FLAGS].p;
+    int any_hostility = 0, any_flags = 0;
     uint32_t s = 0;
     for (size_t i = 0; i < n; i++) {
         const nn_msg_t *m = &a->msgs[i];
@@ -591,21 +826,49 @@ static int s_enc_actions(nn_codec_t *c, const nn_actions_t *a, Nunchi__V1__Actio
         if (!isfinite(m->value))
             return s_fail(c, NN_EINVAL, "actions: the value of message %zu (from %u) is not finite",
                           i, m->from);
+        if (!(m->hostility >= 0.0f && m->hostility <= 1.0f)) /* NaN fails too */
+            return s_fail(c, NN_EINVAL,
+                          "actions: the 'hostility' of message %zu (from %u) is %g (must be in "
+                          "[0, 1])",
+                          i, m->from, (double)m->hostility);
+        if (m->flags & ~S_MSG_FLAGS)
+            return s_fail(c, NN_EINVAL,
+                          "actions: the 'flags' of message %zu (from %u) are 0x%x (protocol v1 "
+                          "knows only 0x%x)",
+                          i, m->from, m->flags, S_MSG_FLAGS);
         from[i] = m->from;
         to[i] = m->to;
         seq[i] = s;
         value[i] = m->value;
+        hostility[i] = m->hostility;
+        flags[i] = m->flags;
+        any_hostility |= m->hostility != 0.0f;
+        any_flags |= m->flags != 0;
     }
     for (size_t i = 0; i < a->n_state; i++)
         if (!isfinite(a->state[i]))
             return s_fail(c, NN_EINVAL, "actions: 'state' [%zu] is not finite", i);
+    if ((rc = s_enc_acts(c, a, pb)))
+        return rc;
     pb->n_from = pb->n_to = pb->n_seq = pb->n_value = n;
     pb->from = from;
     pb->to = to;
     pb->seq = seq;
     pb->value = value;
+    pb->n_hostility = any_hostility ? n : 0;
+    pb->hostility = hostility;
+    pb->n_flags = any_flags ? n : 0;
+    pb->flags = flags;
     pb->n_state = a->n_state;
     pb->state = (double *)a->state;
+    if (a->trends && s_any_u64(a->trends, a->n_state)) {
+        pb->n_trends = a->n_state;
+        pb->trends = (uint64_t *)a->trends;
+    }
+    if (a->memory && s_any_u64(a->memory, a->n_state)) {
+        pb->n_memory = a->n_state;
+        pb->memory = (uint64_t *)a->memory;
+    }
     pb->digest = a->digest;
     return NN_OK;
 }
@@ -763,6 +1026,14 @@ static int s_dec_populations(nn_codec_t *c, const Nunchi__V1__Welcome *pb)
             return s_fail(c, NN_EPROTO,
                           "welcome: population %zu: 'param_name' has %zu entries (at most %d)", p,
                           e->n_param_name, NN_MAX_PARAMS);
+        static const char *const opt_name[] = {"param_dist", "param_b"};
+        const size_t opt[] = {e->n_param_dist, e->n_param_b};
+        for (int o = 0; o < 2; o++)
+            if (opt[o] && opt[o] != e->n_param_name)
+                return s_fail(c, NN_EPROTO,
+                              "welcome: population %zu: '%s' has %zu entries but 'param_name' "
+                              "has %zu (0 or as many)",
+                              p, opt_name[o], opt[o], e->n_param_name);
         for (size_t k = 0; k < e->n_param_name; k++) {
             if ((rc = s_dec_str(c, "welcome", "param_name", e->param_name[k], d->param_name[k],
                                 NN_NAME_MAX)))
@@ -771,7 +1042,14 @@ static int s_dec_populations(nn_codec_t *c, const Nunchi__V1__Welcome *pb)
                 return s_fail(c, NN_EPROTO,
                               "welcome: population %zu: 'param_value' of '%s' is not finite", p,
                               d->param_name[k]);
+            uint32_t dist = e->n_param_dist ? e->param_dist[k] : NN_DIST_CONSTANT;
+            double b = e->n_param_b ? e->param_b[k] : 0.0;
+            if ((rc = s_check_dist(c, NN_EPROTO, p, k, d->param_name[k], dist, e->param_value[k],
+                                   b)))
+                return rc;
             d->param_value[k] = e->param_value[k];
+            d->param_dist[k] = (uint8_t)dist; /* <= NN_DIST_NORMAL */
+            d->param_b[k] = b;
         }
         d->n_params = e->n_param_name;
     }
@@ -935,6 +1213,58 @@ static int s_dec_welcome(nn_codec_t *c, const Nunchi__V1__Welcome *pb, nn_welcom
     return s_dec_structure(c, pb, w);
 }
 
+/* The notices of a tick: parallel arrays of one length, sorted by receiver. */
+static int s_dec_notices(nn_codec_t *c, const Nunchi__V1__Tick *pb, nn_tick_t *t)
+{
+    size_t n = pb->n_notice_to;
+    static const char *const name[] = {"notice_kind",  "notice_protocol", "notice_case",
+                                       "notice_other", "notice_arg",      "notice_value",
+                                       "notice_value2"};
+    const size_t count[] = {pb->n_notice_kind,  pb->n_notice_protocol, pb->n_notice_case,
+                            pb->n_notice_other, pb->n_notice_arg,      pb->n_notice_value,
+                            pb->n_notice_value2};
+    for (size_t k = 0; k < sizeof count / sizeof count[0]; k++)
+        if (count[k] != n)
+            return s_fail(c, NN_EPROTO, "tick: '%s' has %zu entries but 'notice_to' has %zu",
+                          name[k], count[k], n);
+    if (n > c->lim.max_batch)
+        return s_fail(c, NN_ETOOBIG, "tick: %zu notices exceed the limit of %zu ('max_batch')", n,
+                      c->lim.max_batch);
+    int rc;
+    if ((rc = s_reserve(c, &c->t_nto, n, sizeof(uint32_t))) ||
+        (rc = s_reserve(c, &c->t_notice, n, sizeof(nn_notice_t))))
+        return rc;
+    uint32_t *nto = c->t_nto.p;
+    nn_notice_t *nt = c->t_notice.p;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t to = pb->notice_to[i], kind = pb->notice_kind[i];
+        if (i && to < nto[i - 1])
+            return s_fail(c, NN_EPROTO, "tick: 'notice_to' descends at notice %zu (%u after %u)", i,
+                          to, nto[i - 1]);
+        if (kind == NN_NOTICE_NONE || kind >= NN_NOTICE_KINDS)
+            return s_fail(c, NN_EPROTO, "tick: 'notice_kind' [%zu] (to %u) is %u (kinds are 1..%d)",
+                          i, to, kind, NN_NOTICE_KINDS - 1);
+        if (pb->notice_protocol[i] > UINT16_MAX)
+            return s_fail(c, NN_EPROTO, "tick: 'notice_protocol' [%zu] (to %u) is %u (at most %u)",
+                          i, to, pb->notice_protocol[i], (unsigned)UINT16_MAX);
+        if (!isfinite(pb->notice_value[i]) || !isfinite(pb->notice_value2[i]))
+            return s_fail(c, NN_EPROTO, "tick: '%s' [%zu] (to %u) is not finite",
+                          isfinite(pb->notice_value[i]) ? "notice_value2" : "notice_value", i, to);
+        nto[i] = to;
+        nt[i].kind = (uint16_t)kind; /* < NN_NOTICE_KINDS */
+        nt[i].protocol = (uint16_t)pb->notice_protocol[i];
+        nt[i].case_id = pb->notice_case[i];
+        nt[i].other = pb->notice_other[i] - 1u; /* 0 (none) becomes NN_NO_AGENT */
+        nt[i].arg = pb->notice_arg[i];
+        nt[i].value = pb->notice_value[i];
+        nt[i].value2 = pb->notice_value2[i];
+    }
+    t->n_notices = n;
+    t->notice_to = nto;
+    t->notices = nt;
+    return NN_OK;
+}
+
 static int s_dec_tick(nn_codec_t *c, const Nunchi__V1__Tick *pb, nn_tick_t *t)
 {
     size_t n = pb->n_to;
@@ -943,6 +1273,13 @@ static int s_dec_tick(nn_codec_t *c, const Nunchi__V1__Tick *pb, nn_tick_t *t)
         size_t m = pb->n_from != n ? pb->n_from : pb->n_seq != n ? pb->n_seq : pb->n_value;
         return s_fail(c, NN_EPROTO, "tick: '%s' has %zu entries but 'to' has %zu", f, m, n);
     }
+    static const char *const opt_name[] = {"trends", "standing", "flags"};
+    const size_t opt[] = {pb->n_trends, pb->n_standing, pb->n_flags};
+    for (int k = 0; k < 3; k++)
+        if (opt[k] && opt[k] != n)
+            return s_fail(c, NN_EPROTO,
+                          "tick: '%s' has %zu entries but 'to' has %zu (0 or as many)", opt_name[k],
+                          opt[k], n);
     if (n > c->lim.max_batch)
         return s_fail(c, NN_ETOOBIG, "tick: %zu deliveries exceed the limit of %zu ('max_batch')",
                       n, c->lim.max_batch);
@@ -962,6 +1299,17 @@ static int s_dec_tick(nn_codec_t *c, const Nunchi__V1__Tick *pb, nn_tick_t *t)
         if (!isfinite(value[i]))
             return s_fail(c, NN_EPROTO, "tick: 'value' [%zu] (from %u to %u) is not finite", i,
                           from[i], to[i]);
+        float standing = pb->n_standing ? pb->standing[i] : S_STANDING_DEFAULT;
+        if (!(isfinite(standing) && standing >= 0.0f))
+            return s_fail(c, NN_EPROTO,
+                          "tick: 'standing' [%zu] (from %u to %u) is %g (must be finite and >= 0)",
+                          i, from[i], to[i], (double)standing);
+        uint32_t flags = pb->n_flags ? pb->flags[i] : 0;
+        if (flags & ~S_MSG_FLAGS)
+            return s_fail(c, NN_EPROTO,
+                          "tick: 'flags' [%zu] (from %u to %u) is 0x%x (protocol v1 knows only "
+                          "0x%x)",
+                          i, from[i], to[i], flags, S_MSG_FLAGS);
         if (i == 0 || to[i] != to[i - 1]) {
             if (i && to[i] < to[i - 1])
                 return s_fail(c, NN_EPROTO,
@@ -978,6 +1326,9 @@ static int s_dec_tick(nn_codec_t *c, const Nunchi__V1__Tick *pb, nn_tick_t *t)
         dl[i].from = from[i];
         dl[i].seq = seq[i];
         dl[i].value = value[i];
+        dl[i].trends = pb->n_trends ? pb->trends[i] : 0;
+        dl[i].standing = standing;
+        dl[i].flags = flags;
     }
     off[runs] = n;
     t->n_runs = runs;
@@ -985,7 +1336,7 @@ static int s_dec_tick(nn_codec_t *c, const Nunchi__V1__Tick *pb, nn_tick_t *t)
     t->receiver = recv;
     t->inbox_off = off;
     t->deliveries = dl;
-    return NN_OK;
+    return s_dec_notices(c, pb, t);
 }
 
 static void s_insertion_sort(s_rec_t *a, size_t n)
@@ -1043,6 +1394,61 @@ static int s_check_seq(nn_codec_t *c, size_t i, uint32_t from, uint32_t seq, uin
     return NN_OK;
 }
 
+/* The acts of an actions message: parallel arrays of one length, sorted by agent. */
+static int s_dec_acts(nn_codec_t *c, const Nunchi__V1__Actions *pb, nn_actions_t *a)
+{
+    size_t n = pb->n_act_agent;
+    static const char *const name[] = {"act_kind", "act_case", "act_other", "act_value"};
+    const size_t count[] = {pb->n_act_kind, pb->n_act_case, pb->n_act_other, pb->n_act_value};
+    for (size_t k = 0; k < sizeof count / sizeof count[0]; k++)
+        if (count[k] != n)
+            return s_fail(c, NN_EPROTO, "actions: '%s' has %zu entries but 'act_agent' has %zu",
+                          name[k], count[k], n);
+    if (n > c->lim.max_batch)
+        return s_fail(c, NN_ETOOBIG, "actions: %zu acts exceed the limit of %zu ('max_batch')", n,
+                      c->lim.max_batch);
+    int rc;
+    if ((rc = s_reserve(c, &c->a_act, n, sizeof(nn_act_t))))
+        return rc;
+    nn_act_t *act = c->a_act.p;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t agent = pb->act_agent[i], kind = pb->act_kind[i];
+        if (i && agent < act[i - 1].agent)
+            return s_fail(c, NN_EPROTO, "actions: 'act_agent' descends at act %zu (%u after %u)", i,
+                          agent, act[i - 1].agent);
+        if (kind == NN_ACT_NONE || kind >= NN_ACT_KINDS)
+            return s_fail(c, NN_EPROTO,
+                          "actions: 'act_kind' [%zu] (agent %u) is %u (kinds are 1..%d)", i, agent,
+                          kind, NN_ACT_KINDS - 1);
+        if (!isfinite(pb->act_value[i]))
+            return s_fail(c, NN_EPROTO, "actions: 'act_value' [%zu] (agent %u) is not finite", i,
+                          agent);
+        act[i].agent = agent;
+        act[i].kind = kind;
+        act[i].case_id = pb->act_case[i];
+        act[i].other = pb->act_other[i] - 1u; /* 0 (none) becomes NN_NO_AGENT */
+        act[i].value = pb->act_value[i];
+    }
+    a->n_acts = n;
+    a->acts = act;
+    return NN_OK;
+}
+
+/* A per-agent word array (trends, memory): empty is NULL (all 0), else one per state. */
+static int s_dec_words(nn_codec_t *c, s_buf_t *b, const uint64_t *src, size_t n,
+                       const uint64_t **dst)
+{
+    *dst = NULL;
+    if (n == 0)
+        return NN_OK;
+    int rc = s_reserve(c, b, n, sizeof(uint64_t));
+    if (rc)
+        return rc;
+    memcpy(b->p, src, n * sizeof(uint64_t));
+    *dst = b->p;
+    return NN_OK;
+}
+
 static int s_dec_actions(nn_codec_t *c, const Nunchi__V1__Actions *pb, nn_actions_t *a)
 {
     size_t n = pb->n_from;
@@ -1051,6 +1457,22 @@ static int s_dec_actions(nn_codec_t *c, const Nunchi__V1__Actions *pb, nn_action
         size_t m = pb->n_to != n ? pb->n_to : pb->n_seq != n ? pb->n_seq : pb->n_value;
         return s_fail(c, NN_EPROTO, "actions: '%s' has %zu entries but 'from' has %zu", f, m, n);
     }
+    if (pb->n_hostility && pb->n_hostility != n)
+        return s_fail(c, NN_EPROTO,
+                      "actions: 'hostility' has %zu entries but 'from' has %zu (0 or as many)",
+                      pb->n_hostility, n);
+    if (pb->n_flags && pb->n_flags != n)
+        return s_fail(c, NN_EPROTO,
+                      "actions: 'flags' has %zu entries but 'from' has %zu (0 or as many)",
+                      pb->n_flags, n);
+    if (pb->n_trends && pb->n_trends != pb->n_state)
+        return s_fail(c, NN_EPROTO,
+                      "actions: 'trends' has %zu entries but 'state' has %zu (0 or as many)",
+                      pb->n_trends, pb->n_state);
+    if (pb->n_memory && pb->n_memory != pb->n_state)
+        return s_fail(c, NN_EPROTO,
+                      "actions: 'memory' has %zu entries but 'state' has %zu (0 or as many)",
+                      pb->n_memory, pb->n_state);
     if (n > c->lim.max_batch)
         return s_fail(c, NN_ETOOBIG, "actions: %zu messages exceed the limit of %zu ('max_batch')",
                       n, c->lim.max_batch);
@@ -1069,6 +1491,15 @@ static int s_dec_actions(nn_codec_t *c, const Nunchi__V1__Actions *pb, nn_action
         if (!isfinite(value[i]))
             return s_fail(c, NN_EPROTO, "actions: 'value' [%zu] (from %u seq %u) is not finite", i,
                           from[i], seq[i]);
+        if (pb->n_hostility && !(pb->hostility[i] >= 0.0f && pb->hostility[i] <= 1.0f))
+            return s_fail(c, NN_EPROTO,
+                          "actions: 'hostility' [%zu] (from %u seq %u) is %g (must be in [0, 1])",
+                          i, from[i], seq[i], (double)pb->hostility[i]);
+        if (pb->n_flags && (pb->flags[i] & ~S_MSG_FLAGS))
+            return s_fail(c, NN_EPROTO,
+                          "actions: 'flags' [%zu] (from %u seq %u) is 0x%x (protocol v1 knows "
+                          "only 0x%x)",
+                          i, from[i], seq[i], pb->flags[i], S_MSG_FLAGS);
         if (i && (from[i] < from[i - 1] || (from[i] == from[i - 1] && seq[i] < seq[i - 1])))
             sorted = 0;
     }
@@ -1079,6 +1510,8 @@ static int s_dec_actions(nn_codec_t *c, const Nunchi__V1__Actions *pb, nn_action
             msg[i].from = from[i];
             msg[i].to = to[i];
             msg[i].value = value[i];
+            msg[i].hostility = pb->n_hostility ? pb->hostility[i] : 0.0f;
+            msg[i].flags = pb->n_flags ? pb->flags[i] : 0;
         }
     } else {
         if ((rc = s_reserve(c, &c->a_rec, n, sizeof(s_rec_t))) ||
@@ -1089,6 +1522,8 @@ static int s_dec_actions(nn_codec_t *c, const Nunchi__V1__Actions *pb, nn_action
             rec[i].key = (uint64_t)from[i] << 32 | seq[i];
             rec[i].value = value[i];
             rec[i].to = to[i];
+            rec[i].hostility = pb->n_hostility ? pb->hostility[i] : 0.0f;
+            rec[i].flags = pb->n_flags ? pb->flags[i] : 0;
         }
         rec = s_sort(rec, c->a_tmp.p, n);
         for (size_t i = 0; i < n; i++) {
@@ -1100,6 +1535,8 @@ static int s_dec_actions(nn_codec_t *c, const Nunchi__V1__Actions *pb, nn_action
             msg[i].from = f;
             msg[i].to = rec[i].to;
             msg[i].value = rec[i].value;
+            msg[i].hostility = rec[i].hostility;
+            msg[i].flags = rec[i].flags;
         }
     }
     double *state = c->a_state.p;
@@ -1108,6 +1545,10 @@ static int s_dec_actions(nn_codec_t *c, const Nunchi__V1__Actions *pb, nn_action
             return s_fail(c, NN_EPROTO, "actions: 'state' [%zu] is not finite", i);
         state[i] = pb->state[i];
     }
+    if ((rc = s_dec_words(c, &c->a_trends, pb->trends, pb->n_trends, &a->trends)) ||
+        (rc = s_dec_words(c, &c->a_memory, pb->memory, pb->n_memory, &a->memory)) ||
+        (rc = s_dec_acts(c, pb, a)))
+        return rc;
     a->n_msgs = n;
     a->msgs = msg;
     a->n_state = pb->n_state;

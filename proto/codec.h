@@ -14,7 +14,8 @@
 
 typedef struct nn_codec_limits {
     size_t max_message_bytes; /* a larger encoded message is NN_ETOOBIG either way */
-    size_t max_batch;         /* deliveries in a tick, messages in an actions */
+    size_t max_batch;         /* each on its own: deliveries and notices in a tick, messages
+                                 and acts in an actions */
     size_t max_agents;        /* agents in a welcome, states in an actions */
 } nn_codec_limits_t;
 
@@ -41,7 +42,10 @@ void nn_codec_destroy(nn_codec_t **c);
  * valid until the next encode on it. NN_ETOOBIG when the result or a batch passes the
  * limits, NN_EINVAL for an inconsistent struct (for example a tick whose offsets do not
  * ascend), NN_ENOMEM; nn_codec_error() says which field. Encoding checks what decoding
- * checks, so whatever encodes also decodes. */
+ * checks, so whatever encodes also decodes. A column whose entries are all at their
+ * default is left off the wire (delivery trends 0, standing 1, flags 0; message
+ * hostility 0, flags 0; agent trends and memory 0, also when the pointer is not NULL;
+ * parameter distributions constant, param_b 0) and decodes to the same values. */
 int nn_codec_encode(nn_codec_t *c, const nn_wire_t *msg, const void **data, size_t *len);
 
 /* Decodes one message. On NN_OK, *out is filled; its arrays point into the codec and stay
@@ -61,7 +65,15 @@ int nn_codec_encode(nn_codec_t *c, const nn_wire_t *msg, const void **data, size
  * an actions message is reordered by (from, seq) when needed, and each sender's seq must
  * run 0, 1, 2, ... without gaps or repeats; welcome agents ascend, offsets start at 0,
  * ascend and end at the neighbour count, population indices are in range, dim is 1;
- * names fit their fields. */
+ * names fit their fields. The fields of societies: a delivery's standing is finite and
+ * >= 0 and its flags, like a message's, have no bit but NN_MSG_DEFECT; a message's
+ * hostility is in [0, 1]; notices and acts have a kind in 1 .. NN_NOTICE_KINDS - 1 or
+ * 1 .. NN_ACT_KINDS - 1, finite values, and receivers or agents that do not descend; a
+ * notice's protocol fits 16 bits; a parameter's distribution is known, its param_b
+ * finite, a uniform's param_b >= its value and a normal's >= 0. Optional columns are empty
+ * or one entry per delivery, message, agent or parameter; a decoded tick always has
+ * notice_to[] and notices[] set (n_notices may be 0), a decoded actions has trends and
+ * memory NULL when they were empty (all 0) and acts[] always set. */
 int nn_codec_decode(nn_codec_t *c, const void *data, size_t len, nn_wire_t *out, char *err,
                     size_t errlen);
 

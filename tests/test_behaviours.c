@@ -1,10 +1,11 @@
-/* Tests of the six built-in behaviours (node/behaviours/) and their registry. Each test
- * builds one nn_agent_t by hand, as a node would hand it over for one step, and checks
- * the exact new state and the exact outbox against values worked out here from the
- * model's definition: fold the inbox (canonical order) into the state, then send. Where
- * a behaviour draws, the expected draw is replayed on a copy of the agent's generator,
- * so the tests also pin which draws a step makes and in which order. Values are chosen
- * with short binary expansions where possible, so that "exact" means bit-exact. */
+/* Tests of the built-in behaviours (node/behaviours/; the citizen has test_citizen.c) and their
+ * registry. Each test builds one nn_agent_t by hand, as a node would hand it over for one step, and
+ * checks the exact new state and the exact outbox against values worked out here from the model's
+ * definition: fold the inbox (canonical order) into the state, then send. Where a behaviour draws,
+ * the expected draw is replayed on a copy of the agent's generator, so the tests also pin which
+ * draws a step makes and in which order. Values are chosen with short binary expansions where
+ * possible, so that "exact" means bit-exact.
+ */
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -103,13 +104,13 @@ static void s_assert_sent_all(const nn_outbox_t *ob, uint32_t from, const uint32
 
 /* --- registry ------------------------------------------------------------------------ */
 
-static const char *const s_names[] = {"degroot", "deffuant",  "hk",
-                                      "voter",   "threshold", "stubborn"};
+static const char *const s_names[] = {"degroot",   "deffuant", "hk",     "voter",
+                                      "threshold", "stubborn", "citizen"};
 
-static void test_registry_finds_all_six(void **state)
+static void test_registry_finds_all_seven(void **state)
 {
     (void)state;
-    assert_int_equal(nn_behaviour_count(), 6);
+    assert_int_equal(nn_behaviour_count(), 7);
     for (size_t i = 0; i < N_OF(s_names); i++) {
         const nn_behaviour_ops_t *ops = nn_behaviour_find(s_names[i]);
         assert_non_null(ops);
@@ -771,7 +772,7 @@ static void test_all_append_and_repeat(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        T(test_registry_finds_all_six),
+        T(test_registry_finds_all_seven),
         T(test_registry_at),
         T(test_param_index),
         T(test_param_lists),

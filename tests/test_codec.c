@@ -4,9 +4,13 @@
  * the codec may), so that each check of the decoder can be hit on its own: wrong
  * version, missing body, unequal arrays, non-finite values, unsorted ticks, repeated or
  * missing sequence numbers, bad welcome offsets, out-of-range populations, over-long
- * names. Truncations of valid messages and random bytes must give an error or a valid
- * message, never a crash (run this file under ASan and valgrind). Each test has a fresh
- * codec, which the teardown destroys even when the test fails. */
+ * names, and the fields of societies (delivery trends, standing and flags, notices,
+ * message hostility and flags, agent trends and memory, acts, parameter distributions):
+ * wrong-length columns, unknown kinds and flags, values out of range, descending
+ * receivers or agents, counts past the limits. Truncations of valid messages and random
+ * bytes must give an error or a valid message, never a crash (run this file under ASan
+ * and valgrind). Each test has a fresh codec, which the teardown destroys even when the
+ * test fails. */
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -145,6 +149,43 @@ static void s_f_packed_double(s_pb_t *w, unsigned field, const double *v, size_t
     s_f_sub(w, field, &t);
 }
 
+static void s_f_packed_fixed64(s_pb_t *w, unsigned field, const uint64_t *v, size_t n)
+{
+    s_pb_t t = {0};
+    for (size_t i = 0; i < n; i++)
+        for (int k = 0; k < 8; k++) {
+            uint8_t c = (uint8_t)(v[i] >> (8 * k));
+            s_put(&t, &c, 1);
+        }
+    s_f_sub(w, field, &t);
+}
+
+static void s_f_packed_float(s_pb_t *w, unsigned field, const float *v, size_t n)
+{
+    s_pb_t t = {0};
+    for (size_t i = 0; i < n; i++) {
+        uint32_t b;
+        memcpy(&b, &v[i], sizeof b);
+        for (int k = 0; k < 4; k++) {
+            uint8_t c = (uint8_t)(b >> (8 * k));
+            s_put(&t, &c, 1);
+        }
+    }
+    s_f_sub(w, field, &t);
+}
+
+/* One float, unpacked (wire type 5). */
+static void s_f_float(s_pb_t *w, unsigned field, float x)
+{
+    uint32_t b;
+    memcpy(&b, &x, sizeof b);
+    s_tag(w, field, 5);
+    for (int k = 0; k < 4; k++) {
+        uint8_t c = (uint8_t)(b >> (8 * k));
+        s_put(w, &c, 1);
+    }
+}
+
 /* Field numbers of nunchi.proto. */
 enum {
     ENV_VERSION = 1,
@@ -158,6 +199,34 @@ enum {
     ENV_HEARTBEAT,
     ENV_BYE,
     ENV_ERROR,
+};
+enum { /* Tick */
+       TICK_TRENDS = 5,
+       TICK_STANDING,
+       TICK_FLAGS,
+       TICK_NOTICE_TO,
+       TICK_NOTICE_KIND,
+       TICK_NOTICE_PROTOCOL,
+       TICK_NOTICE_CASE,
+       TICK_NOTICE_OTHER,
+       TICK_NOTICE_ARG,
+       TICK_NOTICE_VALUE,
+       TICK_NOTICE_VALUE2,
+};
+enum { /* Actions */
+       ACT_HOSTILITY = 7,
+       ACT_FLAGS,
+       ACT_TRENDS,
+       ACT_MEMORY,
+       ACT_AGENT,
+       ACT_KIND,
+       ACT_CASE,
+       ACT_OTHER,
+       ACT_VALUE,
+};
+enum { /* Population */
+       POP_PARAM_DIST = 4,
+       POP_PARAM_B,
 };
 
 /* An envelope of version `version` around body (moved in; NULL body: none at all). */
@@ -196,8 +265,9 @@ static s_pb_t s_tick_env(const uint32_t *to, const uint32_t *from, const uint32_
     return s_envelope(1, ENV_TICK, &b);
 }
 
-static s_pb_t s_actions_env(const uint32_t *from, const uint32_t *to, const uint32_t *seq,
-                            const double *value, size_t n, const double *state, size_t ns)
+/* An actions body with messages, states and the digest 0x0123456789abcdef. */
+static s_pb_t s_actions_body(const uint32_t *from, const uint32_t *to, const uint32_t *seq,
+                             const double *value, size_t n, const double *state, size_t ns)
 {
     s_pb_t b = {0};
     if (n) {
@@ -209,7 +279,42 @@ static s_pb_t s_actions_env(const uint32_t *from, const uint32_t *to, const uint
     if (ns)
         s_f_packed_double(&b, 5, state, ns);
     s_f_fixed64(&b, 6, 0x0123456789abcdefULL);
+    return b;
+}
+
+static s_pb_t s_actions_env(const uint32_t *from, const uint32_t *to, const uint32_t *seq,
+                            const double *value, size_t n, const double *state, size_t ns)
+{
+    s_pb_t b = s_actions_body(from, to, seq, value, n, state, ns);
     return s_envelope(1, ENV_ACTIONS, &b);
+}
+
+/* Appends n notices as the eight parallel notice columns (other as on the wire: id + 1). */
+static void s_notice_cols(s_pb_t *b, const uint32_t *to, const uint32_t *kind,
+                          const uint32_t *protocol, const uint32_t *case_id,
+                          const uint32_t *other_wire, const uint32_t *arg, const double *value,
+                          const double *value2, size_t n)
+{
+    s_f_packed_u32(b, TICK_NOTICE_TO, to, n);
+    s_f_packed_u32(b, TICK_NOTICE_KIND, kind, n);
+    s_f_packed_u32(b, TICK_NOTICE_PROTOCOL, protocol, n);
+    s_f_packed_u32(b, TICK_NOTICE_CASE, case_id, n);
+    s_f_packed_u32(b, TICK_NOTICE_OTHER, other_wire, n);
+    s_f_packed_u32(b, TICK_NOTICE_ARG, arg, n);
+    s_f_packed_double(b, TICK_NOTICE_VALUE, value, n);
+    s_f_packed_double(b, TICK_NOTICE_VALUE2, value2, n);
+}
+
+/* Appends n acts as the five parallel act columns (other as on the wire: id + 1). */
+static void s_act_cols(s_pb_t *b, const uint32_t *agent, const uint32_t *kind,
+                       const uint32_t *case_id, const uint32_t *other_wire, const double *value,
+                       size_t n)
+{
+    s_f_packed_u32(b, ACT_AGENT, agent, n);
+    s_f_packed_u32(b, ACT_KIND, kind, n);
+    s_f_packed_u32(b, ACT_CASE, case_id, n);
+    s_f_packed_u32(b, ACT_OTHER, other_wire, n);
+    s_f_packed_double(b, ACT_VALUE, value, n);
 }
 
 /* ---- fixture and helpers ------------------------------------------------------------ */
@@ -327,6 +432,21 @@ static void s_check_decoded_tick(const nn_tick_t *t)
             assert_true(a->from < b->from || (a->from == b->from && a->seq <= b->seq));
         }
     }
+    uint64_t n = t->inbox_off[t->n_runs];
+    for (uint64_t j = 0; j < n; j++) {
+        assert_true(isfinite(t->deliveries[j].standing) && t->deliveries[j].standing >= 0.0f);
+        assert_true((t->deliveries[j].flags & ~NN_MSG_DEFECT) == 0);
+    }
+    if (t->n_notices) {
+        assert_non_null(t->notice_to);
+        assert_non_null(t->notices);
+    }
+    for (size_t i = 0; i < t->n_notices; i++) {
+        if (i)
+            assert_true(t->notice_to[i] >= t->notice_to[i - 1]);
+        assert_true(t->notices[i].kind > NN_NOTICE_NONE && t->notices[i].kind < NN_NOTICE_KINDS);
+        assert_true(isfinite(t->notices[i].value) && isfinite(t->notices[i].value2));
+    }
 }
 
 /* What a decoded actions promises: sorted by sender, each sender's seq implied 0, 1, ... */
@@ -334,10 +454,19 @@ static void s_check_decoded_actions(const nn_actions_t *a)
 {
     for (size_t i = 1; i < a->n_msgs; i++)
         assert_true(a->msgs[i].from >= a->msgs[i - 1].from);
-    for (size_t i = 0; i < a->n_msgs; i++)
+    for (size_t i = 0; i < a->n_msgs; i++) {
         assert_true(isfinite(a->msgs[i].value));
+        assert_true(a->msgs[i].hostility >= 0.0f && a->msgs[i].hostility <= 1.0f);
+        assert_true((a->msgs[i].flags & ~NN_MSG_DEFECT) == 0);
+    }
     for (size_t i = 0; i < a->n_state; i++)
         assert_true(isfinite(a->state[i]));
+    for (size_t i = 0; i < a->n_acts; i++) {
+        if (i)
+            assert_true(a->acts[i].agent >= a->acts[i - 1].agent);
+        assert_true(a->acts[i].kind > NN_ACT_NONE && a->acts[i].kind < NN_ACT_KINDS);
+        assert_true(isfinite(a->acts[i].value));
+    }
 }
 
 /* A tick for agents 10..15 with empty runs (10, 12, 15), offsets starting at 2. */
@@ -388,6 +517,9 @@ static void s_bigtick_make(s_bigtick_t *b, size_t runs, size_t per_run)
             d->from = (uint32_t)(k / 2);
             d->seq = (uint32_t)(k % 2);
             d->value = nn_rng_unit(&r);
+            d->trends = 0;
+            d->standing = 1.0f;
+            d->flags = 0;
         }
     }
     b->off[runs] = runs * per_run;
@@ -469,6 +601,8 @@ static void s_check_welcome(const nn_welcome_t *got, const nn_welcome_t *want, c
         for (size_t k = 0; k < b->n_params; k++) {
             assert_string_equal(a->param_name[k], b->param_name[k]);
             assert_true(a->param_value[k] == b->param_value[k]);
+            assert_int_equal(a->param_dist[k], b->param_dist[k]);
+            assert_true(a->param_b[k] == b->param_b[k]);
         }
     }
     assert_int_equal(got->n_agents, want->n_agents);
@@ -807,6 +941,8 @@ static void test_unpacked_repeated_accepted(void **state)
         s_f_varint(&b, 2, from[i]);
         s_f_varint(&b, 3, seq[i]);
         s_f_double(&b, 4, value[i]);
+        s_f_varint(&b, TICK_TRENDS, i);
+        s_f_float(&b, TICK_STANDING, 0.5f * (float)i);
     }
     s_pb_t w = s_envelope(1, ENV_TICK, &b);
     assert_int_equal(s_decode(f, &w), NN_OK);
@@ -817,6 +953,8 @@ static void test_unpacked_repeated_accepted(void **state)
     assert_true(t->inbox_off[2] == 3);
     assert_int_equal(t->deliveries[1].seq, 1);
     assert_true(t->deliveries[2].value == 1.0);
+    assert_true(t->deliveries[2].trends == 2);
+    assert_true(t->deliveries[1].standing == 0.5f);
 }
 
 /* Decoded arrays of one kind survive decodes of other kinds. */
@@ -1308,7 +1446,10 @@ static void test_population_checks(void **state)
         s_f_packed_double(&p, 3, v, NN_MAX_PARAMS + 1);
         s_f_sub(&b, 7, &p);
         s_pb_t w = s_envelope(1, ENV_WELCOME, &b);
-        s_expect_fail(f, &w, NN_EPROTO, "'param_name' has 9 entries (at most 8)");
+        char needle[64];
+        snprintf(needle, sizeof needle, "'param_name' has %d entries (at most %d)",
+                 NN_MAX_PARAMS + 1, NN_MAX_PARAMS);
+        s_expect_fail(f, &w, NN_EPROTO, needle);
     }
     { /* too many populations */
         s_pb_t b = s_welcome_body(0, off0, 1, NULL, 0, 1);
@@ -1580,7 +1721,10 @@ static void test_encode_checks_what_decode_checks(void **state)
     s_expect_encode_fail(f, &m, NN_EINVAL, "welcome: 'liveness_s' is not finite");
     w->liveness_s = 1.0;
     pops[1].n_params = NN_MAX_PARAMS + 1;
-    s_expect_encode_fail(f, &m, NN_EINVAL, "welcome: population 1 has 9 parameters");
+    char needle[64];
+    snprintf(needle, sizeof needle, "welcome: population 1 has %d parameters (at most %d)",
+             NN_MAX_PARAMS + 1, NN_MAX_PARAMS);
+    s_expect_encode_fail(f, &m, NN_EINVAL, needle);
     pops[1].n_params = 1;
     strcpy(pops[1].param_name[0], "x");
     pops[1].param_value[0] = NAN;
@@ -1611,6 +1755,1036 @@ static void test_encode_checks_what_decode_checks(void **state)
     s_expect_encode_fail(f, &a, NN_EINVAL, "actions: the value of message 1 (from 1)");
     a.u.actions.msgs = NULL;
     s_expect_encode_fail(f, &a, NN_EINVAL, "actions: 'msgs' is NULL");
+}
+
+/* ---- the fields of societies: trends, standing, flags, notices, acts, distributions --- */
+
+/* What a coordinator stamps on a delivery goes through unchanged, bit for bit. */
+static void test_roundtrip_delivery_fields(void **state)
+{
+    s_fix_t *f = *state;
+    static const nn_delivery_t dl[] = {
+        {.from = 1, .seq = 0, .value = 0.5, .trends = 0, .standing = 1.0f, .flags = 0},
+        {.from = 2,
+         .seq = 0,
+         .value = 0.25,
+         .trends = 1ULL << 63 | 5,
+         .standing = 0.0f,
+         .flags = NN_MSG_DEFECT},
+        {.from = 3, .seq = 0, .value = 0.75, .trends = UINT64_MAX, .standing = 2.5f, .flags = 0},
+        {.from = 0,
+         .seq = 1,
+         .value = 1.0,
+         .trends = 2,
+         .standing = 1e-30f,
+         .flags = NN_MSG_DEFECT},
+    };
+    static const uint64_t off[] = {0, 3, 4};
+    static const uint32_t recv[] = {5, 9};
+    nn_wire_t m;
+    memset(&m, 0, sizeof m);
+    m.kind = NN_WIRE_TICK;
+    m.u.tick.n_runs = 2;
+    m.u.tick.receiver = recv;
+    m.u.tick.inbox_off = off;
+    m.u.tick.deliveries = dl;
+    s_roundtrip(f, &m);
+    const nn_tick_t *t = &f->out.u.tick;
+    s_check_decoded_tick(t);
+    assert_true(t->inbox_off[2] == 4);
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal(t->deliveries[i].from, dl[i].from);
+        assert_true(t->deliveries[i].trends == dl[i].trends);
+        assert_memory_equal(&t->deliveries[i].standing, &dl[i].standing, sizeof(float));
+        assert_int_equal(t->deliveries[i].flags, dl[i].flags);
+    }
+}
+
+/* A delivery at the defaults (trends 0, standing 1, flags 0) costs no byte: the encoder
+ * writes exactly what a v1 tick without those fields is, and each one that differs adds
+ * its whole column (sizes below by hand: tag, length, entries). */
+static void test_delivery_defaults_omitted(void **state)
+{
+    s_fix_t *f = *state;
+    static const uint32_t to[] = {1, 1, 2}, from[] = {4, 4, 6}, seq[] = {0, 1, 0};
+    static const double value[] = {0.5, 0.25, 0.125};
+    nn_delivery_t dl[3];
+    for (int i = 0; i < 3; i++)
+        dl[i] =
+            (nn_delivery_t){.from = from[i], .seq = seq[i], .value = value[i], .standing = 1.0f};
+    static const uint64_t off[] = {0, 2, 3};
+    static const uint32_t recv[] = {1, 2};
+    nn_wire_t m;
+    memset(&m, 0, sizeof m);
+    m.kind = NN_WIRE_TICK;
+    m.round = 7; /* as s_envelope writes */
+    m.node = 3;
+    m.u.tick.n_runs = 2;
+    m.u.tick.receiver = recv;
+    m.u.tick.inbox_off = off;
+    m.u.tick.deliveries = dl;
+    s_pb_t plain = s_tick_env(to, from, seq, value, 3);
+    const void *data;
+    size_t len;
+    assert_int_equal(nn_codec_encode(f->c, &m, &data, &len), NN_OK);
+    assert_int_equal(len, plain.len);
+    assert_memory_equal(data, plain.p, len);
+    /* and the plain tick decodes to the defaults */
+    assert_int_equal(s_decode(f, &plain), NN_OK);
+    for (int i = 0; i < 3; i++) {
+        assert_true(f->out.u.tick.deliveries[i].trends == 0);
+        assert_true(f->out.u.tick.deliveries[i].standing == 1.0f);
+        assert_int_equal(f->out.u.tick.deliveries[i].flags, 0);
+    }
+    size_t base = plain.len;
+    s_pb_free(&plain);
+
+    dl[1].standing = 0.5f; /* standing: 1 + 1 + 3 * 4 bytes */
+    assert_int_equal(nn_codec_encode(f->c, &m, &data, &len), NN_OK);
+    assert_int_equal(len, base + 14);
+    s_roundtrip(f, &m);
+    assert_true(f->out.u.tick.deliveries[0].standing == 1.0f);
+    assert_true(f->out.u.tick.deliveries[1].standing == 0.5f);
+    assert_true(f->out.u.tick.deliveries[2].standing == 1.0f);
+    dl[1].standing = 1.0f;
+    dl[2].flags = NN_MSG_DEFECT; /* flags: 1 + 1 + 3 one-byte varints */
+    assert_int_equal(nn_codec_encode(f->c, &m, &data, &len), NN_OK);
+    assert_int_equal(len, base + 5);
+    s_roundtrip(f, &m);
+    assert_int_equal(f->out.u.tick.deliveries[0].flags, 0);
+    assert_int_equal(f->out.u.tick.deliveries[2].flags, NN_MSG_DEFECT);
+    dl[2].flags = 0;
+    dl[0].trends = 1ULL << 40; /* trends: 1 + 1 + (6 + 1 + 1): 2^40 takes 41 bits, 6 varint bytes */
+    assert_int_equal(nn_codec_encode(f->c, &m, &data, &len), NN_OK);
+    assert_int_equal(len, base + 10);
+    s_roundtrip(f, &m);
+    assert_true(f->out.u.tick.deliveries[0].trends == 1ULL << 40);
+    assert_true(f->out.u.tick.deliveries[1].trends == 0);
+}
+
+static void test_delivery_field_checks(void **state)
+{
+    s_fix_t *f = *state;
+    static const uint32_t to[] = {1, 1, 2}, from[] = {4, 5, 6}, seq[] = {0, 0, 0};
+    static const double value[] = {0.5, 0.25, 0.125};
+    static const uint64_t tr[] = {1, 2, 3};
+    static const float st[] = {1.0f, 1.0f, 1.0f};
+    static const uint32_t fl[] = {0, 1, 0};
+    s_pb_t b, w;
+    /* columns of the wrong length */
+    b = s_tick_body(to, 3, from, 3, seq, 3, value, 3);
+    s_f_packed_u64(&b, TICK_TRENDS, tr, 2);
+    w = s_envelope(1, ENV_TICK, &b);
+    s_expect_fail(f, &w, NN_EPROTO, "tick: 'trends' has 2 entries but 'to' has 3 (0 or as many)");
+    b = s_tick_body(to, 3, from, 3, seq, 3, value, 3);
+    s_f_packed_float(&b, TICK_STANDING, st, 1);
+    w = s_envelope(1, ENV_TICK, &b);
+    s_expect_fail(f, &w, NN_EPROTO, "tick: 'standing' has 1 entries but 'to' has 3");
+    b = s_tick_body(to, 3, from, 3, seq, 3, value, 3);
+    s_f_packed_u32(&b, TICK_FLAGS, fl, 3);
+    s_f_packed_u32(&b, TICK_FLAGS, fl, 1); /* appended: 4 entries */
+    w = s_envelope(1, ENV_TICK, &b);
+    s_expect_fail(f, &w, NN_EPROTO, "tick: 'flags' has 4 entries but 'to' has 3");
+    b = (s_pb_t){0}; /* no deliveries, yet a column */
+    s_f_packed_float(&b, TICK_STANDING, st, 1);
+    w = s_envelope(1, ENV_TICK, &b);
+    s_expect_fail(f, &w, NN_EPROTO, "tick: 'standing' has 1 entries but 'to' has 0");
+    /* a standing that is negative, NaN or infinite; flags that v1 does not know */
+    const float bad_st[] = {-0.5f, NAN, INFINITY};
+    const char *const st_needle[] = {
+        "tick: 'standing' [1] (from 5 to 1) is -0.5 (must be finite and >= 0)",
+        "tick: 'standing' [1] (from 5 to 1) is nan",
+        "tick: 'standing' [1] (from 5 to 1) is inf",
+    };
+    for (int k = 0; k < 3; k++) {
+        float v[] = {1.0f, bad_st[k], 1.0f};
+        b = s_tick_body(to, 3, from, 3, seq, 3, value, 3);
+        s_f_packed_float(&b, TICK_STANDING, v, 3);
+        w = s_envelope(1, ENV_TICK, &b);
+        s_expect_fail(f, &w, NN_EPROTO, st_needle[k]);
+    }
+    static const uint32_t bad_fl[] = {0, 0, 2};
+    b = s_tick_body(to, 3, from, 3, seq, 3, value, 3);
+    s_f_packed_u32(&b, TICK_FLAGS, bad_fl, 3);
+    w = s_envelope(1, ENV_TICK, &b);
+    s_expect_fail(f, &w, NN_EPROTO,
+                  "tick: 'flags' [2] (from 6 to 2) is 0x2 (protocol v1 knows only 0x1)");
+    /* -0 is a standing of 0, which is allowed, as is a huge one */
+    const float ok_st[] = {-0.0f, 0.0f, 3e38f};
+    b = s_tick_body(to, 3, from, 3, seq, 3, value, 3);
+    s_f_packed_float(&b, TICK_STANDING, ok_st, 3);
+    w = s_envelope(1, ENV_TICK, &b);
+    assert_int_equal(s_decode(f, &w), NN_OK);
+    s_pb_free(&w);
+    assert_true(f->out.u.tick.deliveries[2].standing == 3e38f);
+
+    /* the encoder refuses the same */
+    nn_delivery_t dl[] = {{.from = 4, .standing = 1.0f}, {.from = 5, .standing = -1.0f}};
+    static const uint64_t off[] = {0, 2};
+    static const uint32_t recv[] = {1};
+    nn_wire_t m;
+    memset(&m, 0, sizeof m);
+    m.kind = NN_WIRE_TICK;
+    m.u.tick.n_runs = 1;
+    m.u.tick.receiver = recv;
+    m.u.tick.inbox_off = off;
+    m.u.tick.deliveries = dl;
+    s_expect_encode_fail(f, &m, NN_EINVAL,
+                         "tick: the 'standing' of delivery 1 (from 5 seq 0 to 1) is -1");
+    dl[1].standing = NAN;
+    s_expect_encode_fail(f, &m, NN_EINVAL, "tick: the 'standing' of delivery 1");
+    dl[1].standing = 1.0f;
+    dl[0].flags = NN_MSG_DEFECT | 0x80u;
+    s_expect_encode_fail(f, &m, NN_EINVAL,
+                         "tick: the 'flags' of delivery 0 (from 4 seq 0 to 1) are 0x81");
+}
+
+/* Notices of every kind, with the extremes of each field; `other` NN_NO_AGENT too. */
+static const uint32_t s_nto[] = {3, 3, 8, 8, 8, 9};
+static const nn_notice_t s_nt[] = {
+    {.kind = NN_NOTICE_SANCTION, .other = 2, .arg = 1, .value = 0.25},
+    {.kind = NN_NOTICE_CASE,
+     .protocol = 4,
+     .case_id = 17,
+     .other = NN_NO_AGENT,
+     .arg = NN_PART_PARTY,
+     .value = 0.3,
+     .value2 = -0.0},
+    {.kind = NN_NOTICE_VOTE, .case_id = 17, .other = 0, .arg = 5, .value = 0.0, .value2 = 1.0},
+    {.kind = NN_NOTICE_TREND, .other = NN_NO_AGENT, .arg = 63},
+    {.kind = NN_NOTICE_VERDICT,
+     .protocol = UINT16_MAX,
+     .case_id = UINT32_MAX,
+     .other = UINT32_MAX - 1,
+     .arg = NN_OUTCOME_IMPOSED,
+     .value = -1e300,
+     .value2 = 5e-324},
+    {.kind = NN_NOTICE_BLOCKED, .other = NN_NO_AGENT, .arg = 2, .value = 3.0},
+};
+
+static void s_check_notices(const nn_tick_t *t)
+{
+    assert_int_equal(t->n_notices, 6);
+    for (size_t i = 0; i < 6; i++) {
+        assert_int_equal(t->notice_to[i], s_nto[i]);
+        const nn_notice_t *a = &t->notices[i], *b = &s_nt[i];
+        assert_int_equal(a->kind, b->kind);
+        assert_int_equal(a->protocol, b->protocol);
+        assert_int_equal(a->case_id, b->case_id);
+        assert_int_equal(a->other, b->other);
+        assert_int_equal(a->arg, b->arg);
+        assert_memory_equal(&a->value, &b->value, sizeof(double));
+        assert_memory_equal(&a->value2, &b->value2, sizeof(double));
+    }
+}
+
+static void test_roundtrip_notices(void **state)
+{
+    s_fix_t *f = *state;
+    /* with deliveries */
+    nn_wire_t m = s_tick_msg(NULL);
+    m.u.tick.n_notices = 6;
+    m.u.tick.notice_to = s_nto;
+    m.u.tick.notices = s_nt;
+    s_roundtrip(f, &m);
+    s_check_decoded_tick(&f->out.u.tick);
+    assert_int_equal(f->out.u.tick.n_runs, 3);
+    s_check_notices(&f->out.u.tick);
+    /* without any (no runs, no offsets) */
+    memset(&m.u.tick, 0, sizeof m.u.tick);
+    m.u.tick.n_notices = 6;
+    m.u.tick.notice_to = s_nto;
+    m.u.tick.notices = s_nt;
+    s_roundtrip(f, &m);
+    assert_int_equal(f->out.u.tick.n_runs, 0);
+    s_check_notices(&f->out.u.tick);
+    /* notices survive a decode of another kind */
+    static const nn_msg_t msgs[] = {{1, 2, 0.5}};
+    nn_wire_t a;
+    memset(&a, 0, sizeof a);
+    a.kind = NN_WIRE_ACTIONS;
+    a.u.actions.n_msgs = 1;
+    a.u.actions.msgs = msgs;
+    nn_tick_t kept = f->out.u.tick;
+    s_roundtrip(f, &a);
+    s_check_notices(&kept);
+    /* none at all */
+    m = s_tick_msg(NULL);
+    s_roundtrip(f, &m);
+    assert_int_equal(f->out.u.tick.n_notices, 0);
+}
+
+/* On the wire `other` is the id + 1 (mod 2^32), 0 for none: checked on hand-made bytes. */
+static void test_notice_wire_form(void **state)
+{
+    s_fix_t *f = *state;
+    static const uint32_t to[] = {4, 4, 4}, kind[] = {NN_NOTICE_PROPOSAL, NN_NOTICE_OFFER, 10};
+    static const uint32_t protocol[] = {2, 3, 0}, case_id[] = {1, 2, 0};
+    static const uint32_t other[] = {0, 1, 7}, arg[] = {0, 0, 9};
+    static const double value[] = {0.5, 0.25, 0.0}, value2[] = {0.0, 0.75, 0.0};
+    s_pb_t b = {0};
+    s_notice_cols(&b, to, kind, protocol, case_id, other, arg, value, value2, 3);
+    s_pb_t w = s_envelope(1, ENV_TICK, &b);
+    assert_int_equal(s_decode(f, &w), NN_OK);
+    s_pb_free(&w);
+    const nn_tick_t *t = &f->out.u.tick;
+    assert_int_equal(t->n_runs, 0);
+    assert_int_equal(t->n_notices, 3);
+    assert_int_equal(t->notices[0].other, NN_NO_AGENT);
+    assert_int_equal(t->notices[1].other, 0);
+    assert_int_equal(t->notices[2].other, 6);
+    assert_int_equal(t->notices[2].kind, NN_NOTICE_TREND);
+    assert_int_equal(t->notices[1].protocol, 3);
+    assert_true(t->notices[1].value2 == 0.75);
+}
+
+static void test_notice_checks(void **state)
+{
+    s_fix_t *f = *state;
+    static const uint32_t to[] = {3, 5, 5}, kind[] = {1, 2, 3}, zero[] = {0, 0, 0};
+    static const double v[] = {0.5, 0.5, 0.5};
+    s_pb_t b, w;
+    { /* one column short, one too long */
+        b = (s_pb_t){0};
+        s_notice_cols(&b, to, kind, zero, zero, zero, zero, v, v, 3);
+        s_f_packed_double(&b, TICK_NOTICE_VALUE2, v, 1); /* appended: 4 entries */
+        w = s_envelope(1, ENV_TICK, &b);
+        s_expect_fail(f, &w, NN_EPROTO,
+                      "tick: 'notice_value2' has 4 entries but 'notice_to' has 3");
+        b = (s_pb_t){0};
+        s_f_packed_u32(&b, TICK_NOTICE_TO, to, 3);
+        s_f_packed_u32(&b, TICK_NOTICE_KIND, kind, 3);
+        w = s_envelope(1, ENV_TICK, &b);
+        s_expect_fail(f, &w, NN_EPROTO,
+                      "tick: 'notice_protocol' has 0 entries but 'notice_to' has 3");
+        b = (s_pb_t){0};
+        s_f_packed_u32(&b, TICK_NOTICE_ARG, kind, 2);
+        w = s_envelope(1, ENV_TICK, &b);
+        s_expect_fail(f, &w, NN_EPROTO, "tick: 'notice_arg' has 2 entries but 'notice_to' has 0");
+    }
+    { /* kinds outside 1 .. NN_NOTICE_KINDS - 1 */
+        const uint32_t bad[] = {0, NN_NOTICE_KINDS, 1000};
+        for (int k = 0; k < 3; k++) {
+            uint32_t kd[] = {1, bad[k], 3};
+            char needle[96];
+            snprintf(needle, sizeof needle,
+                     "tick: 'notice_kind' [1] (to 5) is %u (kinds are 1..%d)", bad[k],
+                     NN_NOTICE_KINDS - 1);
+            b = (s_pb_t){0};
+            s_notice_cols(&b, to, kd, zero, zero, zero, zero, v, v, 3);
+            w = s_envelope(1, ENV_TICK, &b);
+            s_expect_fail(f, &w, NN_EPROTO, needle);
+        }
+    }
+    { /* a protocol past uint16 */
+        static const uint32_t pr[] = {0, 0, 65536};
+        b = (s_pb_t){0};
+        s_notice_cols(&b, to, kind, pr, zero, zero, zero, v, v, 3);
+        w = s_envelope(1, ENV_TICK, &b);
+        s_expect_fail(f, &w, NN_EPROTO,
+                      "tick: 'notice_protocol' [2] (to 5) is 65536 (at most 65535)");
+    }
+    { /* values that are not finite */
+        double nan_v[] = {0.5, NAN, 0.5}, inf_v[] = {-INFINITY, 0.5, 0.5};
+        b = (s_pb_t){0};
+        s_notice_cols(&b, to, kind, zero, zero, zero, zero, nan_v, v, 3);
+        w = s_envelope(1, ENV_TICK, &b);
+        s_expect_fail(f, &w, NN_EPROTO, "tick: 'notice_value' [1] (to 5) is not finite");
+        b = (s_pb_t){0};
+        s_notice_cols(&b, to, kind, zero, zero, zero, zero, v, inf_v, 3);
+        w = s_envelope(1, ENV_TICK, &b);
+        s_expect_fail(f, &w, NN_EPROTO, "tick: 'notice_value2' [0] (to 3) is not finite");
+    }
+    { /* receivers that descend (a repeated one is fine, see above) */
+        static const uint32_t down[] = {3, 5, 4};
+        b = (s_pb_t){0};
+        s_notice_cols(&b, down, kind, zero, zero, zero, zero, v, v, 3);
+        w = s_envelope(1, ENV_TICK, &b);
+        s_expect_fail(f, &w, NN_EPROTO, "tick: 'notice_to' descends at notice 2 (4 after 5)");
+    }
+    { /* more notices than max_batch (deliveries and notices are counted apart) */
+        s_limits(f, NN_CODEC_DEFAULT_MAX_MESSAGE_BYTES, 2, NN_CODEC_DEFAULT_MAX_AGENTS);
+        b = (s_pb_t){0};
+        s_notice_cols(&b, to, kind, zero, zero, zero, zero, v, v, 2);
+        w = s_envelope(1, ENV_TICK, &b);
+        assert_int_equal(s_decode(f, &w), NN_OK);
+        s_pb_free(&w);
+        b = s_tick_body(to, 2, zero, 2, zero, 2, v, 2);
+        s_notice_cols(&b, to, kind, zero, zero, zero, zero, v, v, 2);
+        w = s_envelope(1, ENV_TICK, &b);
+        assert_int_equal(s_decode(f, &w), NN_OK);
+        s_pb_free(&w);
+        b = (s_pb_t){0};
+        s_notice_cols(&b, to, kind, zero, zero, zero, zero, v, v, 3);
+        w = s_envelope(1, ENV_TICK, &b);
+        s_expect_fail(f, &w, NN_ETOOBIG, "tick: 3 notices exceed the limit of 2 ('max_batch')");
+    }
+
+    /* the encoder refuses the same */
+    s_limits(f, NN_CODEC_DEFAULT_MAX_MESSAGE_BYTES, 5, NN_CODEC_DEFAULT_MAX_AGENTS);
+    nn_notice_t nt[6];
+    memcpy(nt, s_nt, sizeof nt);
+    uint32_t nto[6];
+    memcpy(nto, s_nto, sizeof nto);
+    nn_wire_t m;
+    memset(&m, 0, sizeof m);
+    m.kind = NN_WIRE_TICK;
+    m.u.tick.n_notices = 6;
+    m.u.tick.notice_to = nto;
+    m.u.tick.notices = nt;
+    s_expect_encode_fail(f, &m, NN_ETOOBIG, "tick: 6 notices exceed the limit of 5 ('max_batch')");
+    s_limits(f, NN_CODEC_DEFAULT_MAX_MESSAGE_BYTES, 6, NN_CODEC_DEFAULT_MAX_AGENTS);
+    nto[3] = 7;
+    s_expect_encode_fail(f, &m, NN_EINVAL, "tick: 'notice_to' descends at notice 3 (7 after 8)");
+    nto[3] = 8;
+    nt[4].kind = NN_NOTICE_NONE;
+    s_expect_encode_fail(f, &m, NN_EINVAL, "tick: notice 4 (to 8) has kind 0 (kinds are 1..10)");
+    nt[4].kind = NN_NOTICE_KINDS;
+    s_expect_encode_fail(f, &m, NN_EINVAL, "tick: notice 4 (to 8) has kind 11");
+    nt[4].kind = NN_NOTICE_VERDICT;
+    nt[5].value2 = NAN;
+    s_expect_encode_fail(f, &m, NN_EINVAL,
+                         "tick: the 'value2' of notice 5 (to 9, kind 1) is not finite");
+    nt[5].value2 = 0.0;
+    nt[0].value = INFINITY;
+    s_expect_encode_fail(f, &m, NN_EINVAL, "tick: the 'value' of notice 0 (to 3, kind 2)");
+    nt[0].value = 0.25;
+    m.u.tick.notices = NULL;
+    s_expect_encode_fail(f, &m, NN_EINVAL, "tick: 'notices' is NULL for 6 notices");
+    m.u.tick.notices = nt;
+    m.u.tick.notice_to = NULL;
+    s_expect_encode_fail(f, &m, NN_EINVAL, "tick: 'notice_to' is NULL for 6 notices");
+    m.u.tick.notice_to = nto;
+    s_roundtrip(f, &m);
+    s_check_notices(&f->out.u.tick);
+}
+
+/* Hostility and flags follow their message, in order and reordered. */
+static void test_roundtrip_message_fields(void **state)
+{
+    s_fix_t *f = *state;
+    static const nn_msg_t msgs[] = {
+        {.from = 2, .to = 5, .value = 0.5, .hostility = 0.0f, .flags = 0},
+        {.from = 2, .to = 7, .value = 0.25, .hostility = 1.0f, .flags = NN_MSG_DEFECT},
+        {.from = 3, .to = 1, .value = -2.0, .hostility = 0.375f, .flags = 0},
+        {.from = 9, .to = 0, .value = 1.0, .hostility = 1e-20f, .flags = NN_MSG_DEFECT},
+    };
+    nn_wire_t m;
+    memset(&m, 0, sizeof m);
+    m.kind = NN_WIRE_ACTIONS;
+    m.u.actions.n_msgs = 4;
+    m.u.actions.msgs = msgs;
+    s_roundtrip(f, &m);
+    const nn_actions_t *a = &f->out.u.actions;
+    s_check_decoded_actions(a);
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal(a->msgs[i].to, msgs[i].to);
+        assert_memory_equal(&a->msgs[i].hostility, &msgs[i].hostility, sizeof(float));
+        assert_int_equal(a->msgs[i].flags, msgs[i].flags);
+    }
+
+    /* at the defaults the bytes are those of a v1 actions without the columns */
+    static const nn_msg_t plain[] = {{2, 5, 0.5}, {2, 7, 0.25}, {3, 1, -2.0}};
+    static const uint32_t from[] = {2, 2, 3}, to[] = {5, 7, 1}, seq[] = {0, 1, 0};
+    static const double value[] = {0.5, 0.25, -2.0};
+    m.round = 7;
+    m.node = 3;
+    m.u.actions.n_msgs = 3;
+    m.u.actions.msgs = plain;
+    m.u.actions.digest = 0x0123456789abcdefULL;
+    s_pb_t want = s_actions_env(from, to, seq, value, 3, NULL, 0);
+    const void *data;
+    size_t len;
+    assert_int_equal(nn_codec_encode(f->c, &m, &data, &len), NN_OK);
+    assert_int_equal(len, want.len);
+    assert_memory_equal(data, want.p, len);
+    s_pb_free(&want);
+
+    /* reordered: (from, seq) sorts, and each message's hostility and flags go with it */
+    static const uint32_t sfrom[] = {7, 2, 7, 2, 5, 2};
+    static const uint32_t sto[] = {71, 22, 70, 20, 50, 21};
+    static const uint32_t sseq[] = {1, 2, 0, 0, 0, 1};
+    static const double svalue[] = {0.71, 0.22, 0.70, 0.20, 0.50, 0.21};
+    static const float shost[] = {0.875f, 0.25f, 0.5f, 0.0f, 1.0f, 0.125f};
+    static const uint32_t sflags[] = {1, 0, 0, 1, 1, 0};
+    s_pb_t b = s_actions_body(sfrom, sto, sseq, svalue, 6, NULL, 0);
+    s_f_packed_float(&b, ACT_HOSTILITY, shost, 6);
+    s_f_packed_u32(&b, ACT_FLAGS, sflags, 6);
+    s_pb_t w = s_envelope(1, ENV_ACTIONS, &b);
+    assert_int_equal(s_decode(f, &w), NN_OK);
+    s_pb_free(&w);
+    static const uint32_t wto[] = {20, 21, 22, 50, 70, 71};
+    static const float whost[] = {0.0f, 0.125f, 0.25f, 1.0f, 0.5f, 0.875f};
+    static const uint32_t wflags[] = {1, 0, 0, 1, 0, 1};
+    for (size_t i = 0; i < 6; i++) {
+        assert_int_equal(a->msgs[i].to, wto[i]);
+        assert_true(a->msgs[i].hostility == whost[i]);
+        assert_int_equal(a->msgs[i].flags, wflags[i]);
+    }
+    /* either column alone, the other empty (all 0) */
+    b = s_actions_body(sfrom, sto, sseq, svalue, 6, NULL, 0);
+    s_f_packed_u32(&b, ACT_FLAGS, sflags, 6);
+    w = s_envelope(1, ENV_ACTIONS, &b);
+    assert_int_equal(s_decode(f, &w), NN_OK);
+    s_pb_free(&w);
+    for (size_t i = 0; i < 6; i++) {
+        assert_true(a->msgs[i].hostility == 0.0f);
+        assert_int_equal(a->msgs[i].flags, wflags[i]);
+    }
+}
+
+static void test_message_field_checks(void **state)
+{
+    s_fix_t *f = *state;
+    static const uint32_t from[] = {3, 3, 5}, to[] = {1, 2, 3}, seq[] = {0, 1, 0};
+    static const double v[] = {0.1, 0.2, 0.3};
+    static const float h[] = {0.5f, 0.5f, 0.5f};
+    static const uint32_t fl[] = {1, 1, 1};
+    s_pb_t b, w;
+    b = s_actions_body(from, to, seq, v, 3, NULL, 0);
+    s_f_packed_float(&b, ACT_HOSTILITY, h, 2);
+    w = s_envelope(1, ENV_ACTIONS, &b);
+    s_expect_fail(f, &w, NN_EPROTO,
+                  "actions: 'hostility' has 2 entries but 'from' has 3 (0 or as many)");
+    b = s_actions_body(from, to, seq, v, 3, NULL, 0);
+    s_f_packed_u32(&b, ACT_FLAGS, fl, 3);
+    s_f_packed_u32(&b, ACT_FLAGS, fl, 3);
+    w = s_envelope(1, ENV_ACTIONS, &b);
+    s_expect_fail(f, &w, NN_EPROTO, "actions: 'flags' has 6 entries but 'from' has 3");
+    const float bad_h[] = {-0.25f, 1.5f, NAN, INFINITY};
+    const char *const h_needle[] = {
+        "actions: 'hostility' [1] (from 3 seq 1) is -0.25 (must be in [0, 1])",
+        "actions: 'hostility' [1] (from 3 seq 1) is 1.5",
+        "actions: 'hostility' [1] (from 3 seq 1) is nan",
+        "actions: 'hostility' [1] (from 3 seq 1) is inf",
+    };
+    for (int k = 0; k < 4; k++) {
+        float hv[] = {0.5f, bad_h[k], 0.5f};
+        b = s_actions_body(from, to, seq, v, 3, NULL, 0);
+        s_f_packed_float(&b, ACT_HOSTILITY, hv, 3);
+        w = s_envelope(1, ENV_ACTIONS, &b);
+        s_expect_fail(f, &w, NN_EPROTO, h_needle[k]);
+    }
+    static const uint32_t bad_fl[] = {1, 0, 3};
+    b = s_actions_body(from, to, seq, v, 3, NULL, 0);
+    s_f_packed_u32(&b, ACT_FLAGS, bad_fl, 3);
+    w = s_envelope(1, ENV_ACTIONS, &b);
+    s_expect_fail(f, &w, NN_EPROTO,
+                  "actions: 'flags' [2] (from 5 seq 0) is 0x3 (protocol v1 knows only 0x1)");
+    /* checked before reordering: the index is the one on the wire */
+    static const uint32_t ufrom[] = {5, 3, 3}, useq[] = {0, 1, 0};
+    static const float uh[] = {0.0f, 0.0f, 2.0f};
+    b = s_actions_body(ufrom, to, useq, v, 3, NULL, 0);
+    s_f_packed_float(&b, ACT_HOSTILITY, uh, 3);
+    w = s_envelope(1, ENV_ACTIONS, &b);
+    s_expect_fail(f, &w, NN_EPROTO, "actions: 'hostility' [2] (from 3 seq 0) is 2");
+
+    /* the encoder refuses the same */
+    nn_msg_t msgs[] = {{.from = 1, .to = 2, .value = 0.5}, {.from = 1, .to = 3, .value = 0.5}};
+    nn_wire_t m;
+    memset(&m, 0, sizeof m);
+    m.kind = NN_WIRE_ACTIONS;
+    m.u.actions.n_msgs = 2;
+    m.u.actions.msgs = msgs;
+    msgs[1].hostility = 1.0001f;
+    s_expect_encode_fail(f, &m, NN_EINVAL,
+                         "actions: the 'hostility' of message 1 (from 1) is 1.0001 (must be in");
+    msgs[1].hostility = -NAN;
+    s_expect_encode_fail(f, &m, NN_EINVAL, "actions: the 'hostility' of message 1 (from 1)");
+    msgs[1].hostility = 1.0f;
+    msgs[0].flags = 4;
+    s_expect_encode_fail(f, &m, NN_EINVAL,
+                         "actions: the 'flags' of message 0 (from 1) are 0x4 (protocol v1 knows "
+                         "only 0x1)");
+}
+
+/* Trends and memory per hosted agent: NULL and all-zero travel as nothing and come back
+ * as NULL; anything else comes back exactly. */
+static void test_roundtrip_agent_words(void **state)
+{
+    s_fix_t *f = *state;
+    static const double st[] = {0.5, 0.25, 0.75};
+    static const uint64_t trends[] = {0, 1, UINT64_MAX};
+    static const uint64_t memory[] = {0xdeadbeefcafef00dULL, 0, 1ULL << 63};
+    static const uint64_t zeros[] = {0, 0, 0};
+    nn_wire_t m;
+    memset(&m, 0, sizeof m);
+    m.kind = NN_WIRE_ACTIONS;
+    m.u.actions.n_state = 3;
+    m.u.actions.state = st;
+    s_roundtrip(f, &m);
+    assert_null(f->out.u.actions.trends);
+    assert_null(f->out.u.actions.memory);
+    const void *data;
+    size_t len;
+    assert_int_equal(nn_codec_encode(f->c, &m, &data, &len), NN_OK);
+    size_t base = len;
+    m.u.actions.trends = zeros;
+    m.u.actions.memory = zeros;
+    assert_int_equal(nn_codec_encode(f->c, &m, &data, &len), NN_OK);
+    assert_int_equal(len, base);
+    s_roundtrip(f, &m);
+    assert_null(f->out.u.actions.trends);
+    assert_null(f->out.u.actions.memory);
+    m.u.actions.trends = trends; /* 1 + 1 + (1 + 1 + 10) */
+    assert_int_equal(nn_codec_encode(f->c, &m, &data, &len), NN_OK);
+    assert_int_equal(len, base + 14);
+    m.u.actions.memory = memory; /* fixed64: 1 + 1 + 3 * 8 */
+    assert_int_equal(nn_codec_encode(f->c, &m, &data, &len), NN_OK);
+    assert_int_equal(len, base + 14 + 26);
+    s_roundtrip(f, &m);
+    const nn_actions_t *a = &f->out.u.actions;
+    assert_non_null(a->trends);
+    assert_non_null(a->memory);
+    for (size_t i = 0; i < 3; i++) {
+        assert_true(a->trends[i] == trends[i]);
+        assert_true(a->memory[i] == memory[i]);
+    }
+    m.u.actions.trends = NULL;
+    s_roundtrip(f, &m);
+    assert_null(f->out.u.actions.trends);
+    assert_true(f->out.u.actions.memory[2] == 1ULL << 63);
+
+    /* the wire forms: trends as varints, memory as fixed64, each 0 or one per state */
+    s_pb_t b = s_actions_body(NULL, NULL, NULL, NULL, 0, st, 3);
+    s_f_packed_u64(&b, ACT_TRENDS, trends, 3);
+    s_f_packed_fixed64(&b, ACT_MEMORY, memory, 3);
+    s_pb_t w = s_envelope(1, ENV_ACTIONS, &b);
+    assert_int_equal(s_decode(f, &w), NN_OK);
+    s_pb_free(&w);
+    assert_true(a->trends[2] == UINT64_MAX);
+    assert_true(a->memory[0] == 0xdeadbeefcafef00dULL);
+    b = s_actions_body(NULL, NULL, NULL, NULL, 0, st, 3);
+    s_f_packed_u64(&b, ACT_TRENDS, trends, 2);
+    w = s_envelope(1, ENV_ACTIONS, &b);
+    s_expect_fail(f, &w, NN_EPROTO,
+                  "actions: 'trends' has 2 entries but 'state' has 3 (0 or as many)");
+    b = s_actions_body(NULL, NULL, NULL, NULL, 0, st, 2);
+    s_f_packed_fixed64(&b, ACT_MEMORY, memory, 3);
+    w = s_envelope(1, ENV_ACTIONS, &b);
+    s_expect_fail(f, &w, NN_EPROTO, "actions: 'memory' has 3 entries but 'state' has 2");
+    b = s_actions_body(NULL, NULL, NULL, NULL, 0, NULL, 0);
+    s_f_packed_fixed64(&b, ACT_MEMORY, memory, 1);
+    w = s_envelope(1, ENV_ACTIONS, &b);
+    s_expect_fail(f, &w, NN_EPROTO, "actions: 'memory' has 1 entries but 'state' has 0");
+}
+
+/* Acts of several agents, an agent's in the order made; `other` NN_NO_AGENT too. */
+static const nn_act_t s_acts[] = {
+    {.agent = 0, .kind = NN_ACT_COMPLAIN, .case_id = 0, .other = 4, .value = 0.25},
+    {.agent = 4, .kind = NN_ACT_VOTE, .case_id = 12, .other = NN_NO_AGENT, .value = 0.75},
+    {.agent = 4, .kind = NN_ACT_ACCEPT, .case_id = 3, .other = NN_NO_AGENT, .value = 1.0},
+    {.agent = 4, .kind = NN_ACT_OFFER, .case_id = 3, .other = 0, .value = -0.0},
+    {.agent = UINT32_MAX - 1,
+     .kind = NN_ACT_COMPLY,
+     .case_id = UINT32_MAX,
+     .other = UINT32_MAX - 1,
+     .value = 0.0},
+};
+
+static void test_roundtrip_acts(void **state)
+{
+    s_fix_t *f = *state;
+    static const nn_msg_t msgs[] = {{1, 2, 0.5}};
+    nn_wire_t m;
+    memset(&m, 0, sizeof m);
+    m.kind = NN_WIRE_ACTIONS;
+    m.u.actions.n_msgs = 1;
+    m.u.actions.msgs = msgs;
+    m.u.actions.n_acts = 5;
+    m.u.actions.acts = s_acts;
+    s_roundtrip(f, &m);
+    const nn_actions_t *a = &f->out.u.actions;
+    s_check_decoded_actions(a);
+    assert_int_equal(a->n_msgs, 1);
+    assert_int_equal(a->n_acts, 5);
+    for (size_t i = 0; i < 5; i++) {
+        assert_int_equal(a->acts[i].agent, s_acts[i].agent);
+        assert_int_equal(a->acts[i].kind, s_acts[i].kind);
+        assert_int_equal(a->acts[i].case_id, s_acts[i].case_id);
+        assert_int_equal(a->acts[i].other, s_acts[i].other);
+        assert_memory_equal(&a->acts[i].value, &s_acts[i].value, sizeof(double));
+    }
+    /* no acts */
+    m.u.actions.n_acts = 0;
+    m.u.actions.acts = NULL;
+    s_roundtrip(f, &m);
+    assert_int_equal(f->out.u.actions.n_acts, 0);
+
+    /* the wire form of other: id + 1, 0 for none */
+    static const uint32_t agent[] = {2, 2}, kind[] = {NN_ACT_COMPLAIN, NN_ACT_COMPLY};
+    static const uint32_t case_id[] = {0, 9}, other[] = {6, 0};
+    static const double value[] = {0.5, 1.0};
+    s_pb_t b = s_actions_body(NULL, NULL, NULL, NULL, 0, NULL, 0);
+    s_act_cols(&b, agent, kind, case_id, other, value, 2);
+    s_pb_t w = s_envelope(1, ENV_ACTIONS, &b);
+    assert_int_equal(s_decode(f, &w), NN_OK);
+    s_pb_free(&w);
+    assert_int_equal(a->n_acts, 2);
+    assert_int_equal(a->acts[0].other, 5);
+    assert_int_equal(a->acts[1].other, NN_NO_AGENT);
+    assert_int_equal(a->acts[1].case_id, 9);
+}
+
+static void test_act_checks(void **state)
+{
+    s_fix_t *f = *state;
+    static const uint32_t agent[] = {1, 1, 4}, kind[] = {1, 2, 5}, zero[] = {0, 0, 0};
+    static const double v[] = {0.5, 0.5, 0.5};
+    s_pb_t b, w;
+    b = s_actions_body(NULL, NULL, NULL, NULL, 0, NULL, 0);
+    s_act_cols(&b, agent, kind, zero, zero, v, 3);
+    s_f_packed_u32(&b, ACT_CASE, zero, 1); /* appended: 4 entries */
+    w = s_envelope(1, ENV_ACTIONS, &b);
+    s_expect_fail(f, &w, NN_EPROTO, "actions: 'act_case' has 4 entries but 'act_agent' has 3");
+    b = s_actions_body(NULL, NULL, NULL, NULL, 0, NULL, 0);
+    s_f_packed_u32(&b, ACT_AGENT, agent, 3);
+    s_f_packed_u32(&b, ACT_KIND, kind, 3);
+    s_f_packed_u32(&b, ACT_CASE, zero, 3);
+    s_f_packed_u32(&b, ACT_OTHER, zero, 3);
+    w = s_envelope(1, ENV_ACTIONS, &b);
+    s_expect_fail(f, &w, NN_EPROTO, "actions: 'act_value' has 0 entries but 'act_agent' has 3");
+    const uint32_t bad[] = {0, NN_ACT_KINDS, UINT32_MAX};
+    for (int k = 0; k < 3; k++) {
+        uint32_t kd[] = {1, 1, bad[k]};
+        char needle[96];
+        snprintf(needle, sizeof needle, "actions: 'act_kind' [2] (agent 4) is %u (kinds are 1..%d)",
+                 bad[k], NN_ACT_KINDS - 1);
+        b = s_actions_body(NULL, NULL, NULL, NULL, 0, NULL, 0);
+        s_act_cols(&b, agent, kd, zero, zero, v, 3);
+        w = s_envelope(1, ENV_ACTIONS, &b);
+        s_expect_fail(f, &w, NN_EPROTO, needle);
+    }
+    double nv[] = {0.5, NAN, 0.5};
+    b = s_actions_body(NULL, NULL, NULL, NULL, 0, NULL, 0);
+    s_act_cols(&b, agent, kind, zero, zero, nv, 3);
+    w = s_envelope(1, ENV_ACTIONS, &b);
+    s_expect_fail(f, &w, NN_EPROTO, "actions: 'act_value' [1] (agent 1) is not finite");
+    static const uint32_t down[] = {4, 4, 1};
+    b = s_actions_body(NULL, NULL, NULL, NULL, 0, NULL, 0);
+    s_act_cols(&b, down, kind, zero, zero, v, 3);
+    w = s_envelope(1, ENV_ACTIONS, &b);
+    s_expect_fail(f, &w, NN_EPROTO, "actions: 'act_agent' descends at act 2 (1 after 4)");
+    s_limits(f, NN_CODEC_DEFAULT_MAX_MESSAGE_BYTES, 2, NN_CODEC_DEFAULT_MAX_AGENTS);
+    b = s_actions_body(NULL, NULL, NULL, NULL, 0, NULL, 0);
+    s_act_cols(&b, agent, kind, zero, zero, v, 2);
+    w = s_envelope(1, ENV_ACTIONS, &b);
+    assert_int_equal(s_decode(f, &w), NN_OK);
+    s_pb_free(&w);
+    b = s_actions_body(NULL, NULL, NULL, NULL, 0, NULL, 0);
+    s_act_cols(&b, agent, kind, zero, zero, v, 3);
+    w = s_envelope(1, ENV_ACTIONS, &b);
+    s_expect_fail(f, &w, NN_ETOOBIG, "actions: 3 acts exceed the limit of 2 ('max_batch')");
+
+    /* the encoder refuses the same */
+    nn_act_t acts[5];
+    memcpy(acts, s_acts, sizeof acts);
+    nn_wire_t m;
+    memset(&m, 0, sizeof m);
+    m.kind = NN_WIRE_ACTIONS;
+    m.u.actions.n_acts = 5;
+    m.u.actions.acts = acts;
+    s_expect_encode_fail(f, &m, NN_ETOOBIG, "actions: 5 acts exceed the limit of 2 ('max_batch')");
+    s_limits(f, NN_CODEC_DEFAULT_MAX_MESSAGE_BYTES, 5, NN_CODEC_DEFAULT_MAX_AGENTS);
+    acts[2].agent = 3;
+    s_expect_encode_fail(f, &m, NN_EINVAL,
+                         "actions: acts are not sorted by agent (act 2 of agent 3 after one of "
+                         "agent 4)");
+    acts[2].agent = 4;
+    acts[1].kind = NN_ACT_NONE;
+    s_expect_encode_fail(f, &m, NN_EINVAL,
+                         "actions: act 1 (of agent 4) has kind 0 (kinds are 1..5)");
+    acts[1].kind = NN_ACT_KINDS;
+    s_expect_encode_fail(f, &m, NN_EINVAL, "actions: act 1 (of agent 4) has kind 6");
+    acts[1].kind = NN_ACT_VOTE;
+    acts[3].value = -INFINITY;
+    s_expect_encode_fail(f, &m, NN_EINVAL,
+                         "actions: the value of act 3 (of agent 4) is not finite");
+    acts[3].value = 0.0;
+    m.u.actions.acts = NULL;
+    s_expect_encode_fail(f, &m, NN_EINVAL, "actions: 'acts' is NULL for 5 acts");
+}
+
+/* Parameters drawn per agent: the distribution and its second number round-trip; all
+ * constants leave both columns off the wire. */
+static void test_roundtrip_param_dist(void **state)
+{
+    s_fix_t *f = *state;
+    nn_population_desc_t pops[2];
+    s_fill_populations(pops);
+    pops[1].n_params = NN_MAX_PARAMS; /* the most a population may have */
+    for (int k = 0; k < NN_MAX_PARAMS; k++) {
+        snprintf(pops[1].param_name[k], NN_NAME_MAX, "p%d", k);
+        pops[1].param_value[k] = 0.125 * k;
+        pops[1].param_dist[k] = (uint8_t)(k % 3);
+        pops[1].param_b[k] = k % 3 == NN_DIST_CONSTANT ? 0.0 : 0.125 * k + 0.5;
+    }
+    pops[1].param_dist[4] = NN_DIST_UNIFORM; /* a uniform of width 0 */
+    pops[1].param_b[4] = pops[1].param_value[4];
+    pops[1].param_dist[5] = NN_DIST_NORMAL; /* a normal of deviation 0 */
+    pops[1].param_b[5] = 0.0;
+    static const uint8_t pop[] = {1};
+    static const double st[] = {0.5};
+    static const uint64_t off[] = {0, 0};
+    nn_wire_t m;
+    memset(&m, 0, sizeof m);
+    m.kind = NN_WIRE_WELCOME;
+    nn_welcome_t *w = &m.u.welcome;
+    w->agents_total = 1;
+    w->dim = 1;
+    w->n_populations = 2;
+    w->populations = pops;
+    w->n_agents = 1;
+    w->population = pop;
+    w->state = st;
+    w->nbr_off = off;
+    s_roundtrip(f, &m);
+    static const uint32_t ids[] = {0};
+    s_check_welcome(&f->out.u.welcome, w, ids);
+    const nn_population_desc_t *g = &f->out.u.welcome.populations[1];
+    assert_int_equal(g->param_dist[4], NN_DIST_UNIFORM);
+    assert_true(g->param_b[4] == 0.5); /* 0.125 * 4: its own value */
+    assert_int_equal(g->param_dist[5], NN_DIST_NORMAL);
+    assert_int_equal(g->param_dist[15], NN_DIST_CONSTANT);
+    assert_true(g->param_b[14] == 0.125 * 14 + 0.5);
+
+    /* all constant: the same bytes as without any distribution, whatever pops[1] held */
+    const void *data;
+    size_t len;
+    pops[1].n_params = 0;
+    assert_int_equal(nn_codec_encode(f->c, &m, &data, &len), NN_OK);
+    size_t base = len;
+    pops[1].n_params = 2;
+    memset(pops[1].param_dist, 0, sizeof pops[1].param_dist);
+    memset(pops[1].param_b, 0, sizeof pops[1].param_b);
+    assert_int_equal(nn_codec_encode(f->c, &m, &data, &len), NN_OK);
+    /* two names "p0", "p1" (1 + 1 + 2 each) and two doubles (1 + 1 + 16) */
+    assert_int_equal(len, base + 8 + 18);
+    s_roundtrip(f, &m);
+    g = &f->out.u.welcome.populations[1];
+    assert_int_equal(g->param_dist[0], NN_DIST_CONSTANT);
+    assert_int_equal(g->param_dist[1], NN_DIST_CONSTANT);
+    assert_true(g->param_b[1] == 0.0);
+    /* only param_b set (a constant's b is carried, though nothing reads it) */
+    pops[1].param_b[1] = 2.0;
+    assert_int_equal(nn_codec_encode(f->c, &m, &data, &len), NN_OK);
+    assert_int_equal(len, base + 8 + 18 + 18);
+    s_roundtrip(f, &m);
+    assert_true(f->out.u.welcome.populations[1].param_b[1] == 2.0);
+}
+
+static void test_param_dist_checks(void **state)
+{
+    s_fix_t *f = *state;
+    static const uint64_t off0[] = {0};
+    static const double val[] = {0.5, 0.5};
+    struct {
+        uint32_t dist[2];
+        size_t n_dist;
+        double b[2];
+        size_t n_b;
+        const char *needle;
+    } bad[] = {
+        {{0, 0},
+         1,
+         {0},
+         0,
+         "population 1: 'param_dist' has 1 entries but 'param_name' has 2 (0 or "
+         "as many)"},
+        {{0}, 0, {1, 1}, 1, "population 1: 'param_b' has 1 entries but 'param_name' has 2"},
+        {{0, 3},
+         2,
+         {0},
+         0,
+         "population 1: 'param_dist' [1] ('b') is 3 (0 constant, 1 uniform, 2 "
+         "normal)"},
+        {{1, 0}, 2, {NAN, 0}, 2, "population 1: 'param_b' [0] ('a') is not finite"},
+        {{0, 0}, 2, {0, INFINITY}, 2, "population 1: 'param_b' [1] ('b') is not finite"},
+        {{0, 1},
+         2,
+         {0, 0.25},
+         2,
+         "population 1: 'param_b' [1] ('b') is 0.25, below 'param_value' "
+         "0.5 (a uniform runs from 'param_value' up to 'param_b')"},
+        {{2, 0},
+         2,
+         {-0.1, 0},
+         2,
+         "population 1: 'param_b' [0] ('a') is -0.1 (a normal's "
+         "deviation must be >= 0)"},
+        {{1, 0}, 2, {0}, 0, "population 1: 'param_b' [0] ('a') is 0, below 'param_value' 0.5"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        s_pb_t b = s_welcome_body(0, off0, 1, NULL, 0, 1);
+        s_pb_t p = {0};
+        s_f_str(&p, 1, "hk");
+        s_f_str(&p, 2, "a");
+        s_f_str(&p, 2, "b");
+        s_f_packed_double(&p, 3, val, 2);
+        if (bad[i].n_dist)
+            s_f_packed_u32(&p, POP_PARAM_DIST, bad[i].dist, bad[i].n_dist);
+        if (bad[i].n_b)
+            s_f_packed_double(&p, POP_PARAM_B, bad[i].b, bad[i].n_b);
+        s_f_sub(&b, 7, &p);
+        s_pb_t w = s_envelope(1, ENV_WELCOME, &b);
+        s_expect_fail(f, &w, NN_EPROTO, bad[i].needle);
+    }
+    { /* and the good ones: a uniform [0.5, 0.5], a normal of deviation 0 */
+        s_pb_t b = s_welcome_body(0, off0, 1, NULL, 0, 1);
+        s_pb_t p = {0};
+        s_f_str(&p, 1, "hk");
+        s_f_str(&p, 2, "a");
+        s_f_str(&p, 2, "b");
+        s_f_packed_double(&p, 3, val, 2);
+        s_f_packed_u32(&p, POP_PARAM_DIST, (const uint32_t[]){1, 2}, 2);
+        s_f_packed_double(&p, POP_PARAM_B, (const double[]){0.5, 0.0}, 2);
+        s_f_sub(&b, 7, &p);
+        s_pb_t w = s_envelope(1, ENV_WELCOME, &b);
+        assert_int_equal(s_decode(f, &w), NN_OK);
+        s_pb_free(&w);
+        const nn_population_desc_t *d = &f->out.u.welcome.populations[1];
+        assert_int_equal(d->param_dist[0], NN_DIST_UNIFORM);
+        assert_int_equal(d->param_dist[1], NN_DIST_NORMAL);
+        assert_true(d->param_b[0] == 0.5);
+        /* population 0 of s_welcome_body sent no distributions: constants */
+        assert_int_equal(f->out.u.welcome.populations[0].param_dist[0], NN_DIST_CONSTANT);
+        assert_true(f->out.u.welcome.populations[0].param_b[0] == 0.0);
+    }
+
+    /* the encoder refuses the same */
+    nn_population_desc_t pops[2];
+    s_fill_populations(pops);
+    static const uint8_t pop[] = {0};
+    static const double st[] = {0.5};
+    static const uint64_t off[] = {0, 0};
+    nn_wire_t m;
+    memset(&m, 0, sizeof m);
+    m.kind = NN_WIRE_WELCOME;
+    m.u.welcome.agents_total = 1;
+    m.u.welcome.dim = 1;
+    m.u.welcome.n_populations = 2;
+    m.u.welcome.populations = pops;
+    m.u.welcome.n_agents = 1;
+    m.u.welcome.population = pop;
+    m.u.welcome.state = st;
+    m.u.welcome.nbr_off = off;
+    pops[0].param_dist[1] = 3;
+    s_expect_encode_fail(f, &m, NN_EINVAL,
+                         "welcome: population 0: 'param_dist' [1] ('mu') is 3 (0 constant");
+    pops[0].param_dist[1] = NN_DIST_UNIFORM; /* mu 0.5 up to 0.4 */
+    pops[0].param_b[1] = 0.4;
+    s_expect_encode_fail(f, &m, NN_EINVAL,
+                         "welcome: population 0: 'param_b' [1] ('mu') is 0.4, below 'param_value' "
+                         "0.5");
+    pops[0].param_dist[1] = NN_DIST_NORMAL;
+    pops[0].param_b[1] = -0.4;
+    s_expect_encode_fail(f, &m, NN_EINVAL, "'param_b' [1] ('mu') is -0.4 (a normal's deviation");
+    pops[0].param_b[1] = NAN;
+    s_expect_encode_fail(f, &m, NN_EINVAL,
+                         "welcome: population 0: 'param_b' [1] ('mu') is not "
+                         "finite");
+    pops[0].param_b[1] = 0.1;
+    const void *data;
+    size_t len;
+    assert_int_equal(nn_codec_encode(f->c, &m, &data, &len), NN_OK);
+}
+
+/* A tick and an actions message with every new field: their prefixes, and the steady
+ * state of encoding and decoding them. */
+static void s_rich_msgs(nn_wire_t *tick, nn_wire_t *actions, nn_delivery_t *dl)
+{
+    *tick = s_tick_msg(NULL);
+    memcpy(dl, s_dl, sizeof s_dl);
+    for (size_t i = 0; i < sizeof s_dl / sizeof s_dl[0]; i++) {
+        dl[i].trends = (uint64_t)i << 60 | i;
+        dl[i].standing = 0.25f * (float)i;
+        dl[i].flags = (uint32_t)i & NN_MSG_DEFECT;
+    }
+    tick->u.tick.deliveries = dl;
+    tick->u.tick.n_notices = 6;
+    tick->u.tick.notice_to = s_nto;
+    tick->u.tick.notices = s_nt;
+    static const nn_msg_t am[] = {
+        {.from = 1, .to = 2, .value = 0.5, .hostility = 0.5f, .flags = NN_MSG_DEFECT},
+        {.from = 1, .to = 3, .value = 0.25},
+        {.from = 300, .to = 70000, .value = 2.0, .hostility = 1.0f},
+    };
+    static const double st[] = {0.5, 0.5, 0.125};
+    static const uint64_t tr[] = {1, 0, 1ULL << 62}, mem[] = {7, 8, 9};
+    memset(actions, 0, sizeof *actions);
+    actions->kind = NN_WIRE_ACTIONS;
+    actions->round = 99;
+    actions->u.actions.n_msgs = 3;
+    actions->u.actions.msgs = am;
+    actions->u.actions.n_state = 3;
+    actions->u.actions.state = st;
+    actions->u.actions.trends = tr;
+    actions->u.actions.memory = mem;
+    actions->u.actions.n_acts = 5;
+    actions->u.actions.acts = s_acts;
+    actions->u.actions.digest = 42;
+}
+
+static void test_truncated_rich(void **state)
+{
+    s_fix_t *f = *state;
+    nn_wire_t msgs[2];
+    nn_delivery_t dl[sizeof s_dl / sizeof s_dl[0]];
+    s_rich_msgs(&msgs[0], &msgs[1], dl);
+    for (int k = 0; k < 2; k++) {
+        const void *data;
+        size_t len;
+        assert_int_equal(nn_codec_encode(f->c, &msgs[k], &data, &len), NN_OK);
+        uint8_t *copy = malloc(len);
+        assert_non_null(copy);
+        memcpy(copy, data, len);
+        for (size_t n = 0; n <= len; n++) {
+            uint8_t *p = malloc(n ? n : 1);
+            assert_non_null(p);
+            memcpy(p, copy, n);
+            int rc = nn_codec_decode(f->c, p, n, &f->out, f->err, sizeof f->err);
+            free(p);
+            if (rc == NN_OK && f->out.kind == NN_WIRE_TICK)
+                s_check_decoded_tick(&f->out.u.tick);
+            else if (rc == NN_OK && f->out.kind == NN_WIRE_ACTIONS)
+                s_check_decoded_actions(&f->out.u.actions);
+            else if (rc != NN_OK)
+                assert_int_equal(f->out.kind, NN_WIRE_NONE);
+        }
+        /* the whole message decodes to what was sent */
+        assert_int_equal(nn_codec_decode(f->c, copy, len, &f->out, f->err, sizeof f->err), NN_OK);
+        if (k == 0) {
+            s_check_notices(&f->out.u.tick);
+            assert_true(f->out.u.tick.deliveries[6].trends == (8ULL << 60 | 8)); /* s_dl[8] */
+            assert_true(f->out.u.tick.deliveries[6].standing == 2.0f);           /* s_dl[8] */
+        } else {
+            assert_int_equal(f->out.u.actions.n_acts, 5);
+            assert_true(f->out.u.actions.memory[1] == 8);
+        }
+        free(copy);
+    }
+}
+
+static void test_steady_state_rich(void **state)
+{
+    s_fix_t *f = *state;
+    nn_wire_t msgs[2];
+    nn_delivery_t dl[sizeof s_dl / sizeof s_dl[0]];
+    s_rich_msgs(&msgs[0], &msgs[1], dl);
+    const void *data;
+    size_t len;
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(nn_codec_encode(f->c, &msgs[k], &data, &len), NN_OK);
+        assert_int_equal(nn_codec_decode(f->c, data, len, &f->out, f->err, sizeof f->err), NN_OK);
+    }
+    uint64_t n0 = nn_codec_allocations(f->c);
+    for (int i = 0; i < 3; i++)
+        for (int k = 0; k < 2; k++) {
+            assert_int_equal(nn_codec_encode(f->c, &msgs[k], &data, &len), NN_OK);
+            assert_int_equal(nn_codec_decode(f->c, data, len, &f->out, f->err, sizeof f->err),
+                             NN_OK);
+        }
+    assert_true(nn_codec_allocations(f->c) == n0);
 }
 
 int main(void)
@@ -1645,6 +2819,21 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_encode_errors, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_unpack_budget, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_encode_checks_what_decode_checks, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_roundtrip_delivery_fields, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_delivery_defaults_omitted, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_delivery_field_checks, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_roundtrip_notices, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_notice_wire_form, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_notice_checks, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_roundtrip_message_fields, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_message_field_checks, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_roundtrip_agent_words, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_roundtrip_acts, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_act_checks, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_roundtrip_param_dist, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_param_dist_checks, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_truncated_rich, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_steady_state_rich, s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

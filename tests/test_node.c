@@ -346,7 +346,8 @@ static void t_same_actions(const nn_actions_t *a, const nn_actions_t *b)
 
 static void t_matches_ref(const nn_actions_t *a, const t_ref_t *r, size_t n_agents)
 {
-    nn_actions_t want = {r->n_msgs, r->msgs, n_agents, r->x, r->digest};
+    nn_actions_t want = {.n_msgs = r->n_msgs, .msgs = r->msgs, .n_state = n_agents, .state = r->x,
+                         .digest = r->digest};
     t_same_actions(a, &want);
 }
 

@@ -449,7 +449,7 @@ static void test_error_classes(void **state)
         {"agents: 1000\nnetwork: {model: ring, k: 4}\n"
          "populations: [{behaviour: defuant, share: 1}]\n",
          "unknown behaviour 'defuant' in 'populations[0].behaviour' at t.yaml:3:27 (did you mean "
-         "'deffuant'? known: degroot, deffuant, hk, voter, threshold, stubborn)"},
+         "'deffuant'? known: degroot, deffuant, hk, voter, threshold, stubborn"},
         {"agents: 1000\nnetwork: {model: ring, k: 4}\n"
          "populations: [{behaviour: deffuant, share: 1, params: {dd: 0.1}}]\n",
          "unknown parameter 'dd' for behaviour 'deffuant' at t.yaml:3:56 (did you mean 'd'? it "
@@ -902,6 +902,630 @@ static void test_set_structure(void **state)
                         "g.csv}'");
 }
 
+/* ---- norms, game, cases, decisions, trends, distributions ---------------------------- */
+
+/* MINIMAL with a mediator and an arbiter: what the default complaint chain needs */
+#define SOCIETY                                                                                    \
+    MINIMAL "structure:\n"                                                                         \
+            "  roles: [{role: mediator, count: 10}, {role: arbiter, count: 5}]\n"
+
+static void t_default_norm(const nn_norm_config_t *nm)
+{
+    assert_int_equal(nm->on, 0);
+    assert_int_equal(nm->limit, 5);
+    assert_int_equal(nm->scope, NN_ADDRESS_NEIGHBOURS);
+    assert_true(nm->threshold == 0.7);
+    assert_true(nm->detect == 1.0);
+    assert_int_equal(nm->forgive, 0);
+    assert_int_equal(nm->n_ladder, 1);
+    assert_int_equal(nm->ladder[0].kind, NN_SANCTION_WARN);
+}
+
+static void t_default_protocols(const nn_cases_config_t *cc)
+{
+    assert_int_equal(cc->jury, 5);
+    assert_int_equal(cc->max_open, 1);
+    assert_true(cc->turnout == 0.5);
+    assert_int_equal(cc->mediation_rounds, 5);
+    assert_true(cc->mediation_step == 0.25);
+    assert_int_equal(cc->negotiation_rounds, 6);
+    assert_int_equal(cc->arbiter_by, NN_ARBITER_ROLE);
+    assert_int_equal(cc->deliberation_rounds, 10);
+    assert_true(cc->deliberation_confidence == 0.3);
+    assert_true(cc->deliberation_epsilon == 0.05);
+}
+
+static void test_society_defaults(void **state)
+{
+    t_fix_t *f = *state;
+    const nn_scenario_t *s = &f->s;
+    t_ok(f, MINIMAL);
+    for (int k = 0; k < NN_NORM_KINDS; k++)
+        t_default_norm(&s->norms.norm[k]);
+    assert_true(s->norms.recovery == 0.0);
+    assert_int_equal(s->game.on, 0);
+    assert_true(s->game.benefit == 3.0 && s->game.cost == 1.0);
+    const nn_cases_config_t *cc = &s->cases;
+    assert_int_equal(cc->complaints, 0);
+    assert_int_equal(cc->n_chain[NN_CASE_COMPLAINT], 3);
+    assert_int_equal(cc->chain[NN_CASE_COMPLAINT][0], NN_PROTO_MEDIATION);
+    assert_int_equal(cc->chain[NN_CASE_COMPLAINT][1], NN_PROTO_ARBITRATION);
+    assert_int_equal(cc->chain[NN_CASE_COMPLAINT][2], NN_PROTO_TOLERANCE);
+    assert_int_equal(cc->n_chain[NN_CASE_DECISION], 1);
+    assert_int_equal(cc->chain[NN_CASE_DECISION][0], NN_PROTO_MAJORITY);
+    assert_int_equal(cc->decisions_every, 0);
+    assert_int_equal(cc->decisions_scope, NN_SCOPE_GROUP);
+    assert_int_equal(cc->options, 5);
+    t_default_protocols(cc);
+    assert_int_equal(s->trends.every, 0);
+    assert_int_equal(s->trends.seeds, 5);
+    assert_int_equal(s->trends.max, 64);
+    for (size_t j = 0; j < NN_MAX_PARAMS; j++) {
+        assert_int_equal(s->populations[0].dist[j], NN_DIST_CONSTANT);
+        assert_true(s->populations[0].param_b[j] == 0.0);
+    }
+    /* present but empty: on, with the same defaults; an empty norms list is all off */
+    t_ok(f, SOCIETY "norms: []\ngame: {}\ncases: {}\n");
+    assert_int_equal(s->game.on, 1);
+    assert_true(s->game.benefit == 3.0 && s->game.cost == 1.0);
+    assert_int_equal(cc->complaints, 1);
+    assert_int_equal(cc->n_chain[NN_CASE_COMPLAINT], 3);
+    assert_int_equal(cc->decisions_every, 0);
+    t_default_protocols(cc);
+    for (int k = 0; k < NN_NORM_KINDS; k++)
+        t_default_norm(&s->norms.norm[k]);
+    /* decisions alone: the complaint defaults stay, complaints stay off */
+    t_ok(f, MINIMAL "decisions: {every: 7}\ntrends: {every: 1}\n");
+    assert_int_equal(cc->complaints, 0);
+    assert_int_equal(cc->decisions_every, 7);
+    assert_int_equal(cc->decisions_scope, NN_SCOPE_GROUP);
+    assert_int_equal(cc->n_chain[NN_CASE_DECISION], 1);
+    assert_int_equal(cc->chain[NN_CASE_DECISION][0], NN_PROTO_MAJORITY);
+    assert_int_equal(cc->options, 5);
+    assert_int_equal(s->trends.every, 1);
+    assert_int_equal(s->trends.seeds, 5);
+    assert_int_equal(s->trends.max, 64);
+}
+
+static void test_norms(void **state)
+{
+    t_fix_t *f = *state;
+    const nn_norms_config_t *nc = &f->s.norms;
+    t_ok(f, MINIMAL "game: {benefit: 2, cost: 0}\n"
+                    "decisions: {every: 10}\n"
+                    "structure: {hierarchy: {model: tree}, reputation: {recovery: 0.02}}\n"
+                    "norms:\n"
+                    "  - norm: rate\n"
+                    "    limit: 0\n"
+                    "    detect: 0.5\n"
+                    "    forgive: 7\n"
+                    "    sanctions:\n"
+                    "      - warn\n"
+                    "      - {reputation: 0.1}\n"
+                    "      - {mute: 3}\n"
+                    "      - {exclude: 10}\n"
+                    "      - {exclude: forever}\n"
+                    "  - {norm: address, scope: hierarchy}\n"
+                    "  - {norm: aggression, threshold: 0.9, sanctions: [{mute: 4294967295}]}\n"
+                    "  - {norm: defection}\n"
+                    "  - {norm: noncompliance, detect: 0, sanctions: [{reputation: 1}]}\n");
+    const nn_norm_config_t *r = &nc->norm[NN_NORM_RATE];
+    assert_int_equal(r->on, 1);
+    assert_int_equal(r->limit, 0);
+    assert_true(r->detect == 0.5);
+    assert_int_equal(r->forgive, 7);
+    assert_int_equal(r->n_ladder, 5);
+    assert_int_equal(r->ladder[0].kind, NN_SANCTION_WARN);
+    assert_int_equal(r->ladder[1].kind, NN_SANCTION_REPUTATION);
+    assert_true(r->ladder[1].amount == 0.1);
+    assert_int_equal(r->ladder[2].kind, NN_SANCTION_MUTE);
+    assert_int_equal(r->ladder[2].rounds, 3);
+    assert_int_equal(r->ladder[3].kind, NN_SANCTION_EXCLUDE);
+    assert_int_equal(r->ladder[3].rounds, 10);
+    assert_int_equal(r->ladder[4].kind, NN_SANCTION_EXCLUDE);
+    assert_int_equal(r->ladder[4].rounds, 0); /* forever */
+    /* the keys of other norms keep their defaults */
+    assert_true(r->threshold == 0.7);
+    assert_int_equal(r->scope, NN_ADDRESS_NEIGHBOURS);
+    const nn_norm_config_t *a = &nc->norm[NN_NORM_ADDRESS];
+    assert_int_equal(a->on, 1);
+    assert_int_equal(a->scope, NN_ADDRESS_HIERARCHY);
+    assert_int_equal(a->limit, 5);
+    assert_int_equal(a->n_ladder, 1); /* no sanctions: [warn] */
+    assert_int_equal(a->ladder[0].kind, NN_SANCTION_WARN);
+    const nn_norm_config_t *g = &nc->norm[NN_NORM_AGGRESSION];
+    assert_true(g->threshold == 0.9);
+    assert_int_equal(g->n_ladder, 1);
+    assert_int_equal(g->ladder[0].kind, NN_SANCTION_MUTE);
+    assert_int_equal(g->ladder[0].rounds, UINT32_MAX);
+    assert_int_equal(nc->norm[NN_NORM_DEFECTION].on, 1);
+    const nn_norm_config_t *n = &nc->norm[NN_NORM_NONCOMPLIANCE];
+    assert_int_equal(n->on, 1);
+    assert_true(n->detect == 0.0);
+    assert_true(n->ladder[0].amount == 1.0);
+    assert_true(nc->recovery == 0.02);
+    assert_int_equal(f->s.game.on, 1);
+    assert_true(f->s.game.benefit == 2.0 && f->s.game.cost == 0.0);
+    /* one norm listed: the others stay off; noncompliance is happy with cases alone */
+    t_ok(f, SOCIETY "cases: {}\nnorms: [{norm: noncompliance}]\n");
+    assert_int_equal(nc->norm[NN_NORM_NONCOMPLIANCE].on, 1);
+    assert_int_equal(nc->norm[NN_NORM_RATE].on, 0);
+    assert_int_equal(nc->norm[NN_NORM_DEFECTION].on, 0);
+    /* address with 'either' needs no hierarchy; aggression is allowed anywhere */
+    t_ok(f, MINIMAL "norms: [{norm: address, scope: either}, {norm: aggression}]\n");
+    assert_int_equal(nc->norm[NN_NORM_ADDRESS].scope, NN_ADDRESS_EITHER);
+    /* a cost just below the benefit */
+    t_ok(f, MINIMAL "game: {benefit: 0.5, cost: 0.4999999}\n");
+    assert_true(f->s.game.cost == 0.4999999);
+}
+
+static void test_cases(void **state)
+{
+    t_fix_t *f = *state;
+    const nn_cases_config_t *cc = &f->s.cases;
+    t_ok(f, MINIMAL "structure:\n"
+                    "  roles: [{role: mediator, share: 0.01}, {role: arbiter, count: 1}]\n"
+                    "  hierarchy: {model: tree, branching: 2}\n"
+                    "cases:\n"
+                    "  chain: [weighted, negotiation, arbitration, deliberation, tolerance, "
+                    "majority, mediation, tolerance]\n"
+                    "  jury: 1000\n"
+                    "  max_open: 3\n"
+                    "  turnout: 1\n"
+                    "  mediation: {rounds: 2, step: 1}\n"
+                    "  negotiation: {rounds: 1}\n"
+                    "  arbitration: {by: superior}\n"
+                    "  deliberation: {rounds: 4, confidence: 1, epsilon: 0.5}\n"
+                    "decisions: {every: 1, scope: society, chain: [deliberation, majority], "
+                    "options: 101}\n"
+                    "trends: {every: 3, seeds: 1000, max: 1}\n");
+    assert_int_equal(cc->complaints, 1);
+    static const nn_protocol_t want[] = {
+        NN_PROTO_WEIGHTED,  NN_PROTO_NEGOTIATION, NN_PROTO_ARBITRATION, NN_PROTO_DELIBERATION,
+        NN_PROTO_TOLERANCE, NN_PROTO_MAJORITY,    NN_PROTO_MEDIATION,   NN_PROTO_TOLERANCE};
+    assert_int_equal(cc->n_chain[NN_CASE_COMPLAINT], 8);
+    for (size_t i = 0; i < 8; i++)
+        assert_int_equal(cc->chain[NN_CASE_COMPLAINT][i], want[i]);
+    assert_int_equal(cc->jury, 1000);
+    assert_int_equal(cc->max_open, 3);
+    assert_true(cc->turnout == 1.0);
+    assert_int_equal(cc->mediation_rounds, 2);
+    assert_true(cc->mediation_step == 1.0);
+    assert_int_equal(cc->negotiation_rounds, 1);
+    assert_int_equal(cc->arbiter_by, NN_ARBITER_SUPERIOR);
+    assert_int_equal(cc->deliberation_rounds, 4);
+    assert_true(cc->deliberation_confidence == 1.0);
+    assert_true(cc->deliberation_epsilon == 0.5);
+    assert_int_equal(cc->decisions_every, 1);
+    assert_int_equal(cc->decisions_scope, NN_SCOPE_SOCIETY);
+    assert_int_equal(cc->n_chain[NN_CASE_DECISION], 2);
+    assert_int_equal(cc->chain[NN_CASE_DECISION][0], NN_PROTO_DELIBERATION);
+    assert_int_equal(cc->chain[NN_CASE_DECISION][1], NN_PROTO_MAJORITY);
+    assert_int_equal(cc->options, 101);
+    assert_int_equal(f->s.trends.every, 3);
+    assert_int_equal(f->s.trends.seeds, 1000);
+    assert_int_equal(f->s.trends.max, 1);
+    /* a chain given replaces the default whole: nothing of it is left behind */
+    t_ok(f, MINIMAL "cases: {chain: [tolerance], jury: 0}\n");
+    assert_int_equal(cc->n_chain[NN_CASE_COMPLAINT], 1);
+    assert_int_equal(cc->chain[NN_CASE_COMPLAINT][0], NN_PROTO_TOLERANCE);
+    for (size_t i = 1; i < NN_MAX_CHAIN; i++)
+        assert_int_equal(cc->chain[NN_CASE_COMPLAINT][i], 0);
+    assert_int_equal(cc->jury, 0);
+    /* arbitration by superior under group leaders needs no arbiter */
+    t_ok(f, MINIMAL "structure: {roles: [{role: leader, count: 10}], hierarchy: {model: "
+                    "group_leader}}\n"
+                    "cases: {chain: [arbitration], arbitration: {by: superior}}\n");
+    /* a share of mediators that rounds to one agent is enough (0.0006 x 1000 -> 1) */
+    t_ok(f, MINIMAL "structure: {roles: [{role: mediator, share: 0.0006}]}\n"
+                    "decisions: {every: 2, chain: [mediation]}\n");
+    /* protocols nobody uses need no third party */
+    t_ok(f, MINIMAL "cases: {chain: [majority, deliberation], arbitration: {by: superior}}\n");
+}
+
+static void test_distributions(void **state)
+{
+    t_fix_t *f = *state;
+    const nn_population_t *p = f->s.populations;
+    t_ok(f, "agents: 100\nnetwork: {model: complete}\n"
+            "populations:\n"
+            "  - behaviour: deffuant\n"
+            "    share: 0.5\n"
+            "    params: {d: {normal: [0.2, 0.05]}, mu: {uniform: [0.1, 0.5]}}\n"
+            "  - {behaviour: hk, share: 0.25, params: {epsilon: {uniform: [0.3, 0.3]}}}\n"
+            "  - {behaviour: degroot, share: 0.25, params: {self_weight: {normal: [1, 0]}}}\n");
+    /* deffuant's parameters in order: d, mu */
+    assert_int_equal(p[0].dist[0], NN_DIST_NORMAL);
+    assert_true(p[0].params[0] == 0.2 && p[0].param_b[0] == 0.05);
+    assert_int_equal(p[0].dist[1], NN_DIST_UNIFORM);
+    assert_true(p[0].params[1] == 0.1 && p[0].param_b[1] == 0.5);
+    assert_int_equal(p[1].dist[0], NN_DIST_UNIFORM); /* low == high is allowed */
+    assert_true(p[1].params[0] == 0.3 && p[1].param_b[0] == 0.3);
+    assert_int_equal(p[2].dist[0], NN_DIST_NORMAL); /* sd 0, mean at the range's end */
+    assert_true(p[2].params[0] == 1.0 && p[2].param_b[0] == 0.0);
+    /* a plain number next to a distribution stays constant */
+    t_ok(f, "agents: 100\nnetwork: {model: complete}\n"
+            "populations: [{behaviour: deffuant, share: 1, params: {d: 0.3, mu: {uniform: [0, "
+            "1]}}}]\n");
+    assert_int_equal(p[0].dist[0], NN_DIST_CONSTANT);
+    assert_true(p[0].params[0] == 0.3 && p[0].param_b[0] == 0.0);
+    assert_int_equal(p[0].dist[1], NN_DIST_UNIFORM);
+    assert_true(p[0].params[1] == 0.0 && p[0].param_b[1] == 1.0);
+}
+
+static void t_one_error(t_fix_t *f, const t_bad_t *cases, size_t n)
+{
+    size_t failed = 0;
+    for (size_t i = 0; i < n; i++) {
+        int rc = t_load(f, cases[i].text, NULL, 0);
+        if (rc != NN_ESCENARIO || !t_has(f, cases[i].want)) {
+            print_error("case %zu: rc %d for:\n%s\n", i, rc, cases[i].text);
+            failed++;
+        } else if (f->d.count != 1) {
+            print_error("case %zu: %zu errors, not 1:\n%s\n", i, (size_t)f->d.count, f->d.text);
+            failed++;
+        }
+    }
+    assert_int_equal(failed, 0);
+}
+
+static void test_norms_errors(void **state)
+{
+    t_fix_t *f = *state;
+    static const t_bad_t cases[] = {
+        {MINIMAL "norms: [{norm: rat}]\n",
+         "'norms[0].norm' must be one of rate, address, aggression, defection, noncompliance, "
+         "got 'rat' at t.yaml:4:16 (did you mean 'rate'?)"},
+        {MINIMAL "norms:\n  - {norm: rate}\n  - {norm: rate, limit: 2}\n",
+         "norm 'rate' is given twice in 'norms' at t.yaml:6:12 (first at t.yaml:5:12; each norm "
+         "takes one entry)"},
+        {MINIMAL "norms: [{norm: address, limit: 2}]\n",
+         "key 'limit' does not apply to norm 'address' at t.yaml:4:25 (it takes: scope, detect, "
+         "forgive, sanctions)"},
+        {MINIMAL "norms: [{norm: defection, threshold: 0.5}]\ngame: {}\n",
+         "key 'threshold' does not apply to norm 'defection' at t.yaml:4:27 (it takes: detect, "
+         "forgive, sanctions)"},
+        {MINIMAL "norms: [{limit: 2}]\n",
+         "missing key 'norms[0].norm' at t.yaml:4:9 (required: one of rate, address, "
+         "aggression, defection, noncompliance)"},
+        {MINIMAL "norms: [{norm: rate, detetc: 1}]\n",
+         "unknown key 'detetc' in 'norms[0]' at t.yaml:4:22 (did you mean 'detect'?)"},
+        {MINIMAL "norms: [{norm: rate, limit: -1}]\n",
+         "'norms[0].limit' must be an integer >= 0 (messages per agent per round), got -1 at "
+         "t.yaml:4:29"},
+        {MINIMAL "norms: [{norm: address, scope: neighbors}]\n",
+         "'norms[0].scope' must be one of neighbours, hierarchy, either, got 'neighbors' at "
+         "t.yaml:4:32 (did you mean 'neighbours'?)"},
+        {MINIMAL "norms: [{norm: aggression, threshold: 1.5}]\n",
+         "'norms[0].threshold' must be a number in [0, 1], got 1.5 at t.yaml:4:39"},
+        {MINIMAL "norms: [{norm: rate, detect: 2}]\n",
+         "'norms[0].detect' must be a number in [0, 1], got 2 at t.yaml:4:30"},
+        {MINIMAL "norms: [{norm: rate, forgive: 0.5}]\n",
+         "'norms[0].forgive' must be an integer >= 0 (rounds; 0: never), got 0.5 at t.yaml:4:31"},
+        {MINIMAL "norms: [{norm: rate, sanctions: []}]\n",
+         "'norms[0].sanctions' must have 1..8 entries, got 0 at t.yaml:4:33"},
+        {MINIMAL "norms: [{norm: rate, sanctions: [warn, warn, warn, warn, warn, warn, warn, warn, "
+                 "warn]}]\n",
+         "'norms[0].sanctions' must have 1..8 entries, got 9 at t.yaml:4:33"},
+        {MINIMAL "norms: [{norm: rate, sanctions: warn}]\n",
+         "'norms[0].sanctions' must be a sequence, got 'warn' at t.yaml:4:33"},
+        {MINIMAL "norms: [{norm: rate, sanctions: [warn, mutee]}]\n",
+         "'norms[0].sanctions[1]' must be a sanction, got 'mutee' at t.yaml:4:40 (did you mean "
+         "{mute: 3}?)"},
+        {MINIMAL "norms: [{norm: rate, sanctions: [mute]}]\n",
+         "'norms[0].sanctions[0]' is 'mute', which needs a number of rounds at t.yaml:4:34 (write "
+         "it as {mute: 3})"},
+        {MINIMAL "norms: [{norm: rate, sanctions: [reputation]}]\n",
+         "'norms[0].sanctions[0]' is 'reputation', which needs an amount at t.yaml:4:34 (write it "
+         "as {reputation: 0.1})"},
+        {MINIMAL "norms: [{norm: rate, sanctions: [{reputation: 0}]}]\n",
+         "'norms[0].sanctions[0].reputation' must be a number in (0, 1] (the reputation taken), "
+         "got 0 at t.yaml:4:47"},
+        {MINIMAL "norms: [{norm: rate, sanctions: [{mute: 0}]}]\n",
+         "'norms[0].sanctions[0].mute' must be an integer >= 1 (rounds), got 0 at t.yaml:4:41"},
+        {MINIMAL "norms: [{norm: rate, sanctions: [{exclude: 0}]}]\n",
+         "'norms[0].sanctions[0].exclude' must be an integer >= 1 (rounds), or the word forever, "
+         "got 0 at t.yaml:4:44"},
+        {MINIMAL "norms: [{norm: rate, sanctions: [{exclude: 'forever'}]}]\n",
+         "got the string 'forever' at t.yaml:4:44"},
+        {MINIMAL "norms: [{norm: rate, sanctions: [{mut: 3}]}]\n",
+         "unknown sanction 'mut' in 'norms[0].sanctions[0]' at t.yaml:4:35 (did you mean "
+         "'mute'?)"},
+        {MINIMAL "norms: [{norm: rate, sanctions: [{mute: 3, exclude: 2}]}]\n",
+         "'norms[0].sanctions[0]' must be one sanction, got a mapping of several keys at "
+         "t.yaml:4:34"},
+        {MINIMAL "norms: [{norm: rate, sanctions: [{warn: 1}]}]\n",
+         "sanction 'warn' in 'norms[0].sanctions[0]' takes no value at t.yaml:4:35 (write it as "
+         "the word warn)"},
+        {MINIMAL "norms: [{norm: defection}]\n",
+         "norm 'defection' needs 'game' at t.yaml:4:16 (without the cooperation game there is "
+         "nothing to defect in"},
+        {MINIMAL "norms: [{norm: noncompliance}]\n",
+         "norm 'noncompliance' needs 'cases' or 'decisions' at t.yaml:4:16"},
+        {MINIMAL "norms: [{norm: address, scope: hierarchy}]\n",
+         "'norms[0].scope' is 'hierarchy' but structure.hierarchy is 'none' at t.yaml:4:32"},
+        {MINIMAL "norms: {norm: rate}\n",
+         "'norms' must be a sequence, got a mapping at t.yaml:4:8"},
+        {MINIMAL "norms: [rate]\n", "'norms[0]' must be a mapping, got 'rate' at t.yaml:4:9"},
+        {MINIMAL "game: {benefit: 0}\n",
+         "'game.benefit' must be a number > 0, got 0 at t.yaml:4:17"},
+        {MINIMAL "game: {benefit: 3, cost: 3}\n",
+         "'game.cost' must be a number >= 0 and < game.benefit (3), got 3 at t.yaml:4:26"},
+        {MINIMAL "game: {cost: -1}\n",
+         "'game.cost' must be a number >= 0 and < game.benefit (3), got -1 at t.yaml:4:14"},
+        {MINIMAL "game: {benefit: 0.5, cost: 2}\n",
+         "'game.cost' must be a number >= 0 and < game.benefit (0.5), got 2 at t.yaml:4:28"},
+        {MINIMAL "game: {benfit: 2}\n",
+         "unknown key 'benfit' in 'game' at t.yaml:4:8 (did you mean 'benefit'?)"},
+        {MINIMAL "game: on\n", "'game' must be a mapping, got 'on' at t.yaml:4:7"},
+        {MINIMAL "structure: {reputation: {recovery: 1.5}}\n",
+         "'structure.reputation.recovery' must be a number in [0, 1], got 1.5 at t.yaml:4:36"},
+        {MINIMAL "structure: {reputation: {recover: 0.1}}\n",
+         "unknown key 'recover' in 'structure.reputation' at t.yaml:4:26 (did you mean "
+         "'recovery'?)"},
+    };
+    t_one_error(f, cases, sizeof cases / sizeof cases[0]);
+    /* one mistake, one message: a bad game still counts as a game for defection, a bad
+     * hierarchy does not also fail scope hierarchy */
+    assert_int_equal(
+        t_load(f, MINIMAL "game: {benefit: -1}\nnorms: [{norm: defection}]\n", NULL, 0),
+        NN_ESCENARIO);
+    assert_int_equal(f->d.count, 1);
+    assert_int_equal(t_load(f,
+                            MINIMAL "structure: {hierarchy: {model: tre}}\n"
+                                    "norms: [{norm: address, scope: hierarchy}]\n",
+                            NULL, 0),
+                     NN_ESCENARIO);
+    assert_int_equal(f->d.count, 1);
+    /* every wrong entry of a ladder is reported */
+    assert_int_equal(
+        t_load(f, MINIMAL "norms: [{norm: rate, sanctions: [{mute: 0}, {exclude: -1}]}]\n", NULL,
+               0),
+        NN_ESCENARIO);
+    assert_int_equal(f->d.count, 2);
+}
+
+static void test_cases_errors(void **state)
+{
+    t_fix_t *f = *state;
+    static const t_bad_t cases[] = {
+        {SOCIETY "cases: {chain: [mediation, vote]}\n",
+         "'cases.chain[1]' must be one of majority, weighted, mediation, negotiation, "
+         "arbitration, deliberation, tolerance, got 'vote' at t.yaml:6:28"},
+        {SOCIETY "cases: {chain: [mediaton]}\n",
+         "got 'mediaton' at t.yaml:6:17 (did you mean 'mediation'?)"},
+        {SOCIETY "cases: {chain: []}\n",
+         "'cases.chain' must have 1..8 entries, got 0 at t.yaml:6:16"},
+        {SOCIETY "cases: {chain: [tolerance, tolerance, tolerance, tolerance, tolerance, "
+                 "tolerance, tolerance, tolerance, tolerance]}\n",
+         "'cases.chain' must have 1..8 entries, got 9 at t.yaml:6:16"},
+        {SOCIETY "cases: {chain: mediation}\n",
+         "'cases.chain' must be a sequence, got 'mediation' at t.yaml:6:16"},
+        {SOCIETY "cases: {jury: 1001}\n",
+         "'cases.jury' must be an integer in 0..1000, got 1001 at t.yaml:6:15"},
+        {SOCIETY "cases: {max_open: 0}\n",
+         "'cases.max_open' must be an integer >= 1, got 0 at t.yaml:6:19"},
+        {SOCIETY "cases: {turnout: 0}\n",
+         "'cases.turnout' must be a number in (0, 1], got 0 at t.yaml:6:18"},
+        {SOCIETY "cases: {mediation: {rounds: 0}}\n",
+         "'cases.mediation.rounds' must be an integer >= 1, got 0 at t.yaml:6:29"},
+        {SOCIETY "cases: {mediation: {step: 1.5}}\n",
+         "'cases.mediation.step' must be a number in (0, 1], got 1.5 at t.yaml:6:27"},
+        {SOCIETY "cases: {negotiation: {rounds: -2}}\n",
+         "'cases.negotiation.rounds' must be an integer >= 1, got -2 at t.yaml:6:31"},
+        {SOCIETY "cases: {arbitration: {by: judge}}\n",
+         "'cases.arbitration.by' must be one of arbiter, superior, got 'judge' at t.yaml:6:27"},
+        {SOCIETY "cases: {deliberation: {confidence: 0}}\n",
+         "'cases.deliberation.confidence' must be a number in (0, 1], got 0 at t.yaml:6:36"},
+        {SOCIETY "cases: {deliberation: {epsilon: 2}}\n",
+         "'cases.deliberation.epsilon' must be a number in (0, 1], got 2 at t.yaml:6:33"},
+        {SOCIETY "cases: {deliberation: {rounds: 0}}\n",
+         "'cases.deliberation.rounds' must be an integer >= 1, got 0 at t.yaml:6:32"},
+        {SOCIETY "cases: {deliberation: {round: 3}}\n",
+         "unknown key 'round' in 'cases.deliberation' at t.yaml:6:24 (did you mean 'rounds'?)"},
+        {SOCIETY "cases: {juri: 5}\n",
+         "unknown key 'juri' in 'cases' at t.yaml:6:9 (did you mean 'jury'?)"},
+        {SOCIETY "cases: [mediation]\n", "'cases' must be a mapping, got a sequence at t.yaml:6:8"},
+        {MINIMAL "cases: {chain: [mediation]}\n",
+         "'cases.chain[0]' is 'mediation', which needs mediators: no rule in 'structure.roles' "
+         "gives the role mediator at t.yaml:4:17 (add a rule such as {role: mediator, share: "
+         "0.01})"},
+        {MINIMAL "structure: {roles: [{role: mediator, count: 1}]}\n"
+                 "cases: {chain: [mediation, arbitration]}\n",
+         "'cases.chain[1]' is 'arbitration' by arbiter, which needs arbiters: no rule in "
+         "'structure.roles' gives the role arbiter at t.yaml:5:28 (add a rule such as {role: "
+         "arbiter, count: 5}, or use cases.arbitration.by: superior)"},
+        {MINIMAL "structure: {roles: [{role: mediator, count: 0}]}\n"
+                 "cases: {chain: [mediation]}\n",
+         "'cases.chain[0]' is 'mediation', which needs mediators, but the mediator rule in "
+         "'structure.roles' picks no agents at t.yaml:5:17 (give the rule a count or share of at "
+         "least one agent)"},
+        {MINIMAL "structure: {roles: [{role: mediator, share: 0.0004}]}\n"
+                 "cases: {chain: [mediation]}\n",
+         "but the mediator rule in 'structure.roles' picks no agents at t.yaml:5:17"},
+        {MINIMAL "structure: {roles: [{role: arbiter, count: 1}]}\ncases: {}\n",
+         "'cases.chain' is [mediation, arbitration, tolerance] by default, and its 'mediation' "
+         "needs mediators: no rule in 'structure.roles' gives the role mediator at "
+         "t.yaml:5:8 (add a rule such as {role: mediator, share: 0.01}; or give the chain "
+         "without mediation)"},
+        {SOCIETY "cases: {chain: [arbitration], arbitration: {by: superior}}\n",
+         "'cases.arbitration.by' is 'superior' but structure.hierarchy is 'none' at t.yaml:6:49 "
+         "(arbitration by superior takes a case to a party's superior, and nobody has one"},
+        {SOCIETY "cases: {arbitration: {by: superior}}\n",
+         "'cases.arbitration.by' is 'superior' but structure.hierarchy is 'none' at t.yaml:6:27"},
+        {SOCIETY "decisions: {every: 5, chain: [negotiation]}\n",
+         "'decisions.chain[0]' cannot be 'negotiation' at t.yaml:6:31 (negotiation is between "
+         "exactly two parties"},
+        {SOCIETY "decisions: {scope: group}\n",
+         "missing key 'decisions.every' at t.yaml:6:12 (required: a decision is taken every "
+         "this many rounds, an integer >= 1)"},
+        {SOCIETY "decisions: {every: 0}\n",
+         "'decisions.every' must be an integer >= 1 (rounds), got 0 at t.yaml:6:20"},
+        {SOCIETY "decisions: {every: 5, scope: world}\n",
+         "'decisions.scope' must be one of group, society, got 'world' at t.yaml:6:30"},
+        {SOCIETY "decisions: {every: 5, options: 1}\n",
+         "'decisions.options' must be an integer in 2..101, got 1 at t.yaml:6:32"},
+        {SOCIETY "decisions: {every: 5, options: 102}\n",
+         "'decisions.options' must be an integer in 2..101, got 102 at t.yaml:6:32"},
+        {MINIMAL "decisions: {every: 5, chain: [majority, mediation]}\n",
+         "'decisions.chain[1]' is 'mediation', which needs mediators: no rule in "
+         "'structure.roles' gives the role mediator at t.yaml:4:41"},
+        {MINIMAL "trends: {seeds: 5}\n",
+         "missing key 'trends.every' at t.yaml:4:9 (required: a trend appears every this many "
+         "rounds, an integer >= 1)"},
+        {MINIMAL "trends: {every: 0}\n",
+         "'trends.every' must be an integer >= 1 (rounds), got 0 at t.yaml:4:17"},
+        {MINIMAL "trends: {every: 5, seeds: 1001}\n",
+         "'trends.seeds' must be an integer in 1..1000 (agents), got 1001 at t.yaml:4:27"},
+        {MINIMAL "trends: {every: 5, seeds: 0}\n",
+         "'trends.seeds' must be an integer in 1..1000 (agents), got 0 at t.yaml:4:27"},
+        {MINIMAL "trends: {every: 5, max: 65}\n",
+         "'trends.max' must be an integer in 1..64, got 65 at t.yaml:4:25"},
+        {MINIMAL "trends: {every: 5, maximum: 6}\n",
+         "unknown key 'maximum' in 'trends' at t.yaml:4:20 (did you mean 'max'?)"},
+    };
+    t_one_error(f, cases, sizeof cases / sizeof cases[0]);
+    /* one mistake, one message: a wrong role rule, a wrong hierarchy or a wrong 'by' does
+     * not also fail the chain */
+    static const char *const one[] = {
+        MINIMAL "structure: {roles: [{role: mediatr, count: 1}]}\ncases: {chain: [mediation]}\n",
+        SOCIETY "  hierarchy: {model: tre}\ncases: {arbitration: {by: superior}}\n",
+        MINIMAL "cases: {chain: [arbitration], arbitration: {by: judge}}\n",
+        MINIMAL "cases: {chain: [arbitration], arbitration: judge}\n",
+    };
+    for (size_t i = 0; i < sizeof one / sizeof one[0]; i++) {
+        assert_int_equal(t_load(f, one[i], NULL, 0), NN_ESCENARIO);
+        if (f->d.count != 1)
+            fail_msg("case %zu: %zu errors:\n%s", i, (size_t)f->d.count, f->d.text);
+    }
+    /* both chains short of mediators: one message at each */
+    assert_int_equal(t_load(f,
+                            MINIMAL "cases: {chain: [mediation]}\n"
+                                    "decisions: {every: 3, chain: [mediation]}\n",
+                            NULL, 0),
+                     NN_ESCENARIO);
+    assert_int_equal(f->d.count, 2);
+    assert_true(t_has(f, "at t.yaml:4:17"));
+    assert_true(t_has(f, "at t.yaml:5:31"));
+}
+
+static void test_distribution_errors(void **state)
+{
+    t_fix_t *f = *state;
+#define T_DIST(x)                                                                                  \
+    "agents: 1000\nnetwork: {model: ring, k: 4}\n"                                                 \
+    "populations: [{behaviour: deffuant, share: 1, params: {mu: " x "}}]\n"
+    static const t_bad_t cases[] = {
+        {T_DIST("{uniform: [0.5, 0.1]}"),
+         "'populations[0].params.mu.uniform' has its low 0.5 above its high 0.1 at t.yaml:3:70 "
+         "(write [low, high])"},
+        {T_DIST("{uniform: [0.5, 1.5]}"),
+         "'populations[0].params.mu.uniform[1]' must be a number in [0, 1], got 1.5 at "
+         "t.yaml:3:76"},
+        {T_DIST("{uniform: [-0.1, 0.5]}"),
+         "'populations[0].params.mu.uniform[0]' must be a number in [0, 1], got -0.1 at "
+         "t.yaml:3:71"},
+        {T_DIST("{normal: [1.2, 0.1]}"),
+         "'populations[0].params.mu.normal[0]' must be a number in [0, 1], got 1.2 at "
+         "t.yaml:3:70"},
+        {T_DIST("{normal: [0.5, -0.1]}"),
+         "'populations[0].params.mu.normal[1]' must be a number >= 0 (the sd), got -0.1 at "
+         "t.yaml:3:75"},
+        {T_DIST("{normal: [0.5, x]}"),
+         "'populations[0].params.mu.normal[1]' must be a number >= 0 (the sd), got 'x' at "
+         "t.yaml:3:75"},
+        {T_DIST("{unifrom: [0.1, 0.2]}"),
+         "unknown distribution 'unifrom' in 'populations[0].params.mu' at t.yaml:3:61 (did you "
+         "mean 'uniform'?)"},
+        {T_DIST("{beta: [0.1, 0.2]}"),
+         "unknown distribution 'beta' in 'populations[0].params.mu' at t.yaml:3:61 (valid: "
+         "uniform [low, high], normal [mean, sd])"},
+        {T_DIST("{uniform: [0.1]}"),
+         "'populations[0].params.mu.uniform' must be a sequence of two numbers [low, high], got "
+         "1 entry at t.yaml:3:70"},
+        {T_DIST("{normal: 0.1}"),
+         "'populations[0].params.mu.normal' must be a sequence of two numbers [mean, sd], got "
+         "0.1 at t.yaml:3:69"},
+        {T_DIST("{uniform: [0.1, 0.2], normal: [0.1, 0.1]}"),
+         "'populations[0].params.mu' must be a number in [0, 1] or one distribution, got a "
+         "mapping of several keys at t.yaml:3:60 (such as {uniform: [low, high]} or {normal: "
+         "[mean, sd]})"},
+        {T_DIST("{}"), "'populations[0].params.mu' must be a number in [0, 1] or one "
+                       "distribution, got an empty mapping at t.yaml:3:60"},
+        {T_DIST("[0.1, 0.5]"),
+         "'populations[0].params.mu' must be a number in [0, 1] or a distribution, got a "
+         "sequence at t.yaml:3:60 (a range of values is written {uniform: [low, high]})"},
+    };
+#undef T_DIST
+    t_one_error(f, cases, sizeof cases / sizeof cases[0]);
+}
+
+static void test_set_society(void **state)
+{
+    t_fix_t *f = *state;
+    const nn_scenario_t *s = &f->s;
+    const char *base = "agents: 1000\nnetwork: {model: ring, k: 4}\n"
+                       "populations: [{behaviour: deffuant, share: 1}]\n"
+                       "norms: [{norm: rate, limit: 9}]\n";
+    const char *sets[] = {"game.benefit=4",
+                          "norms.0.limit=3",
+                          "norms[1]={norm: aggression, sanctions: [warn, {exclude: forever}]}",
+                          "cases.chain=[majority]",
+                          "cases.jury=7",
+                          "decisions.every=2",
+                          "decisions.chain=[weighted, tolerance]",
+                          "trends={every: 5}",
+                          "trends.max=8",
+                          "structure.reputation.recovery=0.25",
+                          "populations.0.params.mu={normal: [0.3, 0.1]}"};
+    assert_int_equal(t_load(f, base, sets, sizeof sets / sizeof sets[0]), NN_OK);
+    assert_int_equal(s->game.on, 1);
+    assert_true(s->game.benefit == 4.0 && s->game.cost == 1.0);
+    assert_int_equal(s->norms.norm[NN_NORM_RATE].limit, 3);
+    const nn_norm_config_t *g = &s->norms.norm[NN_NORM_AGGRESSION];
+    assert_int_equal(g->on, 1);
+    assert_int_equal(g->n_ladder, 2);
+    assert_int_equal(g->ladder[1].kind, NN_SANCTION_EXCLUDE);
+    assert_int_equal(g->ladder[1].rounds, 0);
+    assert_int_equal(s->cases.complaints, 1);
+    assert_int_equal(s->cases.n_chain[NN_CASE_COMPLAINT], 1);
+    assert_int_equal(s->cases.chain[NN_CASE_COMPLAINT][0], NN_PROTO_MAJORITY);
+    assert_int_equal(s->cases.jury, 7);
+    assert_int_equal(s->cases.decisions_every, 2);
+    assert_int_equal(s->cases.n_chain[NN_CASE_DECISION], 2);
+    assert_int_equal(s->cases.chain[NN_CASE_DECISION][0], NN_PROTO_WEIGHTED);
+    assert_int_equal(s->trends.every, 5);
+    assert_int_equal(s->trends.seeds, 5);
+    assert_int_equal(s->trends.max, 8);
+    assert_true(s->norms.recovery == 0.25);
+    assert_int_equal(s->populations[0].dist[1], NN_DIST_NORMAL);
+    assert_true(s->populations[0].params[1] == 0.3 && s->populations[0].param_b[1] == 0.1);
+    /* --set errors name the --set */
+    static const struct {
+        const char *set;
+        const char *want;
+    } bad[] = {
+        {"game.cost=5", "'game.cost' must be a number >= 0 and < game.benefit (3), got 5 at "
+                        "--set 'game.cost=5'"},
+        {"cases.chain=[mediation]", "'cases.chain[0]' is 'mediation', which needs mediators: "
+                                    "no rule in 'structure.roles' gives the role mediator at "
+                                    "--set 'cases.chain=[mediation]'"},
+        {"norms.0.norm=defection", "norm 'defection' needs 'game' at --set "
+                                   "'norms.0.norm=defection'"},
+        {"norms.1={norm: rate}", "norm 'rate' is given twice in 'norms' at --set 'norms.1={norm: "
+                                 "rate}' (first at t.yaml:4:16"},
+        {"norms.0.sanctions=[{mute: x}]", "'norms[0].sanctions[0].mute' must be an integer >= 1 "
+                                          "(rounds), got 'x' at --set"},
+        {"trends.every=0", "'trends.every' must be an integer >= 1 (rounds), got 0 at --set"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *one[] = {bad[i].set};
+        int rc = t_load(f, base, one, 1);
+        if (rc != NN_ESCENARIO || !t_has(f, bad[i].want))
+            fail_msg("case %zu: rc %d for --set '%s'", i, rc, bad[i].set);
+    }
+}
+
 /* ---- the round trip ------------------------------------------------------------------ */
 
 static void t_same(const nn_scenario_t *a, const nn_scenario_t *b)
@@ -940,8 +1564,11 @@ static void t_same(const nn_scenario_t *a, const nn_scenario_t *b)
         assert_int_equal(p->by_count, r->by_count);
         assert_true(p->count == r->count);
         assert_true(p->share == r->share);
-        for (size_t j = 0; j < NN_MAX_PARAMS; j++)
+        for (size_t j = 0; j < NN_MAX_PARAMS; j++) {
             assert_true(p->params[j] == r->params[j]);
+            assert_int_equal(p->dist[j], r->dist[j]);
+            assert_true(p->param_b[j] == r->param_b[j]);
+        }
     }
     assert_int_equal(a->nodes, b->nodes);
     assert_int_equal(a->transport, b->transport);
@@ -964,6 +1591,48 @@ static void t_same(const nn_scenario_t *a, const nn_scenario_t *b)
     assert_int_equal(s->branching, t->branching);
     assert_int_equal(s->status, t->status);
     assert_true(s->status_value == t->status_value);
+    for (int k = 0; k < NN_NORM_KINDS; k++) {
+        const nn_norm_config_t *m = &a->norms.norm[k], *n = &b->norms.norm[k];
+        assert_int_equal(m->on, n->on);
+        assert_int_equal(m->limit, n->limit);
+        assert_int_equal(m->scope, n->scope);
+        assert_true(m->threshold == n->threshold);
+        assert_true(m->detect == n->detect);
+        assert_int_equal(m->forgive, n->forgive);
+        assert_int_equal(m->n_ladder, n->n_ladder);
+        for (size_t i = 0; i < NN_MAX_LADDER; i++) {
+            assert_int_equal(m->ladder[i].kind, n->ladder[i].kind);
+            assert_true(m->ladder[i].amount == n->ladder[i].amount);
+            assert_int_equal(m->ladder[i].rounds, n->ladder[i].rounds);
+        }
+    }
+    assert_true(a->norms.recovery == b->norms.recovery);
+    assert_int_equal(a->game.on, b->game.on);
+    assert_true(a->game.benefit == b->game.benefit);
+    assert_true(a->game.cost == b->game.cost);
+    const nn_cases_config_t *c = &a->cases, *d = &b->cases;
+    assert_int_equal(c->complaints, d->complaints);
+    for (int t = 0; t < NN_CASE_TYPES; t++) {
+        assert_int_equal(c->n_chain[t], d->n_chain[t]);
+        for (size_t i = 0; i < NN_MAX_CHAIN; i++)
+            assert_int_equal(c->chain[t][i], d->chain[t][i]);
+    }
+    assert_int_equal(c->jury, d->jury);
+    assert_int_equal(c->max_open, d->max_open);
+    assert_int_equal(c->decisions_every, d->decisions_every);
+    assert_int_equal(c->decisions_scope, d->decisions_scope);
+    assert_int_equal(c->options, d->options);
+    assert_true(c->turnout == d->turnout);
+    assert_int_equal(c->mediation_rounds, d->mediation_rounds);
+    assert_true(c->mediation_step == d->mediation_step);
+    assert_int_equal(c->negotiation_rounds, d->negotiation_rounds);
+    assert_int_equal(c->arbiter_by, d->arbiter_by);
+    assert_int_equal(c->deliberation_rounds, d->deliberation_rounds);
+    assert_true(c->deliberation_confidence == d->deliberation_confidence);
+    assert_true(c->deliberation_epsilon == d->deliberation_epsilon);
+    assert_int_equal(a->trends.every, b->trends.every);
+    assert_int_equal(a->trends.seeds, b->trends.seeds);
+    assert_int_equal(a->trends.max, b->trends.max);
 }
 
 static void t_round_trip(t_fix_t *f, const char *text)
@@ -1045,6 +1714,39 @@ static void test_round_trip(void **state)
                             "  status: {from: constant, value: -2.5e-7}\n");
     t_round_trip(f, MINIMAL "structure: {groups: {from: louvain}, hierarchy: {model: tree}, "
                             "status: {from: degree}}\n");
+    /* every new section with values other than the defaults */
+    t_round_trip(f, "agents: 1000\nnetwork: {model: ring, k: 4}\n"
+                    "populations:\n"
+                    "  - {behaviour: deffuant, share: 0.5, params: {d: {normal: [0.2, "
+                    "0.0333333333333333]}, mu: {uniform: [0.1, 0.5]}}}\n"
+                    "  - {behaviour: hk, share: 0.5, params: {epsilon: {uniform: [0, 0]}}}\n"
+                    "structure:\n"
+                    "  roles: [{role: mediator, count: 10}, {role: arbiter, share: 0.01}]\n"
+                    "  hierarchy: {model: tree, branching: 2}\n"
+                    "  reputation: {recovery: 0.015}\n"
+                    "norms:\n"
+                    "  - norm: noncompliance\n"
+                    "    detect: 0.3\n"
+                    "    sanctions: [{reputation: 0.1}, {exclude: forever}]\n"
+                    "  - {norm: rate, limit: 4294967295, forgive: 12, sanctions: [warn, {mute: 2}, "
+                    "{exclude: 9}]}\n"
+                    "  - {norm: address, scope: hierarchy}\n"
+                    "  - {norm: aggression, threshold: 0.123456789}\n"
+                    "  - {norm: defection, detect: 0}\n"
+                    "game: {benefit: 0.3, cost: 0.1}\n"
+                    "cases:\n"
+                    "  chain: [negotiation, mediation, arbitration, weighted]\n"
+                    "  jury: 0\n  max_open: 4\n  turnout: 0.75\n"
+                    "  mediation: {rounds: 9, step: 0.1}\n"
+                    "  negotiation: {rounds: 2}\n"
+                    "  arbitration: {by: superior}\n"
+                    "  deliberation: {rounds: 3, confidence: 0.2, epsilon: 1e-3}\n"
+                    "decisions: {every: 4294967295, scope: society, chain: [deliberation, "
+                    "majority, tolerance], options: 2}\n"
+                    "trends: {every: 7, seeds: 1000, max: 1}\n");
+    /* decisions without cases, and cases with their defaults only */
+    t_round_trip(f, MINIMAL "decisions: {every: 3}\n");
+    t_round_trip(f, SOCIETY "cases: {}\ngame: {}\nnorms: [{norm: noncompliance}]\n");
 }
 
 static void test_write_text(void **state)
@@ -1068,7 +1770,36 @@ static void test_write_text(void **state)
     /* the structure block is always written, defaults included */
     assert_non_null(strstr(buf, "structure:\n  roles: []\n  groups:\n    from: none\n"
                                 "  hierarchy:\n    model: none\n  status:\n    from: constant\n"
-                                "    value: 1.0\n"));
+                                "    value: 1.0\n  reputation:\n    recovery: 0.0\n"));
+    /* the sections that are off when absent are not written; the norms list is */
+    assert_non_null(strstr(buf, "\nnorms: []\n"));
+    assert_null(strstr(buf, "game:"));
+    assert_null(strstr(buf, "cases:"));
+    assert_null(strstr(buf, "decisions:"));
+    assert_null(strstr(buf, "trends:"));
+    free(buf);
+    buf = NULL;
+    t_ok(f, "agents: 1000\nnetwork: {model: ring, k: 4}\n"
+            "populations: [{behaviour: deffuant, share: 1, params: {mu: {uniform: [0.1, 0.5]}}}]\n"
+            "structure: {roles: [{role: mediator, count: 10}, {role: arbiter, count: 5}]}\n"
+            "norms: [{norm: rate, sanctions: [warn, {exclude: forever}]}]\n"
+            "cases: {}\ngame: {}\ntrends: {every: 2}\n");
+    m = open_memstream(&buf, &len);
+    assert_non_null(m);
+    assert_int_equal(nn_scenario_write(&f->s, m), NN_OK);
+    fclose(m);
+    assert_non_null(strstr(buf, "      d: 0.2\n      mu: {uniform: [0.1, 0.5]}\n"));
+    assert_non_null(strstr(buf, "norms:\n  - norm: rate\n    limit: 5\n    detect: 1.0\n"
+                                "    forgive: 0\n    sanctions:\n      - warn\n"
+                                "      - {exclude: forever}\n"));
+    assert_non_null(strstr(buf, "game:\n  benefit: 3.0\n  cost: 1.0\n"));
+    assert_non_null(strstr(buf, "cases:\n  chain: [mediation, arbitration, tolerance]\n"
+                                "  jury: 5\n  max_open: 1\n  turnout: 0.5\n"
+                                "  mediation:\n    rounds: 5\n    step: 0.25\n"
+                                "  negotiation:\n    rounds: 6\n  arbitration:\n    by: arbiter\n"
+                                "  deliberation:\n    rounds: 10\n    confidence: 0.3\n"
+                                "    epsilon: 0.05\n"));
+    assert_non_null(strstr(buf, "trends:\n  every: 2\n  seeds: 5\n  max: 64\n"));
     free(buf);
     nn_scenario_t bad;
     memset(&bad, 0, sizeof bad);
@@ -1183,14 +1914,13 @@ static void test_files(void **state)
 
 /* ---- hostile input ------------------------------------------------------------------- */
 
-static void test_no_crash(void **state)
+/* Every prefix of text, and every third byte replaced by a few troublemakers, loads or
+ * fails cleanly. */
+static void t_mangle(t_fix_t *f, const char *base)
 {
-    t_fix_t *f = *state;
-    const char *base = nn_embedded_default_yaml;
     size_t n = strlen(base);
     char *buf = malloc(n + 1);
     assert_non_null(buf);
-    /* every prefix, and every byte replaced by a few troublemakers */
     for (size_t i = 0; i <= n; i++) {
         nn_diag_release(&f->d);
         int rc = nn_scenario_load_text(&f->s, base, i, "t.yaml", ".", NULL, 0, &f->d);
@@ -1206,6 +1936,27 @@ static void test_no_crash(void **state)
             assert_true(rc == NN_OK || rc == NN_ESCENARIO);
         }
     free(buf);
+}
+
+static void test_no_crash(void **state)
+{
+    t_fix_t *f = *state;
+    t_mangle(f, nn_embedded_default_yaml);
+    static const char society[] =
+        "agents: 100\nnetwork: {model: ring, k: 4}\n"
+        "populations: [{behaviour: deffuant, share: 1, params: {d: {normal: [0.2, 0.1]}, "
+        "mu: {uniform: [0, 1]}}}]\n"
+        "structure: {roles: [{role: mediator, count: 3}, {role: arbiter, count: 2}], "
+        "hierarchy: {model: tree}, reputation: {recovery: 0.1}}\n"
+        "norms: [{norm: rate, limit: 2, sanctions: [warn, {mute: 2}, {exclude: forever}]}, "
+        "{norm: address, scope: either}, {norm: defection}, {norm: noncompliance}]\n"
+        "game: {benefit: 3, cost: 1}\n"
+        "cases: {chain: [mediation, arbitration], arbitration: {by: superior}, "
+        "deliberation: {rounds: 3}}\n"
+        "decisions: {every: 5, chain: [weighted], options: 3}\n"
+        "trends: {every: 4, seeds: 2}\n";
+    t_ok(f, society); /* a good text to spoil */
+    t_mangle(f, society);
 
     static const char *const texts[] = {
         "a: &x [*x]\n", /* an alias inside its own anchor */
@@ -1232,6 +1983,13 @@ static void test_no_crash(void **state)
         "# only a comment\n",
         "agents: 'a\\x00b'\nname: \"a\\0b\"\n",
         "populations: [{behaviour: \"voter\\0x\", share: 1}]\n",
+        MINIMAL "norms: [[]]\ncases: {chain: [[]], mediation: [], arbitration: {by: []}}\n",
+        MINIMAL "norms: [{norm: rate, sanctions: [{}, [], {[a]: 1}, {mute: []}, ~]}]\n",
+        MINIMAL "norms: [{norm: [rate]}, {norm: {}}]\ngame: []\ntrends: {every: []}\n",
+        MINIMAL "decisions: {every: {}, chain: {}}\nstructure: {reputation: 1}\n",
+        "agents: 10\nnetwork: {model: ring, k: 4}\n"
+        "populations: [{behaviour: deffuant, share: 1, params: {d: {[a]: 1}, mu: {uniform: "
+        "{a: 1}}}}]\n",
     };
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
         int rc = t_load(f, texts[i], NULL, 0);
@@ -1281,6 +2039,14 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_set_flow, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_set_errors, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_set_structure, t_setup, t_teardown),
+        cmocka_unit_test_setup_teardown(test_society_defaults, t_setup, t_teardown),
+        cmocka_unit_test_setup_teardown(test_norms, t_setup, t_teardown),
+        cmocka_unit_test_setup_teardown(test_cases, t_setup, t_teardown),
+        cmocka_unit_test_setup_teardown(test_distributions, t_setup, t_teardown),
+        cmocka_unit_test_setup_teardown(test_norms_errors, t_setup, t_teardown),
+        cmocka_unit_test_setup_teardown(test_cases_errors, t_setup, t_teardown),
+        cmocka_unit_test_setup_teardown(test_distribution_errors, t_setup, t_teardown),
+        cmocka_unit_test_setup_teardown(test_set_society, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_round_trip, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_write_text, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_bad_corpus, t_setup, t_teardown),

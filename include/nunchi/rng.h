@@ -15,6 +15,10 @@ enum nn_rng_stream {
     NN_STREAM_POPULATION = 2, /* assignment of behaviours to agent ids */
     NN_STREAM_OPINION = 3,    /* initial opinions */
     NN_STREAM_BEHAVIOUR = 4,  /* an agent's own draws while it steps */
+    NN_STREAM_TRAITS = 5,     /* per-agent parameter draws (round slot: parameter index) */
+    NN_STREAM_CASES = 6,      /* juries, mediators, arbiters, tie-breaks (agent slot: case) */
+    NN_STREAM_NORMS = 7,      /* detection of violations */
+    NN_STREAM_TRENDS = 8,     /* trend seeds (agent slot: trend) */
     NN_STREAM_USER = 64       /* first stream free for later modules */
 };
 

@@ -16,7 +16,6 @@
 #define NN_MAX_BEHAVIOURS   64  /* behaviours listed in one hello */
 #define NN_MAX_POPULATIONS  64  /* populations in one scenario */
 #define NN_TEXT_MAX         256 /* reasons and error texts, NUL included */
-#define NN_NO_AGENT         UINT32_MAX /* "no agent": the superior of an agent without one */
 #define NN_ROLE_COUNT       4   /* roles: 0 citizen, 1 mediator, 2 arbiter, 3 leader */
 
 typedef enum nn_wire_kind {
@@ -40,11 +39,22 @@ typedef struct nn_hello {
     uint32_t pid;        /* the node's process id (0: unknown) */
 } nn_hello_t;
 
+/* How a parameter's value is drawn for each agent of a population (nn_dist_t): from
+ * (seed, NN_STREAM_TRAITS, agent, parameter index), so that every node draws the same
+ * value for the same agent. A normal draw is clamped into the parameter's range. */
+typedef enum nn_dist {
+    NN_DIST_CONSTANT = 0, /* param_value */
+    NN_DIST_UNIFORM,      /* uniform on [param_value, param_b] */
+    NN_DIST_NORMAL        /* mean param_value, standard deviation param_b */
+} nn_dist_t;
+
 typedef struct nn_population_desc {
     char behaviour[NN_NAME_MAX];
     size_t n_params;
     char param_name[NN_MAX_PARAMS][NN_NAME_MAX];
     double param_value[NN_MAX_PARAMS];
+    uint8_t param_dist[NN_MAX_PARAMS]; /* nn_dist_t */
+    double param_b[NN_MAX_PARAMS];     /* the second number of a distribution, else 0 */
 } nn_population_desc_t;
 
 /* A node's assignment. Hosted agents are either listed in `agent` (ascending) or, when
@@ -88,16 +98,24 @@ typedef struct nn_tick {
     const uint32_t *receiver;  /* n_runs ids, or NULL (see above) */
     const uint64_t *inbox_off; /* n_runs + 1 entries, may start above 0 */
     const nn_delivery_t *deliveries;
+    size_t n_notices;
+    const uint32_t *notice_to;  /* n_notices receivers, ascending (an agent's in order) */
+    const nn_notice_t *notices; /* n_notices */
 } nn_tick_t;
 
 /* A node's answer for one round: messages sorted by sender, each sender's in the order
- * sent (its sequence numbers 0, 1, ...); the state of every hosted agent in assignment
- * order; the node's digest of those states. */
+ * sent (its sequence numbers 0, 1, ...); acts sorted by agent, each agent's in the order
+ * made; the state of every hosted agent in assignment order (opinion, trends, memory);
+ * the node's digest of those states (nn_digest_agent_full). */
 typedef struct nn_actions {
     size_t n_msgs;
     const nn_msg_t *msgs;
     size_t n_state;
     const double *state;
+    const uint64_t *trends; /* n_state, or NULL: all 0 */
+    const uint64_t *memory; /* n_state, or NULL: all 0 */
+    size_t n_acts;
+    const nn_act_t *acts;
     uint64_t digest;
 } nn_actions_t;
 

@@ -10,10 +10,11 @@ extern const nn_behaviour_ops_t nn_behaviour_hk;
 extern const nn_behaviour_ops_t nn_behaviour_voter;
 extern const nn_behaviour_ops_t nn_behaviour_threshold;
 extern const nn_behaviour_ops_t nn_behaviour_stubborn;
+extern const nn_behaviour_ops_t nn_behaviour_citizen;
 
 static const nn_behaviour_ops_t *const s_table[] = {
-    &nn_behaviour_degroot, &nn_behaviour_deffuant,  &nn_behaviour_hk,
-    &nn_behaviour_voter,   &nn_behaviour_threshold, &nn_behaviour_stubborn,
+    &nn_behaviour_degroot,   &nn_behaviour_deffuant, &nn_behaviour_hk,      &nn_behaviour_voter,
+    &nn_behaviour_threshold, &nn_behaviour_stubborn, &nn_behaviour_citizen,
 };
 
 size_t nn_behaviour_count(void)

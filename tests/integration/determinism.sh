@@ -1,8 +1,10 @@
 # The same scenario and seed give the same digest for 1, 2, 3, 4 and 8 nodes and for
-# the inproc, ipc and tcp transports; a different seed gives a different digest.
+# the inproc, ipc and tcp transports, also with every institution on (society.yaml);
+# a different seed gives a different digest.
 source "$(dirname "$0")/lib/common.bash"
 
-for scenario in "$DATA/scenarios/mixed.yaml" "$DATA/scenarios/cascade.yaml" "$SRC/scenarios/default.yaml"; do
+for scenario in "$DATA/scenarios/mixed.yaml" "$DATA/scenarios/cascade.yaml" "$DATA/scenarios/society.yaml" \
+    "$SRC/scenarios/default.yaml"; do
     name=$(basename "$scenario" .yaml)
     extra=()
     [ "$name" = default ] && extra=(--set agents=4000 --rounds 40)
@@ -24,6 +26,14 @@ for scenario in "$DATA/scenarios/mixed.yaml" "$DATA/scenarios/cascade.yaml" "$SR
             || fail "$name: final_state.csv differs with $1 $2 node(s)"
         cmp -s "$out/structure.csv" "$WORK/$name-1-inproc/structure.csv" \
             || fail "$name: structure.csv differs with $1 $2 node(s)"
+        if [ -f "$WORK/$name-1-inproc/trends.csv" ]; then
+            cmp -s "$out/trends.csv" "$WORK/$name-1-inproc/trends.csv" \
+                || fail "$name: trends.csv differs with $1 $2 node(s)"
+        fi
+        # the institutions' events (cases, verdicts, sanctions, trends) are part of the result
+        grep -E '"event":"(case_|protocol_|verdict|sanction|trend_)' "$out/events.jsonl" >"$out/inst.jsonl" || true
+        cmp -s "$out/inst.jsonl" "$WORK/$name-1-inproc/inst.jsonl" \
+            || fail "$name: the institutions' events differ with $1 $2 node(s)"
     done
     "$NUNCHI" run "$scenario" "${extra[@]}" --seed 777 --out "$WORK/$name-seed" --quiet
     [ "$(digest_of "$WORK/$name-seed")" != "$ref" ] || fail "$name: another seed gave the same digest"

@@ -1,0 +1,1374 @@
+/* The case engine; see cases.h and docs/society.md. Cases live in one growable array
+ * indexed by id - 1, so an act finds its case in O(1); the ids of the cases still alive
+ * (open, or waiting for the parties' compliance) are kept ascending in `active`, which is
+ * all a round walks. Every protocol step lasts exactly one round: its notices go out with
+ * the next Tick and the answers are read at the end of that round, so at the end of round
+ * r every open case is waiting for round r's acts. A round runs in four phases: the acts
+ * are filed into their cases; the alive cases advance in id order (verdicts waiting for
+ * compliance are settled, protocol steps are tallied, failures hand on down the chain);
+ * the dead are dropped from `active`; the round's complaints open in act order, then the
+ * decisions by group. Third parties are drawn from role lists sorted by (group, id), so
+ * a draw costs O(1) beside the binary searches, and the bounded-confidence step of a big
+ * deliberation runs on sorted positions with prefix sums in O(m log m). All sums run in a
+ * fixed order (member order, or sorted order), so the outcome depends on the scenario,
+ * the seed and the acts only. */
+#include "cases.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "nunchi/error.h"
+#include "nunchi/rng.h"
+
+#include "norms.h"
+
+#define S_SOCIETY UINT32_MAX /* s_case_t.group of a society-wide decision */
+#define S_EMPTY   UINT64_MAX /* an empty slot of the open-pair table */
+/* Deliberations up to this many members take the bounded-confidence step literally, in
+ * member order (O(m^2)); bigger ones on sorted positions (O(m log m)). */
+#define S_DIRECT_HK 2048
+/* Seeded draws: (seed, NN_STREAM_CASES, case id, round slot). */
+#define S_SLOT_JURY     0
+#define S_SLOT_MEDIATOR 1000
+#define S_SLOT_ARBITER  2000
+#define S_SLOT_TALLY    ((uint64_t)1 << 32) /* + the tally round: apart from the slots above */
+
+enum { S_OPEN = 1, S_COMPLY, S_DONE };      /* s_case_t.state */
+enum { S_WAIT = 0, S_SUCCEEDED, S_FAILED }; /* what a protocol step came to */
+enum { S_MEDIATORS = 0, S_ARBITERS };       /* nn_cases.roles */
+
+/* The agents of one role, ordered by (group, id); goff[g] .. goff[g + 1] is group g. */
+typedef struct s_rolelist {
+    uint32_t *ids;
+    uint32_t *goff;
+    uint32_t len;
+} s_rolelist_t;
+
+typedef struct s_case {
+    uint64_t opened_round;
+    uint64_t comply_round; /* S_COMPLY: the round whose acts answer the verdict */
+    double *pos;           /* by member: the position at opening (owns the block) */
+    uint32_t *members;     /* ascending agent ids (inside the block of pos) */
+    int32_t *ans;          /* by member: vote option, accept or comply answer; -1 none */
+    double *work;          /* deliberation: the positions in the case */
+    uint32_t id;
+    uint32_t n_members;
+    uint32_t group;               /* decision: its group, or S_SOCIETY */
+    uint32_t party[2];            /* complaint: complainant, respondent */
+    uint32_t pidx[2];             /* ... and their member indices */
+    uint32_t third[NN_MAX_CHAIN]; /* mediators and arbiters noticed, in order */
+    uint32_t decider;             /* the current protocol's mediator or arbiter */
+    uint32_t steps;               /* proposals, turns or deliberation steps made */
+    uint32_t n_opt;               /* votes: options, evenly from opt_lo to opt_hi */
+    double opt_lo, opt_hi;
+    double p;        /* mediation: the standing proposal */
+    double offer[2]; /* negotiation: each party's last offer */
+    double new_offer;
+    uint8_t type, state, proto;
+    uint8_t at; /* the position of proto in the chain */
+    uint8_t n_third;
+    uint8_t turn; /* negotiation: 0 the complainant's, 1 the respondent's */
+    uint8_t got_accept, got_offer;
+} s_case_t;
+
+typedef struct s_ranked {
+    double v;
+    uint32_t i;
+} s_ranked_t;
+
+struct nn_cases {
+    nn_cases_config_t cfg;
+    /* a copy: callers build env on their stack; what it points to must outlive us */
+    nn_cases_env_t env_copy;
+    const nn_cases_env_t *env;
+    uint32_t n;
+    uint32_t n_groups;
+    int jury_used; /* the complaint chain has a vote or a deliberation */
+
+    s_case_t *cases;
+    size_t n_cases, cap_cases;
+    uint32_t *active; /* ids of open and compliance-pending cases, ascending */
+    size_t n_active, cap_active;
+
+    uint32_t *n_open_of; /* by agent: open complaint cases it is a party to */
+    uint64_t *pairs;     /* open complaint pairs (lower id << 32 | higher id) */
+    size_t pairs_len, pairs_cap;
+
+    uint32_t *goff, *gmem; /* decisions by group: the groups' members, CSR */
+    s_rolelist_t roles[2];
+
+    /* scratch, reused from round to round */
+    uint32_t *pool;
+    size_t pool_cap;
+    double *dbl, *dbl2;
+    size_t dbl_cap, dbl2_cap;
+    s_ranked_t *rank;
+    size_t rank_cap;
+    uint32_t *cand;
+    size_t cand_cap;
+
+    /* the round being ended */
+    uint64_t r;
+    nn_notice_list_t *out;
+    nn_violation_list_t *viol;
+    FILE *ev;
+    int err;
+
+    nn_cases_stats_t stats;
+};
+
+const char *nn_protocol_name(nn_protocol_t p)
+{
+    switch (p) {
+    case NN_PROTO_MAJORITY: return "majority";
+    case NN_PROTO_WEIGHTED: return "weighted";
+    case NN_PROTO_MEDIATION: return "mediation";
+    case NN_PROTO_NEGOTIATION: return "negotiation";
+    case NN_PROTO_ARBITRATION: return "arbitration";
+    case NN_PROTO_DELIBERATION: return "deliberation";
+    case NN_PROTO_TOLERANCE: return "tolerance";
+    default: return "?";
+    }
+}
+
+const char *nn_case_type_name(nn_case_type_t t)
+{
+    switch (t) {
+    case NN_CASE_COMPLAINT: return "complaint";
+    case NN_CASE_DECISION: return "decision";
+    default: return "?";
+    }
+}
+
+const char *nn_outcome_name(int outcome)
+{
+    switch (outcome) {
+    case NN_OUTCOME_AGREED: return "agreed";
+    case NN_OUTCOME_IMPOSED: return "imposed";
+    case NN_OUTCOME_TOLERATED: return "tolerated";
+    case NN_OUTCOME_ESCALATED: return "escalated";
+    default: return "?";
+    }
+}
+
+/* ---- small helpers -------------------------------------------------------------------- */
+
+static int s_grow(void **p, size_t *cap, size_t want, size_t elem)
+{
+    if (want <= *cap)
+        return NN_OK;
+    size_t c = *cap ? *cap : 64;
+    while (c < want)
+        c *= 2;
+    void *q = realloc(*p, c * elem);
+    if (!q)
+        return NN_ENOMEM;
+    *p = q;
+    *cap = c;
+    return NN_OK;
+}
+
+static uint32_t s_group(const nn_cases_t *c, uint32_t i)
+{
+    const nn_structure_t *st = c->env->st;
+    return st && st->group ? st->group[i] : 0;
+}
+
+static int s_role(const nn_cases_t *c, uint32_t i)
+{
+    const nn_structure_t *st = c->env->st;
+    return st && st->role ? st->role[i] : NN_ROLE_CITIZEN;
+}
+
+static uint32_t s_superior(const nn_cases_t *c, uint32_t i)
+{
+    const nn_structure_t *st = c->env->st;
+    uint32_t s = st && st->superior ? st->superior[i] : NN_NO_SUPERIOR;
+    return s < c->n ? s : NN_NO_SUPERIOR;
+}
+
+/* status times reputation, each 1 where the structure has none */
+static double s_standing(const nn_cases_t *c, uint32_t i)
+{
+    const nn_structure_t *st = c->env->st;
+    double s = st && st->status ? st->status[i] : 1.0;
+    double r = st && st->reputation ? st->reputation[i] : 1.0;
+    return s * r;
+}
+
+/* An opinion as last reported; a missing or non-finite one reads as 0, since NaN may not
+ * go out on the wire. */
+static double s_x(const nn_cases_t *c, uint32_t i)
+{
+    const double *x = c->env->x;
+    return x && isfinite(x[i]) ? x[i] : 0.0;
+}
+
+static int s_is_neighbour(const nn_network_t *net, uint32_t a, uint32_t b)
+{
+    if (!net || a >= net->n)
+        return 0;
+    uint64_t lo = net->off[a], hi = net->off[a + 1];
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (net->adj[mid] < b)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < net->off[a + 1] && net->adj[lo] == b;
+}
+
+/* The member index of agent a in cs, or -1. */
+static int64_t s_member(const s_case_t *cs, uint32_t a)
+{
+    size_t lo = 0, hi = cs->n_members;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (cs->members[mid] < a)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < cs->n_members && cs->members[lo] == a ? (int64_t)lo : -1;
+}
+
+/* Parties are bound by the outcome: both sides of a complaint, every member of a decision. */
+static int s_is_party(const s_case_t *cs, size_t idx)
+{
+    return cs->type == NN_CASE_DECISION || idx == cs->pidx[0] || idx == cs->pidx[1];
+}
+
+static void s_free_arrays(s_case_t *cs)
+{
+    free(cs->pos);
+    free(cs->work);
+    cs->pos = cs->work = NULL;
+    cs->members = NULL;
+    cs->ans = NULL;
+}
+
+/* ---- the open complaint pairs: linear probing with backward-shift deletion ----------- */
+
+static uint64_t s_pair_key(uint32_t a, uint32_t b)
+{
+    return a < b ? ((uint64_t)a << 32) | b : ((uint64_t)b << 32) | a;
+}
+
+static size_t s_pair_slot(const nn_cases_t *c, uint64_t key)
+{
+    size_t mask = c->pairs_cap - 1, h = (size_t)nn_mix64(key) & mask;
+    while (c->pairs[h] != S_EMPTY && c->pairs[h] != key)
+        h = (h + 1) & mask;
+    return h;
+}
+
+static int s_pair_has(const nn_cases_t *c, uint64_t key)
+{
+    return c->pairs_cap && c->pairs[s_pair_slot(c, key)] == key;
+}
+
+static int s_pair_add(nn_cases_t *c, uint64_t key)
+{
+    if ((c->pairs_len + 1) * 2 > c->pairs_cap) {
+        size_t cap = c->pairs_cap ? c->pairs_cap * 2 : 64;
+        uint64_t *old = c->pairs;
+        size_t old_cap = c->pairs_cap;
+        c->pairs = malloc(cap * sizeof *c->pairs);
+        if (!c->pairs) {
+            c->pairs = old;
+            return NN_ENOMEM;
+        }
+        for (size_t i = 0; i < cap; i++)
+            c->pairs[i] = S_EMPTY;
+        c->pairs_cap = cap;
+        for (size_t i = 0; i < old_cap; i++)
+            if (old[i] != S_EMPTY)
+                c->pairs[s_pair_slot(c, old[i])] = old[i];
+        free(old);
+    }
+    c->pairs[s_pair_slot(c, key)] = key;
+    c->pairs_len++;
+    return NN_OK;
+}
+
+static void s_pair_remove(nn_cases_t *c, uint64_t key)
+{
+    if (!s_pair_has(c, key))
+        return;
+    size_t mask = c->pairs_cap - 1, i = s_pair_slot(c, key), j = i;
+    for (;;) {
+        j = (j + 1) & mask;
+        if (c->pairs[j] == S_EMPTY)
+            break;
+        size_t k = (size_t)nn_mix64(c->pairs[j]) & mask;
+        /* the entry at j stays when its home lies cyclically in (i, j] */
+        if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+            continue;
+        c->pairs[i] = c->pairs[j];
+        i = j;
+    }
+    c->pairs[i] = S_EMPTY;
+    c->pairs_len--;
+}
+
+/* ---- notices and events ----------------------------------------------------------------- */
+
+static void s_notice(nn_cases_t *c, uint32_t to, int kind, const s_case_t *cs, uint32_t other,
+                     uint32_t arg, double value, double value2)
+{
+    if (c->err)
+        return;
+    nn_notice_t n = {.kind = (uint16_t)kind,
+                     .protocol = cs->proto,
+                     .case_id = cs->id,
+                     .other = other,
+                     .arg = arg,
+                     .value = value,
+                     .value2 = value2};
+    if (nn_notice_push(c->out, to, &n) != NN_OK)
+        c->err = NN_ENOMEM;
+}
+
+static void s_ev_set(nn_cases_t *c, json_t *o, const char *key, json_t *v)
+{
+    if (!o) {
+        json_decref(v);
+        return;
+    }
+    if (!v || json_object_set_new(o, key, v) != 0)
+        c->err = NN_ENOMEM;
+}
+
+/* A new event {round, event, case}, or NULL without an event stream (or after an error). */
+static json_t *s_ev_new(nn_cases_t *c, const char *event, const s_case_t *cs)
+{
+    if (!c->ev || c->err)
+        return NULL;
+    json_t *o = json_object();
+    if (!o) {
+        c->err = NN_ENOMEM;
+        return NULL;
+    }
+    s_ev_set(c, o, "round", json_integer((json_int_t)c->r));
+    s_ev_set(c, o, "event", json_string(event));
+    s_ev_set(c, o, "case", json_integer((json_int_t)cs->id));
+    return o;
+}
+
+static void s_ev_emit(nn_cases_t *c, json_t *o)
+{
+    if (!o)
+        return;
+    if (!c->err && (json_dumpf(o, c->ev, JSON_COMPACT) != 0 || fputc('\n', c->ev) == EOF))
+        c->err = NN_EIO;
+    json_decref(o);
+}
+
+static void s_ev_protocol_ended(nn_cases_t *c, const s_case_t *cs, const char *result)
+{
+    json_t *o = s_ev_new(c, "protocol_ended", cs);
+    s_ev_set(c, o, "protocol", json_string(nn_protocol_name((nn_protocol_t)cs->proto)));
+    s_ev_set(c, o, "result", json_string(result));
+    s_ev_emit(c, o);
+}
+
+/* ---- closing ------------------------------------------------------------------------------ */
+
+/* The case reaches its outcome in this round: verdicts to the parties when binding, the
+ * closing notice to everyone noticed of the case, and the bookkeeping. */
+static void s_close(nn_cases_t *c, s_case_t *cs, int outcome, double verdict, uint32_t decider)
+{
+    int binding = outcome == NN_OUTCOME_AGREED || outcome == NN_OUTCOME_IMPOSED;
+    double value = binding ? verdict : 0.0;
+    uint32_t other = binding ? decider : NN_NO_AGENT;
+    if (binding) {
+        json_t *o = s_ev_new(c, "verdict", cs);
+        s_ev_set(c, o, "value", json_real(verdict));
+        s_ev_set(c, o, "outcome", json_string(nn_outcome_name(outcome)));
+        s_ev_set(c, o, "decider", decider == NN_NO_AGENT ? json_null() : json_integer(decider));
+        s_ev_emit(c, o);
+        double standing = decider == NN_NO_AGENT ? 1.0 : s_standing(c, decider);
+        for (size_t i = 0; i < cs->n_members; i++) {
+            if (!s_is_party(cs, i))
+                continue;
+            s_notice(c, cs->members[i], NN_NOTICE_VERDICT, cs, decider, (uint32_t)outcome, verdict,
+                     standing);
+            c->stats.verdicts++;
+            cs->ans[i] = -1;
+        }
+    }
+    for (size_t i = 0; i < cs->n_members; i++)
+        s_notice(c, cs->members[i], NN_NOTICE_CLOSED, cs, other, (uint32_t)outcome, value, 0.0);
+    for (size_t t = 0; t < cs->n_third; t++) {
+        uint32_t a = cs->third[t];
+        int seen = s_member(cs, a) >= 0;
+        for (size_t u = 0; u < t && !seen; u++)
+            seen = cs->third[u] == a;
+        if (!seen)
+            s_notice(c, a, NN_NOTICE_CLOSED, cs, other, (uint32_t)outcome, value, 0.0);
+    }
+
+    c->stats.closed[outcome]++;
+    c->stats.resolution_rounds += c->r - cs->opened_round;
+    c->stats.round_closed++;
+    c->stats.open--;
+    json_t *o = s_ev_new(c, "case_closed", cs);
+    s_ev_set(c, o, "outcome", json_string(nn_outcome_name(outcome)));
+    s_ev_set(c, o, "rounds", json_integer((json_int_t)(c->r - cs->opened_round)));
+    s_ev_emit(c, o);
+
+    if (cs->type == NN_CASE_COMPLAINT) {
+        s_pair_remove(c, s_pair_key(cs->party[0], cs->party[1]));
+        c->n_open_of[cs->party[0]]--;
+        c->n_open_of[cs->party[1]]--;
+    }
+    if (binding) {
+        cs->state = S_COMPLY;
+        cs->comply_round = c->r + 1;
+        free(cs->work);
+        cs->work = NULL;
+    } else {
+        s_free_arrays(cs);
+        cs->state = S_DONE;
+    }
+}
+
+/* The current protocol succeeded with outcome; returns S_SUCCEEDED. */
+static int s_succeed(nn_cases_t *c, s_case_t *cs, int outcome, double verdict, uint32_t decider)
+{
+    c->stats.protocol[cs->proto].outcome[outcome]++;
+    s_ev_protocol_ended(c, cs, nn_outcome_name(outcome));
+    s_close(c, cs, outcome, verdict, decider);
+    return S_SUCCEEDED;
+}
+
+/* ---- third parties ------------------------------------------------------------------------ */
+
+/* The index in a list window [lo, hi) of the k-th entry that lies in none of the excluded
+ * ranges (sorted, disjoint; those outside the window are skipped). */
+static uint32_t s_kth(uint32_t lo, uint32_t hi, uint64_t k, const uint32_t (*ex)[2], int n_ex)
+{
+    uint64_t p = lo + k;
+    for (int e = 0; e < n_ex; e++)
+        if (ex[e][0] >= lo && ex[e][1] <= hi && ex[e][0] <= p)
+            p += ex[e][1] - ex[e][0];
+    return (uint32_t)p;
+}
+
+static uint32_t s_excluded_in(uint32_t lo, uint32_t hi, const uint32_t (*ex)[2], int n_ex)
+{
+    uint32_t k = 0;
+    for (int e = 0; e < n_ex; e++)
+        if (ex[e][0] >= lo && ex[e][1] <= hi)
+            k += ex[e][1] - ex[e][0];
+    return k;
+}
+
+/* The position of agent a in its group's range of list l, or UINT32_MAX. */
+static uint32_t s_role_pos(const nn_cases_t *c, const s_rolelist_t *l, uint32_t a)
+{
+    uint32_t g = s_group(c, a), lo = l->goff[g], hi = l->goff[g + 1];
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (l->ids[mid] < a)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < l->goff[g + 1] && l->ids[lo] == a ? lo : UINT32_MAX;
+}
+
+/* A mediator or arbiter of list l who is not a party: one of the case's group (the
+ * complainant's for a complaint) when there is one, else any, drawn uniformly from the
+ * candidates in (group, id) order with (seed, NN_STREAM_CASES, case id, slot). */
+static uint32_t s_pick(nn_cases_t *c, const s_case_t *cs, const s_rolelist_t *l, uint64_t slot)
+{
+    if (!l->len || (cs->type == NN_CASE_DECISION && cs->group == S_SOCIETY))
+        return NN_NO_AGENT; /* society-wide, everyone is a party */
+    uint32_t ex[2][2];
+    int n_ex = 0;
+    uint32_t g;
+    if (cs->type == NN_CASE_COMPLAINT) {
+        g = s_group(c, cs->party[0]);
+        for (int k = 0; k < 2; k++) {
+            uint32_t p = s_role_pos(c, l, cs->party[k]);
+            if (p != UINT32_MAX) {
+                ex[n_ex][0] = p;
+                ex[n_ex][1] = p + 1;
+                n_ex++;
+            }
+        }
+        if (n_ex == 2 && ex[1][0] < ex[0][0]) {
+            uint32_t t = ex[0][0];
+            ex[0][0] = ex[1][0];
+            ex[0][1] = ex[1][1];
+            ex[1][0] = t;
+            ex[1][1] = t + 1;
+        }
+    } else {
+        g = cs->group; /* every agent of the role in the group is a party */
+        ex[0][0] = l->goff[g];
+        ex[0][1] = l->goff[g + 1];
+        n_ex = ex[0][1] > ex[0][0];
+    }
+    uint32_t lo = l->goff[g], hi = l->goff[g + 1];
+    uint64_t count = hi - lo - s_excluded_in(lo, hi, (const uint32_t(*)[2])ex, n_ex);
+    if (!count) {
+        lo = 0;
+        hi = l->len;
+        count = hi - lo - s_excluded_in(lo, hi, (const uint32_t(*)[2])ex, n_ex);
+    }
+    if (!count)
+        return NN_NO_AGENT;
+    nn_rng_t rng;
+    nn_rng_init(&rng, c->env->seed, NN_STREAM_CASES, cs->id, slot);
+    uint64_t k = nn_rng_below(&rng, count);
+    return l->ids[s_kth(lo, hi, k, (const uint32_t(*)[2])ex, n_ex)];
+}
+
+/* The arbiter by superior: the respondent's, else the complainant's, when not a party;
+ * for a decision the lowest-id leader among the members, else the superior of the
+ * lowest-id member that has one. */
+static uint32_t s_superior_arbiter(const nn_cases_t *c, const s_case_t *cs)
+{
+    if (cs->type == NN_CASE_COMPLAINT) {
+        for (int k = 1; k >= 0; k--) {
+            uint32_t s = s_superior(c, cs->party[k]);
+            if (s != NN_NO_SUPERIOR && s != cs->party[0] && s != cs->party[1])
+                return s;
+        }
+        return NN_NO_AGENT;
+    }
+    for (size_t i = 0; i < cs->n_members; i++)
+        if (s_role(c, cs->members[i]) == NN_ROLE_LEADER)
+            return cs->members[i];
+    for (size_t i = 0; i < cs->n_members; i++) {
+        uint32_t s = s_superior(c, cs->members[i]);
+        if (s != NN_NO_SUPERIOR)
+            return s;
+    }
+    return NN_NO_AGENT;
+}
+
+/* The lowest and highest party positions. */
+static void s_party_range(const s_case_t *cs, double *lo, double *hi)
+{
+    *lo = INFINITY;
+    *hi = -INFINITY;
+    for (size_t i = 0; i < cs->n_members; i++) {
+        if (!s_is_party(cs, i))
+            continue;
+        if (cs->pos[i] < *lo)
+            *lo = cs->pos[i];
+        if (cs->pos[i] > *hi)
+            *hi = cs->pos[i];
+    }
+}
+
+/* Notices a mediator or arbiter of the case: a complaint's complainant and both
+ * positions, a decision's lowest and highest position. */
+static void s_third(nn_cases_t *c, s_case_t *cs, uint32_t a, uint32_t part)
+{
+    cs->decider = a;
+    if (cs->n_third < NN_MAX_CHAIN)
+        cs->third[cs->n_third++] = a;
+    if (cs->type == NN_CASE_COMPLAINT) {
+        s_notice(c, a, NN_NOTICE_CASE, cs, cs->party[0], part, cs->pos[cs->pidx[0]],
+                 cs->pos[cs->pidx[1]]);
+    } else {
+        double lo, hi;
+        s_party_range(cs, &lo, &hi);
+        s_notice(c, a, NN_NOTICE_CASE, cs, NN_NO_AGENT, part, lo, hi);
+    }
+}
+
+/* ---- votes: majority and weighted --------------------------------------------------------- */
+
+static double s_option(const s_case_t *cs, uint32_t i)
+{
+    if (i == 0)
+        return cs->opt_lo;
+    if (i == cs->n_opt - 1)
+        return cs->opt_hi;
+    return cs->opt_lo + (cs->opt_hi - cs->opt_lo) * ((double)i / (double)(cs->n_opt - 1));
+}
+
+/* The option nearest to v, the lower index on an exact tie. The options are monotone, so
+ * the distances fall and then rise: start from the guess and walk downhill. */
+static uint32_t s_nearest(const s_case_t *cs, double v)
+{
+    uint32_t k = cs->n_opt, g = 0;
+    double span = cs->opt_hi - cs->opt_lo;
+    if (k > 2 && span != 0.0) {
+        double t = (v - cs->opt_lo) / span * (double)(k - 1);
+        if (t >= (double)(k - 1))
+            g = k - 1;
+        else if (t > 0.0)
+            g = (uint32_t)(t + 0.5);
+    }
+    while (g > 0 && fabs(v - s_option(cs, g - 1)) <= fabs(v - s_option(cs, g)))
+        g--;
+    while (g + 1 < k && fabs(v - s_option(cs, g + 1)) < fabs(v - s_option(cs, g)))
+        g++;
+    return g;
+}
+
+static int s_vote_start(nn_cases_t *c, s_case_t *cs)
+{
+    if (cs->type == NN_CASE_COMPLAINT) {
+        cs->n_opt = 2;
+        cs->opt_lo = cs->pos[cs->pidx[0]];
+        cs->opt_hi = cs->pos[cs->pidx[1]];
+    } else {
+        cs->n_opt = c->cfg.options;
+        cs->opt_lo = 0.0;
+        cs->opt_hi = 1.0;
+    }
+    for (size_t i = 0; i < cs->n_members; i++) {
+        cs->ans[i] = -1;
+        s_notice(c, cs->members[i], NN_NOTICE_VOTE, cs, NN_NO_AGENT, cs->n_opt, cs->opt_lo,
+                 cs->opt_hi);
+    }
+    return S_WAIT;
+}
+
+static int s_vote_tally(nn_cases_t *c, s_case_t *cs)
+{
+    uint32_t k = cs->n_opt;
+    if (s_grow((void **)&c->dbl, &c->dbl_cap, k, sizeof *c->dbl) ||
+        s_grow((void **)&c->cand, &c->cand_cap, k, sizeof *c->cand)) {
+        c->err = NN_ENOMEM;
+        return S_WAIT;
+    }
+    double *tally = c->dbl;
+    for (uint32_t o = 0; o < k; o++)
+        tally[o] = 0.0;
+    int weighted = cs->proto == NN_PROTO_WEIGHTED;
+    uint64_t voters = 0;
+    for (size_t i = 0; i < cs->n_members; i++) {
+        if (cs->ans[i] < 0)
+            continue;
+        voters++;
+        tally[cs->ans[i]] += weighted ? s_standing(c, cs->members[i]) : 1.0;
+    }
+    if ((double)voters / (double)cs->n_members < c->cfg.turnout)
+        return S_FAILED;
+    double best = tally[0];
+    for (uint32_t o = 1; o < k; o++)
+        if (tally[o] > best)
+            best = tally[o];
+    uint32_t n_cand = 0;
+    for (uint32_t o = 0; o < k; o++)
+        if (tally[o] == best)
+            c->cand[n_cand++] = o;
+    uint32_t win = c->cand[0];
+    if (n_cand > 1) {
+        nn_rng_t rng;
+        nn_rng_init(&rng, c->env->seed, NN_STREAM_CASES, cs->id, S_SLOT_TALLY + c->r);
+        win = c->cand[nn_rng_below(&rng, n_cand)];
+    }
+    return s_succeed(c, cs, NN_OUTCOME_IMPOSED, s_option(cs, win), NN_NO_AGENT);
+}
+
+/* ---- mediation ------------------------------------------------------------------------------ */
+
+static int s_propose(nn_cases_t *c, s_case_t *cs)
+{
+    cs->steps++;
+    for (size_t i = 0; i < cs->n_members; i++) {
+        if (!s_is_party(cs, i))
+            continue;
+        cs->ans[i] = -1;
+        s_notice(c, cs->members[i], NN_NOTICE_PROPOSAL, cs, cs->decider, 0, cs->p, 0.0);
+    }
+    return S_WAIT;
+}
+
+static int s_mediation_start(nn_cases_t *c, s_case_t *cs)
+{
+    if (!c->cfg.mediation_rounds)
+        return S_FAILED;
+    uint32_t m = s_pick(c, cs, &c->roles[S_MEDIATORS], S_SLOT_MEDIATOR + cs->at);
+    if (m == NN_NO_AGENT)
+        return S_FAILED;
+    s_third(c, cs, m, NN_PART_MEDIATOR);
+    double sum = 0.0;
+    uint64_t k = 0;
+    for (size_t i = 0; i < cs->n_members; i++)
+        if (s_is_party(cs, i)) {
+            sum += cs->pos[i];
+            k++;
+        }
+    cs->p = sum / (double)k;
+    return s_propose(c, cs);
+}
+
+static int s_mediation_answer(nn_cases_t *c, s_case_t *cs)
+{
+    double sum = 0.0;
+    uint64_t holdouts = 0;
+    for (size_t i = 0; i < cs->n_members; i++)
+        if (s_is_party(cs, i) && cs->ans[i] != 1) {
+            sum += cs->pos[i];
+            holdouts++;
+        }
+    if (!holdouts)
+        return s_succeed(c, cs, NN_OUTCOME_AGREED, cs->p, cs->decider);
+    if (cs->steps >= c->cfg.mediation_rounds)
+        return S_FAILED;
+    cs->p += c->cfg.mediation_step * (sum / (double)holdouts - cs->p);
+    return s_propose(c, cs);
+}
+
+/* ---- negotiation ---------------------------------------------------------------------------- */
+
+static int s_offer_turn(nn_cases_t *c, s_case_t *cs)
+{
+    int t = cs->turn;
+    cs->steps++;
+    cs->got_accept = cs->got_offer = 0;
+    s_notice(c, cs->party[t], NN_NOTICE_OFFER, cs, cs->party[1 - t], 0, cs->offer[1 - t],
+             cs->offer[t]);
+    return S_WAIT;
+}
+
+static int s_negotiation_start(nn_cases_t *c, s_case_t *cs)
+{
+    if (cs->type != NN_CASE_COMPLAINT || !c->cfg.negotiation_rounds)
+        return S_FAILED;
+    cs->offer[0] = cs->pos[cs->pidx[0]];
+    cs->offer[1] = cs->pos[cs->pidx[1]];
+    cs->turn = 0;
+    return s_offer_turn(c, cs);
+}
+
+static int s_negotiation_answer(nn_cases_t *c, s_case_t *cs)
+{
+    int t = cs->turn;
+    if (cs->got_accept)
+        return s_succeed(c, cs, NN_OUTCOME_AGREED, cs->offer[1 - t], NN_NO_AGENT);
+    if (cs->got_offer)
+        cs->offer[t] = cs->new_offer;
+    if (cs->steps >= c->cfg.negotiation_rounds)
+        return S_FAILED;
+    cs->turn = (uint8_t)(1 - t);
+    return s_offer_turn(c, cs);
+}
+
+/* ---- arbitration ---------------------------------------------------------------------------- */
+
+static int s_arbitration_start(nn_cases_t *c, s_case_t *cs)
+{
+    uint32_t a = c->cfg.arbiter_by == NN_ARBITER_SUPERIOR
+                     ? s_superior_arbiter(c, cs)
+                     : s_pick(c, cs, &c->roles[S_ARBITERS], S_SLOT_ARBITER + cs->at);
+    if (a == NN_NO_AGENT)
+        return S_FAILED;
+    s_third(c, cs, a, NN_PART_ARBITER);
+    return S_WAIT;
+}
+
+static int s_arbitration_answer(nn_cases_t *c, s_case_t *cs)
+{
+    double lo, hi, v = s_x(c, cs->decider);
+    s_party_range(cs, &lo, &hi);
+    if (v < lo)
+        v = lo;
+    if (v > hi)
+        v = hi;
+    return s_succeed(c, cs, NN_OUTCOME_IMPOSED, v, cs->decider);
+}
+
+/* ---- deliberation --------------------------------------------------------------------------- */
+
+static int s_rank_cmp(const void *pa, const void *pb)
+{
+    const s_ranked_t *a = pa, *b = pb;
+    if (a->v != b->v)
+        return a->v < b->v ? -1 : 1;
+    return a->i < b->i ? -1 : a->i > b->i;
+}
+
+/* One Hegselmann-Krause step of the case's positions from the old ones. Small cases sum
+ * each neighbourhood in member order; big ones sort the positions (ties by member), and
+ * each neighbourhood, an interval of the sorted positions because |q - q_i| is monotone in
+ * q, is a difference of prefix sums taken in sorted order. Both orders are fixed. */
+static int s_hk_step(nn_cases_t *c, s_case_t *cs)
+{
+    size_t m = cs->n_members;
+    double conf = c->cfg.deliberation_confidence, *old = cs->work;
+    if (!(conf >= 0.0))
+        return NN_OK; /* nobody within reach, not even oneself: nothing moves */
+    if (s_grow((void **)&c->dbl2, &c->dbl2_cap, m, sizeof *c->dbl2))
+        return NN_ENOMEM;
+    double *nw = c->dbl2;
+    if (m <= S_DIRECT_HK) {
+        for (size_t i = 0; i < m; i++) {
+            double s = 0.0;
+            uint64_t k = 0;
+            for (size_t j = 0; j < m; j++)
+                if (fabs(old[j] - old[i]) <= conf) {
+                    s += old[j];
+                    k++;
+                }
+            nw[i] = s / (double)k;
+        }
+    } else {
+        if (s_grow((void **)&c->rank, &c->rank_cap, m, sizeof *c->rank) ||
+            s_grow((void **)&c->dbl, &c->dbl_cap, m + 1, sizeof *c->dbl))
+            return NN_ENOMEM;
+        s_ranked_t *q = c->rank;
+        double *pre = c->dbl;
+        for (size_t i = 0; i < m; i++) {
+            q[i].v = old[i];
+            q[i].i = (uint32_t)i;
+        }
+        qsort(q, m, sizeof *q, s_rank_cmp);
+        pre[0] = 0.0;
+        for (size_t t = 0; t < m; t++)
+            pre[t + 1] = pre[t] + q[t].v;
+        size_t lo = 0, hi = 0;
+        for (size_t t = 0; t < m; t++) {
+            if (hi < t + 1)
+                hi = t + 1;
+            while (hi < m && fabs(q[hi].v - q[t].v) <= conf)
+                hi++;
+            while (fabs(q[lo].v - q[t].v) > conf)
+                lo++;
+            nw[q[t].i] = (pre[hi] - pre[lo]) / (double)(hi - lo);
+        }
+    }
+    memcpy(old, nw, m * sizeof *old);
+    return NN_OK;
+}
+
+static int s_deliberate(nn_cases_t *c, s_case_t *cs)
+{
+    int e = s_hk_step(c, cs);
+    if (e) {
+        c->err = e;
+        return S_WAIT;
+    }
+    cs->steps++;
+    double lo = INFINITY, hi = -INFINITY, sum = 0.0;
+    for (size_t i = 0; i < cs->n_members; i++) {
+        double p = cs->work[i];
+        s_notice(c, cs->members[i], NN_NOTICE_DELIBERATE, cs, NN_NO_AGENT, 0, p, 0.0);
+        sum += p;
+        if (p < lo)
+            lo = p;
+        if (p > hi)
+            hi = p;
+    }
+    if (hi - lo < c->cfg.deliberation_epsilon)
+        return s_succeed(c, cs, NN_OUTCOME_AGREED, sum / (double)cs->n_members, NN_NO_AGENT);
+    if (cs->steps >= c->cfg.deliberation_rounds)
+        return S_FAILED;
+    return S_WAIT;
+}
+
+static int s_deliberation_start(nn_cases_t *c, s_case_t *cs)
+{
+    if (!c->cfg.deliberation_rounds)
+        return S_FAILED;
+    cs->work = malloc(cs->n_members * sizeof *cs->work);
+    if (!cs->work) {
+        c->err = NN_ENOMEM;
+        return S_WAIT;
+    }
+    memcpy(cs->work, cs->pos, cs->n_members * sizeof *cs->work);
+    return s_deliberate(c, cs);
+}
+
+/* ---- the chain --------------------------------------------------------------------------------
+ */
+
+static void s_failed(nn_cases_t *c, s_case_t *cs)
+{
+    c->stats.protocol[cs->proto].outcome[NN_OUTCOME_ESCALATED]++;
+    s_ev_protocol_ended(c, cs, "failed");
+    free(cs->work);
+    cs->work = NULL;
+    cs->at++;
+}
+
+/* Starts the protocol at cs->at, and the next ones while they fail at once; a spent chain
+ * closes the case as escalated. */
+static void s_start(nn_cases_t *c, s_case_t *cs)
+{
+    while (!c->err) {
+        if (cs->at >= c->cfg.n_chain[cs->type]) {
+            s_close(c, cs, NN_OUTCOME_ESCALATED, 0.0, NN_NO_AGENT);
+            return;
+        }
+        cs->proto = (uint8_t)c->cfg.chain[cs->type][cs->at];
+        cs->decider = NN_NO_AGENT;
+        cs->steps = 0;
+        c->stats.protocol[cs->proto].opened++;
+        int res;
+        switch (cs->proto) {
+        case NN_PROTO_MAJORITY:
+        case NN_PROTO_WEIGHTED: res = s_vote_start(c, cs); break;
+        case NN_PROTO_MEDIATION: res = s_mediation_start(c, cs); break;
+        case NN_PROTO_NEGOTIATION: res = s_negotiation_start(c, cs); break;
+        case NN_PROTO_ARBITRATION: res = s_arbitration_start(c, cs); break;
+        case NN_PROTO_DELIBERATION: res = s_deliberation_start(c, cs); break;
+        default: res = s_succeed(c, cs, NN_OUTCOME_TOLERATED, 0.0, NN_NO_AGENT); break;
+        }
+        if (res != S_FAILED)
+            return;
+        s_failed(c, cs);
+    }
+}
+
+/* The open case's step with this round's answers. */
+static void s_advance(nn_cases_t *c, s_case_t *cs)
+{
+    int res;
+    switch (cs->proto) {
+    case NN_PROTO_MAJORITY:
+    case NN_PROTO_WEIGHTED: res = s_vote_tally(c, cs); break;
+    case NN_PROTO_MEDIATION: res = s_mediation_answer(c, cs); break;
+    case NN_PROTO_NEGOTIATION: res = s_negotiation_answer(c, cs); break;
+    case NN_PROTO_ARBITRATION: res = s_arbitration_answer(c, cs); break;
+    case NN_PROTO_DELIBERATION: res = s_deliberate(c, cs); break;
+    default: res = S_WAIT; break; /* tolerance never waits */
+    }
+    if (res == S_FAILED) {
+        s_failed(c, cs);
+        s_start(c, cs);
+    }
+}
+
+/* The verdict's answers are in: each party that did not comply is a noncompliance. */
+static void s_settle(nn_cases_t *c, s_case_t *cs)
+{
+    for (size_t i = 0; i < cs->n_members && !c->err; i++) {
+        if (!s_is_party(cs, i))
+            continue;
+        if (cs->ans[i] == 1) {
+            c->stats.complied++;
+            continue;
+        }
+        c->stats.defied++;
+        nn_violation_t v = {cs->members[i], NN_NORM_NONCOMPLIANCE, 1, cs->id};
+        if (nn_violation_push(c->viol, &v) != NN_OK)
+            c->err = NN_ENOMEM;
+    }
+    s_free_arrays(cs);
+    cs->state = S_DONE;
+}
+
+/* ---- acts --------------------------------------------------------------------------------- */
+
+/* Files one answer into its case, or counts it as ignored. Complaints are opened later. */
+static void s_take(nn_cases_t *c, const nn_act_t *a)
+{
+    if (a->kind != NN_ACT_VOTE && a->kind != NN_ACT_ACCEPT && a->kind != NN_ACT_OFFER &&
+        a->kind != NN_ACT_COMPLY)
+        return;
+    if (a->case_id == 0 || a->case_id > c->n_cases)
+        goto ignored;
+    s_case_t *cs = &c->cases[a->case_id - 1];
+    if (cs->state == S_COMPLY) {
+        int64_t i = s_member(cs, a->agent);
+        if (a->kind != NN_ACT_COMPLY || cs->comply_round != c->r || i < 0 ||
+            !s_is_party(cs, (size_t)i))
+            goto ignored;
+        cs->ans[i] = a->value >= 0.5;
+        return;
+    }
+    if (cs->state != S_OPEN)
+        goto ignored;
+    switch (cs->proto) {
+    case NN_PROTO_MAJORITY:
+    case NN_PROTO_WEIGHTED: {
+        int64_t i = s_member(cs, a->agent);
+        if (a->kind != NN_ACT_VOTE || i < 0 || !isfinite(a->value))
+            goto ignored;
+        cs->ans[i] = (int32_t)s_nearest(cs, a->value);
+        return;
+    }
+    case NN_PROTO_MEDIATION: {
+        int64_t i = s_member(cs, a->agent);
+        if (a->kind != NN_ACT_ACCEPT || i < 0 || !s_is_party(cs, (size_t)i))
+            goto ignored;
+        cs->ans[i] = a->value >= 0.5;
+        return;
+    }
+    case NN_PROTO_NEGOTIATION:
+        if (a->agent != cs->party[cs->turn])
+            goto ignored;
+        if (a->kind == NN_ACT_ACCEPT) {
+            if (a->value >= 0.5)
+                cs->got_accept = 1;
+            return;
+        }
+        if (a->kind != NN_ACT_OFFER || !isfinite(a->value))
+            goto ignored;
+        cs->got_offer = 1;
+        cs->new_offer = a->value < 0.0 ? 0.0 : a->value > 1.0 ? 1.0 : a->value;
+        return;
+    default: break; /* arbitration and deliberation ask nothing of the agents */
+    }
+ignored:
+    c->stats.ignored_acts++;
+}
+
+/* ---- opening ------------------------------------------------------------------------------ */
+
+/* A new case with m members, its arrays allocated; NULL on exhaustion. The case array may
+ * move: no s_case_t pointer survives this call. */
+static s_case_t *s_new_case(nn_cases_t *c, nn_case_type_t type, size_t m)
+{
+    if (s_grow((void **)&c->cases, &c->cap_cases, c->n_cases + 1, sizeof *c->cases) ||
+        s_grow((void **)&c->active, &c->cap_active, c->n_active + 1, sizeof *c->active)) {
+        c->err = NN_ENOMEM;
+        return NULL;
+    }
+    double *block = malloc(m * (sizeof(double) + sizeof(uint32_t) + sizeof(int32_t)));
+    if (!block) {
+        c->err = NN_ENOMEM;
+        return NULL;
+    }
+    s_case_t *cs = &c->cases[c->n_cases++];
+    memset(cs, 0, sizeof *cs);
+    cs->id = (uint32_t)c->n_cases;
+    cs->type = (uint8_t)type;
+    cs->state = S_OPEN;
+    cs->opened_round = c->r;
+    cs->n_members = (uint32_t)m;
+    cs->pos = block;
+    cs->members = (uint32_t *)(block + m);
+    cs->ans = (int32_t *)(cs->members + m);
+    cs->decider = NN_NO_AGENT;
+    cs->group = S_SOCIETY;
+    c->active[c->n_active++] = cs->id;
+    c->stats.opened[type]++;
+    c->stats.round_opened++;
+    c->stats.open++;
+    return cs;
+}
+
+static int s_u32_cmp(const void *pa, const void *pb)
+{
+    uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+    return a < b ? -1 : a > b;
+}
+
+/* The jurors of a complaint between a and b, drawn into c->pool[0 .. *k): a partial
+ * Fisher-Yates over the two parties' neighbours (ascending, without the parties). */
+static int s_draw_jury(nn_cases_t *c, uint32_t id, uint32_t a, uint32_t b, size_t *k)
+{
+    const nn_network_t *net = c->env->net;
+    uint64_t ia = net->off[a], ea = net->off[a + 1], ib = net->off[b], eb = net->off[b + 1];
+    if (s_grow((void **)&c->pool, &c->pool_cap, (size_t)(ea - ia + eb - ib) + 1, sizeof *c->pool))
+        return NN_ENOMEM;
+    size_t n = 0;
+    while (ia < ea || ib < eb) {
+        uint32_t v;
+        if (ib >= eb || (ia < ea && net->adj[ia] < net->adj[ib]))
+            v = net->adj[ia++];
+        else if (ia >= ea || net->adj[ib] < net->adj[ia])
+            v = net->adj[ib++];
+        else {
+            v = net->adj[ia++];
+            ib++;
+        }
+        if (v != a && v != b)
+            c->pool[n++] = v;
+    }
+    size_t want = c->cfg.jury < n ? c->cfg.jury : n;
+    nn_rng_t rng;
+    nn_rng_init(&rng, c->env->seed, NN_STREAM_CASES, id, S_SLOT_JURY);
+    for (size_t i = 0; i < want; i++) {
+        size_t j = i + (size_t)nn_rng_below(&rng, n - i);
+        uint32_t t = c->pool[i];
+        c->pool[i] = c->pool[j];
+        c->pool[j] = t;
+    }
+    *k = want;
+    return NN_OK;
+}
+
+static void s_complain(nn_cases_t *c, const nn_act_t *act)
+{
+    uint32_t a = act->agent, b = act->other;
+    uint64_t key = s_pair_key(a, b);
+    if (!c->cfg.complaints || !c->cfg.n_chain[NN_CASE_COMPLAINT] || a >= c->n || b >= c->n ||
+        a == b || !s_is_neighbour(c->env->net, a, b) || s_pair_has(c, key) ||
+        c->n_open_of[a] >= c->cfg.max_open || c->n_open_of[b] >= c->cfg.max_open) {
+        c->stats.refused_complaints++;
+        return;
+    }
+    size_t n_jury = 0;
+    if (c->jury_used && c->cfg.jury &&
+        s_draw_jury(c, (uint32_t)c->n_cases + 1, a, b, &n_jury) != NN_OK) {
+        c->err = NN_ENOMEM;
+        return;
+    }
+    if (s_pair_add(c, key) != NN_OK) {
+        c->err = NN_ENOMEM;
+        return;
+    }
+    s_case_t *cs = s_new_case(c, NN_CASE_COMPLAINT, 2 + n_jury);
+    if (!cs)
+        return;
+    c->n_open_of[a]++;
+    c->n_open_of[b]++;
+    cs->party[0] = a;
+    cs->party[1] = b;
+    cs->members[0] = a;
+    cs->members[1] = b;
+    if (n_jury)
+        memcpy(cs->members + 2, c->pool, n_jury * sizeof *cs->members);
+    qsort(cs->members, cs->n_members, sizeof *cs->members, s_u32_cmp);
+    double sum = 0.0;
+    for (size_t i = 0; i < cs->n_members; i++) {
+        cs->pos[i] = s_x(c, cs->members[i]);
+        sum += cs->pos[i];
+    }
+    cs->pidx[0] = (uint32_t)s_member(cs, a);
+    cs->pidx[1] = (uint32_t)s_member(cs, b);
+    double mean = sum / (double)cs->n_members;
+    cs->proto = (uint8_t)c->cfg.chain[NN_CASE_COMPLAINT][0];
+
+    json_t *o = s_ev_new(c, "case_opened", cs);
+    s_ev_set(c, o, "type", json_string("complaint"));
+    s_ev_set(c, o, "parties", json_pack("[II]", (json_int_t)a, (json_int_t)b));
+    s_ev_set(c, o, "members", json_integer((json_int_t)cs->n_members));
+    s_ev_set(c, o, "protocol", json_string(nn_protocol_name((nn_protocol_t)cs->proto)));
+    s_ev_emit(c, o);
+
+    double xa = cs->pos[cs->pidx[0]], xb = cs->pos[cs->pidx[1]];
+    for (size_t i = 0; i < cs->n_members; i++) {
+        uint32_t m = cs->members[i];
+        if (i == cs->pidx[0])
+            s_notice(c, m, NN_NOTICE_CASE, cs, b, NN_PART_PARTY, xa, xb);
+        else if (i == cs->pidx[1])
+            s_notice(c, m, NN_NOTICE_CASE, cs, a, NN_PART_PARTY, xb, xa);
+        else
+            s_notice(c, m, NN_NOTICE_CASE, cs, NN_NO_AGENT, NN_PART_MEMBER, cs->pos[i], mean);
+    }
+    s_start(c, cs);
+}
+
+/* A decision of `m` members (ascending), of group g or the society (S_SOCIETY). */
+static void s_decide(nn_cases_t *c, uint32_t g, const uint32_t *members, size_t m)
+{
+    s_case_t *cs = s_new_case(c, NN_CASE_DECISION, m);
+    if (!cs)
+        return;
+    cs->group = g;
+    double sum = 0.0;
+    for (size_t i = 0; i < m; i++) {
+        uint32_t a = members ? members[i] : (uint32_t)i;
+        cs->members[i] = a;
+        cs->pos[i] = s_x(c, a);
+        sum += cs->pos[i];
+    }
+    double mean = sum / (double)m;
+    cs->proto = (uint8_t)c->cfg.chain[NN_CASE_DECISION][0];
+
+    json_t *o = s_ev_new(c, "case_opened", cs);
+    s_ev_set(c, o, "type", json_string("decision"));
+    s_ev_set(c, o, "group", g == S_SOCIETY ? json_string("society") : json_integer((json_int_t)g));
+    s_ev_set(c, o, "members", json_integer((json_int_t)m));
+    s_ev_set(c, o, "protocol", json_string(nn_protocol_name((nn_protocol_t)cs->proto)));
+    s_ev_emit(c, o);
+
+    for (size_t i = 0; i < m; i++)
+        s_notice(c, cs->members[i], NN_NOTICE_CASE, cs, NN_NO_AGENT, NN_PART_PARTY, cs->pos[i],
+                 mean);
+    s_start(c, cs);
+}
+
+/* ---- the engine ------------------------------------------------------------------------------ */
+
+static int s_role_list(nn_cases_t *c, s_rolelist_t *l, int role)
+{
+    l->goff = calloc((size_t)c->n_groups + 1, sizeof *l->goff);
+    if (!l->goff)
+        return NN_ENOMEM;
+    for (uint32_t i = 0; i < c->n; i++)
+        if (s_role(c, i) == role)
+            l->goff[s_group(c, i) + 1]++;
+    for (uint32_t g = 0; g < c->n_groups; g++)
+        l->goff[g + 1] += l->goff[g];
+    l->len = l->goff[c->n_groups];
+    if (!l->len)
+        return NN_OK;
+    l->ids = malloc((size_t)l->len * sizeof *l->ids);
+    uint32_t *fill = malloc((size_t)c->n_groups * sizeof *fill);
+    if (!l->ids || !fill) {
+        free(fill);
+        return NN_ENOMEM;
+    }
+    memcpy(fill, l->goff, (size_t)c->n_groups * sizeof *fill);
+    for (uint32_t i = 0; i < c->n; i++)
+        if (s_role(c, i) == role)
+            l->ids[fill[s_group(c, i)]++] = i;
+    free(fill);
+    return NN_OK;
+}
+
+static int s_valid(const nn_cases_config_t *cfg, const nn_cases_env_t *env)
+{
+    if (env->n < 1 || (env->net && env->net->n != env->n) || (env->st && env->st->n != env->n))
+        return 0;
+    for (int t = 0; t < NN_CASE_TYPES; t++) {
+        if (cfg->n_chain[t] > NN_MAX_CHAIN)
+            return 0;
+        for (size_t i = 0; i < cfg->n_chain[t]; i++)
+            if ((unsigned)cfg->chain[t][i] >= NN_PROTOCOLS)
+                return 0;
+    }
+    if (cfg->decisions_every && cfg->options < 2)
+        return 0;
+    const nn_structure_t *st = env->st;
+    if (st && st->group)
+        for (uint32_t i = 0; i < env->n; i++)
+            if (st->group[i] >= st->n_groups)
+                return 0;
+    return 1;
+}
+
+int nn_cases_new(nn_cases_t **out, const nn_cases_config_t *cfg, const nn_cases_env_t *env)
+{
+    if (!out)
+        return NN_EINVAL;
+    *out = NULL;
+    if (!cfg || !env || !s_valid(cfg, env))
+        return NN_EINVAL;
+    nn_cases_t *c = calloc(1, sizeof *c);
+    if (!c)
+        return NN_ENOMEM;
+    c->cfg = *cfg;
+    c->env_copy = *env;
+    c->env = &c->env_copy;
+    c->n = env->n;
+    c->n_groups = env->st && env->st->group ? env->st->n_groups : 1;
+    for (size_t i = 0; i < cfg->n_chain[NN_CASE_COMPLAINT]; i++) {
+        nn_protocol_t p = cfg->chain[NN_CASE_COMPLAINT][i];
+        if (p == NN_PROTO_MAJORITY || p == NN_PROTO_WEIGHTED || p == NN_PROTO_DELIBERATION)
+            c->jury_used = 1;
+    }
+    int e = NN_OK;
+    if (cfg->complaints && !(c->n_open_of = calloc(c->n, sizeof *c->n_open_of)))
+        e = NN_ENOMEM;
+    if (!e)
+        e = s_role_list(c, &c->roles[S_MEDIATORS], NN_ROLE_MEDIATOR);
+    if (!e)
+        e = s_role_list(c, &c->roles[S_ARBITERS], NN_ROLE_ARBITER);
+    if (!e && cfg->decisions_every && cfg->decisions_scope == NN_SCOPE_GROUP) {
+        c->goff = calloc((size_t)c->n_groups + 1, sizeof *c->goff);
+        c->gmem = malloc((size_t)c->n * sizeof *c->gmem);
+        uint32_t *fill = malloc((size_t)c->n_groups * sizeof *fill);
+        if (c->goff && c->gmem && fill) {
+            for (uint32_t i = 0; i < c->n; i++)
+                c->goff[s_group(c, i) + 1]++;
+            for (uint32_t g = 0; g < c->n_groups; g++)
+                c->goff[g + 1] += c->goff[g];
+            memcpy(fill, c->goff, (size_t)c->n_groups * sizeof *fill);
+            for (uint32_t i = 0; i < c->n; i++)
+                c->gmem[fill[s_group(c, i)]++] = i;
+        } else {
+            e = NN_ENOMEM;
+        }
+        free(fill);
+    }
+    if (e) {
+        nn_cases_destroy(&c);
+        return e;
+    }
+    *out = c;
+    return NN_OK;
+}
+
+void nn_cases_destroy(nn_cases_t **pc)
+{
+    if (!pc || !*pc)
+        return;
+    nn_cases_t *c = *pc;
+    for (size_t i = 0; i < c->n_cases; i++)
+        s_free_arrays(&c->cases[i]);
+    free(c->cases);
+    free(c->active);
+    free(c->n_open_of);
+    free(c->pairs);
+    free(c->goff);
+    free(c->gmem);
+    for (int k = 0; k < 2; k++) {
+        free(c->roles[k].ids);
+        free(c->roles[k].goff);
+    }
+    free(c->pool);
+    free(c->dbl);
+    free(c->dbl2);
+    free(c->rank);
+    free(c->cand);
+    free(c);
+    *pc = NULL;
+}
+
+int nn_cases_round(nn_cases_t *c, uint64_t round, const nn_act_t *acts, size_t n_acts,
+                   nn_notice_list_t *out, nn_violation_list_t *noncompliance, FILE *events)
+{
+    if (!c || !out || !noncompliance || (n_acts && !acts))
+        return NN_EINVAL;
+    c->r = round;
+    c->out = out;
+    c->viol = noncompliance;
+    c->ev = events;
+    c->err = NN_OK;
+    c->stats.round_opened = c->stats.round_closed = 0;
+
+    for (size_t i = 0; i < n_acts; i++)
+        s_take(c, &acts[i]);
+
+    /* cases opened in this loop come after n_alive: they are not advanced this round */
+    size_t n_alive = c->n_active;
+    for (size_t k = 0; k < n_alive && !c->err; k++) {
+        s_case_t *cs = &c->cases[c->active[k] - 1];
+        if (cs->state == S_COMPLY)
+            s_settle(c, cs);
+        else if (cs->state == S_OPEN)
+            s_advance(c, cs);
+    }
+    size_t w = 0;
+    for (size_t k = 0; k < c->n_active; k++)
+        if (c->cases[c->active[k] - 1].state != S_DONE)
+            c->active[w++] = c->active[k];
+    c->n_active = w;
+
+    for (size_t i = 0; i < n_acts && !c->err; i++)
+        if (acts[i].kind == NN_ACT_COMPLAIN)
+            s_complain(c, &acts[i]);
+
+    if (c->cfg.decisions_every && round % c->cfg.decisions_every == 0 &&
+        c->cfg.n_chain[NN_CASE_DECISION]) {
+        if (c->cfg.decisions_scope == NN_SCOPE_SOCIETY) {
+            if (c->n >= 2)
+                s_decide(c, S_SOCIETY, NULL, c->n);
+        } else {
+            for (uint32_t g = 0; g < c->n_groups && !c->err; g++) {
+                size_t m = c->goff[g + 1] - c->goff[g];
+                if (m >= 2)
+                    s_decide(c, g, c->gmem + c->goff[g], m);
+            }
+        }
+    }
+    c->out = NULL;
+    c->viol = NULL;
+    c->ev = NULL;
+    return c->err;
+}
+
+const nn_cases_stats_t *nn_cases_stats(const nn_cases_t *c)
+{
+    return &c->stats;
+}

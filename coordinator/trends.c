@@ -1,0 +1,132 @@
+/* Trends: seeding and the adoption curve; see trends.h. */
+#include "trends.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nunchi/rng.h"
+#include "nunchi/wire.h"
+
+struct nn_trends {
+    nn_trends_config_t cfg;
+    uint32_t n;
+    uint64_t seed;
+    size_t count; /* trends born */
+    nn_trend_stats_t trend[NN_MAX_TRENDS];
+    uint64_t *tally; /* NN_MAX_TRENDS counters, reused each round */
+    uint32_t *picked;
+};
+
+int nn_trends_new(nn_trends_t **out, const nn_trends_config_t *cfg, uint32_t n, uint64_t seed)
+{
+    *out = NULL;
+    if (cfg->every == 0)
+        return NN_OK;
+    nn_trends_t *t = calloc(1, sizeof *t);
+    if (!t)
+        return NN_ENOMEM;
+    t->cfg = *cfg;
+    if (t->cfg.max > NN_MAX_TRENDS || t->cfg.max == 0)
+        t->cfg.max = NN_MAX_TRENDS;
+    if (t->cfg.seeds > n)
+        t->cfg.seeds = n;
+    t->n = n;
+    t->seed = seed;
+    t->tally = calloc(NN_MAX_TRENDS, sizeof *t->tally);
+    t->picked = calloc(t->cfg.seeds ? t->cfg.seeds : 1, sizeof *t->picked);
+    if (!t->tally || !t->picked) {
+        nn_trends_destroy(&t);
+        return NN_ENOMEM;
+    }
+    *out = t;
+    return NN_OK;
+}
+
+void nn_trends_destroy(nn_trends_t **pt)
+{
+    nn_trends_t *t = *pt;
+    if (!t)
+        return;
+    free(t->tally);
+    free(t->picked);
+    free(t);
+    *pt = NULL;
+}
+
+static int s_cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+int nn_trends_seed(nn_trends_t *t, uint64_t next, nn_notice_list_t *out, FILE *events)
+{
+    if (!t || next == 0 || next % t->cfg.every != 0 || t->count >= t->cfg.max)
+        return NN_OK;
+    size_t id = t->count;
+    /* seeds are distinct agents drawn uniformly: a draw that repeats an earlier pick
+     * is drawn again (seeds is small beside the society) */
+    nn_rng_t g;
+    nn_rng_init(&g, t->seed, NN_STREAM_TRENDS, id, 0);
+    uint32_t k = 0;
+    while (k < t->cfg.seeds) {
+        uint32_t a = (uint32_t)nn_rng_below(&g, t->n);
+        int dup = 0;
+        for (uint32_t j = 0; j < k && !dup; j++)
+            dup = t->picked[j] == a;
+        if (!dup)
+            t->picked[k++] = a;
+    }
+    qsort(t->picked, k, sizeof *t->picked, s_cmp_u32);
+    for (uint32_t j = 0; j < k; j++) {
+        nn_notice_t no = {NN_NOTICE_TREND, 0, 0, NN_NO_AGENT, (uint32_t)id, 0.0, 0.0};
+        if (nn_notice_push(out, t->picked[j], &no) != NN_OK)
+            return NN_ENOMEM;
+    }
+    nn_trend_stats_t *s = &t->trend[id];
+    memset(s, 0, sizeof *s);
+    s->born = next;
+    t->count++;
+    if (events) {
+        json_t *ev = json_pack("{s:I,s:s,s:I,s:I}", "round", (json_int_t)next, "event",
+                               "trend_born", "trend", (json_int_t)id, "seeds", (json_int_t)k);
+        if (ev) {
+            json_dumpf(ev, events, JSON_COMPACT);
+            fputc('\n', events);
+            json_decref(ev);
+        }
+    }
+    return NN_OK;
+}
+
+void nn_trends_observe(nn_trends_t *t, uint64_t round, const uint64_t *trends)
+{
+    if (!t || t->count == 0)
+        return;
+    memset(t->tally, 0, NN_MAX_TRENDS * sizeof *t->tally);
+    if (trends)
+        for (uint32_t i = 0; i < t->n; i++)
+            for (uint64_t m = trends[i]; m; m &= m - 1)
+                t->tally[__builtin_ctzll(m)]++;
+    static const uint64_t tenths[3] = {1, 5, 9}; /* 10%, 50%, 90%, compared exactly */
+    for (size_t id = 0; id < t->count; id++) {
+        nn_trend_stats_t *s = &t->trend[id];
+        s->adopters = t->tally[id];
+        if (s->adopters > s->peak)
+            s->peak = s->adopters;
+        for (int k = 0; k < 3; k++)
+            if (!s->reached[k] && s->adopters * 10 >= tenths[k] * (uint64_t)t->n)
+                s->reached[k] = round;
+    }
+}
+
+size_t nn_trends_count(const nn_trends_t *t)
+{
+    return t ? t->count : 0;
+}
+
+const nn_trend_stats_t *nn_trends_at(const nn_trends_t *t, size_t i)
+{
+    return t && i < t->count ? &t->trend[i] : NULL;
+}

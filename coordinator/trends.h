@@ -1,0 +1,51 @@
+/* Trends: novelty items that appear every `every` rounds in `seeds` agents (stream
+ * NN_STREAM_TRENDS) and spread as agents adopt them (bit t of an agent's trends). The
+ * coordinator seeds them by notice and watches adoption from the states the nodes
+ * report; per trend it records the rounds to reach 10%, 50% and 90% of the society. */
+#ifndef NUNCHI_COORDINATOR_TRENDS_H
+#define NUNCHI_COORDINATOR_TRENDS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "notices.h"
+
+#define NN_MAX_TRENDS 64
+
+typedef struct nn_trends_config {
+    uint32_t every; /* a trend appears in rounds every, 2 every, ...; 0: no trends */
+    uint32_t seeds; /* agents that start each trend; default 5 */
+    uint32_t max;   /* trends in a run, at most NN_MAX_TRENDS; default NN_MAX_TRENDS */
+} nn_trends_config_t;
+
+/* One trend's course. Rounds are 0 while not reached. */
+typedef struct nn_trend_stats {
+    uint64_t born;       /* the round it appears in */
+    uint64_t adopters;   /* agents that have it after the last observed round */
+    uint64_t peak;       /* the most adopters it had */
+    uint64_t reached[3]; /* the first round with >= 10%, 50%, 90% of the agents */
+} nn_trend_stats_t;
+
+typedef struct nn_trends nn_trends_t;
+
+/* Makes the trends of cfg for n agents. NN_OK or NN_ENOMEM; *out is NULL on failure
+ * (and NULL with NN_OK when cfg->every is 0: no trends). */
+int nn_trends_new(nn_trends_t **out, const nn_trends_config_t *cfg, uint32_t n, uint64_t seed);
+void nn_trends_destroy(nn_trends_t **t);
+
+/* Before round `next` (called at the end of round next - 1, and with next = 1 before
+ * the first round): when a trend appears in `next`, appends one NN_NOTICE_TREND per
+ * seed agent to out (ascending ids) and an event to events (may be NULL). NN_OK or
+ * NN_ENOMEM. */
+int nn_trends_seed(nn_trends_t *t, uint64_t next, nn_notice_list_t *out, FILE *events);
+
+/* After round `round`: counts each trend's adopters in trends (n entries, or NULL: none)
+ * and records the rounds it first reaches 10%, 50% and 90%. */
+void nn_trends_observe(nn_trends_t *t, uint64_t round, const uint64_t *trends);
+
+/* Trends born so far, and each one's course. */
+size_t nn_trends_count(const nn_trends_t *t);
+const nn_trend_stats_t *nn_trends_at(const nn_trends_t *t, size_t i);
+
+#endif
