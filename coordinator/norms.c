@@ -1,4 +1,4 @@
-/* Norms, sanctions and the cooperation game; see norms.h and docs/norms.md. The check is
+/* Norms, sanctions and the cooperation game; see norms.h and docs/society.md. The check is
  * the coordinator's per-message hot path: it reads a few per-agent arrays, does at most
  * one binary search of a CSR row, and counts breaches and blocks in a handful of
  * counters for the current sender only. A sender's counts become one record when the

@@ -18,7 +18,7 @@ import sys
 import time
 
 SOCIETIES = ["dense", "sparse"]
-INSTITUTIONS = ["none", "majority", "mediation", "arbitration", "full"]
+INSTITUTIONS = ["none", "norms", "cases", "majority", "mediation", "arbitration", "full"]
 BEGIN = "<!-- experiment:begin -->"
 END = "<!-- experiment:end -->"
 

@@ -35,7 +35,7 @@
     } while (0)
 
 /* The parameters in spec order. */
-enum { TOL, OPEN, CONF, SOC, SENS, THR, COOP, COMPL, PAT, CONC, PEACE, N_PARAMS };
+enum { TOL, OPEN, CONF, SOC, SENS, THR, COOP, COMPL, PAT, CONC, PEACE, FORGET, N_PARAMS };
 
 /* Each test gets a fresh outbox and actbox that the teardown releases. */
 typedef struct s_fix {
@@ -166,7 +166,7 @@ static void test_citizen_params(void **state)
         {"tolerance", 0.25, 0, 1},      {"openness", 0.3, 0, 1},    {"conformity", 0.5, 0, 1},
         {"sociability", 3, 0, 64},      {"sensitivity", 0.5, 0, 1}, {"threshold", 0.5, 0, 1},
         {"cooperativeness", 0.7, 0, 1}, {"compliance", 0.8, 0, 1},  {"patience", 3, 1, 255},
-        {"concession", 0.2, 0, 1},      {"peace", 5, 0, 255},
+        {"concession", 0.2, 0, 1},      {"peace", 5, 0, 255},       {"forgetting", 0, 0, 255},
     };
     const nn_behaviour_ops_t *ops = s_ops();
     assert_string_equal(ops->name, "citizen");
@@ -573,7 +573,7 @@ static void test_citizen_sanction_caution(void **state)
     assert_int_equal(f->ab.len, 0);
 }
 
-/* Bits above 23 of the memory word are written 0. */
+/* Bits above 23 of the memory word are written 0 while forgetting is off. */
 static void test_citizen_memory_layout(void **state)
 {
     s_fix_t *f = (s_fix_t *)*state;
@@ -584,6 +584,34 @@ static void test_citizen_memory_layout(void **state)
                            s_mem(4, 6, 0) | 0xabcdef0000000000ULL | (uint64_t)1 << 24);
     s_step(&a);
     assert_int_equal(a.memory, s_mem(5, 6, 0));
+}
+
+/* With forgetting 3, caution loses one step after three rounds without a sanction; a
+ * sanction starts the count again. */
+static void test_citizen_forgetting(void **state)
+{
+    s_fix_t *f = (s_fix_t *)*state;
+    f->p[SOC] = 0;
+    f->p[FORGET] = 3;
+    const nn_notice_t sanction = {NN_NOTICE_SANCTION, 0, 0, NN_NO_AGENT, 1, 0.2, 0.0};
+    uint64_t m = s_mem(0, 4, 0);
+    const unsigned want_caution[] = {4, 4, 3, 3, 3, 2};
+    for (size_t r = 0; r < 6; r++) {
+        nn_agent_t a = s_agent(f, 1, r + 1, 0.5, NULL, 0, NULL, 0, NULL, 0, m);
+        s_step(&a);
+        m = a.memory;
+        assert_int_equal(s_caution(m), want_caution[r]);
+        assert_int_equal(m >> 24 & 0xff, (r + 1) % 3);
+    }
+    /* a sanction: caution 3, the quiet count back to 0 */
+    nn_agent_t a = s_agent(f, 1, 7, 0.5, NULL, 0, NULL, 0, &sanction, 1, m);
+    s_step(&a);
+    assert_int_equal(a.memory, s_mem(0, 3, 0));
+    /* caution 0 stays 0 */
+    m = s_mem(0, 0, 0) | (uint64_t)2 << 24;
+    a = s_agent(f, 1, 8, 0.5, NULL, 0, NULL, 0, NULL, 0, m);
+    s_step(&a);
+    assert_int_equal(a.memory, s_mem(0, 0, 0));
 }
 
 /* --- trends --------------------------------------------------------------------------- */
@@ -924,6 +952,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         T(test_citizen_params),
+        T(test_citizen_forgetting),
         T(test_citizen_weighted_update),
         T(test_citizen_no_weight_keeps_x),
         T(test_citizen_strikes_and_complaint),

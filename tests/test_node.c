@@ -346,7 +346,10 @@ static void t_same_actions(const nn_actions_t *a, const nn_actions_t *b)
 
 static void t_matches_ref(const nn_actions_t *a, const t_ref_t *r, size_t n_agents)
 {
-    nn_actions_t want = {.n_msgs = r->n_msgs, .msgs = r->msgs, .n_state = n_agents, .state = r->x,
+    nn_actions_t want = {.n_msgs = r->n_msgs,
+                         .msgs = r->msgs,
+                         .n_state = n_agents,
+                         .state = r->x,
                          .digest = r->digest};
     t_same_actions(a, &want);
 }
@@ -1034,6 +1037,113 @@ static void test_session_unexpected_tcp(void **state)
     assert_int_equal(f->rc, NN_EPROTO);
 }
 
+/* ---- notices, acts, trends, memory and drawn parameters --------------------------------- */
+
+/* Population 0 becomes citizens (agents 5, 7 and 8 of node A); 1 stays degroot. */
+static void t_citizens(t_fix_t *f)
+{
+    t_desc(&f->desc[0], "citizen");
+}
+
+static void test_step_notices_and_acts(void **state)
+{
+    t_fix_t *f = *state;
+    t_citizens(f);
+    f->wa.rounds = 2;
+    assert_int_equal(nn_node_new(&f->node[0], &f->wa, f->err, sizeof f->err), NN_OK);
+    t_tick_t tt;
+    t_tick_range(&tt, NULL, 0, 5, 10, 0, 0.0);
+    const uint32_t to[] = {5, 6, 8, 8};
+    const nn_notice_t no[] = {
+        {NN_NOTICE_VOTE, 0, 3, NN_NO_AGENT, 5, 0.0, 1.0},
+        {NN_NOTICE_TREND, 0, 0, NN_NO_AGENT, 2, 0.0, 0.0}, /* degroot: the node sets it */
+        {NN_NOTICE_TREND, 0, 0, NN_NO_AGENT, 5, 0.0, 0.0},
+        {NN_NOTICE_VOTE, 0, 4, NN_NO_AGENT, 5, 0.0, 1.0},
+    };
+    tt.t.n_notices = 4;
+    tt.t.notice_to = to;
+    tt.t.notices = no;
+    nn_actions_t out;
+    assert_int_equal(nn_node_step(f->node[0], 1, &tt.t, &out, f->err, sizeof f->err), NN_OK);
+    /* each citizen told to vote votes its opinion before its inbox (empty here) */
+    assert_int_equal(out.n_acts, 2);
+    assert_int_equal(out.acts[0].agent, 5);
+    assert_int_equal(out.acts[0].kind, NN_ACT_VOTE);
+    assert_int_equal(out.acts[0].case_id, 3);
+    assert_true(out.acts[0].value == 0.1);
+    assert_int_equal(out.acts[1].agent, 8);
+    assert_int_equal(out.acts[1].case_id, 4);
+    assert_true(out.acts[1].value == 0.7);
+    assert_non_null(out.trends);
+    const uint64_t want[] = {0, 1u << 2, 0, 1u << 5, 0};
+    assert_memory_equal(out.trends, want, sizeof want);
+    /* the next round without notices keeps the bits, and the digest covers them */
+    assert_int_equal(nn_node_step(f->node[0], 2, NULL, &out, f->err, sizeof f->err), NN_OK);
+    assert_int_equal(out.n_acts, 0);
+    assert_memory_equal(out.trends, want, sizeof want);
+    uint64_t d = 0;
+    for (uint32_t i = 0; i < 5; i++)
+        d += nn_digest_agent_full(5 + i, out.state[i], out.trends[i],
+                                  out.memory ? out.memory[i] : 0);
+    assert_true(out.digest == d);
+    assert_true(d != nn_digest_agent(5, out.state[0]) + nn_digest_agent(6, out.state[1]) +
+                         nn_digest_agent(7, out.state[2]) + nn_digest_agent(8, out.state[3]) +
+                         nn_digest_agent(9, out.state[4]));
+}
+
+static void test_step_notice_foreign(void **state)
+{
+    t_fix_t *f = *state;
+    assert_int_equal(nn_node_new(&f->node[0], &f->wa, f->err, sizeof f->err), NN_OK);
+    const nn_notice_t no = {NN_NOTICE_TREND, 0, 0, NN_NO_AGENT, 1, 0.0, 0.0};
+    const uint32_t outside[] = {3, 12};
+    for (size_t k = 0; k < 2; k++) {
+        t_tick_t tt;
+        t_tick_range(&tt, NULL, 0, 5, 10, 0, 0.0);
+        tt.t.n_notices = 1;
+        tt.t.notice_to = &outside[k];
+        tt.t.notices = &no;
+        nn_actions_t out;
+        f->err[0] = '\0';
+        assert_int_equal(nn_node_step(f->node[0], 1, &tt.t, &out, f->err, sizeof f->err),
+                         NN_EPROTO);
+        assert_non_null(strstr(f->err, outside[k] == 3 ? "agent 3" : "agent 12"));
+    }
+}
+
+static void test_params_drawn_per_agent(void **state)
+{
+    t_fix_t *f = *state;
+    t_citizens(f);
+    /* sociability (the citizen's fourth parameter) uniform on [0, 8]: each citizen sends
+     * to min(floor(draw), neighbours) neighbours */
+    snprintf(f->desc[0].param_name[0], NN_NAME_MAX, "sociability");
+    f->desc[0].param_value[0] = 0.0;
+    f->desc[0].param_dist[0] = NN_DIST_UNIFORM;
+    f->desc[0].param_b[0] = 8.0;
+    f->desc[0].n_params = 1;
+    assert_int_equal(nn_node_new(&f->node[0], &f->wa, f->err, sizeof f->err), NN_OK);
+    nn_actions_t out;
+    assert_int_equal(nn_node_step(f->node[0], 1, NULL, &out, f->err, sizeof f->err), NN_OK);
+    const uint32_t citizens[] = {5, 7, 8};
+    const size_t degree[] = {3, 0, 3};
+    for (size_t c = 0; c < 3; c++) {
+        nn_rng_t g;
+        nn_rng_init(&g, SEED, NN_STREAM_TRAITS, citizens[c], 3);
+        double v = 8.0 * nn_rng_unit(&g);
+        size_t want = (size_t)v < degree[c] ? (size_t)v : degree[c];
+        size_t got = 0;
+        for (size_t i = 0; i < out.n_msgs; i++)
+            got += out.msgs[i].from == citizens[c];
+        assert_int_equal(got, want);
+    }
+    /* an unknown distribution is refused */
+    nn_node_destroy(&f->node[0]);
+    f->desc[0].param_dist[0] = 3;
+    assert_int_equal(nn_node_new(&f->node[0], &f->wa, f->err, sizeof f->err), NN_EPROTO);
+    assert_non_null(strstr(f->err, "sociability"));
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, t_setup, t_teardown)
 
 int main(void)
@@ -1047,6 +1157,9 @@ int main(void)
         T(test_step_foreign),
         T(test_states_digest),
         T(test_deffuant_neighbours),
+        T(test_step_notices_and_acts),
+        T(test_step_notice_foreign),
+        T(test_params_drawn_per_agent),
         T(test_session_inproc_local),
         T(test_session_inproc_proto),
         T(test_session_ipc),

@@ -6,7 +6,7 @@
  * The order of its random draws is part of the contract (other implementations must
  * reproduce the digests): one unit draw per contested verdict, in notice order, then one
  * below(n_nbrs) for the window start and one unit draw per recipient.
- * docs/citizen.md gives the step with every formula. */
+ * docs/society.md (the citizen) gives the step with every formula. */
 #include <math.h>
 
 #include "nunchi/behaviour.h"
@@ -25,6 +25,7 @@ enum {
     P_PATIENCE,
     P_CONCESSION,
     P_PEACE,
+    P_FORGETTING,
     P_COUNT
 };
 
@@ -41,9 +42,12 @@ static const nn_param_spec_t s_params[P_COUNT] = {
     {"patience", 3.0, 1.0, 255.0, "rounds of grievances before it complains (integer part)"},
     {"concession", 0.2, 0.0, 1.0, "share of the gap it concedes with each counter-offer"},
     {"peace", 5.0, 0.0, 255.0, "rounds without grievances after a settlement (integer part)"},
+    {"forgetting", 0.0, 0.0, 255.0,
+     "rounds without a sanction that take one step of caution away (integer part; 0: never)"},
 };
 
-/* The memory word: strikes in bits 0-7, caution in 8-15, peace rounds left in 16-23. */
+/* The memory word: strikes in bits 0-7, caution in 8-15, peace rounds left in 16-23,
+ * rounds since the last sanction in 24-31 (kept only when forgetting is on). */
 #define S_CAUTION_MAX 15u
 
 /* The integer part of a parameter, within [lo, hi] (the node already clamps drawn values
@@ -78,10 +82,13 @@ static void s_step(nn_agent_t *a)
     const unsigned sociability = s_int(pr[P_SOCIABILITY], 0, 64);
     const unsigned patience = s_int(pr[P_PATIENCE], 1, 255);
     const unsigned peace_len = s_int(pr[P_PEACE], 0, 255);
+    const unsigned forgetting = s_int(pr[P_FORGETTING], 0, 255);
 
     unsigned strikes = (unsigned)(a->memory & 0xffu);
     unsigned caution = (unsigned)((a->memory >> 8) & 0xffu);
     unsigned peace = (unsigned)((a->memory >> 16) & 0xffu);
+    unsigned quiet = (unsigned)((a->memory >> 24) & 0xffu);
+    int sanctioned = 0;
     if (caution > S_CAUTION_MAX)
         caution = S_CAUTION_MAX;
     double x = a->x;
@@ -93,6 +100,7 @@ static void s_step(nn_agent_t *a)
         case NN_NOTICE_SANCTION:
             if (caution < S_CAUTION_MAX)
                 caution++;
+            sanctioned = 1;
             break;
         case NN_NOTICE_VOTE: nn_act(a, NN_ACT_VOTE, nt->case_id, NN_NO_AGENT, x); break;
         case NN_NOTICE_PROPOSAL:
@@ -217,7 +225,16 @@ static void s_step(nn_agent_t *a)
     /* 6. a peace set in this step counted this step as its first round */
     if (peace > 0)
         peace--;
-    a->memory = (uint64_t)strikes | (uint64_t)caution << 8 | (uint64_t)peace << 16;
+    /* caution fades: every `forgetting` rounds without a sanction, one step goes */
+    if (forgetting == 0 || sanctioned) {
+        quiet = 0;
+    } else if (++quiet >= forgetting) {
+        quiet = 0;
+        if (caution > 0)
+            caution--;
+    }
+    a->memory =
+        (uint64_t)strikes | (uint64_t)caution << 8 | (uint64_t)peace << 16 | (uint64_t)quiet << 24;
     a->x = x_new;
 }
 
