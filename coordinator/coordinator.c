@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <malloc.h>
+#include <math.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
@@ -122,6 +123,8 @@ typedef struct s_run {
     nn_actbox_t acts; /* every node's acts of the round, in agent order */
     nn_violation_list_t noncompliance;
     FILE *trends_csv;
+    uint64_t prev_closed[NN_OUTCOMES]; /* the cases' totals after the previous round */
+    uint64_t prev_complied, prev_defied;
 } s_run_t;
 
 static int s_fail(s_run_t *r, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -858,6 +861,15 @@ static void s_metrics_row(s_run_t *r, uint64_t sent, uint64_t delivered)
         if (d >= NN_DROP_RATE)
             blocked += r->router.dropped[d];
     }
+    nn_report_row_t row;
+    memset(&row, 0, sizeof row);
+    row.m = mt;
+    row.sent = sent;
+    row.delivered = delivered;
+    row.dropped = dropped;
+    row.blocked = blocked;
+    row.cooperation = NAN;
+    row.trend_share = NAN;
     fprintf(r->metrics,
             "%" PRIu64 ",%.17g,%.17g,%.17g,%.17g,%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64
             ",%.17g,%.17g,%" PRIu64 ",",
@@ -866,23 +878,33 @@ static void s_metrics_row(s_run_t *r, uint64_t sent, uint64_t delivered)
     /* institution columns stay empty where the scenario has no such institution */
     const nn_norms_stats_t *ns = r->norms ? nn_norms_stats(r->norms) : NULL;
     if (ns && r->sc->game.on) {
+        row.institutions |= NN_REPORT_GAME;
         uint64_t moves = ns->round_cooperate + ns->round_defect;
-        if (moves)
-            fprintf(r->metrics, "%.17g", (double)ns->round_cooperate / (double)moves);
+        if (moves) {
+            row.cooperation = (double)ns->round_cooperate / (double)moves;
+            fprintf(r->metrics, "%.17g", row.cooperation);
+        }
     }
     fputc(',', r->metrics);
     if (ns) {
-        uint64_t v = 0, k = 0;
+        row.institutions |= NN_REPORT_NORMS;
         for (int i = 0; i < NN_NORM_KINDS; i++)
-            v += ns->round_violations[i];
+            row.violations += ns->round_violations[i];
         for (int i = 0; i < NN_SANCTION_KINDS; i++)
-            k += ns->round_sanctions[i];
-        fprintf(r->metrics, "%" PRIu64 ",%" PRIu64 ",%u,%u,", v, k, ns->muted, ns->excluded);
+            row.sanctions += ns->round_sanctions[i];
+        row.muted = ns->muted;
+        row.excluded = ns->excluded;
+        fprintf(r->metrics, "%" PRIu64 ",%" PRIu64 ",%u,%u,", row.violations, row.sanctions,
+                ns->muted, ns->excluded);
     } else {
         fputs(",,,,", r->metrics);
     }
-    if (r->cases) {
-        const nn_cases_stats_t *cs = nn_cases_stats(r->cases);
+    const nn_cases_stats_t *cs = r->cases ? nn_cases_stats(r->cases) : NULL;
+    if (cs) {
+        row.institutions |= NN_REPORT_CASES;
+        row.cases_opened = cs->round_opened;
+        row.cases_closed = cs->round_closed;
+        row.cases_open = cs->open;
         fprintf(r->metrics, "%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",", cs->round_opened,
                 cs->round_closed, cs->open);
     } else {
@@ -892,18 +914,46 @@ static void s_metrics_row(s_run_t *r, uint64_t sent, uint64_t delivered)
     size_t nt = nn_trends_count(r->trends);
     while (nt && nn_trends_at(r->trends, nt - 1)->born > r->round)
         nt--;
+    if (r->trends)
+        row.institutions |= NN_REPORT_TRENDS;
     if (nt) {
         const nn_trend_stats_t *ts = nn_trends_at(r->trends, nt - 1);
-        fprintf(r->metrics, "%.17g", (double)ts->adopters / (double)r->soc.n);
+        row.trend_share = (double)ts->adopters / (double)r->soc.n;
+        fprintf(r->metrics, "%.17g", row.trend_share);
         for (size_t i = 0; i < nt; i++) {
             const nn_trend_stats_t *t = nn_trends_at(r->trends, i);
             fprintf(r->trends_csv, "%" PRIu64 ",%zu,%" PRIu64 ",%.17g\n", r->round, i, t->adopters,
                     (double)t->adopters / (double)r->soc.n);
         }
     }
+    /* the same, norm by norm, kind by kind and outcome by outcome */
+    for (int i = 0; i < NN_NORM_KINDS; i++)
+        if (ns)
+            fprintf(r->metrics, ",%" PRIu64, ns->round_violations[i]);
+        else
+            fputc(',', r->metrics);
+    for (int i = 0; i < NN_SANCTION_KINDS; i++)
+        if (ns)
+            fprintf(r->metrics, ",%" PRIu64, ns->round_sanctions[i]);
+        else
+            fputc(',', r->metrics);
+    for (int i = 0; i < NN_OUTCOMES; i++) {
+        if (cs)
+            fprintf(r->metrics, ",%" PRIu64, cs->closed[i] - r->prev_closed[i]);
+        else
+            fputc(',', r->metrics);
+    }
+    if (cs) {
+        fprintf(r->metrics, ",%" PRIu64 ",%" PRIu64, cs->complied - r->prev_complied,
+                cs->defied - r->prev_defied);
+        memcpy(r->prev_closed, cs->closed, sizeof r->prev_closed);
+        r->prev_complied = cs->complied;
+        r->prev_defied = cs->defied;
+    } else {
+        fputs(",,", r->metrics);
+    }
     fputc('\n', r->metrics);
     fflush(r->metrics); /* one write a round, so that a run can be watched as it goes */
-    nn_report_row_t row = {mt, sent, delivered, dropped};
     if (nn_report_rows_add(&r->rows, &row) != NN_OK)
         r->rows.n = 0; /* the report goes without its charts rather than the run failing */
 }
@@ -1425,7 +1475,11 @@ static int s_run(s_run_t *r, double t0)
         return s_fail(r, NN_EIO, "%s", err);
     fputs("round,mean,sd,min,max,clusters,messages_sent,messages_delivered,messages_dropped,"
           "polarization,bimodality,messages_blocked,cooperation_rate,violations,sanctions,muted,"
-          "excluded,cases_opened,cases_closed,cases_open,trend_share\n",
+          "excluded,cases_opened,cases_closed,cases_open,trend_share,violations_rate,"
+          "violations_address,violations_aggression,violations_defection,"
+          "violations_noncompliance,sanctions_warn,sanctions_reputation,sanctions_mute,"
+          "sanctions_exclude,cases_agreed,cases_imposed,cases_tolerated,cases_escalated,"
+          "verdicts_complied,verdicts_defied\n",
           r->metrics);
 
     r->n_nodes = r->opt->bind && r->opt->expect_nodes ? r->opt->expect_nodes : sc->nodes;

@@ -9,11 +9,24 @@
 
 #include "metrics.h"
 
-/* One round as the report draws it. */
+/* One round as the report draws it. The institutions' fields are for scenarios that have
+ * them: `institutions` says which (NN_REPORT_* bits), the others are 0 (NaN for rates). */
 typedef struct nn_report_row {
     nn_round_metrics_t m;
     uint64_t sent, delivered, dropped;
+    unsigned institutions; /* NN_REPORT_GAME | NN_REPORT_NORMS | NN_REPORT_CASES | ..._TRENDS */
+    uint64_t blocked;      /* messages blocked by norms and sanctions this round */
+    double cooperation;    /* the game's cooperation rate this round (NaN: no moves) */
+    uint64_t violations, sanctions; /* this round, all norms and kinds */
+    uint32_t muted, excluded;       /* agents, for the next round */
+    uint64_t cases_opened, cases_closed, cases_open;
+    double trend_share; /* the newest trend's share of adopters (NaN: none yet) */
 } nn_report_row_t;
+
+#define NN_REPORT_GAME   1u
+#define NN_REPORT_NORMS  2u
+#define NN_REPORT_CASES  4u
+#define NN_REPORT_TRENDS 8u
 
 /* The rows of a run, growing round by round (caller-owned, _init / _release). */
 typedef struct nn_report_rows {

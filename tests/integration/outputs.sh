@@ -20,7 +20,7 @@ grep -q '"structure":' "$r/summary.json" || fail "summary.json lacks the structu
     --set "structure.groups={from: file, path: $r/structure.csv}"
 cmp -s "$r/structure.csv" "$WORK/regroup/structure.csv" || fail "structure.csv does not read back the same"
 [ "$(wc -l <"$r/final_state.csv")" -eq 3001 ] || fail "final_state.csv has not one row per agent"
-head -n 1 "$r/metrics.csv" | grep -q '^round,mean,sd,min,max,clusters,messages_sent,messages_delivered,messages_dropped,polarization,bimodality,messages_blocked,cooperation_rate,violations,sanctions,muted,excluded,cases_opened,cases_closed,cases_open,trend_share$' \
+head -n 1 "$r/metrics.csv" | grep -q '^round,mean,sd,min,max,clusters,messages_sent,messages_delivered,messages_dropped,polarization,bimodality,messages_blocked,cooperation_rate,violations,sanctions,muted,excluded,cases_opened,cases_closed,cases_open,trend_share,violations_rate,violations_address,violations_aggression,violations_defection,violations_noncompliance,sanctions_warn,sanctions_reputation,sanctions_mute,sanctions_exclude,cases_agreed,cases_imposed,cases_tolerated,cases_escalated,verdicts_complied,verdicts_defied$' \
     || fail "metrics.csv header: $(head -n 1 "$r/metrics.csv")"
 [ "$(wc -l <"$r/metrics.csv")" -eq 31 ] || fail "metrics.csv has not one row per round"
 for k in name seed agents edges rounds nodes transport digest wall_seconds deliveries_per_second \
