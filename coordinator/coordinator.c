@@ -1446,6 +1446,7 @@ static int s_run(s_run_t *r, double t0)
         nn_structure_build(&r->st, &sc->structure, r->net, &sc->network, sc->seed, err, sizeof err);
     if (rc != NN_OK)
         return s_fail(r, rc, "%s", err);
+    malloc_trim(0); /* and igraph's community detection's, if it ran */
     rc = nn_output_make_dir(r->opt->out_dir, sc->output_dir, sc->name, res->run_dir,
                             sizeof res->run_dir, err, sizeof err);
     if (rc != NN_OK) {
