@@ -1442,8 +1442,8 @@ static int s_run(s_run_t *r, double t0)
         return rc;
     }
     nn_diag_release(&diag);
-    rc =
-        nn_structure_build(&r->st, &sc->structure, r->net, &sc->network, sc->seed, err, sizeof err);
+    rc = nn_structure_build(&r->st, &sc->structure, r->net, &sc->network, r->soc.pop, sc->seed, err,
+                            sizeof err);
     if (rc != NN_OK)
         return s_fail(r, rc, "%s", err);
     malloc_trim(0); /* and igraph's community detection's, if it ran */

@@ -279,8 +279,13 @@ static int s_check_files(const nn_scenario_t *sc)
             status = 2;
         } else if (groups_file) {
             nn_structure_t st;
-            rc = nn_structure_build(&st, &sc->structure, net, &sc->network, sc->seed, err,
-                                    sizeof err);
+            memset(&st, 0, sizeof st);
+            /* the groups file is what is checked here: any populations will do */
+            uint8_t *pop = calloc(sc->agents, 1);
+            rc = pop ? nn_structure_build(&st, &sc->structure, net, &sc->network, pop, sc->seed,
+                                          err, sizeof err)
+                     : NN_ENOMEM;
+            free(pop);
             if (rc != NN_OK) {
                 fprintf(stderr, "nunchi: %s\n", err[0] ? err : nn_strerror(rc));
                 status = 2;

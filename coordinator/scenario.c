@@ -151,6 +151,7 @@ typedef struct s_ctx {
     int model_ok;     /* network.model is known: structure checks may depend on it */
     int roles_ok;     /* structure.roles is valid (or absent): cases checks depend on it */
     int hierarchy_ok; /* structure.hierarchy is valid (or absent) */
+    const s_node_t *pop_status_at[NN_MAX_POPULATIONS]; /* populations[i].status, if written */
 } s_ctx_t;
 
 static char *s_vaprintf(const char *fmt, va_list ap)
@@ -718,12 +719,12 @@ static const char *const s_groups_names[] = {"none", "sbm", "louvain", "file"};
 static const char *const s_groups_keys[] = {NULL, NULL, NULL, "path"};
 static const char *const s_hierarchy_names[] = {"none", "group_leader", "tree"};
 static const char *const s_hierarchy_keys[] = {NULL, NULL, "branching"};
-static const char *const s_status_names[] = {"constant", "degree", "betweenness"};
-static const char *const s_status_keys[] = {"value", NULL, NULL};
+static const char *const s_status_names[] = {"constant", "degree", "betweenness", "population"};
+static const char *const s_status_keys[] = {"value", NULL, NULL, NULL};
 #define S_N_BY     3
 #define S_N_GROUPS 4
 #define S_N_HIER   3
-#define S_N_STATUS 3
+#define S_N_STATUS 4
 
 /* The value of `name` among the vals that s_fields sorted by the keys in `keys`. */
 static const s_node_t *s_val(const char *const *keys, size_t n, const s_node_t **vals,
@@ -1119,10 +1120,34 @@ static void s_params(s_ctx_t *c, const s_node_t *v, const char *where,
     }
 }
 
+/* populations[i].status: a number in [0, 1] or a distribution, read when the structure
+ * takes its status from the populations (checked once the structure is read). */
+static void s_pop_status(s_ctx_t *c, const s_node_t *x, const char *path, nn_scenario_t *s,
+                         size_t i)
+{
+    static const nn_param_spec_t spec = {"status", 1.0, 0.0, 1.0, "status"};
+    nn_structure_config_t *st = &s->structure;
+    c->pop_status_at[i] = x;
+    if (x->kind == S_MAP) {
+        nn_population_t tmp;
+        memset(&tmp, 0, sizeof tmp);
+        size_t before = c->n_errs;
+        s_dist(c, x, path, &spec, &tmp, 0);
+        if (c->n_errs == before) {
+            st->pop_status_dist[i] = tmp.dist[0];
+            st->pop_status[i] = tmp.params[0];
+            st->pop_status_b[i] = tmp.param_b[0];
+        }
+    } else {
+        s_get_num(c, x, path, 0.0, 1.0, 0, 0, "a number in [0, 1] or a distribution",
+                  &st->pop_status[i]);
+    }
+}
+
 static void s_populations(s_ctx_t *c, const s_node_t *root, const s_node_t *v, int opinions_ok,
                           nn_scenario_t *s)
 {
-    static const char *const pk[] = {"behaviour", "share", "count", "params"};
+    static const char *const pk[] = {"behaviour", "share", "count", "params", "status"};
     const char *known[NN_MAX_BEHAVIOURS];
     size_t n_known;
     char where[S_PATH], path[S_PATH], list[1024], got[S_SHOW + 32];
@@ -1148,7 +1173,7 @@ static void s_populations(s_ctx_t *c, const s_node_t *root, const s_node_t *v, i
     double share_sum = 0.0, share_c = 0.0; /* Kahan: the sum must not depend on the order */
     uint64_t count_sum = 0;
     for (size_t i = 0; i < v->n; i++) {
-        const s_node_t *e = v->kid[i], *vals[4], *keys[4];
+        const s_node_t *e = v->kid[i], *vals[5], *keys[5];
         nn_population_t *pop = &s->populations[i];
         size_t before = c->n_errs;
         snprintf(where, sizeof where, "populations[%zu]", i);
@@ -1156,8 +1181,12 @@ static void s_populations(s_ctx_t *c, const s_node_t *root, const s_node_t *v, i
             all_ok = 0;
             continue;
         }
-        s_fields(c, e, where, pk, 4, vals, keys, NULL);
+        s_fields(c, e, where, pk, 5, vals, keys, NULL);
         const s_node_t *bv = vals[0], *sv = vals[1], *cv = vals[2], *pv = vals[3];
+        if (vals[4]) {
+            s_path(path, sizeof path, where, "status");
+            s_pop_status(c, vals[4], path, s, i);
+        }
         if (!bv)
             s_err(c, e, "missing key '%s.behaviour'" S_HINT "required: one of %s", where, list);
         else if (bv->kind != S_SCALAR || strlen(bv->text) != bv->len ||
@@ -2077,6 +2106,16 @@ static void s_validate(s_ctx_t *c, const s_node_t *root, const char *base, nn_sc
     int opinions_ok = s_opinions(c, v[T_OPINIONS], base, &s->opinions);
     s_populations(c, root, v[T_POPULATIONS], opinions_ok, s);
     s_structure(c, v[T_STRUCTURE], base, s);
+    if (s->structure.status != NN_STATUS_POPULATION)
+        for (size_t i = 0; i < NN_MAX_POPULATIONS; i++)
+            if (c->pop_status_at[i]) {
+                s_err(c, c->pop_status_at[i],
+                      "'populations[%zu].status' is read only when the structure takes its "
+                      "status from the populations" S_HINT
+                      "add structure: {status: {from: population}}, or leave the status out",
+                      i);
+                break;
+            }
     /* after the structure: the cases' and norms' checks ask about roles and hierarchy */
     s_game(c, v[T_GAME], &s->game);
     s_cases(c, v[T_CASES], v[T_DECISIONS], s);
@@ -2563,6 +2602,8 @@ static void s_defaults(nn_scenario_t *s, const char *source)
     s->opinions.init = NN_INIT_UNIFORM;
     s->structure.branching = 3;
     s->structure.status_value = 1.0;
+    for (size_t i = 0; i < NN_MAX_POPULATIONS; i++)
+        s->structure.pop_status[i] = 1.0;
     /* every norm, listed or not, carries its defaults, so that code reading the config
      * never takes a zero for a default */
     for (int k = 0; k < NN_NORM_KINDS; k++) {
@@ -2938,6 +2979,18 @@ int nn_scenario_write(const nn_scenario_t *s, FILE *f)
             fprintf(f, "    count: %" PRIu64 "\n", p->count);
         else
             s_put_double(f, "    ", "share", p->share);
+        if (s->structure.status == NN_STATUS_POPULATION) {
+            const nn_structure_config_t *st = &s->structure;
+            if (st->pop_status_dist[i] == NN_DIST_CONSTANT) {
+                s_put_double(f, "    ", "status", st->pop_status[i]);
+            } else {
+                char a[40], b[40];
+                s_fmt_double(st->pop_status[i], a, sizeof a);
+                s_fmt_double(st->pop_status_b[i], b, sizeof b);
+                fprintf(f, "    status: {%s: [%s, %s]}\n",
+                        st->pop_status_dist[i] == NN_DIST_UNIFORM ? "uniform" : "normal", a, b);
+            }
+        }
         if (!p->ops->n_params) {
             fputs("    params: {}\n", f);
             continue;

@@ -22,6 +22,7 @@
 /* Louvain's generator is keyed (seed, NN_STREAM_STRUCTURE, 0, S_LOUVAIN_ROUND); role
  * rule i draws from (seed, NN_STREAM_STRUCTURE, i, 0), so the two never share a key. */
 #define S_LOUVAIN_ROUND 1
+#define S_STATUS_ROUND  3 /* status from population: (seed, stream, agent, S_STATUS_ROUND) */
 /* How much of a bad line is quoted back in a message. */
 #define S_QUOTE_MAX 60
 #define S_UNSET     UINT32_MAX
@@ -74,6 +75,7 @@ const char *nn_status_from_name(nn_status_from_t s)
     case NN_STATUS_CONSTANT: return "constant";
     case NN_STATUS_DEGREE: return "degree";
     case NN_STATUS_BETWEENNESS: return "betweenness";
+    case NN_STATUS_POPULATION: return "population";
     default: return "?";
     }
 }
@@ -639,10 +641,27 @@ static int s_roles(nn_structure_t *s, const nn_structure_config_t *cfg, const nn
 /* --- status and hierarchy ------------------------------------------------------------ */
 
 static int s_status(nn_structure_t *s, const nn_structure_config_t *cfg, const nn_network_t *net,
-                    const double *btw, char *err, size_t errlen)
+                    const double *btw, const uint8_t *pop, uint64_t seed, char *err, size_t errlen)
 {
     uint32_t n = s->n;
     switch (cfg->status) {
+    case NN_STATUS_POPULATION:
+        if (!pop) {
+            nn_errorf(err, errlen, "structure.status.from population needs the populations");
+            return NN_EINVAL;
+        }
+        for (uint32_t i = 0; i < n; i++) {
+            unsigned p = pop[i] < NN_MAX_POPULATIONS ? pop[i] : 0;
+            double v = cfg->pop_status[p], b = cfg->pop_status_b[p];
+            if (cfg->pop_status_dist[p] != NN_DIST_CONSTANT) {
+                nn_rng_t g;
+                nn_rng_init(&g, seed, NN_STREAM_STRUCTURE, i, S_STATUS_ROUND);
+                v = cfg->pop_status_dist[p] == NN_DIST_UNIFORM ? v + (b - v) * nn_rng_unit(&g)
+                                                               : v + b * nn_rng_normal(&g);
+            }
+            s->status[i] = v < 0.0 ? 0.0 : v > 1.0 ? 1.0 : v;
+        }
+        return NN_OK;
     case NN_STATUS_CONSTANT:
         if (!isfinite(cfg->status_value)) {
             nn_errorf(err, errlen, "structure.status.value must be a finite number, got %g",
@@ -735,7 +754,8 @@ static int s_hierarchy(nn_structure_t *s, const nn_structure_config_t *cfg, char
 /* --- build --------------------------------------------------------------------------- */
 
 static int s_build(nn_structure_t *s, const nn_structure_config_t *cfg, const nn_network_t *net,
-                   const nn_network_config_t *net_cfg, uint64_t seed, char *err, size_t errlen)
+                   const nn_network_config_t *net_cfg, const uint8_t *pop, uint64_t seed, char *err,
+                   size_t errlen)
 {
     uint32_t n = s->n;
     size_t m = n ? n : 1;
@@ -780,7 +800,7 @@ static int s_build(nn_structure_t *s, const nn_structure_config_t *cfg, const nn
     if (rc == NN_OK)
         rc = s_roles(s, cfg, net, x.btw, seed, err, errlen);
     if (rc == NN_OK)
-        rc = s_status(s, cfg, net, x.btw, err, errlen);
+        rc = s_status(s, cfg, net, x.btw, pop, seed, err, errlen);
     free(x.btw);
     if (rc == NN_OK)
         rc = s_hierarchy(s, cfg, err, errlen);
@@ -794,8 +814,8 @@ static int s_build(nn_structure_t *s, const nn_structure_config_t *cfg, const nn
 }
 
 int nn_structure_build(nn_structure_t *out, const nn_structure_config_t *cfg,
-                       const nn_network_t *net, const nn_network_config_t *net_cfg, uint64_t seed,
-                       char *err, size_t errlen)
+                       const nn_network_t *net, const nn_network_config_t *net_cfg,
+                       const uint8_t *pop, uint64_t seed, char *err, size_t errlen)
 {
     if (err && errlen)
         err[0] = '\0';
@@ -809,7 +829,7 @@ int nn_structure_build(nn_structure_t *out, const nn_structure_config_t *cfg,
         return NN_EINVAL;
     }
     out->n = net->n;
-    int rc = s_build(out, cfg, net, net_cfg, seed, err, errlen);
+    int rc = s_build(out, cfg, net, net_cfg, pop, seed, err, errlen);
     if (rc != NN_OK)
         nn_structure_release(out);
     return rc;

@@ -177,8 +177,8 @@ static void test_address_follows_the_hierarchy(void **state)
         nn_network_build(&net, &f->sc.network, f->sc.agents, f->sc.seed, NULL, err, sizeof err),
         NN_OK);
     nn_structure_t st;
-    assert_int_equal(nn_structure_build(&st, &f->sc.structure, net, &f->sc.network, f->sc.seed,
-                                        err, sizeof err),
+    assert_int_equal(nn_structure_build(&st, &f->sc.structure, net, &f->sc.network, NULL,
+                                        f->sc.seed, err, sizeof err),
                      NN_OK);
     uint64_t allowed = 0;
     for (uint32_t i = 0; i < net->n; i++)
@@ -286,9 +286,9 @@ static void test_society_digest_any_nodes(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        T(test_rate_blocks_exactly),         T(test_mute_for_its_rounds),
-        T(test_exclusion_for_good),          T(test_address_follows_the_hierarchy),
-        T(test_trend_seeds_are_exact),       T(test_society_balances),
+        T(test_rate_blocks_exactly),      T(test_mute_for_its_rounds),
+        T(test_exclusion_for_good),       T(test_address_follows_the_hierarchy),
+        T(test_trend_seeds_are_exact),    T(test_society_balances),
         T(test_society_digest_any_nodes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -661,7 +661,8 @@ static void test_structure_errors(void **state)
         {MINIMAL "structure: {status: {from: constant, value: x}}\n",
          "'structure.status.value' must be a number, got 'x' at t.yaml:4:45"},
         {MINIMAL "structure: {status: {from: betweenes}}\n",
-         "'structure.status.from' must be one of constant, degree, betweenness, got 'betweenes' "
+         "'structure.status.from' must be one of constant, degree, betweenness, population, got "
+         "'betweenes' "
          "at t.yaml:4:28 (did you mean 'betweenness'?)"},
         {MINIMAL "structure: {status: {value: 2, from: constant, form: x}}\n",
          "unknown key 'form' in 'structure.status' at t.yaml:4:48 (did you mean 'from'?)"},
@@ -1153,6 +1154,42 @@ static void test_distributions(void **state)
     assert_true(p[0].params[1] == 0.0 && p[0].param_b[1] == 1.0);
 }
 
+static void t_one_error(t_fix_t *f, const t_bad_t *cases, size_t n);
+
+static void test_status_from_population(void **state)
+{
+    t_fix_t *f = *state;
+    t_ok(f, "agents: 100\nnetwork: {model: complete}\n"
+            "populations:\n  - {behaviour: voter, share: 0.5, status: 0.8}\n"
+            "  - {behaviour: voter, share: 0.25, status: {uniform: [0.1, 0.3]}}\n"
+            "  - {behaviour: voter, share: 0.25}\n"
+            "structure: {status: {from: population}}\n");
+    const nn_structure_config_t *st = &f->s.structure;
+    assert_int_equal(st->status, NN_STATUS_POPULATION);
+    assert_int_equal(st->pop_status_dist[0], NN_DIST_CONSTANT);
+    assert_true(st->pop_status[0] == 0.8);
+    assert_int_equal(st->pop_status_dist[1], NN_DIST_UNIFORM);
+    assert_true(st->pop_status[1] == 0.1 && st->pop_status_b[1] == 0.3);
+    assert_int_equal(st->pop_status_dist[2], NN_DIST_CONSTANT);
+    assert_true(st->pop_status[2] == 1.0); /* a population that says nothing has status 1 */
+    static const t_bad_t cases[] = {
+        {"agents: 100\nnetwork: {model: complete}\n"
+         "populations: [{behaviour: voter, share: 1, status: 0.5}]\n",
+         "'populations[0].status' is read only when the structure takes its status from the "
+         "populations at t.yaml:3:52 (add structure: {status: {from: population}}, or leave the "
+         "status out)"},
+        {"agents: 100\nnetwork: {model: complete}\n"
+         "populations: [{behaviour: voter, share: 1, status: 1.5}]\n"
+         "structure: {status: {from: population}}\n",
+         "'populations[0].status' must be a number in [0, 1] or a distribution, got 1.5"},
+        {"agents: 100\nnetwork: {model: complete}\n"
+         "populations: [{behaviour: voter, share: 1, status: {uniform: [0.5, 2]}}]\n"
+         "structure: {status: {from: population}}\n",
+         "'populations[0].status.uniform[1]' must be a number in [0, 1], got 2"},
+    };
+    t_one_error(f, cases, sizeof cases / sizeof cases[0]);
+}
+
 static void t_one_error(t_fix_t *f, const t_bad_t *cases, size_t n)
 {
     size_t failed = 0;
@@ -1591,6 +1628,9 @@ static void t_same(const nn_scenario_t *a, const nn_scenario_t *b)
     assert_int_equal(s->branching, t->branching);
     assert_int_equal(s->status, t->status);
     assert_true(s->status_value == t->status_value);
+    assert_memory_equal(s->pop_status_dist, t->pop_status_dist, sizeof s->pop_status_dist);
+    assert_memory_equal(s->pop_status, t->pop_status, sizeof s->pop_status);
+    assert_memory_equal(s->pop_status_b, t->pop_status_b, sizeof s->pop_status_b);
     for (int k = 0; k < NN_NORM_KINDS; k++) {
         const nn_norm_config_t *m = &a->norms.norm[k], *n = &b->norms.norm[k];
         assert_int_equal(m->on, n->on);
@@ -1744,6 +1784,11 @@ static void test_round_trip(void **state)
                     "decisions: {every: 4294967295, scope: society, chain: [deliberation, "
                     "majority, tolerance], options: 2}\n"
                     "trends: {every: 7, seeds: 1000, max: 1}\n");
+    /* status from the populations, a number and a distribution */
+    t_round_trip(f, "agents: 100\nnetwork: {model: ring, k: 4}\n"
+                    "populations:\n  - {behaviour: voter, share: 0.5, status: 0.8}\n"
+                    "  - {behaviour: deffuant, share: 0.5, status: {normal: [0.4, 0.1]}}\n"
+                    "structure: {status: {from: population}}\n");
     /* decisions without cases, and cases with their defaults only */
     t_round_trip(f, MINIMAL "decisions: {every: 3}\n");
     t_round_trip(f, SOCIETY "cases: {}\ngame: {}\nnorms: [{norm: noncompliance}]\n");
@@ -2048,6 +2093,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_distribution_errors, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_set_society, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_round_trip, t_setup, t_teardown),
+        cmocka_unit_test_setup_teardown(test_status_from_population, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_write_text, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_bad_corpus, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_good_scenarios, t_setup, t_teardown),

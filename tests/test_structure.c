@@ -114,7 +114,7 @@ static void s_build_ok(nn_structure_t *s, const nn_structure_config_t *c, const 
                        const nn_network_config_t *nc, uint64_t seed)
 {
     char err[ERRLEN];
-    int rc = nn_structure_build(s, c, net, nc, seed, err, sizeof err);
+    int rc = nn_structure_build(s, c, net, nc, NULL, seed, err, sizeof err);
     if (rc != NN_OK)
         fail_msg("structure: %s (%s)", err, nn_strerror(rc));
 }
@@ -125,7 +125,7 @@ static int s_build_fail(const nn_structure_config_t *c, const nn_network_t *net,
 {
     nn_structure_t s;
     memset(&s, 0xab, sizeof s);
-    int rc = nn_structure_build(&s, c, net, nc, SEED, err, ERRLEN);
+    int rc = nn_structure_build(&s, c, net, nc, NULL, SEED, err, ERRLEN);
     assert_int_not_equal(rc, NN_OK);
     assert_null(s.role);
     assert_null(s.group);
@@ -442,12 +442,16 @@ static void test_groups_file_errors(void **state)
     s_file_error("0,a\n99999999999999999999999,b\n", NULL, "g.csv:2: agent id 9999");
     s_file_error("0;a\n", w, "g.csv:1: expected 2 fields with an id and a group, got '0;a'");
     s_file_error("0,a,b\n", NULL, "g.csv:1: expected 2 fields with an id and a group, got '0,a,b'");
-    s_file_error("x,1\n", NULL, "g.csv:1: the header needs an 'id' and a 'group' column, got 'x,1'");
-    s_file_error("name,group\n0,a\n", NULL, "g.csv:1: the header needs an 'id' and a 'group' column");
+    s_file_error("x,1\n", NULL,
+                 "g.csv:1: the header needs an 'id' and a 'group' column, got 'x,1'");
+    s_file_error("name,group\n0,a\n", NULL,
+                 "g.csv:1: the header needs an 'id' and a 'group' column");
     s_file_error("1,\n", NULL, "g.csv:1: expected 2 fields with an id and a group");
     s_file_error("-1,a\n", NULL, "g.csv:1: expected 2 fields with an id and a group");
-    s_file_error("0,a\nid,group\n", NULL, "g.csv:2: expected 2 fields with an id and a group, got 'id,group'");
-    s_file_error("id,role,group\n0,citizen\n", NULL, "g.csv:2: expected 3 fields with an id and a group");
+    s_file_error("0,a\nid,group\n", NULL,
+                 "g.csv:2: expected 2 fields with an id and a group, got 'id,group'");
+    s_file_error("id,role,group\n0,citizen\n", NULL,
+                 "g.csv:2: expected 3 fields with an id and a group");
 
     /* a file that is not there */
     nn_network_t *net = s_path(3);
@@ -464,6 +468,43 @@ static void test_groups_file_errors(void **state)
 }
 
 /* --- status and hierarchy ------------------------------------------------------------ */
+
+/* Status from the populations: a constant, a uniform and a normal clamped into [0, 1],
+ * each agent's drawn from (seed, NN_STREAM_STRUCTURE, agent, 3). */
+static void test_status_from_population(void **state)
+{
+    (void)state;
+    nn_network_t *net = s_net(6, NULL, 0);
+    nn_structure_config_t c = s_cfg();
+    c.status = NN_STATUS_POPULATION;
+    c.pop_status[0] = 0.75;
+    c.pop_status_dist[1] = NN_DIST_UNIFORM;
+    c.pop_status[1] = 0.2;
+    c.pop_status_b[1] = 0.4;
+    c.pop_status_dist[2] = NN_DIST_NORMAL;
+    c.pop_status[2] = 0.9;
+    c.pop_status_b[2] = 5.0; /* wide: some draws fall outside [0, 1] and are clamped */
+    const uint8_t pop[] = {0, 1, 2, 1, 2, 2};
+    nn_structure_t s;
+    char err[ERRLEN];
+    assert_int_equal(nn_structure_build(&s, &c, net, NULL, pop, SEED, err, sizeof err), NN_OK);
+    int clamped = 0;
+    for (uint32_t i = 0; i < 6; i++) {
+        nn_rng_t g;
+        nn_rng_init(&g, SEED, NN_STREAM_STRUCTURE, i, 3);
+        double want = pop[i] == 0   ? 0.75
+                      : pop[i] == 1 ? 0.2 + 0.2 * nn_rng_unit(&g)
+                                    : 0.9 + 5.0 * nn_rng_normal(&g);
+        clamped += want < 0.0 || want > 1.0;
+        want = want < 0.0 ? 0.0 : want > 1.0 ? 1.0 : want;
+        assert_true(s.status[i] == want);
+    }
+    assert_true(clamped > 0);
+    nn_structure_release(&s);
+    /* without the populations it cannot be built */
+    assert_int_equal(nn_structure_build(&s, &c, net, NULL, NULL, SEED, err, sizeof err), NN_EINVAL);
+    nn_network_destroy(&net);
+}
 
 static void test_status_by_degree(void **state)
 {
@@ -611,9 +652,11 @@ static void test_names_and_arguments(void **state)
     assert_string_equal(nn_role_name((nn_role_t)42), "?");
     char err[ERRLEN];
     nn_structure_config_t c = s_cfg();
-    assert_int_equal(nn_structure_build(NULL, &c, NULL, NULL, SEED, err, sizeof err), NN_EINVAL);
+    assert_int_equal(nn_structure_build(NULL, &c, NULL, NULL, NULL, SEED, err, sizeof err),
+                     NN_EINVAL);
     nn_structure_t s;
-    assert_int_equal(nn_structure_build(&s, &c, NULL, NULL, SEED, err, sizeof err), NN_EINVAL);
+    assert_int_equal(nn_structure_build(&s, &c, NULL, NULL, NULL, SEED, err, sizeof err),
+                     NN_EINVAL);
     assert_null(s.role);
     nn_structure_release(NULL);
 }
@@ -631,6 +674,7 @@ int main(void)
         cmocka_unit_test(test_groups_from_file),
         cmocka_unit_test(test_groups_file_errors),
         cmocka_unit_test(test_status_by_degree),
+        cmocka_unit_test(test_status_from_population),
         cmocka_unit_test(test_group_leader_hierarchy),
         cmocka_unit_test(test_tree_hierarchy),
         cmocka_unit_test(test_write_csv),
