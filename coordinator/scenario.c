@@ -1921,18 +1921,26 @@ static void s_chain_needs(s_ctx_t *c, const nn_scenario_t *s, nn_case_type_t t,
  * chains need of the structure. */
 static void s_cases(s_ctx_t *c, const s_node_t *v, const s_node_t *dv, nn_scenario_t *s)
 {
-    static const char *const ck[] = {"chain",     "jury",        "max_open",    "turnout",
-                                     "mediation", "negotiation", "arbitration", "deliberation"};
+    static const char *const ck[] = {"chain",       "jury",         "max_open",
+                                     "turnout",     "mediation",    "negotiation",
+                                     "arbitration", "deliberation", "complaints"};
+    static const char *const bools[] = {"false", "true"};
     static const char *const dk[] = {"every", "scope", "chain", "options"};
     nn_cases_config_t *cc = &s->cases;
-    const s_node_t *vals[8], *keys[8], *sub[3], *subk[3];
+    const s_node_t *vals[9], *keys[9], *sub[3], *subk[3];
     const s_node_t *citem[NN_MAX_CHAIN] = {NULL}, *ditem[NN_MAX_CHAIN] = {NULL};
     const s_node_t *by = NULL;
     int cases_ok = 0, dec_ok = 0, by_ok = 1, cchain_given = 0, dchain_given = 0;
     if (v && s_want(c, v, S_MAP, "cases", "{chain: [mediation, arbitration, tolerance]}") == 0) {
         cc->complaints = 1;
-        s_fields(c, v, "cases", ck, 8, vals, keys, NULL);
+        s_fields(c, v, "cases", ck, 9, vals, keys, NULL);
         cases_ok = 1;
+        /* complaints: false keeps the protocols' parameters for decisions alone */
+        if (vals[8]) {
+            int b = s_get_enum(c, vals[8], "cases.complaints", bools, 2);
+            if (b >= 0)
+                cc->complaints = b;
+        }
         if (vals[0]) {
             cchain_given = 1;
             cases_ok = s_chain(c, vals[0], "cases.chain", 0, cc->chain[NN_CASE_COMPLAINT],
@@ -2019,7 +2027,7 @@ static void s_cases(s_ctx_t *c, const s_node_t *v, const s_node_t *dv, nn_scenar
     int superior_done = 0;
     if (!by_ok)
         return;
-    if (cases_ok)
+    if (cases_ok && cc->complaints) /* complaints: false has no complaint chain to check */
         s_chain_needs(c, s, NN_CASE_COMPLAINT, cchain_given ? citem : NULL, v, by, &superior_done);
     if (dec_ok)
         s_chain_needs(c, s, NN_CASE_DECISION, dchain_given ? ditem : NULL, dv, by, &superior_done);
@@ -2881,8 +2889,9 @@ static void s_write_society(const nn_scenario_t *s, FILE *f)
         s_put_double(f, "  ", "cost", s->game.cost);
     }
     const nn_cases_config_t *cc = &s->cases;
-    if (cc->complaints) {
-        fputs("cases:\n", f);
+    if (cc->complaints || cc->decisions_every) {
+        /* with decisions only, cases: still carries the protocols' parameters */
+        fprintf(f, "cases:\n  complaints: %s\n", cc->complaints ? "true" : "false");
         s_write_chain(cc, NN_CASE_COMPLAINT, f);
         fprintf(f, "  jury: %" PRIu32 "\n  max_open: %" PRIu32 "\n", cc->jury, cc->max_open);
         s_put_double(f, "  ", "turnout", cc->turnout);

@@ -1156,6 +1156,28 @@ static void test_distributions(void **state)
 
 static void t_one_error(t_fix_t *f, const t_bad_t *cases, size_t n);
 
+/* complaints: false keeps the protocols' parameters for decisions and opens no complaint
+ * cases; the default complaint chain (mediation) then needs no mediators */
+static void test_cases_without_complaints(void **state)
+{
+    t_fix_t *f = *state;
+    t_ok(f, MINIMAL "cases: {complaints: false, turnout: 0.9, mediation: {rounds: 2}}\n"
+                    "decisions: {every: 5, chain: [weighted]}\n");
+    assert_int_equal(f->s.cases.complaints, 0);
+    assert_true(f->s.cases.turnout == 0.9);
+    assert_int_equal(f->s.cases.mediation_rounds, 2);
+    assert_int_equal(f->s.cases.decisions_every, 5);
+    t_ok(f,
+         MINIMAL "cases: {complaints: true}\n"
+                 "structure: {roles: [{role: mediator, count: 3}, {role: arbiter, count: 1}]}\n");
+    assert_int_equal(f->s.cases.complaints, 1);
+    static const t_bad_t cases[] = {
+        {MINIMAL "cases: {complaints: maybe, chain: [tolerance]}\n",
+         "'cases.complaints' must be one of false, true, got 'maybe'"},
+    };
+    t_one_error(f, cases, 1);
+}
+
 static void test_status_from_population(void **state)
 {
     t_fix_t *f = *state;
@@ -1789,6 +1811,9 @@ static void test_round_trip(void **state)
                     "populations:\n  - {behaviour: voter, share: 0.5, status: 0.8}\n"
                     "  - {behaviour: deffuant, share: 0.5, status: {normal: [0.4, 0.1]}}\n"
                     "structure: {status: {from: population}}\n");
+    /* decisions with tuned protocols and no complaints */
+    t_round_trip(f, MINIMAL "cases: {complaints: false, turnout: 0.9}\n"
+                            "decisions: {every: 3, chain: [weighted]}\n");
     /* decisions without cases, and cases with their defaults only */
     t_round_trip(f, MINIMAL "decisions: {every: 3}\n");
     t_round_trip(f, SOCIETY "cases: {}\ngame: {}\nnorms: [{norm: noncompliance}]\n");
@@ -1838,12 +1863,13 @@ static void test_write_text(void **state)
                                 "    forgive: 0\n    sanctions:\n      - warn\n"
                                 "      - {exclude: forever}\n"));
     assert_non_null(strstr(buf, "game:\n  benefit: 3.0\n  cost: 1.0\n"));
-    assert_non_null(strstr(buf, "cases:\n  chain: [mediation, arbitration, tolerance]\n"
-                                "  jury: 5\n  max_open: 1\n  turnout: 0.5\n"
-                                "  mediation:\n    rounds: 5\n    step: 0.25\n"
-                                "  negotiation:\n    rounds: 6\n  arbitration:\n    by: arbiter\n"
-                                "  deliberation:\n    rounds: 10\n    confidence: 0.3\n"
-                                "    epsilon: 0.05\n"));
+    assert_non_null(
+        strstr(buf, "cases:\n  complaints: true\n  chain: [mediation, arbitration, tolerance]\n"
+                    "  jury: 5\n  max_open: 1\n  turnout: 0.5\n"
+                    "  mediation:\n    rounds: 5\n    step: 0.25\n"
+                    "  negotiation:\n    rounds: 6\n  arbitration:\n    by: arbiter\n"
+                    "  deliberation:\n    rounds: 10\n    confidence: 0.3\n"
+                    "    epsilon: 0.05\n"));
     assert_non_null(strstr(buf, "trends:\n  every: 2\n  seeds: 5\n  max: 64\n"));
     free(buf);
     nn_scenario_t bad;
@@ -2094,6 +2120,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_set_society, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_round_trip, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_status_from_population, t_setup, t_teardown),
+        cmocka_unit_test_setup_teardown(test_cases_without_complaints, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_write_text, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_bad_corpus, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_good_scenarios, t_setup, t_teardown),
