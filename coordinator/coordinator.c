@@ -117,8 +117,9 @@ typedef struct s_run {
     uint64_t *agent_trends; /* n: the agents' trends as last reported, or NULL (all 0) */
     uint64_t *agent_memory; /* n: the agents' private words, or NULL (all 0) */
     nn_notice_list_t made;  /* notices made at the end of this round, for the next */
-    nn_notice_list_t live;  /* the notices of the round in progress, sorted by receiver */
-    uint64_t *order;        /* scratch for sorting notices */
+    nn_notice_list_t made_cases; /* the cases' part of them, appended after the norms' */
+    nn_notice_list_t live;       /* the notices of the round in progress, sorted by receiver */
+    uint64_t *order;             /* scratch for sorting notices */
     size_t order_cap;
     nn_actbox_t acts; /* every node's acts of the round, in agent order */
     nn_violation_list_t noncompliance;
@@ -705,8 +706,11 @@ static int s_institutions(s_run_t *r)
         r->acts.len += b->len;
     }
     r->noncompliance.len = 0;
-    if (r->cases && (rc = nn_cases_round(r->cases, r->round, r->acts.acts, r->acts.len, &r->made,
-                                         &r->noncompliance, r->events)) != NN_OK)
+    /* the cases run first (their noncompliances are this round's breaches), but an agent
+     * reads the norms' notices first: what it was sanctioned for, then its cases */
+    r->made_cases.len = 0;
+    if (r->cases && (rc = nn_cases_round(r->cases, r->round, r->acts.acts, r->acts.len,
+                                         &r->made_cases, &r->noncompliance, r->events)) != NN_OK)
         return rc;
     if (r->norms) {
         if (r->noncompliance.len &&
@@ -715,9 +719,14 @@ static int s_institutions(s_run_t *r)
         if ((rc = nn_norms_end_round(r->norms, r->round, &r->made, r->events)) != NN_OK)
             return rc;
     }
+    for (size_t i = 0; i < r->made_cases.len; i++)
+        if (nn_notice_push(&r->made, r->made_cases.to[i], &r->made_cases.items[i]) != NN_OK)
+            return NN_ENOMEM;
     if (r->trends) {
         nn_trends_observe(r->trends, r->round, r->agent_trends);
-        if ((rc = nn_trends_seed(r->trends, r->round + 1, &r->made, r->events)) != NN_OK)
+        /* no trend is born after the last round */
+        if (r->round < r->sc->rounds &&
+            (rc = nn_trends_seed(r->trends, r->round + 1, &r->made, r->events)) != NN_OK)
             return rc;
     }
     if (r->standing)
@@ -1074,6 +1083,7 @@ static void s_free(s_run_t *r)
     free(r->agent_trends);
     free(r->agent_memory);
     nn_notice_list_release(&r->made);
+    nn_notice_list_release(&r->made_cases);
     nn_notice_list_release(&r->live);
     free(r->order);
     nn_actbox_release(&r->acts);

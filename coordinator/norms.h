@@ -70,7 +70,7 @@ typedef struct nn_norms_config {
 
 typedef struct nn_game_config {
     int on;         /* game: present */
-    double benefit; /* b: what a cooperative message gives its receiver; default 3 */
+    double benefit; /* b: what a cooperative message gives its receiver; default 3, <= 1000 */
     double cost;    /* c: what it costs its sender; default 1; 0 <= c < b */
 } nn_game_config_t;
 
@@ -89,9 +89,10 @@ typedef struct nn_norms_stats {
     uint64_t total_sanctions[NN_SANCTION_KINDS];
     uint64_t round_cooperate, round_defect; /* game moves of the round (delivered messages) */
     uint64_t total_cooperate, total_defect;
-    int64_t total_payoff_micro; /* the sum of all payoffs, in millionths */
-    uint32_t muted;             /* agents muted for the next round */
-    uint32_t excluded;          /* agents excluded for the next round */
+    __int128 total_payoff_micro; /* the sum of all payoffs, in millionths (128 bits: a long
+                                    run of a large society passes 2^63) */
+    uint32_t muted;              /* agents muted for the next round */
+    uint32_t excluded;           /* agents excluded for the next round */
 } nn_norms_stats_t;
 
 typedef struct nn_norms nn_norms_t;

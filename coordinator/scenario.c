@@ -1773,6 +1773,10 @@ static void s_norms(s_ctx_t *c, const s_node_t *v, const s_present_t *has, nn_sc
         s_norm(c, v->kid[i], i, has, s, seen);
 }
 
+/* Payoffs are summed in millionths as 64-bit integers per agent: a benefit of at most
+ * 1000 keeps a hub with 10^7 cooperative messages received far from overflowing. */
+#define S_MAX_BENEFIT 1000.0
+
 static void s_game(s_ctx_t *c, const s_node_t *v, nn_game_config_t *g)
 {
     static const char *const gk[] = {"benefit", "cost"};
@@ -1786,8 +1790,8 @@ static void s_game(s_ctx_t *c, const s_node_t *v, nn_game_config_t *g)
     g->on = 1;
     int benefit_ok = 1;
     if (vals[0])
-        benefit_ok = s_get_num(c, vals[0], "game.benefit", 0.0, HUGE_VAL, 1, 0, "a number > 0",
-                               &g->benefit) == 0;
+        benefit_ok = s_get_num(c, vals[0], "game.benefit", 0.0, S_MAX_BENEFIT, 1, 0,
+                               "a number in (0, 1000]", &g->benefit) == 0;
     if (!vals[1])
         return;
     if (benefit_ok) {
@@ -2031,6 +2035,26 @@ static void s_cases(s_ctx_t *c, const s_node_t *v, const s_node_t *dv, nn_scenar
         s_chain_needs(c, s, NN_CASE_COMPLAINT, cchain_given ? citem : NULL, v, by, &superior_done);
     if (dec_ok)
         s_chain_needs(c, s, NN_CASE_DECISION, dchain_given ? ditem : NULL, dv, by, &superior_done);
+    /* a third party must not be a member, and a decision of the whole society (or of
+     * the one group there is without groups) has every agent as a member */
+    if (dec_ok && c->n_errs == 0 &&
+        (cc->decisions_scope == NN_SCOPE_SOCIETY || s->structure.groups == NN_GROUPS_NONE))
+        for (size_t i = 0; i < cc->n_chain[NN_CASE_DECISION]; i++) {
+            nn_protocol_t p = cc->chain[NN_CASE_DECISION][i];
+            if (p != NN_PROTO_MEDIATION &&
+                !(p == NN_PROTO_ARBITRATION && cc->arbiter_by == NN_ARBITER_ROLE))
+                continue;
+            s_err(c, dchain_given && ditem[i] ? ditem[i] : dv,
+                  "'decisions.chain' uses %s, whose %s must not be a member, but %s every agent "
+                  "is a member" S_HINT
+                  "use groups (structure.groups) with scope: group, arbitration by: superior, "
+                  "or a vote or deliberation",
+                  p == NN_PROTO_MEDIATION ? "mediation" : "arbitration by an arbiter",
+                  p == NN_PROTO_MEDIATION ? "mediator" : "arbiter",
+                  cc->decisions_scope == NN_SCOPE_SOCIETY ? "in a decision of the whole society"
+                                                          : "without groups (one group)");
+            break;
+        }
 }
 
 static void s_trends(s_ctx_t *c, const s_node_t *v, nn_trends_config_t *t)
@@ -2061,6 +2085,9 @@ static void s_trends(s_ctx_t *c, const s_node_t *v, nn_trends_config_t *t)
     }
     if (vals[2])
         s_get_u32(c, vals[2], "trends.max", 1, NN_MAX_TRENDS, "", &t->max);
+    /* the default of 5 seeds, in a society of fewer agents, is all of them */
+    if (!vals[1] && c->agents_ok && t->seeds > c->agents)
+        t->seeds = c->agents;
 }
 
 static void s_validate(s_ctx_t *c, const s_node_t *root, const char *base, nn_scenario_t *s)

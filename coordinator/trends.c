@@ -16,6 +16,7 @@ struct nn_trends {
     nn_trend_stats_t trend[NN_MAX_TRENDS];
     uint64_t *tally; /* NN_MAX_TRENDS counters, reused each round */
     uint32_t *picked;
+    uint64_t *seen; /* one bit per agent, for drawing seeds without repeats */
 };
 
 int nn_trends_new(nn_trends_t **out, const nn_trends_config_t *cfg, uint32_t n, uint64_t seed)
@@ -35,7 +36,8 @@ int nn_trends_new(nn_trends_t **out, const nn_trends_config_t *cfg, uint32_t n, 
     t->seed = seed;
     t->tally = calloc(NN_MAX_TRENDS, sizeof *t->tally);
     t->picked = calloc(t->cfg.seeds ? t->cfg.seeds : 1, sizeof *t->picked);
-    if (!t->tally || !t->picked) {
+    t->seen = calloc(((size_t)n + 63) / 64 + 1, sizeof *t->seen);
+    if (!t->tally || !t->picked || !t->seen) {
         nn_trends_destroy(&t);
         return NN_ENOMEM;
     }
@@ -50,6 +52,7 @@ void nn_trends_destroy(nn_trends_t **pt)
         return;
     free(t->tally);
     free(t->picked);
+    free(t->seen);
     free(t);
     *pt = NULL;
 }
@@ -66,17 +69,19 @@ int nn_trends_seed(nn_trends_t *t, uint64_t next, nn_notice_list_t *out, FILE *e
         return NN_OK;
     size_t id = t->count;
     /* seeds are distinct agents drawn uniformly: a draw that repeats an earlier pick
-     * is drawn again (seeds is small beside the society) */
+     * is drawn again; repeats are found in a bitmap of the agents, so that a trend
+     * seeded in the whole society costs O(agents), not O(seeds^2) */
     nn_rng_t g;
     nn_rng_init(&g, t->seed, NN_STREAM_TRENDS, id, 0);
+    memset(t->seen, 0, ((size_t)t->n + 63) / 64 * sizeof *t->seen);
     uint32_t k = 0;
     while (k < t->cfg.seeds) {
         uint32_t a = (uint32_t)nn_rng_below(&g, t->n);
-        int dup = 0;
-        for (uint32_t j = 0; j < k && !dup; j++)
-            dup = t->picked[j] == a;
-        if (!dup)
-            t->picked[k++] = a;
+        uint64_t bit = (uint64_t)1 << (a & 63);
+        if (t->seen[a >> 6] & bit)
+            continue;
+        t->seen[a >> 6] |= bit;
+        t->picked[k++] = a;
     }
     qsort(t->picked, k, sizeof *t->picked, s_cmp_u32);
     for (uint32_t j = 0; j < k; j++) {

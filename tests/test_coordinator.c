@@ -721,6 +721,67 @@ static void test_drops(void **state)
     assert_int_equal(dropped, 0);
 }
 
+/* An agent reads the norms' notices before its cases': agent 0 breaks a rate limit of 0
+ * and complains about its neighbour 1 in round 1; its round 2 notices are BLOCKED and
+ * SANCTION, then CASE and CLOSED (tolerance settles at once), in that order. */
+static void test_notice_order(void **state)
+{
+    t_fix_t *f = *state;
+    const char *sets[] = {"norms=[{norm: rate, limit: 0}]", "cases={chain: [tolerance]}"};
+    t_load(f, sets, 2);
+    t_serve(f, 2);
+    t_peer_t *p = t_peer(f, 0);
+    t_join(f, p);
+    assert_int_equal(p->lo, 0);
+    t_session_t *s = t_session_start(f, 0);
+    nn_wire_t w;
+    t_tick(p, &w, 1);
+    const nn_msg_t msgs[] = {{0, 1, p->x[0]}};
+    const nn_act_t acts[] = {{0, NN_ACT_COMPLAIN, 0, 1, p->x[0]}};
+    nn_wire_t a;
+    memset(&a, 0, sizeof a);
+    a.kind = NN_WIRE_ACTIONS;
+    a.round = 1;
+    a.node = p->node;
+    a.u.actions.n_msgs = 1;
+    a.u.actions.msgs = msgs;
+    a.u.actions.n_acts = 1;
+    a.u.actions.acts = acts;
+    a.u.actions.n_state = p->n;
+    a.u.actions.state = p->x;
+    uint64_t d = 0;
+    for (uint32_t i = 0; i < p->n; i++)
+        d += nn_digest_agent(p->lo + i, p->x[i]);
+    a.u.actions.digest = d;
+    t_send(p, &a);
+    t_tick(p, &w, 2);
+    const nn_tick_t *t = &w.u.tick;
+    uint32_t kinds[8];
+    size_t n = 0;
+    for (size_t i = 0; i < t->n_notices; i++)
+        if (t->notice_to[i] == 0 && n < 8)
+            kinds[n++] = t->notices[i].kind;
+    const uint32_t want[] = {NN_NOTICE_BLOCKED, NN_NOTICE_SANCTION, NN_NOTICE_CASE,
+                             NN_NOTICE_CLOSED};
+    assert_int_equal(n, 4);
+    assert_memory_equal(kinds, want, sizeof want);
+    /* agent 1, the respondent, broke nothing: its case's notices only */
+    n = 0;
+    for (size_t i = 0; i < t->n_notices; i++)
+        if (t->notice_to[i] == 1 && n < 8)
+            kinds[n++] = t->notices[i].kind;
+    assert_int_equal(n, 2);
+    assert_int_equal(kinds[0], NN_NOTICE_CASE);
+    assert_int_equal(kinds[1], NN_NOTICE_CLOSED);
+    t_answer(p, 2, NULL, 0, p->n);
+    t_play(p, 3, ROUNDS);
+    t_bye(p, "the run is over");
+    t_finish(f, NN_OK);
+    t_session_done(s);
+    assert_int_equal(f->res.cases_closed[NN_OUTCOME_TOLERATED], 1);
+    t_balance(&f->res);
+}
+
 /* Round 1 answered twice by the only node: the second answer arrives in round 2. */
 static void test_answer_twice(void **state)
 {
@@ -909,6 +970,7 @@ int main(void)
         T(test_welcome_structure),
         T(test_garbage_in_round),
         T(test_drops),
+        T(test_notice_order),
         T(test_answer_twice),
         T(test_answer_twice_same_round),
         T(test_state_out_of_range),

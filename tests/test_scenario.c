@@ -1118,8 +1118,9 @@ static void test_cases(void **state)
                     "group_leader}}\n"
                     "cases: {chain: [arbitration], arbitration: {by: superior}}\n");
     /* a share of mediators that rounds to one agent is enough (0.0006 x 1000 -> 1) */
-    t_ok(f, MINIMAL "structure: {roles: [{role: mediator, share: 0.0006}]}\n"
-                    "decisions: {every: 2, chain: [mediation]}\n");
+    t_ok(f,
+         MINIMAL "structure: {roles: [{role: mediator, share: 0.0006}], groups: {from: louvain}}\n"
+                 "decisions: {every: 2, chain: [mediation]}\n");
     /* protocols nobody uses need no third party */
     t_ok(f, MINIMAL "cases: {chain: [majority, deliberation], arbitration: {by: superior}}\n");
 }
@@ -1307,7 +1308,9 @@ static void test_norms_errors(void **state)
          "'norms' must be a sequence, got a mapping at t.yaml:4:8"},
         {MINIMAL "norms: [rate]\n", "'norms[0]' must be a mapping, got 'rate' at t.yaml:4:9"},
         {MINIMAL "game: {benefit: 0}\n",
-         "'game.benefit' must be a number > 0, got 0 at t.yaml:4:17"},
+         "'game.benefit' must be a number in (0, 1000], got 0 at t.yaml:4:17"},
+        {MINIMAL "game: {benefit: 1e13, cost: 0}\n",
+         "'game.benefit' must be a number in (0, 1000], got 1e13 at t.yaml:4:17"},
         {MINIMAL "game: {benefit: 3, cost: 3}\n",
          "'game.cost' must be a number >= 0 and < game.benefit (3), got 3 at t.yaml:4:26"},
         {MINIMAL "game: {cost: -1}\n",
