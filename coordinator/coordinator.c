@@ -577,6 +577,24 @@ static int s_take_actions(s_run_t *r, size_t k, const nn_wire_t *in, const nn_pe
                           "node %zu reported opinion %g for agent %u in round %" PRIu64
                           " (opinions lie in [0, 1])",
                           k, a->state[i], nd->lo + (uint32_t)i, r->round);
+    /* a remote node's messages passed the codec's checks; an inproc node's get the same
+     * here, so that a faulty behaviour fails on every transport alike */
+    for (size_t i = 0; r->local && i < a->n_msgs; i++) {
+        const nn_msg_t *m = &a->msgs[i];
+        if (!isfinite(m->value) || !(m->hostility >= 0.0f && m->hostility <= 1.0f) ||
+            (m->flags & ~NN_MSG_DEFECT))
+            return s_fail(r, NN_EPROTO,
+                          "node %zu sent message %zu (from agent %u) in round %" PRIu64
+                          " with value %g, hostility %g and flags %#x (values are finite, "
+                          "hostility in [0, 1], flags only NN_MSG_DEFECT)",
+                          k, i, m->from, r->round, m->value, (double)m->hostility, m->flags);
+    }
+    for (size_t i = 0; r->local && i < a->n_acts; i++)
+        if (!isfinite(a->acts[i].value))
+            return s_fail(r, NN_EPROTO,
+                          "node %zu made act %zu (agent %u) in round %" PRIu64
+                          " with value %g (act values are finite)",
+                          k, i, a->acts[i].agent, r->round, a->acts[i].value);
     memcpy(r->soc.x + nd->lo, a->state, hosted * sizeof *a->state);
     if (s_keep_words(&r->agent_trends, r->soc.n, nd->lo, a->trends, hosted) != NN_OK ||
         s_keep_words(&r->agent_memory, r->soc.n, nd->lo, a->memory, hosted) != NN_OK)
