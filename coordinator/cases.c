@@ -1,17 +1,21 @@
-/* The case engine; see cases.h and docs/society.md. Cases live in one growable array
- * indexed by id - 1, so an act finds its case in O(1); the ids of the cases still alive
- * (open, or waiting for the parties' compliance) are kept ascending in `active`, which is
- * all a round walks. Every protocol step lasts exactly one round: its notices go out with
- * the next Tick and the answers are read at the end of that round, so at the end of round
- * r every open case is waiting for round r's acts. A round runs in four phases: the acts
- * are filed into their cases; the alive cases advance in id order (verdicts waiting for
- * compliance are settled, protocol steps are tallied, failures hand on down the chain);
- * the dead are dropped from `active`; the round's complaints open in act order, then the
- * decisions by group. Third parties are drawn from role lists sorted by (group, id), so
- * a draw costs O(1) beside the binary searches, and the bounded-confidence step of a big
- * deliberation runs on sorted positions with prefix sums in O(m log m). All sums run in a
- * fixed order (member order, or sorted order), so the outcome depends on the scenario,
- * the seed and the acts only. */
+/* The case engine; see cases.h and docs/society.md. Only the cases still alive (open, or
+ * waiting for the parties' compliance) are stored, in one array in ascending id order,
+ * with a hash index from id to place, so an act finds its case in O(1) and memory
+ * follows the cases alive, not the length of the run (a society that opens thousands of
+ * cases a round over hundreds of rounds keeps a few thousand). Ids are still given from 1
+ * in opening order, so a new case appends and the order holds; a finished case is
+ * compacted away, and an act naming it later finds nothing and is ignored, as an act for
+ * a finished case always was. Every protocol step lasts exactly one round: its notices go
+ * out with the next Tick and the answers are read at the end of that round, so at the end
+ * of round r every open case is waiting for round r's acts. A round runs in four phases:
+ * the acts are filed into their cases; the alive cases advance in id order (verdicts
+ * waiting for compliance are settled, protocol steps are tallied, failures hand on down
+ * the chain); the finished are dropped and the index rebuilt; the round's complaints open
+ * in act order, then the decisions by group. Third parties are drawn from role lists
+ * sorted by (group, id), so a draw costs O(1) beside the binary searches, and the
+ * bounded-confidence step of a big deliberation runs on sorted positions with prefix sums
+ * in O(m log m). All sums run in a fixed order (member order, or sorted order), so the
+ * outcome depends on the scenario, the seed and the acts only. */
 #include "cases.h"
 
 #include <math.h>
@@ -29,7 +33,7 @@
 #define S_EMPTY   UINT64_MAX /* an empty slot of the open-pair table */
 /* Deliberations up to this many members take the bounded-confidence step literally, in
  * member order (O(m^2)); bigger ones on sorted positions (O(m log m)). */
-#define S_DIRECT_HK 2048
+#define S_DIRECT_HK 256
 /* Seeded draws: (seed, NN_STREAM_CASES, case id, round slot). */
 #define S_SLOT_JURY     0
 #define S_SLOT_MEDIATOR 1000
@@ -88,10 +92,15 @@ struct nn_cases {
     uint32_t n_groups;
     int jury_used; /* the complaint chain has a vote or a deliberation */
 
+    /* the live cases, ascending by id; a case that closed as soon as it opened stays,
+     * S_DONE, until the next round's cleanup */
     s_case_t *cases;
-    size_t n_cases, cap_cases;
-    uint32_t *active; /* ids of open and compliance-pending cases, ascending */
-    size_t n_active, cap_active;
+    size_t n_live, cap_cases;
+    uint32_t last_id; /* ids given so far */
+    /* id -> place in cases: (id << 32 | place), 0 empty (no case has id 0); linear
+     * probing, at most half full, rebuilt whenever the places move */
+    uint64_t *index;
+    size_t index_cap;
 
     uint32_t *n_open_of; /* by agent: open complaint cases it is a party to */
     uint64_t *pairs;     /* open complaint pairs (lower id << 32 | higher id) */
@@ -963,6 +972,49 @@ static void s_settle(nn_cases_t *c, s_case_t *cs)
     cs->state = S_DONE;
 }
 
+/* ---- the index of the live cases --------------------------------------------------------- */
+
+static void s_index_put(nn_cases_t *c, uint32_t id, size_t place)
+{
+    size_t mask = c->index_cap - 1, h = (size_t)nn_mix64(id) & mask;
+    while (c->index[h])
+        h = (h + 1) & mask;
+    c->index[h] = (uint64_t)id << 32 | (uint32_t)place;
+}
+
+/* Indexes the live cases afresh in a table of cap slots (a power of two, more than twice
+ * the live cases). When the table cannot be resized, the old one serves if it is big
+ * enough (a shrink), else NN_ENOMEM and nothing changed. */
+static int s_index_build(nn_cases_t *c, size_t cap)
+{
+    if (cap != c->index_cap) {
+        uint64_t *p = realloc(c->index, cap * sizeof *p);
+        if (p) {
+            c->index = p;
+            c->index_cap = cap;
+        } else if (c->index_cap < cap) {
+            return NN_ENOMEM;
+        }
+    }
+    memset(c->index, 0, c->index_cap * sizeof *c->index);
+    for (size_t k = 0; k < c->n_live; k++)
+        s_index_put(c, c->cases[k].id, k);
+    return NN_OK;
+}
+
+/* The live case of this id, or NULL (case 0, one not opened yet, or one finished and
+ * dropped). */
+static s_case_t *s_find(const nn_cases_t *c, uint32_t id)
+{
+    if (!id || !c->index_cap)
+        return NULL;
+    size_t mask = c->index_cap - 1, h = (size_t)nn_mix64(id) & mask;
+    for (uint64_t e; (e = c->index[h]) != 0; h = (h + 1) & mask)
+        if ((uint32_t)(e >> 32) == id)
+            return &c->cases[(uint32_t)e];
+    return NULL;
+}
+
 /* ---- acts --------------------------------------------------------------------------------- */
 
 /* Files one answer into its case, or counts it as ignored. Complaints are opened later. */
@@ -971,9 +1023,9 @@ static void s_take(nn_cases_t *c, const nn_act_t *a)
     if (a->kind != NN_ACT_VOTE && a->kind != NN_ACT_ACCEPT && a->kind != NN_ACT_OFFER &&
         a->kind != NN_ACT_COMPLY)
         return;
-    if (a->case_id == 0 || a->case_id > c->n_cases)
+    s_case_t *cs = s_find(c, a->case_id);
+    if (!cs)
         goto ignored;
-    s_case_t *cs = &c->cases[a->case_id - 1];
     if (cs->state == S_COMPLY) {
         int64_t i = s_member(cs, a->agent);
         if (a->kind != NN_ACT_COMPLY || cs->comply_round != c->r || i < 0 ||
@@ -1025,8 +1077,9 @@ ignored:
  * move: no s_case_t pointer survives this call. */
 static s_case_t *s_new_case(nn_cases_t *c, nn_case_type_t type, size_t m)
 {
-    if (s_grow((void **)&c->cases, &c->cap_cases, c->n_cases + 1, sizeof *c->cases) ||
-        s_grow((void **)&c->active, &c->cap_active, c->n_active + 1, sizeof *c->active)) {
+    if (s_grow((void **)&c->cases, &c->cap_cases, c->n_live + 1, sizeof *c->cases) ||
+        ((c->n_live + 1) * 2 >= c->index_cap &&
+         s_index_build(c, c->index_cap ? c->index_cap * 2 : 64) != NN_OK)) {
         c->err = NN_ENOMEM;
         return NULL;
     }
@@ -1035,9 +1088,10 @@ static s_case_t *s_new_case(nn_cases_t *c, nn_case_type_t type, size_t m)
         c->err = NN_ENOMEM;
         return NULL;
     }
-    s_case_t *cs = &c->cases[c->n_cases++];
+    s_case_t *cs = &c->cases[c->n_live];
     memset(cs, 0, sizeof *cs);
-    cs->id = (uint32_t)c->n_cases;
+    cs->id = ++c->last_id;
+    s_index_put(c, cs->id, c->n_live++);
     cs->type = (uint8_t)type;
     cs->state = S_OPEN;
     cs->opened_round = c->r;
@@ -1047,7 +1101,6 @@ static s_case_t *s_new_case(nn_cases_t *c, nn_case_type_t type, size_t m)
     cs->ans = (int32_t *)(cs->members + m);
     cs->decider = NN_NO_AGENT;
     cs->group = S_SOCIETY;
-    c->active[c->n_active++] = cs->id;
     c->stats.opened[type]++;
     c->stats.round_opened++;
     c->stats.open++;
@@ -1106,8 +1159,7 @@ static void s_complain(nn_cases_t *c, const nn_act_t *act)
         return;
     }
     size_t n_jury = 0;
-    if (c->jury_used && c->cfg.jury &&
-        s_draw_jury(c, (uint32_t)c->n_cases + 1, a, b, &n_jury) != NN_OK) {
+    if (c->jury_used && c->cfg.jury && s_draw_jury(c, c->last_id + 1, a, b, &n_jury) != NN_OK) {
         c->err = NN_ENOMEM;
         return;
     }
@@ -1294,10 +1346,10 @@ void nn_cases_destroy(nn_cases_t **pc)
     if (!pc || !*pc)
         return;
     nn_cases_t *c = *pc;
-    for (size_t i = 0; i < c->n_cases; i++)
+    for (size_t i = 0; i < c->n_live; i++)
         s_free_arrays(&c->cases[i]);
     free(c->cases);
-    free(c->active);
+    free(c->index);
     free(c->n_open_of);
     free(c->pairs);
     free(c->goff);
@@ -1315,6 +1367,36 @@ void nn_cases_destroy(nn_cases_t **pc)
     *pc = NULL;
 }
 
+/* Drops the finished cases (their arrays are already freed), keeping the id order, and
+ * reindexes the rest. Memory goes back when the live cases fill under a quarter of the
+ * array, or an eighth of the index, so a burst of cases is not kept for the rest of the
+ * run. Never fails: an index that cannot shrink stays as it is. */
+static void s_compact(nn_cases_t *c)
+{
+    size_t w = 0;
+    for (size_t k = 0; k < c->n_live; k++) {
+        if (c->cases[k].state == S_DONE)
+            continue;
+        if (w != k)
+            c->cases[w] = c->cases[k];
+        w++;
+    }
+    int moved = w != c->n_live;
+    c->n_live = w;
+    if (c->cap_cases > 256 && c->n_live < c->cap_cases / 4) {
+        s_case_t *p = realloc(c->cases, c->cap_cases / 2 * sizeof *p);
+        if (p) {
+            c->cases = p;
+            c->cap_cases /= 2;
+        }
+    }
+    size_t cap = c->index_cap;
+    while (cap > 64 && c->n_live * 8 < cap)
+        cap /= 2;
+    if (moved || cap != c->index_cap)
+        (void)s_index_build(c, cap);
+}
+
 int nn_cases_round(nn_cases_t *c, uint64_t round, const nn_act_t *acts, size_t n_acts,
                    nn_notice_list_t *out, nn_violation_list_t *noncompliance, FILE *events)
 {
@@ -1330,20 +1412,17 @@ int nn_cases_round(nn_cases_t *c, uint64_t round, const nn_act_t *acts, size_t n
     for (size_t i = 0; i < n_acts; i++)
         s_take(c, &acts[i]);
 
-    /* cases opened in this loop come after n_alive: they are not advanced this round */
-    size_t n_alive = c->n_active;
+    /* nothing opens in this loop, so the array stays put; the cases opened below are not
+     * advanced this round */
+    size_t n_alive = c->n_live;
     for (size_t k = 0; k < n_alive && !c->err; k++) {
-        s_case_t *cs = &c->cases[c->active[k] - 1];
+        s_case_t *cs = &c->cases[k];
         if (cs->state == S_COMPLY)
             s_settle(c, cs);
         else if (cs->state == S_OPEN)
             s_advance(c, cs);
     }
-    size_t w = 0;
-    for (size_t k = 0; k < c->n_active; k++)
-        if (c->cases[c->active[k] - 1].state != S_DONE)
-            c->active[w++] = c->active[k];
-    c->n_active = w;
+    s_compact(c);
 
     for (size_t i = 0; i < n_acts && !c->err; i++)
         if (acts[i].kind == NN_ACT_COMPLAIN)

@@ -3,9 +3,12 @@
  * starts a case engine on it and drives it round by round with hand-written acts,
  * checking the notices, violations, events and counters against values worked out by
  * hand: every protocol succeeding and failing over, refused complaints, ignored acts,
- * compliance, decisions by group and for the society, a spent chain. Seeded draws (juries,
+ * compliance, decisions by group and for the society, a spent chain, the two summing
+ * orders of deliberation on either side of their limit, and a long run whose memory must
+ * stay flat while the cases pile up. Seeded draws (juries,
  * mediators, tie-breaks) are recomputed here from nunchi's generator as the engine's
  * contract describes them. The coordinator is not involved. */
+#include <malloc.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -1084,7 +1087,8 @@ static void test_deliberation_exact_and_epsilon(void **state)
     assert_int_equal(t_stats(f)->open, 1);
 }
 
-/* A society above the direct limit: one step against the literal formula. */
+/* A society well above the direct limit of 256 members: one step against the literal
+ * formula. */
 static void test_deliberation_large(void **state)
 {
     t_fix_t *f = *state;
@@ -1121,6 +1125,90 @@ static void test_deliberation_large(void **state)
         assert_int_equal(d->kind, NN_NOTICE_DELIBERATE);
         assert_int_equal(f->out.to[n + i], i);
         assert_near(d->value, s / m, 1e-12);
+    }
+}
+
+/* The two ways of summing a neighbourhood, as docs/society.md gives them: literally, in
+ * member order, and in sorted order (ties by member) as a difference of prefix sums. */
+static double t_hk_direct(const double *x, uint32_t m, uint32_t i, double conf)
+{
+    double s = 0.0;
+    uint32_t k = 0;
+    for (uint32_t j = 0; j < m; j++)
+        if (fabs(x[j] - x[i]) <= conf) {
+            s += x[j];
+            k++;
+        }
+    return s / k;
+}
+
+static int t_by_value(const void *pa, const void *pb)
+{
+    const double *a = *(const double *const *)pa, *b = *(const double *const *)pb;
+    if (*a != *b)
+        return *a < *b ? -1 : 1;
+    return a < b ? -1 : a > b; /* pointers into one array: ties by member */
+}
+
+static double t_hk_sorted(const double *x, uint32_t m, uint32_t i, double conf)
+{
+    const double **q = malloc(m * sizeof *q);
+    double *pre = malloc((m + 1) * sizeof *pre);
+    assert_true(q && pre);
+    for (uint32_t j = 0; j < m; j++)
+        q[j] = &x[j];
+    qsort(q, m, sizeof *q, t_by_value);
+    pre[0] = 0.0;
+    for (uint32_t t = 0; t < m; t++)
+        pre[t + 1] = pre[t] + *q[t];
+    uint32_t t = 0;
+    while (q[t] != &x[i])
+        t++;
+    uint32_t lo = t, hi = t + 1;
+    while (lo > 0 && fabs(*q[lo - 1] - x[i]) <= conf)
+        lo--;
+    while (hi < m && fabs(*q[hi] - x[i]) <= conf)
+        hi++;
+    double v = (pre[hi] - pre[lo]) / (hi - lo);
+    free(q);
+    free(pre);
+    return v;
+}
+
+/* The direct limit is 256 members: a deliberation of 256 sums in member order, one of 257
+ * in sorted order, each to the last bit. The positions are chosen so that the two orders
+ * round differently for some members, or the test could not tell the paths apart. */
+static void test_deliberation_direct_limit(void **state)
+{
+    t_fix_t *f = *state;
+    for (uint32_t n = 256; n <= 257; n++) {
+        t_world(f, n, NULL, 0);
+        nn_rng_t g;
+        nn_rng_init(&g, 11, 99, 0, 0);
+        for (uint32_t i = 0; i < n; i++)
+            f->x[i] = i % 5 == 0 ? 0.375 : nn_rng_unit(&g); /* some exact ties */
+        f->cfg.complaints = 0;
+        f->cfg.decisions_every = 1;
+        f->cfg.decisions_scope = NN_SCOPE_SOCIETY;
+        f->cfg.deliberation_confidence = 0.15;
+        nn_protocol_t p = NN_PROTO_DELIBERATION;
+        t_chain(f, NN_CASE_DECISION, 1, &p);
+        t_start(f);
+        t_round(f, 1, NULL, 0);
+        assert_int_equal(f->out.len, 2 * (size_t)n); /* n case notices, n steps */
+        uint32_t differ = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            double direct = t_hk_direct(f->x, n, i, 0.15);
+            double sorted = t_hk_sorted(f->x, n, i, 0.15);
+            differ += direct != sorted;
+            const nn_notice_t *d = &f->out.items[n + i];
+            assert_int_equal(d->kind, NN_NOTICE_DELIBERATE);
+            assert_int_equal(f->out.to[n + i], i);
+            if (d->value != (n <= 256 ? direct : sorted))
+                fail_msg("%u members, member %u: %.17g, direct %.17g, sorted %.17g", n, i, d->value,
+                         direct, sorted);
+        }
+        assert_true(differ > 0);
     }
 }
 
@@ -1439,6 +1527,125 @@ static void test_random_complaints_against_model(void **state)
     free(acts);
 }
 
+/* Heap bytes in use (small chunks and mmapped ones alike), or 0 where glibc's mallinfo2
+ * is missing. */
+static size_t t_heap_in_use(void)
+{
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+    struct mallinfo2 mi = mallinfo2();
+    return mi.uordblks + mi.hblkhd;
+#else
+    return 0;
+#endif
+}
+
+/* Many short-lived cases over a long run: the engine keeps the live cases only, so its
+ * memory stays flat while the cases opened pile up. P pairs (2i, 2i + 1) under
+ * negotiation of 2 turns, each complainant complaining every round. In the even pairs the
+ * complainant accepts its first offer (agreed after 1 round) and complies with the
+ * verdict the round after, while the respondent never answers it; the odd pairs never
+ * answer (escalated after 2 rounds, the pair busy in between). So a round opens P cases
+ * when odd and E = P / 2 when even, and about 2E + O cases are alive at any time (E open,
+ * E waiting for compliance, O open). Agent 1 also names, every round, a case long
+ * finished and a case not yet opened: both count as ignored. */
+static void test_storage_stays_bounded(void **state)
+{
+    t_fix_t *f = *state;
+    enum { P = 200, E = P / 2, O = P / 2, R = 1000, WARM = 20 };
+    static uint32_t uv[2 * P];
+    for (uint32_t i = 0; i < P; i++) {
+        uv[2 * i] = 2 * i;
+        uv[2 * i + 1] = 2 * i + 1;
+    }
+    t_world(f, 2 * P, uv, P);
+    f->cfg.negotiation_rounds = 2;
+    nn_protocol_t p = NN_PROTO_NEGOTIATION;
+    t_chain(f, NN_CASE_COMPLAINT, 1, &p);
+    t_start(f);
+    nn_act_t *acts = malloc((3 * P + 2) * sizeof *acts);
+    uint32_t *accept = calloc(2 * P, sizeof *accept), *comply = calloc(2 * P, sizeof *comply);
+    assert_true(acts && accept && comply);
+    size_t heap0 = 0;
+    uint32_t verdict_case0 = 0;
+    for (uint64_t r = 1; r <= R; r++) {
+        /* the agents answer the last round's notices: each even complainant has at most
+         * one offer (its case opened last round) and one verdict (its case closed last
+         * round) */
+        memset(accept, 0, 2 * P * sizeof *accept);
+        memset(comply, 0, 2 * P * sizeof *comply);
+        for (size_t i = 0; i < f->out.len; i++) {
+            uint32_t to = f->out.to[i];
+            const nn_notice_t *n = &f->out.items[i];
+            if (to % 4 != 0) /* the complainant of an even pair */
+                continue;
+            if (n->kind == NN_NOTICE_OFFER)
+                accept[to] = n->case_id;
+            else if (n->kind == NN_NOTICE_VERDICT)
+                comply[to] = n->case_id;
+        }
+        size_t na = 0;
+        for (uint32_t a = 0; a < 2 * P; a++) {
+            if (accept[a])
+                acts[na++] = ACT(a, NN_ACT_ACCEPT, accept[a], 0, 1.0);
+            if (comply[a])
+                acts[na++] = ACT(a, NN_ACT_COMPLY, comply[a], 0, 1.0);
+            if (a % 2 == 0)
+                acts[na++] = ACT(a, NN_ACT_COMPLAIN, 0, a + 1, 0.5);
+            if (a == 1) {
+                /* case 1 (pair 0, round 1) is agreed in round 2 and done in round 3; in
+                 * round 2 agent 1 answers out of turn, in 3 with the wrong kind */
+                if (r >= 2)
+                    acts[na++] = ACT(1, NN_ACT_ACCEPT, 1, 0, 1.0);
+                acts[na++] = ACT(1, NN_ACT_VOTE, UINT32_MAX, 0, 0.5);
+            }
+        }
+        f->out.len = 0;
+        f->viol.len = 0;
+        /* no event stream: its buffer would grow with the run */
+        assert_int_equal(nn_cases_round(f->c, r, acts, na, &f->out, &f->viol, NULL), NN_OK);
+        assert_int_equal(f->viol.len, r >= 3 ? E : 0);
+        for (size_t i = 0; i < f->viol.len; i++)
+            assert_int_equal(f->viol.items[i].agent, 4 * i + 1); /* the respondents */
+        if (r == WARM)
+            heap0 = t_heap_in_use();
+        if (r == R) {
+            const nn_notice_t *v = t_get(f, 0, NN_NOTICE_VERDICT, 0);
+            verdict_case0 = v->case_id;
+            assert_near(v->value, 0.5, 0.0); /* the respondent's position */
+        }
+    }
+    size_t heap1 = t_heap_in_use();
+
+    const nn_cases_stats_t *s = t_stats(f);
+    uint64_t opened = (uint64_t)E * R + (uint64_t)O * (R / 2);
+    assert_int_equal(s->opened[NN_CASE_COMPLAINT], opened);
+    assert_int_equal(s->protocol[NN_PROTO_NEGOTIATION].opened, opened);
+    assert_int_equal(s->closed[NN_OUTCOME_AGREED], (uint64_t)E * (R - 1));
+    assert_int_equal(s->closed[NN_OUTCOME_ESCALATED], (uint64_t)O * ((R - 2) / 2));
+    assert_int_equal(s->refused_complaints, (uint64_t)O * (R / 2));
+    assert_int_equal(s->open, E + O);
+    assert_int_equal(s->resolution_rounds, (uint64_t)E * (R - 1) + (uint64_t)O * (R - 2));
+    assert_int_equal(s->verdicts, 2 * (uint64_t)E * (R - 1));
+    assert_int_equal(s->complied, (uint64_t)E * (R - 2));
+    assert_int_equal(s->defied, (uint64_t)E * (R - 2));
+    assert_int_equal(s->ignored_acts, (R - 1) + R);
+    /* ids still count from 1 in opening order: an odd round 2k + 1 opens pair i as
+     * k (P + E) + i + 1, so pair 0's case of round R - 1 is ((R - 2) / 2) (P + E) + 1 */
+    assert_int_equal(verdict_case0, (uint64_t)((R - 2) / 2) * (P + E) + 1);
+
+    /* 150 000 cases were opened: 26 MB at 176 bytes a case if they were all kept (the
+     * engine that kept them grew by 45 MB here). The 300 or so live ones and their arrays
+     * take tens of kilobytes, and the allocations of a round are all given back. */
+    if (heap0 || heap1) {
+        size_t grown = heap1 > heap0 ? heap1 - heap0 : 0;
+        if (grown > 256 * 1024)
+            fail_msg("the heap grew by %zu bytes over %d rounds", grown, R - WARM);
+    }
+    free(acts);
+    free(accept);
+    free(comply);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1458,11 +1665,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_deliberation, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_deliberation_exact_and_epsilon, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_deliberation_large, t_setup, t_teardown),
+        cmocka_unit_test_setup_teardown(test_deliberation_direct_limit, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_tolerance, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_ignored_acts, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_decisions_by_group, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_chain_spent, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_random_complaints_against_model, t_setup, t_teardown),
+        cmocka_unit_test_setup_teardown(test_storage_stays_bounded, t_setup, t_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
