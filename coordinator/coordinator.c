@@ -116,11 +116,11 @@ typedef struct s_run {
     float *standing;        /* n: status times reputation, stamped on deliveries; or NULL (1) */
     uint64_t *agent_trends; /* n: the agents' trends as last reported, or NULL (all 0) */
     uint64_t *agent_memory; /* n: the agents' private words, or NULL (all 0) */
-    nn_notice_list_t made;  /* notices made at the end of this round, for the next */
-    nn_notice_list_t made_cases; /* the cases' part of them, appended after the norms' */
-    nn_notice_list_t live;       /* the notices of the round in progress, sorted by receiver */
-    uint64_t *order;             /* scratch for sorting notices */
-    size_t order_cap;
+    nn_notice_list_t made;  /* the norms' notices made at the end of this round, for the next */
+    nn_notice_list_t made_cases;  /* the cases' part of them, read after the norms' */
+    nn_notice_list_t made_trends; /* the trends' part, read last */
+    size_t *notice_at;            /* n + 1: where each agent's notices go in live */
+    nn_notice_list_t live;        /* the notices of the round in progress, sorted by receiver */
     nn_actbox_t acts; /* every node's acts of the round, in agent order */
     nn_violation_list_t noncompliance;
     FILE *trends_csv;
@@ -662,39 +662,50 @@ static void s_notice_slice(const s_run_t *r, uint32_t lo, uint32_t hi, nn_tick_t
     t->notices = e > a ? l->items + a : NULL;
 }
 
-static int s_cmp_u64(const void *pa, const void *pb)
-{
-    uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
-    return a < b ? -1 : a > b;
-}
-
 /* Makes the notices made at the end of this round the live ones of the next, sorted by
- * receiver. NN_OK or NN_ENOMEM. */
+ * receiver with a stable counting sort over the sources in their reading order (norms,
+ * cases, trends), so that each agent gets its notices in that order and, within one
+ * source, in the order they were made. NN_OK or NN_ENOMEM. */
 static int s_publish_notices(s_run_t *r)
 {
-    nn_notice_list_t *m = &r->made, *l = &r->live;
+    nn_notice_list_t *src[3] = {&r->made, &r->made_cases, &r->made_trends};
+    nn_notice_list_t *l = &r->live;
+    const uint32_t n = r->soc.n;
+    size_t total = 0;
+    for (int k = 0; k < 3; k++)
+        total += src[k]->len;
     l->len = 0;
-    if (m->len == 0)
+    if (total == 0)
         return NN_OK;
-    if (m->len > UINT32_MAX)
+    if (total > l->cap) {
+        uint32_t *t = realloc(l->to, total * sizeof *t);
+        if (!t)
+            return NN_ENOMEM;
+        l->to = t;
+        nn_notice_t *it = realloc(l->items, total * sizeof *it);
+        if (!it)
+            return NN_ENOMEM;
+        l->items = it;
+        l->cap = total;
+    }
+    if (!r->notice_at && !(r->notice_at = malloc(((size_t)n + 1) * sizeof *r->notice_at)))
         return NN_ENOMEM;
-    if (m->len > r->order_cap) {
-        uint64_t *o = realloc(r->order, m->len * sizeof *o);
-        if (!o)
-            return NN_ENOMEM;
-        r->order = o;
-        r->order_cap = m->len;
+    size_t *at = r->notice_at;
+    memset(at, 0, ((size_t)n + 1) * sizeof *at);
+    for (int k = 0; k < 3; k++)
+        for (size_t i = 0; i < src[k]->len; i++)
+            at[src[k]->to[i] + 1]++; /* receivers are agents: the institutions made them */
+    for (uint32_t a = 0; a < n; a++)
+        at[a + 1] += at[a];
+    for (int k = 0; k < 3; k++) {
+        for (size_t i = 0; i < src[k]->len; i++) {
+            size_t j = at[src[k]->to[i]]++;
+            l->to[j] = src[k]->to[i];
+            l->items[j] = src[k]->items[i];
+        }
+        src[k]->len = 0;
     }
-    /* (receiver, position made) in one key: sorting it is a stable sort by receiver */
-    for (size_t i = 0; i < m->len; i++)
-        r->order[i] = (uint64_t)m->to[i] << 32 | (uint64_t)i;
-    qsort(r->order, m->len, sizeof *r->order, s_cmp_u64);
-    for (size_t i = 0; i < m->len; i++) {
-        size_t j = (size_t)(r->order[i] & 0xffffffffu);
-        if (nn_notice_push(l, m->to[j], &m->items[j]) != NN_OK)
-            return NN_ENOMEM;
-    }
-    m->len = 0;
+    l->len = total;
     return NN_OK;
 }
 
@@ -737,14 +748,11 @@ static int s_institutions(s_run_t *r)
         if ((rc = nn_norms_end_round(r->norms, r->round, &r->made, r->events)) != NN_OK)
             return rc;
     }
-    for (size_t i = 0; i < r->made_cases.len; i++)
-        if (nn_notice_push(&r->made, r->made_cases.to[i], &r->made_cases.items[i]) != NN_OK)
-            return NN_ENOMEM;
     if (r->trends) {
         nn_trends_observe(r->trends, r->round, r->agent_trends);
         /* no trend is born after the last round */
         if (r->round < r->sc->rounds &&
-            (rc = nn_trends_seed(r->trends, r->round + 1, &r->made, r->events)) != NN_OK)
+            (rc = nn_trends_seed(r->trends, r->round + 1, &r->made_trends, r->events)) != NN_OK)
             return rc;
     }
     if (r->standing)
@@ -1102,8 +1110,9 @@ static void s_free(s_run_t *r)
     free(r->agent_memory);
     nn_notice_list_release(&r->made);
     nn_notice_list_release(&r->made_cases);
+    nn_notice_list_release(&r->made_trends);
+    free(r->notice_at);
     nn_notice_list_release(&r->live);
-    free(r->order);
     nn_actbox_release(&r->acts);
     nn_violation_list_release(&r->noncompliance);
     if (r->trends_csv)
@@ -1397,7 +1406,7 @@ static int s_start_institutions(s_run_t *r)
         if (!r->trends_csv)
             return s_fail(r, NN_EIO, "%s", err);
         fputs("round,trend,adopters,share\n", r->trends_csv);
-        if (nn_trends_seed(r->trends, 1, &r->made, r->events) != NN_OK)
+        if (nn_trends_seed(r->trends, 1, &r->made_trends, r->events) != NN_OK)
             return s_fail(r, NN_ENOMEM, "out of memory");
     }
     if (s_publish_notices(r) != NN_OK)
