@@ -121,7 +121,7 @@ typedef struct s_run {
     nn_notice_list_t made_trends; /* the trends' part, read last */
     size_t *notice_at;            /* n + 1: where each agent's notices go in live */
     nn_notice_list_t live;        /* the notices of the round in progress, sorted by receiver */
-    nn_actbox_t acts; /* every node's acts of the round, in agent order */
+    nn_actbox_t acts;             /* every node's acts of the round, in agent order */
     nn_violation_list_t noncompliance;
     FILE *trends_csv;
     uint64_t prev_closed[NN_OUTCOMES]; /* the cases' totals after the previous round */
@@ -642,6 +642,13 @@ static void s_encode_task(void *arg, size_t k)
     nd->encode_rc = nn_codec_encode(nd->codec, &nd->tick, &nd->bytes, &nd->n_bytes);
 }
 
+/* Where the institutions write their events: events.jsonl, or nowhere with
+ * output.events: lean (a large society's sanctions and case steps run to gigabytes). */
+static FILE *s_inst_events(const s_run_t *r)
+{
+    return r->sc->lean_events ? NULL : r->events;
+}
+
 /* The notices of the round in progress for agents lo .. hi - 1. */
 static void s_notice_slice(const s_run_t *r, uint32_t lo, uint32_t hi, nn_tick_t *t)
 {
@@ -738,14 +745,15 @@ static int s_institutions(s_run_t *r)
     /* the cases run first (their noncompliances are this round's breaches), but an agent
      * reads the norms' notices first: what it was sanctioned for, then its cases */
     r->made_cases.len = 0;
-    if (r->cases && (rc = nn_cases_round(r->cases, r->round, r->acts.acts, r->acts.len,
-                                         &r->made_cases, &r->noncompliance, r->events)) != NN_OK)
+    if (r->cases &&
+        (rc = nn_cases_round(r->cases, r->round, r->acts.acts, r->acts.len, &r->made_cases,
+                             &r->noncompliance, s_inst_events(r))) != NN_OK)
         return rc;
     if (r->norms) {
         if (r->noncompliance.len &&
             (rc = nn_norms_add(r->norms, r->noncompliance.items, r->noncompliance.len)) != NN_OK)
             return rc;
-        if ((rc = nn_norms_end_round(r->norms, r->round, &r->made, r->events)) != NN_OK)
+        if ((rc = nn_norms_end_round(r->norms, r->round, &r->made, s_inst_events(r))) != NN_OK)
             return rc;
     }
     if (r->trends) {

@@ -2165,12 +2165,18 @@ static void s_validate(s_ctx_t *c, const s_node_t *root, const char *base, nn_sc
             s->transport = (nn_transport_t)t;
     }
     if (v[T_OUTPUT] && s_want(c, v[T_OUTPUT], S_MAP, "output", "{dir: runs}") == 0) {
-        static const char *const ok[] = {"dir"};
-        const s_node_t *ov[1], *okk[1];
-        s_fields(c, v[T_OUTPUT], "output", ok, 1, ov, okk, NULL);
+        static const char *const ok[] = {"dir", "events"};
+        static const char *const ev[] = {"all", "lean"};
+        const s_node_t *ov[2], *okk[2];
+        s_fields(c, v[T_OUTPUT], "output", ok, 2, ov, okk, NULL);
         if (ov[0])
             s_get_str(c, ov[0], "output.dir", s->output_dir, sizeof s->output_dir,
                       "a directory path (a non-empty string)");
+        if (ov[1]) {
+            int e = s_get_enum(c, ov[1], "output.events", ev, 2);
+            if (e >= 0)
+                s->lean_events = e;
+        }
     }
     if (v[T_LIMITS] && s_want(c, v[T_LIMITS], S_MAP, "limits",
                               "{deadline_s: 30, max_message_bytes: 1048576}") == 0) {
@@ -3047,6 +3053,7 @@ int nn_scenario_write(const nn_scenario_t *s, FILE *f)
     fprintf(f, "nodes: %" PRIu32 "\ntransport: %s\noutput:\n", s->nodes,
             nn_transport_name(s->transport));
     s_put_string(f, "  ", "dir", s->output_dir);
+    fprintf(f, "  events: %s\n", s->lean_events ? "lean" : "all");
     fputs("limits:\n", f);
     s_put_double(f, "  ", "deadline_s", s->deadline_s);
     fprintf(f, "  max_message_bytes: %" PRIu64 "\n", s->max_message_bytes);

@@ -51,11 +51,11 @@ typedef struct nn_population {
     const nn_behaviour_ops_t *ops; /* from the behaviour registry */
     int by_count;                  /* 1: count is set; 0: share is set */
     uint64_t count;
-    double share;                 /* of the agents left after the counted populations */
-    double params[NN_MAX_PARAMS]; /* ops->params order, defaults filled in; a distribution's
-                                     first number (uniform: low, normal: mean) */
-    uint8_t dist[NN_MAX_PARAMS];  /* nn_dist_t: constant unless written {uniform: [lo, hi]}
-                                     or {normal: [mean, sd]} */
+    double share;                  /* of the agents left after the counted populations */
+    double params[NN_MAX_PARAMS];  /* ops->params order, defaults filled in; a distribution's
+                                      first number (uniform: low, normal: mean) */
+    uint8_t dist[NN_MAX_PARAMS];   /* nn_dist_t: constant unless written {uniform: [lo, hi]}
+                                      or {normal: [mean, sd]} */
     double param_b[NN_MAX_PARAMS]; /* a distribution's second number (high, sd), else 0 */
 } nn_population_t;
 
@@ -72,6 +72,8 @@ typedef struct nn_scenario {
     uint32_t nodes;                  /* default 4; 1 .. 1024 */
     nn_transport_t transport;        /* default inproc */
     char output_dir[4096];           /* output.dir, default "runs" */
+    int lean_events;                 /* output.events: lean (1) leaves the institutions'
+                                        per-case and per-sanction events out; all (0) */
     double deadline_s;               /* limits.deadline_s, default 30: a round's deadline */
     uint64_t max_message_bytes;      /* limits.max_message_bytes, default 1 GiB */
     nn_structure_config_t structure; /* default: no roles, no groups, no hierarchy, status 1 */

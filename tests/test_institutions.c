@@ -281,6 +281,41 @@ static void test_society_digest_any_nodes(void **state)
     assert_memory_equal(a.dropped, f->res.dropped, sizeof a.dropped);
 }
 
+/* The number of lines of run `sub`'s events.jsonl that contain `needle`. */
+static int t_count_events(const t_fix_t *f, const char *sub, const char *needle)
+{
+    char path[600], line[4096];
+    snprintf(path, sizeof path, "%s/%s/events.jsonl", f->dir, sub);
+    FILE *in = fopen(path, "r");
+    assert_non_null(in);
+    int n = 0;
+    while (fgets(line, sizeof line, in))
+        n += strstr(line, needle) != NULL;
+    fclose(in);
+    return n;
+}
+
+/* output.events: lean leaves the sanctions and case steps out of events.jsonl and
+ * changes nothing else. */
+static void test_lean_events(void **state)
+{
+    t_fix_t *f = *state;
+    t_load(f, SOCIETY, NULL, NULL, 0);
+    t_run(f, "all");
+    nn_run_result_t a = f->res;
+    assert_true(t_count_events(f, "all", "\"event\":\"sanction\"") > 0);
+    assert_true(t_count_events(f, "all", "\"event\":\"case_opened\"") > 0);
+    const char *lean[] = {"output.events=lean"};
+    t_load(f, SOCIETY, NULL, lean, 1);
+    t_run(f, "lean");
+    assert_string_equal(a.digest_hex, f->res.digest_hex);
+    assert_memory_equal(a.sanctions, f->res.sanctions, sizeof a.sanctions);
+    assert_int_equal(t_count_events(f, "lean", "\"event\":\"sanction\""), 0);
+    assert_int_equal(t_count_events(f, "lean", "\"event\":\"case_"), 0);
+    assert_int_equal(t_count_events(f, "lean", "\"event\":\"verdict\""), 0);
+    assert_int_equal(t_count_events(f, "lean", "\"event\":\"run_end\""), 1);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, t_setup, t_teardown)
 
 int main(void)
@@ -289,7 +324,7 @@ int main(void)
         T(test_rate_blocks_exactly),      T(test_mute_for_its_rounds),
         T(test_exclusion_for_good),       T(test_address_follows_the_hierarchy),
         T(test_trend_seeds_are_exact),    T(test_society_balances),
-        T(test_society_digest_any_nodes),
+        T(test_society_digest_any_nodes), T(test_lean_events),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

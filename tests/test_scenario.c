@@ -1597,6 +1597,7 @@ static void t_same(const nn_scenario_t *a, const nn_scenario_t *b)
     assert_true(a->seed == b->seed);
     assert_true(a->rounds == b->rounds);
     assert_int_equal(a->agents, b->agents);
+    assert_int_equal(a->lean_events, b->lean_events);
     const nn_network_config_t *x = &a->network, *y = &b->network;
     assert_int_equal(x->model, y->model);
     assert_int_equal(x->k, y->k);
@@ -1814,6 +1815,7 @@ static void test_round_trip(void **state)
                     "populations:\n  - {behaviour: voter, share: 0.5, status: 0.8}\n"
                     "  - {behaviour: deffuant, share: 0.5, status: {normal: [0.4, 0.1]}}\n"
                     "structure: {status: {from: population}}\n");
+    t_round_trip(f, MINIMAL "output: {dir: elsewhere, events: lean}\n");
     /* decisions with tuned protocols and no complaints */
     t_round_trip(f, MINIMAL "cases: {complaints: false, turnout: 0.9}\n"
                             "decisions: {every: 3, chain: [weighted]}\n");
