@@ -12,6 +12,7 @@
 
 #include "coordinator.h"
 #include "network.h"
+#include "partition.h"
 #include "scenario.h"
 #include "society.h"
 #include "structure.h"
@@ -31,6 +32,9 @@ typedef struct s_cli {
     const char *out;
     const char *edges_out;
     int quiet;
+    uint32_t parts;               /* partition --parts */
+    int has_method;               /* partition --method given */
+    nn_partition_method_t method; /* partition --method */
     nn_run_options_t run;
 } s_cli_t;
 
@@ -43,10 +47,13 @@ static void s_usage(FILE *f)
                "  serve SCENARIO        run it with nodes started by hand (nunchi-node --connect)\n"
                "  validate SCENARIO     check a scenario and print it resolved\n"
                "  network SCENARIO -o FILE   write the generated network as 'u,v' lines\n"
+               "  partition SCENARIO --parts P [--method metis|block|hash] [-o FILE]\n"
+               "                        split its network into P parts: each method's edge cut\n"
+               "                        and balance (-o with --method: 'agent,part' lines)\n"
                "  behaviours            list the built-in behaviours and their parameters\n"
                "  version               print the version\n"
                "\n"
-               "options of run, serve, validate and network:\n"
+               "options of run, serve, validate, network and partition:\n"
                "  --set KEY.PATH=VALUE  override a scenario key (repeatable; VALUE is YAML)\n"
                "  --seed N  --rounds N  --nodes N  --transport inproc|ipc|tcp\n"
                "                        shorthands for --set seed=N and so on\n"
@@ -108,8 +115,9 @@ static int s_parse(s_cli_t *c, int argc, char **argv)
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         int takes = 1;
         static const char *const valued[] = {
-            "--set",    "--seed", "--rounds",      "--nodes",        "--transport", "--out", "-o",
-            "--output", "--bind", "--node-binary", "--expect-nodes", "--wait",      NULL};
+            "--set",          "--seed", "--rounds", "--nodes",  "--transport",
+            "--out",          "-o",     "--output", "--bind",   "--node-binary",
+            "--expect-nodes", "--wait", "--parts",  "--method", NULL};
         int needs_value = 0;
         for (int j = 0; valued[j]; j++)
             needs_value |= !strcmp(a, valued[j]);
@@ -144,6 +152,17 @@ static int s_parse(s_cli_t *c, int argc, char **argv)
             if (errno || *end || n < 1 || n > 1024)
                 return s_usage_error("'--expect-nodes' needs a number in 1..1024, got '%s'", v);
             c->run.expect_nodes = (uint32_t)n;
+        } else if (!strcmp(a, "--parts")) {
+            char *end;
+            errno = 0;
+            unsigned long n = strtoul(v, &end, 10);
+            if (errno || *end || v[0] == '-' || n < 1 || n > UINT32_MAX)
+                return s_usage_error("'--parts' needs a number >= 1, got '%s'", v);
+            c->parts = (uint32_t)n;
+        } else if (!strcmp(a, "--method")) {
+            if (nn_partition_method_parse(v, &c->method) != NN_OK)
+                return s_usage_error("'--method' is metis, block or hash, got '%s'", v);
+            c->has_method = 1;
         } else if (!strcmp(a, "--wait")) {
             if (s_parse_double(a, v, &c->run.wait_s))
                 return 2;
@@ -370,6 +389,82 @@ static int s_cmd_network(s_cli_t *c)
     return status;
 }
 
+static int s_cmd_partition(s_cli_t *c)
+{
+    if (c->parts == 0)
+        return s_usage_error("'partition' needs '--parts P' (P >= 1)%s", "");
+    if (c->edges_out && !c->has_method)
+        return s_usage_error("'partition -o FILE' needs '--method' to say whose parts to write%s",
+                             "");
+    nn_scenario_t *sc = calloc(1, sizeof *sc);
+    if (!sc)
+        return 1;
+    int status = s_load(c, sc);
+    if (status != 0) {
+        free(sc);
+        return status;
+    }
+    /* with -o - the parts go to standard output and the table to standard error */
+    FILE *tab = c->edges_out && !strcmp(c->edges_out, "-") ? stderr : stdout;
+    nn_network_t *net = NULL;
+    char err[1024] = "";
+    int rc = nn_network_build(&net, &sc->network, sc->agents, sc->seed, NULL, err, sizeof err);
+    if (rc != NN_OK) {
+        fprintf(stderr, "nunchi: %s\n", err[0] ? err : nn_strerror(rc));
+        free(sc);
+        return rc == NN_ESCENARIO || rc == NN_EIO ? 2 : 1;
+    }
+    fprintf(tab,
+            "nunchi: '%s': %s network of %u agents and %" PRIu64 " edges in %u parts (seed %" PRIu64
+            ")\n",
+            sc->name, nn_network_model_name(sc->network.model), net->n, net->n_edges, c->parts,
+            sc->seed);
+    fprintf(tab, "  %-6s %-6s %12s %7s %8s %10s %10s\n", "method", "used", "cut", "cut%", "balance",
+            "smallest", "largest");
+    for (int m = 0; m < NN_PARTITION_METHODS && status == 0; m++) {
+        if (c->has_method && (nn_partition_method_t)m != c->method)
+            continue;
+        nn_partition_t p;
+        rc = nn_partition_build(&p, net, c->parts, (nn_partition_method_t)m, sc->seed, err,
+                                sizeof err);
+        if (rc != NN_OK) {
+            fprintf(stderr, "nunchi: %s\n", err[0] ? err : nn_strerror(rc));
+            status = rc == NN_ESCENARIO || rc == NN_EINVAL ? 2 : 1;
+            break;
+        }
+        uint64_t smallest = UINT64_MAX, largest = 0;
+        for (uint32_t k = 0; k < p.parts; k++) {
+            smallest = p.size[k] < smallest ? p.size[k] : smallest;
+            largest = p.size[k] > largest ? p.size[k] : largest;
+        }
+        fprintf(tab, "  %-6s %-6s %12" PRIu64 " %7.2f %8.4f %10" PRIu64 " %10" PRIu64 "\n",
+                nn_partition_method_name((nn_partition_method_t)m),
+                nn_partition_method_name(p.method), p.cut,
+                net->n_edges ? 100.0 * (double)p.cut / (double)net->n_edges : 0.0, p.balance,
+                smallest, largest);
+        if (p.note[0])
+            fprintf(tab, "         %s: %s\n", nn_partition_method_name((nn_partition_method_t)m),
+                    p.note);
+        if (c->edges_out && c->has_method) {
+            FILE *f = strcmp(c->edges_out, "-") ? fopen(c->edges_out, "w") : stdout;
+            int bad = !f;
+            for (uint32_t i = 0; f && i < p.n && !bad; i++)
+                bad = fprintf(f, "%u,%u\n", i, p.part[i]) < 0;
+            if (f && f != stdout && fclose(f) != 0)
+                bad = 1;
+            if (bad) {
+                fprintf(stderr, "nunchi: cannot write '%s'%s%s\n", c->edges_out, f ? "" : ": ",
+                        f ? "" : strerror(errno));
+                status = 1;
+            }
+        }
+        nn_partition_release(&p);
+    }
+    nn_network_destroy(&net);
+    free(sc);
+    return status;
+}
+
 static int s_cmd_behaviours(void)
 {
     for (size_t i = 0; i < nn_behaviour_count(); i++) {
@@ -405,15 +500,19 @@ int main(int argc, char **argv)
     } else if (!strcmp(c->command, "behaviours")) {
         status = s_cmd_behaviours();
     } else if (strcmp(c->command, "run") && strcmp(c->command, "serve") &&
-               strcmp(c->command, "validate") && strcmp(c->command, "network")) {
-        status = s_usage_error("unknown command '%s' (commands: run, serve, validate, network, "
-                               "behaviours, version, help)",
-                               c->command);
+               strcmp(c->command, "validate") && strcmp(c->command, "network") &&
+               strcmp(c->command, "partition")) {
+        status = s_usage_error(
+            "unknown command '%s' (commands: run, serve, validate, network, partition, "
+            "behaviours, version, help)",
+            c->command);
     } else if ((status = s_parse(c, argc, argv)) == 0) {
         if (!strcmp(c->command, "validate"))
             status = s_cmd_validate(c);
         else if (!strcmp(c->command, "network"))
             status = s_cmd_network(c);
+        else if (!strcmp(c->command, "partition"))
+            status = s_cmd_partition(c);
         else
             status = s_cmd_run(c);
     }

@@ -66,4 +66,16 @@ expect_status 2 "$NODE" --connect tcp://127.0.0.1:1 --timeout soon
 edges=$(json_field "$WORK/run/summary.json" edges)
 [ "$(wc -l <"$WORK/edges.csv")" -eq "$edges" ] || fail "edges.csv has $(wc -l <"$WORK/edges.csv") lines, the run $edges edges"
 awk -F, '$1 >= $2 { exit 1 }' "$WORK/edges.csv" || fail "edges.csv has a line with u >= v"
+# partition: a table of the three methods, a file of parts, and usage errors
+expect_status 0 "$NUNCHI" partition "$DATA/scenarios/mixed.yaml" --parts 3
+for m in metis block hash; do
+    grep -qE "^  $m " "$WORK/out" || fail "partition does not report method $m"
+done
+expect_status 0 "$NUNCHI" partition "$DATA/scenarios/mixed.yaml" --parts 3 --method metis -o "$WORK/parts.csv"
+[ "$(wc -l <"$WORK/parts.csv")" -eq 3000 ] || fail "parts.csv has not one line per agent"
+awk -F, '$2 < 0 || $2 > 2 { exit 1 }' "$WORK/parts.csv" || fail "parts.csv has a part outside 0..2"
+[ "$(cut -d, -f2 "$WORK/parts.csv" | sort -u | wc -l)" -eq 3 ] || fail "metis left a part empty"
+expect_status 2 "$NUNCHI" partition "$DATA/scenarios/mixed.yaml"
+expect_status 2 "$NUNCHI" partition "$DATA/scenarios/mixed.yaml" --parts 0
+expect_status 2 "$NUNCHI" partition "$DATA/scenarios/mixed.yaml" --parts 2 --method metiss
 echo "ok: command line"
