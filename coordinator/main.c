@@ -234,8 +234,34 @@ static void s_catch_signals(void)
     sigaction(SIGTERM, &sa, NULL);
 }
 
+/* The number of MPI ranks this process was started among by mpirun (Open MPI's or a
+ * PMI launcher's environment), and its rank; 1 and 0 when not under MPI. */
+static long s_mpi_ranks(long *rank)
+{
+    const char *size = getenv("OMPI_COMM_WORLD_SIZE"), *r = getenv("OMPI_COMM_WORLD_RANK");
+    if (!size) {
+        size = getenv("PMI_SIZE");
+        r = getenv("PMI_RANK");
+    }
+    long n = size ? strtol(size, NULL, 10) : 1;
+    *rank = r ? strtol(r, NULL, 10) : 0;
+    return n > 1 ? n : 1;
+}
+
 static int s_cmd_run(s_cli_t *c)
 {
+    /* P copies of the whole society, each writing its own run directory, is never what
+     * mpirun -np P meant: say so once, from rank 0, and let every rank stop */
+    long rank, ranks = s_mpi_ranks(&rank);
+    if (ranks > 1) {
+        if (rank == 0)
+            fprintf(stderr,
+                    "nunchi: '%s' was started as %ld MPI ranks, but this version runs a society "
+                    "in one process: run it without mpirun (nunchi partition shows how a "
+                    "society would split)\n",
+                    c->command, ranks);
+        return 2;
+    }
     if (!strcmp(c->command, "serve")) {
         if (!c->scenario)
             return s_usage_error("'serve' needs a scenario file%s", "");
