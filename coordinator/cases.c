@@ -377,6 +377,30 @@ static void s_ev_emit(nn_cases_t *c, json_t *o)
     json_decref(o);
 }
 
+/* The most rounds a protocol of the chain can take before it settles or fails: votes and
+ * arbitration answer in the next round, mediation and negotiation after their rounds of
+ * proposals and turns, deliberation steps from its first round on, tolerance at once. A
+ * case's deadline is its opening round plus the sum over its chain: it closes then at the
+ * latest, escalated if nothing settled it. */
+static uint64_t s_chain_span(const nn_cases_t *c, nn_case_type_t t)
+{
+    uint64_t span = 0;
+    for (size_t i = 0; i < c->cfg.n_chain[t]; i++) {
+        switch (c->cfg.chain[t][i]) {
+        case NN_PROTO_MAJORITY:
+        case NN_PROTO_WEIGHTED:
+        case NN_PROTO_ARBITRATION: span += 1; break;
+        case NN_PROTO_MEDIATION: span += c->cfg.mediation_rounds; break;
+        case NN_PROTO_NEGOTIATION: span += c->cfg.negotiation_rounds; break;
+        case NN_PROTO_DELIBERATION:
+            span += c->cfg.deliberation_rounds ? c->cfg.deliberation_rounds - 1 : 0;
+            break;
+        default: break;
+        }
+    }
+    return span;
+}
+
 static void s_ev_protocol_ended(nn_cases_t *c, const s_case_t *cs, const char *result)
 {
     json_t *o = s_ev_new(c, "protocol_ended", cs);
@@ -1194,6 +1218,9 @@ static void s_complain(nn_cases_t *c, const nn_act_t *act)
     s_ev_set(c, o, "parties", json_pack("[II]", (json_int_t)a, (json_int_t)b));
     s_ev_set(c, o, "members", json_integer((json_int_t)cs->n_members));
     s_ev_set(c, o, "protocol", json_string(nn_protocol_name((nn_protocol_t)cs->proto)));
+    s_ev_set(c, o, "issue", json_pack("[ff]", cs->pos[cs->pidx[0]], cs->pos[cs->pidx[1]]));
+    s_ev_set(c, o, "deadline",
+             json_integer((json_int_t)(c->r + s_chain_span(c, NN_CASE_COMPLAINT))));
     s_ev_emit(c, o);
 
     double xa = cs->pos[cs->pidx[0]], xb = cs->pos[cs->pidx[1]];
@@ -1231,6 +1258,10 @@ static void s_decide(nn_cases_t *c, uint32_t g, const uint32_t *members, size_t 
     s_ev_set(c, o, "group", g == S_SOCIETY ? json_string("society") : json_integer((json_int_t)g));
     s_ev_set(c, o, "members", json_integer((json_int_t)m));
     s_ev_set(c, o, "protocol", json_string(nn_protocol_name((nn_protocol_t)cs->proto)));
+    s_ev_set(c, o, "issue",
+             json_pack("{s:I,s:f}", "options", (json_int_t)c->cfg.options, "mean", mean));
+    s_ev_set(c, o, "deadline",
+             json_integer((json_int_t)(c->r + s_chain_span(c, NN_CASE_DECISION))));
     s_ev_emit(c, o);
 
     for (size_t i = 0; i < m; i++)

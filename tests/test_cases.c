@@ -453,6 +453,13 @@ static void test_mediation_agrees_and_compliance(void **state)
     assert_int_equal(json_integer_value(json_array_get(parties, 1)), 1);
     assert_int_equal(t_int(ev[0], "members"), 2);
     assert_string_equal(t_str(ev[0], "protocol"), "mediation");
+    /* the issue is the parties' positions; the deadline opening + mediation 5 +
+     * arbitration 1 + tolerance 0 */
+    json_t *issue = json_object_get(ev[0], "issue");
+    assert_int_equal(json_array_size(issue), 2);
+    assert_true(json_real_value(json_array_get(issue, 0)) == 0.2);
+    assert_true(json_real_value(json_array_get(issue, 1)) == 0.6);
+    assert_int_equal(t_int(ev[0], "deadline"), 1 + 5 + 1 + 0);
     t_events_free(ev, k);
 
     /* both accept (an earlier rejection is replaced): agreed at the proposal */

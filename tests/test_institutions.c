@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "coordinator.h"
 #include "network.h"
@@ -316,15 +317,50 @@ static void test_lean_events(void **state)
     assert_int_equal(t_count_events(f, "lean", "\"event\":\"run_end\""), 1);
 }
 
+/* Every case closes by the deadline its case_opened event names, and some at it. */
+static void test_cases_meet_their_deadlines(void **state)
+{
+    t_fix_t *f = *state;
+    t_load(f, SOCIETY, NULL, NULL, 0);
+    t_run(f, "deadlines");
+    char path[600], line[8192];
+    snprintf(path, sizeof path, "%s/deadlines/events.jsonl", f->dir);
+    FILE *in = fopen(path, "r");
+    assert_non_null(in);
+    static json_int_t deadline[1 << 16];
+    int closed = 0, at = 0, opened = 0;
+    while (fgets(line, sizeof line, in)) {
+        json_t *e = json_loads(line, 0, NULL);
+        assert_non_null(e);
+        const char *ev = json_string_value(json_object_get(e, "event"));
+        json_int_t id = json_integer_value(json_object_get(e, "case"));
+        json_int_t round = json_integer_value(json_object_get(e, "round"));
+        if (ev && !strcmp(ev, "case_opened")) {
+            assert_true(id > 0 && id < (1 << 16));
+            deadline[id] = json_integer_value(json_object_get(e, "deadline"));
+            assert_true(deadline[id] >= round);
+            opened++;
+        } else if (ev && !strcmp(ev, "case_closed")) {
+            assert_true(round <= deadline[id]);
+            at += round == deadline[id];
+            closed++;
+        }
+        json_decref(e);
+    }
+    fclose(in);
+    assert_true(opened > 0 && closed > 0 && at > 0);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, t_setup, t_teardown)
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        T(test_rate_blocks_exactly),      T(test_mute_for_its_rounds),
-        T(test_exclusion_for_good),       T(test_address_follows_the_hierarchy),
-        T(test_trend_seeds_are_exact),    T(test_society_balances),
-        T(test_society_digest_any_nodes), T(test_lean_events),
+        T(test_rate_blocks_exactly),        T(test_mute_for_its_rounds),
+        T(test_exclusion_for_good),         T(test_address_follows_the_hierarchy),
+        T(test_trend_seeds_are_exact),      T(test_society_balances),
+        T(test_society_digest_any_nodes),   T(test_lean_events),
+        T(test_cases_meet_their_deadlines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
