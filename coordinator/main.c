@@ -208,6 +208,34 @@ static void s_human_summary(const nn_scenario_t *sc, const nn_run_result_t *res,
     printf("  messages   %" PRIu64 " sent, %" PRIu64 " delivered, %" PRIu64 " dropped, %" PRIu64
            " in flight\n",
            res->sent, res->delivered, dropped, res->in_flight);
+    /* the institutions the scenario has, in a line each */
+    uint64_t blocked = 0, viol = 0, sanc = 0, closed = 0;
+    for (int d = NN_DROP_RATE; d < NN_DROP_RULES; d++)
+        blocked += res->dropped[d];
+    for (int k = 0; k < NN_NORM_KINDS; k++)
+        viol += res->violations[k];
+    for (int k = 0; k < NN_SANCTION_KINDS; k++)
+        sanc += res->sanctions[k];
+    for (int k = 0; k < NN_OUTCOMES; k++)
+        closed += res->cases_closed[k];
+    if (sc->game.on && res->cooperate + res->defect)
+        printf("  game       cooperation %.4f (%" PRIu64 " cooperative, %" PRIu64
+               " defecting moves)\n",
+               (double)res->cooperate / (double)(res->cooperate + res->defect), res->cooperate,
+               res->defect);
+    int norms_on = 0;
+    for (int k = 0; k < NN_NORM_KINDS; k++)
+        norms_on |= sc->norms.norm[k].on;
+    if (norms_on)
+        printf("  norms      %" PRIu64 " violations, %" PRIu64 " sanctions, %" PRIu64
+               " messages blocked\n",
+               viol, sanc, blocked);
+    if (sc->cases.complaints || sc->cases.decisions_every)
+        printf("  cases      %" PRIu64 " opened, %" PRIu64 " closed: %" PRIu64 " agreed, %" PRIu64
+               " imposed, %" PRIu64 " tolerated, %" PRIu64 " escalated\n",
+               res->cases_opened, closed, res->cases_closed[NN_OUTCOME_AGREED],
+               res->cases_closed[NN_OUTCOME_IMPOSED], res->cases_closed[NN_OUTCOME_TOLERATED],
+               res->cases_closed[NN_OUTCOME_ESCALATED]);
     printf("  time       %.2f s (set-up %.2f s, %.3gM deliveries/s)\n", res->wall_s, res->setup_s,
            res->rounds_s > 0 ? (double)res->delivered / res->rounds_s / 1e6 : 0.0);
     printf("  run dir    %s\n", res->run_dir);

@@ -66,6 +66,15 @@ expect_status 2 "$NODE" --connect tcp://127.0.0.1:1 --timeout soon
 edges=$(json_field "$WORK/run/summary.json" edges)
 [ "$(wc -l <"$WORK/edges.csv")" -eq "$edges" ] || fail "edges.csv has $(wc -l <"$WORK/edges.csv") lines, the run $edges edges"
 awk -F, '$1 >= $2 { exit 1 }' "$WORK/edges.csv" || fail "edges.csv has a line with u >= v"
+# the human summary has a line per institution the scenario has, and none without
+expect_status 0 "$NUNCHI" run "$DATA/scenarios/society.yaml" --rounds 20 --out "$WORK/soc"
+grep -qE '^  game       cooperation 0\.[0-9]{4} \([0-9]+ cooperative, [0-9]+ defecting moves\)$' "$WORK/out" \
+    || fail "no game line in the summary: $(cat "$WORK/out")"
+grep -qE '^  norms      [0-9]+ violations, [0-9]+ sanctions, [0-9]+ messages blocked$' "$WORK/out" \
+    || fail "no norms line in the summary"
+grep -qE '^  cases      [0-9]+ opened, [0-9]+ closed: ' "$WORK/out" || fail "no cases line in the summary"
+expect_status 0 "$NUNCHI" run "$DATA/scenarios/mixed.yaml" --rounds 2 --out "$WORK/mixed-plain"
+! grep -qE '^  (game|norms|cases) ' "$WORK/out" || fail "institution lines for a society without them"
 # partition: a table of the three methods, a file of parts, and usage errors
 expect_status 0 "$NUNCHI" partition "$DATA/scenarios/mixed.yaml" --parts 3
 for m in metis block hash; do
