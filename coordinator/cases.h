@@ -100,7 +100,9 @@ const char *nn_protocol_name(nn_protocol_t p);
 const char *nn_case_type_name(nn_case_type_t t);
 const char *nn_outcome_name(int outcome);
 
-/* Makes the case engine of cfg over env, which must outlive it. NN_OK or NN_ENOMEM. */
+/* Makes the case engine of cfg over env. env is copied; what it points to (network,
+ * structure, opinions, which the coordinator updates in place) must outlive the engine.
+ * NN_OK, NN_ENOMEM, or NN_EINVAL for a NULL argument or a config outside its ranges. */
 int nn_cases_new(nn_cases_t **out, const nn_cases_config_t *cfg, const nn_cases_env_t *env);
 void nn_cases_destroy(nn_cases_t **c);
 
@@ -109,7 +111,7 @@ void nn_cases_destroy(nn_cases_t **c);
  * round's new cases, appends the notices for round + 1 to out, the round's
  * noncompliances to noncompliance (norm NN_NORM_NONCOMPLIANCE), and one JSON line per
  * case event (opened, protocol step ended, verdict, closed) to events (may be NULL).
- * NN_OK or NN_ENOMEM. */
+ * NN_OK, NN_ENOMEM, NN_EIO (an event could not be written) or NN_EINVAL (NULL). */
 int nn_cases_round(nn_cases_t *c, uint64_t round, const nn_act_t *acts, size_t n_acts,
                    nn_notice_list_t *out, nn_violation_list_t *noncompliance, FILE *events);
 

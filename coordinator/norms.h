@@ -102,8 +102,9 @@ const char *nn_norm_name(nn_norm_kind_t k);
 const char *nn_sanction_name(nn_sanction_kind_t k);
 const char *nn_address_scope_name(nn_address_scope_t s);
 
-/* Makes the norms of cfg and the game of game (either may be all off) over env, which
- * must outlive them. *out is NULL on failure; NN_OK or NN_ENOMEM. */
+/* Makes the norms of cfg and the game of game (either may be all off) over env, which is
+ * copied; the network and structure it points to must outlive the norms (reputation is
+ * written in place). *out is NULL on failure; NN_OK or NN_ENOMEM. */
 int nn_norms_new(nn_norms_t **out, const nn_norms_config_t *cfg, const nn_game_config_t *game,
                  const nn_norms_env_t *env);
 void nn_norms_destroy(nn_norms_t **n);
