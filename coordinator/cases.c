@@ -1178,7 +1178,10 @@ static void s_complain(nn_cases_t *c, const nn_act_t *act)
     uint64_t key = s_pair_key(a, b);
     if (!c->cfg.complaints || !c->cfg.n_chain[NN_CASE_COMPLAINT] || a >= c->n || b >= c->n ||
         a == b || !s_is_neighbour(c->env->net, a, b) || s_pair_has(c, key) ||
-        c->n_open_of[a] >= c->cfg.max_open || c->n_open_of[b] >= c->cfg.max_open) {
+        c->n_open_of[a] >= c->cfg.max_open || c->n_open_of[b] >= c->cfg.max_open ||
+        c->last_id == UINT32_MAX) {
+        /* the last: case ids are 32 bits on the wire, and a run that spent them opens no
+         * more cases rather than reuse one */
         c->stats.refused_complaints++;
         return;
     }
@@ -1460,7 +1463,7 @@ int nn_cases_round(nn_cases_t *c, uint64_t round, const nn_act_t *acts, size_t n
             s_complain(c, &acts[i]);
 
     if (c->cfg.decisions_every && round % c->cfg.decisions_every == 0 &&
-        c->cfg.n_chain[NN_CASE_DECISION]) {
+        c->cfg.n_chain[NN_CASE_DECISION] && (uint64_t)c->last_id + c->n_groups <= UINT32_MAX) {
         if (c->cfg.decisions_scope == NN_SCOPE_SOCIETY) {
             if (c->n >= 2)
                 s_decide(c, S_SOCIETY, NULL, c->n);

@@ -87,7 +87,8 @@ typedef struct nn_cases_stats {
     uint64_t round_opened, round_closed;        /* this round */
     uint64_t open;                              /* open now */
     uint64_t resolution_rounds;  /* sum of (close round - open round) over closed cases */
-    uint64_t refused_complaints; /* not a neighbour, already open, max_open, no cases: */
+    uint64_t refused_complaints; /* not a neighbour, already open, max_open, no cases:, or
+                                    the run spent its 2^32 - 1 case ids */
     uint64_t ignored_acts;       /* acts for no open case, or not the agent's to make */
     uint64_t verdicts;           /* binding verdict notices sent */
     uint64_t complied, defied;   /* answers to them (missing answers count as defied) */
