@@ -282,6 +282,59 @@ static void test_society_digest_any_nodes(void **state)
     assert_memory_equal(a.dropped, f->res.dropped, sizeof a.dropped);
 }
 
+/* Adopters of trend 0 round by round from run `sub`'s trends.csv, into got[round]. */
+static void t_adopters(const t_fix_t *f, const char *sub, unsigned long *got, size_t n)
+{
+    char path[600], line[256];
+    snprintf(path, sizeof path, "%s/%s/trends.csv", f->dir, sub);
+    FILE *in = fopen(path, "r");
+    assert_non_null(in);
+    assert_non_null(fgets(line, sizeof line, in));
+    while (fgets(line, sizeof line, in)) {
+        unsigned long round, trend, adopters;
+        assert_int_equal(sscanf(line, "%lu,%lu,%lu", &round, &trend, &adopters), 3);
+        if (trend == 0 && round < n)
+            got[round] = adopters;
+    }
+    fclose(in);
+}
+
+/* Citizens spread a trend by social proof: with sensitivity 1 one sender that has it is
+ * enough, and the trend never loses an adopter and reaches everyone a message can reach;
+ * with threshold 1 and sensitivity 0 every sender of the round must have it, and it
+ * spreads more slowly or not at all. */
+static void test_citizens_spread_trends(void **state)
+{
+    t_fix_t *f = *state;
+    static const char *const base = "name: spread\n"
+                                    "seed: 9\n"
+                                    "rounds: 40\n"
+                                    "agents: 400\n"
+                                    "network: {model: watts_strogatz, k: 8, p: 0.1}\n"
+                                    "populations:\n"
+                                    "  - behaviour: citizen\n"
+                                    "    share: 1\n";
+    char text[1024];
+    snprintf(text, sizeof text, "%s    params: {sensitivity: 1, sociability: 4}\n", base);
+    t_load(f, text, "trends: {every: 1, seeds: 4, max: 1}\n", NULL, 0);
+    t_run(f, "easy");
+    unsigned long easy[41] = {0}, hard[41] = {0};
+    t_adopters(f, "easy", easy, 41);
+    assert_int_equal(easy[1], 4);
+    for (int r = 2; r <= 40; r++)
+        assert_true(easy[r] >= easy[r - 1]);
+    assert_true(easy[40] == 400);
+    snprintf(text, sizeof text, "%s    params: {sensitivity: 0, threshold: 1, sociability: 4}\n",
+             base);
+    t_load(f, text, "trends: {every: 1, seeds: 4, max: 1}\n", NULL, 0);
+    t_run(f, "hard");
+    t_adopters(f, "hard", hard, 41);
+    assert_int_equal(hard[1], 4);
+    assert_true(hard[40] < easy[40]);
+    for (int r = 1; r <= 40; r++)
+        assert_true(hard[r] <= easy[r]);
+}
+
 /* The number of lines of run `sub`'s events.jsonl that contain `needle`. */
 static int t_count_events(const t_fix_t *f, const char *sub, const char *needle)
 {
@@ -360,7 +413,7 @@ int main(void)
         T(test_exclusion_for_good),         T(test_address_follows_the_hierarchy),
         T(test_trend_seeds_are_exact),      T(test_society_balances),
         T(test_society_digest_any_nodes),   T(test_lean_events),
-        T(test_cases_meet_their_deadlines),
+        T(test_cases_meet_their_deadlines), T(test_citizens_spread_trends),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
