@@ -36,7 +36,8 @@ memcheck() {
 }
 
 for t in test_codec test_node test_router test_society test_metrics test_network \
-         test_output test_diag; do
+         test_output test_diag test_norms test_cases test_citizen test_structure \
+         test_partition; do
     [ -x "$BUILD/$t" ] || fail "$BUILD/$t is not built"
     memcheck "$t" "$BUILD/$t"
 done

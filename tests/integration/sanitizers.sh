@@ -20,4 +20,11 @@ for transport in inproc ipc; do
         || fail "run over $transport under sanitizers: $(tail -30 "$WORK/err-$transport")"
 done
 [ "$(digest_of "$WORK/run-inproc")" = "$(digest_of "$WORK/run-ipc")" ] || fail "digests differ"
-echo "ok: $n unit tests and runs over inproc and ipc clean under ASan and UBSan"
+# every institution on: norms, game, cases, decisions, trends, citizens
+for transport in inproc ipc; do
+    "$asan/nunchi" run "$DATA/scenarios/society.yaml" --rounds 20 --nodes 3 --transport $transport \
+        --out "$WORK/soc-$transport" --quiet 2>"$WORK/err-soc-$transport" \
+        || fail "society over $transport under sanitizers: $(tail -30 "$WORK/err-soc-$transport")"
+done
+[ "$(digest_of "$WORK/soc-inproc")" = "$(digest_of "$WORK/soc-ipc")" ] || fail "society digests differ"
+echo "ok: $n unit tests and runs (also with every institution) over inproc and ipc clean under ASan and UBSan"
