@@ -577,24 +577,6 @@ static int s_take_actions(s_run_t *r, size_t k, const nn_wire_t *in, const nn_pe
                           "node %zu reported opinion %g for agent %u in round %" PRIu64
                           " (opinions lie in [0, 1])",
                           k, a->state[i], nd->lo + (uint32_t)i, r->round);
-    /* a remote node's messages passed the codec's checks; an inproc node's get the same
-     * here, so that a faulty behaviour fails on every transport alike */
-    for (size_t i = 0; r->local && i < a->n_msgs; i++) {
-        const nn_msg_t *m = &a->msgs[i];
-        if (!isfinite(m->value) || !(m->hostility >= 0.0f && m->hostility <= 1.0f) ||
-            (m->flags & ~NN_MSG_DEFECT))
-            return s_fail(r, NN_EPROTO,
-                          "node %zu sent message %zu (from agent %u) in round %" PRIu64
-                          " with value %g, hostility %g and flags %#x (values are finite, "
-                          "hostility in [0, 1], flags only NN_MSG_DEFECT)",
-                          k, i, m->from, r->round, m->value, (double)m->hostility, m->flags);
-    }
-    for (size_t i = 0; r->local && i < a->n_acts; i++)
-        if (!isfinite(a->acts[i].value))
-            return s_fail(r, NN_EPROTO,
-                          "node %zu made act %zu (agent %u) in round %" PRIu64
-                          " with value %g (act values are finite)",
-                          k, i, a->acts[i].agent, r->round, a->acts[i].value);
     memcpy(r->soc.x + nd->lo, a->state, hosted * sizeof *a->state);
     if (s_keep_words(&r->agent_trends, r->soc.n, nd->lo, a->trends, hosted) != NN_OK ||
         s_keep_words(&r->agent_memory, r->soc.n, nd->lo, a->memory, hosted) != NN_OK)
@@ -607,14 +589,8 @@ static int s_take_actions(s_run_t *r, size_t k, const nn_wire_t *in, const nn_pe
             r->res->foreign_acts++;
             continue;
         }
-        if (nd->acts.len == nd->acts.cap) {
-            size_t cap = nd->acts.cap ? nd->acts.cap * 2 : 256;
-            nn_act_t *p = realloc(nd->acts.acts, cap * sizeof *p);
-            if (!p)
-                return s_fail(r, NN_ENOMEM, "out of memory for the acts of node %zu", k);
-            nd->acts.acts = p;
-            nd->acts.cap = cap;
-        }
+        if (nn_actbox_grow(&nd->acts, 1) != 0)
+            return s_fail(r, NN_ENOMEM, "out of memory for the acts of node %zu", k);
         nd->acts.acts[nd->acts.len++] = *t;
     }
     const nn_msg_t *msgs = a->msgs;
@@ -728,16 +704,8 @@ static int s_institutions(s_run_t *r)
         const nn_actbox_t *b = &r->nodes[k].acts;
         if (b->len == 0)
             continue;
-        if (r->acts.len + b->len > r->acts.cap) {
-            size_t cap = r->acts.cap ? r->acts.cap : 256;
-            while (cap < r->acts.len + b->len)
-                cap *= 2;
-            nn_act_t *p = realloc(r->acts.acts, cap * sizeof *p);
-            if (!p)
-                return NN_ENOMEM;
-            r->acts.acts = p;
-            r->acts.cap = cap;
-        }
+        if (nn_actbox_grow(&r->acts, b->len) != 0)
+            return NN_ENOMEM;
         memcpy(r->acts.acts + r->acts.len, b->acts, b->len * sizeof *b->acts);
         r->acts.len += b->len;
     }
@@ -953,10 +921,7 @@ static void s_metrics_row(s_run_t *r, uint64_t sent, uint64_t delivered)
     } else {
         fputs(",,,", r->metrics);
     }
-    /* a trend seeded for the next round is already counted, with no adopters yet */
-    size_t nt = nn_trends_count(r->trends);
-    while (nt && nn_trends_at(r->trends, nt - 1)->born > r->round)
-        nt--;
+    size_t nt = nn_trends_born_by(r->trends, r->round);
     if (r->trends)
         row.institutions |= NN_REPORT_TRENDS;
     if (nt) {

@@ -131,6 +131,14 @@ size_t nn_trends_count(const nn_trends_t *t)
     return t ? t->count : 0;
 }
 
+size_t nn_trends_born_by(const nn_trends_t *t, uint64_t round)
+{
+    size_t n = nn_trends_count(t);
+    while (n && t->trend[n - 1].born > round) /* born in ascending rounds */
+        n--;
+    return n;
+}
+
 const nn_trend_stats_t *nn_trends_at(const nn_trends_t *t, size_t i)
 {
     return t && i < t->count ? &t->trend[i] : NULL;

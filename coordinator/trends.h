@@ -44,8 +44,10 @@ int nn_trends_seed(nn_trends_t *t, uint64_t next, nn_notice_list_t *out, FILE *e
  * and records the rounds it first reaches 10%, 50% and 90%. */
 void nn_trends_observe(nn_trends_t *t, uint64_t round, const uint64_t *trends);
 
-/* Trends born so far, and each one's course. */
+/* Trends born so far (a trend seeded for the next round included), those born by round
+ * `round`, and each one's course. */
 size_t nn_trends_count(const nn_trends_t *t);
+size_t nn_trends_born_by(const nn_trends_t *t, uint64_t round);
 const nn_trend_stats_t *nn_trends_at(const nn_trends_t *t, size_t i);
 
 #endif

@@ -2,6 +2,7 @@
  * inbox, and collects their messages and states. This is the per-message hot path on
  * the node side: one indirect call per agent, no allocation once the outbox has grown
  * to its working size. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -239,6 +240,35 @@ static int s_keep_word(uint64_t **arr, size_t n, size_t i, uint64_t v)
     return NN_OK;
 }
 
+/* What one agent's step appended must be what the protocol carries (finite values, a
+ * hostility in [0, 1], known flags), checked here while it is in cache, so that a faulty
+ * behaviour fails alike whether its node is a thread or a process. NN_OK or NN_EPROTO. */
+static int s_check_output(const nn_node_t *n, size_t first_msg, size_t first_act, uint32_t id,
+                          uint64_t round, char *err, size_t errlen)
+{
+    for (size_t j = first_msg; j < n->out.len; j++) {
+        const nn_msg_t *m = &n->out.msgs[j];
+        if (!isfinite(m->value) || !(m->hostility >= 0.0f && m->hostility <= 1.0f) ||
+            (m->flags & ~NN_MSG_DEFECT)) {
+            snprintf(err, errlen,
+                     "agent %u sent a message in round %llu with value %g, hostility %g and "
+                     "flags %#x (values are finite, hostility in [0, 1], flags only "
+                     "NN_MSG_DEFECT)",
+                     id, (unsigned long long)round, m->value, (double)m->hostility, m->flags);
+            return NN_EPROTO;
+        }
+    }
+    for (size_t j = first_act; j < n->acts.len; j++) {
+        const nn_act_t *t = &n->acts.acts[j];
+        if (!isfinite(t->value) || t->kind == NN_ACT_NONE || t->kind >= NN_ACT_KINDS) {
+            snprintf(err, errlen, "agent %u made act kind %u in round %llu with value %g", id,
+                     t->kind, (unsigned long long)round, t->value);
+            return NN_EPROTO;
+        }
+    }
+    return NN_OK;
+}
+
 int nn_node_step(nn_node_t *n, uint64_t round, const nn_tick_t *t, nn_actions_t *out, char *err,
                  size_t errlen)
 {
@@ -298,7 +328,10 @@ int nn_node_step(nn_node_t *n, uint64_t round, const nn_tick_t *t, nn_actions_t 
         a.n_notices = nk - nj;
         nj = nk;
         nn_rng_init_keyed(&a.rng, n->stream_key, a.id, round);
+        size_t first_msg = n->out.len, first_act = n->acts.len;
         p->ops->step(&a);
+        if ((rc = s_check_output(n, first_msg, first_act, a.id, round, err, errlen)) != NN_OK)
+            return rc;
         n->state[i] = a.x;
         if (s_keep_word(&n->trends, n->n, i, a.trends) != NN_OK ||
             s_keep_word(&n->memory, n->n, i, a.memory) != NN_OK) {

@@ -1111,6 +1111,21 @@ static void test_step_notice_foreign(void **state)
     }
 }
 
+/* A behaviour's output that the protocol cannot carry fails the step, naming the agent:
+ * a deffuant agent whose opinion is NaN sends NaN. */
+static void test_step_refuses_bad_output(void **state)
+{
+    t_fix_t *f = *state;
+    double bad[5];
+    memcpy(bad, s_a_state, sizeof bad);
+    bad[0] = NAN; /* agent 5, deffuant, three neighbours */
+    f->wa.state = bad;
+    assert_int_equal(nn_node_new(&f->node[0], &f->wa, f->err, sizeof f->err), NN_OK);
+    nn_actions_t out;
+    assert_int_equal(nn_node_step(f->node[0], 1, NULL, &out, f->err, sizeof f->err), NN_EPROTO);
+    assert_non_null(strstr(f->err, "agent 5 sent a message in round 1"));
+}
+
 static void test_params_drawn_per_agent(void **state)
 {
     t_fix_t *f = *state;
@@ -1160,6 +1175,7 @@ int main(void)
         T(test_step_notices_and_acts),
         T(test_step_notice_foreign),
         T(test_params_drawn_per_agent),
+        T(test_step_refuses_bad_output),
         T(test_session_inproc_local),
         T(test_session_inproc_proto),
         T(test_session_ipc),

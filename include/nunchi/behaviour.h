@@ -152,6 +152,25 @@ typedef struct nn_actbox {
     int failed;
 } nn_actbox_t;
 
+/* Grows b so that `extra` more acts fit, as nn_outbox_grow. 0, or -1 (b->failed set). */
+static inline int nn_actbox_grow(nn_actbox_t *b, size_t extra)
+{
+    size_t want = b->len + extra;
+    if (want <= b->cap)
+        return 0;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < want)
+        cap *= 2;
+    nn_act_t *p = (nn_act_t *)realloc(b->acts, cap * sizeof *p);
+    if (!p) {
+        b->failed = 1;
+        return -1;
+    }
+    b->acts = p;
+    b->cap = cap;
+    return 0;
+}
+
 /* One agent as its behaviour sees it during one step. */
 typedef struct nn_agent {
     uint32_t id;
@@ -202,16 +221,8 @@ static inline void nn_act(nn_agent_t *a, nn_act_kind_t kind, uint32_t case_id, u
                           double value)
 {
     nn_actbox_t *b = a->acts;
-    if (b->len == b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 256;
-        nn_act_t *p = (nn_act_t *)realloc(b->acts, cap * sizeof *p);
-        if (!p) {
-            b->failed = 1;
-            return;
-        }
-        b->acts = p;
-        b->cap = cap;
-    }
+    if (b->len == b->cap && nn_actbox_grow(b, 1) != 0)
+        return;
     nn_act_t *t = &b->acts[b->len++];
     t->agent = a->id;
     t->kind = (uint32_t)kind;

@@ -26,8 +26,9 @@ void nn_node_destroy(nn_node_t **n);
 /* Steps every hosted agent for `round` on the deliveries of t, in agent id order, and
  * fills *out with the node's messages, states and digest (computed from the run's last
  * round on; 0 before, since nobody reads it there); out's arrays belong to the node and
- * stay valid until the next step. NN_OK, NN_EPROTO (t delivers to an agent the
- * node does not host, or its runs do not ascend) or NN_ENOMEM. */
+ * stay valid until the next step. NN_OK, NN_EPROTO (t delivers to or notifies an agent
+ * the node does not host, its runs do not ascend, or a behaviour sent a message or made
+ * an act the protocol cannot carry: err names the agent) or NN_ENOMEM. */
 int nn_node_step(nn_node_t *n, uint64_t round, const nn_tick_t *t, nn_actions_t *out, char *err,
                  size_t errlen);
 
