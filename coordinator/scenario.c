@@ -2092,10 +2092,10 @@ static void s_trends(s_ctx_t *c, const s_node_t *v, nn_trends_config_t *t)
 
 static void s_validate(s_ctx_t *c, const s_node_t *root, const char *base, nn_scenario_t *s)
 {
-    static const char *const top[] = {"name",      "seed",        "rounds", "agents",    "network",
-                                      "opinions",  "populations", "nodes",  "transport", "output",
-                                      "limits",    "structure",   "norms",  "game",      "cases",
-                                      "decisions", "trends"};
+    static const char *const top[] = {
+        "name",        "seed",  "rounds",    "agents",    "network",   "opinions",
+        "populations", "nodes", "transport", "partition", "output",    "limits",
+        "structure",   "norms", "game",      "cases",     "decisions", "trends"};
     enum {
         T_NAME,
         T_SEED,
@@ -2106,6 +2106,7 @@ static void s_validate(s_ctx_t *c, const s_node_t *root, const char *base, nn_sc
         T_POPULATIONS,
         T_NODES,
         T_TRANSPORT,
+        T_PARTITION,
         T_OUTPUT,
         T_LIMITS,
         T_STRUCTURE,
@@ -2163,6 +2164,16 @@ static void s_validate(s_ctx_t *c, const s_node_t *root, const char *base, nn_sc
         int t = s_get_enum(c, v[T_TRANSPORT], "transport", s_transport_names, 3);
         if (t >= 0)
             s->transport = (nn_transport_t)t;
+    }
+    if (v[T_PARTITION]) {
+        /* the names are partition.c's, so that the scenario and `nunchi partition
+         * --method` accept the same words; an enum value is its index here */
+        const char *names[NN_PARTITION_METHODS];
+        for (int i = 0; i < NN_PARTITION_METHODS; i++)
+            names[i] = nn_partition_method_name((nn_partition_method_t)i);
+        int m = s_get_enum(c, v[T_PARTITION], "partition", names, NN_PARTITION_METHODS);
+        if (m >= 0)
+            s->partition = (nn_partition_method_t)m;
     }
     if (v[T_OUTPUT] && s_want(c, v[T_OUTPUT], S_MAP, "output", "{dir: runs}") == 0) {
         static const char *const ok[] = {"dir", "events"};
@@ -2637,6 +2648,7 @@ static void s_defaults(nn_scenario_t *s, const char *source)
     s->rounds = 100;
     s->nodes = 4;
     s->transport = NN_TRANSPORT_INPROC;
+    s->partition = NN_PARTITION_METIS;
     s_copy(s->output_dir, sizeof s->output_dir, "runs");
     s->deadline_s = 30.0;
     s->max_message_bytes = UINT64_C(1) << 30;
@@ -3050,8 +3062,8 @@ int nn_scenario_write(const nn_scenario_t *s, FILE *f)
                     p->dist[j] == NN_DIST_UNIFORM ? "uniform" : "normal", a, b);
         }
     }
-    fprintf(f, "nodes: %" PRIu32 "\ntransport: %s\noutput:\n", s->nodes,
-            nn_transport_name(s->transport));
+    fprintf(f, "nodes: %" PRIu32 "\ntransport: %s\npartition: %s\noutput:\n", s->nodes,
+            nn_transport_name(s->transport), nn_partition_method_name(s->partition));
     s_put_string(f, "  ", "dir", s->output_dir);
     fprintf(f, "  events: %s\n", s->lean_events ? "lean" : "all");
     fputs("limits:\n", f);

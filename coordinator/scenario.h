@@ -17,6 +17,7 @@
 #include "diag.h"
 #include "network.h"
 #include "norms.h"
+#include "partition.h"
 #include "structure.h"
 #include "trends.h"
 
@@ -71,6 +72,7 @@ typedef struct nn_scenario {
     nn_population_t populations[NN_MAX_POPULATIONS];
     uint32_t nodes;                  /* default 4; 1 .. 1024 */
     nn_transport_t transport;        /* default inproc */
+    nn_partition_method_t partition; /* how mpirun ranks split the society: default metis */
     char output_dir[4096];           /* output.dir, default "runs" */
     int lean_events;                 /* output.events: lean (1) leaves the institutions'
                                         per-case and per-sanction events out; all (0) */

@@ -98,6 +98,7 @@ static void test_embedded_default(void **state)
     assert_true(s->populations[1].share == 0.02);
     assert_int_equal(s->nodes, 4);
     assert_int_equal(s->transport, NN_TRANSPORT_INPROC);
+    assert_int_equal(s->partition, NN_PARTITION_METIS);
     assert_string_equal(s->output_dir, "runs");
     assert_true(s->deadline_s == 30.0);
     assert_int_equal(s->max_message_bytes, UINT64_C(1) << 30);
@@ -114,6 +115,7 @@ static void test_defaults(void **state)
     assert_int_equal(s->rounds, 100);
     assert_int_equal(s->nodes, 4);
     assert_int_equal(s->transport, NN_TRANSPORT_INPROC);
+    assert_int_equal(s->partition, NN_PARTITION_METIS);
     assert_string_equal(s->output_dir, "runs");
     assert_true(s->deadline_s == 30.0);
     assert_int_equal(s->max_message_bytes, UINT64_C(1) << 30);
@@ -143,6 +145,7 @@ static void test_every_key(void **state)
             "populations: [{behaviour: degroot, share: 1, params: {self_weight: 1}}]\n"
             "nodes: 1024\n"
             "transport: tcp\n"
+            "partition: block\n"
             "output: {dir: /tmp/out}\n"
             "limits: {deadline_s: 0.5, max_message_bytes: 2147483648}\n");
     const nn_scenario_t *s = &f->s;
@@ -154,6 +157,7 @@ static void test_every_key(void **state)
     assert_true(s->populations[0].params[0] == 1.0);
     assert_int_equal(s->nodes, 1024);
     assert_int_equal(s->transport, NN_TRANSPORT_TCP);
+    assert_int_equal(s->partition, NN_PARTITION_BLOCK);
     assert_string_equal(s->output_dir, "/tmp/out");
     assert_true(s->deadline_s == 0.5);
     assert_int_equal(s->max_message_bytes, UINT64_C(1) << 31);
@@ -487,6 +491,9 @@ static void test_error_classes(void **state)
          "populations: [{behaviour: voter, share: 1}]\ntransport: tpc\n",
          "'transport' must be one of inproc, ipc, tcp, got 'tpc' at t.yaml:4:12 (did you mean "
          "'tcp'?)"},
+        {"agents: 1000\nnetwork: {model: ring, k: 4}\n"
+         "populations: [{behaviour: voter, share: 1}]\npartition: kway\n",
+         "'partition' must be one of metis, block, hash, got 'kway' at t.yaml:4:12\n"},
         {"agents: 1000\nrounds: -1\nnetwork: {model: ring, k: 4}\n"
          "populations: [{behaviour: voter, share: 1}]\n",
          "'rounds' must be an integer >= 0, got -1 at t.yaml:2:9"},
@@ -1635,6 +1642,7 @@ static void t_same(const nn_scenario_t *a, const nn_scenario_t *b)
     }
     assert_int_equal(a->nodes, b->nodes);
     assert_int_equal(a->transport, b->transport);
+    assert_int_equal(a->partition, b->partition);
     assert_string_equal(a->output_dir, b->output_dir);
     assert_true(a->deadline_s == b->deadline_s);
     assert_true(a->max_message_bytes == b->max_message_bytes);
@@ -1744,7 +1752,7 @@ static void test_round_trip(void **state)
                     "  - {behaviour: stubborn, count: 3}\n"
                     "  - {behaviour: deffuant, share: 0.1, params: {d: 0.123456789012345678}}\n"
                     "  - {behaviour: hk, share: 0.9}\n"
-                    "nodes: 7\ntransport: ipc\noutput: {dir: 'out dir'}\n"
+                    "nodes: 7\ntransport: ipc\npartition: block\noutput: {dir: 'out dir'}\n"
                     "limits: {deadline_s: 1e-3, max_message_bytes: 4096}\n");
     t_round_trip(f, "agents: 100\nnetwork: {model: erdos_renyi, mean_degree: 3}\n"
                     "opinions: {init: seeds, seeds: 1.0}\n"
@@ -1754,7 +1762,8 @@ static void test_round_trip(void **state)
                     "populations: [{behaviour: threshold, count: 100}]\n");
     t_round_trip(f, "agents: 100\nnetwork: {model: barabasi_albert, m: 2}\n"
                     "opinions: {init: normal, mean: 0.1, sd: 1e300}\n"
-                    "populations: [{behaviour: degroot, share: 1}]\ntransport: tcp\n");
+                    "populations: [{behaviour: degroot, share: 1}]\ntransport: tcp\n"
+                    "partition: hash\n");
     t_round_trip(f, "agents: 100\nnetwork: {model: file, path: e.txt}\n"
                     "opinions: {init: file, path: /o.csv}\n"
                     "populations: [{behaviour: voter, share: 1}]\n");
@@ -1837,6 +1846,7 @@ static void test_write_text(void **state)
     /* readable doubles, the seed and every default written out, only the model's keys */
     assert_non_null(strstr(buf, "  p: 0.05\n"));
     assert_non_null(strstr(buf, "seed: 42\n"));
+    assert_non_null(strstr(buf, "\ntransport: inproc\npartition: metis\n"));
     assert_non_null(strstr(buf, "deadline_s: 30.0\n"));
     assert_non_null(strstr(buf, "max_message_bytes: 1073741824\n"));
     assert_non_null(strstr(buf, "      mu: 0.5\n"));
@@ -1881,6 +1891,86 @@ static void test_write_text(void **state)
     memset(&bad, 0, sizeof bad);
     bad.n_populations = 1; /* without ops */
     assert_int_equal(nn_scenario_write(&bad, stdout), NN_EINVAL);
+}
+
+/* ---- partition ----------------------------------------------------------------------- */
+
+/* partition: each name parses, is written out and reads back; a wrong value is an error at
+ * its place; --set reaches it; a struct reused for another load goes back to metis. */
+static void test_partition(void **state)
+{
+    t_fix_t *f = *state;
+    static const struct {
+        const char *name;
+        nn_partition_method_t m;
+    } ok[] = {
+        {"metis", NN_PARTITION_METIS}, {"block", NN_PARTITION_BLOCK}, {"hash", NN_PARTITION_HASH}};
+    nn_scenario_t *back = calloc(1, sizeof *back);
+    assert_non_null(back);
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        char text[256], want[64];
+        snprintf(text, sizeof text, MINIMAL "partition: %s\n", ok[i].name);
+        t_ok(f, text);
+        assert_int_equal(f->s.partition, ok[i].m);
+        assert_string_equal(nn_partition_method_name(f->s.partition), ok[i].name);
+        /* written out, and read back to the same method */
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *m = open_memstream(&buf, &len);
+        assert_non_null(m);
+        assert_int_equal(nn_scenario_write(&f->s, m), NN_OK);
+        fclose(m);
+        snprintf(want, sizeof want, "\npartition: %s\n", ok[i].name);
+        if (!strstr(buf, want))
+            fail_msg("no '%s' in the written scenario:\n%s", want + 1, buf);
+        nn_diag_t d = NN_DIAG_INIT;
+        assert_int_equal(nn_scenario_load_text(back, buf, len, "w.yaml", "/base", NULL, 0, &d),
+                         NN_OK);
+        assert_int_equal(back->partition, ok[i].m);
+        nn_diag_release(&d);
+        free(buf);
+    }
+    free(back);
+    /* the last load set hash: a load without the key is metis again */
+    assert_int_equal(f->s.partition, NN_PARTITION_HASH);
+    t_ok(f, MINIMAL);
+    assert_int_equal(f->s.partition, NN_PARTITION_METIS);
+
+    /* --set: creates the key, and wins over the file's */
+    const char *s1[] = {"partition=hash"};
+    assert_int_equal(t_load(f, MINIMAL, s1, 1), NN_OK);
+    assert_int_equal(f->s.partition, NN_PARTITION_HASH);
+    const char *s2[] = {"partition=block"};
+    assert_int_equal(t_load(f, MINIMAL "partition: hash\n", s2, 1), NN_OK);
+    assert_int_equal(f->s.partition, NN_PARTITION_BLOCK);
+
+    /* wrong values: the key, the place and the allowed names; a failed load is metis */
+    static const t_bad_t bad[] = {
+        {MINIMAL "partition: kway\n",
+         "'partition' must be one of metis, block, hash, got 'kway' at t.yaml:4:12"},
+        {MINIMAL "partition: blok\n", "'partition' must be one of metis, block, hash, got "
+                                      "'blok' at t.yaml:4:12 (did you mean 'block'?)"},
+        {MINIMAL "partition: METIS\n",
+         "'partition' must be one of metis, block, hash, got 'METIS' at t.yaml:4:12"},
+        {MINIMAL "partition: [metis]\n",
+         "'partition' must be one of metis, block, hash, got a sequence at t.yaml:4:12"},
+        {MINIMAL "partition:\n",
+         "'partition' must be one of metis, block, hash, got an empty value at t.yaml:4:"},
+        {MINIMAL "partitions: block\n",
+         "unknown key 'partitions' at t.yaml:4:1 (did you mean 'partition'?)"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        f->s.partition = NN_PARTITION_HASH;
+        int rc = t_load(f, bad[i].text, NULL, 0);
+        if (rc != NN_ESCENARIO || !t_has(f, bad[i].want))
+            fail_msg("case %zu: rc %d", i, rc);
+        assert_int_equal(f->d.count, 1);
+        assert_int_equal(f->s.partition, NN_PARTITION_METIS);
+    }
+    const char *s3[] = {"partition=random"};
+    assert_int_equal(t_load(f, MINIMAL, s3, 1), NN_ESCENARIO);
+    assert_true(t_has(f, "'partition' must be one of metis, block, hash, got 'random' at --set "
+                         "'partition=random'"));
 }
 
 /* ---- files --------------------------------------------------------------------------- */
@@ -2127,6 +2217,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_status_from_population, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_cases_without_complaints, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_write_text, t_setup, t_teardown),
+        cmocka_unit_test_setup_teardown(test_partition, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_bad_corpus, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_good_scenarios, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_files, t_setup, t_teardown),

@@ -20,4 +20,21 @@ for f in "$DATA"/bad/*.yaml; do
     n=$((n + 1))
 done
 [ $n -ge 20 ] || fail "only $n bad scenarios in the corpus"
+# partition: a wrong method, in the file and through --set, names the place and the methods
+printf 'agents: 1000\nnetwork: {model: ring, k: 4}\npopulations: [{behaviour: voter, share: 1}]\npartition: kway\n' >"$WORK/partition_typo.yaml"
+set +e
+"$NUNCHI" validate "$WORK/partition_typo.yaml" >/dev/null 2>"$WORK/err"
+status=$?
+"$NUNCHI" validate "$WORK/partition_typo.yaml" --set partition=random >/dev/null 2>"$WORK/err-set"
+status_set=$?
+"$NUNCHI" validate "$WORK/partition_typo.yaml" --set partition=hash >/dev/null 2>&1
+status_fixed=$?
+set -e
+[ $status -eq 2 ] || fail "partition_typo.yaml: validate exit status $status, expected 2"
+grep -Fq "'partition' must be one of metis, block, hash, got 'kway' at $WORK/partition_typo.yaml:4:12" "$WORK/err" \
+    || fail "partition_typo.yaml: $(cat "$WORK/err")"
+[ $status_set -eq 2 ] || fail "--set partition=random: validate exit status $status_set, expected 2"
+grep -Fq "got 'random' at --set 'partition=random'" "$WORK/err-set" \
+    || fail "--set partition=random: $(cat "$WORK/err-set")"
+[ $status_fixed -eq 0 ] || fail "--set partition=hash does not override the file's bad value"
 echo "ok: $n bad scenarios refused with their file:line"
