@@ -29,7 +29,9 @@
 #include "norms.h"
 #include "notices.h"
 #include "output.h"
+#include "partition.h"
 #include "pool.h"
+#include "ranks.h"
 #include "report.h"
 #include "society.h"
 #include "structure.h"
@@ -52,9 +54,13 @@ extern char **environ;
 typedef struct s_node {
     int joined;
     nn_peer_id_t peer;
-    uint32_t lo, hi;  /* hosted agents lo .. hi - 1 */
-    long proc;        /* index into the run's processes, or -1 */
-    pthread_t thread; /* inproc */
+    uint32_t lo, hi;     /* hosted agents lo .. hi - 1 (with ids: the first and the last + 1) */
+    const uint32_t *ids; /* across ranks: the hosted agents, ascending (borrowed), or NULL */
+    size_t count;        /* hosted agents */
+    uint64_t *tick_off;  /* with ids: count + 1 inbox offsets of this round's tick */
+    void *assigned;      /* with ids: one block for the welcome's per-agent arrays */
+    long proc;           /* index into the run's processes, or -1 */
+    pthread_t thread;    /* inproc */
     int has_thread;
     int answered;    /* this round's Actions arrived */
     uint64_t digest; /* from its last Actions */
@@ -126,6 +132,27 @@ typedef struct s_run {
     FILE *trends_csv;
     uint64_t prev_closed[NN_OUTCOMES]; /* the cases' totals after the previous round */
     uint64_t prev_complied, prev_defied;
+    /* the round's message counts, the whole society's (summed over ranks) */
+    uint64_t round_sent, round_delivered, round_dropped[NN_DROP_RULES];
+    /* across ranks (w NULL: one process, and the rest stays 0) */
+    nn_ranks_t *w;
+    int me, ranks;
+    uint64_t total_nodes;     /* over all ranks */
+    nn_partition_t partition; /* part[i]: agent i's rank */
+    uint32_t *mine;           /* this rank's agents, ascending */
+    size_t n_mine;
+    uint32_t *by_rank;        /* every agent, by rank then id: how gathered arrays unpack */
+    size_t *rank_at;          /* ranks + 1: where each rank's agents start in by_rank */
+    nn_ranks_graph_t *graph;  /* the ranks that share cut edges or superiors with this one */
+    uint8_t *is_nbr;          /* ranks: 1 for the graph's ranks */
+    int share_states;         /* cases or trends read every agent's state: gathered a round */
+    void *gbuf, *sbuf, *xbuf; /* gathers, sends and exchanges, grown as needed */
+    size_t gcap, scap, xcap;
+    size_t *xcounts;          /* ranks: bytes a peer */
+    size_t *xcounts_in;       /* ranks */
+    nn_router_import_t *segs; /* ranks */
+    nn_norm_rec_t *recs;
+    size_t recs_cap;
 } s_run_t;
 
 static int s_fail(s_run_t *r, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -349,6 +376,64 @@ static void s_send_simple(s_run_t *r, const nn_peer_id_t *to, long k, nn_wire_ki
     nn_link_send(&r->link, to, w, NULL, 0);
 }
 
+/* The welcome's per-agent arrays for a node that hosts listed agents (across ranks):
+ * copies of their entries, and a CSR of their own, in one block that lives as long as
+ * the node (a local node reads them by pointer). Made before the nodes start, so that
+ * joining cannot fail. */
+static int s_prepare_listed(s_run_t *r, s_node_t *nd)
+{
+    size_t n = nd->count;
+    uint64_t entries = 0;
+    for (size_t i = 0; i < n; i++)
+        entries += r->net->off[nd->ids[i] + 1] - r->net->off[nd->ids[i]];
+    /* offsets and states first, for alignment */
+    size_t bytes = (n + 1) * sizeof(uint64_t) + n * sizeof(double) +
+                   (size_t)entries * sizeof(uint32_t) + 2 * n * sizeof(uint32_t) + 2 * n;
+    nd->assigned = malloc(bytes ? bytes : 1);
+    nd->tick_off = malloc((n + 1) * sizeof *nd->tick_off);
+    if (!nd->assigned || !nd->tick_off)
+        return NN_ENOMEM;
+    uint64_t *off = nd->assigned;
+    double *state = (double *)(off + n + 1);
+    uint32_t *nbr = (uint32_t *)(state + n);
+    uint32_t *group = nbr + entries, *sup = group + n;
+    uint8_t *pop = (uint8_t *)(sup + n), *role = pop + n;
+    uint64_t e = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t id = nd->ids[i];
+        uint64_t a = r->net->off[id], b = r->net->off[id + 1];
+        off[i] = e;
+        memcpy(nbr + e, r->net->adj + a, (size_t)(b - a) * sizeof *nbr);
+        e += b - a;
+        state[i] = r->soc.x[id];
+        pop[i] = r->soc.pop[id];
+        role[i] = r->st.role ? r->st.role[id] : 0;
+        group[i] = r->st.group ? r->st.group[id] : 0;
+        sup[i] = r->st.superior ? r->st.superior[id] : NN_NO_AGENT;
+    }
+    off[n] = e;
+    return NN_OK;
+}
+
+static void s_assign_listed(const s_run_t *r, const s_node_t *nd, nn_welcome_t *we)
+{
+    (void)r;
+    size_t n = nd->count;
+    const uint64_t *off = nd->assigned;
+    const double *state = (const double *)(off + n + 1);
+    const uint32_t *nbr = (const uint32_t *)(state + n);
+    const uint32_t *group = nbr + off[n], *sup = group + n;
+    const uint8_t *pop = (const uint8_t *)(sup + n), *role = pop + n;
+    we->agent = nd->ids;
+    we->population = pop;
+    we->state = state;
+    we->nbr_off = off;
+    we->nbr = nbr;
+    we->role = role;
+    we->group = group;
+    we->superior = sup;
+}
+
 static void s_make_welcome(s_run_t *r, size_t k)
 {
     s_node_t *nd = &r->nodes[k];
@@ -365,15 +450,19 @@ static void s_make_welcome(s_run_t *r, size_t k)
     we->dim = 1;
     we->n_populations = r->soc.n_pops;
     we->populations = r->soc.desc;
-    we->n_agents = nd->hi - nd->lo;
+    we->deadline_s = r->sc->deadline_s;
+    we->liveness_s = 2.0 * r->sc->deadline_s + 10.0;
+    we->n_agents = nd->count;
     we->first_agent = nd->lo;
+    if (nd->ids) {
+        s_assign_listed(r, nd, we);
+        return;
+    }
     we->agent = NULL;
     we->population = r->soc.pop + nd->lo;
     we->state = r->soc.x + nd->lo;
     we->nbr_off = r->net->off + nd->lo;
     we->nbr = r->net->adj;
-    we->deadline_s = r->sc->deadline_s;
-    we->liveness_s = 2.0 * r->sc->deadline_s + 10.0;
     we->role = r->st.role + nd->lo;
     we->group = r->st.group + nd->lo;
     we->superior = r->st.superior + nd->lo;
@@ -531,27 +620,418 @@ static int s_join(s_run_t *r)
         nn_output_event(r->events, "node_joined",
                         json_pack("{s:I,s:s,s:I,s:I}", "node", (json_int_t)joined, "implementation",
                                   nd->implementation, "first_agent", (json_int_t)nd->lo, "agents",
-                                  (json_int_t)(nd->hi - nd->lo)));
+                                  (json_int_t)nd->count));
         joined++;
     }
     return NN_OK;
 }
 
+/* ---- across ranks ----------------------------------------------------------------- */
+
+/* Whether every rank got here with NN_OK. When one did not, the lowest failing rank's
+ * code and message become every rank's (rank 0's message names that rank), so that all
+ * stop at the same point and rank 0 can say why. With one process: rc. */
+static int s_agree(s_run_t *r, int rc)
+{
+    if (!r->w)
+        return rc;
+    int v = rc != NN_OK ? r->ranks - r->me : 0;
+    nn_ranks_max_int(r->w, &v);
+    if (v == 0)
+        return NN_OK;
+    int q = r->ranks - v;
+    struct {
+        int rc;
+        char text[sizeof r->res->error];
+    } m;
+    memset(&m, 0, sizeof m);
+    if (q == r->me) {
+        m.rc = rc;
+        snprintf(m.text, sizeof m.text, "%s", r->res->error[0] ? r->res->error : nn_strerror(rc));
+    }
+    nn_ranks_bcast(r->w, &m, sizeof m, q);
+    if (q != r->me)
+        snprintf(r->res->error, sizeof r->res->error, "rank %d: %.1000s", q, m.text);
+    return m.rc;
+}
+
+/* A failure that leaves the ranks out of step (one ran out of memory between two
+ * collectives): said on stderr by the rank it happened on, and the whole job ends. */
+static void s_fatal(s_run_t *r, int rc, const char *what)
+{
+    fprintf(stderr, "nunchi: rank %d: %s in round %" PRIu64 ": %s\n", r->me, what, r->round,
+            nn_strerror(rc));
+    nn_ranks_abort(r->w, 1);
+}
+
+/* Gathers every rank's bytes of sbuf (its `bytes`) into gbuf, rank after rank; counts
+ * (ranks entries) gets each rank's share. */
+static int s_allgather(s_run_t *r, size_t bytes, size_t *counts)
+{
+    return nn_ranks_allgatherv(r->w, r->sbuf, bytes, &r->gbuf, &r->gcap, counts);
+}
+
+static int s_reserve_send(s_run_t *r, size_t bytes)
+{
+    if (bytes <= r->scap && r->sbuf)
+        return NN_OK;
+    size_t cap = r->scap ? r->scap : 4096;
+    while (cap < bytes)
+        cap *= 2;
+    void *p = realloc(r->sbuf, cap);
+    if (!p)
+        return NN_ENOMEM;
+    r->sbuf = p;
+    r->scap = cap;
+    return NN_OK;
+}
+
+/* Every agent's opinion (and with trends its trends) from the rank that hosts it into
+ * every rank's arrays: the cases and the trends read any agent's. */
+static int s_share_states(s_run_t *r, int with_trends)
+{
+    size_t per = sizeof(double) + (with_trends ? sizeof(uint64_t) : 0);
+    if (s_reserve_send(r, r->n_mine * per + 1) != NN_OK)
+        return NN_ENOMEM;
+    double *x = r->sbuf;
+    uint64_t *t = (uint64_t *)(x + r->n_mine);
+    for (size_t i = 0; i < r->n_mine; i++) {
+        x[i] = r->soc.x[r->mine[i]];
+        if (with_trends)
+            t[i] = r->agent_trends ? r->agent_trends[r->mine[i]] : 0;
+    }
+    int rc = s_allgather(r, r->n_mine * per, r->xcounts);
+    if (rc != NN_OK)
+        return rc;
+    if (with_trends && !r->agent_trends &&
+        !(r->agent_trends = calloc(r->soc.n ? r->soc.n : 1, sizeof *r->agent_trends)))
+        return NN_ENOMEM;
+    const char *at = r->gbuf;
+    for (int q = 0; q < r->ranks; q++) {
+        size_t nq = r->rank_at[q + 1] - r->rank_at[q];
+        if (r->xcounts[q] != nq * per)
+            return NN_EMPI;
+        const uint32_t *ids = r->by_rank + r->rank_at[q];
+        const double *qx = (const double *)at;
+        const uint64_t *qt = (const uint64_t *)(qx + nq);
+        for (size_t i = 0; i < nq; i++) {
+            r->soc.x[ids[i]] = qx[i];
+            if (with_trends)
+                r->agent_trends[ids[i]] = qt[i];
+        }
+        at += r->xcounts[q];
+    }
+    return NN_OK;
+}
+
+/* Every rank's acts of the round, merged in agent order (each agent's acts come from
+ * one rank, in the order made), into every rank's r->acts. */
+static int s_share_acts(s_run_t *r)
+{
+    size_t bytes = r->acts.len * sizeof *r->acts.acts;
+    if (s_reserve_send(r, bytes + 1) != NN_OK)
+        return NN_ENOMEM;
+    if (bytes)
+        memcpy(r->sbuf, r->acts.acts, bytes);
+    int rc = s_allgather(r, bytes, r->xcounts);
+    if (rc != NN_OK)
+        return rc;
+    size_t total = 0;
+    for (int q = 0; q < r->ranks; q++) {
+        if (r->xcounts[q] % sizeof(nn_act_t))
+            return NN_EMPI;
+        total += r->xcounts[q] / sizeof(nn_act_t);
+    }
+    r->acts.len = 0;
+    if (total && nn_actbox_grow(&r->acts, total) != 0)
+        return NN_ENOMEM;
+    const nn_act_t *all = r->gbuf;
+    size_t at[r->ranks], end[r->ranks], base = 0;
+    for (int q = 0; q < r->ranks; q++) {
+        at[q] = base;
+        base += r->xcounts[q] / sizeof(nn_act_t);
+        end[q] = base;
+    }
+    for (size_t k = 0; k < total; k++) {
+        int best = -1;
+        for (int q = 0; q < r->ranks; q++)
+            if (at[q] < end[q] && (best < 0 || all[at[q]].agent < all[at[best]].agent))
+                best = q;
+        r->acts.acts[k] = all[at[best]++];
+    }
+    r->acts.len = total;
+    return NN_OK;
+}
+
+/* The norms' records of the round from every rank, so that every rank folds the same. */
+static int s_share_norms(s_run_t *r)
+{
+    size_t len = 0;
+    if (nn_norms_take_records(r->norms, &r->recs, &r->recs_cap, &len) != NN_OK)
+        return NN_ENOMEM;
+    size_t bytes = len * sizeof *r->recs;
+    if (s_reserve_send(r, bytes + 1) != NN_OK)
+        return NN_ENOMEM;
+    if (bytes)
+        memcpy(r->sbuf, r->recs, bytes);
+    int rc = s_allgather(r, bytes, r->xcounts);
+    if (rc != NN_OK)
+        return rc;
+    size_t total = 0;
+    for (int q = 0; q < r->ranks; q++)
+        total += r->xcounts[q];
+    if (total % sizeof(nn_norm_rec_t))
+        return NN_EMPI;
+    return nn_norms_put_records(r->norms, r->gbuf, total / sizeof(nn_norm_rec_t));
+}
+
+/* The round's exchange: the messages to agents of other ranks go out, those from other
+ * ranks come in (one neighbourhood collective over the ranks that share cut edges or
+ * superiors, and a world-wide one only in a round where some message goes beyond them). */
+static int s_exchange(s_run_t *r)
+{
+    nn_router_t *rt = &r->router;
+    int rc = nn_router_exports(rt);
+    if (rc != NN_OK)
+        return rc;
+    const int deg = nn_ranks_graph_degree(r->graph);
+    const int *nb = nn_ranks_graph_ranks(r->graph);
+    size_t near = 0, far = 0;
+    for (int j = 0; j < deg; j++)
+        near += rt->out_count[nb[j]];
+    far = rt->exported - near;
+    if (s_reserve_send(r, near * sizeof(nn_xrec_t) + 1) != NN_OK)
+        return NN_ENOMEM;
+    nn_xrec_t *send = r->sbuf;
+    size_t w = 0;
+    for (int j = 0; j < deg; j++) {
+        size_t c = rt->out_count[nb[j]];
+        memcpy(send + w, rt->out + rt->out_at[nb[j]], c * sizeof *send);
+        r->xcounts[j] = c * sizeof *send;
+        w += c;
+    }
+    if ((rc = nn_ranks_graph_exchange(r->graph, send, r->xcounts, &r->xbuf, &r->xcap,
+                                      r->xcounts_in)) != NN_OK)
+        return rc;
+    size_t n_seg = 0;
+    const char *at = r->xbuf;
+    for (int j = 0; j < deg; j++) {
+        if (r->xcounts_in[j] % sizeof(nn_xrec_t))
+            return NN_EMPI;
+        r->segs[n_seg++] =
+            (nn_router_import_t){(const nn_xrec_t *)at, r->xcounts_in[j] / sizeof(nn_xrec_t)};
+        at += r->xcounts_in[j];
+    }
+    int any = far > 0;
+    if ((rc = nn_ranks_max_int(r->w, &any)) != NN_OK)
+        return rc;
+    if (any) {
+        /* the rest, rank by rank (the neighbours' and this rank's shares are empty) */
+        for (int q = 0; q < r->ranks; q++)
+            r->xcounts[q] = q != r->me && !r->is_nbr[q] ? rt->out_count[q] * sizeof(nn_xrec_t) : 0;
+        if (s_reserve_send(r, far * sizeof(nn_xrec_t) + 1) != NN_OK)
+            return NN_ENOMEM;
+        send = r->sbuf;
+        w = 0;
+        for (int q = 0; q < r->ranks; q++) {
+            size_t c = r->xcounts[q] / sizeof(nn_xrec_t);
+            memcpy(send + w, rt->out + rt->out_at[q], c * sizeof *send);
+            w += c;
+        }
+        if ((rc = nn_ranks_alltoallv(r->w, send, r->xcounts, &r->gbuf, &r->gcap, r->xcounts_in)) !=
+            NN_OK)
+            return rc;
+        at = r->gbuf;
+        for (int q = 0; q < r->ranks; q++) {
+            if (r->xcounts_in[q] % sizeof(nn_xrec_t))
+                return NN_EMPI;
+            if (r->xcounts_in[q])
+                r->segs[n_seg++] = (nn_router_import_t){(const nn_xrec_t *)at,
+                                                        r->xcounts_in[q] / sizeof(nn_xrec_t)};
+            at += r->xcounts_in[q];
+        }
+    }
+    r->res->exchanged += rt->exported;
+    r->res->exchanged_bytes += rt->exported * sizeof(nn_xrec_t);
+    return nn_router_imports(rt, r->segs, n_seg);
+}
+
+/* The ranks this one exchanges with every round: those that host a network neighbour,
+ * a superior or a subordinate of one of its agents (symmetric by construction). */
+static int s_make_graph(s_run_t *r)
+{
+    const uint32_t *part = r->partition.part, me = (uint32_t)r->me;
+    r->is_nbr = calloc((size_t)r->ranks, 1);
+    if (!r->is_nbr)
+        return NN_ENOMEM;
+    for (size_t i = 0; i < r->n_mine; i++) {
+        uint32_t a = r->mine[i];
+        for (uint64_t e = r->net->off[a]; e < r->net->off[a + 1]; e++)
+            r->is_nbr[part[r->net->adj[e]]] = 1;
+    }
+    for (uint32_t i = 0; r->st.superior && i < r->soc.n; i++) {
+        uint32_t s = r->st.superior[i];
+        if (s == NN_NO_AGENT || s >= r->soc.n)
+            continue;
+        if (part[i] == me)
+            r->is_nbr[part[s]] = 1;
+        if (part[s] == me)
+            r->is_nbr[part[i]] = 1;
+    }
+    r->is_nbr[me] = 0;
+    /* NUNCHI_MPI_EXCHANGE=world: no neighbourhood, every message crosses in the world-wide
+     * exchange (to compare the two, and to test the one external agents' messages take) */
+    const char *how = getenv("NUNCHI_MPI_EXCHANGE");
+    if (how && !strcmp(how, "world"))
+        memset(r->is_nbr, 0, (size_t)r->ranks);
+    int nbrs[r->ranks], deg = 0;
+    for (int q = 0; q < r->ranks; q++)
+        if (r->is_nbr[q])
+            nbrs[deg++] = q;
+    return nn_ranks_graph_new(r->w, nbrs, deg, &r->graph);
+}
+
+/* Rank 0 builds the network and every other rank gets it by broadcast. */
+static int s_build_network(s_run_t *r, uint64_t *dropped)
+{
+    const nn_scenario_t *sc = r->sc;
+    char err[1024] = "";
+    int rc = NN_OK;
+    if (r->me == 0)
+        rc =
+            nn_network_build(&r->net, &sc->network, sc->agents, sc->seed, dropped, err, sizeof err);
+    if (!r->w)
+        return rc != NN_OK ? s_fail(r, rc, "%s", err) : NN_OK;
+    struct {
+        int rc;
+        uint32_t n;
+        uint64_t n_edges, dropped;
+        double clustering;
+        char err[1024];
+    } h;
+    memset(&h, 0, sizeof h);
+    if (r->me == 0) {
+        h.rc = rc;
+        if (rc == NN_OK) {
+            h.n = r->net->n;
+            h.n_edges = r->net->n_edges;
+            h.clustering = r->net->clustering;
+            h.dropped = *dropped;
+        }
+        snprintf(h.err, sizeof h.err, "%s", err);
+    }
+    nn_ranks_bcast(r->w, &h, sizeof h, 0);
+    if (h.rc != NN_OK)
+        return s_fail(r, h.rc, "%s", h.err);
+    *dropped = h.dropped;
+    if (r->me != 0) {
+        r->net = calloc(1, sizeof *r->net);
+        if (r->net) {
+            r->net->n = h.n;
+            r->net->n_edges = h.n_edges;
+            r->net->clustering = h.clustering;
+            r->net->off = malloc(((size_t)h.n + 1) * sizeof *r->net->off);
+            r->net->adj = malloc((size_t)(2 * h.n_edges + 1) * sizeof *r->net->adj);
+        }
+        if (!r->net || !r->net->off || !r->net->adj)
+            rc =
+                s_fail(r, NN_ENOMEM, "out of memory for the network (%u agents, %" PRIu64 " edges)",
+                       h.n, h.n_edges);
+    }
+    if ((rc = s_agree(r, rc)) != NN_OK)
+        return rc;
+    nn_ranks_bcast(r->w, r->net->off, ((size_t)h.n + 1) * sizeof *r->net->off, 0);
+    nn_ranks_bcast(r->w, r->net->adj, (size_t)(2 * h.n_edges) * sizeof *r->net->adj, 0);
+    return NN_OK;
+}
+
+/* Rank 0 partitions the network into the ranks (METIS draws from the C library's
+ * rand(), so one rank decides) and broadcasts who lives where; every rank then knows
+ * its agents, every rank's, and whom it exchanges with. */
+static int s_split(s_run_t *r)
+{
+    const nn_scenario_t *sc = r->sc;
+    nn_partition_t *p = &r->partition;
+    char err[1024] = "";
+    struct {
+        int rc;
+        int method;
+        char note[160];
+        char err[1024];
+    } h;
+    memset(&h, 0, sizeof h);
+    if (r->me == 0) {
+        h.rc = nn_partition_build(p, r->net, (uint32_t)r->ranks, sc->partition, sc->seed, err,
+                                  sizeof err);
+        h.method = (int)p->method;
+        snprintf(h.note, sizeof h.note, "%s", p->note);
+        snprintf(h.err, sizeof h.err, "%s", err);
+    }
+    nn_ranks_bcast(r->w, &h, sizeof h, 0);
+    if (h.rc != NN_OK)
+        return s_fail(r, h.rc, "cannot partition the society into %d ranks: %s", r->ranks, h.err);
+    int rc = NN_OK;
+    uint32_t n = r->net->n;
+    if (r->me != 0) {
+        p->n = n;
+        p->parts = (uint32_t)r->ranks;
+        p->method = (nn_partition_method_t)h.method;
+        snprintf(p->note, sizeof p->note, "%s", h.note);
+        p->part = malloc((n ? n : 1) * sizeof *p->part);
+        p->size = calloc((size_t)r->ranks, sizeof *p->size);
+        if (!p->part || !p->size)
+            rc = s_fail(r, NN_ENOMEM, "out of memory for the partition");
+    }
+    if ((rc = s_agree(r, rc)) != NN_OK)
+        return rc;
+    nn_ranks_bcast(r->w, p->part, (size_t)n * sizeof *p->part, 0);
+    if (r->me != 0 && nn_partition_measure(p, r->net) != NN_OK)
+        rc = s_fail(r, NN_EMPI, "the partition broadcast from rank 0 does not fit this network");
+    r->rank_at = calloc((size_t)r->ranks + 1, sizeof *r->rank_at);
+    r->by_rank = malloc((n ? n : 1) * sizeof *r->by_rank);
+    r->xcounts = calloc((size_t)r->ranks, sizeof *r->xcounts);
+    r->xcounts_in = calloc((size_t)r->ranks, sizeof *r->xcounts_in);
+    r->segs = calloc(2 * (size_t)r->ranks, sizeof *r->segs);
+    if (rc == NN_OK && (!r->rank_at || !r->by_rank || !r->xcounts || !r->xcounts_in || !r->segs))
+        rc = s_fail(r, NN_ENOMEM, "out of memory for the partition");
+    if (rc == NN_OK) {
+        /* a counting sort by rank keeps ids ascending within each rank */
+        for (uint32_t i = 0; i < n; i++)
+            r->rank_at[p->part[i] + 1]++;
+        for (int q = 0; q < r->ranks; q++)
+            r->rank_at[q + 1] += r->rank_at[q];
+        size_t *fill = r->xcounts;
+        for (int q = 0; q < r->ranks; q++)
+            fill[q] = r->rank_at[q];
+        for (uint32_t i = 0; i < n; i++)
+            r->by_rank[fill[p->part[i]]++] = i;
+        r->mine = r->by_rank + r->rank_at[r->me];
+        r->n_mine = r->rank_at[r->me + 1] - r->rank_at[r->me];
+        r->res->cut = p->cut;
+        r->res->balance = p->balance;
+    }
+    return s_agree(r, rc);
+}
+
 /* ---- rounds ----------------------------------------------------------------------- */
 
-/* Keeps a node's reported words (trends or memory) for its agents lo .. lo + n - 1 in
- * *arr, made on the first report that is not all 0; a NULL report means all 0. */
-static int s_keep_words(uint64_t **arr, uint32_t total, uint32_t lo, const uint64_t *words,
-                        size_t n)
+/* Keeps a node's reported words (trends or memory) for its agents in *arr, made on the
+ * first report that is not all 0; a NULL report means all 0. */
+static int s_keep_words(uint64_t **arr, uint32_t total, const s_node_t *nd, const uint64_t *words)
 {
-    if (!words) {
-        if (*arr)
-            memset(*arr + lo, 0, n * sizeof **arr);
+    size_t n = nd->count;
+    if (!words && !*arr)
         return NN_OK;
-    }
     if (!*arr && !(*arr = calloc(total ? total : 1, sizeof **arr)))
         return NN_ENOMEM;
-    memcpy(*arr + lo, words, n * sizeof *words);
+    if (nd->ids) {
+        for (size_t i = 0; i < n; i++)
+            (*arr)[nd->ids[i]] = words ? words[i] : 0;
+    } else if (words) {
+        memcpy(*arr + nd->lo, words, n * sizeof *words);
+    } else {
+        memset(*arr + nd->lo, 0, n * sizeof **arr);
+    }
     return NN_OK;
 }
 
@@ -559,7 +1039,7 @@ static int s_take_actions(s_run_t *r, size_t k, const nn_wire_t *in, const nn_pe
 {
     s_node_t *nd = &r->nodes[k];
     const nn_actions_t *a = &in->u.actions;
-    size_t hosted = nd->hi - nd->lo;
+    size_t hosted = nd->count;
     if (in->round != r->round || nd->answered) {
         char text[NN_TEXT_MAX];
         snprintf(text, sizeof text, "actions for round %" PRIu64 " refused in round %" PRIu64 "%s",
@@ -576,15 +1056,21 @@ static int s_take_actions(s_run_t *r, size_t k, const nn_wire_t *in, const nn_pe
             return s_fail(r, NN_EPROTO,
                           "node %zu reported opinion %g for agent %u in round %" PRIu64
                           " (opinions lie in [0, 1])",
-                          k, a->state[i], nd->lo + (uint32_t)i, r->round);
-    memcpy(r->soc.x + nd->lo, a->state, hosted * sizeof *a->state);
-    if (s_keep_words(&r->agent_trends, r->soc.n, nd->lo, a->trends, hosted) != NN_OK ||
-        s_keep_words(&r->agent_memory, r->soc.n, nd->lo, a->memory, hosted) != NN_OK)
+                          k, a->state[i], nd->ids ? nd->ids[i] : nd->lo + (uint32_t)i, r->round);
+    if (nd->ids) {
+        for (size_t i = 0; i < hosted; i++)
+            r->soc.x[nd->ids[i]] = a->state[i];
+    } else {
+        memcpy(r->soc.x + nd->lo, a->state, hosted * sizeof *a->state);
+    }
+    if (s_keep_words(&r->agent_trends, r->soc.n, nd, a->trends) != NN_OK ||
+        s_keep_words(&r->agent_memory, r->soc.n, nd, a->memory) != NN_OK)
         return s_fail(r, NN_ENOMEM, "out of memory for the agents' states");
     nd->acts.len = 0;
     for (size_t i = 0; i < a->n_acts; i++) {
         const nn_act_t *t = &a->acts[i];
-        if (t->agent < nd->lo || t->agent >= nd->hi || t->kind == NN_ACT_NONE ||
+        if (t->agent < nd->lo || t->agent >= nd->hi ||
+            (r->w && r->partition.part[t->agent] != (uint32_t)r->me) || t->kind == NN_ACT_NONE ||
             t->kind >= NN_ACT_KINDS) {
             r->res->foreign_acts++;
             continue;
@@ -655,6 +1141,17 @@ static int s_publish_notices(s_run_t *r)
     nn_notice_list_t *l = &r->live;
     const uint32_t n = r->soc.n;
     size_t total = 0;
+    const uint32_t *owner = r->w ? r->partition.part : NULL, me = (uint32_t)r->me;
+    if (owner) /* every rank made every agent's notices: this one keeps its agents' */
+        for (int k = 0; k < 3; k++) {
+            size_t w = 0;
+            for (size_t i = 0; i < src[k]->len; i++)
+                if (owner[src[k]->to[i]] == me) {
+                    src[k]->to[w] = src[k]->to[i];
+                    src[k]->items[w++] = src[k]->items[i];
+                }
+            src[k]->len = w;
+        }
     for (int k = 0; k < 3; k++)
         total += src[k]->len;
     l->len = 0;
@@ -709,6 +1206,14 @@ static int s_institutions(s_run_t *r)
         memcpy(r->acts.acts + r->acts.len, b->acts, b->len * sizeof *b->acts);
         r->acts.len += b->len;
     }
+    if (r->w) {
+        /* every rank runs the whole society's institutions on the same inputs: the acts,
+         * the norms' records and (where the cases or the trends read them) the states of
+         * every agent, gathered from the ranks that host them */
+        if ((rc = s_share_acts(r)) != NN_OK || (r->norms && (rc = s_share_norms(r)) != NN_OK) ||
+            (r->share_states && (rc = s_share_states(r, r->trends != NULL)) != NN_OK))
+            s_fatal(r, rc, "sharing the institutions' inputs failed");
+    }
     r->noncompliance.len = 0;
     /* the cases run first (their noncompliances are this round's breaches), but an agent
      * reads the norms' notices first: what it was sanctioned for, then its cases */
@@ -737,17 +1242,20 @@ static int s_institutions(s_run_t *r)
     return s_publish_notices(r);
 }
 
-static int s_round(s_run_t *r, uint64_t *delivered)
+/* The nodes' part of a round: the ticks go out and every node answers. */
+static int s_round_nodes(s_run_t *r)
 {
     const double deadline = nn_now() + r->sc->deadline_s;
-    *delivered = r->router.routed;
     for (size_t k = 0; k < r->n_nodes; k++) {
         s_node_t *nd = &r->nodes[k];
         memset(&nd->tick, 0, sizeof nd->tick);
         nd->tick.kind = NN_WIRE_TICK;
         nd->tick.round = r->round;
         nd->tick.node = (uint32_t)k;
-        nn_router_tick(&r->router, nd->lo, nd->hi, &nd->tick.u.tick);
+        if (nd->ids)
+            nn_router_tick_ids(&r->router, nd->ids, nd->count, nd->tick_off, &nd->tick.u.tick);
+        else
+            nn_router_tick(&r->router, nd->lo, nd->hi, &nd->tick.u.tick);
         s_notice_slice(r, nd->lo, nd->hi, &nd->tick.u.tick);
         nd->answered = 0;
     }
@@ -820,14 +1328,47 @@ static int s_round(s_run_t *r, uint64_t *delivered)
         if (!was && r->nodes[k].answered)
             pending--;
     }
-    nn_router_set_stamps(&r->router, r->standing, r->agent_trends);
-    if (nn_router_finish(&r->router) != NN_OK)
-        return s_fail(r, NN_ENOMEM, "out of memory routing round %" PRIu64, r->round);
-    int rc = s_institutions(r);
-    if (rc != NN_OK)
-        return s_fail(r, rc, "the institutions of round %" PRIu64 " failed: %s", r->round,
-                      rc == NN_EIO ? "cannot write events.jsonl" : nn_strerror(rc));
     return NN_OK;
+}
+
+/* The round's counts for metrics.csv and the summary, the whole society's: with ranks,
+ * one exact sum over them (the game's moves with them, which the norms need next). */
+static void s_round_counts(s_run_t *r, uint64_t delivered)
+{
+    uint64_t v[2 + NN_DROP_RULES + 2] = {r->router.sent, delivered};
+    memcpy(v + 2, r->router.dropped, sizeof r->router.dropped);
+    if (r->norms)
+        nn_norms_round_moves(r->norms, &v[2 + NN_DROP_RULES], &v[3 + NN_DROP_RULES]);
+    if (r->w && nn_ranks_sum_u64(r->w, v, sizeof v / sizeof v[0]) != NN_OK)
+        s_fatal(r, NN_EMPI, "summing the round's counts failed");
+    r->round_sent = v[0];
+    r->round_delivered = v[1];
+    memcpy(r->round_dropped, v + 2, sizeof r->round_dropped);
+    if (r->w && r->norms)
+        nn_norms_set_round_moves(r->norms, v[2 + NN_DROP_RULES], v[3 + NN_DROP_RULES]);
+}
+
+static int s_round(s_run_t *r)
+{
+    /* what this round's ticks deliver was routed at the end of the previous one */
+    uint64_t delivered = r->router.routed;
+    int rc = s_agree(r, s_round_nodes(r));
+    if (rc != NN_OK)
+        return rc;
+    nn_router_set_stamps(&r->router, r->standing, r->agent_trends);
+    if (r->w && (rc = s_exchange(r)) != NN_OK)
+        s_fatal(r, rc, "the exchange between ranks failed");
+    if (nn_router_finish(&r->router) != NN_OK) {
+        if (r->w)
+            s_fatal(r, NN_ENOMEM, "routing failed");
+        return s_fail(r, NN_ENOMEM, "out of memory routing round %" PRIu64, r->round);
+    }
+    s_round_counts(r, delivered);
+    rc = s_institutions(r);
+    if (rc != NN_OK)
+        s_fail(r, rc, "the institutions of round %" PRIu64 " failed: %s", r->round,
+               rc == NN_EIO ? "cannot write events.jsonl" : nn_strerror(rc));
+    return s_agree(r, rc);
 }
 
 static void s_progress(const s_run_t *r, double t0, uint64_t delivered_total, int final)
@@ -844,33 +1385,61 @@ static void s_progress(const s_run_t *r, double t0, uint64_t delivered_total, in
     fflush(stderr);
 }
 
+/* The opinions whose moments this rank adds: every agent's, or with ranks its own
+ * (copied into the send buffer in s_metrics_row). */
+static const double *s_moment_values(const s_run_t *r, size_t *n)
+{
+    *n = r->w ? r->n_mine : r->soc.n;
+    return r->w ? r->sbuf : r->soc.x;
+}
+
 static void s_moments_task(void *arg, size_t t)
 {
     s_run_t *r = arg;
-    size_t parts = nn_pool_threads(r->pool);
-    size_t lo = (size_t)((uint64_t)r->soc.n * t / parts);
-    size_t hi = (size_t)((uint64_t)r->soc.n * (t + 1) / parts);
+    size_t parts = nn_pool_threads(r->pool), n;
+    const double *x = s_moment_values(r, &n);
+    size_t lo = (size_t)((uint64_t)n * t / parts);
+    size_t hi = (size_t)((uint64_t)n * (t + 1) / parts);
     nn_moments_clear(&r->part[t]);
-    nn_moments_add(&r->part[t], r->soc.x + lo, hi - lo);
+    nn_moments_add(&r->part[t], x + lo, hi - lo);
 }
 
 static void s_metrics_row(s_run_t *r, uint64_t sent, uint64_t delivered)
 {
-    /* the parts merge exactly, so the figures do not depend on the number of threads */
+    if (r->w) {
+        if (s_reserve_send(r, r->n_mine * sizeof(double) + 1) != NN_OK)
+            s_fatal(r, NN_ENOMEM, "the opinions' moments failed");
+        double *x = r->sbuf;
+        for (size_t i = 0; i < r->n_mine; i++)
+            x[i] = r->soc.x[r->mine[i]];
+    }
+    /* the parts merge exactly, so the figures do not depend on the number of threads,
+     * nor on the number of ranks */
     size_t parts = nn_pool_threads(r->pool);
     nn_pool_run(r->pool, parts, s_moments_task, r);
     nn_moments_t m;
     nn_moments_clear(&m);
     for (size_t t = 0; t < parts; t++)
         nn_moments_merge(&m, &r->part[t]);
+    if (r->w) {
+        nn_moments_t *all = r->me == 0 ? malloc((size_t)r->ranks * sizeof *all) : NULL;
+        if ((r->me == 0 && !all) || nn_ranks_gather(r->w, &m, sizeof m, all, 0) != NN_OK)
+            s_fatal(r, NN_ENOMEM, "gathering the opinions' moments failed");
+        if (r->me != 0)
+            return; /* rank 0 writes metrics.csv */
+        nn_moments_clear(&m);
+        for (int q = 0; q < r->ranks; q++)
+            nn_moments_merge(&m, &all[q]);
+        free(all);
+    }
     nn_round_metrics_t mt;
     nn_moments_finish(&m, &mt);
     r->res->final = mt;
     uint64_t dropped = 0, blocked = 0;
     for (int d = 0; d < NN_DROP_RULES; d++) {
-        dropped += r->router.dropped[d];
+        dropped += r->round_dropped[d];
         if (d >= NN_DROP_RATE)
-            blocked += r->router.dropped[d];
+            blocked += r->round_dropped[d];
     }
     nn_report_row_t row;
     memset(&row, 0, sizeof row);
@@ -1065,6 +1634,8 @@ static void s_free(s_run_t *r)
         nn_outbox_release(&r->nodes[k].copy);
         nn_actbox_release(&r->nodes[k].acts);
         nn_codec_destroy(&r->nodes[k].codec);
+        free(r->nodes[k].assigned);
+        free(r->nodes[k].tick_off);
     }
     free(r->nodes);
     free(r->procs);
@@ -1090,6 +1661,18 @@ static void s_free(s_run_t *r)
     nn_violation_list_release(&r->noncompliance);
     if (r->trends_csv)
         fclose(r->trends_csv);
+    nn_partition_release(&r->partition);
+    free(r->by_rank);
+    free(r->rank_at);
+    nn_ranks_graph_destroy(&r->graph);
+    free(r->is_nbr);
+    free(r->gbuf);
+    free(r->sbuf);
+    free(r->xbuf);
+    free(r->xcounts);
+    free(r->xcounts_in);
+    free(r->segs);
+    free(r->recs);
 }
 
 static uint64_t s_resident_bytes(void)
@@ -1252,7 +1835,31 @@ static json_t *s_summary(const s_run_t *r, int rc)
     json_object_set_new(
         o, "rounds_completed",
         json_integer((json_int_t)(rc == NN_OK ? r->round : (r->round ? r->round - 1 : 0))));
-    json_object_set_new(o, "nodes", json_integer((json_int_t)r->n_nodes));
+    json_object_set_new(o, "nodes", json_integer((json_int_t)r->total_nodes));
+    json_object_set_new(o, "ranks", json_integer(r->ranks ? r->ranks : 1));
+    if (r->w && r->partition.part) {
+        const nn_partition_t *p = &r->partition;
+        json_t *sizes = json_array();
+        for (int q = 0; q < r->ranks; q++)
+            json_array_append_new(sizes, json_integer((json_int_t)p->size[q]));
+        uint64_t rounds = r->round ? r->round : 1;
+        json_object_set_new(
+            o, "partition",
+            json_pack("{s:s,s:s,s:I,s:f,s:f,s:o,s:I,s:I,s:f}", "method",
+                      nn_partition_method_name(p->method), "asked",
+                      nn_partition_method_name(r->sc->partition), "cut", (json_int_t)p->cut,
+                      "cut_share",
+                      r->net && r->net->n_edges ? (double)p->cut / (double)r->net->n_edges : 0.0,
+                      "balance", p->balance, "agents_per_rank", sizes, "exchanged_messages",
+                      (json_int_t)r->res->exchanged, "exchanged_bytes",
+                      (json_int_t)r->res->exchanged_bytes, "exchanged_bytes_per_round",
+                      (double)r->res->exchanged_bytes / (double)rounds));
+        const char *how = getenv("NUNCHI_MPI_EXCHANGE");
+        json_object_set_new(json_object_get(o, "partition"), "exchange",
+                            json_string(how && !strcmp(how, "world") ? "world" : "neighbourhood"));
+        if (p->note[0])
+            json_object_set_new(json_object_get(o, "partition"), "note", json_string(p->note));
+    }
     json_object_set_new(o, "transport", json_string(s_transport(r)));
     json_object_set_new(o, "digest", json_string(res->digest_hex));
     if (r->rows.n) {
@@ -1374,11 +1981,15 @@ static int s_start_institutions(s_run_t *r)
     char err[1024];
     if (nn_trends_new(&r->trends, &sc->trends, sc->agents, sc->seed) != NN_OK)
         return s_fail(r, NN_ENOMEM, "out of memory");
-    if (r->trends) {
+    /* with ranks, the cases and the trends read every agent's state each round */
+    r->share_states = r->w && (r->cases || r->trends);
+    if (r->trends && r->me == 0) {
         r->trends_csv = nn_output_open(r->res->run_dir, "trends.csv", err, sizeof err);
         if (!r->trends_csv)
             return s_fail(r, NN_EIO, "%s", err);
         fputs("round,trend,adopters,share\n", r->trends_csv);
+    }
+    if (r->trends) {
         if (nn_trends_seed(r->trends, 1, &r->made_trends, r->events) != NN_OK)
             return s_fail(r, NN_ENOMEM, "out of memory");
     }
@@ -1408,6 +2019,15 @@ static void s_result_institutions(s_run_t *r)
 /* The digest of the society as the coordinator holds it: opinions, trends and memory. */
 static uint64_t s_digest(const s_run_t *r)
 {
+    if (r->w) { /* this rank's agents: the ranks' digests add up to the society's */
+        uint64_t d = 0;
+        for (size_t k = 0; k < r->n_mine; k++) {
+            uint32_t i = r->mine[k];
+            d += nn_digest_agent_full(i, r->soc.x[i], r->agent_trends ? r->agent_trends[i] : 0,
+                                      r->agent_memory ? r->agent_memory[i] : 0);
+        }
+        return d;
+    }
     if (!r->agent_trends && !r->agent_memory)
         return nn_society_digest(&r->soc);
     uint64_t d = 0;
@@ -1416,6 +2036,9 @@ static uint64_t s_digest(const s_run_t *r)
                                   r->agent_memory ? r->agent_memory[i] : 0);
     return d;
 }
+
+static int s_open_outputs(s_run_t *r, uint64_t dropped_edges);
+static int s_start_rounds(s_run_t *r, double t0);
 
 static int s_run(s_run_t *r, double t0)
 {
@@ -1434,15 +2057,16 @@ static int s_run(s_run_t *r, double t0)
                       nn_network_model_name(sc->network.model), have / 1073741824.0);
     /* inputs first: a scenario whose files are wrong leaves no run directory */
     uint64_t dropped_edges = 0;
-    int rc = nn_network_build(&r->net, &sc->network, sc->agents, sc->seed, &dropped_edges, err,
-                              sizeof err);
+    int rc = s_build_network(r, &dropped_edges);
     if (rc != NN_OK)
-        return s_fail(r, rc, "%s", err);
+        return rc;
+    if (r->w && (rc = s_split(r)) != NN_OK)
+        return rc;
     res->edges = r->net->n_edges;
     res->clustering = r->net->clustering;
     malloc_trim(0); /* give igraph's working memory back before the rounds */
     nn_diag_t diag = NN_DIAG_INIT;
-    rc = nn_society_init(&r->soc, sc, &diag);
+    rc = s_agree(r, nn_society_init(&r->soc, sc, &diag));
     if (rc != NN_OK) {
         s_fail(r, rc, "%s", diag.text ? diag.text : nn_strerror(rc));
         size_t n = strlen(res->error);
@@ -1455,10 +2079,28 @@ static int s_run(s_run_t *r, double t0)
     rc = nn_structure_build(&r->st, &sc->structure, r->net, &sc->network, r->soc.pop, sc->seed, err,
                             sizeof err);
     if (rc != NN_OK)
-        return s_fail(r, rc, "%s", err);
+        s_fail(r, rc, "%s", err);
+    if ((rc = s_agree(r, rc)) != NN_OK)
+        return rc;
     malloc_trim(0); /* and igraph's community detection's, if it ran */
-    rc = nn_output_make_dir(r->opt->out_dir, sc->output_dir, sc->name, res->run_dir,
-                            sizeof res->run_dir, err, sizeof err);
+    if (r->w && (rc = s_agree(r, s_make_graph(r))) != NN_OK)
+        return s_fail(r, rc, "cannot make the ranks' exchange graph");
+    /* rank 0 writes the run directory */
+    if (r->me == 0)
+        rc = s_open_outputs(r, dropped_edges);
+    if ((rc = s_agree(r, rc)) != NN_OK)
+        return rc;
+    return s_start_rounds(r, t0);
+}
+
+/* The run directory's first files (rank 0). */
+static int s_open_outputs(s_run_t *r, uint64_t dropped_edges)
+{
+    const nn_scenario_t *sc = r->sc;
+    nn_run_result_t *res = r->res;
+    char err[1024] = "";
+    int rc = nn_output_make_dir(r->opt->out_dir, sc->output_dir, sc->name, res->run_dir,
+                                sizeof res->run_dir, err, sizeof err);
     if (rc != NN_OK) {
         res->run_dir[0] = '\0'; /* nothing was written */
         return s_fail(r, rc, "%s", err);
@@ -1492,9 +2134,26 @@ static int s_run(s_run_t *r, double t0)
           "sanctions_exclude,cases_agreed,cases_imposed,cases_tolerated,cases_escalated,"
           "verdicts_complied,verdicts_defied\n",
           r->metrics);
+    if (r->w)
+        nn_output_event(r->events, "partition",
+                        json_pack("{s:i,s:s,s:I,s:f,s:s}", "ranks", r->ranks, "method",
+                                  nn_partition_method_name(r->partition.method), "cut",
+                                  (json_int_t)r->partition.cut, "balance", r->partition.balance,
+                                  "note", r->partition.note));
+    return NN_OK;
+}
 
+/* Nodes, institutions and transport, then the rounds and the run's end. */
+static int s_start_rounds(s_run_t *r, double t0)
+{
+    const nn_scenario_t *sc = r->sc;
+    nn_run_result_t *res = r->res;
+    char err[1024] = "";
+    int rc;
     r->n_nodes = r->opt->bind && r->opt->expect_nodes ? r->opt->expect_nodes : sc->nodes;
-    r->nodes = calloc(r->n_nodes, sizeof *r->nodes);
+    if (r->w && r->n_nodes > r->n_mine) /* per rank, and never a node without agents */
+        r->n_nodes = r->n_mine;
+    r->nodes = calloc(r->n_nodes ? r->n_nodes : 1, sizeof *r->nodes);
     if (!r->nodes)
         return s_fail(r, NN_ENOMEM, "out of memory");
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -1502,37 +2161,55 @@ static int s_run(s_run_t *r, double t0)
     if ((rc = nn_pool_new(&r->pool, threads)) != NN_OK)
         return s_fail(r, rc, "cannot start the coordinator's %zu threads", threads);
     r->part = calloc(nn_pool_threads(r->pool), sizeof *r->part);
-    if (!r->part || nn_router_init(&r->router, sc->agents, r->n_nodes, r->pool) != NN_OK)
-        return s_fail(r, NN_ENOMEM, "out of memory");
+    if (!r->part || nn_router_init(&r->router, sc->agents, r->n_nodes, r->pool) != NN_OK ||
+        (r->w && nn_router_set_ranks(&r->router, r->partition.part, (uint32_t)r->me,
+                                     (uint32_t)r->ranks) != NN_OK))
+        return s_agree(r, s_fail(r, NN_ENOMEM, "out of memory"));
     for (size_t k = 0; k < r->n_nodes; k++) {
-        r->nodes[k].lo = (uint32_t)((uint64_t)sc->agents * k / r->n_nodes);
-        r->nodes[k].hi = (uint32_t)((uint64_t)sc->agents * (k + 1) / r->n_nodes);
+        s_node_t *nd = &r->nodes[k];
+        if (r->w) { /* a slice of this rank's agents, listed */
+            size_t a = r->n_mine * k / r->n_nodes, b = r->n_mine * (k + 1) / r->n_nodes;
+            nd->ids = r->mine + a;
+            nd->count = b - a;
+            nd->lo = nd->ids[0];
+            nd->hi = nd->ids[nd->count - 1] + 1;
+            if (s_prepare_listed(r, nd) != NN_OK)
+                return s_agree(r, s_fail(r, NN_ENOMEM, "out of memory"));
+        } else {
+            nd->lo = (uint32_t)((uint64_t)sc->agents * k / r->n_nodes);
+            nd->hi = (uint32_t)((uint64_t)sc->agents * (k + 1) / r->n_nodes);
+            nd->count = nd->hi - nd->lo;
+        }
     }
-    if ((rc = s_start_institutions(r)) != NN_OK)
+    if ((rc = s_agree(r, s_start_institutions(r))) != NN_OK)
         return rc;
-    if ((rc = s_open_transport(r)) != NN_OK)
+    if ((rc = s_agree(r, s_open_transport(r))) != NN_OK)
         return rc;
     nn_codec_limits_t lim = NN_CODEC_LIMITS_INIT;
     lim.max_message_bytes = (size_t)sc->max_message_bytes;
     for (size_t k = 0; !r->local && k < r->n_nodes; k++)
         if (nn_codec_new(&r->nodes[k].codec, &lim) != NN_OK)
-            return s_fail(r, NN_ENOMEM, "out of memory");
-    if ((rc = s_start_nodes(r)) != NN_OK)
+            rc = s_fail(r, NN_ENOMEM, "out of memory");
+    if (rc == NN_OK)
+        rc = s_start_nodes(r);
+    if (rc == NN_OK)
+        rc = s_join(r);
+    if ((rc = s_agree(r, rc)) != NN_OK)
         return rc;
-    if ((rc = s_join(r)) != NN_OK)
-        return rc;
+    r->total_nodes = r->n_nodes;
+    if (r->w && nn_ranks_sum_u64(r->w, &r->total_nodes, 1) != NN_OK)
+        s_fatal(r, NN_EMPI, "counting the nodes failed");
     res->setup_s = nn_now() - t0;
 
     double t1 = nn_now(), last_progress = 0;
     for (r->round = 1; r->round <= sc->rounds; r->round++) {
-        uint64_t delivered;
-        if ((rc = s_round(r, &delivered)) != NN_OK)
+        if ((rc = s_round(r)) != NN_OK)
             return rc;
-        res->sent += r->router.sent;
-        res->delivered += delivered;
+        res->sent += r->round_sent;
+        res->delivered += r->round_delivered;
         for (int d = 0; d < NN_DROP_RULES; d++)
-            res->dropped[d] += r->router.dropped[d];
-        s_metrics_row(r, r->router.sent, delivered);
+            res->dropped[d] += r->round_dropped[d];
+        s_metrics_row(r, r->round_sent, r->round_delivered);
         if (r->opt->progress && nn_now() - last_progress > 0.2) {
             s_progress(r, t1, res->delivered, 0);
             last_progress = nn_now();
@@ -1555,10 +2232,32 @@ static int s_run(s_run_t *r, double t0)
         if (nodes_digest != res->digest) {
             char hex[17];
             nn_digest_format(nodes_digest, hex);
-            return s_fail(r, NN_EPROTO,
-                          "the nodes' digests add up to %s but their reported states to %s", hex,
-                          res->digest_hex);
+            rc = s_fail(r, NN_EPROTO,
+                        "the nodes' digests add up to %s but their reported states to %s", hex,
+                        res->digest_hex);
         }
+    }
+    if (r->w) {
+        /* this rank's share of the digest and of the counts, summed over ranks; the final
+         * opinions gathered for final_state.csv and the report */
+        if ((rc = s_agree(r, rc)) != NN_OK)
+            return rc;
+        uint64_t v[] = {res->digest,       res->in_flight, res->rejected,
+                        res->foreign_acts, res->exchanged, res->exchanged_bytes};
+        if (nn_ranks_sum_u64(r->w, v, sizeof v / sizeof v[0]) != NN_OK ||
+            s_share_states(r, 0) != NN_OK)
+            s_fatal(r, NN_EMPI, "gathering the run's results failed");
+        res->digest = v[0];
+        res->in_flight = v[1];
+        res->rejected = v[2];
+        res->foreign_acts = v[3];
+        res->exchanged = v[4];
+        res->exchanged_bytes = v[5];
+        nn_digest_format(res->digest, res->digest_hex);
+        if (r->me != 0)
+            return NN_OK;
+    } else if (rc != NN_OK) {
+        return rc;
     }
     if ((rc = nn_output_write_state(res->run_dir, "final_state.csv", &r->soc, err, sizeof err)))
         return s_fail(r, rc, "%s", err);
@@ -1575,6 +2274,13 @@ int nn_coord_run(const nn_scenario_t *sc, const nn_run_options_t *opt, nn_run_re
     r.opt = opt;
     r.res = res;
     r.local = !opt->bind && sc->transport == NN_TRANSPORT_INPROC;
+    r.ranks = 1;
+    if (opt->mpi && nn_ranks_size(opt->mpi) > 1) {
+        r.w = opt->mpi;
+        r.me = nn_ranks_rank(opt->mpi);
+        r.ranks = nn_ranks_size(opt->mpi);
+    }
+    res->ranks = (uint32_t)r.ranks;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     r.session = nn_mix64((uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30) ^

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "metrics.h"
+#include "ranks.h"
 #include "router.h"
 #include "scenario.h"
 
@@ -22,12 +23,15 @@ typedef struct nn_run_options {
     int progress;             /* 1: a progress line on stderr */
     const volatile int *stop; /* set to non-zero (by a signal handler) to end the run
                                * cleanly within a tenth of a second; NULL: never */
+    nn_ranks_t *mpi;          /* the ranks this run is split across (mpirun), or NULL: one
+                               * process. Every rank calls nn_coord_run with the same
+                               * scenario; rank 0 writes the run directory */
 } nn_run_options_t;
 
 #define NN_RUN_DEFAULT_JOIN_TIMEOUT_S 30.0
 #define NN_RUN_OPTIONS_INIT                                                                        \
     {                                                                                              \
-        NULL, NULL, 0, 0.0, NN_RUN_DEFAULT_JOIN_TIMEOUT_S, NULL, 0, 0, NULL                        \
+        NULL, NULL, 0, 0.0, NN_RUN_DEFAULT_JOIN_TIMEOUT_S, NULL, 0, 0, NULL, NULL                  \
     }
 
 typedef struct nn_run_result {
@@ -39,15 +43,20 @@ typedef struct nn_run_result {
     uint64_t dropped[NN_DROP_RULES];
     uint64_t rejected; /* wire messages refused (malformed, out of protocol) */
     double setup_s, rounds_s, wall_s;
-    double clustering;        /* of the network */
-    uint64_t rss_rounds;      /* resident bytes at the end of the rounds (set-up excluded) */
-    nn_round_metrics_t final; /* the opinions after the last round */
-    uint64_t foreign_acts;    /* acts refused: made for an agent the node does not host */
+    double clustering;          /* of the network */
+    uint64_t rss_rounds;        /* resident bytes at the end of the rounds (set-up excluded) */
+    nn_round_metrics_t final;   /* the opinions after the last round */
+    uint64_t foreign_acts;      /* acts refused: made for an agent the node does not host */
     uint64_t cooperate, defect; /* moves of the cooperation game (delivered messages) */
     uint64_t violations[NN_NORM_KINDS];
     uint64_t sanctions[NN_SANCTION_KINDS];
     uint64_t cases_opened;
     uint64_t cases_closed[NN_OUTCOMES];
+    uint32_t ranks;           /* MPI ranks the society was split across (1: one process) */
+    uint64_t cut;             /* ranks > 1: network edges between agents of two ranks */
+    double balance;           /* ranks > 1: largest rank's agents / (agents / ranks) */
+    uint64_t exchanged;       /* ranks > 1: messages that crossed ranks, all rounds */
+    uint64_t exchanged_bytes; /* ... and their bytes in the exchanges */
     char error[1024];         /* why the run failed, empty on success */
 } nn_run_result_t;
 

@@ -13,6 +13,7 @@
 #include "coordinator.h"
 #include "network.h"
 #include "partition.h"
+#include "ranks.h"
 #include "scenario.h"
 #include "society.h"
 #include "structure.h"
@@ -34,6 +35,7 @@ typedef struct s_cli {
     int quiet;
     uint32_t parts;               /* partition --parts */
     int has_method;               /* partition --method given */
+    int mpi;                      /* run --mpi: split across the MPI ranks */
     nn_partition_method_t method; /* partition --method */
     nn_run_options_t run;
 } s_cli_t;
@@ -61,6 +63,9 @@ static void s_usage(FILE *f)
                "  --out DIR             the run directory (default: output.dir/NAME-TIMESTAMP)\n"
                "  --quiet               no progress and no summary on the terminal\n"
                "  --node-binary PATH    the nunchi-node to start for ipc and tcp\n"
+               "options of run:\n"
+               "  --mpi                 split the society across MPI ranks (implied under\n"
+               "                        mpirun -np P with P > 1; see docs/cluster.md)\n"
                "options of serve:\n"
                "  --bind ENDPOINT       where nodes connect, e.g. tcp://*:5555 (required)\n"
                "  --expect-nodes N      nodes to wait for (default: the scenario's nodes)\n"
@@ -125,6 +130,9 @@ static int s_parse(s_cli_t *c, int argc, char **argv)
             return s_usage_error("option '%s' needs a value", a);
         if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
             c->quiet = 1;
+            takes = 0;
+        } else if (!strcmp(a, "--mpi")) {
+            c->mpi = 1;
             takes = 0;
         } else if (!strcmp(a, "--set")) {
             if (s_add_set(c, v))
@@ -262,33 +270,137 @@ static void s_catch_signals(void)
     sigaction(SIGTERM, &sa, NULL);
 }
 
-/* The number of MPI ranks this process was started among by mpirun (Open MPI's or a
- * PMI launcher's environment), and its rank; 1 and 0 when not under MPI. */
-static long s_mpi_ranks(long *rank)
+/* The scenario of a run across ranks: rank 0 reads the file and every rank gets its text
+ * by broadcast, so that the file need exist on rank 0's host only; every rank loads the
+ * same text with the same --set options, and only rank 0 prints what is wrong. 0 or 2 on
+ * every rank. */
+static int s_load_ranks(s_cli_t *c, nn_scenario_t *sc, nn_ranks_t *w)
 {
-    const char *size = getenv("OMPI_COMM_WORLD_SIZE"), *r = getenv("OMPI_COMM_WORLD_RANK");
-    if (!size) {
-        size = getenv("PMI_SIZE");
-        r = getenv("PMI_RANK");
+    int me = nn_ranks_rank(w);
+    uint64_t len = 0;
+    char *text = NULL;
+    if (me == 0 && c->scenario) {
+        FILE *f = fopen(c->scenario, "rb");
+        if (f && fseek(f, 0, SEEK_END) == 0) {
+            long n = ftell(f);
+            if (n >= 0 && fseek(f, 0, SEEK_SET) == 0 && (text = malloc((size_t)n + 1)) &&
+                fread(text, 1, (size_t)n, f) == (size_t)n)
+                len = (uint64_t)n;
+            else
+                len = UINT64_MAX;
+        } else {
+            len = UINT64_MAX;
+        }
+        if (len == UINT64_MAX)
+            fprintf(stderr, "nunchi: cannot read scenario '%s': %s\n", c->scenario,
+                    strerror(errno ? errno : EIO));
+        if (f)
+            fclose(f);
     }
-    long n = size ? strtol(size, NULL, 10) : 1;
-    *rank = r ? strtol(r, NULL, 10) : 0;
-    return n > 1 ? n : 1;
+    nn_ranks_bcast(w, &len, sizeof len, 0);
+    if (len == UINT64_MAX) {
+        free(text);
+        return 2;
+    }
+    if (me != 0 && c->scenario && !(text = malloc(len + 1)))
+        nn_ranks_abort(w, 1);
+    if (c->scenario)
+        nn_ranks_bcast(w, text, (size_t)len, 0);
+    nn_diag_t diag = NN_DIAG_INIT;
+    int rc;
+    if (!c->scenario) {
+        rc = nn_scenario_load(sc, NULL, c->sets, c->n_sets, &diag);
+    } else {
+        const char *slash = strrchr(c->scenario, '/');
+        char *base =
+            slash ? strndup(c->scenario, slash == c->scenario ? 1 : (size_t)(slash - c->scenario))
+                  : strdup(".");
+        rc = base ? nn_scenario_load_text(sc, text, (size_t)len, c->scenario, base, c->sets,
+                                          c->n_sets, &diag)
+                  : NN_ENOMEM;
+        free(base);
+    }
+    free(text);
+    if (rc != NN_OK && me == 0) {
+        nn_diag_print(&diag, stderr);
+        if (!diag.count)
+            fprintf(stderr, "nunchi: cannot load the scenario: %s\n", nn_strerror(rc));
+    }
+    nn_diag_release(&diag);
+    return rc == NN_OK ? 0 : 2;
+}
+
+/* run under mpirun: every rank runs nn_coord_run over its share of the society; rank 0
+ * speaks for all. */
+static int s_cmd_run_ranks(s_cli_t *c)
+{
+    if (c->run.bind || c->run.expect_nodes || c->run.wait_s > 0)
+        return s_usage_error("'--bind', '--expect-nodes' and '--wait' belong to 'serve'%s", "");
+    char err[256] = "";
+    nn_ranks_t *w = NULL;
+    if (nn_ranks_init(&w, NULL, NULL, err, sizeof err) != NN_OK) {
+        fprintf(stderr, "nunchi: %s\n", err);
+        return 1;
+    }
+    int me = nn_ranks_rank(w), status;
+    nn_scenario_t *sc = calloc(1, sizeof *sc);
+    nn_run_result_t *res = calloc(1, sizeof *res);
+    if (!sc || !res)
+        nn_ranks_abort(w, 1);
+    status = s_load_ranks(c, sc, w);
+    if (status == 0) {
+        c->run.out_dir = c->out;
+        c->run.quiet = c->quiet || me != 0;
+        c->run.progress = me == 0 && !c->quiet && isatty(STDERR_FILENO);
+        c->run.stop = &s_stop;
+        c->run.mpi = w;
+        s_catch_signals();
+        int rc = nn_coord_run(sc, &c->run, res);
+        if (rc == NN_OK) {
+            if (me == 0 && !c->quiet) {
+                char where[64];
+                snprintf(where, sizeof where, "%s, %u ranks", nn_transport_name(sc->transport),
+                         res->ranks);
+                s_human_summary(sc, res, sc->nodes, where);
+            }
+        } else {
+            if (me == 0) {
+                fprintf(stderr, "nunchi: %s\n", res->error[0] ? res->error : nn_strerror(rc));
+                if (res->run_dir[0])
+                    fprintf(stderr, "nunchi: what was written is in %s\n", res->run_dir);
+            }
+            status = rc == NN_ESCENARIO || (rc == NN_EIO && !res->run_dir[0]) ? 2 : 1;
+            if (rc == NN_EINTR)
+                status = 128 + s_stop;
+        }
+    }
+    free(sc);
+    free(res);
+    nn_ranks_finalize(&w);
+    return status;
 }
 
 static int s_cmd_run(s_cli_t *c)
 {
-    /* P copies of the whole society, each writing its own run directory, is never what
-     * mpirun -np P meant: say so once, from rank 0, and let every rank stop */
-    long rank, ranks = s_mpi_ranks(&rank);
-    if (ranks > 1) {
-        if (rank == 0)
-            fprintf(stderr,
-                    "nunchi: '%s' was started as %ld MPI ranks, but this version runs a society "
-                    "in one process: run it without mpirun (nunchi partition shows how a "
-                    "society would split)\n",
-                    c->command, ranks);
-        return 2;
+    long rank, ranks = nn_ranks_launched(&rank);
+    if (ranks > 1 || c->mpi) {
+        /* said once, from rank 0, and every rank stops with the same status */
+        if (!nn_ranks_available()) {
+            if (rank == 0)
+                fprintf(stderr,
+                        "nunchi: '%s' was started as %ld MPI ranks, but this nunchi was built "
+                        "without MPI: install libopenmpi-dev and build again (or run it without "
+                        "mpirun, in one process)\n",
+                        c->command, ranks);
+            return 2;
+        }
+        if (!strcmp(c->command, "serve")) {
+            if (rank == 0)
+                fprintf(stderr, "nunchi: 'serve' runs in one process: start it without mpirun "
+                                "(under mpirun, each rank starts its own nodes: use 'run')\n");
+            return 2;
+        }
+        return s_cmd_run_ranks(c);
     }
     if (!strcmp(c->command, "serve")) {
         if (!c->scenario)

@@ -550,3 +550,58 @@ int nn_norms_end_round(nn_norms_t *n, uint64_t round, nn_notice_list_t *out, FIL
     n->stats.excluded = excluded;
     return rc;
 }
+
+/* --- across ranks -------------------------------------------------------------------- */
+
+int nn_norms_take_records(nn_norms_t *n, nn_norm_rec_t **out, size_t *cap, size_t *len)
+{
+    if (n->run_mask)
+        s_flush(n);
+    n->run_from = NN_NO_AGENT;
+    size_t need = n->breaches.len + n->blocks.len;
+    if (need > *cap) {
+        nn_norm_rec_t *o = realloc(*out, need * sizeof *o);
+        if (!o)
+            return NN_ENOMEM;
+        *out = o;
+        *cap = need;
+    }
+    size_t w = 0;
+    const s_recs_t *lists[2] = {&n->breaches, &n->blocks};
+    for (uint16_t l = 0; l < 2; l++)
+        for (size_t i = 0; i < lists[l]->len; i++) {
+            const s_rec_t *r = &lists[l]->items[i];
+            (*out)[w++] = (nn_norm_rec_t){r->agent, (uint16_t)r->kind, l, r->count};
+        }
+    *len = w;
+    return NN_OK;
+}
+
+int nn_norms_put_records(nn_norms_t *n, const nn_norm_rec_t *recs, size_t len)
+{
+    n->breaches.len = n->blocks.len = 0;
+    for (size_t i = 0; i < len; i++) {
+        s_recs_t *l = recs[i].list ? &n->blocks : &n->breaches;
+        if (s_push(l, recs[i].agent, recs[i].kind, recs[i].count) != NN_OK)
+            return NN_ENOMEM;
+    }
+    return NN_OK;
+}
+
+void nn_norms_round_moves(const nn_norms_t *n, uint64_t *cooperate, uint64_t *defect)
+{
+    *cooperate = n->stats.round_cooperate;
+    *defect = n->stats.round_defect;
+}
+
+void nn_norms_set_round_moves(nn_norms_t *n, uint64_t cooperate, uint64_t defect)
+{
+    nn_norms_stats_t *s = &n->stats;
+    /* every cooperative move added benefit - cost to the run's total */
+    s->total_payoff_micro +=
+        (__int128)(cooperate - s->round_cooperate) * (__int128)(n->benefit_micro - n->cost_micro);
+    s->total_cooperate += cooperate - s->round_cooperate;
+    s->total_defect += defect - s->round_defect;
+    s->round_cooperate = cooperate;
+    s->round_defect = defect;
+}

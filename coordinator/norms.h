@@ -129,6 +129,29 @@ int nn_norms_end_round(nn_norms_t *n, uint64_t round, nn_notice_list_t *out, FIL
 
 const nn_norms_stats_t *nn_norms_stats(const nn_norms_t *n);
 
+/* MPI mode. Each rank checks its own senders, so a round's breaches and blocks are
+ * spread over the ranks; before nn_norms_end_round every rank takes its records, they
+ * are gathered, and every rank puts the whole society's back, so that the folding (which
+ * sorts them) is the same everywhere. list: 0 a breach (kind an nn_norm_kind_t), 1 a
+ * block (kind an nn_drop_rule_t). */
+typedef struct nn_norm_rec {
+    uint32_t agent;
+    uint16_t kind;
+    uint16_t list;
+    uint64_t count;
+} nn_norm_rec_t;
+
+/* This round's records so far into *out (grown with realloc; *cap its capacity in
+ * records), *len of them. NN_OK or NN_ENOMEM. */
+int nn_norms_take_records(nn_norms_t *n, nn_norm_rec_t **out, size_t *cap, size_t *len);
+/* Replaces this round's records with recs. NN_OK or NN_ENOMEM. */
+int nn_norms_put_records(nn_norms_t *n, const nn_norm_rec_t *recs, size_t len);
+/* This rank's game moves of the round (what its checks counted) in *cooperate and
+ * *defect; nn_norms_set_round_moves then gives the whole society's, and the round's and
+ * the run's totals (payoff included) follow. */
+void nn_norms_round_moves(const nn_norms_t *n, uint64_t *cooperate, uint64_t *defect);
+void nn_norms_set_round_moves(nn_norms_t *n, uint64_t cooperate, uint64_t defect);
+
 /* An agent's payoff so far, in game units. */
 double nn_norms_payoff(const nn_norms_t *n, uint32_t agent);
 

@@ -65,7 +65,25 @@ void nn_router_release(nn_router_t *r)
     free(r->count);
     free(r->deliv);
     free(r->shard_base);
+    free(r->out_count);
+    free(r->out_at);
+    free(r->out);
+    free(r->imports);
     memset(r, 0, sizeof *r);
+}
+
+int nn_router_set_ranks(nn_router_t *r, const uint32_t *owner, uint32_t me, uint32_t n_ranks)
+{
+    free(r->out_count);
+    free(r->out_at);
+    r->out_count = calloc(n_ranks ? n_ranks : 1, sizeof *r->out_count);
+    r->out_at = calloc(n_ranks ? n_ranks : 1, sizeof *r->out_at);
+    if (!r->out_count || !r->out_at)
+        return NN_ENOMEM;
+    r->owner = owner;
+    r->me = me;
+    r->n_ranks = n_ranks;
+    return NN_OK;
 }
 
 void nn_router_begin(nn_router_t *r)
@@ -79,6 +97,11 @@ void nn_router_begin(nn_router_t *r)
     memset(r->count, 0, (size_t)r->n_agents * sizeof *r->count);
     r->counted = 0;
     r->failed = 0;
+    if (r->out_count)
+        memset(r->out_count, 0, r->n_ranks * sizeof *r->out_count);
+    r->exported = 0;
+    r->n_imports = 0;
+    r->imported = 0;
 }
 
 /* The slow path of nn_router_add, for a batch with a drop or a check: decides each
@@ -99,6 +122,7 @@ static size_t s_add_checked(nn_router_t *r, nn_router_batch_t *b)
     }
     uint32_t *count = r->count;
     const uint32_t N = r->n_agents;
+    const uint32_t *owner = r->owner, me = r->me;
     uint32_t prev = UINT32_MAX, seq = 0;
     size_t good = 0;
     for (size_t i = 0; i < b->n; i++) {
@@ -106,18 +130,22 @@ static size_t s_add_checked(nn_router_t *r, nn_router_batch_t *b)
         seq = m->from == prev ? seq + 1 : 0;
         prev = m->from;
         nn_drop_rule_t rule = NN_DROP_PASS;
-        if (m->from < b->lo || m->from >= b->hi)
+        if (m->from < b->lo || m->from >= b->hi || (owner && owner[m->from] != me))
             rule = NN_DROP_FOREIGN_SENDER;
         else if (m->to >= N)
             rule = NN_DROP_UNKNOWN_RECEIVER;
         else if (r->check)
             rule = r->check(r->check_ctx, m, seq);
         b->keep[i] = rule == NN_DROP_PASS;
-        if (rule == NN_DROP_PASS) {
+        if (rule != NN_DROP_PASS) {
+            r->dropped[rule]++;
+        } else if (owner && owner[m->to] != me) {
+            b->keep[i] = 2; /* goes out to the receiver's rank */
+            r->out_count[owner[m->to]]++;
+            r->exported++;
+        } else {
             count[m->to]++;
             good++;
-        } else {
-            r->dropped[rule]++;
         }
     }
     return good;
@@ -135,7 +163,7 @@ void nn_router_add(nn_router_t *r, size_t k, uint32_t lo, uint32_t hi, const nn_
     /* counting happens here, as each node's batch arrives, so that it overlaps with the
      * nodes still stepping */
     size_t good = 0;
-    if (!r->check) {
+    if (!r->check && !r->owner) {
         uint32_t *count = r->count;
         const uint32_t N = r->n_agents;
         for (size_t i = 0; i < n; i++) {
@@ -178,21 +206,38 @@ static void s_prefix_task(void *arg, size_t s)
     r->shard_base[s] = run;
 }
 
-/* Receiver range s: moves its offsets to the range's place in deliv, then writes the
- * range's deliveries, reading every batch in node (hence sender) order. Scattering with
- * off[to + 1]++ leaves off[to + 1] at the start of the next inbox, so that off[0 .. N]
- * end up the inbox offsets. */
+/* Receiver range s: moves its offsets to the range's place in deliv; *lo and *span say
+ * which receivers it has. */
+static void s_shard_begin(nn_router_t *r, size_t s, uint32_t *lo, uint32_t *span)
+{
+    *lo = s_shard_lo(r, s);
+    *span = s_shard_lo(r, s + 1) - *lo;
+    const uint64_t base = r->shard_base[s];
+    for (uint32_t i = *lo; i < *lo + *span; i++)
+        r->off[i + 1] += base;
+}
+
+/* Writes one of the rank's own messages into its receiver's inbox, stamped with what the
+ * sender's standing and trends are. Scattering with off[to + 1]++ leaves off[to + 1] at
+ * the start of the next inbox, so that off[0 .. N] end up the inbox offsets. */
+static inline void s_put_msg(nn_router_t *r, const nn_msg_t *m, uint32_t seq)
+{
+    nn_delivery_t *d = &r->deliv[r->off[m->to + 1]++];
+    d->from = m->from;
+    d->seq = seq;
+    d->value = m->value;
+    d->trends = r->trends ? r->trends[m->from] : 0;
+    d->standing = r->standing ? r->standing[m->from] : 1.0f;
+    d->flags = m->flags;
+}
+
+/* Receiver range s: writes the range's deliveries, reading every batch in node (hence
+ * sender) order. */
 static void s_scatter_task(void *arg, size_t s)
 {
     nn_router_t *r = arg;
-    const uint32_t lo = s_shard_lo(r, s), span = s_shard_lo(r, s + 1) - lo;
-    const float *standing = r->standing;
-    const uint64_t *trends = r->trends;
-    uint64_t *off = r->off;
-    const uint64_t base = r->shard_base[s];
-    for (uint32_t i = lo; i < lo + span; i++)
-        off[i + 1] += base;
-    nn_delivery_t *deliv = r->deliv;
+    uint32_t lo, span;
+    s_shard_begin(r, s, &lo, &span);
     for (size_t k = 0; k < r->n_batches; k++) {
         const nn_router_batch_t *b = &r->batch[k];
         uint32_t prev = UINT32_MAX, seq = 0;
@@ -202,15 +247,171 @@ static void s_scatter_task(void *arg, size_t s)
             prev = m->from;
             if (m->to - lo >= span || (!b->clean && !b->keep[i]))
                 continue;
-            nn_delivery_t *d = &deliv[off[m->to + 1]++];
-            d->from = m->from;
-            d->seq = seq;
-            d->value = m->value;
-            d->trends = trends ? trends[m->from] : 0;
-            d->standing = standing ? standing[m->from] : 1.0f;
-            d->flags = m->flags;
+            s_put_msg(r, m, seq);
         }
     }
+}
+
+/* The next of the rank's own messages that goes to a receiver in lo .. lo + span - 1,
+ * with its sequence number, in node (hence sender) order. */
+typedef struct s_cursor {
+    size_t k, i;
+    uint32_t prev, seq;
+} s_cursor_t;
+
+static const nn_msg_t *s_next_local(const nn_router_t *r, s_cursor_t *c, uint32_t lo, uint32_t span,
+                                    uint32_t *seq)
+{
+    for (; c->k < r->n_batches; c->k++, c->i = 0, c->prev = UINT32_MAX) {
+        const nn_router_batch_t *b = &r->batch[c->k];
+        while (c->i < b->n) {
+            const nn_msg_t *m = &b->msgs[c->i];
+            c->seq = m->from == c->prev ? c->seq + 1 : 0;
+            c->prev = m->from;
+            size_t i = c->i++;
+            if (m->to - lo >= span || (!b->clean && b->keep[i] != 1))
+                continue;
+            *seq = c->seq;
+            return m;
+        }
+    }
+    return NULL;
+}
+
+/* Receiver range s in MPI mode: as s_scatter_task, with the other ranks' records merged
+ * in by sender, so that each inbox is in canonical order whichever rank its senders are
+ * on (a sender lives on one rank, so no two streams share one). */
+static void s_scatter_merge_task(void *arg, size_t s)
+{
+    nn_router_t *r = arg;
+    uint32_t lo, span;
+    s_shard_begin(r, s, &lo, &span);
+    const size_t ns = r->n_imports;
+    size_t at[ns ? ns : 1];
+    for (size_t j = 0; j < ns; j++) {
+        at[j] = 0;
+        while (at[j] < r->imports[j].n && r->imports[j].recs[at[j]].to - lo >= span)
+            at[j]++;
+    }
+    s_cursor_t cur = {0, 0, UINT32_MAX, 0};
+    uint32_t seq = 0;
+    const nn_msg_t *m = s_next_local(r, &cur, lo, span, &seq);
+    for (;;) {
+        size_t best = ns; /* ns: the local message */
+        uint32_t from = m ? m->from : UINT32_MAX;
+        for (size_t j = 0; j < ns; j++)
+            if (at[j] < r->imports[j].n && r->imports[j].recs[at[j]].from < from) {
+                best = j;
+                from = r->imports[j].recs[at[j]].from;
+            }
+        if (best == ns && !m)
+            break;
+        if (best == ns) {
+            s_put_msg(r, m, seq);
+            m = s_next_local(r, &cur, lo, span, &seq);
+            continue;
+        }
+        const nn_router_import_t *g = &r->imports[best];
+        const nn_xrec_t *x = &g->recs[at[best]];
+        nn_delivery_t *d = &r->deliv[r->off[x->to + 1]++];
+        d->from = x->from;
+        d->seq = x->seq;
+        d->value = x->value;
+        d->trends = x->trends;
+        d->standing = x->standing;
+        d->flags = x->flags;
+        do
+            at[best]++;
+        while (at[best] < g->n && g->recs[at[best]].to - lo >= span);
+    }
+}
+
+int nn_router_exports(nn_router_t *r)
+{
+    if (!r->owner)
+        return NN_OK;
+    if (r->exported > r->out_cap) {
+        size_t cap = r->out_cap ? r->out_cap : 1024;
+        while (cap < r->exported)
+            cap *= 2;
+        nn_xrec_t *o = realloc(r->out, cap * sizeof *o);
+        if (!o) {
+            r->failed = 1;
+            return NN_ENOMEM;
+        }
+        r->out = o;
+        r->out_cap = cap;
+    }
+    size_t run = 0;
+    for (uint32_t q = 0; q < r->n_ranks; q++) {
+        r->out_at[q] = run;
+        run += r->out_count[q];
+    }
+    if (r->exported == 0)
+        return NN_OK;
+    size_t *fill = r->out_count; /* becomes each rank's end, then back to its count */
+    for (uint32_t q = 0; q < r->n_ranks; q++)
+        fill[q] = r->out_at[q];
+    const float *standing = r->standing;
+    const uint64_t *trends = r->trends;
+    for (size_t k = 0; k < r->n_batches; k++) {
+        const nn_router_batch_t *b = &r->batch[k];
+        if (b->clean)
+            continue; /* nothing of it leaves the rank */
+        uint32_t prev = UINT32_MAX, seq = 0;
+        for (size_t i = 0; i < b->n; i++) {
+            const nn_msg_t *m = &b->msgs[i];
+            seq = m->from == prev ? seq + 1 : 0;
+            prev = m->from;
+            if (b->keep[i] != 2)
+                continue;
+            nn_xrec_t *x = &r->out[fill[r->owner[m->to]]++];
+            x->from = m->from;
+            x->to = m->to;
+            x->seq = seq;
+            x->flags = m->flags;
+            x->value = m->value;
+            x->trends = trends ? trends[m->from] : 0;
+            x->standing = standing ? standing[m->from] : 1.0f;
+            x->pad = 0;
+        }
+    }
+    for (uint32_t q = 0; q < r->n_ranks; q++)
+        fill[q] -= r->out_at[q];
+    return NN_OK;
+}
+
+int nn_router_imports(nn_router_t *r, const nn_router_import_t *seg, size_t n_seg)
+{
+    if (n_seg > r->imports_cap) {
+        nn_router_import_t *g = realloc(r->imports, n_seg * sizeof *g);
+        if (!g) {
+            r->failed = 1;
+            return NN_ENOMEM;
+        }
+        r->imports = g;
+        r->imports_cap = n_seg;
+    }
+    r->n_imports = 0;
+    const uint32_t N = r->n_agents;
+    for (size_t j = 0; j < n_seg; j++) {
+        size_t good = 0;
+        for (size_t i = 0; i < seg[j].n; i++) {
+            uint32_t to = seg[j].recs[i].to;
+            if (to < N && (!r->owner || r->owner[to] == r->me))
+                good++;
+        }
+        if (good != seg[j].n) { /* not expected from a rank of the same run */
+            r->dropped[NN_DROP_UNKNOWN_RECEIVER] += seg[j].n - good;
+            continue;
+        }
+        for (size_t i = 0; i < seg[j].n; i++)
+            r->count[seg[j].recs[i].to]++;
+        r->counted += good;
+        r->imported += good;
+        r->imports[r->n_imports++] = seg[j];
+    }
+    return NN_OK;
 }
 
 int nn_router_finish(nn_router_t *r)
@@ -236,7 +437,7 @@ int nn_router_finish(nn_router_t *r)
         r->shard_base[s] = base;
         base += n;
     }
-    nn_pool_run(r->pool, r->n_shards, s_scatter_task, r);
+    nn_pool_run(r->pool, r->n_shards, r->owner ? s_scatter_merge_task : s_scatter_task, r);
     r->routed = total;
     return NN_OK;
 }
@@ -247,5 +448,20 @@ void nn_router_tick(const nn_router_t *r, uint32_t lo, uint32_t hi, nn_tick_t *t
     t->first_agent = lo;
     t->receiver = NULL;
     t->inbox_off = r->off + lo;
+    t->deliveries = r->deliv;
+}
+
+void nn_router_tick_ids(const nn_router_t *r, const uint32_t *ids, size_t n, uint64_t *off,
+                        nn_tick_t *t)
+{
+    /* the agents between two of ids live on other ranks and have empty inboxes here, so
+     * each inbox ends where the next of ids starts */
+    for (size_t i = 0; i < n; i++)
+        off[i] = r->off[ids[i]];
+    off[n] = n ? r->off[ids[n - 1] + 1] : 0;
+    t->n_runs = n;
+    t->first_agent = n ? ids[0] : 0;
+    t->receiver = ids;
+    t->inbox_off = off;
     t->deliveries = r->deliv;
 }

@@ -48,6 +48,24 @@ typedef struct nn_router_batch {
     size_t keep_cap;
 } nn_router_batch_t;
 
+/* A message that crosses ranks (MPI mode), as it moves in the round's exchange: fixed
+ * layout, stamped at the sender's rank, where its sequence number is known. */
+typedef struct nn_xrec {
+    uint32_t from, to;
+    uint32_t seq; /* the sender's sequence number of the round */
+    uint32_t flags;
+    double value;
+    uint64_t trends; /* the sender's, as stamped on deliveries */
+    float standing;  /* the sender's */
+    uint32_t pad;    /* 0 */
+} nn_xrec_t;
+
+/* The messages of a round that arrived from one other rank, ascending by sender. */
+typedef struct nn_router_import {
+    const nn_xrec_t *recs;
+    size_t n;
+} nn_router_import_t;
+
 typedef struct nn_router {
     uint32_t n_agents;
     size_t n_batches; /* nodes, in ascending agent order */
@@ -68,6 +86,18 @@ typedef struct nn_router {
     nn_pool_t *pool;        /* borrowed; NULL: all on the caller's thread */
     size_t n_shards;
     uint64_t *shard_base; /* n_shards: where each receiver range starts in deliv */
+    /* ranks (MPI mode; see nn_router_set_ranks): owner NULL means every agent is here */
+    const uint32_t *owner; /* n_agents: each agent's rank (borrowed) */
+    uint32_t me, n_ranks;
+    size_t *out_count; /* n_ranks: this round's messages to each rank */
+    size_t *out_at;    /* n_ranks: where each rank's records start in out */
+    nn_xrec_t *out;    /* the round's records for other ranks, grouped by rank */
+    size_t out_cap;
+    uint64_t exported; /* records in out */
+    size_t n_imports;  /* segments from other ranks, read by nn_router_finish */
+    nn_router_import_t *imports;
+    size_t imports_cap;
+    uint64_t imported; /* their records */
 } nn_router_t;
 
 /* Makes a router for n_agents agents hosted by n_nodes nodes, sorting on the threads of
@@ -81,6 +111,13 @@ void nn_router_release(nn_router_t *r);
 void nn_router_set_check(nn_router_t *r, nn_router_check_fn fn, void *ctx);
 void nn_router_set_stamps(nn_router_t *r, const float *standing, const uint64_t *trends);
 
+/* Spreads the agents over n_ranks ranks: owner[i] is agent i's rank (borrowed; must
+ * outlive the router), and this router is rank me's. A message from an agent of
+ * another rank is foreign; one to an agent of another rank passes the checks here and
+ * goes out with nn_router_exports; what other ranks send comes in with
+ * nn_router_imports. Without this call every agent is here. NN_OK or NN_ENOMEM. */
+int nn_router_set_ranks(nn_router_t *r, const uint32_t *owner, uint32_t me, uint32_t n_ranks);
+
 /* Starts a round: forgets the previous round's counts and offsets. Its deliveries stay
  * (the nodes read them until they answer), but nn_router_tick() must not be called again
  * for the previous round after this. */
@@ -91,12 +128,29 @@ void nn_router_begin(nn_router_t *r);
 void nn_router_add(nn_router_t *r, size_t k, uint32_t lo, uint32_t hi, const nn_msg_t *msgs,
                    size_t n);
 
-/* Sorts the round's messages into deliveries. Nodes must be hosting contiguous ranges
- * in ascending node order. NN_OK or NN_ENOMEM. */
+/* MPI mode, once every node has answered: the round's messages to other ranks as
+ * records in r->out, rank q's r->out_count[q] of them from r->out_at[q], each rank's
+ * ascending by sender, stamped from the arrays of nn_router_set_stamps. NN_OK, or
+ * NN_ENOMEM (nn_router_finish says it too). */
+int nn_router_exports(nn_router_t *r);
+
+/* MPI mode: the records other ranks sent this rank, as segments (each ascending by
+ * sender; the segments in any order), borrowed until nn_router_finish. A record for an
+ * agent that is not here is dropped as unknown_receiver. NN_OK or NN_ENOMEM. */
+int nn_router_imports(nn_router_t *r, const nn_router_import_t *seg, size_t n_seg);
+
+/* Sorts the round's messages into deliveries, the imports merged in by sender. Nodes
+ * must be hosting ascending agents in ascending node order. NN_OK or NN_ENOMEM. */
 int nn_router_finish(nn_router_t *r);
 
 /* The tick for the agents lo .. hi - 1 of the routed round: borrowed from the router,
  * valid until the next nn_router_finish. */
 void nn_router_tick(const nn_router_t *r, uint32_t lo, uint32_t hi, nn_tick_t *t);
+
+/* The same for the n agents ids (ascending, all of this rank, and no agent of this rank
+ * between two of them lives on another node): off (n + 1 entries, the caller's) gets
+ * their inbox offsets. */
+void nn_router_tick_ids(const nn_router_t *r, const uint32_t *ids, size_t n, uint64_t *off,
+                        nn_tick_t *t);
 
 #endif

@@ -17,7 +17,8 @@ typedef enum nn_err {
     NN_EPEER,     /* a peer vanished, exited or sent an error */
     NN_EGRAPH,    /* igraph failed to build or measure a network */
     NN_ESYS,      /* an operating-system call (fork, spawn, signal) failed */
-    NN_EINTR      /* the run was stopped from outside (SIGINT, SIGTERM) */
+    NN_EINTR,     /* the run was stopped from outside (SIGINT, SIGTERM) */
+    NN_EMPI       /* an MPI call failed, or another rank of the run did */
 } nn_err_t;
 
 /* A short lower-case description of code; never NULL, also for unknown codes. */
@@ -37,6 +38,7 @@ static inline const char *nn_strerror(int code)
     case NN_EGRAPH: return "network construction failed";
     case NN_ESYS: return "system call failed";
     case NN_EINTR: return "interrupted";
+    case NN_EMPI: return "mpi error";
     default: return "unknown error";
     }
 }
