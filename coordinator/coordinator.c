@@ -11,6 +11,7 @@
 #include <malloc.h>
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
@@ -138,6 +139,7 @@ typedef struct s_run {
     nn_ranks_t *w;
     int me, ranks;
     uint64_t total_nodes;     /* over all ranks */
+    uint64_t *rank_rss;       /* rank 0, at the end: every rank's peak resident bytes */
     nn_partition_t partition; /* part[i]: agent i's rank */
     uint32_t *mine;           /* this rank's agents, ascending */
     size_t n_mine;
@@ -1673,6 +1675,7 @@ static void s_free(s_run_t *r)
     free(r->xcounts_in);
     free(r->segs);
     free(r->recs);
+    free(r->rank_rss);
 }
 
 static uint64_t s_resident_bytes(void)
@@ -1859,6 +1862,16 @@ static json_t *s_summary(const s_run_t *r, int rc)
                             json_string(how && !strcmp(how, "world") ? "world" : "neighbourhood"));
         if (p->note[0])
             json_object_set_new(json_object_get(o, "partition"), "note", json_string(p->note));
+        if (r->rank_rss) {
+            json_t *rss = json_array();
+            uint64_t all = 0;
+            for (int q = 0; q < r->ranks; q++) {
+                json_array_append_new(rss, json_integer((json_int_t)r->rank_rss[q]));
+                all += r->rank_rss[q];
+            }
+            json_object_set_new(o, "ranks_peak_rss_bytes", rss);
+            json_object_set_new(o, "all_ranks_peak_rss_bytes", json_integer((json_int_t)all));
+        }
     }
     json_object_set_new(o, "transport", json_string(s_transport(r)));
     json_object_set_new(o, "digest", json_string(res->digest_hex));
@@ -2156,7 +2169,11 @@ static int s_start_rounds(s_run_t *r, double t0)
     r->nodes = calloc(r->n_nodes ? r->n_nodes : 1, sizeof *r->nodes);
     if (!r->nodes)
         return s_fail(r, NN_ENOMEM, "out of memory");
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    /* the CPUs this process may run on (a Slurm task's, a container's, an mpirun rank's
+     * binding), not all the machine's */
+    cpu_set_t set;
+    long cpus = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set)
+                                                            : sysconf(_SC_NPROCESSORS_ONLN);
     size_t threads = cpus < 1 ? 1 : cpus > S_MAX_POOL ? S_MAX_POOL : (size_t)cpus;
     if ((rc = nn_pool_new(&r->pool, threads)) != NN_OK)
         return s_fail(r, rc, "cannot start the coordinator's %zu threads", threads);
@@ -2242,6 +2259,13 @@ static int s_start_rounds(s_run_t *r, double t0)
          * opinions gathered for final_state.csv and the report */
         if ((rc = s_agree(r, rc)) != NN_OK)
             return rc;
+        struct rusage self;
+        getrusage(RUSAGE_SELF, &self);
+        uint64_t peak = (uint64_t)self.ru_maxrss * 1024;
+        if (r->me == 0 && !(r->rank_rss = calloc((size_t)r->ranks, sizeof *r->rank_rss)))
+            s_fatal(r, NN_ENOMEM, "gathering the ranks' memory failed");
+        if (nn_ranks_gather(r->w, &peak, sizeof peak, r->rank_rss, 0) != NN_OK)
+            s_fatal(r, NN_EMPI, "gathering the ranks' memory failed");
         uint64_t v[] = {res->digest,       res->in_flight, res->rejected,
                         res->foreign_acts, res->exchanged, res->exchanged_bytes};
         if (nn_ranks_sum_u64(r->w, v, sizeof v / sizeof v[0]) != NN_OK ||
