@@ -39,6 +39,12 @@ grep -q '"ranks": 1' "$WORK/one/summary.json" || fail "a one-process summary doe
 # -np 1 is one process as without mpirun
 ranks 1 "$WORK/np1" "$society"
 same_run "$WORK/one" "$WORK/np1"
+# --mpi without mpirun: a world of one rank (MPI's singleton), one process
+"$NUNCHI" run "$society" --mpi --out "$WORK/single" --quiet || fail "run --mpi without mpirun failed"
+same_run "$WORK/one" "$WORK/single"
+# --mpi under mpirun is what mpirun alone does
+ranks 2 "$WORK/np2-mpi" "$society" --mpi
+same_run "$WORK/one" "$WORK/np2-mpi"
 
 # the matrix: 2, 3 and 4 ranks, every method
 for np in 2 3 4; do
