@@ -2216,6 +2216,8 @@ static int s_start_rounds(s_run_t *r, double t0)
     r->total_nodes = r->n_nodes;
     if (r->w && nn_ranks_sum_u64(r->w, &r->total_nodes, 1) != NN_OK)
         s_fatal(r, NN_EMPI, "counting the nodes failed");
+    res->nodes = (uint32_t)r->total_nodes;
+    res->method = r->partition.method;
     res->setup_s = nn_now() - t0;
 
     double t1 = nn_now(), last_progress = 0;

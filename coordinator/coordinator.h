@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "metrics.h"
+#include "partition.h"
 #include "ranks.h"
 #include "router.h"
 #include "scenario.h"
@@ -52,12 +53,14 @@ typedef struct nn_run_result {
     uint64_t sanctions[NN_SANCTION_KINDS];
     uint64_t cases_opened;
     uint64_t cases_closed[NN_OUTCOMES];
-    uint32_t ranks;           /* MPI ranks the society was split across (1: one process) */
-    uint64_t cut;             /* ranks > 1: network edges between agents of two ranks */
-    double balance;           /* ranks > 1: largest rank's agents / (agents / ranks) */
-    uint64_t exchanged;       /* ranks > 1: messages that crossed ranks, all rounds */
-    uint64_t exchanged_bytes; /* ... and their bytes in the exchanges */
-    char error[1024];         /* why the run failed, empty on success */
+    uint32_t ranks;               /* MPI ranks the society was split across (1: one process) */
+    uint32_t nodes;               /* nodes of all ranks */
+    nn_partition_method_t method; /* ranks > 1: the method that made the partition */
+    uint64_t cut;                 /* ranks > 1: network edges between agents of two ranks */
+    double balance;               /* ranks > 1: largest rank's agents / (agents / ranks) */
+    uint64_t exchanged;           /* ranks > 1: messages that crossed ranks, all rounds */
+    uint64_t exchanged_bytes;     /* ... and their bytes in the exchanges */
+    char error[1024];             /* why the run failed, empty on success */
 } nn_run_result_t;
 
 /* Runs the scenario to its end. NN_OK; NN_ESCENARIO / NN_EIO for what the scenario's

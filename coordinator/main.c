@@ -206,8 +206,13 @@ static void s_human_summary(const nn_scenario_t *sc, const nn_run_result_t *res,
     uint64_t dropped = 0;
     for (int d = 0; d < NN_DROP_RULES; d++)
         dropped += res->dropped[d];
-    printf("nunchi: '%s' ran %" PRIu64 " rounds of %u agents on %u %s node(s)\n", sc->name,
+    printf("nunchi: '%s' ran %" PRIu64 " rounds of %u agents on %u %s node(s)", sc->name,
            sc->rounds, sc->agents, nodes, transport);
+    if (res->ranks > 1)
+        printf(" across %u MPI ranks (%s partition, %.1f%% of the edges cut)", res->ranks,
+               nn_partition_method_name(res->method),
+               res->edges ? 100.0 * (double)res->cut / (double)res->edges : 0.0);
+    printf("\n");
     printf("  digest     %s\n", res->digest_hex);
     printf("  opinions   mean %.4f  sd %.4f  range [%.4f, %.4f]  clusters %u\n", res->final.mean,
            res->final.sd, res->final.min, res->final.max, res->final.clusters);
@@ -358,10 +363,7 @@ static int s_cmd_run_ranks(s_cli_t *c)
         int rc = nn_coord_run(sc, &c->run, res);
         if (rc == NN_OK) {
             if (me == 0 && !c->quiet) {
-                char where[64];
-                snprintf(where, sizeof where, "%s, %u ranks", nn_transport_name(sc->transport),
-                         res->ranks);
-                s_human_summary(sc, res, sc->nodes, where);
+                s_human_summary(sc, res, res->nodes, nn_transport_name(sc->transport));
             }
         } else {
             if (me == 0) {
