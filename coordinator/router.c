@@ -278,6 +278,18 @@ static const nn_msg_t *s_next_local(const nn_router_t *r, s_cursor_t *c, uint32_
     return NULL;
 }
 
+/* Whether an imported record's receiver is an agent of this rank's. */
+static inline int s_imported_here(const nn_router_t *r, uint32_t to)
+{
+    return to < r->n_agents && (!r->owner || r->owner[to] == r->me);
+}
+
+/* ... and in the receiver range lo .. lo + span - 1. */
+static inline int s_import_in(const nn_router_t *r, uint32_t to, uint32_t lo, uint32_t span)
+{
+    return to - lo < span && s_imported_here(r, to);
+}
+
 /* Receiver range s in MPI mode: as s_scatter_task, with the other ranks' records merged
  * in by sender, so that each inbox is in canonical order whichever rank its senders are
  * on (a sender lives on one rank, so no two streams share one). */
@@ -290,7 +302,7 @@ static void s_scatter_merge_task(void *arg, size_t s)
     size_t at[ns ? ns : 1];
     for (size_t j = 0; j < ns; j++) {
         at[j] = 0;
-        while (at[j] < r->imports[j].n && r->imports[j].recs[at[j]].to - lo >= span)
+        while (at[j] < r->imports[j].n && !s_import_in(r, r->imports[j].recs[at[j]].to, lo, span))
             at[j]++;
     }
     s_cursor_t cur = {0, 0, UINT32_MAX, 0};
@@ -322,12 +334,14 @@ static void s_scatter_merge_task(void *arg, size_t s)
         d->flags = x->flags;
         do
             at[best]++;
-        while (at[best] < g->n && g->recs[at[best]].to - lo >= span);
+        while (at[best] < g->n && !s_import_in(r, g->recs[at[best]].to, lo, span));
     }
 }
 
 int nn_router_exports(nn_router_t *r)
 {
+    if (r->failed) /* a keep array is short: nn_router_finish says so too */
+        return NN_ENOMEM;
     if (!r->owner)
         return NN_OK;
     if (r->exported > r->out_cap) {
@@ -383,6 +397,8 @@ int nn_router_exports(nn_router_t *r)
 
 int nn_router_imports(nn_router_t *r, const nn_router_import_t *seg, size_t n_seg)
 {
+    if (!r->owner) /* imports are merged only by a router of ranks */
+        return n_seg ? NN_EINVAL : NN_OK;
     if (n_seg > r->imports_cap) {
         nn_router_import_t *g = realloc(r->imports, n_seg * sizeof *g);
         if (!g) {
@@ -393,20 +409,17 @@ int nn_router_imports(nn_router_t *r, const nn_router_import_t *seg, size_t n_se
         r->imports_cap = n_seg;
     }
     r->n_imports = 0;
-    const uint32_t N = r->n_agents;
     for (size_t j = 0; j < n_seg; j++) {
         size_t good = 0;
         for (size_t i = 0; i < seg[j].n; i++) {
             uint32_t to = seg[j].recs[i].to;
-            if (to < N && (!r->owner || r->owner[to] == r->me))
+            if (s_imported_here(r, to)) {
+                r->count[to]++;
                 good++;
+            }
         }
-        if (good != seg[j].n) { /* not expected from a rank of the same run */
-            r->dropped[NN_DROP_UNKNOWN_RECEIVER] += seg[j].n - good;
-            continue;
-        }
-        for (size_t i = 0; i < seg[j].n; i++)
-            r->count[seg[j].recs[i].to]++;
+        /* not expected from a rank of the same run; the merge skips them too */
+        r->dropped[NN_DROP_UNKNOWN_RECEIVER] += seg[j].n - good;
         r->counted += good;
         r->imported += good;
         r->imports[r->n_imports++] = seg[j];

@@ -136,7 +136,8 @@ int nn_router_exports(nn_router_t *r);
 
 /* MPI mode: the records other ranks sent this rank, as segments (each ascending by
  * sender; the segments in any order), borrowed until nn_router_finish. A record for an
- * agent that is not here is dropped as unknown_receiver. NN_OK or NN_ENOMEM. */
+ * agent that is not here is dropped as unknown_receiver. NN_OK, NN_ENOMEM, or NN_EINVAL
+ * for segments given to a router without nn_router_set_ranks. */
 int nn_router_imports(nn_router_t *r, const nn_router_import_t *seg, size_t n_seg);
 
 /* Sorts the round's messages into deliveries, the imports merged in by sender. Nodes

@@ -6,7 +6,9 @@
  * checked against values worked out by hand (a middle detection probability against
  * the draw recomputed here); notices come in their documented order; the result does
  * not depend on the order in which batches arrive; the game's payoffs are exact; and
- * every checked message is either passed or blocked under exactly one rule. */
+ * every checked message is either passed or blocked under exactly one rule. Split over
+ * two ranks that check their own senders and trade records and game moves (MPI mode),
+ * the norms decide, notice, count and sanction exactly as one instance does. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -32,6 +34,9 @@ static const uint64_t s_off[N + 1] = {0, 1, 3, 5, 7, 9, 10};
 static const uint32_t s_adj[10] = {1, 0, 2, 1, 3, 2, 4, 3, 5, 4};
 static const uint32_t s_sup[N] = {NN_NO_SUPERIOR, 0, 0, 1, 1, 2};
 
+typedef struct t_rank2 t_rank2_t;
+static void t_rank2_free(t_rank2_t *k);
+
 typedef struct t_fix {
     nn_network_t net;
     nn_structure_t st;
@@ -42,6 +47,7 @@ typedef struct t_fix {
     nn_norms_env_t env;
     nn_norms_t *norms;
     nn_notice_list_t out;
+    t_rank2_t *ranks; /* the tests across ranks: two more instances */
 } t_fix_t;
 
 static int t_setup(void **state)
@@ -66,6 +72,7 @@ static int t_teardown(void **state)
     t_fix_t *f = *state;
     nn_norms_destroy(&f->norms);
     nn_notice_list_release(&f->out);
+    t_rank2_free(f->ranks);
     free(f);
     return 0;
 }
@@ -1052,6 +1059,278 @@ static void test_begin(void **state)
     assert_int_equal(s->total_violations[NN_NORM_NONCOMPLIANCE], 0);
 }
 
+/* ---- across ranks ------------------------------------------------------------------ */
+
+/* Two ranks, each with its own norms and its own copy of the structure, each checking
+ * only its own senders; before the end of every round they trade records (each puts the
+ * two ranks' records back in another order) and the summed game moves. */
+struct t_rank2 {
+    nn_norms_t *norms[2];
+    nn_structure_t st[2];
+    double rep[2][N];
+    nn_notice_list_t out[2];
+    nn_norm_rec_t *recs[2];
+    size_t cap[2];
+    /* the events of rank 0, rank 1 and the single instance */
+    FILE *ev[3];
+    char *ebuf[3];
+    size_t elen[3];
+};
+
+static void t_rank2_free(t_rank2_t *k)
+{
+    if (!k)
+        return;
+    for (int q = 0; q < 2; q++) {
+        nn_norms_destroy(&k->norms[q]);
+        nn_notice_list_release(&k->out[q]);
+        free(k->recs[q]);
+    }
+    for (int e = 0; e < 3; e++) {
+        if (k->ev[e])
+            fclose(k->ev[e]);
+        free(k->ebuf[e]);
+    }
+    free(k);
+}
+
+/* The same notices, in the same order. */
+static void t_same_notices(const nn_notice_list_t *a, const nn_notice_list_t *b)
+{
+    assert_int_equal(a->len, b->len);
+    for (size_t i = 0; i < a->len; i++) {
+        assert_int_equal(a->to[i], b->to[i]);
+        const nn_notice_t *x = &a->items[i], *y = &b->items[i];
+        assert_int_equal(x->kind, y->kind);
+        assert_int_equal(x->arg, y->arg);
+        assert_int_equal(x->other, y->other);
+        assert_int_equal(x->case_id, y->case_id);
+        assert_true(x->value == y->value);
+    }
+}
+
+/* 25 random rounds: a single instance that checks every message (f->norms, f->st) and
+ * two ranks splitting the senders by owner give the same verdict for every message, the
+ * same notices, stats and events, and the same reputations in each copy. */
+static void t_ranks_split(t_fix_t *f, const uint32_t owner[N])
+{
+    nn_norms_config_t c = t_cfg_all();
+    c.norm[NN_NORM_RATE].limit = 3;
+    c.norm[NN_NORM_AGGRESSION].threshold = 0.6;
+    c.norm[NN_NORM_ADDRESS].scope = NN_ADDRESS_EITHER;
+    nn_game_config_t g = {.on = 1, .benefit = 1.5, .cost = 0.25};
+    for (uint32_t a = 0; a < N; a++)
+        f->rep[a] = 1.0;
+    t_new(f, &c, &g);
+    t_rank2_free(f->ranks);
+    t_rank2_t *k = f->ranks = calloc(1, sizeof *k);
+    assert_non_null(k);
+    for (int q = 0; q < 2; q++) {
+        k->st[q] = f->st;
+        for (uint32_t a = 0; a < N; a++)
+            k->rep[q][a] = 1.0;
+        k->st[q].reputation = k->rep[q];
+        nn_norms_env_t env = f->env;
+        env.st = &k->st[q];
+        assert_int_equal(nn_norms_new(&k->norms[q], &c, &g, &env), NN_OK);
+    }
+    FILE **ev = k->ev;
+    for (int e = 0; e < 3; e++) {
+        ev[e] = open_memstream(&k->ebuf[e], &k->elen[e]);
+        assert_non_null(ev[e]);
+    }
+    nn_rng_t rng;
+    nn_rng_init(&rng, SEED, NN_STREAM_USER, 1, 0);
+    unsigned both_had_records = 0;
+    for (uint64_t r = 1; r <= 25; r++) {
+        /* two nodes, 0..2 and 3..5, each batch sorted by sender; rank q gets the part of
+         * each batch that its senders sent */
+        nn_msg_t m[2][48], qm[2][2][48];
+        size_t nm[2] = {0}, nq[2][2] = {{0}};
+        for (uint32_t a = 0; a < N; a++) {
+            int node = a >= 3;
+            uint64_t cnt = nn_rng_below(&rng, 7);
+            for (uint64_t j = 0; j < cnt; j++) {
+                nn_msg_t x = {.from = a,
+                              .to = (uint32_t)nn_rng_below(&rng, N),
+                              .hostility = (float)nn_rng_unit(&rng),
+                              .flags = nn_rng_below(&rng, 4) == 0 ? NN_MSG_DEFECT : 0};
+                m[node][nm[node]++] = x;
+                qm[owner[a]][node][nq[owner[a]][node]++] = x;
+            }
+        }
+        nn_norms_begin(f->norms, r);
+        nn_drop_rule_t want[2][48], got[2][2][48];
+        for (int node = 0; node < 2; node++)
+            t_batch(f->norms, m[node], nm[node], want[node]);
+        for (int q = 0; q < 2; q++) {
+            nn_norms_begin(k->norms[q], r);
+            for (int node = 0; node < 2; node++)
+                t_batch(k->norms[q], qm[q][node], nq[q][node], got[q][node]);
+        }
+        /* the same verdicts: the ranks' sanctions so far are the single instance's */
+        for (int node = 0; node < 2; node++) {
+            size_t at[2] = {0, 0};
+            for (size_t i = 0; i < nm[node]; i++) {
+                uint32_t q = owner[m[node][i].from];
+                assert_int_equal(got[q][node][at[q]++], want[node][i]);
+            }
+        }
+        size_t len[2];
+        uint64_t coop = 0, defect = 0;
+        for (int q = 0; q < 2; q++) {
+            assert_int_equal(nn_norms_take_records(k->norms[q], &k->recs[q], &k->cap[q], &len[q]),
+                             NN_OK);
+            assert_true(k->cap[q] >= len[q]);
+            uint64_t cq, dq;
+            nn_norms_round_moves(k->norms[q], &cq, &dq);
+            coop += cq;
+            defect += dq;
+        }
+        both_had_records += len[0] > 0 && len[1] > 0;
+        nn_norm_rec_t all[2][192];
+        assert_true(len[0] + len[1] <= 192);
+        for (int q = 0; q < 2; q++) {
+            /* rank q puts its own records first */
+            memcpy(all[q], k->recs[q], len[q] * sizeof *all[q]);
+            memcpy(all[q] + len[q], k->recs[1 - q], len[1 - q] * sizeof *all[q]);
+        }
+        for (int q = 0; q < 2; q++) {
+            assert_int_equal(nn_norms_put_records(k->norms[q], all[q], len[0] + len[1]), NN_OK);
+            nn_norms_set_round_moves(k->norms[q], coop, defect);
+        }
+        /* the cases' noncompliances, the same on every rank (their input is gathered) */
+        nn_violation_t v[2] = {
+            {.agent = (uint32_t)(r % N), .norm = NN_NORM_NONCOMPLIANCE, .count = 1},
+            {.agent = 4, .norm = NN_NORM_NONCOMPLIANCE, .count = r % 3 == 0}};
+        assert_int_equal(nn_norms_add(f->norms, v, 2), NN_OK);
+        f->out.len = 0;
+        assert_int_equal(nn_norms_end_round(f->norms, r, &f->out, ev[2]), NN_OK);
+        for (int q = 0; q < 2; q++) {
+            assert_int_equal(nn_norms_add(k->norms[q], v, 2), NN_OK);
+            k->out[q].len = 0;
+            assert_int_equal(nn_norms_end_round(k->norms[q], r, &k->out[q], ev[q]), NN_OK);
+        }
+        const nn_norms_stats_t *s = nn_norms_stats(f->norms);
+        for (int q = 0; q < 2; q++) {
+            t_same_notices(&k->out[q], &f->out);
+            const nn_norms_stats_t *t = nn_norms_stats(k->norms[q]);
+            assert_memory_equal(t->round_violations, s->round_violations,
+                                sizeof s->round_violations);
+            assert_memory_equal(t->total_violations, s->total_violations,
+                                sizeof s->total_violations);
+            assert_memory_equal(t->round_sanctions, s->round_sanctions, sizeof s->round_sanctions);
+            assert_memory_equal(t->total_sanctions, s->total_sanctions, sizeof s->total_sanctions);
+            assert_int_equal(t->round_cooperate, s->round_cooperate);
+            assert_int_equal(t->round_defect, s->round_defect);
+            assert_int_equal(t->total_cooperate, s->total_cooperate);
+            assert_int_equal(t->total_defect, s->total_defect);
+            assert_true(t->total_payoff_micro == s->total_payoff_micro);
+            assert_int_equal(t->muted, s->muted);
+            assert_int_equal(t->excluded, s->excluded);
+            assert_memory_equal(k->rep[q], f->rep, sizeof f->rep);
+        }
+    }
+    for (int e = 0; e < 3; e++) {
+        fclose(ev[e]);
+        ev[e] = NULL;
+    }
+    assert_true(k->elen[2] > 0);
+    for (int q = 0; q < 2; q++) {
+        assert_int_equal(k->elen[q], k->elen[2]);
+        assert_memory_equal(k->ebuf[q], k->ebuf[2], k->elen[2]);
+    }
+    /* and something happened on both ranks: every sanction and every rule */
+    const nn_norms_stats_t *s = nn_norms_stats(f->norms);
+    assert_true(both_had_records > 10);
+    for (int j = 0; j < NN_SANCTION_KINDS; j++)
+        assert_true(s->total_sanctions[j] > 0);
+    for (int j = 0; j < NN_NORM_KINDS; j++)
+        assert_true(s->total_violations[j] > 0);
+    assert_true(s->total_payoff_micro > 0);
+    assert_true(s->total_defect > 0);
+    t_rank2_free(k);
+    f->ranks = NULL;
+}
+
+static void test_ranks_split(void **state)
+{
+    t_fix_t *f = *state;
+    const uint32_t alternate[N] = {0, 1, 0, 1, 0, 1};
+    t_ranks_split(f, alternate);
+    const uint32_t mixed[N] = {1, 1, 0, 1, 0, 0};
+    t_ranks_split(f, mixed);
+}
+
+/* Taking the records ends the current sender's run (its counts are in them) and leaves
+ * nothing to fold twice; putting records replaces the round's; with nothing taken and
+ * nothing put the round ends as if nothing happened. */
+static void test_records(void **state)
+{
+    t_fix_t *f = *state;
+    nn_norms_config_t c = t_cfg();
+    c.norm[NN_NORM_RATE].on = 1;
+    c.norm[NN_NORM_RATE].limit = 1;
+    nn_game_config_t g = {.on = 1, .benefit = 3, .cost = 1};
+    t_new(f, &c, &g);
+    nn_norms_begin(f->norms, 1);
+    nn_msg_t m[] = {t_msg(0, 1), t_msg(0, 1), t_msg(0, 1), t_msg(2, 1), t_msg(2, 3)};
+    t_batch(f->norms, m, 5, NULL);
+    nn_norm_rec_t *recs = NULL;
+    size_t cap = 0, len = 0;
+    assert_int_equal(nn_norms_take_records(f->norms, &recs, &cap, &len), NN_OK);
+    /* 0: two rate breaches and two rate blocks; 2: one of each (the last sender's run) */
+    assert_int_equal(len, 4);
+    assert_non_null(recs);
+    uint64_t breaches = 0, blocks = 0;
+    for (size_t i = 0; i < len; i++) {
+        assert_int_equal(recs[i].kind, recs[i].list ? NN_DROP_RATE : NN_NORM_RATE);
+        assert_true(recs[i].agent == 0 || recs[i].agent == 2);
+        assert_int_equal(recs[i].count, recs[i].agent == 0 ? 2 : 1);
+        *(recs[i].list ? &blocks : &breaches) += recs[i].count;
+    }
+    assert_int_equal(breaches, 3);
+    assert_int_equal(blocks, 3);
+    /* taking again gives the same, nothing added twice */
+    size_t len2 = 0;
+    assert_int_equal(nn_norms_take_records(f->norms, &recs, &cap, &len2), NN_OK);
+    assert_int_equal(len2, len);
+    uint64_t coop, defect;
+    nn_norms_round_moves(f->norms, &coop, &defect);
+    assert_int_equal(coop, 2);
+    assert_int_equal(defect, 0);
+    /* another rank's records replace these: agent 5 broke the rate four times */
+    const nn_norm_rec_t other[] = {
+        {5, NN_NORM_RATE, 0, 3}, {5, NN_DROP_RATE, 1, 4}, {5, NN_NORM_RATE, 0, 1}};
+    assert_int_equal(nn_norms_put_records(f->norms, other, 3), NN_OK);
+    nn_norms_set_round_moves(f->norms, 7, 2);
+    f->out.len = 0;
+    assert_int_equal(nn_norms_end_round(f->norms, 1, &f->out, NULL), NN_OK);
+    assert_int_equal(f->out.len, 2);
+    assert_int_equal(f->out.to[0], 5);
+    t_expect(&f->out.items[0], NN_NOTICE_BLOCKED, NN_DROP_RATE, NN_NO_AGENT, 4);
+    t_expect(&f->out.items[1], NN_NOTICE_SANCTION, NN_NORM_RATE, NN_SANCTION_WARN, 0);
+    const nn_norms_stats_t *s = nn_norms_stats(f->norms);
+    assert_int_equal(s->round_violations[NN_NORM_RATE], 4);
+    assert_int_equal(s->round_cooperate, 7);
+    assert_int_equal(s->round_defect, 2);
+    assert_int_equal(s->total_cooperate, 7);
+    assert_int_equal(s->total_defect, 2);
+    assert_true(s->total_payoff_micro == 7 * 2000000);
+    /* the next round: nothing taken, nothing put; the moves set to this rank's own */
+    nn_norms_begin(f->norms, 2);
+    assert_int_equal(nn_norms_take_records(f->norms, &recs, &cap, &len), NN_OK);
+    assert_int_equal(len, 0);
+    assert_int_equal(nn_norms_put_records(f->norms, NULL, 0), NN_OK);
+    nn_norms_set_round_moves(f->norms, 0, 0);
+    f->out.len = 0;
+    assert_int_equal(nn_norms_end_round(f->norms, 2, &f->out, NULL), NN_OK);
+    assert_int_equal(f->out.len, 0);
+    assert_int_equal(s->total_cooperate, 7);
+    assert_true(s->total_payoff_micro == 7 * 2000000);
+    free(recs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1073,6 +1352,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_events, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_balance, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_begin, t_setup, t_teardown),
+        cmocka_unit_test_setup_teardown(test_ranks_split, t_setup, t_teardown),
+        cmocka_unit_test_setup_teardown(test_records, t_setup, t_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
