@@ -382,6 +382,15 @@ static int s_cmd_run_ranks(s_cli_t *c)
     return status;
 }
 
+/* A refusal under mpirun that comes before MPI is up: mpirun ends the job at the first
+ * rank that exits with an error, so the others wait a moment for rank 0 to be heard. */
+static int s_refused_rank(long rank)
+{
+    if (rank != 0)
+        sleep(1);
+    return 2;
+}
+
 static int s_cmd_run(s_cli_t *c)
 {
     long rank, ranks = nn_ranks_launched(&rank);
@@ -394,13 +403,13 @@ static int s_cmd_run(s_cli_t *c)
                         "without MPI: install libopenmpi-dev and build again (or run it without "
                         "mpirun, in one process)\n",
                         c->command, ranks);
-            return 2;
+            return s_refused_rank(rank);
         }
         if (!strcmp(c->command, "serve")) {
             if (rank == 0)
                 fprintf(stderr, "nunchi: 'serve' runs in one process: start it without mpirun "
                                 "(under mpirun, each rank starts its own nodes: use 'run')\n");
-            return 2;
+            return s_refused_rank(rank);
         }
         return s_cmd_run_ranks(c);
     }

@@ -152,7 +152,9 @@ int nn_norms_put_records(nn_norms_t *n, const nn_norm_rec_t *recs, size_t len);
 void nn_norms_round_moves(const nn_norms_t *n, uint64_t *cooperate, uint64_t *defect);
 void nn_norms_set_round_moves(nn_norms_t *n, uint64_t cooperate, uint64_t defect);
 
-/* An agent's payoff so far, in game units. */
+/* An agent's payoff so far, in game units. Across ranks each rank holds what the moves
+ * it checked gave (a receiver's benefit is credited on its sender's rank); the run's
+ * total (nn_norms_set_round_moves) is exact everywhere. */
 double nn_norms_payoff(const nn_norms_t *n, uint32_t agent);
 
 #endif
