@@ -2184,13 +2184,17 @@ static int s_start_rounds(s_run_t *r, double t0)
         return s_agree(r, s_fail(r, NN_ENOMEM, "out of memory"));
     for (size_t k = 0; k < r->n_nodes; k++) {
         s_node_t *nd = &r->nodes[k];
-        if (r->w) { /* a slice of this rank's agents, listed */
+        if (r->w) { /* a slice of this rank's agents */
             size_t a = r->n_mine * k / r->n_nodes, b = r->n_mine * (k + 1) / r->n_nodes;
             nd->ids = r->mine + a;
             nd->count = b - a;
             nd->lo = nd->ids[0];
             nd->hi = nd->ids[nd->count - 1] + 1;
-            if (s_prepare_listed(r, nd) != NN_OK)
+            /* a contiguous slice (block partitions give them) is hosted as a range: no
+             * copies of its agents' arrays, and the nodes' fast path */
+            if (nd->hi - nd->lo == nd->count)
+                nd->ids = NULL;
+            else if (s_prepare_listed(r, nd) != NN_OK)
                 return s_agree(r, s_fail(r, NN_ENOMEM, "out of memory"));
         } else {
             nd->lo = (uint32_t)((uint64_t)sc->agents * k / r->n_nodes);
