@@ -5,7 +5,10 @@
  * configuration runs in a child process of its own, so that its peak RSS is its own.
  * Prints deliveries per second, the ratio to the plain loop, and bytes per agent.
  *
- * usage: nunchi-bench [--agents N[,N...]] [--rounds R] [--repeat K] */
+ * Then the MPI rows of bench/mpi.c (nunchi under mpirun).
+ *
+ * usage: nunchi-bench [--agents N[,N...]] [--rounds R] [--repeat K] [--mpi-only | --no-mpi]
+ *                     [--no-big] [--big-agents N] [--big-rounds N] [--big-partition M] */
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -16,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "coordinator.h"
 #include "network.h"
 #include "scenario.h"
@@ -38,21 +42,19 @@ typedef struct s_figures {
     uint64_t edges;
 } s_figures_t;
 
-static const char *s_yaml = "name: bench\n"
-                            "seed: 2024\n"
-                            "rounds: %u\n"
-                            "agents: %u\n"
-                            "network: {model: watts_strogatz, k: 10, p: 0.05}\n"
-                            "opinions: {init: uniform}\n"
-                            "populations:\n"
-                            "  - %s\n"
-                            "nodes: %u\n"
-                            "transport: %s\n"
-                            "output: {dir: %s}\n"
-                            "limits: {deadline_s: 600}\n"
-                            "%s";
-
-static const char s_deffuant[] = "{behaviour: deffuant, share: 1, params: {d: 0.2, mu: 0.5}}";
+const char bench_yaml[] = "name: bench\n"
+                          "seed: 2024\n"
+                          "rounds: %u\n"
+                          "agents: %u\n"
+                          "network: {model: watts_strogatz, k: 10, p: 0.05}\n"
+                          "opinions: {init: uniform}\n"
+                          "populations:\n"
+                          "  - %s\n"
+                          "nodes: %u\n"
+                          "transport: %s\n"
+                          "output: {dir: %s}\n"
+                          "limits: {deadline_s: 600}\n"
+                          "%s";
 
 /* The institutions' benchmark: the same deffuant society with norms that every message
  * passes and the game, which prices the check of every message; then citizens with
@@ -84,7 +86,7 @@ static int s_scenario(nn_scenario_t *sc, uint32_t agents, uint32_t rounds, uint3
                       const char *transport, const char *dir, const char *pop, const char *extra)
 {
     char text[4096];
-    snprintf(text, sizeof text, s_yaml, rounds, agents, pop, nodes, transport, dir, extra);
+    snprintf(text, sizeof text, bench_yaml, rounds, agents, pop, nodes, transport, dir, extra);
     nn_diag_t diag = NN_DIAG_INIT;
     int rc = nn_scenario_load_text(sc, text, strlen(text), "<bench>", ".", NULL, 0, &diag);
     if (rc != NN_OK)
@@ -99,7 +101,7 @@ static int s_scenario(nn_scenario_t *sc, uint32_t agents, uint32_t rounds, uint3
 static void s_plain(uint32_t agents, uint32_t rounds, s_figures_t *fig)
 {
     nn_scenario_t sc;
-    if (s_scenario(&sc, agents, rounds, 1, "inproc", "/tmp", s_deffuant, "") != NN_OK)
+    if (s_scenario(&sc, agents, rounds, 1, "inproc", "/tmp", bench_deffuant, "") != NN_OK)
         return;
     nn_network_t *net = NULL;
     char err[512];
@@ -236,6 +238,8 @@ int main(int argc, char **argv)
     size_t n_sizes = 2;
     uint32_t rounds = 50;
     int repeat = 3;
+    int mpi = 1, plain = 1; /* --no-mpi, --mpi-only */
+    bench_mpi_config_t mcfg = BENCH_MPI_CONFIG_INIT;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--agents") && i + 1 < argc) {
             n_sizes = 0;
@@ -245,8 +249,23 @@ int main(int argc, char **argv)
             rounds = (uint32_t)strtoul(argv[++i], NULL, 10);
         } else if (!strcmp(argv[i], "--repeat") && i + 1 < argc) {
             repeat = atoi(argv[++i]);
+        } else if (!strcmp(argv[i], "--mpi-only")) {
+            plain = 0;
+        } else if (!strcmp(argv[i], "--no-mpi")) {
+            mpi = 0;
+        } else if (!strcmp(argv[i], "--no-big")) {
+            mcfg.big = 0;
+        } else if (!strcmp(argv[i], "--big-agents") && i + 1 < argc) {
+            mcfg.big_agents = (uint32_t)strtoul(argv[++i], NULL, 10);
+        } else if (!strcmp(argv[i], "--big-rounds") && i + 1 < argc) {
+            mcfg.big_rounds = (uint32_t)strtoul(argv[++i], NULL, 10);
+        } else if (!strcmp(argv[i], "--big-partition") && i + 1 < argc) {
+            mcfg.big_partition = argv[++i];
         } else {
-            fprintf(stderr, "usage: nunchi-bench [--agents N[,N...]] [--rounds R] [--repeat K]\n");
+            fprintf(stderr, "usage: nunchi-bench [--agents N[,N...]] [--rounds R] [--repeat K] "
+                            "[--mpi-only | --no-mpi]\n"
+                            "                    [--no-big] [--big-agents N] [--big-rounds N] "
+                            "[--big-partition metis|block|hash]\n");
             return 2;
         }
     }
@@ -254,6 +273,23 @@ int main(int argc, char **argv)
         fprintf(stderr, "nunchi-bench: --repeat takes 1..15 and --rounds at least 2\n");
         return 2;
     }
+    if (!plain && !mpi) {
+        fprintf(stderr, "nunchi-bench: --mpi-only and --no-mpi leave nothing to run\n");
+        return 2;
+    }
+    if (!mcfg.big_agents || !mcfg.big_rounds ||
+        (strcmp(mcfg.big_partition, "metis") && strcmp(mcfg.big_partition, "block") &&
+         strcmp(mcfg.big_partition, "hash"))) {
+        fprintf(stderr, "nunchi-bench: --big-agents and --big-rounds take at least 1, "
+                        "--big-partition metis, block or hash\n");
+        return 2;
+    }
+    mcfg.sizes = sizes;
+    mcfg.n_sizes = n_sizes;
+    mcfg.rounds = rounds;
+    mcfg.repeat = repeat;
+    if (!plain)
+        return bench_mpi_run(&mcfg);
     nn_link_tune_allocator(); /* as nunchi and nunchi-node do */
     static const struct {
         const char *label;
@@ -262,11 +298,11 @@ int main(int argc, char **argv)
         const char *pop, *extra;
         int same_model; /* must end on the plain loop's digest */
     } configs[] = {
-        {"plain C loop", 0, "-", s_deffuant, "", 1},
-        {"embedded, 1 node thread", 1, "inproc", s_deffuant, "", 1},
-        {"embedded, 2 node threads", 2, "inproc", s_deffuant, "", 1},
-        {"2 node processes, ipc", 2, "ipc", s_deffuant, "", 1},
-        {"2 threads, norms + game", 2, "inproc", s_deffuant, s_norms_only, 1},
+        {"plain C loop", 0, "-", bench_deffuant, "", 1},
+        {"embedded, 1 node thread", 1, "inproc", bench_deffuant, "", 1},
+        {"embedded, 2 node threads", 2, "inproc", bench_deffuant, "", 1},
+        {"2 node processes, ipc", 2, "ipc", bench_deffuant, "", 1},
+        {"2 threads, norms + game", 2, "inproc", bench_deffuant, s_norms_only, 1},
         {"2 threads, citizens, all", 2, "inproc", s_citizen, s_everything, 0},
     };
     const size_t n_configs = sizeof configs / sizeof configs[0];
@@ -321,6 +357,11 @@ int main(int argc, char **argv)
                 printf("  budget: 64 B/agent + 8 B per directed edge entry = %.1f B/agent\n",
                        64.0 + 8.0 * 2.0 * (double)fig.edges / agents);
         }
+    }
+    if (mpi) {
+        printf("\n");
+        fflush(stdout);
+        status |= bench_mpi_run(&mcfg);
     }
     return status;
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "nunchi/error.h"
 
@@ -161,12 +162,33 @@ int nn_ranks_sum_u64(nn_ranks_t *w, uint64_t *v, size_t n)
     return NN_OK;
 }
 
+/* Waits for a request without taking a core: MPI's blocking calls poll without pause,
+ * and a rank that waits for another one's nodes would take the CPU they need when ranks
+ * share cores. A few polls first, then polls 50 microseconds apart. */
+static int s_wait(MPI_Request *q)
+{
+    for (int i = 0;; i++) {
+        int done = 0;
+        if (MPI_Test(q, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS)
+            return NN_EMPI;
+        if (done)
+            return NN_OK;
+        if (i >= 64) {
+            struct timespec ts = {0, 50000};
+            nanosleep(&ts, NULL);
+        }
+    }
+}
+
 int nn_ranks_max_int(nn_ranks_t *w, int *v)
 {
     if (!w)
         return NN_OK;
-    return MPI_Allreduce(MPI_IN_PLACE, v, 1, MPI_INT, MPI_MAX, w->comm) == MPI_SUCCESS ? NN_OK
-                                                                                       : NN_EMPI;
+    /* every rank arrives here when its nodes have answered: the wait can be long */
+    MPI_Request q;
+    if (MPI_Iallreduce(MPI_IN_PLACE, v, 1, MPI_INT, MPI_MAX, w->comm, &q) != MPI_SUCCESS)
+        return NN_EMPI;
+    return s_wait(&q);
 }
 
 int nn_ranks_gather(nn_ranks_t *w, const void *mine, size_t bytes, void *all, int root)

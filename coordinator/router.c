@@ -69,6 +69,7 @@ void nn_router_release(nn_router_t *r)
     free(r->out_at);
     free(r->out);
     free(r->imports);
+    free(r->mixed);
     memset(r, 0, sizeof *r);
 }
 
@@ -76,10 +77,14 @@ int nn_router_set_ranks(nn_router_t *r, const uint32_t *owner, uint32_t me, uint
 {
     free(r->out_count);
     free(r->out_at);
+    free(r->mixed);
     r->out_count = calloc(n_ranks ? n_ranks : 1, sizeof *r->out_count);
     r->out_at = calloc(n_ranks ? n_ranks : 1, sizeof *r->out_at);
-    if (!r->out_count || !r->out_at)
+    r->mixed = calloc(r->n_agents ? r->n_agents : 1, 1);
+    if (!r->out_count || !r->out_at || !r->mixed) {
+        r->owner = NULL;
         return NN_ENOMEM;
+    }
     r->owner = owner;
     r->me = me;
     r->n_ranks = n_ranks;
@@ -163,7 +168,42 @@ void nn_router_add(nn_router_t *r, size_t k, uint32_t lo, uint32_t hi, const nn_
     /* counting happens here, as each node's batch arrives, so that it overlaps with the
      * nodes still stepping */
     size_t good = 0;
-    if (!r->check && !r->owner) {
+    if (!r->check && r->owner) {
+        /* ranks: a clean batch has only this rank's senders and known receivers; its
+         * messages to other ranks are told apart again by owner[to] in the exports and
+         * the scatter, so that no keep marks are written */
+        uint32_t *count = r->count;
+        size_t *out = r->out_count;
+        const uint32_t N = r->n_agents, *owner = r->owner, me = r->me;
+        size_t i = 0, ex = 0;
+        for (; i < n; i++) {
+            const nn_msg_t *m = &msgs[i];
+            if (m->from < lo || m->from >= hi || owner[m->from] != me || m->to >= N)
+                break;
+            uint32_t q = owner[m->to];
+            if (q == me) {
+                count[m->to]++;
+                good++;
+            } else {
+                out[q]++;
+                ex++;
+            }
+        }
+        if (i == n) {
+            b->clean = 1;
+            r->counted += good;
+            r->exported += ex;
+            return;
+        }
+        for (size_t j = 0; j < i; j++) { /* undo and take the slow path */
+            uint32_t q = owner[msgs[j].to];
+            if (q == me)
+                count[msgs[j].to]--;
+            else
+                out[q]--;
+        }
+        good = 0;
+    } else if (!r->check && !r->owner) {
         uint32_t *count = r->count;
         const uint32_t N = r->n_agents;
         for (size_t i = 0; i < n; i++) {
@@ -231,13 +271,13 @@ static inline void s_put_msg(nn_router_t *r, const nn_msg_t *m, uint32_t seq)
     d->flags = m->flags;
 }
 
-/* Receiver range s: writes the range's deliveries, reading every batch in node (hence
- * sender) order. */
-static void s_scatter_task(void *arg, size_t s)
+/* Receiver range lo .. lo + span - 1: writes the rank's own deliveries, reading every
+ * batch in node (hence sender) order. */
+static void s_scatter_local(nn_router_t *r, uint32_t lo, uint32_t span)
 {
-    nn_router_t *r = arg;
-    uint32_t lo, span;
-    s_shard_begin(r, s, &lo, &span);
+    /* a clean batch's messages all go on, but under ranks those to other ranks' agents
+     * go out instead; a checked batch's marks say which stay (1) */
+    const uint32_t *owner = r->owner, me = r->me;
     for (size_t k = 0; k < r->n_batches; k++) {
         const nn_router_batch_t *b = &r->batch[k];
         uint32_t prev = UINT32_MAX, seq = 0;
@@ -245,37 +285,19 @@ static void s_scatter_task(void *arg, size_t s)
             const nn_msg_t *m = &b->msgs[i];
             seq = m->from == prev ? seq + 1 : 0;
             prev = m->from;
-            if (m->to - lo >= span || (!b->clean && !b->keep[i]))
+            if (m->to - lo >= span || (b->clean ? owner && owner[m->to] != me : b->keep[i] != 1))
                 continue;
             s_put_msg(r, m, seq);
         }
     }
 }
 
-/* The next of the rank's own messages that goes to a receiver in lo .. lo + span - 1,
- * with its sequence number, in node (hence sender) order. */
-typedef struct s_cursor {
-    size_t k, i;
-    uint32_t prev, seq;
-} s_cursor_t;
-
-static const nn_msg_t *s_next_local(const nn_router_t *r, s_cursor_t *c, uint32_t lo, uint32_t span,
-                                    uint32_t *seq)
+static void s_scatter_task(void *arg, size_t s)
 {
-    for (; c->k < r->n_batches; c->k++, c->i = 0, c->prev = UINT32_MAX) {
-        const nn_router_batch_t *b = &r->batch[c->k];
-        while (c->i < b->n) {
-            const nn_msg_t *m = &b->msgs[c->i];
-            c->seq = m->from == c->prev ? c->seq + 1 : 0;
-            c->prev = m->from;
-            size_t i = c->i++;
-            if (m->to - lo >= span || (!b->clean && b->keep[i] != 1))
-                continue;
-            *seq = c->seq;
-            return m;
-        }
-    }
-    return NULL;
+    nn_router_t *r = arg;
+    uint32_t lo, span;
+    s_shard_begin(r, s, &lo, &span);
+    s_scatter_local(r, lo, span);
 }
 
 /* Whether an imported record's receiver is an agent of this rank's. */
@@ -290,51 +312,71 @@ static inline int s_import_in(const nn_router_t *r, uint32_t to, uint32_t lo, ui
     return to - lo < span && s_imported_here(r, to);
 }
 
-/* Receiver range s in MPI mode: as s_scatter_task, with the other ranks' records merged
- * in by sender, so that each inbox is in canonical order whichever rank its senders are
- * on (a sender lives on one rank, so no two streams share one). */
-static void s_scatter_merge_task(void *arg, size_t s)
+/* Canonical order within one inbox: sender, then the sender's sequence number (unique
+ * per inbox, since one sender's messages of a round have distinct numbers). */
+static int s_delivery_cmp(const void *a, const void *b)
+{
+    const nn_delivery_t *x = a, *y = b;
+    if (x->from != y->from)
+        return x->from < y->from ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void s_sort_inbox(nn_delivery_t *d, size_t n)
+{
+    if (n > 32) {
+        qsort(d, n, sizeof *d, s_delivery_cmp);
+        return;
+    }
+    for (size_t i = 1; i < n; i++) { /* small inboxes, mostly in order already */
+        nn_delivery_t v = d[i];
+        size_t j = i;
+        while (j > 0 && s_delivery_cmp(&d[j - 1], &v) > 0) {
+            d[j] = d[j - 1];
+            j--;
+        }
+        d[j] = v;
+    }
+}
+
+/* Receiver range s in MPI mode: this rank's messages as in s_scatter_task, then the other
+ * ranks' records after them in each inbox, then each inbox that got records put back in
+ * canonical order (sender, then sequence) whichever ranks its senders live on. Only the
+ * receivers of cut edges need the sort, so the common case costs what one process's
+ * scatter does. */
+static void s_scatter_ranks_task(void *arg, size_t s)
 {
     nn_router_t *r = arg;
     uint32_t lo, span;
     s_shard_begin(r, s, &lo, &span);
-    const size_t ns = r->n_imports;
-    size_t at[ns ? ns : 1];
-    for (size_t j = 0; j < ns; j++) {
-        at[j] = 0;
-        while (at[j] < r->imports[j].n && !s_import_in(r, r->imports[j].recs[at[j]].to, lo, span))
-            at[j]++;
-    }
-    s_cursor_t cur = {0, 0, UINT32_MAX, 0};
-    uint32_t seq = 0;
-    const nn_msg_t *m = s_next_local(r, &cur, lo, span, &seq);
-    for (;;) {
-        size_t best = ns; /* ns: the local message */
-        uint32_t from = m ? m->from : UINT32_MAX;
-        for (size_t j = 0; j < ns; j++)
-            if (at[j] < r->imports[j].n && r->imports[j].recs[at[j]].from < from) {
-                best = j;
-                from = r->imports[j].recs[at[j]].from;
-            }
-        if (best == ns && !m)
-            break;
-        if (best == ns) {
-            s_put_msg(r, m, seq);
-            m = s_next_local(r, &cur, lo, span, &seq);
-            continue;
+    s_scatter_local(r, lo, span);
+    uint8_t *mixed = r->mixed;
+    for (size_t j = 0; j < r->n_imports; j++) {
+        const nn_router_import_t *g = &r->imports[j];
+        for (size_t i = 0; i < g->n; i++) {
+            const nn_xrec_t *x = &g->recs[i];
+            if (!s_import_in(r, x->to, lo, span))
+                continue;
+            nn_delivery_t *d = &r->deliv[r->off[x->to + 1]++];
+            d->from = x->from;
+            d->seq = x->seq;
+            d->value = x->value;
+            d->trends = x->trends;
+            d->standing = x->standing;
+            d->flags = x->flags;
+            mixed[x->to] = 1;
         }
-        const nn_router_import_t *g = &r->imports[best];
-        const nn_xrec_t *x = &g->recs[at[best]];
-        nn_delivery_t *d = &r->deliv[r->off[x->to + 1]++];
-        d->from = x->from;
-        d->seq = x->seq;
-        d->value = x->value;
-        d->trends = x->trends;
-        d->standing = x->standing;
-        d->flags = x->flags;
-        do
-            at[best]++;
-        while (at[best] < g->n && !s_import_in(r, g->recs[at[best]].to, lo, span));
+    }
+    for (size_t j = 0; j < r->n_imports; j++) {
+        const nn_router_import_t *g = &r->imports[j];
+        for (size_t i = 0; i < g->n; i++) {
+            uint32_t to = g->recs[i].to;
+            if (!s_import_in(r, to, lo, span) || !mixed[to])
+                continue;
+            mixed[to] = 0;
+            /* off[to + 1] is the end of to's inbox now; count[to] its length */
+            s_sort_inbox(r->deliv + r->off[to + 1] - r->count[to], r->count[to]);
+        }
     }
 }
 
@@ -370,14 +412,13 @@ int nn_router_exports(nn_router_t *r)
     const uint64_t *trends = r->trends;
     for (size_t k = 0; k < r->n_batches; k++) {
         const nn_router_batch_t *b = &r->batch[k];
-        if (b->clean)
-            continue; /* nothing of it leaves the rank */
         uint32_t prev = UINT32_MAX, seq = 0;
         for (size_t i = 0; i < b->n; i++) {
             const nn_msg_t *m = &b->msgs[i];
             seq = m->from == prev ? seq + 1 : 0;
             prev = m->from;
-            if (b->keep[i] != 2)
+            /* a clean batch's messages all passed: those to other ranks leave */
+            if (b->clean ? r->owner[m->to] == r->me : b->keep[i] != 2)
                 continue;
             nn_xrec_t *x = &r->out[fill[r->owner[m->to]]++];
             x->from = m->from;
@@ -450,7 +491,7 @@ int nn_router_finish(nn_router_t *r)
         r->shard_base[s] = base;
         base += n;
     }
-    nn_pool_run(r->pool, r->n_shards, r->owner ? s_scatter_merge_task : s_scatter_task, r);
+    nn_pool_run(r->pool, r->n_shards, r->owner ? s_scatter_ranks_task : s_scatter_task, r);
     r->routed = total;
     return NN_OK;
 }

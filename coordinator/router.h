@@ -98,6 +98,7 @@ typedef struct nn_router {
     nn_router_import_t *imports;
     size_t imports_cap;
     uint64_t imported; /* their records */
+    uint8_t *mixed;    /* n_agents: inboxes that got records, while they are sorted */
 } nn_router_t;
 
 /* Makes a router for n_agents agents hosted by n_nodes nodes, sorting on the threads of
