@@ -2174,6 +2174,11 @@ static int s_start_rounds(s_run_t *r, double t0)
     cpu_set_t set;
     long cpus = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set)
                                                             : sysconf(_SC_NPROCESSORS_ONLN);
+    /* ranks of one host that are not bound to cores of their own share those CPUs */
+    const char *local = r->w ? getenv("OMPI_COMM_WORLD_LOCAL_SIZE") : NULL;
+    long on_host = local ? strtol(local, NULL, 10) : 1;
+    if (on_host > 1)
+        cpus /= on_host;
     size_t threads = cpus < 1 ? 1 : cpus > S_MAX_POOL ? S_MAX_POOL : (size_t)cpus;
     if ((rc = nn_pool_new(&r->pool, threads)) != NN_OK)
         return s_fail(r, rc, "cannot start the coordinator's %zu threads", threads);
