@@ -12,6 +12,7 @@
 
 #include "coordinator.h"
 #include "network.h"
+#include "keys.h"
 #include "partition.h"
 #include "ranks.h"
 #include "scenario.h"
@@ -53,6 +54,8 @@ static void s_usage(FILE *f)
                "                        split its network into P parts: each method's edge cut\n"
                "                        and balance (-o with --method: 'agent,part' lines)\n"
                "  behaviours            list the built-in behaviours and their parameters\n"
+               "  keygen NAME           write a CURVE key pair: NAME.key (public) and\n"
+               "                        NAME.key_secret (public and secret, mode 0600)\n"
                "  version               print the version\n"
                "\n"
                "options of run, serve, validate, network and partition:\n"
@@ -654,6 +657,31 @@ static int s_cmd_behaviours(void)
     return 0;
 }
 
+/* keygen NAME: a CURVE key pair in NAME.key and NAME.key_secret. 0, 1 or 2. */
+static int s_cmd_keygen(s_cli_t *c)
+{
+    if (!c->scenario)
+        return s_usage_error("'keygen' needs a name for the key files, such as 'keygen "
+                             "keys/node1'%s",
+                             "");
+    char err[4200] = "";
+    int rc = nn_keys_generate(c->scenario, err, sizeof err);
+    if (rc != NN_OK) {
+        fprintf(stderr, "nunchi: %s\n", err);
+        return rc == NN_EINVAL ? 2 : 1;
+    }
+    char pub[NN_KEY_Z85_LEN + 1], path[4200];
+    snprintf(path, sizeof path, "%s.key", c->scenario);
+    if (nn_keys_load(path, pub, NULL, err, sizeof err) != NN_OK) {
+        fprintf(stderr, "nunchi: %s\n", err);
+        return 1;
+    }
+    if (!c->quiet)
+        printf("nunchi: wrote %s.key (public key %s) and %s.key_secret (keep it to yourself)\n",
+               c->scenario, pub, c->scenario);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -676,12 +704,16 @@ int main(int argc, char **argv)
         status = 0;
     } else if (!strcmp(c->command, "behaviours")) {
         status = s_cmd_behaviours();
+    } else if (!strcmp(c->command, "keygen")) {
+        status = s_parse(c, argc, argv);
+        if (status == 0)
+            status = s_cmd_keygen(c);
     } else if (strcmp(c->command, "run") && strcmp(c->command, "serve") &&
                strcmp(c->command, "validate") && strcmp(c->command, "network") &&
                strcmp(c->command, "partition")) {
         status = s_usage_error(
             "unknown command '%s' (commands: run, serve, validate, network, partition, "
-            "behaviours, version, help)",
+            "behaviours, keygen, version, help)",
             c->command);
     } else if ((status = s_parse(c, argc, argv)) == 0) {
         if (!strcmp(c->command, "validate"))

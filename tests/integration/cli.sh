@@ -87,4 +87,19 @@ awk -F, '$2 < 0 || $2 > 2 { exit 1 }' "$WORK/parts.csv" || fail "parts.csv has a
 expect_status 2 "$NUNCHI" partition "$DATA/scenarios/mixed.yaml"
 expect_status 2 "$NUNCHI" partition "$DATA/scenarios/mixed.yaml" --parts 0
 expect_status 2 "$NUNCHI" partition "$DATA/scenarios/mixed.yaml" --parts 2 --method metiss
+# keygen: a CURVE pair in ZeroMQ's certificate format, the secret private, never
+# overwritten; no name is a usage error
+"$NUNCHI" keygen "$WORK/keys/node1" >/dev/null 2>&1 && fail "keygen wrote into a missing directory"
+mkdir -p "$WORK/keys"
+"$NUNCHI" keygen "$WORK/keys/node1" >"$WORK/keygen.out" || fail "keygen failed"
+grep -q 'public-key = "' "$WORK/keys/node1.key" || fail "no public key in node1.key"
+! grep -q 'secret-key' "$WORK/keys/node1.key" || fail "the public file holds the secret"
+grep -q 'secret-key = "' "$WORK/keys/node1.key_secret" || fail "no secret key in node1.key_secret"
+[ "$(stat -c %a "$WORK/keys/node1.key_secret")" = 600 ] || fail "the secret file is not private"
+pub=$(sed -n 's/.*public-key = "\(.*\)"/\1/p' "$WORK/keys/node1.key")
+grep -qF "$pub" "$WORK/keygen.out" || fail "keygen did not print the public key"
+before=$(cat "$WORK/keys/node1.key_secret")
+expect_status 1 "$NUNCHI" keygen "$WORK/keys/node1"
+[ "$(cat "$WORK/keys/node1.key_secret")" = "$before" ] || fail "keygen overwrote a secret"
+expect_status 2 "$NUNCHI" keygen
 echo "ok: command line"
