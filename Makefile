@@ -8,8 +8,10 @@ JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 PKGLIST  := deploy/debian-packages.txt
 CTEST_ARGS ?=
 SEEDS    ?= 10
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD   ?= build-fuzz
 
-.PHONY: all build deps configure run test bench experiment install clean
+.PHONY: all build deps configure run test bench experiment fuzz install clean
 
 all: build
 
@@ -41,6 +43,15 @@ bench: deps
 experiment: deps
 	@$(MAKE) --no-print-directory build
 	/usr/bin/python3 scripts/experiment.py --nunchi $(BUILD)/nunchi --seeds $(SEEDS)
+
+# the codec and the router's checks under libFuzzer for FUZZ_SECONDS (a clang build of
+# its own in FUZZ_BUILD; the corpus grows in FUZZ_BUILD/corpus, crashes land in FUZZ_BUILD)
+fuzz: deps
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DNUNCHI_FUZZ=ON >/dev/null
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_codec fuzz_seeds
+	mkdir -p $(FUZZ_BUILD)/corpus
+	$(FUZZ_BUILD)/fuzz_seeds $(FUZZ_BUILD)/corpus
+	cd $(FUZZ_BUILD) && ./fuzz_codec -max_total_time=$(FUZZ_SECONDS) -max_len=65536 corpus
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
