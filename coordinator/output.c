@@ -131,6 +131,11 @@ int nn_output_write_scenario(const char *run_dir, const nn_scenario_t *sc, char 
         snprintf(copy->opinions.path, sizeof copy->opinions.path, "%s", abs);
     if (sc->structure.groups == NN_GROUPS_FILE && realpath(sc->structure.resolved_path, abs))
         snprintf(copy->structure.path, sizeof copy->structure.path, "%s", abs);
+    nn_curve_config_t *cv = &copy->security.curve;
+    if (cv->on && realpath(sc->security.curve.secret_key, abs))
+        snprintf(cv->secret_key_given, sizeof cv->secret_key_given, "%s", abs);
+    if (cv->on && realpath(sc->security.curve.authorized_keys, abs))
+        snprintf(cv->authorized_keys_given, sizeof cv->authorized_keys_given, "%s", abs);
     FILE *f = nn_output_open(run_dir, "scenario.yaml", err, errlen);
     if (!f) {
         free(copy);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include <yaml.h>
 
@@ -2090,12 +2091,140 @@ static void s_trends(s_ctx_t *c, const s_node_t *v, nn_trends_config_t *t)
         t->seeds = c->agents;
 }
 
+/* security: {curve: {secret_key: FILE, authorized_keys: DIR}}. The files are looked at,
+ * not read: the key file's format is the link layer's to check when it loads it. */
+static void s_curve_file(s_ctx_t *c, const s_node_t *v, const char *given, const char *resolved)
+{
+    struct stat st;
+    char shown[4200] = "";
+    if (strcmp(given, resolved) != 0)
+        snprintf(shown, sizeof shown, " (resolved against the scenario's directory: '%s')",
+                 resolved);
+    /* the stem that `nunchi keygen` takes, run from where the scenario was loaded */
+    char stem[4096];
+    size_t rl = strlen(resolved), sl = sizeof ".key_secret" - 1;
+    int has_ext = rl > sl && strcmp(resolved + rl - sl, ".key_secret") == 0;
+    snprintf(stem, sizeof stem, "%.*s", (int)(has_ext ? rl - sl : rl), resolved);
+    if (stat(resolved, &st) == 0 && S_ISDIR(st.st_mode)) {
+        s_err(c, v,
+              "'security.curve.secret_key': '%s' is a directory, not a key file%s" S_HINT
+              "name the coordinator's secret key, NAME.key_secret, written by: nunchi keygen "
+              "NAME",
+              given, shown);
+        return;
+    }
+    FILE *f = fopen(resolved, "rb");
+    if (!f) {
+        const char *why = strerror(errno);
+        if (has_ext)
+            s_err(c, v,
+                  "'security.curve.secret_key': cannot read '%s': %s%s" S_HINT
+                  "write one with: nunchi keygen %s",
+                  given, why, shown, stem);
+        else
+            s_err(c, v,
+                  "'security.curve.secret_key': cannot read '%s': %s%s" S_HINT
+                  "name the coordinator's secret key, NAME.key_secret, written by: nunchi "
+                  "keygen NAME",
+                  given, why, shown);
+        return;
+    }
+    fclose(f);
+}
+
+static void s_curve_dir(s_ctx_t *c, const s_node_t *v, const char *given, const char *resolved)
+{
+    struct stat st;
+    char shown[4200] = "";
+    if (strcmp(given, resolved) != 0)
+        snprintf(shown, sizeof shown, " (resolved against the scenario's directory: '%s')",
+                 resolved);
+    if (stat(resolved, &st) != 0) {
+        s_err(c, v,
+              "'security.curve.authorized_keys': no directory '%s': %s%s" S_HINT
+              "make it and put in it each authorized node's public key, the NAME.key that "
+              "nunchi keygen NAME writes",
+              given, strerror(errno), shown);
+        return;
+    }
+    if (!S_ISDIR(st.st_mode))
+        s_err(c, v,
+              "'security.curve.authorized_keys': '%s' is not a directory%s" S_HINT
+              "name a directory holding each authorized node's public key, the NAME.key that "
+              "nunchi keygen NAME writes",
+              given, shown);
+}
+
+static void s_security(s_ctx_t *c, const s_node_t *v, const char *base, nn_security_config_t *sec)
+{
+    static const char *const sk[] = {"curve"};
+    static const char *const ck[] = {"secret_key", "authorized_keys"};
+    const s_node_t *vals[2], *keys[2];
+    if (!v)
+        return;
+    if (s_want(c, v, S_MAP, "security",
+               "{curve: {secret_key: keys/coordinator.key_secret, authorized_keys: "
+               "keys/authorized}}") != 0)
+        return;
+    s_fields(c, v, "security", sk, 1, vals, keys, NULL);
+    const s_node_t *cv = vals[0];
+    if (!cv) {
+        s_err(c, v,
+              "missing key 'security.curve'" S_HINT
+              "required: {secret_key: FILE, authorized_keys: DIR}, the coordinator's "
+              "NAME.key_secret and a directory of the nodes' NAME.key files");
+        return;
+    }
+    if (s_want(c, cv, S_MAP, "security.curve",
+               "{secret_key: keys/coordinator.key_secret, authorized_keys: keys/authorized}") != 0)
+        return;
+    s_fields(c, cv, "security.curve", ck, 2, vals, keys, NULL);
+    nn_curve_config_t *cu = &sec->curve;
+    cu->on = 1;
+    if (!vals[0])
+        s_err(c, cv,
+              "missing key 'security.curve.secret_key'" S_HINT
+              "required with authorized_keys: the coordinator's secret key file, "
+              "NAME.key_secret from nunchi keygen NAME");
+    if (!vals[1])
+        s_err(c, cv,
+              "missing key 'security.curve.authorized_keys'" S_HINT
+              "required with secret_key: a directory of the authorized nodes' public keys, "
+              "their NAME.key files");
+    if (vals[0]) {
+        s_file_path(c, vals[0], "security.curve.secret_key", base, cu->secret_key_given,
+                    sizeof cu->secret_key_given, cu->secret_key, cu->secret_key_where,
+                    sizeof cu->secret_key_where);
+        if (cu->secret_key[0])
+            s_curve_file(c, vals[0], cu->secret_key_given, cu->secret_key);
+    }
+    if (vals[1]) {
+        s_get_str(c, vals[1], "security.curve.authorized_keys", cu->authorized_keys_given,
+                  sizeof cu->authorized_keys_given, "a directory path (a non-empty string)");
+        if (cu->authorized_keys_given[0]) {
+            char *loc = s_loc(c, vals[1]->origin, vals[1]->line, vals[1]->col);
+            if (loc)
+                snprintf(cu->authorized_keys_where, sizeof cu->authorized_keys_where,
+                         "'security.curve.authorized_keys' at %s", loc);
+            free(loc);
+            if (s_resolve(base, cu->authorized_keys_given, cu->authorized_keys,
+                          sizeof cu->authorized_keys) != 0)
+                s_err(c, vals[1],
+                      "'security.curve.authorized_keys' resolves to a path longer "
+                      "than %zu bytes",
+                      sizeof cu->authorized_keys - 1);
+            else
+                s_curve_dir(c, vals[1], cu->authorized_keys_given, cu->authorized_keys);
+        }
+    }
+}
+
 static void s_validate(s_ctx_t *c, const s_node_t *root, const char *base, nn_scenario_t *s)
 {
     static const char *const top[] = {
-        "name",        "seed",  "rounds",    "agents",    "network",   "opinions",
-        "populations", "nodes", "transport", "partition", "output",    "limits",
-        "structure",   "norms", "game",      "cases",     "decisions", "trends"};
+        "name",  "seed",      "rounds",    "agents", "network", "opinions",  "populations",
+        "nodes", "transport", "partition", "output", "limits",  "structure", "norms",
+        "game",  "cases",     "decisions", "trends", "security"};
     enum {
         T_NAME,
         T_SEED,
@@ -2115,6 +2244,7 @@ static void s_validate(s_ctx_t *c, const s_node_t *root, const char *base, nn_sc
         T_CASES,
         T_DECISIONS,
         T_TRENDS,
+        T_SECURITY,
         T_N
     };
     const s_node_t *v[T_N], *k[T_N];
@@ -2158,6 +2288,7 @@ static void s_validate(s_ctx_t *c, const s_node_t *root, const char *base, nn_sc
     s_present_t has = {v[T_GAME] != NULL, v[T_CASES] != NULL, v[T_DECISIONS] != NULL};
     s_norms(c, v[T_NORMS], &has, s);
     s_trends(c, v[T_TRENDS], &s->trends);
+    s_security(c, v[T_SECURITY], base, &s->security);
     if (v[T_NODES] && s_get_u64(c, v[T_NODES], "nodes", 1, 1024, "an integer in 1..1024", &x) == 0)
         s->nodes = (uint32_t)x;
     if (v[T_TRANSPORT]) {
@@ -3069,6 +3200,11 @@ int nn_scenario_write(const nn_scenario_t *s, FILE *f)
     fputs("limits:\n", f);
     s_put_double(f, "  ", "deadline_s", s->deadline_s);
     fprintf(f, "  max_message_bytes: %" PRIu64 "\n", s->max_message_bytes);
+    if (s->security.curve.on) {
+        fputs("security:\n  curve:\n", f);
+        s_put_string(f, "    ", "secret_key", s->security.curve.secret_key_given);
+        s_put_string(f, "    ", "authorized_keys", s->security.curve.authorized_keys_given);
+    }
     s_write_structure(s, f);
     s_write_society(s, f);
     return ferror(f) ? NN_EIO : NN_OK;

@@ -60,6 +60,26 @@ typedef struct nn_population {
     double param_b[NN_MAX_PARAMS]; /* a distribution's second number (high, sd), else 0 */
 } nn_population_t;
 
+/* security.curve: CURVE authentication of tcp nodes. The key file's contents are not read
+ * here (the link layer does that at run time); the loader checks only that secret_key is
+ * a readable regular file and authorized_keys an existing directory. Each path is kept as
+ * written (*_given, what nn_scenario_write puts back) and resolved against the scenario's
+ * directory (the bare name, what to open), as network.path / resolved_path are. */
+typedef struct nn_curve_config {
+    int on;                      /* 1 when security.curve is given; default 0 */
+    char secret_key[4096];       /* resolved: the coordinator's NAME.key_secret */
+    char authorized_keys[4096];  /* resolved: a directory of the nodes' NAME.key files */
+    char secret_key_given[4096]; /* as written in the scenario or --set */
+    char authorized_keys_given[4096];
+    char secret_key_where[4200]; /* "'security.curve.secret_key' at s.yaml:3:20", for
+                                    messages about the file found at run time */
+    char authorized_keys_where[4200];
+} nn_curve_config_t;
+
+typedef struct nn_security_config {
+    nn_curve_config_t curve; /* security: {curve: {secret_key, authorized_keys}} */
+} nn_security_config_t;
+
 typedef struct nn_scenario {
     char name[128];
     char source[4096]; /* the file read, or "<embedded default>" */
@@ -83,6 +103,7 @@ typedef struct nn_scenario {
     nn_game_config_t game;           /* game: {benefit, cost}; off when absent */
     nn_cases_config_t cases;         /* cases: and decisions: */
     nn_trends_config_t trends;       /* trends: {every, seeds, max}; off when absent */
+    nn_security_config_t security;   /* security.curve; off when absent (only tcp uses it) */
 } nn_scenario_t;
 
 /* The text of scenarios/default.yaml, compiled into the binary. */

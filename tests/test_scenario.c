@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -1627,6 +1628,12 @@ static void t_same(const nn_scenario_t *a, const nn_scenario_t *b)
     assert_true(o->seeds_share == q->seeds_share);
     assert_string_equal(o->path, q->path);
     assert_string_equal(o->resolved_path, q->resolved_path);
+    const nn_curve_config_t *ca = &a->security.curve, *cb = &b->security.curve;
+    assert_int_equal(ca->on, cb->on);
+    assert_string_equal(ca->secret_key, cb->secret_key);
+    assert_string_equal(ca->authorized_keys, cb->authorized_keys);
+    assert_string_equal(ca->secret_key_given, cb->secret_key_given);
+    assert_string_equal(ca->authorized_keys_given, cb->authorized_keys_given);
     assert_int_equal(a->n_populations, b->n_populations);
     for (size_t i = 0; i < a->n_populations; i++) {
         const nn_population_t *p = &a->populations[i], *r = &b->populations[i];
@@ -2078,6 +2085,215 @@ static void test_files(void **state)
     assert_string_equal(nn_opinions_init_name(NN_INIT_SEEDS), "seeds");
 }
 
+/* ---- security.curve ------------------------------------------------------------------ */
+
+/* A scenario directory holding keys/server.key_secret and keys/authorized/. */
+static void t_key_dir(char *dir)
+{
+    char p[512];
+    assert_non_null(mkdtemp(dir));
+    snprintf(p, sizeof p, "%s/keys", dir);
+    assert_int_equal(mkdir(p, 0700), 0);
+    snprintf(p, sizeof p, "%s/keys/authorized", dir);
+    assert_int_equal(mkdir(p, 0700), 0);
+    snprintf(p, sizeof p, "%s/keys/server.key_secret", dir);
+    FILE *fp = fopen(p, "w");
+    assert_non_null(fp);
+    fputs("not parsed by the loader\n", fp);
+    fclose(fp);
+}
+
+static void t_key_dir_remove(const char *dir)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/keys/server.key_secret", dir);
+    unlink(p);
+    snprintf(p, sizeof p, "%s/keys/authorized", dir);
+    rmdir(p);
+    snprintf(p, sizeof p, "%s/keys", dir);
+    rmdir(p);
+    rmdir(dir);
+}
+
+static int t_load_in(t_fix_t *f, const char *dir, const char *text, const char *const *sets,
+                     size_t n_sets)
+{
+    nn_diag_release(&f->d);
+    nn_diag_init(&f->d);
+    return nn_scenario_load_text(&f->s, text, strlen(text), "t.yaml", dir, sets, n_sets, &f->d);
+}
+
+#define CURVE_OK                                                                                   \
+    MINIMAL "security:\n"                                                                          \
+            "  curve:\n"                                                                           \
+            "    secret_key: keys/server.key_secret\n"                                             \
+            "    authorized_keys: keys/authorized\n"
+
+static void test_security(void **state)
+{
+    t_fix_t *f = *state;
+    char dir[] = "/tmp/nunchi-scenario-XXXXXX", want[600];
+    t_key_dir(dir);
+    const nn_curve_config_t *cu = &f->s.security.curve;
+
+    /* off by default, and off in the embedded default */
+    t_ok(f, MINIMAL);
+    assert_int_equal(cu->on, 0);
+    assert_string_equal(cu->secret_key, "");
+    assert_int_equal(nn_scenario_load(&f->s, NULL, NULL, 0, &f->d), NN_OK);
+    assert_int_equal(cu->on, 0);
+
+    /* both keys, relative to the scenario's directory */
+    assert_int_equal(t_load_in(f, dir, CURVE_OK, NULL, 0), NN_OK);
+    assert_int_equal(cu->on, 1);
+    assert_string_equal(cu->secret_key_given, "keys/server.key_secret");
+    assert_string_equal(cu->authorized_keys_given, "keys/authorized");
+    snprintf(want, sizeof want, "%s/keys/server.key_secret", dir);
+    assert_string_equal(cu->secret_key, want);
+    snprintf(want, sizeof want, "%s/keys/authorized", dir);
+    assert_string_equal(cu->authorized_keys, want);
+    assert_string_equal(cu->secret_key_where, "'security.curve.secret_key' at t.yaml:6:17");
+    assert_string_equal(cu->authorized_keys_where,
+                        "'security.curve.authorized_keys' at t.yaml:7:22");
+
+    /* absolute paths stay as they are; flow style works */
+    char text[2048];
+    snprintf(text, sizeof text,
+             MINIMAL "security: {curve: {secret_key: '%s/keys/server.key_secret', "
+                     "authorized_keys: '%s/keys/authorized'}}\n",
+             dir, dir);
+    assert_int_equal(t_load_in(f, "/elsewhere", text, NULL, 0), NN_OK);
+    snprintf(want, sizeof want, "%s/keys/server.key_secret", dir);
+    assert_string_equal(cu->secret_key, want);
+    assert_string_equal(cu->secret_key_given, want);
+
+    /* --set, as any other key: creating the section and replacing one path */
+    const char *sets[] = {"security.curve.secret_key=keys/server.key_secret",
+                          "security.curve.authorized_keys=keys/authorized"};
+    assert_int_equal(t_load_in(f, dir, MINIMAL, sets, 2), NN_OK);
+    assert_int_equal(cu->on, 1);
+    snprintf(want, sizeof want, "%s/keys/authorized", dir);
+    assert_string_equal(cu->authorized_keys, want);
+    const char *other[] = {"security.curve.authorized_keys=keys"};
+    assert_int_equal(t_load_in(f, dir, CURVE_OK, other, 1), NN_OK);
+    assert_string_equal(cu->authorized_keys_given, "keys");
+    const char *bad_set[] = {"security.curve.secret_key=keys/nobody.key_secret"};
+    assert_int_equal(t_load_in(f, dir, CURVE_OK, bad_set, 1), NN_ESCENARIO);
+    assert_true(t_has(f, "'security.curve.secret_key': cannot read 'keys/nobody.key_secret'"));
+    assert_true(t_has(f, "at --set 'security.curve.secret_key=keys/nobody.key_secret'"));
+    snprintf(want, sizeof want, "write one with: nunchi keygen %s/keys/nobody)", dir);
+    assert_true(t_has(f, want));
+
+    /* a missing key, each way round */
+    assert_int_equal(
+        t_load_in(f, dir, MINIMAL "security:\n  curve:\n    secret_key: keys/server.key_secret\n",
+                  NULL, 0),
+        NN_ESCENARIO);
+    assert_int_equal(f->d.count, 1);
+    assert_true(t_has(f, "missing key 'security.curve.authorized_keys' at t.yaml:6:5 "
+                         "(required with secret_key"));
+    assert_int_equal(t_load_in(f, dir,
+                               MINIMAL "security: {curve: {authorized_keys: keys/authorized}}\n",
+                               NULL, 0),
+                     NN_ESCENARIO);
+    assert_int_equal(f->d.count, 1);
+    assert_true(t_has(f, "missing key 'security.curve.secret_key' at t.yaml:4:19"));
+    assert_int_equal(t_load_in(f, dir, MINIMAL "security: {}\n", NULL, 0), NN_ESCENARIO);
+    assert_true(t_has(f, "missing key 'security.curve' at t.yaml:4:11"));
+
+    /* unknown keys, with the nearest valid one */
+    assert_int_equal(t_load_in(f, dir, CURVE_OK "    authorised_keys: keys/authorized\n", NULL, 0),
+                     NN_ESCENARIO);
+    assert_int_equal(f->d.count, 1);
+    assert_true(t_has(f, "unknown key 'authorised_keys' in 'security.curve' at t.yaml:8:5 "
+                         "(did you mean 'authorized_keys'?)"));
+    assert_int_equal(t_load_in(f, dir, MINIMAL "security: {curv: {}}\n", NULL, 0), NN_ESCENARIO);
+    assert_true(
+        t_has(f, "unknown key 'curv' in 'security' at t.yaml:4:12 (did you mean 'curve'?)"));
+    assert_int_equal(t_load_in(f, dir, MINIMAL "securty: {}\n", NULL, 0), NN_ESCENARIO);
+    assert_true(t_has(f, "unknown key 'securty' at t.yaml:4:1 (did you mean 'security'?)"));
+
+    /* not strings, not mappings */
+    assert_int_equal(t_load_in(f, dir,
+                               MINIMAL "security:\n  curve:\n    secret_key: [a, b]\n"
+                                       "    authorized_keys: {a: 1}\n",
+                               NULL, 0),
+                     NN_ESCENARIO);
+    assert_int_equal(f->d.count, 2);
+    assert_true(t_has(f, "'security.curve.secret_key' must be a file path (a non-empty string), "
+                         "got a sequence at t.yaml:6:17"));
+    assert_true(t_has(f, "'security.curve.authorized_keys' must be a directory path (a non-empty "
+                         "string), got a mapping at t.yaml:7:22"));
+    assert_int_equal(t_load_in(f, dir, MINIMAL "security: {curve: on}\n", NULL, 0), NN_ESCENARIO);
+    assert_true(t_has(f, "'security.curve' must be a mapping, got 'on' at t.yaml:4:19"));
+    assert_int_equal(t_load_in(f, dir, MINIMAL "security: tcp\n", NULL, 0), NN_ESCENARIO);
+    assert_true(t_has(f, "'security' must be a mapping, got 'tcp' at t.yaml:4:11"));
+
+    /* a missing file, a directory as the file, a missing directory, a file as the
+     * directory */
+    assert_int_equal(t_load_in(f, dir,
+                               MINIMAL "security:\n  curve:\n    secret_key: keys/x.key_secret\n"
+                                       "    authorized_keys: keys/nobody\n",
+                               NULL, 0),
+                     NN_ESCENARIO);
+    assert_int_equal(f->d.count, 2);
+    assert_true(t_has(f, "'security.curve.secret_key': cannot read 'keys/x.key_secret': No such "
+                         "file or directory"));
+    assert_true(t_has(f, "at t.yaml:6:17 (write one with: nunchi keygen "));
+    assert_true(t_has(f, "'security.curve.authorized_keys': no directory 'keys/nobody'"));
+    assert_true(t_has(f, "at t.yaml:7:22 (make it and put in it each authorized node's public "
+                         "key"));
+    assert_int_equal(t_load_in(f, dir,
+                               MINIMAL "security:\n  curve:\n    secret_key: keys\n"
+                                       "    authorized_keys: keys/server.key_secret\n",
+                               NULL, 0),
+                     NN_ESCENARIO);
+    assert_int_equal(f->d.count, 2);
+    assert_true(t_has(f, "'security.curve.secret_key': 'keys' is a directory, not a key file"));
+    assert_true(t_has(f, "'security.curve.authorized_keys': 'keys/server.key_secret' is not a "
+                         "directory"));
+    /* a file without the .key_secret ending: the hint names the form, not a command */
+    assert_int_equal(t_load_in(f, dir,
+                               MINIMAL "security:\n  curve:\n    secret_key: keys/server\n"
+                                       "    authorized_keys: keys/authorized\n",
+                               NULL, 0),
+                     NN_ESCENARIO);
+    assert_true(t_has(f, "(name the coordinator's secret key, NAME.key_secret, written by: "
+                         "nunchi keygen NAME)"));
+
+    /* the writer puts the section back as given; reloading gives the same */
+    assert_int_equal(t_load_in(f, dir, CURVE_OK, NULL, 0), NN_OK);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    assert_non_null(m);
+    assert_int_equal(nn_scenario_write(&f->s, m), NN_OK);
+    fclose(m);
+    assert_non_null(strstr(buf, "security:\n  curve:\n    secret_key: \"keys/server.key_secret\"\n"
+                                "    authorized_keys: \"keys/authorized\"\n"));
+    nn_scenario_t *back = calloc(1, sizeof *back);
+    assert_non_null(back);
+    nn_diag_t d = NN_DIAG_INIT;
+    int rc = nn_scenario_load_text(back, buf, len, "t.yaml", dir, NULL, 0, &d);
+    if (rc != NN_OK)
+        fail_msg("written scenario does not load:\n%s---\n%s", buf, d.text ? d.text : "");
+    t_same(&f->s, back);
+    assert_int_equal(back->security.curve.on, 1);
+    free(buf);
+    nn_diag_release(&d);
+    free(back);
+    /* and leaves it out when off */
+    t_ok(f, MINIMAL);
+    buf = NULL;
+    m = open_memstream(&buf, &len);
+    assert_non_null(m);
+    assert_int_equal(nn_scenario_write(&f->s, m), NN_OK);
+    fclose(m);
+    assert_null(strstr(buf, "security"));
+    free(buf);
+    t_key_dir_remove(dir);
+}
+
 /* ---- hostile input ------------------------------------------------------------------- */
 
 /* Every prefix of text, and every third byte replaced by a few troublemakers, loads or
@@ -2221,6 +2437,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_corpus, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_good_scenarios, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_files, t_setup, t_teardown),
+        cmocka_unit_test_setup_teardown(test_security, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_no_crash, t_setup, t_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
