@@ -37,6 +37,7 @@
 #include "society.h"
 #include "structure.h"
 #include "trends.h"
+#include "zap.h"
 
 #include "node/link.h"
 #include "nunchi/digest.h"
@@ -138,8 +139,13 @@ typedef struct s_run {
     /* across ranks (w NULL: one process, and the rest stays 0) */
     nn_ranks_t *w;
     int me, ranks;
-    uint64_t total_nodes;     /* over all ranks */
-    uint64_t *rank_rss;       /* rank 0, at the end: every rank's peak resident bytes */
+    uint64_t total_nodes; /* over all ranks */
+    uint64_t *rank_rss;   /* rank 0, at the end: every rank's peak resident bytes */
+    /* security.curve: the handler that lets nodes in, and the pair given to the node
+     * processes this coordinator starts itself */
+    nn_zap_t *zap;
+    char server_pub[NN_KEY_Z85_LEN + 1];
+    char node_pub[NN_KEY_Z85_LEN + 1], node_sec[NN_KEY_Z85_LEN + 1];
     nn_partition_t partition; /* part[i]: agent i's rank */
     uint32_t *mine;           /* this rank's agents, ascending */
     size_t n_mine;
@@ -158,6 +164,7 @@ typedef struct s_run {
 } s_run_t;
 
 static int s_fail(s_run_t *r, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void s_note_refusals(s_run_t *r);
 
 static int s_fail(s_run_t *r, int rc, const char *fmt, ...)
 {
@@ -242,6 +249,26 @@ static int s_start_nodes(s_run_t *r)
     r->procs = calloc(r->n_nodes, sizeof *r->procs);
     if (!r->procs)
         return s_fail(r, NN_ENOMEM, "out of memory");
+    /* under security.curve the node processes get this coordinator's public key and a
+     * pair of their own in their environment, not on their command line */
+    char **env = environ, **own = NULL;
+    char e_server[96], e_pub[96], e_sec[96];
+    if (r->zap) {
+        size_t n = 0;
+        while (environ[n])
+            n++;
+        own = calloc(n + 4, sizeof *own);
+        if (!own)
+            return s_fail(r, NN_ENOMEM, "out of memory");
+        memcpy(own, environ, n * sizeof *own);
+        snprintf(e_server, sizeof e_server, "%s=%s", NN_KEYS_ENV_SERVER, r->server_pub);
+        snprintf(e_pub, sizeof e_pub, "%s=%s", NN_KEYS_ENV_PUBLIC, r->node_pub);
+        snprintf(e_sec, sizeof e_sec, "%s=%s", NN_KEYS_ENV_SECRET, r->node_sec);
+        own[n] = e_server;
+        own[n + 1] = e_pub;
+        own[n + 2] = e_sec;
+        env = own;
+    }
     for (size_t k = 0; k < r->n_nodes; k++) {
         char *argv[] = {(char *)"nunchi-node",
                         (char *)"--connect",
@@ -254,13 +281,17 @@ static int s_start_nodes(s_run_t *r)
                         parent,
                         NULL};
         pid_t pid;
-        int e = posix_spawn(&pid, bin, NULL, NULL, argv, environ);
-        if (e != 0)
+        int e = posix_spawn(&pid, bin, NULL, NULL, argv, env);
+        if (e != 0) {
+            free(own);
             return s_fail(r, NN_ESYS, "cannot start node process '%s': %s", bin, strerror(e));
+        }
         /* node ids go by the order of joining; the hello's pid links the two */
         r->procs[k].pid = pid;
         r->procs[k].node = -1;
     }
+    free(own);
+    memset(e_sec, 0, sizeof e_sec);
     return NN_OK;
 }
 
@@ -545,6 +576,7 @@ static int s_join(s_run_t *r)
         long dead = s_reap(r);
         if (dead >= 0)
             return s_process_died(r, dead, "before the run started");
+        s_note_refusals(r);
         for (size_t k = 0; r->local && k < r->n_nodes; k++) {
             s_node_t *nd = &r->nodes[k];
             if (nd->has_thread && pthread_tryjoin_np(nd->thread, NULL) == 0) {
@@ -1539,6 +1571,51 @@ static void s_metrics_row(s_run_t *r, uint64_t sent, uint64_t delivered)
 
 /* ---- set-up and tear-down --------------------------------------------------------- */
 
+/* security.curve: the socket becomes a CURVE server whose ZAP handler lets in the
+ * authorized keys, and the node processes this coordinator starts get a pair of their
+ * own. Only over tcp. */
+static int s_curve_server(s_run_t *r)
+{
+    const nn_curve_config_t *cv = &r->sc->security.curve;
+    if (!cv->on)
+        return NN_OK;
+    int tcp =
+        r->opt->bind ? !strncmp(r->opt->bind, "tcp://", 6) : r->sc->transport == NN_TRANSPORT_TCP;
+    if (!tcp)
+        return s_fail(r, NN_ESCENARIO,
+                      "security.curve authenticates nodes that connect over tcp: give "
+                      "'transport: tcp' (or serve --bind tcp://...), or leave security out");
+    char sec[NN_KEY_Z85_LEN + 1], err[4400];
+    int rc = nn_keys_load(cv->secret_key, r->server_pub, sec, err, sizeof err);
+    if (rc != NN_OK)
+        return s_fail(r, NN_ESCENARIO, "%s: %s", cv->secret_key_where, err);
+    if (!r->opt->bind && zmq_curve_keypair(r->node_pub, r->node_sec) != 0)
+        return s_fail(r, NN_EZMQ, "cannot make the node processes' CURVE keys");
+    rc = nn_zap_start(&r->zap, r->ctx, cv->authorized_keys, r->opt->bind ? NULL : r->node_pub, err,
+                      sizeof err);
+    if (rc != NN_OK)
+        return s_fail(r, rc == NN_ENOMEM ? rc : NN_ESCENARIO, "%s: %s", cv->authorized_keys_where,
+                      err);
+    rc = nn_keys_server(r->sock, sec, NN_ZAP_DOMAIN);
+    memset(sec, 0, sizeof sec);
+    if (rc != NN_OK)
+        return s_fail(r, NN_EZMQ, "cannot make the coordinator a CURVE server: %s",
+                      zmq_strerror(zmq_errno()));
+    return NN_OK;
+}
+
+/* The refusals of the ZAP handler since the last call, into events.jsonl. */
+static void s_note_refusals(s_run_t *r)
+{
+    nn_zap_refusal_t got[16];
+    size_t n;
+    while (r->zap && (n = nn_zap_take(r->zap, got, 16)) > 0)
+        for (size_t i = 0; i < n; i++)
+            nn_output_event(r->events, "key_refused",
+                            json_pack("{s:I,s:s,s:s}", "round", (json_int_t)r->round, "address",
+                                      got[i].address, "key", got[i].key));
+}
+
 static int s_open_transport(s_run_t *r)
 {
     r->ctx = zmq_ctx_new();
@@ -1553,6 +1630,9 @@ static int s_open_transport(s_run_t *r)
     zmq_setsockopt(r->sock, ZMQ_LINGER, &linger, sizeof linger);
     if (!r->local)
         zmq_setsockopt(r->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+    int rc = s_curve_server(r);
+    if (rc != NN_OK)
+        return rc;
     if (r->opt->bind) {
         snprintf(r->endpoint, sizeof r->endpoint, "%s", r->opt->bind);
     } else if (r->local) {
@@ -1628,6 +1708,8 @@ static void s_free(s_run_t *r)
     nn_link_release(&r->link);
     if (r->sock)
         zmq_close(r->sock);
+    nn_zap_stop(&r->zap);
+    memset(r->node_sec, 0, sizeof r->node_sec);
     if (r->ctx)
         zmq_ctx_term(r->ctx);
     if (r->ipc_path[0])
@@ -1892,6 +1974,11 @@ static json_t *s_summary(const s_run_t *r, int rc)
     json_object_set_new(msgs, "foreign_acts", json_integer((json_int_t)res->foreign_acts));
     json_object_set_new(o, "messages", msgs);
     s_summary_institutions(r, o);
+    if (r->sc->security.curve.on)
+        json_object_set_new(o, "security",
+                            json_pack("{s:s,s:I,s:I}", "mechanism", "curve", "authorized_keys",
+                                      (json_int_t)nn_zap_keys(r->zap), "refused",
+                                      (json_int_t)nn_zap_refused(r->zap)));
     json_object_set_new(o, "setup_seconds", json_real(res->setup_s));
     json_object_set_new(o, "rounds_seconds", json_real(res->rounds_s));
     json_object_set_new(o, "wall_seconds", json_real(res->wall_s));
@@ -2238,6 +2325,7 @@ static int s_start_rounds(s_run_t *r, double t0)
         for (int d = 0; d < NN_DROP_RULES; d++)
             res->dropped[d] += r->round_dropped[d];
         s_metrics_row(r, r->round_sent, r->round_delivered);
+        s_note_refusals(r);
         if (r->opt->progress && nn_now() - last_progress > 0.2) {
             s_progress(r, t1, res->delivered, 0);
             last_progress = nn_now();

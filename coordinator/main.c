@@ -12,7 +12,7 @@
 
 #include "coordinator.h"
 #include "network.h"
-#include "keys.h"
+#include "node/keys.h"
 #include "partition.h"
 #include "ranks.h"
 #include "scenario.h"

@@ -1,5 +1,5 @@
 /* CURVE key files; see keys.h. */
-#include "keys.h"
+#include "node/keys.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -155,4 +155,24 @@ int nn_keys_load(const char *path, char *public_key, char *secret_key, char *err
     }
     memset(sec, 0, sizeof sec);
     return rc;
+}
+
+int nn_keys_client(void *sock, const char *server_public, const char *public_key,
+                   const char *secret_key)
+{
+    return zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, server_public, NN_KEY_Z85_LEN) == 0 &&
+                   zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, public_key, NN_KEY_Z85_LEN) == 0 &&
+                   zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, secret_key, NN_KEY_Z85_LEN) == 0
+               ? NN_OK
+               : NN_EZMQ;
+}
+
+int nn_keys_server(void *sock, const char *secret_key, const char *domain)
+{
+    int one = 1;
+    return zmq_setsockopt(sock, ZMQ_CURVE_SERVER, &one, sizeof one) == 0 &&
+                   zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, secret_key, NN_KEY_Z85_LEN) == 0 &&
+                   zmq_setsockopt(sock, ZMQ_ZAP_DOMAIN, domain, strlen(domain)) == 0
+               ? NN_OK
+               : NN_EZMQ;
 }

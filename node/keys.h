@@ -9,8 +9,8 @@
  *
  * each holding lines `public-key = "Z85"` (and `secret-key = "Z85"`) under a `curve`
  * section; a key is 40 characters of Z85 (32 bytes). */
-#ifndef NUNCHI_COORDINATOR_KEYS_H
-#define NUNCHI_COORDINATOR_KEYS_H
+#ifndef NUNCHI_NODE_KEYS_H
+#define NUNCHI_NODE_KEYS_H
 
 #include <stddef.h>
 
@@ -29,5 +29,20 @@ int nn_keys_generate(const char *base, char *err, size_t errlen);
  * belong to the public key beside it. NN_OK, or NN_EIO / NN_ESCENARIO with err naming
  * the file, the line and what is wrong. */
 int nn_keys_load(const char *path, char *public_key, char *secret_key, char *err, size_t errlen);
+
+/* Makes sock a CURVE client of the server whose public key is server_public, as the
+ * pair public_key / secret_key (all Z85), before it connects. NN_OK or NN_EZMQ. */
+int nn_keys_client(void *sock, const char *server_public, const char *public_key,
+                   const char *secret_key);
+
+/* Makes sock a CURVE server with secret_key (Z85) in ZAP domain `domain`, before it binds:
+ * every connecting peer is then asked about at inproc://zeromq.zap.01. NN_OK or NN_EZMQ. */
+int nn_keys_server(void *sock, const char *secret_key, const char *domain);
+
+/* The environment variables a coordinator gives the node processes it starts, when its
+ * socket is a CURVE server: its public key and the nodes' own pair (Z85). */
+#define NN_KEYS_ENV_SERVER "NUNCHI_CURVE_SERVER_KEY"
+#define NN_KEYS_ENV_PUBLIC "NUNCHI_CURVE_PUBLIC_KEY"
+#define NN_KEYS_ENV_SECRET "NUNCHI_CURVE_SECRET_KEY"
 
 #endif

@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#include "keys.h"
+#include "node/keys.h"
 #include "nunchi/error.h"
 
 #define ERRLEN 4400

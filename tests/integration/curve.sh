@@ -1,0 +1,81 @@
+# CURVE authentication (security.curve): with its node processes (a pair of their own)
+# and with nodes started by hand, an authenticated run gives the plain run's digest; a node
+# whose key is not authorized and a plaintext node never join, and the refusal is counted
+# and logged with the key; security needs tcp.
+source "$(dirname "$0")/lib/common.bash"
+mkdir -p "$WORK/keys" "$WORK/auth"
+for k in server node1 node2; do
+    "$NUNCHI" keygen "$WORK/keys/$k" --quiet || fail "keygen $k failed"
+done
+cp "$WORK/keys/node1.key" "$WORK/auth/"
+cat >"$WORK/plain.yaml" <<EOF
+name: curve
+seed: 5
+rounds: 10
+agents: 600
+network: {model: watts_strogatz, k: 6, p: 0.1}
+opinions: {init: uniform}
+populations:
+  - {behaviour: deffuant, share: 1, params: {d: 0.3, mu: 0.4}}
+nodes: 2
+transport: tcp
+EOF
+{
+    cat "$WORK/plain.yaml"
+    echo "security: {curve: {secret_key: keys/server.key_secret, authorized_keys: auth}}"
+} >"$WORK/secure.yaml"
+"$NUNCHI" run "$WORK/plain.yaml" --out "$WORK/plain" --quiet || fail "the plain run failed"
+# nunchi run starts its nodes with a pair the handler knows
+"$NUNCHI" run "$WORK/secure.yaml" --out "$WORK/own" --quiet 2>"$WORK/own.err" \
+    || fail "the authenticated run failed: $(cat "$WORK/own.err")"
+[ "$(digest_of "$WORK/own")" = "$(digest_of "$WORK/plain")" ] || fail "authentication changed the digest"
+grep -q '"mechanism": "curve"' "$WORK/own/summary.json" || fail "summary.json does not say curve"
+# the run directory's scenario holds the key paths made absolute: it runs again from anywhere
+(cd / && "$NUNCHI" validate "$WORK/own/scenario.yaml" --quiet) || fail "the run's scenario.yaml does not load"
+# security needs tcp
+set +e
+"$NUNCHI" run "$WORK/secure.yaml" --set transport=ipc --out "$WORK/ipc" --quiet 2>"$WORK/ipc.err"
+st=$?
+set -e
+[ $st -eq 2 ] && grep -q "over tcp" "$WORK/ipc.err" || fail "security over ipc: status $st, $(cat "$WORK/ipc.err")"
+
+# nodes started by hand: node2 (not authorized) and a plaintext node stay out, node1 runs
+for attempt in 1 2 3; do
+    port=$((20000 + RANDOM % 20000))
+    "$NUNCHI" serve "$WORK/secure.yaml" --bind "tcp://127.0.0.1:$port" --expect-nodes 1 --wait 60 \
+        --out "$WORK/served" --quiet 2>"$WORK/serve.err" &
+    coord=$!
+    sleep 0.3
+    kill -0 $coord 2>/dev/null && break
+    wait $coord || true
+    grep -q "cannot bind" "$WORK/serve.err" || fail "serve did not start: $(cat "$WORK/serve.err")"
+done
+set +e
+"$NODE" --connect "tcp://127.0.0.1:$port" --server-key "$WORK/keys/server.key" \
+    --key "$WORK/keys/node2.key_secret" --timeout 3 2>"$WORK/node2.err"
+st2=$?
+"$NODE" --connect "tcp://127.0.0.1:$port" --timeout 3 2>"$WORK/plain-node.err"
+st3=$?
+set -e
+[ $st2 -ne 0 ] || fail "an unauthorized node joined"
+[ $st3 -ne 0 ] || fail "a plaintext node joined a CURVE coordinator"
+kill -0 $coord 2>/dev/null || fail "the coordinator ended before an authorized node came"
+"$NODE" --connect "tcp://127.0.0.1:$port" --server-key "$WORK/keys/server.key" \
+    --key "$WORK/keys/node1.key_secret" || fail "the authorized node failed"
+wait $coord || fail "serve failed: $(cat "$WORK/serve.err")"
+[ "$(digest_of "$WORK/served")" = "$(digest_of "$WORK/plain")" ] || fail "the served digest differs"
+refused=$(sed -n 's/.*"refused": \([0-9]*\).*/\1/p' "$WORK/served/summary.json")
+[ -n "$refused" ] && [ "$refused" -ge 1 ] || fail "no refusal counted ($refused)"
+node2=$(sed -n 's/.*public-key = "\(.*\)"/\1/p' "$WORK/keys/node2.key")
+grep '"event":"key_refused"' "$WORK/served/events.jsonl" | grep -qF "$node2" \
+    || fail "node2's refusal is not in events.jsonl: $(grep key_refused "$WORK/served/events.jsonl")"
+grep -q '"event":"node_joined"' "$WORK/served/events.jsonl" || fail "node1 did not join"
+[ "$(grep -c '"event":"node_joined"' "$WORK/served/events.jsonl")" -eq 1 ] || fail "more than one node joined"
+# a node with keys that do not fit is refused before it connects
+set +e
+"$NODE" --connect "tcp://127.0.0.1:1" --server-key "$WORK/keys/server.key" \
+    --key "$WORK/keys/node1.key" --timeout 1 2>"$WORK/badkey.err"
+st=$?
+set -e
+[ $st -eq 2 ] && grep -q "no secret-key" "$WORK/badkey.err" || fail "a public key as --key: status $st"
+echo "ok: CURVE lets in the authorized keys and the coordinator's own nodes, and refuses the rest"
