@@ -1,0 +1,534 @@
+"""A small library for writing a nunchi node in Python (docs/protocol.md, version 1).
+
+A node connects one ZeroMQ DEALER socket to a coordinator (`nunchi serve SCENARIO
+--bind tcp://...`), says Hello, is given agents in a Welcome, answers each round's Tick
+with one Actions, and leaves on Bye. This module holds that session, nunchi's
+counter-based random generator and its digest arithmetic (uint64 arithmetic is done on
+Python ints masked to 64 bits; doubles are IEEE binary64 in the C code's operation
+order), so that a behaviour written in Python gives, draw for draw, the digest of the
+same behaviour run by the built-in C node.
+
+The protobuf module is generated from proto/nunchi.proto:
+
+    protoc --python_out=DIR --proto_path=SRC/proto SRC/proto/nunchi.proto
+
+and found in the directory given by --pb2-dir or the environment variable
+NUNCHI_PB2_DIR (else on the normal import path).
+
+A behaviour is a class with `name`, `params` (a list of (name, default, min, max)) and a
+method `step(agent)`; see deffuant.py.
+"""
+
+import argparse
+import importlib
+import math
+import os
+import struct
+import sys
+
+M = (1 << 64) - 1
+PROTOCOL_VERSION = 1
+STREAM_BEHAVIOUR = 4
+STREAM_TRAITS = 5
+NOTICE_TREND = 10
+MAX_MESSAGE_BYTES = 1 << 30
+
+# nn_err_t codes used here
+EINVAL = 2
+EPROTO = 4
+
+
+# ---------------------------------------------------------------- arithmetic
+
+
+def mix64(z):
+    """nn_mix64: SplitMix64's finaliser on a uint64."""
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M
+    return z ^ (z >> 31)
+
+
+def double_bits(x):
+    return struct.unpack("<Q", struct.pack("<d", x))[0]
+
+
+def digest_agent(agent_id, x):
+    """nn_digest_agent: the hash of one agent's opinion (-0.0 hashes as +0.0)."""
+    if x == 0.0:
+        x = 0.0
+    h = mix64((agent_id * 0x9E3779B97F4A7C15 + 0x632BE59BD9B4E019) & M)
+    return mix64(h ^ double_bits(x))
+
+
+def digest_agent_full(agent_id, x, trends=0, memory=0):
+    """nn_digest_agent_full: with the agent's trends and memory words."""
+    h = digest_agent(agent_id, x)
+    if trends or memory:
+        k = ((((agent_id << 1) | 1) * 0xD6E8FEB86659FD93) & M) ^ trends
+        h = (h + mix64(mix64(k) ^ ((memory * 0x9E3779B97F4A7C15) & M))) & M
+    return h
+
+
+def stream_key(seed, stream):
+    """nn_rng_stream_key: the part of a key that depends on (seed, stream) only."""
+    k = mix64((seed + 0x9E3779B97F4A7C15) & M)
+    return mix64(k ^ ((stream * 0xD1B54A32D192ED03) & M))
+
+
+def rng_key(skey, agent, rnd):
+    """nn_rng_init_keyed: the key of (stream key, agent, round)."""
+    k = mix64(skey ^ ((agent * 0xAEF17502108EF2D9) & M))
+    return mix64(k ^ ((rnd * 0xF1357AEA2E62A9C5) & M))
+
+
+class Rng:
+    """nunchi's counter-based generator positioned at draw 0 of a key."""
+
+    __slots__ = ("key", "draw")
+
+    def __init__(self, key):
+        self.key = key
+        self.draw = 0
+
+    @classmethod
+    def of(cls, seed, stream, agent, rnd):
+        return cls(rng_key(stream_key(seed, stream), agent, rnd))
+
+    def u64(self):
+        self.draw += 1
+        return mix64((self.key + self.draw * 0x9E3779B97F4A7C15) & M)
+
+    def unit(self):
+        return float(self.u64() >> 11) * (2.0 ** -53)
+
+    def below(self, n):
+        """An integer in [0, n) without bias (Lemire's method with rejection)."""
+        threshold = ((1 << 64) - n) % n
+        while True:
+            m = self.u64() * n
+            lo = m & M
+            if lo >= n or lo >= threshold:
+                return m >> 64
+
+    def normal(self):
+        u1 = 1.0 - self.unit()
+        u2 = self.unit()
+        return math.sqrt(-2.0 * math.log(u1)) * math.cos(6.283185307179586 * u2)
+
+
+def self_test():
+    """The test vectors of docs/protocol.md; raises ValueError naming the first mismatch."""
+    r = Rng.of(42, STREAM_BEHAVIOUR, 7, 1)
+    s = sum(digest_agent(i, x) for i, x in ((7, 0.5), (8, 0.25), (9, 1.0))) & M
+    checks = [
+        ("mix64(1)", mix64(1), 0x5692161D100B05E5),
+        ("digest_agent(7, 0.5)", digest_agent(7, 0.5), 0xED245293B7FCE3B1),
+        ("digest_agent(0, -0.0)", digest_agent(0, -0.0), 0x58016DF76F315627),
+        ("digest_agent(0, 0.0)", digest_agent(0, 0.0), 0x58016DF76F315627),
+        ("node digest of 7, 8, 9", s, 0x665006962D239DFC),
+        ("digest_agent_full(7, 0.5, 0, 0)", digest_agent_full(7, 0.5, 0, 0),
+         digest_agent(7, 0.5)),
+        ("digest_agent_full(7, 0.5, 5, 0)", digest_agent_full(7, 0.5, 5, 0),
+         0xDD796722EA8F13ED),
+        ("digest_agent_full(7, 0.5, 0, 42)", digest_agent_full(7, 0.5, 0, 42),
+         0x1BAE157468F2FC71),
+        ("digest_agent_full(7, 0.5, 5, 42)", digest_agent_full(7, 0.5, 5, 42),
+         0xD274BC922B9D7EEF),
+        ("key(42, 4, 7, 1)", r.key, 0xCA7F5C75C2DCDE24),
+        ("draw 0", r.u64(), 0x6634E1DD255942DD),
+        ("draw 1", r.u64(), 0x1FE7365407215665),
+        ("unit() at draw 0", Rng(r.key).unit(), 0.39924441956586509),
+        ("below(16) at draw 0", Rng(r.key).below(16), 6),
+    ]
+    for what, got, want in checks:
+        if got != want:
+            raise ValueError("nunchi_agent self-test: %s is %r, not %r" % (what, got, want))
+
+
+# ---------------------------------------------------------------- agents
+
+
+class Agent:
+    """What a behaviour's step sees and changes (nn_agent_t)."""
+
+    __slots__ = ("id", "x", "params", "nbrs", "inbox", "notices", "rng", "trends",
+                 "memory", "role", "group", "superior", "out", "round")
+
+    def send(self, to, value):
+        """Sends value to agent `to` (seq is the order of sends in this step)."""
+        self.out.append((to, value))
+
+    def send_random(self, value):
+        """nn_send_random: to one neighbour drawn uniformly; nothing without neighbours."""
+        if self.nbrs:
+            self.send(self.nbrs[self.rng.below(len(self.nbrs))], value)
+
+    def send_all(self, value):
+        for n in self.nbrs:
+            self.send(n, value)
+
+
+class Delivery:
+    __slots__ = ("sender", "seq", "value", "trends", "standing", "flags")
+
+
+class Notice:
+    __slots__ = ("kind", "protocol", "case", "other", "arg", "value", "value2")
+
+
+class ProtocolError(Exception):
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+
+
+def _resolve_params(behaviour, pop, seed):
+    """Per parameter of the behaviour (its own order): (dist, a, b); a parameter the
+    Population does not list takes its default as a constant."""
+    given = {}
+    dists = list(pop.param_dist) or [0] * len(pop.param_name)
+    bs = list(pop.param_b) or [0.0] * len(pop.param_name)
+    if len(pop.param_value) != len(pop.param_name) or len(dists) != len(pop.param_name) \
+            or len(bs) != len(pop.param_name):
+        raise ProtocolError(EPROTO, "welcome: population '%s' has parameter arrays of "
+                            "unequal length" % pop.behaviour)
+    for name, v, dist, b in zip(pop.param_name, pop.param_value, dists, bs):
+        given[name] = (dist, v, b)
+    known = {p[0] for p in behaviour.params}
+    for name in given:
+        if name not in known:
+            raise ProtocolError(EINVAL, "welcome: behaviour '%s' has no parameter '%s' "
+                                "(it has: %s)" % (behaviour.name, name,
+                                                  ", ".join(sorted(known)) or "none"))
+    out = []
+    for name, default, lo, hi in behaviour.params:
+        dist, a, b = given.get(name, (0, default, 0.0))
+        if dist > 2:
+            raise ProtocolError(EPROTO, "welcome: parameter '%s' has distribution %d "
+                                "(0, 1 or 2)" % (name, dist))
+        out.append((dist, a, b, lo, hi))
+    tkey = stream_key(seed, STREAM_TRAITS)
+
+    def params_of(agent_id):
+        vals = []
+        for k, (dist, a, b, lo, hi) in enumerate(out):
+            v = a
+            if dist != 0:
+                g = Rng(rng_key(tkey, agent_id, k))
+                if dist == 1:
+                    v = a + (b - a) * g.unit()
+                else:
+                    v = a + b * g.normal()
+                v = lo if v < lo else hi if v > hi else v
+            vals.append(v)
+        return vals
+
+    constant = all(d == 0 for d, *_ in out)
+    return params_of, constant
+
+
+class Node:
+    """The agents a Welcome assigned, stepped one round at a time (node/node.c)."""
+
+    def __init__(self, welcome, behaviours):
+        if welcome.dim != 1:
+            raise ProtocolError(EPROTO, "welcome: dim is %d (1 in protocol v1)" % welcome.dim)
+        self.seed = welcome.seed
+        self.rounds = welcome.rounds
+        self.ids = list(welcome.agent)
+        n = len(self.ids)
+        if len(welcome.state) != n or len(welcome.population) != n \
+                or len(welcome.neighbour_offset) != n + 1:
+            raise ProtocolError(EPROTO, "welcome: per-agent arrays do not match %d agents" % n)
+        self.state = list(welcome.state)
+        self.trends = [0] * n
+        self.memory = [0] * n
+        self.role = list(welcome.role) or [0] * n
+        self.group = list(welcome.group) or [0] * n
+        sup = list(welcome.superior) or [0] * n
+        self.superior = [s - 1 if s else None for s in sup]
+        off = list(welcome.neighbour_offset)
+        nb = list(welcome.neighbour)
+        self.nbrs = [nb[off[i]:off[i + 1]] for i in range(n)]
+        pops = []
+        for p in welcome.populations:
+            if p.behaviour not in behaviours:
+                raise ProtocolError(EINVAL, "welcome: behaviour '%s' is not one this node "
+                                    "runs (it runs: %s)" % (p.behaviour,
+                                                            ", ".join(sorted(behaviours))))
+            b = behaviours[p.behaviour]
+            params_of, constant = _resolve_params(b, p, self.seed)
+            pops.append((b, params_of, constant, params_of(0) if constant else None))
+        self.pop = []
+        for i, pi in enumerate(welcome.population):
+            if pi >= len(pops):
+                raise ProtocolError(EPROTO, "welcome: agent %d has population %d of %d"
+                                    % (self.ids[i], pi, len(pops)))
+            self.pop.append(pops[pi])
+        self.skey = stream_key(self.seed, STREAM_BEHAVIOUR)
+
+    def step(self, rnd, tick):
+        """Steps every hosted agent once, in ascending id order; returns an Actions
+        message filled in (the caller wraps it)."""
+        to, frm, seq, val = tick.to, tick.__getattribute__("from"), tick.seq, tick.value
+        nd = len(to)
+        if len(frm) != nd or len(seq) != nd or len(val) != nd:
+            raise ProtocolError(EPROTO, "tick: deliveries have arrays of unequal length")
+        ttr = list(tick.trends) or None
+        tst = list(tick.standing) or None
+        tfl = list(tick.flags) or None
+        nto = tick.notice_to
+        nn = len(nto)
+        out_from, out_to, out_seq, out_val = [], [], [], []
+        di = ni = 0
+        for i, aid in enumerate(self.ids):
+            b, params_of, constant, cparams = self.pop[i]
+            a = Agent()
+            a.id = aid
+            a.round = rnd
+            a.x = self.state[i]
+            a.params = cparams if constant else params_of(aid)
+            a.nbrs = self.nbrs[i]
+            a.role, a.group, a.superior = self.role[i], self.group[i], self.superior[i]
+            a.trends, a.memory = self.trends[i], self.memory[i]
+            if di < nd and to[di] < aid:
+                raise ProtocolError(EPROTO, "tick has a delivery for agent %d, which this node "
+                                    "does not host (or the tick is not sorted)" % to[di])
+            inbox = []
+            while di < nd and to[di] == aid:
+                d = Delivery()
+                d.sender, d.seq, d.value = frm[di], seq[di], val[di]
+                d.trends = ttr[di] if ttr else 0
+                d.standing = tst[di] if tst else 1.0
+                d.flags = tfl[di] if tfl else 0
+                inbox.append(d)
+                di += 1
+            a.inbox = inbox
+            if ni < nn and nto[ni] < aid:
+                raise ProtocolError(EPROTO, "tick has a notice for agent %d, which this node "
+                                    "does not host" % nto[ni])
+            notices = []
+            while ni < nn and nto[ni] == aid:
+                no = Notice()
+                no.kind, no.protocol = tick.notice_kind[ni], tick.notice_protocol[ni]
+                no.case, no.arg = tick.notice_case[ni], tick.notice_arg[ni]
+                other = tick.notice_other[ni]
+                no.other = None if other == 0 else other - 1
+                no.value, no.value2 = tick.notice_value[ni], tick.notice_value2[ni]
+                if no.kind == NOTICE_TREND and no.arg < 64:
+                    a.trends |= 1 << no.arg
+                notices.append(no)
+                ni += 1
+            a.notices = notices
+            a.rng = Rng(rng_key(self.skey, aid, rnd))
+            a.out = []
+            b.step(a)
+            for s, (t, v) in enumerate(a.out):
+                if not math.isfinite(v):
+                    raise ProtocolError(EPROTO, "agent %d sent a value that is not finite in "
+                                        "round %d" % (aid, rnd))
+                out_from.append(aid)
+                out_to.append(t)
+                out_seq.append(s)
+                out_val.append(v)
+            if not (0.0 <= a.x <= 1.0):
+                raise ProtocolError(EPROTO, "agent %d has opinion %r outside [0, 1] after "
+                                    "round %d" % (aid, a.x, rnd))
+            self.state[i] = a.x
+            self.trends[i] = a.trends & M
+            self.memory[i] = a.memory & M
+        if di < nd:
+            raise ProtocolError(EPROTO, "tick has a delivery for agent %d, which this node does "
+                                "not host" % to[di])
+        if ni < nn:
+            raise ProtocolError(EPROTO, "tick has a notice for agent %d, which this node does "
+                                "not host" % nto[ni])
+        return out_from, out_to, out_seq, out_val
+
+    def digest(self):
+        return sum(digest_agent_full(i, x, t, m) for i, x, t, m in
+                   zip(self.ids, self.state, self.trends, self.memory)) & M
+
+
+# ---------------------------------------------------------------- session
+
+
+def load_pb2(pb2_dir=None):
+    """Imports nunchi_pb2 from pb2_dir, $NUNCHI_PB2_DIR or the import path."""
+    d = pb2_dir or os.environ.get("NUNCHI_PB2_DIR")
+    if d:
+        if not os.path.isfile(os.path.join(d, "nunchi_pb2.py")):
+            sys.exit("nunchi-python: %s has no nunchi_pb2.py; make it with: protoc "
+                     "--python_out=%s --proto_path=SRC/proto SRC/proto/nunchi.proto" % (d, d))
+        sys.path.insert(0, d)
+    try:
+        return importlib.import_module("nunchi_pb2")
+    except ImportError as e:
+        sys.exit("nunchi-python: cannot import nunchi_pb2 (%s); give --pb2-dir DIR or "
+                 "NUNCHI_PB2_DIR, DIR made with: protoc --python_out=DIR "
+                 "--proto_path=SRC/proto SRC/proto/nunchi.proto" % e)
+
+
+class Session:
+    """One node's conversation with a coordinator over a DEALER socket."""
+
+    def __init__(self, endpoint, pb2, implementation="nunchi-python", verbose=False):
+        import zmq
+        self.zmq = zmq
+        self.pb = pb2
+        self.ctx = zmq.Context.instance()
+        self.sock = self.ctx.socket(zmq.DEALER)
+        self.sock.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
+        self.sock.setsockopt(zmq.LINGER, 2000)
+        self.sock.connect(endpoint)
+        self.endpoint = endpoint
+        self.implementation = implementation
+        self.node_id = 0
+        self.verbose = verbose
+
+    def _send(self, rnd, fill):
+        env = self.pb.Envelope()
+        env.version = PROTOCOL_VERSION
+        env.round = rnd
+        env.node = self.node_id
+        fill(env)
+        self.sock.send(env.SerializeToString())
+
+    def _recv(self, timeout_s):
+        if not self.sock.poll(int(timeout_s * 1000)):
+            return None
+        frames = self.sock.recv_multipart()
+        if len(frames) != 1:
+            raise ProtocolError(EPROTO, "a message of %d frames (one frame is one envelope)"
+                                % len(frames))
+        env = self.pb.Envelope()
+        try:
+            env.ParseFromString(frames[0])
+        except Exception as e:  # google.protobuf.message.DecodeError
+            raise ProtocolError(EPROTO, "an envelope that is not valid protobuf: %s" % e)
+        if env.version != PROTOCOL_VERSION:
+            raise ProtocolError(EPROTO, "unsupported protocol version %d" % env.version)
+        if env.WhichOneof("body") is None:
+            raise ProtocolError(EPROTO, "an envelope without a body")
+        return env
+
+    def send_heartbeat(self, rnd=0):
+        self._send(rnd, lambda e: e.heartbeat.SetInParent())
+
+    def send_error(self, rnd, code, message):
+        def fill(e):
+            e.error.code = code
+            e.error.message = message.encode("utf-8")[:255].decode("utf-8", "ignore")
+        self._send(rnd, fill)
+
+    def send_bye(self, reason):
+        self._send(0, lambda e: setattr(e.bye, "reason", reason))
+
+    def run(self, behaviours, hello_timeout_s=10.0):
+        """The whole session; returns 0 after Bye, else prints why and returns 1."""
+        def hello(e):
+            e.hello.implementation = self.implementation
+            e.hello.language = "python"
+            e.hello.behaviours.extend(sorted(behaviours))
+            e.hello.pid = os.getpid() & 0xFFFFFFFF
+        rnd = 0
+        ok = False
+        try:
+            self._send(0, hello)
+            deadline_left = hello_timeout_s
+            while True:
+                env = self._recv(deadline_left)
+                if env is None:
+                    return self._fail("no coordinator answered within %g s at %s"
+                                      % (hello_timeout_s, self.endpoint))
+                kind = env.WhichOneof("body")
+                if kind == "heartbeat":
+                    continue
+                if kind == "reject":
+                    return self._fail("the coordinator refused this node (%s): %s"
+                                      % (env.reject.reason, env.reject.detail))
+                if kind != "welcome":
+                    return self._fail("expected a welcome, got %s" % kind)
+                break
+            w = env.welcome
+            self.node_id = w.node
+            liveness = w.liveness_s if w.liveness_s > 0 else 60.0
+            node = Node(w, behaviours)
+            if self.verbose:
+                print("nunchi-python: node %d hosts %d agents" % (w.node, len(node.ids)),
+                      file=sys.stderr)
+            while True:
+                env = self._recv(liveness)
+                if env is None:
+                    return self._fail("node %d heard nothing from the coordinator for %g s"
+                                      % (self.node_id, liveness))
+                kind = env.WhichOneof("body")
+                if kind == "heartbeat":
+                    continue
+                if kind == "bye":
+                    ok = True
+                    return 0
+                if kind == "error":
+                    return self._fail("the coordinator reported: %s" % env.error.message)
+                if kind != "tick":
+                    raise ProtocolError(EPROTO, "unexpected message %s in round %d"
+                                        % (kind, env.round))
+                rnd = env.round
+                msgs = node.step(rnd, env.tick)
+                self._send(rnd, lambda e: self._fill_actions(e, node, rnd, msgs))
+        except ProtocolError as e:
+            try:
+                self.send_error(rnd, e.code, str(e))
+            except Exception:
+                pass
+            return self._fail(str(e))
+        finally:
+            # after a Bye everything was sent; on a failure do not wait for a peer
+            self.sock.close(linger=2000 if ok else 200)
+
+    def _fill_actions(self, env, node, rnd, msgs):
+        a = env.actions
+        a.SetInParent()
+        frm, to, seq, val = msgs
+        getattr(a, "from").extend(frm)
+        a.to.extend(to)
+        a.seq.extend(seq)
+        a.value.extend(val)
+        a.state.extend(node.state)
+        if any(node.trends):
+            a.trends.extend(node.trends)
+        if any(node.memory):
+            a.memory.extend(node.memory)
+        # the coordinator reads the digest in the last round only (as nunchi-node does)
+        a.digest = node.digest() if rnd == node.rounds else 0
+
+    def _fail(self, why):
+        print("nunchi-python: %s" % why, file=sys.stderr)
+        return 1
+
+
+def main(behaviours, description):
+    """The command line of a Python node hosting `behaviours` (a list of classes)."""
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--connect", help="the coordinator's endpoint, e.g. tcp://127.0.0.1:5555")
+    ap.add_argument("--pb2-dir", help="the directory holding nunchi_pb2.py (default: "
+                    "$NUNCHI_PB2_DIR, else the import path)")
+    ap.add_argument("--timeout", type=float, default=10.0,
+                    help="seconds to wait for the coordinator's welcome (default 10)")
+    ap.add_argument("--verbose", action="store_true")
+    ap.add_argument("--self-test", action="store_true",
+                    help="check the generator and digest against docs/protocol.md and exit")
+    args = ap.parse_args()
+    if args.self_test:
+        try:
+            self_test()
+        except ValueError as e:
+            print(e, file=sys.stderr)
+            return 1
+        print("ok: nunchi_agent test vectors")
+        return 0
+    if not args.connect:
+        ap.error("--connect ENDPOINT is required (e.g. --connect tcp://127.0.0.1:5555)")
+    pb2 = load_pb2(args.pb2_dir)
+    table = {b.name: b() for b in behaviours}
+    return Session(args.connect, pb2, verbose=args.verbose).run(table, args.timeout)

@@ -1,0 +1,141 @@
+# The Python reference node (clients/python/) speaks nunchi's wire protocol to
+# `nunchi serve` and gives exactly the digest of the same run with the built-in C nodes:
+# deffuant agents on two Python nodes (and on two nunchi-node); deffuant agents with
+# parameters drawn per agent beside stubborn agents, with trends (TREND notices, trend
+# words in the digest), on three; a Python node that cannot run a behaviour the society
+# needs is refused. A deliberately wrong deffuant must change the digest.
+source "$(dirname "$0")/lib/common.bash"
+PY=/usr/bin/python3
+CLIENT="$SRC/clients/python"
+command -v protoc >/dev/null || fail "protoc is missing (protobuf-compiler is needed, see deploy/debian-packages.txt)"
+"$PY" -c 'import zmq, google.protobuf' 2>"$WORK/imp" \
+    || fail "python3-zmq or python3-protobuf is missing: $(cat "$WORK/imp")"
+# the build makes the module from proto/ (CMake's python_pb2 target)
+[ -f "$BUILD/python/nunchi_pb2.py" ] || fail "the build made no $BUILD/python/nunchi_pb2.py (protoc missing at configure time?)"
+export NUNCHI_PB2_DIR="$BUILD/python"
+
+# the generator and digest against the test vectors of docs/protocol.md
+"$PY" "$CLIENT/deffuant.py" --self-test >/dev/null || fail "nunchi_agent.py test vectors"
+
+cat >"$WORK/deffuant.yaml" <<'EOF'
+name: python-deffuant
+seed: 11
+rounds: 20
+agents: 2000
+network: {model: watts_strogatz, k: 6, p: 0.1}
+opinions: {init: uniform}
+populations:
+  - {behaviour: deffuant, share: 1.0, params: {d: 0.3, mu: 0.4}}
+nodes: 2
+transport: tcp
+EOF
+cat >"$WORK/stubborn.yaml" <<'EOF'
+name: python-stubborn
+seed: 5
+rounds: 20
+agents: 2000
+network: {model: watts_strogatz, k: 6, p: 0.1}
+opinions: {init: uniform}
+populations:
+  - {behaviour: deffuant, share: 1.0, params: {mu: {uniform: [0.1, 0.5]}, d: {normal: [0.25, 0.05]}}}
+  - {behaviour: stubborn, count: 200}
+trends: {every: 5, seeds: 20, max: 64}
+nodes: 3
+transport: tcp
+EOF
+
+# serve SCENARIO NODES OUT: starts `nunchi serve` on a free port; sets $port and $coord
+serve() {
+    for _ in 1 2 3 4 5; do
+        port=$((20000 + RANDOM % 20000))
+        "$NUNCHI" serve "$1" --bind "tcp://127.0.0.1:$port" --expect-nodes "$2" --wait 20 \
+            --out "$3" --quiet 2>"$3.err" &
+        coord=$!
+        sleep 0.3
+        kill -0 "$coord" 2>/dev/null && return 0
+        wait "$coord" || true
+        grep -q "cannot bind" "$3.err" || fail "serve did not start: $(cat "$3.err")"
+        rm -rf "$3"
+    done
+    fail "serve found no free port in 5 attempts"
+}
+
+# served SCENARIO NODES OUT CMD...: serve, NODES nodes running CMD --connect ENDPOINT
+served() {
+    local scenario=$1 n=$2 out=$3 i
+    shift 3
+    serve "$scenario" "$n" "$out"
+    local pids=()
+    for i in $(seq "$n"); do
+        "$@" --connect "tcp://127.0.0.1:$port" 2>>"$out.nodes.err" &
+        pids+=($!)
+    done
+    wait "$coord" || fail "serve $scenario with $* failed: $(cat "$out.err" "$out.nodes.err")"
+    for i in "${pids[@]}"; do
+        wait "$i" || fail "a node ($*) exited with an error: $(cat "$out.nodes.err")"
+    done
+}
+
+# 1. deffuant: nunchi run, serve + 2 Python nodes, serve + 2 nunchi-node
+"$NUNCHI" run "$WORK/deffuant.yaml" --out "$WORK/ref" --quiet || fail "nunchi run deffuant.yaml"
+ref=$(digest_of "$WORK/ref")
+[ -n "$ref" ] || fail "no digest in $WORK/ref/summary.json"
+served "$WORK/deffuant.yaml" 2 "$WORK/py" "$PY" "$CLIENT/deffuant.py"
+[ "$(digest_of "$WORK/py")" = "$ref" ] \
+    || fail "python nodes: digest $(digest_of "$WORK/py") != nunchi run's $ref"
+[ "$(grep -c '"event":"node_joined".*"implementation":"nunchi-python"' "$WORK/py/events.jsonl")" = 2 ] \
+    || fail "not 2 nunchi-python joins in $WORK/py/events.jsonl"
+served "$WORK/deffuant.yaml" 2 "$WORK/c" "$NODE"
+[ "$(digest_of "$WORK/c")" = "$ref" ] \
+    || fail "nunchi-node: digest $(digest_of "$WORK/c") != nunchi run's $ref"
+
+# 2. the comparison can fail: a deffuant that moves 0.1% less gives another digest
+mkdir -p "$WORK/mutant"
+cp "$CLIENT/nunchi_agent.py" "$WORK/mutant/"
+sed 's/x += mu \* diff$/x += mu * diff * 0.999/' "$CLIENT/deffuant.py" >"$WORK/mutant/deffuant.py"
+cmp -s "$CLIENT/deffuant.py" "$WORK/mutant/deffuant.py" && fail "the mutant deffuant is not mutated"
+served "$WORK/deffuant.yaml" 2 "$WORK/mut" "$PY" "$WORK/mutant/deffuant.py"
+mut=$(digest_of "$WORK/mut")
+[ -n "$mut" ] || fail "no digest in $WORK/mut/summary.json"
+[ "$mut" != "$ref" ] || fail "a wrong deffuant gave the right digest ($mut)"
+
+# 3. stubborn agents beside deffuant agents with parameters drawn per agent; a node that
+#    runs only deffuant is refused first (unknown_behaviour) and the society waits on
+"$NUNCHI" run "$WORK/stubborn.yaml" --out "$WORK/ref2" --quiet || fail "nunchi run stubborn.yaml"
+ref2=$(digest_of "$WORK/ref2")
+serve "$WORK/stubborn.yaml" 3 "$WORK/py2"
+set +e
+"$PY" "$CLIENT/deffuant.py" --connect "tcp://127.0.0.1:$port" 2>"$WORK/refused.err"
+status=$?
+set -e
+[ $status -eq 1 ] || fail "a deffuant-only node in a stubborn society: exit status $status"
+grep -q "refused this node (unknown_behaviour): this society needs 'stubborn'" "$WORK/refused.err" \
+    || fail "a deffuant-only node in a stubborn society: $(cat "$WORK/refused.err")"
+pids=()
+for i in 1 2 3; do
+    "$PY" "$CLIENT/stubborn.py" --connect "tcp://127.0.0.1:$port" 2>>"$WORK/py2.nodes.err" &
+    pids+=($!)
+done
+wait "$coord" || fail "serve stubborn.yaml failed: $(cat "$WORK/py2.err" "$WORK/py2.nodes.err")"
+for p in "${pids[@]}"; do wait "$p" || fail "a stubborn.py node failed: $(cat "$WORK/py2.nodes.err")"; done
+[ "$(digest_of "$WORK/py2")" = "$ref2" ] \
+    || fail "python stubborn nodes: digest $(digest_of "$WORK/py2") != nunchi run's $ref2"
+grep -q '"event":"rejected".*unknown_behaviour' "$WORK/py2/events.jsonl" \
+    || fail "the refused node is not a rejected event in $WORK/py2/events.jsonl"
+
+# 4. without the generated module the node says how to make it
+set +e
+"$PY" "$CLIENT/deffuant.py" --connect "tcp://127.0.0.1:1" --pb2-dir "$WORK/nowhere" 2>"$WORK/nopb.err"
+status=$?
+set -e
+[ $status -eq 1 ] || fail "no pb2: exit status $status"
+grep -q "has no nunchi_pb2.py; make it with: protoc" "$WORK/nopb.err" || fail "no pb2: $(cat "$WORK/nopb.err")"
+
+# 5. a node with no coordinator gives up after its timeout
+set +e
+"$PY" "$CLIENT/deffuant.py" --connect "tcp://127.0.0.1:$((port + 1))" --timeout 1 2>"$WORK/lonely.err"
+status=$?
+set -e
+[ $status -eq 1 ] || fail "lonely python node: exit status $status"
+grep -q "no coordinator answered within 1 s" "$WORK/lonely.err" || fail "lonely python node: $(cat "$WORK/lonely.err")"
+echo "ok: python nodes give the built-in digests ($ref, $ref2)"
