@@ -40,16 +40,8 @@ set -e
 [ $st -eq 2 ] && grep -q "over tcp" "$WORK/ipc.err" || fail "security over ipc: status $st, $(cat "$WORK/ipc.err")"
 
 # nodes started by hand: node2 (not authorized) and a plaintext node stay out, node1 runs
-for attempt in 1 2 3; do
-    port=$((20000 + RANDOM % 20000))
-    "$NUNCHI" serve "$WORK/secure.yaml" --bind "tcp://127.0.0.1:$port" --expect-nodes 1 --wait 60 \
-        --out "$WORK/served" --quiet 2>"$WORK/serve.err" &
-    coord=$!
-    sleep 0.3
-    kill -0 $coord 2>/dev/null && break
-    wait $coord || true
-    grep -q "cannot bind" "$WORK/serve.err" || fail "serve did not start: $(cat "$WORK/serve.err")"
-done
+start_serve "$WORK/serve.err" "$NUNCHI" serve "$WORK/secure.yaml" --expect-nodes 1 --wait 60 \
+    --out "$WORK/served" --quiet
 set +e
 "$NODE" --connect "tcp://127.0.0.1:$port" --server-key "$WORK/keys/server.key" \
     --key "$WORK/keys/node2.key_secret" --timeout 3 2>"$WORK/node2.err"

@@ -46,18 +46,7 @@ EOF
 
 # serve SCENARIO NODES OUT: starts `nunchi serve` on a free port; sets $port and $coord
 serve() {
-    for _ in 1 2 3 4 5; do
-        port=$((20000 + RANDOM % 20000))
-        "$NUNCHI" serve "$1" --bind "tcp://127.0.0.1:$port" --expect-nodes "$2" --wait 20 \
-            --out "$3" --quiet 2>"$3.err" &
-        coord=$!
-        sleep 0.3
-        kill -0 "$coord" 2>/dev/null && return 0
-        wait "$coord" || true
-        grep -q "cannot bind" "$3.err" || fail "serve did not start: $(cat "$3.err")"
-        rm -rf "$3"
-    done
-    fail "serve found no free port in 5 attempts"
+    start_serve "$3.err" "$NUNCHI" serve "$1" --expect-nodes "$2" --wait 20 --out "$3" --quiet
 }
 
 # served SCENARIO NODES OUT CMD...: serve, NODES nodes running CMD --connect ENDPOINT

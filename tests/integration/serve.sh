@@ -3,24 +3,16 @@
 source "$(dirname "$0")/lib/common.bash"
 scenario="$DATA/scenarios/mixed.yaml"
 "$NUNCHI" run "$scenario" --out "$WORK/ref" --quiet
-for attempt in 1 2 3; do
-    port=$((20000 + RANDOM % 20000))
-    "$NUNCHI" serve "$scenario" --bind "tcp://127.0.0.1:$port" --expect-nodes 3 --wait 60 \
-        --out "$WORK/served-$attempt" --quiet 2>"$WORK/err" &
-    coord=$!
-    sleep 0.3
-    kill -0 $coord 2>/dev/null && break
-    wait $coord || true
-    grep -q "cannot bind" "$WORK/err" || fail "serve did not start: $(cat "$WORK/err")"
-done
+start_serve "$WORK/err" "$NUNCHI" serve "$scenario" --expect-nodes 3 --wait 60 \
+    --out "$WORK/served" --quiet
 for i in 1 2 3; do
     "$NODE" --connect "tcp://127.0.0.1:$port" &
 done
 wait $coord || fail "serve failed: $(cat "$WORK/err")"
 wait
-[ "$(digest_of "$WORK/served-$attempt")" = "$(digest_of "$WORK/ref")" ] \
-    || fail "served digest $(digest_of "$WORK/served-$attempt") != $(digest_of "$WORK/ref")"
-grep -c '"event":"node_joined"' "$WORK/served-$attempt/events.jsonl" | grep -qx 3 || fail "not 3 joins"
+[ "$(digest_of "$WORK/served")" = "$(digest_of "$WORK/ref")" ] \
+    || fail "served digest $(digest_of "$WORK/served") != $(digest_of "$WORK/ref")"
+grep -c '"event":"node_joined"' "$WORK/served/events.jsonl" | grep -qx 3 || fail "not 3 joins"
 
 # serve with nobody coming gives up after --wait, naming the endpoint
 set +e

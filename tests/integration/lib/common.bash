@@ -27,3 +27,21 @@ json_field() {
 digest_of() {
     json_field "$1/summary.json" digest
 }
+
+# start_serve ERRFILE COMMAND...: runs COMMAND with `--bind tcp://127.0.0.1:PORT` added, in
+# the background, on a free port (another one when the port is taken); sets $port and
+# $coord (its pid). Its stderr goes to ERRFILE.
+start_serve() {
+    local err=$1
+    shift
+    for _ in 1 2 3 4 5; do
+        port=$((20000 + RANDOM % 20000))
+        "$@" --bind "tcp://127.0.0.1:$port" 2>"$err" &
+        coord=$!
+        sleep 0.3
+        kill -0 $coord 2>/dev/null && return 0
+        wait $coord || true
+        grep -q "cannot bind" "$err" || fail "serve did not start: $(cat "$err")"
+    done
+    fail "no free port for serve in 5 tries"
+}
