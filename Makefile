@@ -17,6 +17,7 @@ all: build
 
 deps:
 	@scripts/install-deps.sh $(PKGLIST)
+	@scripts/install-npm.sh
 
 $(BUILD)/CMakeCache.txt:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(TYPE) -DCMAKE_INSTALL_PREFIX=$(PREFIX)

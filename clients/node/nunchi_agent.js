@@ -1,0 +1,644 @@
+'use strict';
+/*
+ * A small library for writing a nunchi node in Node.js (docs/protocol.md, version 1).
+ *
+ * A node connects one ZeroMQ DEALER socket to a coordinator (`nunchi serve SCENARIO
+ * --bind tcp://...`), says Hello, is given agents in a Welcome, answers each round's Tick
+ * with one Actions, and leaves on Bye. This module holds that session, nunchi's
+ * counter-based random generator and its digest arithmetic (uint64 arithmetic is done on
+ * BigInt masked to 64 bits; doubles are IEEE binary64 in the C code's operation order),
+ * so that a behaviour written in JavaScript gives, draw for draw, the digest of the same
+ * behaviour run by the built-in C node.
+ *
+ * The schema proto/nunchi.proto is loaded at run time with protobufjs (no generated
+ * code), from --proto FILE, $NUNCHI_PROTO, else ../../proto/nunchi.proto beside this file.
+ * The npm packages `zeromq` (v6) and `protobufjs` are in clients/node/node_modules
+ * (`npm ci --prefix clients/node`).
+ *
+ * A behaviour is an object with `name`, `params` (a list of [name, default, min, max])
+ * and a method `step(agent)`; see deffuant.js.
+ */
+
+const fs = require('fs');
+const path = require('path');
+
+const M = (1n << 64n) - 1n;
+const PROTOCOL_VERSION = 1;
+const STREAM_BEHAVIOUR = 4n;
+const STREAM_TRAITS = 5n;
+const NOTICE_TREND = 10;
+const MAX_MESSAGE_BYTES = 1 << 30;
+const PROG = 'nunchi-nodejs';
+
+// nn_err_t codes used here
+const EINVAL = 2;
+const EPROTO = 4;
+
+// ---------------------------------------------------------------- arithmetic
+
+/** nn_mix64: SplitMix64's finaliser on a uint64 (a BigInt in [0, 2^64)). */
+function mix64(z) {
+  z = ((z ^ (z >> 30n)) * 0xBF58476D1CE4E5B9n) & M;
+  z = ((z ^ (z >> 27n)) * 0x94D049BB133111EBn) & M;
+  return z ^ (z >> 31n);
+}
+
+const f64 = new DataView(new ArrayBuffer(8));
+
+function doubleBits(x) {
+  f64.setFloat64(0, x, true);
+  return f64.getBigUint64(0, true);
+}
+
+/** nn_digest_agent: the hash of one agent's opinion (-0.0 hashes as +0.0). */
+function digestAgent(agentId, x) {
+  if (x === 0) x = 0;
+  const h = mix64((BigInt(agentId) * 0x9E3779B97F4A7C15n + 0x632BE59BD9B4E019n) & M);
+  return mix64(h ^ doubleBits(x));
+}
+
+/** nn_digest_agent_full: with the agent's trends and memory words (BigInt). */
+function digestAgentFull(agentId, x, trends = 0n, memory = 0n) {
+  let h = digestAgent(agentId, x);
+  if (trends || memory) {
+    const k = ((((BigInt(agentId) << 1n) | 1n) * 0xD6E8FEB86659FD93n) & M) ^ trends;
+    h = (h + mix64(mix64(k) ^ ((memory * 0x9E3779B97F4A7C15n) & M))) & M;
+  }
+  return h;
+}
+
+/** nn_rng_stream_key: the part of a key that depends on (seed, stream) only. */
+function streamKey(seed, stream) {
+  const k = mix64((BigInt(seed) + 0x9E3779B97F4A7C15n) & M);
+  return mix64(k ^ ((BigInt(stream) * 0xD1B54A32D192ED03n) & M));
+}
+
+/** nn_rng_init_keyed: the key of (stream key, agent, round). */
+function rngKey(skey, agent, rnd) {
+  const k = mix64(skey ^ ((BigInt(agent) * 0xAEF17502108EF2D9n) & M));
+  return mix64(k ^ ((BigInt(rnd) * 0xF1357AEA2E62A9C5n) & M));
+}
+
+const TWO_M53 = 2 ** -53;
+
+/** nunchi's counter-based generator positioned at draw 0 of a key. */
+class Rng {
+  constructor(key) {
+    this.key = key;
+    this.draw = 0n;
+  }
+
+  static of(seed, stream, agent, rnd) {
+    return new Rng(rngKey(streamKey(seed, stream), agent, rnd));
+  }
+
+  u64() {
+    this.draw += 1n;
+    return mix64((this.key + this.draw * 0x9E3779B97F4A7C15n) & M);
+  }
+
+  unit() {
+    return Number(this.u64() >> 11n) * TWO_M53;
+  }
+
+  /** An integer in [0, n) without bias (Lemire's method with rejection); n a Number. */
+  below(n) {
+    const bn = BigInt(n);
+    const threshold = ((1n << 64n) - bn) % bn;
+    for (;;) {
+      const m = this.u64() * bn;
+      const lo = m & M;
+      if (lo >= bn || lo >= threshold) return Number(m >> 64n);
+    }
+  }
+
+  normal() {
+    const u1 = 1.0 - this.unit();
+    const u2 = this.unit();
+    return Math.sqrt(-2.0 * Math.log(u1)) * Math.cos(6.283185307179586 * u2);
+  }
+}
+
+/** The test vectors of docs/protocol.md; throws an Error naming the first mismatch. */
+function selfTest() {
+  const r = Rng.of(42n, STREAM_BEHAVIOUR, 7, 1);
+  const s = (digestAgent(7, 0.5) + digestAgent(8, 0.25) + digestAgent(9, 1.0)) & M;
+  const checks = [
+    ['mix64(1)', mix64(1n), 0x5692161D100B05E5n],
+    ['digestAgent(7, 0.5)', digestAgent(7, 0.5), 0xED245293B7FCE3B1n],
+    ['digestAgent(0, -0.0)', digestAgent(0, -0.0), 0x58016DF76F315627n],
+    ['digestAgent(0, 0.0)', digestAgent(0, 0.0), 0x58016DF76F315627n],
+    ['node digest of 7, 8, 9', s, 0x665006962D239DFCn],
+    ['digestAgentFull(7, 0.5, 0, 0)', digestAgentFull(7, 0.5, 0n, 0n), digestAgent(7, 0.5)],
+    ['digestAgentFull(7, 0.5, 5, 0)', digestAgentFull(7, 0.5, 5n, 0n), 0xDD796722EA8F13EDn],
+    ['digestAgentFull(7, 0.5, 0, 42)', digestAgentFull(7, 0.5, 0n, 42n), 0x1BAE157468F2FC71n],
+    ['digestAgentFull(7, 0.5, 5, 42)', digestAgentFull(7, 0.5, 5n, 42n), 0xD274BC922B9D7EEFn],
+    ['key(42, 4, 7, 1)', r.key, 0xCA7F5C75C2DCDE24n],
+    ['draw 0', r.u64(), 0x6634E1DD255942DDn],
+    ['draw 1', r.u64(), 0x1FE7365407215665n],
+    ['unit() at draw 0', new Rng(r.key).unit(), 0.39924441956586509],
+    ['below(16) at draw 0', new Rng(r.key).below(16), 6],
+  ];
+  for (const [what, got, want] of checks) {
+    if (got !== want) {
+      const show = (v) => (typeof v === 'bigint' ? '0x' + v.toString(16) : String(v));
+      throw new Error(`nunchi_agent self-test: ${what} is ${show(got)}, not ${show(want)}`);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- agents
+
+/** What a behaviour's step sees and changes (nn_agent_t). */
+class Agent {
+  /** Sends value to agent `to` (seq is the order of sends in this step). */
+  send(to, value) {
+    this.out.push([to, value]);
+  }
+
+  /** nn_send_random: to one neighbour drawn uniformly; nothing without neighbours. */
+  sendRandom(value) {
+    if (this.nbrs.length) this.send(this.nbrs[this.rng.below(this.nbrs.length)], value);
+  }
+
+  sendAll(value) {
+    for (const n of this.nbrs) this.send(n, value);
+  }
+}
+
+class ProtocolError extends Error {
+  constructor(code, message) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/** A protobufjs 64-bit value (Long or number) as a BigInt. */
+function big(v) {
+  if (typeof v === 'bigint') return v;
+  if (typeof v === 'number') return BigInt(v);
+  return BigInt(v.toString());
+}
+
+/** Per parameter of the behaviour (its own order): [dist, a, b, lo, hi]; a parameter the
+ * Population does not list takes its default as a constant. */
+function resolveParams(behaviour, pop, seed) {
+  const names = pop.param_name || [];
+  const values = pop.param_value || [];
+  const n = names.length;
+  const dists = pop.param_dist && pop.param_dist.length ? pop.param_dist : new Array(n).fill(0);
+  const bs = pop.param_b && pop.param_b.length ? pop.param_b : new Array(n).fill(0.0);
+  if (values.length !== n || dists.length !== n || bs.length !== n) {
+    throw new ProtocolError(EPROTO, `welcome: population '${pop.behaviour}' has parameter ` +
+      'arrays of unequal length');
+  }
+  const given = new Map();
+  for (let i = 0; i < n; i++) given.set(names[i], [dists[i], values[i], bs[i]]);
+  const known = new Set(behaviour.params.map((p) => p[0]));
+  for (const name of given.keys()) {
+    if (!known.has(name)) {
+      throw new ProtocolError(EINVAL, `welcome: behaviour '${behaviour.name}' has no ` +
+        `parameter '${name}' (it has: ${[...known].sort().join(', ') || 'none'})`);
+    }
+  }
+  const out = [];
+  for (const [name, def, lo, hi] of behaviour.params) {
+    const [dist, a, b] = given.get(name) || [0, def, 0.0];
+    if (dist > 2) {
+      throw new ProtocolError(EPROTO, `welcome: parameter '${name}' has distribution ` +
+        `${dist} (0, 1 or 2)`);
+    }
+    out.push([dist, a, b, lo, hi]);
+  }
+  const tkey = streamKey(seed, STREAM_TRAITS);
+  const paramsOf = (agentId) => out.map(([dist, a, b, lo, hi], k) => {
+    let v = a;
+    if (dist !== 0) {
+      const g = new Rng(rngKey(tkey, agentId, k));
+      if (dist === 1) v = a + (b - a) * g.unit();
+      else v = a + b * g.normal();
+      v = v < lo ? lo : v > hi ? hi : v;
+    }
+    return v;
+  });
+  const constant = out.every(([d]) => d === 0);
+  return { paramsOf, constant };
+}
+
+/** The agents a Welcome assigned, stepped one round at a time (node/node.c). */
+class Node {
+  constructor(welcome, behaviours) {
+    if (welcome.dim !== 1) {
+      throw new ProtocolError(EPROTO, `welcome: dim is ${welcome.dim} (1 in protocol v1)`);
+    }
+    this.seed = big(welcome.seed);
+    this.rounds = big(welcome.rounds);
+    this.ids = Array.from(welcome.agent);
+    const n = this.ids.length;
+    if (welcome.state.length !== n || welcome.population.length !== n ||
+        welcome.neighbour_offset.length !== n + 1) {
+      throw new ProtocolError(EPROTO, `welcome: per-agent arrays do not match ${n} agents`);
+    }
+    this.state = Array.from(welcome.state);
+    this.trends = new Array(n).fill(0n);
+    this.memory = new Array(n).fill(0n);
+    this.role = welcome.role.length ? Array.from(welcome.role) : new Array(n).fill(0);
+    this.group = welcome.group.length ? Array.from(welcome.group) : new Array(n).fill(0);
+    const sup = welcome.superior.length ? welcome.superior : new Array(n).fill(0);
+    this.superior = Array.from(sup, (s) => (s ? s - 1 : null));
+    const off = Array.from(welcome.neighbour_offset, (v) => Number(big(v)));
+    const nb = welcome.neighbour;
+    this.nbrs = [];
+    for (let i = 0; i < n; i++) this.nbrs.push(Array.from(nb.slice(off[i], off[i + 1])));
+    const pops = [];
+    for (const p of welcome.populations) {
+      const b = behaviours.get(p.behaviour);
+      if (!b) {
+        throw new ProtocolError(EINVAL, `welcome: behaviour '${p.behaviour}' is not one ` +
+          `this node runs (it runs: ${[...behaviours.keys()].sort().join(', ')})`);
+      }
+      const { paramsOf, constant } = resolveParams(b, p, this.seed);
+      pops.push({ b, paramsOf, constant, cparams: constant ? paramsOf(0) : null });
+    }
+    this.pop = [];
+    for (let i = 0; i < n; i++) {
+      const pi = welcome.population[i];
+      if (pi >= pops.length) {
+        throw new ProtocolError(EPROTO, `welcome: agent ${this.ids[i]} has population ` +
+          `${pi} of ${pops.length}`);
+      }
+      this.pop.push(pops[pi]);
+    }
+    this.skey = streamKey(this.seed, STREAM_BEHAVIOUR);
+  }
+
+  /** Steps every hosted agent once, in ascending id order; returns the messages sent as
+   * [from, to, seq, value] arrays. */
+  step(rnd, tick) {
+    const to = tick.to, frm = tick.from, seq = tick.seq, val = tick.value;
+    const nd = to.length;
+    if (frm.length !== nd || seq.length !== nd || val.length !== nd) {
+      throw new ProtocolError(EPROTO, 'tick: deliveries have arrays of unequal length');
+    }
+    const ttr = tick.trends.length ? tick.trends : null;
+    const tst = tick.standing.length ? tick.standing : null;
+    const tfl = tick.flags.length ? tick.flags : null;
+    const nto = tick.notice_to;
+    const nn = nto.length;
+    const outFrom = [], outTo = [], outSeq = [], outVal = [];
+    let di = 0, ni = 0;
+    for (let i = 0; i < this.ids.length; i++) {
+      const aid = this.ids[i];
+      const { b, paramsOf, constant, cparams } = this.pop[i];
+      const a = new Agent();
+      a.id = aid;
+      a.round = rnd;
+      a.x = this.state[i];
+      a.params = constant ? cparams : paramsOf(aid);
+      a.nbrs = this.nbrs[i];
+      a.role = this.role[i];
+      a.group = this.group[i];
+      a.superior = this.superior[i];
+      a.trends = this.trends[i];
+      a.memory = this.memory[i];
+      if (di < nd && to[di] < aid) {
+        throw new ProtocolError(EPROTO, `tick has a delivery for agent ${to[di]}, which this ` +
+          'node does not host (or the tick is not sorted)');
+      }
+      const inbox = [];
+      while (di < nd && to[di] === aid) {
+        inbox.push({
+          sender: frm[di], seq: seq[di], value: val[di],
+          trends: ttr ? big(ttr[di]) : 0n,
+          standing: tst ? tst[di] : 1.0,
+          flags: tfl ? tfl[di] : 0,
+        });
+        di++;
+      }
+      a.inbox = inbox;
+      if (ni < nn && nto[ni] < aid) {
+        throw new ProtocolError(EPROTO, `tick has a notice for agent ${nto[ni]}, which this ` +
+          'node does not host');
+      }
+      const notices = [];
+      while (ni < nn && nto[ni] === aid) {
+        const other = tick.notice_other[ni];
+        const no = {
+          kind: tick.notice_kind[ni], protocol: tick.notice_protocol[ni],
+          case: tick.notice_case[ni], arg: tick.notice_arg[ni],
+          other: other === 0 ? null : other - 1,
+          value: tick.notice_value[ni], value2: tick.notice_value2[ni],
+        };
+        if (no.kind === NOTICE_TREND && no.arg < 64) a.trends |= 1n << BigInt(no.arg);
+        notices.push(no);
+        ni++;
+      }
+      a.notices = notices;
+      a.rng = new Rng(rngKey(this.skey, aid, rnd));
+      a.out = [];
+      b.step(a);
+      for (let s = 0; s < a.out.length; s++) {
+        const [t, v] = a.out[s];
+        if (!Number.isFinite(v)) {
+          throw new ProtocolError(EPROTO, `agent ${aid} sent a value that is not finite in ` +
+            `round ${rnd}`);
+        }
+        outFrom.push(aid);
+        outTo.push(t);
+        outSeq.push(s);
+        outVal.push(v);
+      }
+      if (!(a.x >= 0.0 && a.x <= 1.0)) {
+        throw new ProtocolError(EPROTO, `agent ${aid} has opinion ${a.x} outside [0, 1] ` +
+          `after round ${rnd}`);
+      }
+      this.state[i] = a.x;
+      this.trends[i] = BigInt.asUintN(64, a.trends);
+      this.memory[i] = BigInt.asUintN(64, a.memory);
+    }
+    if (di < nd) {
+      throw new ProtocolError(EPROTO, `tick has a delivery for agent ${to[di]}, which this ` +
+        'node does not host');
+    }
+    if (ni < nn) {
+      throw new ProtocolError(EPROTO, `tick has a notice for agent ${nto[ni]}, which this ` +
+        'node does not host');
+    }
+    return [outFrom, outTo, outSeq, outVal];
+  }
+
+  digest() {
+    let s = 0n;
+    for (let i = 0; i < this.ids.length; i++) {
+      s += digestAgentFull(this.ids[i], this.state[i], this.trends[i], this.memory[i]);
+    }
+    return s & M;
+  }
+}
+
+// ---------------------------------------------------------------- session
+
+const NPM_HINT = 'run: npm ci --prefix clients/node (from the source tree; or ' +
+  '`npm install` in clients/node)';
+
+function requireDep(name) {
+  try {
+    return require(name);
+  } catch (e) {
+    fail(`cannot load the npm package '${name}' (${e.code || e.message}); ${NPM_HINT}`);
+  }
+  return null;
+}
+
+function fail(why) {
+  process.stderr.write(`${PROG}: ${why}\n`);
+  process.exit(1);
+}
+
+/** Loads proto/nunchi.proto from protoPath, $NUNCHI_PROTO or the source tree. */
+async function loadProto(protoPath) {
+  const file = protoPath || process.env.NUNCHI_PROTO ||
+    path.join(__dirname, '..', '..', 'proto', 'nunchi.proto');
+  if (!fs.existsSync(file)) {
+    fail(`${file} does not exist; give --proto FILE or NUNCHI_PROTO=FILE, FILE being ` +
+      "nunchi's proto/nunchi.proto");
+  }
+  const protobuf = requireDep('protobufjs');
+  let root;
+  try {
+    // keepCase: the field names of the schema (param_name, not paramName)
+    root = await new protobuf.Root().load(file, { keepCase: true });
+  } catch (e) {
+    fail(`${file} is not a protobuf schema protobufjs can read: ${e.message}`);
+  }
+  let Envelope;
+  try {
+    Envelope = root.lookupType('nunchi.v1.Envelope');
+  } catch (e) {
+    fail(`${file} has no message nunchi.v1.Envelope (is it nunchi's proto/nunchi.proto?)`);
+  }
+  return { Envelope, Long: protobuf.util.Long };
+}
+
+/** One node's conversation with a coordinator over a DEALER socket. */
+class Session {
+  constructor(endpoint, pb, { implementation = PROG, verbose = false } = {}) {
+    const zmq = requireDep('zeromq');
+    this.pb = pb;
+    this.sock = new zmq.Dealer({ maxMessageSize: MAX_MESSAGE_BYTES, linger: 2000 });
+    this.sock.connect(endpoint);
+    this.endpoint = endpoint;
+    this.implementation = implementation;
+    this.nodeId = 0;
+    this.verbose = verbose;
+  }
+
+  u64(v) {
+    return this.pb.Long.fromString(BigInt.asUintN(64, v).toString(), true);
+  }
+
+  async send(rnd, body) {
+    const env = Object.assign({ version: PROTOCOL_VERSION, round: rnd, node: this.nodeId }, body);
+    await this.sock.send(this.pb.Envelope.encode(env).finish());
+  }
+
+  /** The next envelope, or null after timeoutS seconds without one. */
+  async recv(timeoutS) {
+    this.sock.receiveTimeout = Math.max(0, Math.round(timeoutS * 1000));
+    let frames;
+    try {
+      frames = await this.sock.receive();
+    } catch (e) {
+      if (e.code === 'EAGAIN') return null;
+      throw e;
+    }
+    if (frames.length !== 1) {
+      throw new ProtocolError(EPROTO, `a message of ${frames.length} frames (one frame is ` +
+        'one envelope)');
+    }
+    let env;
+    try {
+      env = this.pb.Envelope.decode(frames[0]);
+    } catch (e) {
+      throw new ProtocolError(EPROTO, `an envelope that is not valid protobuf: ${e.message}`);
+    }
+    if (env.version !== PROTOCOL_VERSION) {
+      throw new ProtocolError(EPROTO, `unsupported protocol version ${env.version}`);
+    }
+    if (!env.body) throw new ProtocolError(EPROTO, 'an envelope without a body');
+    return env;
+  }
+
+  sendError(rnd, code, message) {
+    let b = Buffer.from(message, 'utf8').subarray(0, 255).toString('utf8');
+    b = b.replace(/\uFFFD+$/, '');
+    return this.send(rnd, { error: { code, message: b } });
+  }
+
+  /** The whole session; resolves to 0 after Bye, else prints why and resolves to 1. */
+  async run(behaviours, helloTimeoutS = 10.0) {
+    let rnd = 0;
+    let ok = false;
+    try {
+      await this.send(0, {
+        hello: {
+          implementation: this.implementation, language: 'javascript',
+          behaviours: [...behaviours.keys()].sort(), pid: process.pid >>> 0,
+        },
+      });
+      let env;
+      for (;;) {
+        env = await this.recv(helloTimeoutS);
+        if (env === null) {
+          return this.fail(`no coordinator answered within ${helloTimeoutS} s at ${this.endpoint}`);
+        }
+        if (env.body === 'heartbeat') continue;
+        if (env.body === 'reject') {
+          return this.fail(`the coordinator refused this node (${env.reject.reason}): ` +
+            env.reject.detail);
+        }
+        if (env.body !== 'welcome') return this.fail(`expected a welcome, got ${env.body}`);
+        break;
+      }
+      const w = env.welcome;
+      this.nodeId = w.node;
+      const liveness = w.liveness_s > 0 ? w.liveness_s : 60.0;
+      const node = new Node(w, behaviours);
+      if (this.verbose) {
+        process.stderr.write(`${PROG}: node ${w.node} hosts ${node.ids.length} agents\n`);
+      }
+      for (;;) {
+        env = await this.recv(liveness);
+        if (env === null) {
+          return this.fail(`node ${this.nodeId} heard nothing from the coordinator for ` +
+            `${liveness} s`);
+        }
+        if (env.body === 'heartbeat') continue;
+        if (env.body === 'bye') {
+          ok = true;
+          return 0;
+        }
+        if (env.body === 'error') return this.fail(`the coordinator reported: ${env.error.message}`);
+        if (env.body !== 'tick') {
+          throw new ProtocolError(EPROTO, `unexpected message ${env.body} in round ${env.round}`);
+        }
+        rnd = Number(big(env.round));
+        const msgs = node.step(rnd, env.tick);
+        await this.send(rnd, { actions: this.actions(node, rnd, msgs) });
+      }
+    } catch (e) {
+      if (!(e instanceof ProtocolError)) throw e;
+      try {
+        await this.sendError(rnd, e.code, e.message);
+      } catch (e2) {
+        // the failure is reported below either way
+      }
+      return this.fail(e.message);
+    } finally {
+      // after a Bye everything was sent; on a failure do not wait for a peer
+      this.sock.linger = ok ? 2000 : 200;
+      this.sock.close();
+    }
+  }
+
+  actions(node, rnd, [frm, to, seq, val]) {
+    const a = { from: frm, to, seq, value: val, state: node.state };
+    if (node.trends.some((t) => t !== 0n)) a.trends = node.trends.map((t) => this.u64(t));
+    if (node.memory.some((m) => m !== 0n)) a.memory = node.memory.map((m) => this.u64(m));
+    // the coordinator reads the digest in the last round only (as nunchi-node does)
+    a.digest = this.u64(BigInt(rnd) === node.rounds ? node.digest() : 0n);
+    return a;
+  }
+
+  fail(why) {
+    process.stderr.write(`${PROG}: ${why}\n`);
+    return 1;
+  }
+}
+
+const USAGE = (description) => `${description}
+
+options:
+  --connect ENDPOINT  the coordinator's endpoint, e.g. tcp://127.0.0.1:5555
+  --proto FILE        nunchi's proto/nunchi.proto (default: $NUNCHI_PROTO, else
+                      ../../proto/nunchi.proto beside this script)
+  --timeout S         seconds to wait for the coordinator's welcome (default 10)
+  --verbose
+  --self-test         check the generator and digest against docs/protocol.md and exit
+  --help
+`;
+
+function parseArgs(argv, description) {
+  const args = { connect: null, proto: null, timeout: 10.0, verbose: false, selfTest: false };
+  const usageError = (msg) => {
+    process.stderr.write(USAGE(description));
+    fail(msg);
+  };
+  for (let i = 0; i < argv.length; i++) {
+    let a = argv[i];
+    let v = null;
+    const eq = a.indexOf('=');
+    if (a.startsWith('--') && eq > 0) {
+      v = a.slice(eq + 1);
+      a = a.slice(0, eq);
+    }
+    const value = () => {
+      if (v !== null) return v;
+      if (i + 1 >= argv.length) usageError(`${a} needs a value`);
+      return argv[++i];
+    };
+    switch (a) {
+      case '--connect': args.connect = value(); break;
+      case '--proto': args.proto = value(); break;
+      case '--timeout': {
+        const s = value();
+        args.timeout = Number(s);
+        if (!(args.timeout > 0) || !Number.isFinite(args.timeout)) {
+          usageError(`--timeout ${s}: a number of seconds above 0 is needed (e.g. --timeout 10)`);
+        }
+        break;
+      }
+      case '--verbose': args.verbose = true; break;
+      case '--self-test': args.selfTest = true; break;
+      case '--help': case '-h': process.stdout.write(USAGE(description)); process.exit(0); break;
+      default: usageError(`unknown argument '${argv[i]}' (see --help)`);
+    }
+  }
+  return args;
+}
+
+/** The command line of a Node.js node hosting `behaviours` (a list of behaviour objects);
+ * resolves to the exit status. */
+async function main(behaviours, description) {
+  const args = parseArgs(process.argv.slice(2), description);
+  if (args.selfTest) {
+    try {
+      selfTest();
+    } catch (e) {
+      process.stderr.write(`${e.message}\n`);
+      return 1;
+    }
+    process.stdout.write('ok: nunchi_agent test vectors\n');
+    return 0;
+  }
+  if (!args.connect) {
+    process.stderr.write(USAGE(description));
+    return fail('--connect ENDPOINT is required (e.g. --connect tcp://127.0.0.1:5555)');
+  }
+  const pb = await loadProto(args.proto);
+  const table = new Map(behaviours.map((b) => [b.name, b]));
+  return new Session(args.connect, pb, { verbose: args.verbose }).run(table, args.timeout);
+}
+
+/** Runs main and exits with its status. */
+function cli(behaviours, description) {
+  main(behaviours, description).then(
+    (status) => { process.exitCode = status; },
+    (e) => { process.stderr.write(`${PROG}: ${e.stack || e}\n`); process.exitCode = 1; });
+}
+
+module.exports = {
+  M, PROTOCOL_VERSION, STREAM_BEHAVIOUR, STREAM_TRAITS, NOTICE_TREND, EINVAL, EPROTO,
+  mix64, doubleBits, digestAgent, digestAgentFull, streamKey, rngKey, Rng, selfTest,
+  Agent, ProtocolError, Node, Session, loadProto, main, cli,
+};
