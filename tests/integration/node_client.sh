@@ -19,70 +19,19 @@ fi
 # the generator and digest against the test vectors of docs/protocol.md
 node "$CLIENT/deffuant.js" --self-test >/dev/null || fail "nunchi_agent.js test vectors"
 
-cat >"$WORK/deffuant.yaml" <<'YAML'
-name: node-deffuant
-seed: 11
-rounds: 20
-agents: 2000
-network: {model: watts_strogatz, k: 6, p: 0.1}
-opinions: {init: uniform}
-populations:
-  - {behaviour: deffuant, share: 1.0, params: {d: 0.3, mu: 0.4}}
-nodes: 2
-transport: tcp
-YAML
-cat >"$WORK/stubborn.yaml" <<'YAML'
-name: node-stubborn
-seed: 5
-rounds: 20
-agents: 2000
-network: {model: watts_strogatz, k: 6, p: 0.1}
-opinions: {init: uniform}
-populations:
-  - {behaviour: deffuant, share: 1.0, params: {mu: {uniform: [0.1, 0.5]}, d: {normal: [0.25, 0.05]}}}
-  - {behaviour: stubborn, count: 200}
-trends: {every: 5, seeds: 20, max: 64}
-nodes: 3
-transport: tcp
-YAML
+deffuant_yaml="$DATA/scenarios/client_deffuant.yaml"
+stubborn_yaml="$DATA/scenarios/client_stubborn.yaml"
 
 # serve SCENARIO NODES OUT: starts `nunchi serve` on a free port; sets $port and $coord
 serve() {
-    for _ in 1 2 3 4 5; do
-        port=$((20000 + RANDOM % 20000))
-        "$NUNCHI" serve "$1" --bind "tcp://127.0.0.1:$port" --expect-nodes "$2" --wait 20 \
-            --out "$3" --quiet 2>"$3.err" &
-        coord=$!
-        sleep 0.3
-        kill -0 "$coord" 2>/dev/null && return 0
-        wait "$coord" || true
-        grep -q "cannot bind" "$3.err" || fail "serve did not start: $(cat "$3.err")"
-        rm -rf "$3"
-    done
-    fail "serve found no free port in 5 attempts"
-}
-
-# served SCENARIO NODES OUT CMD...: serve, NODES nodes running CMD --connect ENDPOINT
-served() {
-    local scenario=$1 n=$2 out=$3 i
-    shift 3
-    serve "$scenario" "$n" "$out"
-    local pids=()
-    for i in $(seq "$n"); do
-        "$@" --connect "tcp://127.0.0.1:$port" 2>>"$out.nodes.err" &
-        pids+=($!)
-    done
-    wait "$coord" || fail "serve $scenario with $* failed: $(cat "$out.err" "$out.nodes.err")"
-    for i in "${pids[@]}"; do
-        wait "$i" || fail "a node ($*) exited with an error: $(cat "$out.nodes.err")"
-    done
+    start_serve "$3.err" "$NUNCHI" serve "$1" --expect-nodes "$2" --wait 20 --out "$3" --quiet
 }
 
 # 1. deffuant: nunchi run, serve + 2 Node.js nodes
-"$NUNCHI" run "$WORK/deffuant.yaml" --out "$WORK/ref" --quiet || fail "nunchi run deffuant.yaml"
+"$NUNCHI" run "$deffuant_yaml" --out "$WORK/ref" --quiet || fail "nunchi run deffuant.yaml"
 ref=$(digest_of "$WORK/ref")
 [ -n "$ref" ] || fail "no digest in $WORK/ref/summary.json"
-served "$WORK/deffuant.yaml" 2 "$WORK/js" node "$CLIENT/deffuant.js"
+served "$deffuant_yaml" 2 "$WORK/js" node "$CLIENT/deffuant.js"
 [ "$(digest_of "$WORK/js")" = "$ref" ] \
     || fail "node.js nodes: digest $(digest_of "$WORK/js") != nunchi run's $ref"
 [ "$(grep -c '"event":"node_joined".*"implementation":"nunchi-nodejs"' "$WORK/js/events.jsonl")" = 2 ] \
@@ -95,17 +44,17 @@ cp "$CLIENT/nunchi_agent.js" "$WORK/mutant/"
 ln -s "$CLIENT/node_modules" "$WORK/mutant/node_modules"
 sed 's/x += mu \* diff;$/x += mu * diff * 0.999;/' "$CLIENT/deffuant.js" >"$WORK/mutant/deffuant.js"
 cmp -s "$CLIENT/deffuant.js" "$WORK/mutant/deffuant.js" && fail "the mutant deffuant is not mutated"
-served "$WORK/deffuant.yaml" 2 "$WORK/mut" node "$WORK/mutant/deffuant.js" --proto "$SRC/proto/nunchi.proto"
+served "$deffuant_yaml" 2 "$WORK/mut" node "$WORK/mutant/deffuant.js" --proto "$SRC/proto/nunchi.proto"
 mut=$(digest_of "$WORK/mut")
 [ -n "$mut" ] || fail "no digest in $WORK/mut/summary.json"
 [ "$mut" != "$ref" ] || fail "a wrong deffuant gave the right digest ($mut)"
 
 # 3. stubborn agents beside deffuant agents with parameters drawn per agent; a node that
 #    runs only deffuant is refused first (unknown_behaviour) and the society waits on
-"$NUNCHI" run "$WORK/stubborn.yaml" --out "$WORK/ref2" --quiet || fail "nunchi run stubborn.yaml"
+"$NUNCHI" run "$stubborn_yaml" --out "$WORK/ref2" --quiet || fail "nunchi run stubborn.yaml"
 ref2=$(digest_of "$WORK/ref2")
 [ -n "$ref2" ] || fail "no digest in $WORK/ref2/summary.json"
-serve "$WORK/stubborn.yaml" 3 "$WORK/js2"
+serve "$stubborn_yaml" 3 "$WORK/js2"
 set +e
 node "$CLIENT/deffuant.js" --connect "tcp://127.0.0.1:$port" 2>"$WORK/refused.err"
 status=$?

@@ -17,64 +17,24 @@ export NUNCHI_PB2_DIR="$BUILD/python"
 # the generator and digest against the test vectors of docs/protocol.md
 "$PY" "$CLIENT/deffuant.py" --self-test >/dev/null || fail "nunchi_agent.py test vectors"
 
-cat >"$WORK/deffuant.yaml" <<'EOF'
-name: python-deffuant
-seed: 11
-rounds: 20
-agents: 2000
-network: {model: watts_strogatz, k: 6, p: 0.1}
-opinions: {init: uniform}
-populations:
-  - {behaviour: deffuant, share: 1.0, params: {d: 0.3, mu: 0.4}}
-nodes: 2
-transport: tcp
-EOF
-cat >"$WORK/stubborn.yaml" <<'EOF'
-name: python-stubborn
-seed: 5
-rounds: 20
-agents: 2000
-network: {model: watts_strogatz, k: 6, p: 0.1}
-opinions: {init: uniform}
-populations:
-  - {behaviour: deffuant, share: 1.0, params: {mu: {uniform: [0.1, 0.5]}, d: {normal: [0.25, 0.05]}}}
-  - {behaviour: stubborn, count: 200}
-trends: {every: 5, seeds: 20, max: 64}
-nodes: 3
-transport: tcp
-EOF
+deffuant_yaml="$DATA/scenarios/client_deffuant.yaml"
+stubborn_yaml="$DATA/scenarios/client_stubborn.yaml"
 
 # serve SCENARIO NODES OUT: starts `nunchi serve` on a free port; sets $port and $coord
 serve() {
     start_serve "$3.err" "$NUNCHI" serve "$1" --expect-nodes "$2" --wait 20 --out "$3" --quiet
 }
 
-# served SCENARIO NODES OUT CMD...: serve, NODES nodes running CMD --connect ENDPOINT
-served() {
-    local scenario=$1 n=$2 out=$3 i
-    shift 3
-    serve "$scenario" "$n" "$out"
-    local pids=()
-    for i in $(seq "$n"); do
-        "$@" --connect "tcp://127.0.0.1:$port" 2>>"$out.nodes.err" &
-        pids+=($!)
-    done
-    wait "$coord" || fail "serve $scenario with $* failed: $(cat "$out.err" "$out.nodes.err")"
-    for i in "${pids[@]}"; do
-        wait "$i" || fail "a node ($*) exited with an error: $(cat "$out.nodes.err")"
-    done
-}
-
 # 1. deffuant: nunchi run, serve + 2 Python nodes, serve + 2 nunchi-node
-"$NUNCHI" run "$WORK/deffuant.yaml" --out "$WORK/ref" --quiet || fail "nunchi run deffuant.yaml"
+"$NUNCHI" run "$deffuant_yaml" --out "$WORK/ref" --quiet || fail "nunchi run deffuant.yaml"
 ref=$(digest_of "$WORK/ref")
 [ -n "$ref" ] || fail "no digest in $WORK/ref/summary.json"
-served "$WORK/deffuant.yaml" 2 "$WORK/py" "$PY" "$CLIENT/deffuant.py"
+served "$deffuant_yaml" 2 "$WORK/py" "$PY" "$CLIENT/deffuant.py"
 [ "$(digest_of "$WORK/py")" = "$ref" ] \
     || fail "python nodes: digest $(digest_of "$WORK/py") != nunchi run's $ref"
 [ "$(grep -c '"event":"node_joined".*"implementation":"nunchi-python"' "$WORK/py/events.jsonl")" = 2 ] \
     || fail "not 2 nunchi-python joins in $WORK/py/events.jsonl"
-served "$WORK/deffuant.yaml" 2 "$WORK/c" "$NODE"
+served "$deffuant_yaml" 2 "$WORK/c" "$NODE"
 [ "$(digest_of "$WORK/c")" = "$ref" ] \
     || fail "nunchi-node: digest $(digest_of "$WORK/c") != nunchi run's $ref"
 
@@ -83,16 +43,16 @@ mkdir -p "$WORK/mutant"
 cp "$CLIENT/nunchi_agent.py" "$WORK/mutant/"
 sed 's/x += mu \* diff$/x += mu * diff * 0.999/' "$CLIENT/deffuant.py" >"$WORK/mutant/deffuant.py"
 cmp -s "$CLIENT/deffuant.py" "$WORK/mutant/deffuant.py" && fail "the mutant deffuant is not mutated"
-served "$WORK/deffuant.yaml" 2 "$WORK/mut" "$PY" "$WORK/mutant/deffuant.py"
+served "$deffuant_yaml" 2 "$WORK/mut" "$PY" "$WORK/mutant/deffuant.py"
 mut=$(digest_of "$WORK/mut")
 [ -n "$mut" ] || fail "no digest in $WORK/mut/summary.json"
 [ "$mut" != "$ref" ] || fail "a wrong deffuant gave the right digest ($mut)"
 
 # 3. stubborn agents beside deffuant agents with parameters drawn per agent; a node that
 #    runs only deffuant is refused first (unknown_behaviour) and the society waits on
-"$NUNCHI" run "$WORK/stubborn.yaml" --out "$WORK/ref2" --quiet || fail "nunchi run stubborn.yaml"
+"$NUNCHI" run "$stubborn_yaml" --out "$WORK/ref2" --quiet || fail "nunchi run stubborn.yaml"
 ref2=$(digest_of "$WORK/ref2")
-serve "$WORK/stubborn.yaml" 3 "$WORK/py2"
+serve "$stubborn_yaml" 3 "$WORK/py2"
 set +e
 "$PY" "$CLIENT/deffuant.py" --connect "tcp://127.0.0.1:$port" 2>"$WORK/refused.err"
 status=$?

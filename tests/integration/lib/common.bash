@@ -45,3 +45,21 @@ start_serve() {
     done
     fail "no free port for serve in 5 tries"
 }
+
+# served SCENARIO NODES OUT CMD...: `nunchi serve` on a free port with NODES nodes, each
+# running CMD --connect ENDPOINT; fails the test when serve or a node fails
+served() {
+    local scenario=$1 n=$2 out=$3 i
+    shift 3
+    start_serve "$out.err" "$NUNCHI" serve "$scenario" --expect-nodes "$n" --wait 20 \
+        --out "$out" --quiet
+    local pids=()
+    for i in $(seq "$n"); do
+        "$@" --connect "tcp://127.0.0.1:$port" 2>>"$out.nodes.err" &
+        pids+=($!)
+    done
+    wait "$coord" || fail "serve $scenario with $* failed: $(cat "$out.err" "$out.nodes.err")"
+    for i in "${pids[@]}"; do
+        wait "$i" || fail "a node ($*) exited with an error: $(cat "$out.nodes.err")"
+    done
+}
