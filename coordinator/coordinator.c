@@ -698,11 +698,11 @@ static void s_fatal(s_run_t *r, int rc, const char *what)
     nn_ranks_abort(r->w, 1);
 }
 
-/* Gathers every rank's bytes of sbuf (its `bytes`) into gbuf, rank after rank; counts
- * (ranks entries) gets each rank's share. */
-static int s_allgather(s_run_t *r, size_t bytes, size_t *counts)
+/* Gathers every rank's `bytes` bytes of mine into gbuf, rank after rank; counts (ranks
+ * entries) gets each rank's share. */
+static int s_allgather(s_run_t *r, const void *mine, size_t bytes, size_t *counts)
 {
-    return nn_ranks_allgatherv(r->w, r->sbuf, bytes, &r->gbuf, &r->gcap, counts);
+    return nn_ranks_allgatherv(r->w, mine, bytes, &r->gbuf, &r->gcap, counts);
 }
 
 static int s_reserve_send(s_run_t *r, size_t bytes)
@@ -734,7 +734,7 @@ static int s_share_states(s_run_t *r, int with_trends)
         if (with_trends)
             t[i] = r->agent_trends ? r->agent_trends[r->mine[i]] : 0;
     }
-    int rc = s_allgather(r, r->n_mine * per, r->xcounts);
+    int rc = s_allgather(r, r->sbuf, r->n_mine * per, r->xcounts);
     if (rc != NN_OK)
         return rc;
     if (with_trends && !r->agent_trends &&
@@ -762,12 +762,7 @@ static int s_share_states(s_run_t *r, int with_trends)
  * one rank, in the order made), into every rank's r->acts. */
 static int s_share_acts(s_run_t *r)
 {
-    size_t bytes = r->acts.len * sizeof *r->acts.acts;
-    if (s_reserve_send(r, bytes + 1) != NN_OK)
-        return NN_ENOMEM;
-    if (bytes)
-        memcpy(r->sbuf, r->acts.acts, bytes);
-    int rc = s_allgather(r, bytes, r->xcounts);
+    int rc = s_allgather(r, r->acts.acts, r->acts.len * sizeof *r->acts.acts, r->xcounts);
     if (rc != NN_OK)
         return rc;
     size_t total = 0;
@@ -803,12 +798,7 @@ static int s_share_norms(s_run_t *r)
     size_t len = 0;
     if (nn_norms_take_records(r->norms, &r->recs, &r->recs_cap, &len) != NN_OK)
         return NN_ENOMEM;
-    size_t bytes = len * sizeof *r->recs;
-    if (s_reserve_send(r, bytes + 1) != NN_OK)
-        return NN_ENOMEM;
-    if (bytes)
-        memcpy(r->sbuf, r->recs, bytes);
-    int rc = s_allgather(r, bytes, r->xcounts);
+    int rc = s_allgather(r, r->recs, len * sizeof *r->recs, r->xcounts);
     if (rc != NN_OK)
         return rc;
     size_t total = 0;

@@ -319,14 +319,8 @@ static int s_load_ranks(s_cli_t *c, nn_scenario_t *sc, nn_ranks_t *w)
     if (!c->scenario) {
         rc = nn_scenario_load(sc, NULL, c->sets, c->n_sets, &diag);
     } else {
-        const char *slash = strrchr(c->scenario, '/');
-        char *base =
-            slash ? strndup(c->scenario, slash == c->scenario ? 1 : (size_t)(slash - c->scenario))
-                  : strdup(".");
-        rc = base ? nn_scenario_load_text(sc, text, (size_t)len, c->scenario, base, c->sets,
-                                          c->n_sets, &diag)
-                  : NN_ENOMEM;
-        free(base);
+        rc = nn_scenario_load_file_text(sc, text, (size_t)len, c->scenario, c->sets, c->n_sets,
+                                        &diag);
     }
     free(text);
     if (rc != NN_OK && me == 0) {
@@ -336,6 +330,28 @@ static int s_load_ranks(s_cli_t *c, nn_scenario_t *sc, nn_ranks_t *w)
     }
     nn_diag_release(&diag);
     return rc == NN_OK ? 0 : 2;
+}
+
+/* What a finished run says (when `speaks`: rank 0, or the one process) and the exit
+ * status it gives. */
+static int s_run_status(const s_cli_t *c, const nn_scenario_t *sc, const nn_run_result_t *res,
+                        int rc, int speaks, uint32_t nodes, const char *transport)
+{
+    if (rc == NN_OK) {
+        if (speaks && !c->quiet)
+            s_human_summary(sc, res, nodes, transport);
+        return 0;
+    }
+    if (speaks) {
+        fprintf(stderr, "nunchi: %s\n", res->error[0] ? res->error : nn_strerror(rc));
+        if (res->run_dir[0])
+            fprintf(stderr, "nunchi: what was written is in %s\n", res->run_dir);
+    }
+    if (rc == NN_EINTR)
+        return 128 + s_stop; /* as a shell reports a program a signal ended */
+    /* inputs that are wrong (a bad network or opinions file, an --out that cannot be
+     * made) are found before the run directory exists */
+    return rc == NN_ESCENARIO || (rc == NN_EIO && !res->run_dir[0]) ? 2 : 1;
 }
 
 /* run under mpirun: every rank runs nn_coord_run over its share of the society; rank 0
@@ -364,20 +380,8 @@ static int s_cmd_run_ranks(s_cli_t *c)
         c->run.mpi = w;
         s_catch_signals();
         int rc = nn_coord_run(sc, &c->run, res);
-        if (rc == NN_OK) {
-            if (me == 0 && !c->quiet) {
-                s_human_summary(sc, res, res->nodes, nn_transport_name(sc->transport));
-            }
-        } else {
-            if (me == 0) {
-                fprintf(stderr, "nunchi: %s\n", res->error[0] ? res->error : nn_strerror(rc));
-                if (res->run_dir[0])
-                    fprintf(stderr, "nunchi: what was written is in %s\n", res->run_dir);
-            }
-            status = rc == NN_ESCENARIO || (rc == NN_EIO && !res->run_dir[0]) ? 2 : 1;
-            if (rc == NN_EINTR)
-                status = 128 + s_stop;
-        }
+        status =
+            s_run_status(c, sc, res, rc, me == 0, res->nodes, nn_transport_name(sc->transport));
     }
     free(sc);
     free(res);
@@ -441,20 +445,8 @@ static int s_cmd_run(s_cli_t *c)
         s_catch_signals();
         int rc = nn_coord_run(sc, &c->run, res);
         uint32_t nodes = c->run.bind && c->run.expect_nodes ? c->run.expect_nodes : sc->nodes;
-        const char *transport = c->run.bind ? "remote" : nn_transport_name(sc->transport);
-        if (rc == NN_OK) {
-            if (!c->quiet)
-                s_human_summary(sc, res, nodes, transport);
-        } else {
-            fprintf(stderr, "nunchi: %s\n", res->error[0] ? res->error : nn_strerror(rc));
-            if (res->run_dir[0])
-                fprintf(stderr, "nunchi: what was written is in %s\n", res->run_dir);
-            /* inputs that are wrong (a bad network or opinions file, an --out that
-             * cannot be made) are found before the run directory exists */
-            status = rc == NN_ESCENARIO || (rc == NN_EIO && !res->run_dir[0]) ? 2 : 1;
-            if (rc == NN_EINTR)
-                status = 128 + s_stop; /* as a shell reports a program a signal ended */
-        }
+        status = s_run_status(c, sc, res, rc, 1, nodes,
+                              c->run.bind ? "remote" : nn_transport_name(sc->transport));
     }
     free(sc);
     free(res);

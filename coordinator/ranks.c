@@ -144,11 +144,6 @@ int nn_ranks_bcast(nn_ranks_t *w, void *buf, size_t bytes, int root)
     return NN_OK;
 }
 
-int nn_ranks_barrier(nn_ranks_t *w)
-{
-    return !w || MPI_Barrier(w->comm) == MPI_SUCCESS ? NN_OK : NN_EMPI;
-}
-
 int nn_ranks_sum_u64(nn_ranks_t *w, uint64_t *v, size_t n)
 {
     if (!w || n == 0)
@@ -503,12 +498,6 @@ int nn_ranks_bcast(nn_ranks_t *w, void *buf, size_t bytes, int root)
     (void)buf;
     (void)bytes;
     (void)root;
-    return NN_OK;
-}
-
-int nn_ranks_barrier(nn_ranks_t *w)
-{
-    (void)w;
     return NN_OK;
 }
 

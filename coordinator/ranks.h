@@ -38,7 +38,6 @@ int nn_ranks_size(const nn_ranks_t *w); /* 1 for NULL */
 /* Collectives over every rank; with w NULL they do what one rank would. NN_OK or
  * NN_EMPI (MPI reported an error; with the default error handler it aborts first). */
 int nn_ranks_bcast(nn_ranks_t *w, void *buf, size_t bytes, int root);
-int nn_ranks_barrier(nn_ranks_t *w);
 /* v[i] = the sum over ranks of v[i] (wrapping, so exact and order-free). */
 int nn_ranks_sum_u64(nn_ranks_t *w, uint64_t *v, size_t n);
 /* *v = the largest over ranks. */

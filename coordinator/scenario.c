@@ -2908,19 +2908,23 @@ int nn_scenario_load(nn_scenario_t *out, const char *path, const char *const *se
     fclose(f);
     if (rc == NN_ENOMEM)
         nn_diag_add(diag, "out of memory while reading the scenario '%s'", path);
-    if (rc == NN_OK) {
-        const char *slash = strrchr(path, '/');
-        char *base =
-            slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
-        if (!base) {
-            nn_diag_add(diag, "out of memory while reading the scenario '%s'", path);
-            rc = NN_ENOMEM;
-        } else {
-            rc = nn_scenario_load_text(out, text, len, path, base, sets, n_sets, diag);
-        }
-        free(base);
-    }
+    if (rc == NN_OK)
+        rc = nn_scenario_load_file_text(out, text, len, path, sets, n_sets, diag);
     free(text);
+    return rc;
+}
+
+int nn_scenario_load_file_text(nn_scenario_t *out, const char *text, size_t len, const char *path,
+                               const char *const *sets, size_t n_sets, nn_diag_t *diag)
+{
+    const char *slash = strrchr(path, '/');
+    char *base = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+    if (!base) {
+        nn_diag_add(diag, "out of memory while reading the scenario '%s'", path);
+        return NN_ENOMEM;
+    }
+    int rc = nn_scenario_load_text(out, text, len, path, base, sets, n_sets, diag);
+    free(base);
     return rc;
 }
 

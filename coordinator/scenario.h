@@ -128,6 +128,12 @@ int nn_scenario_load_text(nn_scenario_t *out, const char *text, size_t len, cons
                           const char *base_dir, const char *const *sets, size_t n_sets,
                           nn_diag_t *diag);
 
+/* The same for the text of the file at path, read by the caller (an MPI rank that got it
+ * by broadcast): named by path, its relative paths resolved against path's directory, as
+ * nn_scenario_load does. */
+int nn_scenario_load_file_text(nn_scenario_t *out, const char *text, size_t len, const char *path,
+                               const char *const *sets, size_t n_sets, nn_diag_t *diag);
+
 /* Writes the resolved scenario as YAML with every key, defaults included, such that
  * loading the output gives the same scenario (file paths are written as given, so load it
  * with the same base directory). NN_OK, NN_EIO, or NN_EINVAL when s has a population
