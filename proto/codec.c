@@ -107,6 +107,7 @@ struct nn_codec {
     char *e_param[NN_MAX_POPULATIONS][NN_MAX_PARAMS];
     uint32_t e_dist[NN_MAX_POPULATIONS][NN_MAX_PARAMS];
     char *e_beh[NN_MAX_BEHAVIOURS];
+    char *e_claim[NN_MAX_POPULATIONS];
 
     /* decode */
     s_arena_t arena;
@@ -329,8 +330,17 @@ static int s_enc_hello(nn_codec_t *c, const nn_hello_t *h, Nunchi__V1__Hello *pb
             return rc;
     pb->n_behaviours = h->n_behaviours;
     pb->behaviours = c->e_beh;
+    if (h->n_claims > NN_MAX_POPULATIONS)
+        return s_fail(c, NN_EINVAL, "hello: 'claims' has %zu entries (at most %d)", h->n_claims,
+                      NN_MAX_POPULATIONS);
+    for (size_t i = 0; i < h->n_claims; i++)
+        if ((rc = s_enc_str(c, "hello", "claims", h->claims[i], NN_NAME_MAX, &c->e_claim[i])))
+            return rc;
+    pb->n_claims = h->n_claims;
+    pb->claims = c->e_claim;
     pb->max_agents = h->max_agents;
     pb->pid = h->pid;
+    pb->session = h->session;
     return NN_OK;
 }
 
@@ -373,6 +383,8 @@ static int s_enc_populations(nn_codec_t *c, const nn_welcome_t *w, Nunchi__V1__W
         Nunchi__V1__Population *e = &c->e_pop[p];
         nunchi__v1__population__init(e);
         int rc = s_enc_str(c, "welcome", "behaviour", d->behaviour, NN_NAME_MAX, &e->behaviour);
+        if (!rc)
+            rc = s_enc_str(c, "welcome", "name", d->name, NN_NAME_MAX, &e->name);
         if (rc)
             return rc;
         if (d->n_params > NN_MAX_PARAMS)
@@ -464,9 +476,11 @@ static int s_enc_welcome(nn_codec_t *c, const nn_welcome_t *w, Nunchi__V1__Welco
     if (n > c->lim.max_agents)
         return s_fail(c, NN_ETOOBIG, "welcome: %zu agents exceed the limit of %zu ('max_agents')",
                       n, c->lim.max_agents);
-    if (!isfinite(w->deadline_s) || !isfinite(w->liveness_s))
+    if (!isfinite(w->deadline_s) || !isfinite(w->liveness_s) || !isfinite(w->heartbeat_s))
         return s_fail(c, NN_EINVAL, "welcome: '%s' is not finite",
-                      isfinite(w->deadline_s) ? "liveness_s" : "deadline_s");
+                      !isfinite(w->deadline_s)   ? "deadline_s"
+                      : !isfinite(w->liveness_s) ? "liveness_s"
+                                                 : "heartbeat_s");
     int rc = s_enc_populations(c, w, pb);
     if (rc)
         return rc;
@@ -557,6 +571,9 @@ static int s_enc_welcome(nn_codec_t *c, const nn_welcome_t *w, Nunchi__V1__Welco
     pb->neighbour = (uint32_t *)nbr;
     pb->deadline_s = w->deadline_s;
     pb->liveness_s = w->liveness_s;
+    pb->heartbeat_s = w->heartbeat_s;
+    pb->resumed = w->resumed != 0;
+    pb->round = w->round;
     return s_enc_structure(c, w, agent, pb);
 }
 
@@ -998,8 +1015,16 @@ static int s_dec_hello(nn_codec_t *c, const Nunchi__V1__Hello *pb, nn_hello_t *h
                             NN_NAME_MAX)))
             return rc;
     h->n_behaviours = pb->n_behaviours;
+    if (pb->n_claims > NN_MAX_POPULATIONS)
+        return s_fail(c, NN_EPROTO, "hello: 'claims' has %zu entries (at most %d)", pb->n_claims,
+                      NN_MAX_POPULATIONS);
+    for (size_t i = 0; i < pb->n_claims; i++)
+        if ((rc = s_dec_str(c, "hello", "claims", pb->claims[i], h->claims[i], NN_NAME_MAX)))
+            return rc;
+    h->n_claims = pb->n_claims;
     h->max_agents = pb->max_agents;
     h->pid = pb->pid;
+    h->session = pb->session;
     return NN_OK;
 }
 
@@ -1015,6 +1040,8 @@ static int s_dec_populations(nn_codec_t *c, const Nunchi__V1__Welcome *pb)
         if (!e)
             return s_fail(c, NN_EPROTO, "welcome: population %zu is missing", p);
         int rc = s_dec_str(c, "welcome", "behaviour", e->behaviour, d->behaviour, NN_NAME_MAX);
+        if (!rc)
+            rc = s_dec_str(c, "welcome", "name", e->name, d->name, NN_NAME_MAX);
         if (rc)
             return rc;
         if (e->n_param_value != e->n_param_name)
@@ -1126,9 +1153,11 @@ static int s_dec_welcome(nn_codec_t *c, const Nunchi__V1__Welcome *pb, nn_welcom
                       "welcome: 'neighbour_offset' has %zu entries but 'agent' has %zu "
                       "(expected %zu)",
                       pb->n_neighbour_offset, n, n + 1);
-    if (!isfinite(pb->deadline_s) || !isfinite(pb->liveness_s))
+    if (!isfinite(pb->deadline_s) || !isfinite(pb->liveness_s) || !isfinite(pb->heartbeat_s))
         return s_fail(c, NN_EPROTO, "welcome: '%s' is not finite",
-                      isfinite(pb->deadline_s) ? "liveness_s" : "deadline_s");
+                      !isfinite(pb->deadline_s)   ? "deadline_s"
+                      : !isfinite(pb->liveness_s) ? "liveness_s"
+                                                  : "heartbeat_s");
     int rc = s_dec_populations(c, pb);
     if (rc)
         return rc;
@@ -1210,6 +1239,9 @@ static int s_dec_welcome(nn_codec_t *c, const Nunchi__V1__Welcome *pb, nn_welcom
     w->nbr = nbr;
     w->deadline_s = pb->deadline_s;
     w->liveness_s = pb->liveness_s;
+    w->heartbeat_s = pb->heartbeat_s;
+    w->resumed = pb->resumed != 0;
+    w->round = pb->round;
     return s_dec_structure(c, pb, w);
 }
 

@@ -37,6 +37,10 @@ typedef struct nn_hello {
     char behaviours[NN_MAX_BEHAVIOURS][NN_NAME_MAX];
     uint32_t max_agents; /* 0: no limit */
     uint32_t pid;        /* the node's process id (0: unknown) */
+    size_t n_claims;     /* the external populations (by name) this node hosts */
+    char claims[NN_MAX_POPULATIONS][NN_NAME_MAX];
+    uint64_t session; /* resume: the session of the node's Welcome, with the envelope's node
+                         the node id to resume; 0: a new join */
 } nn_hello_t;
 
 /* How a parameter's value is drawn for each agent of a population (nn_dist_t): from
@@ -48,8 +52,11 @@ typedef enum nn_dist {
     NN_DIST_NORMAL        /* mean param_value, standard deviation param_b */
 } nn_dist_t;
 
+#define NN_BEHAVIOUR_EXTERNAL "external" /* a population hosted by the node that claims it */
+
 typedef struct nn_population_desc {
-    char behaviour[NN_NAME_MAX];
+    char behaviour[NN_NAME_MAX]; /* a behaviour, or NN_BEHAVIOUR_EXTERNAL */
+    char name[NN_NAME_MAX];      /* external: the population's name; else "" */
     size_t n_params;
     char param_name[NN_MAX_PARAMS][NN_NAME_MAX];
     double param_value[NN_MAX_PARAMS];
@@ -80,6 +87,9 @@ typedef struct nn_welcome {
     const uint8_t *role;      /* n_agents roles (< NN_ROLE_COUNT), or NULL: all citizens */
     const uint32_t *group;    /* n_agents groups, or NULL: all in group 0 */
     const uint32_t *superior; /* n_agents ids or NN_NO_AGENT, or NULL: nobody has one */
+    double heartbeat_s;       /* a side idle this long sends a Heartbeat (0: none, no resume) */
+    int resumed;              /* 1: the answer to a resume; no assignment (n_agents 0) */
+    uint64_t round;           /* resumed: the round in progress (0: the run has not begun) */
 } nn_welcome_t;
 
 typedef struct nn_reject {
