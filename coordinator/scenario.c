@@ -1145,10 +1145,112 @@ static void s_pop_status(s_ctx_t *c, const s_node_t *x, const char *path, nn_sce
     }
 }
 
+/* populations[i].name and .nodes: an external population's name (what a node claims in
+ * its Hello: letters, digits, '_', '-' and '.', unique among the populations) and how many
+ * nodes share its agents; neither belongs to a built-in population. */
+static void s_external_pop(s_ctx_t *c, const s_node_t *e, const char *where, const s_node_t *nv,
+                           const s_node_t *kv, nn_scenario_t *s, size_t i)
+{
+    nn_population_t *pop = &s->populations[i];
+    char path[S_PATH];
+    uint64_t x;
+    pop->ext_nodes = 1;
+    if (!pop->external) {
+        if (nv || kv)
+            s_err(c, nv ? nv : kv,
+                  "'%s.%s' is for external populations" S_HINT
+                  "write behaviour: external to have nodes of your own host them, or leave "
+                  "it out (built-in agents share the scenario's 'nodes')",
+                  where, nv ? "name" : "nodes");
+        return;
+    }
+    s_path(path, sizeof path, where, "name");
+    if (!nv) {
+        s_err(c, e,
+              "missing key '%s'" S_HINT
+              "an external population needs the name its nodes claim, such as name: opinion-py",
+              path);
+    } else if (s_get_str(c, nv, path, pop->name, sizeof pop->name,
+                         "a name of letters, digits, '_', '-' and '.'") == 0) {
+        size_t bad = strspn(pop->name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                       "0123456789_-.");
+        if (pop->name[bad])
+            s_err(c, nv, "'%s' is '%s', which has '%c'" S_HINT "use letters, digits, '_', '-', '.'",
+                  path, pop->name, pop->name[bad]);
+        for (size_t j = 0; j < i; j++)
+            if (s->populations[j].external && strcmp(s->populations[j].name, pop->name) == 0)
+                s_err(c, nv,
+                      "'%s' is '%s', the name of populations[%zu] too" S_HINT
+                      "each external population needs a name of its own",
+                      path, pop->name, j);
+    }
+    s_path(path, sizeof path, where, "nodes");
+    if (kv && s_get_u64(c, kv, path, 1, 1024, "an integer in 1..1024", &x) == 0)
+        pop->ext_nodes = (uint32_t)x;
+}
+
+/* An external population's parameters: any names (the nodes that claim it know what they
+ * mean), each a finite number or a distribution, kept in the order written. */
+static void s_ext_params(s_ctx_t *c, const s_node_t *v, const char *where, nn_population_t *pop)
+{
+    static const nn_param_spec_t any = {"", 0.0, -1e300, 1e300, ""};
+    char path[S_PATH], got[S_SHOW + 32];
+    for (size_t p = 0; p + 1 < v->n; p += 2) {
+        const s_node_t *k = v->kid[p], *x = v->kid[p + 1];
+        size_t n = pop->n_ext_params;
+        if (k->kind != S_SCALAR || k->len == 0 || strlen(k->text) != k->len ||
+            k->len >= NN_NAME_MAX) {
+            s_show(k, got, sizeof got);
+            s_err(c, k, "a key in '%s' must be a parameter name of 1..%d bytes, got %s", where,
+                  NN_NAME_MAX - 1, got);
+            continue;
+        }
+        if (n == NN_MAX_PARAMS) {
+            s_err(c, k, "'%s' has more than %d parameters", where, NN_MAX_PARAMS);
+            return;
+        }
+        s_path(path, sizeof path, where, k->text);
+        size_t j = 0;
+        while (j < n && strcmp(pop->ext_param[j], k->text) != 0)
+            j++;
+        if (j < n) {
+            s_err(c, k, "'%s' is given twice", path);
+            continue;
+        }
+        memcpy(pop->ext_param[n], k->text, k->len + 1);
+        if (x->kind == S_MAP)
+            s_dist(c, x, path, &any, pop, n);
+        else if (x->kind == S_SEQ)
+            s_err(c, x,
+                  "'%s' must be a number or a distribution, got a sequence" S_HINT
+                  "a range of values is written {uniform: [low, high]}",
+                  path);
+        else
+            s_get_num(c, x, path, -1e300, 1e300, 0, 0, "a finite number", &pop->params[n]);
+        pop->n_ext_params = n + 1;
+    }
+}
+
+/* external: is for external populations. */
+static void s_check_external(s_ctx_t *c, const s_node_t *root, const s_node_t *ev,
+                             const nn_scenario_t *s)
+{
+    (void)root;
+    size_t n = 0;
+    for (size_t i = 0; i < s->n_populations; i++)
+        n += s->populations[i].external != 0;
+    if (ev && !n)
+        s_err(c, ev,
+              "'external' is given but no population is external" S_HINT
+              "add a population {behaviour: external, name: NAME, share: ...}, or leave "
+              "'external' out");
+}
+
 static void s_populations(s_ctx_t *c, const s_node_t *root, const s_node_t *v, int opinions_ok,
                           nn_scenario_t *s)
 {
-    static const char *const pk[] = {"behaviour", "share", "count", "params", "status"};
+    static const char *const pk[] = {"behaviour", "share", "count", "params",
+                                     "status",    "name",  "nodes"};
     const char *known[NN_MAX_BEHAVIOURS];
     size_t n_known;
     char where[S_PATH], path[S_PATH], list[1024], got[S_SHOW + 32];
@@ -1174,7 +1276,7 @@ static void s_populations(s_ctx_t *c, const s_node_t *root, const s_node_t *v, i
     double share_sum = 0.0, share_c = 0.0; /* Kahan: the sum must not depend on the order */
     uint64_t count_sum = 0;
     for (size_t i = 0; i < v->n; i++) {
-        const s_node_t *e = v->kid[i], *vals[5], *keys[5];
+        const s_node_t *e = v->kid[i], *vals[7], *keys[7];
         nn_population_t *pop = &s->populations[i];
         size_t before = c->n_errs;
         snprintf(where, sizeof where, "populations[%zu]", i);
@@ -1182,14 +1284,18 @@ static void s_populations(s_ctx_t *c, const s_node_t *root, const s_node_t *v, i
             all_ok = 0;
             continue;
         }
-        s_fields(c, e, where, pk, 5, vals, keys, NULL);
+        s_fields(c, e, where, pk, 7, vals, keys, NULL);
         const s_node_t *bv = vals[0], *sv = vals[1], *cv = vals[2], *pv = vals[3];
+        pop->external = bv && bv->kind == S_SCALAR && strcmp(bv->text, NN_BEHAVIOUR_EXTERNAL) == 0;
+        s_external_pop(c, e, where, vals[5], vals[6], s, i);
         if (vals[4]) {
             s_path(path, sizeof path, where, "status");
             s_pop_status(c, vals[4], path, s, i);
         }
         if (!bv)
             s_err(c, e, "missing key '%s.behaviour'" S_HINT "required: one of %s", where, list);
+        else if (pop->external)
+            ; /* hosted by the nodes that claim its name */
         else if (bv->kind != S_SCALAR || strlen(bv->text) != bv->len ||
                  !(pop->ops = nn_behaviour_find(bv->text))) {
             s_show(bv, got, sizeof got);
@@ -1227,6 +1333,8 @@ static void s_populations(s_ctx_t *c, const s_node_t *root, const s_node_t *v, i
             s_path(path, sizeof path, where, "params");
             if (s_want(c, pv, S_MAP, path, "{d: 0.2}") == 0 && pop->ops)
                 s_params(c, pv, path, pop->ops, pop);
+            else if (pop->external && pv->kind == S_MAP)
+                s_ext_params(c, pv, path, pop);
         }
         if (pop->ops && pop->ops->binary_state && opinions_ok &&
             s->opinions.init != NN_INIT_SEEDS && s->opinions.init != NN_INIT_FILE)
@@ -2222,9 +2330,9 @@ static void s_security(s_ctx_t *c, const s_node_t *v, const char *base, nn_secur
 static void s_validate(s_ctx_t *c, const s_node_t *root, const char *base, nn_scenario_t *s)
 {
     static const char *const top[] = {
-        "name",  "seed",      "rounds",    "agents", "network", "opinions",  "populations",
-        "nodes", "transport", "partition", "output", "limits",  "structure", "norms",
-        "game",  "cases",     "decisions", "trends", "security"};
+        "name",  "seed",      "rounds",    "agents", "network",  "opinions",  "populations",
+        "nodes", "transport", "partition", "output", "limits",   "structure", "norms",
+        "game",  "cases",     "decisions", "trends", "security", "external"};
     enum {
         T_NAME,
         T_SEED,
@@ -2245,6 +2353,7 @@ static void s_validate(s_ctx_t *c, const s_node_t *root, const char *base, nn_sc
         T_DECISIONS,
         T_TRENDS,
         T_SECURITY,
+        T_EXTERNAL,
         T_N
     };
     const s_node_t *v[T_N], *k[T_N];
@@ -2322,16 +2431,65 @@ static void s_validate(s_ctx_t *c, const s_node_t *root, const char *base, nn_sc
     }
     if (v[T_LIMITS] && s_want(c, v[T_LIMITS], S_MAP, "limits",
                               "{deadline_s: 30, max_message_bytes: 1048576}") == 0) {
-        static const char *const lk[] = {"deadline_s", "max_message_bytes"};
-        const s_node_t *lv[2], *lkk[2];
-        s_fields(c, v[T_LIMITS], "limits", lk, 2, lv, lkk, NULL);
+        static const char *const lk[] = {
+            "deadline_s", "max_message_bytes", "max_agents_per_node", "max_messages_per_agent",
+            "max_nodes",  "heartbeat_s",       "liveness_s"};
+        const s_node_t *lv[7], *lkk[7];
+        s_fields(c, v[T_LIMITS], "limits", lk, 7, lv, lkk, NULL);
         if (lv[0])
             s_get_num(c, lv[0], "limits.deadline_s", 0.0, HUGE_VAL, 1, 0, "a number > 0",
                       &s->deadline_s);
         if (lv[1])
             s_get_u64(c, lv[1], "limits.max_message_bytes", 1024, S_MAX_MESSAGE_BYTES,
                       "an integer in 1024..2147483648", &s->max_message_bytes);
+        if (lv[2])
+            s_get_u64(c, lv[2], "limits.max_agents_per_node", 1, UINT64_C(1) << 27,
+                      "an integer in 1..134217728", &s->max_agents_per_node);
+        if (lv[3] && s_get_u64(c, lv[3], "limits.max_messages_per_agent", 1, UINT64_C(1) << 27,
+                               "an integer in 1..134217728", &x) == 0)
+            s->max_messages_per_agent = (uint32_t)x;
+        if (lv[4] &&
+            s_get_u64(c, lv[4], "limits.max_nodes", 1, 1024, "an integer in 1..1024", &x) == 0)
+            s->max_nodes = (uint32_t)x;
+        if (lv[5])
+            s_get_num(c, lv[5], "limits.heartbeat_s", 0.01, 3600.0, 0, 0,
+                      "a number in [0.01, 3600]", &s->heartbeat_s);
+        if (lv[6])
+            s_get_num(c, lv[6], "limits.liveness_s", 0.0, HUGE_VAL, 1, 0, "a number > 0",
+                      &s->liveness_s);
     }
+    if (v[T_EXTERNAL] &&
+        s_want(c, v[T_EXTERNAL], S_MAP, "external", "{bind: tcp://*:5556, wait_s: 60}") == 0) {
+        static const char *const ek[] = {"bind", "wait_s"};
+        const s_node_t *ev[2], *ekk[2];
+        s_fields(c, v[T_EXTERNAL], "external", ek, 2, ev, ekk, NULL);
+        if (!ev[0])
+            s_err(c, v[T_EXTERNAL],
+                  "missing key 'external.bind'" S_HINT
+                  "where external nodes connect, such as tcp://*:5556");
+        else if (s_get_str(c, ev[0], "external.bind", s->external_bind, sizeof s->external_bind,
+                           "an endpoint such as tcp://*:5556") == 0 &&
+                 strncmp(s->external_bind, "tcp://", 6) != 0 &&
+                 strncmp(s->external_bind, "ipc://", 6) != 0)
+            s_err(c, ev[0],
+                  "'external.bind' is '%s', not a tcp:// or ipc:// endpoint" S_HINT
+                  "such as tcp://*:5556 (external nodes are other processes)",
+                  s->external_bind);
+        if (ev[1])
+            s_get_num(c, ev[1], "external.wait_s", 0.0, HUGE_VAL, 1, 0, "a number > 0",
+                      &s->external_wait_s);
+    }
+    s_check_external(c, root, v[T_EXTERNAL], s);
+    uint64_t nodes = s->nodes;
+    for (size_t i = 0; i < s->n_populations; i++)
+        if (s->populations[i].external)
+            nodes += s->populations[i].ext_nodes;
+    if (nodes > s->max_nodes)
+        s_err(c, v[T_NODES] ? v[T_NODES] : root,
+              "the society asks for %" PRIu64 " nodes ('nodes' and the external populations' "
+              "nodes), more than limits.max_nodes (%" PRIu32 ")" S_HINT
+              "lower them, or raise limits.max_nodes (at most 1024)",
+              nodes, s->max_nodes);
 }
 
 /* ---- YAML text to tree --------------------------------------------------------------- */
@@ -2783,6 +2941,11 @@ static void s_defaults(nn_scenario_t *s, const char *source)
     s_copy(s->output_dir, sizeof s->output_dir, "runs");
     s->deadline_s = 30.0;
     s->max_message_bytes = UINT64_C(1) << 30;
+    s->max_agents_per_node = UINT64_C(1) << 27;
+    s->max_messages_per_agent = 65536;
+    s->max_nodes = 1024;
+    s->heartbeat_s = 1.0;
+    s->external_wait_s = 60.0;
     s->opinions.init = NN_INIT_UNIFORM;
     s->structure.branching = 3;
     s->structure.status_value = 1.0;
@@ -3100,7 +3263,7 @@ int nn_scenario_write(const nn_scenario_t *s, FILE *f)
     if (!s || !f || s->n_populations > NN_MAX_POPULATIONS)
         return NN_EINVAL;
     for (size_t i = 0; i < s->n_populations; i++)
-        if (!s->populations[i].ops)
+        if (!s->populations[i].ops && !s->populations[i].external)
             return NN_EINVAL;
     const nn_network_config_t *n = &s->network;
     const nn_opinions_config_t *o = &s->opinions;
@@ -3163,7 +3326,11 @@ int nn_scenario_write(const nn_scenario_t *s, FILE *f)
     fputs("populations:\n", f);
     for (size_t i = 0; i < s->n_populations; i++) {
         const nn_population_t *p = &s->populations[i];
-        fprintf(f, "  - behaviour: %s\n", p->ops->name);
+        if (p->external)
+            fprintf(f, "  - behaviour: %s\n    name: %s\n    nodes: %" PRIu32 "\n",
+                    NN_BEHAVIOUR_EXTERNAL, p->name, p->ext_nodes);
+        else
+            fprintf(f, "  - behaviour: %s\n", p->ops->name);
         if (p->by_count)
             fprintf(f, "    count: %" PRIu64 "\n", p->count);
         else
@@ -3180,20 +3347,22 @@ int nn_scenario_write(const nn_scenario_t *s, FILE *f)
                         st->pop_status_dist[i] == NN_DIST_UNIFORM ? "uniform" : "normal", a, b);
             }
         }
-        if (!p->ops->n_params) {
+        size_t np = p->external ? p->n_ext_params : p->ops->n_params;
+        if (!np) {
             fputs("    params: {}\n", f);
             continue;
         }
         fputs("    params:\n", f);
-        for (size_t j = 0; j < p->ops->n_params && j < NN_MAX_PARAMS; j++) {
+        for (size_t j = 0; j < np && j < NN_MAX_PARAMS; j++) {
             char a[40], b[40];
+            const char *pn = p->external ? p->ext_param[j] : p->ops->params[j].name;
             if (p->dist[j] != NN_DIST_UNIFORM && p->dist[j] != NN_DIST_NORMAL) {
-                s_put_double(f, "      ", p->ops->params[j].name, p->params[j]);
+                s_put_double(f, "      ", pn, p->params[j]);
                 continue;
             }
             s_fmt_double(p->params[j], a, sizeof a);
             s_fmt_double(p->param_b[j], b, sizeof b);
-            fprintf(f, "      %s: {%s: [%s, %s]}\n", p->ops->params[j].name,
+            fprintf(f, "      %s: {%s: [%s, %s]}\n", pn,
                     p->dist[j] == NN_DIST_UNIFORM ? "uniform" : "normal", a, b);
         }
     }
@@ -3204,6 +3373,17 @@ int nn_scenario_write(const nn_scenario_t *s, FILE *f)
     fputs("limits:\n", f);
     s_put_double(f, "  ", "deadline_s", s->deadline_s);
     fprintf(f, "  max_message_bytes: %" PRIu64 "\n", s->max_message_bytes);
+    fprintf(f, "  max_agents_per_node: %" PRIu64 "\n", s->max_agents_per_node);
+    fprintf(f, "  max_messages_per_agent: %" PRIu32 "\n", s->max_messages_per_agent);
+    fprintf(f, "  max_nodes: %" PRIu32 "\n", s->max_nodes);
+    s_put_double(f, "  ", "heartbeat_s", s->heartbeat_s);
+    if (s->liveness_s > 0)
+        s_put_double(f, "  ", "liveness_s", s->liveness_s);
+    if (s->external_bind[0]) {
+        fputs("external:\n", f);
+        s_put_string(f, "  ", "bind", s->external_bind);
+        s_put_double(f, "  ", "wait_s", s->external_wait_s);
+    }
     if (s->security.curve.on) {
         fputs("security:\n  curve:\n", f);
         s_put_string(f, "    ", "secret_key", s->security.curve.secret_key_given);

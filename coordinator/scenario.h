@@ -49,11 +49,17 @@ typedef struct nn_opinions_config {
 } nn_opinions_config_t;
 
 typedef struct nn_population {
-    const nn_behaviour_ops_t *ops; /* from the behaviour registry */
-    int by_count;                  /* 1: count is set; 0: share is set */
+    const nn_behaviour_ops_t *ops; /* from the behaviour registry; NULL when external */
+    int external;                  /* behaviour: external, hosted by nodes that claim name */
+    char name[NN_NAME_MAX];        /* external: the name a node claims in its Hello */
+    uint32_t ext_nodes;            /* external: how many nodes share it (nodes:, default 1) */
+    size_t n_ext_params;           /* external: its parameters, in the order written */
+    char ext_param[NN_MAX_PARAMS][NN_NAME_MAX];
+    int by_count; /* 1: count is set; 0: share is set */
     uint64_t count;
     double share;                  /* of the agents left after the counted populations */
-    double params[NN_MAX_PARAMS];  /* ops->params order, defaults filled in; a distribution's
+    double params[NN_MAX_PARAMS];  /* ops->params order (external: ext_param order), defaults
+                                      filled in; a distribution's
                                       first number (uniform: low, normal: mean) */
     uint8_t dist[NN_MAX_PARAMS];   /* nn_dist_t: constant unless written {uniform: [lo, hi]}
                                       or {normal: [mean, sd]} */
@@ -98,6 +104,14 @@ typedef struct nn_scenario {
                                         per-case and per-sanction events out; all (0) */
     double deadline_s;               /* limits.deadline_s, default 30: a round's deadline */
     uint64_t max_message_bytes;      /* limits.max_message_bytes, default 1 GiB */
+    uint64_t max_agents_per_node;    /* limits.max_agents_per_node, default 2^27 */
+    uint32_t max_messages_per_agent; /* limits.max_messages_per_agent a round, default 65536 */
+    uint32_t max_nodes;              /* limits.max_nodes: nodes of one coordinator, 1024 */
+    double heartbeat_s;              /* limits.heartbeat_s: an idle side's heartbeats, 1 s */
+    double liveness_s;               /* limits.liveness_s: silence that loses a peer; 0 (the
+                                        default): 2 deadline_s + 10 */
+    char external_bind[512];         /* external.bind: where external nodes join; "" none */
+    double external_wait_s;          /* external.wait_s: how long to wait for them, 60 */
     nn_structure_config_t structure; /* default: no roles, no groups, no hierarchy, status 1 */
     nn_norms_config_t norms;         /* norms: (a list) and structure.reputation.recovery */
     nn_game_config_t game;           /* game: {benefit, cost}; off when absent */

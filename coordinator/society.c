@@ -219,10 +219,13 @@ int nn_society_init(nn_society_t *s, const nn_scenario_t *sc, nn_diag_t *diag)
     for (size_t p = 0; p < s->n_pops; p++) {
         const nn_population_t *pp = &sc->populations[p];
         nn_population_desc_t *d = &s->desc[p];
-        snprintf(d->behaviour, sizeof d->behaviour, "%s", pp->ops->name);
-        d->n_params = pp->ops->n_params;
+        snprintf(d->behaviour, sizeof d->behaviour, "%s",
+                 pp->external ? NN_BEHAVIOUR_EXTERNAL : pp->ops->name);
+        snprintf(d->name, sizeof d->name, "%s", pp->external ? pp->name : "");
+        d->n_params = pp->external ? pp->n_ext_params : pp->ops->n_params;
         for (size_t k = 0; k < d->n_params; k++) {
-            snprintf(d->param_name[k], sizeof d->param_name[k], "%s", pp->ops->params[k].name);
+            snprintf(d->param_name[k], sizeof d->param_name[k], "%s",
+                     pp->external ? pp->ext_param[k] : pp->ops->params[k].name);
             d->param_value[k] = pp->params[k];
             d->param_dist[k] = pp->dist[k];
             d->param_b[k] = pp->param_b[k];
