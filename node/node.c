@@ -50,6 +50,39 @@ static inline uint32_t s_id(const nn_node_t *n, size_t i)
 
 int nn_node_new(nn_node_t **out, const nn_welcome_t *w, char *err, size_t errlen)
 {
+    return nn_node_new_claimed(out, w, NULL, 0, err, errlen);
+}
+
+/* The behaviour that runs population d: its own, or for an external population the one
+ * of the claim that names it. */
+static const nn_behaviour_ops_t *s_pop_ops(const nn_population_desc_t *d, const nn_claim_t *claims,
+                                           size_t n_claims, char *err, size_t errlen)
+{
+    if (strcmp(d->behaviour, NN_BEHAVIOUR_EXTERNAL) != 0) {
+        const nn_behaviour_ops_t *ops = nn_behaviour_find(d->behaviour);
+        if (!ops)
+            snprintf(err, errlen, "unknown behaviour '%s' (this node runs the built-in ones)",
+                     d->behaviour);
+        return ops;
+    }
+    for (size_t c = 0; c < n_claims; c++) {
+        if (strcmp(claims[c].population, d->name) != 0)
+            continue;
+        const nn_behaviour_ops_t *ops = nn_behaviour_find(claims[c].behaviour);
+        if (!ops)
+            snprintf(err, errlen,
+                     "external population '%s' is claimed for behaviour '%s', which "
+                     "this node does not have",
+                     d->name, claims[c].behaviour);
+        return ops;
+    }
+    snprintf(err, errlen, "external population '%s' is not one this node claims", d->name);
+    return NULL;
+}
+
+int nn_node_new_claimed(nn_node_t **out, const nn_welcome_t *w, const nn_claim_t *claims,
+                        size_t n_claims, char *err, size_t errlen)
+{
     *out = NULL;
     if (w->n_populations > NN_MAX_POPULATIONS || (w->n_agents && w->n_populations == 0)) {
         snprintf(err, errlen, "welcome lists %zu populations (1..%d allowed)", w->n_populations,
@@ -75,10 +108,12 @@ int nn_node_new(nn_node_t **out, const nn_welcome_t *w, char *err, size_t errlen
     n->n_pops = w->n_populations;
     for (size_t p = 0; p < w->n_populations; p++) {
         const nn_population_desc_t *d = &w->populations[p];
-        const nn_behaviour_ops_t *ops = nn_behaviour_find(d->behaviour);
+        const nn_behaviour_ops_t *ops = s_pop_ops(d, claims, n_claims, err, errlen);
+        if (!ops && strcmp(d->behaviour, NN_BEHAVIOUR_EXTERNAL) == 0) {
+            err[0] = '\0';
+            continue; /* someone else's external population: fails only if we host it */
+        }
         if (!ops) {
-            snprintf(err, errlen, "unknown behaviour '%s' (this node runs the built-in ones)",
-                     d->behaviour);
             nn_node_destroy(&n);
             return NN_EPROTO;
         }
@@ -89,7 +124,7 @@ int nn_node_new(nn_node_t **out, const nn_welcome_t *w, char *err, size_t errlen
             int idx = nn_behaviour_param_index(ops, d->param_name[k]);
             if (idx < 0) {
                 snprintf(err, errlen, "unknown parameter '%s' of behaviour '%s'", d->param_name[k],
-                         d->behaviour);
+                         ops->name);
                 nn_node_destroy(&n);
                 return NN_EPROTO;
             }
@@ -110,6 +145,14 @@ int nn_node_new(nn_node_t **out, const nn_welcome_t *w, char *err, size_t errlen
         if (n->pop[i] >= n->n_pops) {
             snprintf(err, errlen, "agent %u has population %u of %zu", s_id(n, i), n->pop[i],
                      n->n_pops);
+            nn_node_destroy(&n);
+            return NN_EPROTO;
+        }
+        if (!n->pops[n->pop[i]].ops) {
+            snprintf(err, errlen,
+                     "agent %u belongs to the external population '%s', which this node does not "
+                     "claim",
+                     s_id(n, i), w->populations[n->pop[i]].name);
             nn_node_destroy(&n);
             return NN_EPROTO;
         }

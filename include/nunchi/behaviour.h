@@ -276,11 +276,19 @@ typedef struct nn_behaviour_ops {
     void (*step)(nn_agent_t *a); /* must not fail; see nn_send() */
 } nn_behaviour_ops_t;
 
-/* The registry of built-in behaviours (node/behaviours/registry.c). Lookups return NULL
- * for an unknown name; index lookups return NULL past the end. */
+/* The registry of behaviours (node/behaviours/registry.c): the built-in ones, then the
+ * registered ones. Lookups return NULL for an unknown name; index lookups return NULL past
+ * the end. */
 const nn_behaviour_ops_t *nn_behaviour_find(const char *name);
 size_t nn_behaviour_count(void);
 const nn_behaviour_ops_t *nn_behaviour_at(size_t i);
+
+/* Adds a behaviour of the program's own (a node built with the C SDK; see
+ * clients/c/). ops is borrowed and must live as long as the program; call this before the
+ * node starts, from one thread. NN_OK; NN_EINVAL (no name, a name of 32 bytes or more,
+ * "external", no step, more than NN_MAX_PARAMS parameters, or a name already taken);
+ * NN_ETOOBIG (32 are registered already). */
+int nn_behaviour_register(const nn_behaviour_ops_t *ops);
 
 /* The index of the parameter `name` in ops, or -1. */
 int nn_behaviour_param_index(const nn_behaviour_ops_t *ops, const char *name);

@@ -20,6 +20,22 @@ typedef struct nn_node nn_node_t;
  * NN_ENOMEM; *out is NULL on failure. */
 int nn_node_new(nn_node_t **out, const nn_welcome_t *w, char *err, size_t errlen);
 
+/* An external population (behaviour: external in the scenario) that a node claims by
+ * name in its Hello, and the registered behaviour that runs its agents. The population's
+ * parameters are matched to the behaviour's by name; a drawn one is keyed by its index in
+ * the behaviour's own list, as for built-in populations (docs/protocol.md, Random
+ * numbers). */
+typedef struct nn_claim {
+    const char *population; /* the population's name in the scenario */
+    const char *behaviour;  /* a behaviour of the registry (built-in or registered) */
+} nn_claim_t;
+
+/* nn_node_new for a node that may host external populations: each is run by the
+ * behaviour of its claim (NN_EPROTO when the welcome has an external population that no
+ * claim names, or one that names an unknown behaviour). */
+int nn_node_new_claimed(nn_node_t **out, const nn_welcome_t *w, const nn_claim_t *claims,
+                        size_t n_claims, char *err, size_t errlen);
+
 /* NULL-safe; sets *n to NULL. */
 void nn_node_destroy(nn_node_t **n);
 
@@ -41,17 +57,28 @@ typedef struct nn_session_config {
     size_t max_message_bytes;   /* largest message accepted from the coordinator */
     int verbose;                /* 1: say on stderr what happens */
     nn_wire_t *error_slot;      /* local: where a final Error is kept for the peer to read */
+    const nn_claim_t *claims;   /* the external populations this node hosts (borrowed) */
+    size_t n_claims;
+    uint32_t max_agents; /* the most agents it will host (0: no limit), in Hello */
+    int builtin;         /* 1: it also hosts built-in populations (listed in Hello) */
+    int in_process;      /* 1: a thread of the coordinator's process: it sends no heartbeats
+                            and never resumes */
 } nn_session_config_t;
 
 #define NN_SESSION_DEFAULT_HELLO_TIMEOUT_S 30.0
 #define NN_SESSION_CONFIG_INIT                                                                     \
     {                                                                                              \
-        "nunchi-node", NN_SESSION_DEFAULT_HELLO_TIMEOUT_S, 0, (size_t)1 << 30, 0, NULL             \
+        "nunchi-node", NN_SESSION_DEFAULT_HELLO_TIMEOUT_S, 0, (size_t)1 << 30, 0, NULL, NULL, 0,   \
+            0, 1, 0                                                                                \
     }
 
 /* Runs one node on a connected DEALER socket until the coordinator says Bye (NN_OK),
  * rejects it, goes silent for longer than its liveness, or fails (an error code, with
- * a message naming the round in err). Thread: any one thread owning the socket. */
+ * a message naming the round in err). An idle remote node sends a Heartbeat every
+ * heartbeat interval of its Welcome; when it has heard nothing for three intervals it
+ * asks to resume its session (a Hello with the session id, on the same socket, which
+ * ZeroMQ has reconnected); a Tick for the round it answered last is answered again with
+ * the same Actions, not stepped twice. Thread: any one thread owning the socket. */
 int nn_node_session(void *dealer, const nn_session_config_t *cfg, char *err, size_t errlen);
 
 #endif
