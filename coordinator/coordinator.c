@@ -55,6 +55,9 @@ extern char **environ;
 /* One node as the coordinator sees it. */
 typedef struct s_node {
     int joined;
+    int ext;      /* the external population it hosts (scenario index), or -1: built-in */
+    double heard; /* when it was last heard from (remote nodes) */
+    int unsent;   /* this round's tick could not be sent (its connection was closed) */
     nn_peer_id_t peer;
     uint32_t lo, hi;     /* hosted agents lo .. hi - 1 (with ids: the first and the last + 1) */
     const uint32_t *ids; /* across ranks: the hosted agents, ascending (borrowed), or NULL */
@@ -67,11 +70,14 @@ typedef struct s_node {
     int answered;    /* this round's Actions arrived */
     uint64_t digest; /* from its last Actions */
     char implementation[64];
-    nn_wire_t welcome; /* kept alive for local nodes */
-    nn_wire_t tick;    /* kept alive for local nodes */
-    nn_wire_t simple;  /* heartbeat, error or bye, kept alive for local nodes */
-    nn_outbox_t copy;  /* remote: this round's messages, out of the codec's scratch */
-    nn_actbox_t acts;  /* this round's acts, copied out of the node's or codec's arrays */
+    nn_wire_t welcome;        /* kept alive for local nodes */
+    nn_wire_t tick;           /* kept alive for local nodes */
+    nn_wire_t simple;         /* heartbeat, error or bye, kept alive for local nodes */
+    nn_outbox_t copy;         /* remote: this round's messages, out of the codec's scratch */
+    nn_actbox_t acts;         /* this round's acts, copied out of the node's or codec's arrays */
+    nn_notice_list_t notices; /* hosts (external populations): this round's notices for it */
+    nn_delivery_t *deliv;     /* hosts: this round's deliveries for it, gathered */
+    size_t deliv_cap;
     nn_codec_t *codec; /* remote: encodes this node's Ticks, on any pool thread */
     const void *bytes; /* remote: the encoded Tick of this round */
     size_t n_bytes;
@@ -79,6 +85,7 @@ typedef struct s_node {
     /* inproc thread state */
     void *ctx;
     char endpoint[512];
+    int by_pointer; /* the thread's link passes pointers (no external populations) */
     nn_wire_t error_slot;
     int thread_rc;
     char thread_err[512];
@@ -110,8 +117,19 @@ typedef struct s_run {
     void *sock;
     nn_link_t link;
     char endpoint[512];
+    char inproc[512];       /* where the built-in node threads connect */
+    char ext_endpoint[512]; /* where external nodes join */
     char ipc_path[256];
-    int local;
+    int local;           /* messages by pointer: inproc threads, none but them */
+    int threads;         /* the built-in nodes are threads of this process (transport inproc) */
+    size_t n_builtin;    /* nodes for the built-in populations (started here unless serve) */
+    int has_external;    /* some population is external */
+    uint32_t *host;      /* external populations: each agent's node, or NULL */
+    uint32_t *slot_ids;  /* external populations: every node's agents, node after node */
+    double liveness_s;   /* silence that loses an idle node */
+    uint64_t resumed;    /* sessions resumed */
+    uint64_t duplicates; /* Actions for a round already answered (repeated ticks) */
+    uint64_t lost;       /* nodes lost before the run for want of heartbeats */
     uint64_t session;
     FILE *metrics;
     FILE *events;
@@ -216,7 +234,8 @@ static void *s_node_thread(void *arg)
     }
     nn_session_config_t cfg = NN_SESSION_CONFIG_INIT;
     cfg.implementation = "nunchi-inproc";
-    cfg.local = 1;
+    cfg.local = nd->by_pointer;
+    cfg.in_process = 1;
     cfg.error_slot = &nd->error_slot;
     nd->thread_rc = nn_node_session(sock, &cfg, nd->thread_err, sizeof nd->thread_err);
     zmq_close(sock);
@@ -227,11 +246,12 @@ static int s_start_nodes(s_run_t *r)
 {
     if (r->opt->bind)
         return NN_OK; /* serve: nodes are started by hand */
-    if (r->local) {
-        for (size_t k = 0; k < r->n_nodes; k++) {
+    if (r->threads) {
+        for (size_t k = 0; k < r->n_builtin; k++) {
             s_node_t *nd = &r->nodes[k];
             nd->ctx = r->ctx;
-            snprintf(nd->endpoint, sizeof nd->endpoint, "%s", r->endpoint);
+            nd->by_pointer = r->local;
+            snprintf(nd->endpoint, sizeof nd->endpoint, "%s", r->inproc);
             if (pthread_create(&nd->thread, NULL, s_node_thread, nd) != 0)
                 return s_fail(r, NN_ESYS, "cannot start node thread %zu", k);
             nd->has_thread = 1;
@@ -269,7 +289,7 @@ static int s_start_nodes(s_run_t *r)
         own[n + 2] = e_sec;
         env = own;
     }
-    for (size_t k = 0; k < r->n_nodes; k++) {
+    for (size_t k = 0; k < r->n_builtin; k++) {
         char *argv[] = {(char *)"nunchi-node",
                         (char *)"--connect",
                         r->endpoint,
@@ -484,7 +504,8 @@ static void s_make_welcome(s_run_t *r, size_t k)
     we->n_populations = r->soc.n_pops;
     we->populations = r->soc.desc;
     we->deadline_s = r->sc->deadline_s;
-    we->liveness_s = 2.0 * r->sc->deadline_s + 10.0;
+    we->liveness_s = r->liveness_s;
+    we->heartbeat_s = r->sc->heartbeat_s;
     we->n_agents = nd->count;
     we->first_agent = nd->lo;
     if (nd->ids) {
@@ -549,6 +570,8 @@ static const char *s_missing_behaviour(const s_run_t *r, const nn_hello_t *h)
     if (h->n_behaviours == 0)
         return NULL;
     for (size_t p = 0; p < r->soc.n_pops; p++) {
+        if (r->sc->populations[p].external)
+            continue; /* hosted by the nodes that claim it */
         size_t i = 0;
         while (i < h->n_behaviours && strcmp(h->behaviours[i], r->soc.desc[p].behaviour) != 0)
             i++;
@@ -558,26 +581,184 @@ static const char *s_missing_behaviour(const s_run_t *r, const nn_hello_t *h)
     return NULL;
 }
 
+/* The node a Hello asks for: the first free one of a population it claims, or without
+ * claims the first free built-in node; -1 with the refusal ("reason: detail") in why. */
+static long s_pick_slot(const s_run_t *r, const nn_hello_t *h, char *why, size_t len)
+{
+    const nn_scenario_t *sc = r->sc;
+    int claimed_any = 0;
+    for (size_t c = 0; c < h->n_claims; c++) {
+        size_t p = 0;
+        while (p < sc->n_populations &&
+               !(sc->populations[p].external && strcmp(sc->populations[p].name, h->claims[c]) == 0))
+            p++;
+        if (p == sc->n_populations)
+            continue;
+        claimed_any = 1;
+        for (size_t k = 0; k < r->n_nodes; k++) {
+            const s_node_t *nd = &r->nodes[k];
+            if (nd->joined || nd->ext != (int)p)
+                continue;
+            if (h->max_agents && nd->count > h->max_agents) {
+                snprintf(why, len,
+                         "capacity: a node of population '%s' hosts %zu agents, more than the "
+                         "%" PRIu32 " this node takes",
+                         sc->populations[p].name, nd->count, h->max_agents);
+                return -1;
+            }
+            return (long)k;
+        }
+    }
+    if (h->n_claims) {
+        if (claimed_any)
+            snprintf(why, len, "full: the populations this node claims have all their nodes");
+        else
+            snprintf(why, len,
+                     "unknown_population: this society has no external population named '%s'",
+                     h->claims[0]);
+        return -1;
+    }
+    for (size_t k = 0; k < r->n_nodes; k++) {
+        const s_node_t *nd = &r->nodes[k];
+        if (nd->joined || nd->ext >= 0)
+            continue;
+        const char *missing = s_missing_behaviour(r, h);
+        if (missing) {
+            snprintf(why, len,
+                     "unknown_behaviour: this society needs '%s', which the node does not run",
+                     missing);
+            return -1;
+        }
+        if (h->max_agents && nd->count > h->max_agents) {
+            snprintf(why, len,
+                     "capacity: a node of this society hosts %zu agents, more than the %" PRIu32
+                     " this node takes",
+                     nd->count, h->max_agents);
+            return -1;
+        }
+        return (long)k;
+    }
+    snprintf(why, len, "full: this society has all its nodes");
+    return -1;
+}
+
+/* A node that asks to resume its session (a Hello with the session id, from a new
+ * connection): it takes its node back, is told so, and gets the tick it has not answered
+ * again. Refused with "session" when the session or the node is not this run's. */
+static int s_resume(s_run_t *r, const nn_peer_id_t *from, const nn_wire_t *in)
+{
+    uint32_t k = in->node;
+    if (in->u.hello.session != r->session || k >= r->n_nodes || !r->nodes[k].joined) {
+        s_refuse(r, from, -1, NN_WIRE_REJECT,
+                 "session: no node of this run's session has that id; join afresh");
+        return NN_OK;
+    }
+    s_node_t *nd = &r->nodes[k];
+    nd->peer = *from;
+    nd->heard = nn_now();
+    nn_wire_t *w = &nd->simple;
+    memset(w, 0, sizeof *w);
+    w->kind = NN_WIRE_WELCOME;
+    w->node = k;
+    w->round = r->round;
+    nn_welcome_t *we = &w->u.welcome;
+    we->node = k;
+    we->session = r->session;
+    we->seed = r->sc->seed;
+    we->rounds = r->sc->rounds;
+    we->agents_total = r->sc->agents;
+    we->dim = 1;
+    we->deadline_s = r->sc->deadline_s;
+    we->liveness_s = r->liveness_s;
+    we->heartbeat_s = r->sc->heartbeat_s;
+    we->resumed = 1;
+    we->round = r->round;
+    char err[256] = "";
+    int rc = nn_link_send(&r->link, from, w, err, sizeof err);
+    if (rc == NN_EPEER)
+        return NN_OK; /* gone again: it may come back */
+    if (rc != NN_OK)
+        return s_fail(r, rc, "cannot answer the resume of node %u: %s", k, err);
+    r->resumed++;
+    nn_output_event(r->events, "node_resumed",
+                    json_pack("{s:I,s:I}", "round", (json_int_t)r->round, "node", (json_int_t)k));
+    if (r->round && nd->bytes && !nd->answered) {
+        rc = nn_link_send_bytes(&r->link, &nd->peer, nd->bytes, nd->n_bytes, err, sizeof err);
+        if (rc != NN_OK && rc != NN_EPEER)
+            return s_fail(r, rc, "cannot send the tick of round %" PRIu64 " to node %u again: %s",
+                          r->round, k, err);
+        nd->unsent = rc == NN_EPEER;
+    }
+    return NN_OK;
+}
+
+/* Notes that node k (or -1: a peer that is no node) was heard from, and takes a resume
+ * (a Hello with a session, from a new connection or the node's own). 1 when in was a
+ * resume, handled (*rc says whether that failed); else 0 with *rc NN_OK. */
+static int s_heard(s_run_t *r, const nn_peer_id_t *from, long k, const nn_wire_t *in, int *rc)
+{
+    *rc = NN_OK;
+    if (k >= 0)
+        r->nodes[k].heard = nn_now();
+    if (in->kind != NN_WIRE_HELLO || !in->u.hello.session || (k >= 0 && in->node != (uint32_t)k))
+        return 0;
+    *rc = s_resume(r, from, in);
+    return 1;
+}
+
+/* The populations still waiting for nodes, for the message of a join that timed out. */
+static void s_waiting(const s_run_t *r, char *buf, size_t len)
+{
+    size_t at = 0;
+    buf[0] = '\0';
+    for (int p = -1; p < (int)r->sc->n_populations; p++) {
+        size_t want = 0, got = 0;
+        for (size_t k = 0; k < r->n_nodes; k++)
+            if (r->nodes[k].ext == p) {
+                want++;
+                got += r->nodes[k].joined != 0;
+            }
+        if (got == want)
+            continue;
+        int n = snprintf(buf + at, len - at, "%s%s%s%s (%zu of %zu nodes joined)", at ? ", " : "",
+                         p < 0 ? "the built-in populations" : "population '",
+                         p < 0 ? "" : r->sc->populations[p].name, p < 0 ? "" : "'", got, want);
+        if (n < 0 || (size_t)n >= len - at)
+            break;
+        at += (size_t)n;
+    }
+}
+
 static int s_join(s_run_t *r)
 {
     size_t joined = 0;
     double start = nn_now(), last_beat = start, last_note = start;
     double limit = r->opt->bind ? r->opt->wait_s : r->opt->join_timeout_s;
-    if (r->opt->bind && !r->opt->quiet)
-        fprintf(stderr, "nunchi: waiting for %zu node(s) at %s\n", r->n_nodes, r->endpoint);
+    if (r->has_external && !r->opt->bind)
+        limit = r->sc->external_wait_s; /* external.wait_s; the built-in nodes join at once */
+    if (!r->opt->quiet && (r->opt->bind || r->has_external))
+        fprintf(stderr, "nunchi: waiting for %zu node(s) at %s\n",
+                r->n_nodes - r->n_builtin + (r->opt->bind ? r->n_builtin : 0),
+                r->has_external ? r->ext_endpoint : r->endpoint);
     while (joined < r->n_nodes) {
         double now = nn_now();
         if (s_stopped(r))
             return s_fail(r, NN_EINTR, "stopped while %zu of %zu node(s) had joined", joined,
                           r->n_nodes);
-        if (limit > 0 && now - start > limit)
-            return s_fail(r, NN_ETIMEOUT, "%zu of %zu node(s) joined within %g s (waiting at %s)",
-                          joined, r->n_nodes, limit, r->endpoint);
+        if (limit > 0 && now - start > limit) {
+            char waiting[1024];
+            s_waiting(r, waiting, sizeof waiting);
+            return s_fail(r, NN_ETIMEOUT,
+                          "%zu of %zu node(s) joined within %g s (waiting at %s): still waiting "
+                          "for %s",
+                          joined, r->n_nodes, limit,
+                          r->has_external ? r->ext_endpoint : r->endpoint, waiting);
+        }
         long dead = s_reap(r);
         if (dead >= 0)
             return s_process_died(r, dead, "before the run started");
         s_note_refusals(r);
-        for (size_t k = 0; r->local && k < r->n_nodes; k++) {
+        for (size_t k = 0; r->threads && k < r->n_nodes; k++) {
             s_node_t *nd = &r->nodes[k];
             if (nd->has_thread && pthread_tryjoin_np(nd->thread, NULL) == 0) {
                 nd->has_thread = 0;
@@ -586,7 +767,25 @@ static int s_join(s_run_t *r)
                               nd->thread_err[0] ? nd->thread_err : "no reason given");
             }
         }
-        if (now - last_beat >= S_HEARTBEAT_S) {
+        /* a node started by hand that has gone silent gives its place back */
+        for (size_t k = 0; k < r->n_nodes; k++) {
+            s_node_t *nd = &r->nodes[k];
+            if (!nd->joined || nd->has_thread || nd->proc >= 0 || now - nd->heard < r->liveness_s)
+                continue;
+            nd->joined = 0;
+            joined--;
+            r->lost++;
+            nn_output_event(r->events, "node_lost",
+                            json_pack("{s:I,s:I,s:s,s:f}", "round", (json_int_t)0, "node",
+                                      (json_int_t)k, "what", "no heartbeat", "silent_s",
+                                      now - nd->heard));
+            if (!r->opt->quiet)
+                fprintf(stderr,
+                        "nunchi: node %zu (%s) was silent for %.1f s (limits.liveness_s %g): "
+                        "its place is free again\n",
+                        k, nd->implementation, now - nd->heard, r->liveness_s);
+        }
+        if (now - last_beat >= r->sc->heartbeat_s) {
             for (size_t k = 0; k < r->n_nodes; k++)
                 if (r->nodes[k].joined)
                     s_send_simple(r, &r->nodes[k].peer, (long)k, NN_WIRE_HEARTBEAT, "");
@@ -618,43 +817,47 @@ static int s_join(s_run_t *r)
         if (rc != NN_OK)
             return s_fail(r, rc, "while nodes join: %s", err);
         long k = s_find_peer(r, &from);
+        if (s_heard(r, &from, k, &in, &rc))
+            continue;
+        if (rc != NN_OK)
+            return rc;
         if (k >= 0 || in.kind != NN_WIRE_HELLO || joined == r->n_nodes) {
             rc = s_unexpected(r, &from, k, &in);
             if (rc != NN_OK)
                 return rc;
             continue;
         }
-        const char *missing = s_missing_behaviour(r, &in.u.hello);
-        if (missing) {
-            char text[NN_TEXT_MAX];
-            snprintf(text, sizeof text,
-                     "unknown_behaviour: this society needs '%s', which the node does not run",
-                     missing);
-            s_refuse(r, &from, -1, NN_WIRE_REJECT, text);
+        char why[NN_TEXT_MAX];
+        long slot = s_pick_slot(r, &in.u.hello, why, sizeof why);
+        if (slot < 0) {
+            s_refuse(r, &from, -1, NN_WIRE_REJECT, why);
             if (!r->opt->quiet)
-                fprintf(stderr, "nunchi: refused a node (%s): it does not run '%s'\n",
-                        in.u.hello.implementation, missing);
+                fprintf(stderr, "nunchi: refused a node (%s): %s\n", in.u.hello.implementation,
+                        why);
             continue;
         }
-        s_node_t *nd = &r->nodes[joined];
+        s_node_t *nd = &r->nodes[slot];
         nd->joined = 1;
+        nd->heard = nn_now();
         nd->peer = from;
         nd->proc = -1;
         for (size_t i = 0; r->procs && i < r->n_nodes; i++)
             if (in.u.hello.pid && r->procs[i].pid == (pid_t)in.u.hello.pid) {
-                r->procs[i].node = (long)joined;
+                r->procs[i].node = slot;
                 nd->proc = (long)i;
             }
         snprintf(nd->implementation, sizeof nd->implementation, "%s", in.u.hello.implementation);
-        s_make_welcome(r, joined);
+        s_make_welcome(r, (size_t)slot);
         char serr[256] = "";
         rc = nn_link_send(&r->link, &from, &nd->welcome, serr, sizeof serr);
         if (rc != NN_OK)
-            return s_fail(r, rc, "cannot send the welcome of node %zu: %s", joined, serr);
-        nn_output_event(r->events, "node_joined",
-                        json_pack("{s:I,s:s,s:I,s:I}", "node", (json_int_t)joined, "implementation",
-                                  nd->implementation, "first_agent", (json_int_t)nd->lo, "agents",
-                                  (json_int_t)nd->count));
+            return s_fail(r, rc, "cannot send the welcome of node %ld: %s", slot, serr);
+        json_t *ev = json_pack("{s:I,s:s,s:I,s:I}", "node", (json_int_t)slot, "implementation",
+                               nd->implementation, "first_agent", (json_int_t)nd->lo, "agents",
+                               (json_int_t)nd->count);
+        if (nd->ext >= 0)
+            json_object_set_new(ev, "population", json_string(r->sc->populations[nd->ext].name));
+        nn_output_event(r->events, "node_joined", ev);
         joined++;
     }
     return NN_OK;
@@ -1064,10 +1267,17 @@ static int s_take_actions(s_run_t *r, size_t k, const nn_wire_t *in, const nn_pe
     s_node_t *nd = &r->nodes[k];
     const nn_actions_t *a = &in->u.actions;
     size_t hosted = nd->count;
-    if (in->round != r->round || nd->answered) {
+    if (in->round < r->round || (in->round == r->round && nd->answered)) {
+        /* the answer to a repeated tick (after a resume), or one more copy of it: taken
+         * once, counted, and not held against the node */
+        r->duplicates++;
+        r->res->repeated_actions++;
+        return NN_OK;
+    }
+    if (in->round != r->round) {
         char text[NN_TEXT_MAX];
         snprintf(text, sizeof text, "actions for round %" PRIu64 " refused in round %" PRIu64 "%s",
-                 in->round, r->round, nd->answered ? " (already answered)" : "");
+                 in->round, r->round, " (a round not begun)");
         s_refuse(r, from, (long)k, NN_WIRE_ERROR, text);
         return NN_OK;
     }
@@ -1094,7 +1304,8 @@ static int s_take_actions(s_run_t *r, size_t k, const nn_wire_t *in, const nn_pe
     for (size_t i = 0; i < a->n_acts; i++) {
         const nn_act_t *t = &a->acts[i];
         if (t->agent < nd->lo || t->agent >= nd->hi ||
-            (r->w && r->partition.part[t->agent] != (uint32_t)r->me) || t->kind == NN_ACT_NONE ||
+            (r->w && r->partition.part[t->agent] != (uint32_t)r->me) ||
+            (r->host && r->host[t->agent] != (uint32_t)k) || t->kind == NN_ACT_NONE ||
             t->kind >= NN_ACT_KINDS) {
             r->res->foreign_acts++;
             continue;
@@ -1267,6 +1478,56 @@ static int s_institutions(s_run_t *r)
 }
 
 /* The nodes' part of a round: the ticks go out and every node answers. */
+/* The tick of a node whose agents lie between other nodes' (external populations): its
+ * agents' inboxes gathered into one array of its own. NN_OK or NN_ENOMEM. */
+static int s_tick_hosted(s_run_t *r, s_node_t *nd)
+{
+    const uint64_t *off = r->router.off;
+    size_t total = 0;
+    for (size_t i = 0; i < nd->count; i++)
+        total += off[nd->ids[i] + 1] - off[nd->ids[i]];
+    if (total > nd->deliv_cap) {
+        nn_delivery_t *d = realloc(nd->deliv, total * sizeof *d);
+        if (!d)
+            return NN_ENOMEM;
+        nd->deliv = d;
+        nd->deliv_cap = total;
+    }
+    size_t at = 0;
+    for (size_t i = 0; i < nd->count; i++) {
+        uint64_t a = off[nd->ids[i]], b = off[nd->ids[i] + 1];
+        nd->tick_off[i] = at;
+        if (b > a)
+            memcpy(nd->deliv + at, r->router.deliv + a, (size_t)(b - a) * sizeof *nd->deliv);
+        at += b - a;
+    }
+    nd->tick_off[nd->count] = at;
+    nn_tick_t *t = &nd->tick.u.tick;
+    t->n_runs = nd->count;
+    t->first_agent = nd->ids[0];
+    t->receiver = nd->ids;
+    t->inbox_off = nd->tick_off;
+    t->deliveries = nd->deliv;
+    return NN_OK;
+}
+
+/* A node that hosts agents of several ranges (external populations): of the notices in
+ * its id range, the ones for its own agents. NN_OK or NN_ENOMEM. */
+static int s_notices_hosted(s_run_t *r, size_t k)
+{
+    s_node_t *nd = &r->nodes[k];
+    nn_tick_t *t = &nd->tick.u.tick;
+    nd->notices.len = 0;
+    for (size_t i = 0; i < t->n_notices; i++)
+        if (r->host[t->notice_to[i]] == (uint32_t)k &&
+            nn_notice_push(&nd->notices, t->notice_to[i], &t->notices[i]) != 0)
+            return NN_ENOMEM;
+    t->n_notices = nd->notices.len;
+    t->notice_to = nd->notices.len ? nd->notices.to : NULL;
+    t->notices = nd->notices.len ? nd->notices.items : NULL;
+    return NN_OK;
+}
+
 static int s_round_nodes(s_run_t *r)
 {
     const double deadline = nn_now() + r->sc->deadline_s;
@@ -1276,11 +1537,16 @@ static int s_round_nodes(s_run_t *r)
         nd->tick.kind = NN_WIRE_TICK;
         nd->tick.round = r->round;
         nd->tick.node = (uint32_t)k;
-        if (nd->ids)
+        if (r->host) {
+            if (s_tick_hosted(r, nd) != NN_OK)
+                return s_fail(r, NN_ENOMEM, "out of memory for the tick of node %zu", k);
+        } else if (nd->ids)
             nn_router_tick_ids(&r->router, nd->ids, nd->count, nd->tick_off, &nd->tick.u.tick);
         else
             nn_router_tick(&r->router, nd->lo, nd->hi, &nd->tick.u.tick);
         s_notice_slice(r, nd->lo, nd->hi, &nd->tick.u.tick);
+        if (r->host && s_notices_hosted(r, k) != NN_OK)
+            return s_fail(r, NN_ENOMEM, "out of memory for the notices of node %zu", k);
         nd->answered = 0;
     }
     if (r->norms)
@@ -1299,25 +1565,56 @@ static int s_round_nodes(s_run_t *r)
         } else {
             rc = nn_link_send_bytes(&r->link, &nd->peer, nd->bytes, nd->n_bytes, err, sizeof err);
         }
-        if (rc == NN_EPEER)
+        nd->unsent = 0;
+        if (rc == NN_EPEER && (nd->proc >= 0 || !r->sc->heartbeat_s))
             return s_node_gone(r, k);
+        if (rc == NN_EPEER) {
+            /* a node started by hand may come back and resume within the deadline */
+            nd->unsent = 1;
+            rc = NN_OK;
+        }
         if (rc != NN_OK)
             return s_fail(r, rc, "cannot send the tick of round %" PRIu64 " to node %zu: %s",
                           r->round, k, err);
     }
     nn_router_begin(&r->router);
     size_t pending = r->n_nodes;
+    double last_beat = nn_now();
     while (pending) {
+        double now = nn_now();
+        if (!r->local && now - last_beat >= r->sc->heartbeat_s) {
+            /* nodes that answered wait for the next tick; tell them the coordinator lives,
+             * and lose the ones that have fallen silent while idle */
+            for (size_t k = 0; k < r->n_nodes; k++) {
+                s_node_t *nd = &r->nodes[k];
+                if (!nd->answered)
+                    continue;
+                if (nd->proc < 0 && !nd->has_thread && now - nd->heard > r->liveness_s) {
+                    nn_output_event(r->events, "node_lost",
+                                    json_pack("{s:I,s:I,s:s,s:f}", "round", (json_int_t)r->round,
+                                              "node", (json_int_t)k, "what", "no heartbeat",
+                                              "silent_s", now - nd->heard));
+                    return s_fail(r, NN_EPEER,
+                                  "node %zu was lost in round %" PRIu64
+                                  ": nothing heard from it for %.1f s (limits.liveness_s %g)",
+                                  k, r->round, now - nd->heard, r->liveness_s);
+                }
+                s_send_simple(r, &nd->peer, (long)k, NN_WIRE_HEARTBEAT, "");
+            }
+            last_beat = now;
+        }
         if (s_stopped(r))
             return s_fail(r, NN_EINTR, "stopped in round %" PRIu64, r->round);
         double left = deadline - nn_now();
         if (left <= 0) {
             for (size_t k = 0; k < r->n_nodes; k++)
                 if (!r->nodes[k].answered)
-                    return s_fail(r, NN_ETIMEOUT,
-                                  "node %zu missed the deadline of round %" PRIu64
-                                  " (limits.deadline_s: %g s)",
-                                  k, r->round, r->sc->deadline_s);
+                    return s_fail(
+                        r, NN_ETIMEOUT,
+                        "node %zu missed the deadline of round %" PRIu64
+                        " (limits.deadline_s: %g s)%s",
+                        k, r->round, r->sc->deadline_s,
+                        r->nodes[k].unsent ? ": its connection closed and it did not resume" : "");
         }
         long dead = s_reap(r);
         if (dead >= 0) {
@@ -1339,6 +1636,10 @@ static int s_round_nodes(s_run_t *r)
         }
         if (rc != NN_OK)
             return s_fail(r, rc, "in round %" PRIu64 ": %s", r->round, err);
+        if (s_heard(r, &from, k, &in, &rc))
+            continue;
+        if (rc != NN_OK)
+            return rc;
         if (k < 0 || in.kind != NN_WIRE_ACTIONS) {
             rc = s_unexpected(r, &from, k, &in);
             if (rc != NN_OK)
@@ -1462,7 +1763,7 @@ static void s_metrics_row(s_run_t *r, uint64_t sent, uint64_t delivered)
     uint64_t dropped = 0, blocked = 0;
     for (int d = 0; d < NN_DROP_RULES; d++) {
         dropped += r->round_dropped[d];
-        if (d >= NN_DROP_RATE)
+        if (NN_DROP_IS_NORM(d))
             blocked += r->round_dropped[d];
     }
     nn_report_row_t row;
@@ -1571,6 +1872,8 @@ static int s_curve_server(s_run_t *r)
         return NN_OK;
     int tcp =
         r->opt->bind ? !strncmp(r->opt->bind, "tcp://", 6) : r->sc->transport == NN_TRANSPORT_TCP;
+    if (r->has_external && !strncmp(r->sc->external_bind, "tcp://", 6))
+        tcp = 1;
     if (!tcp)
         return s_fail(r, NN_ESCENARIO,
                       "security.curve authenticates nodes that connect over tcp: give "
@@ -1623,10 +1926,11 @@ static int s_open_transport(s_run_t *r)
     int rc = s_curve_server(r);
     if (rc != NN_OK)
         return rc;
+    snprintf(r->inproc, sizeof r->inproc, "inproc://nunchi-%016" PRIx64, r->session);
     if (r->opt->bind) {
         snprintf(r->endpoint, sizeof r->endpoint, "%s", r->opt->bind);
-    } else if (r->local) {
-        snprintf(r->endpoint, sizeof r->endpoint, "inproc://nunchi-%016" PRIx64, r->session);
+    } else if (r->threads) {
+        snprintf(r->endpoint, sizeof r->endpoint, "%s", r->inproc);
     } else if (r->sc->transport == NN_TRANSPORT_IPC) {
         const char *tmp = getenv("TMPDIR");
         snprintf(r->ipc_path, sizeof r->ipc_path, "%s/nunchi-%d-%08" PRIx64 ".sock",
@@ -1640,8 +1944,19 @@ static int s_open_transport(s_run_t *r)
         return s_fail(r, r->opt->bind ? NN_ESCENARIO : NN_EZMQ, "cannot bind '%s': %s", r->endpoint,
                       zmq_strerror(zmq_errno()));
     size_t len = sizeof r->endpoint;
-    if (!r->local && zmq_getsockopt(r->sock, ZMQ_LAST_ENDPOINT, r->endpoint, &len) != 0)
+    if (!r->threads && zmq_getsockopt(r->sock, ZMQ_LAST_ENDPOINT, r->endpoint, &len) != 0)
         return s_fail(r, NN_EZMQ, "cannot read the bound endpoint: %s", zmq_strerror(zmq_errno()));
+    /* external populations join at external.bind, unless serve's --bind is the same */
+    const char *ext = r->sc->external_bind;
+    if (r->has_external && ext[0] && !(r->opt->bind && strcmp(ext, r->opt->bind) == 0)) {
+        if (zmq_bind(r->sock, ext) != 0)
+            return s_fail(r, NN_ESCENARIO, "%s: cannot bind external.bind '%s': %s", r->sc->source,
+                          ext, zmq_strerror(zmq_errno()));
+        len = sizeof r->ext_endpoint;
+        zmq_getsockopt(r->sock, ZMQ_LAST_ENDPOINT, r->ext_endpoint, &len);
+    } else if (r->has_external) {
+        snprintf(r->ext_endpoint, sizeof r->ext_endpoint, "%s", r->endpoint);
+    }
     nn_codec_limits_t lim = NN_CODEC_LIMITS_INIT;
     lim.max_message_bytes = (size_t)r->sc->max_message_bytes;
     if (nn_link_init(&r->link, r->sock, r->local, 1, &lim) != NN_OK)
@@ -1678,7 +1993,7 @@ static void s_stop_nodes(s_run_t *r)
             usleep(10000);
         }
     }
-    if (r->ctx && r->local) {
+    if (r->ctx && r->threads) {
         /* node threads still waiting for a welcome or a tick: make their calls return */
         int unjoined = 0;
         for (size_t k = 0; k < r->n_nodes; k++)
@@ -1710,6 +2025,8 @@ static void s_free(s_run_t *r)
         nn_codec_destroy(&r->nodes[k].codec);
         free(r->nodes[k].assigned);
         free(r->nodes[k].tick_off);
+        nn_notice_list_release(&r->nodes[k].notices);
+        free(r->nodes[k].deliv);
     }
     free(r->nodes);
     free(r->procs);
@@ -1732,6 +2049,8 @@ static void s_free(s_run_t *r)
     free(r->notice_at);
     nn_notice_list_release(&r->live);
     nn_actbox_release(&r->acts);
+    free(r->host);
+    free(r->slot_ids);
     nn_violation_list_release(&r->noncompliance);
     if (r->trends_csv)
         fclose(r->trends_csv);
@@ -1969,6 +2288,17 @@ static json_t *s_summary(const s_run_t *r, int rc)
                             json_pack("{s:s,s:I,s:I}", "mechanism", "curve", "authorized_keys",
                                       (json_int_t)nn_zap_keys(r->zap), "refused",
                                       (json_int_t)nn_zap_refused(r->zap)));
+    /* the nodes: how many hosted what, and the ones that resumed or were lost */
+    json_t *nodes = json_object();
+    json_object_set_new(nodes, "builtin", json_integer((json_int_t)r->n_builtin));
+    json_object_set_new(nodes, "external", json_integer((json_int_t)(r->n_nodes - r->n_builtin)));
+    json_object_set_new(nodes, "resumed", json_integer((json_int_t)r->resumed));
+    json_object_set_new(nodes, "repeated_actions", json_integer((json_int_t)r->duplicates));
+    json_object_set_new(nodes, "lost_before_start", json_integer((json_int_t)r->lost));
+    if (!r->w)
+        json_object_set_new(o, "node_sessions", nodes);
+    else
+        json_decref(nodes);
     json_object_set_new(o, "setup_seconds", json_real(res->setup_s));
     json_object_set_new(o, "rounds_seconds", json_real(res->rounds_s));
     json_object_set_new(o, "wall_seconds", json_real(res->wall_s));
@@ -2234,6 +2564,95 @@ static int s_open_outputs(s_run_t *r, uint64_t dropped_edges)
 }
 
 /* Nodes, institutions and transport, then the rounds and the run's end. */
+/* How many nodes a society with external populations has: the built-in nodes (the
+ * scenario's `nodes`, or serve's --expect-nodes, never more than the built-in agents),
+ * then each external population's `nodes` (never more than its agents). */
+static size_t s_count_external_slots(s_run_t *r, size_t *builtin)
+{
+    const nn_scenario_t *sc = r->sc;
+    uint64_t inside = 0;
+    size_t n = 0;
+    for (size_t p = 0; p < sc->n_populations; p++)
+        if (!sc->populations[p].external)
+            inside += r->soc.pop_count[p];
+    size_t want = r->opt->bind && r->opt->expect_nodes ? r->opt->expect_nodes : sc->nodes;
+    *builtin = inside < want ? (size_t)inside : want;
+    n = *builtin;
+    for (size_t p = 0; p < sc->n_populations; p++) {
+        const nn_population_t *pp = &sc->populations[p];
+        if (pp->external)
+            n += r->soc.pop_count[p] < pp->ext_nodes ? (size_t)r->soc.pop_count[p] : pp->ext_nodes;
+    }
+    return n;
+}
+
+/* The nodes of a society with external populations: the built-in agents in ascending
+ * slices over the first n_builtin nodes, then each external population's agents over its
+ * own nodes; every node lists its agents, and host[] says whose each agent is. */
+static int s_layout_external(s_run_t *r)
+{
+    const nn_scenario_t *sc = r->sc;
+    uint32_t n = r->soc.n;
+    r->host = malloc((n ? n : 1) * sizeof *r->host);
+    r->slot_ids = malloc((n ? n : 1) * sizeof *r->slot_ids);
+    if (!r->host || !r->slot_ids)
+        return s_fail(r, NN_ENOMEM, "out of memory");
+    size_t at = 0, k = 0;
+    for (int pass = -1; pass < (int)sc->n_populations; pass++) {
+        if (pass >= 0 && !sc->populations[pass].external)
+            continue;
+        size_t first = at;
+        for (uint32_t i = 0; i < n; i++) {
+            int p = r->soc.pop[i];
+            if (pass < 0 ? !sc->populations[p].external : p == pass)
+                r->slot_ids[at++] = i;
+        }
+        size_t count = at - first;
+        size_t slots = pass < 0 ? r->n_builtin : sc->populations[pass].ext_nodes;
+        if (slots > count)
+            slots = count;
+        for (size_t j = 0; j < slots; j++, k++) {
+            s_node_t *nd = &r->nodes[k];
+            size_t a = count * j / slots, b = count * (j + 1) / slots;
+            nd->ext = pass;
+            nd->ids = r->slot_ids + first + a;
+            nd->count = b - a;
+            nd->lo = nd->ids[0];
+            nd->hi = nd->ids[nd->count - 1] + 1;
+            for (size_t i = 0; i < nd->count; i++)
+                r->host[nd->ids[i]] = (uint32_t)k;
+            if (s_prepare_listed(r, nd) != NN_OK)
+                return s_fail(r, NN_ENOMEM, "out of memory");
+        }
+    }
+    return NN_OK;
+}
+
+/* The bounds a scenario sets on its nodes: how many, and how many agents each hosts. */
+static int s_check_bounds(s_run_t *r)
+{
+    const nn_scenario_t *sc = r->sc;
+    if (r->n_nodes > sc->max_nodes)
+        return s_fail(r, NN_ESCENARIO,
+                      "%s: this society has %zu nodes, more than limits.max_nodes (%" PRIu32
+                      "): lower 'nodes' (or the external populations' nodes), or raise the limit",
+                      sc->source, r->n_nodes, sc->max_nodes);
+    for (size_t k = 0; k < r->n_nodes; k++)
+        if (r->nodes[k].count > sc->max_agents_per_node) {
+            const s_node_t *nd = &r->nodes[k];
+            char what[96];
+            if (nd->ext >= 0)
+                snprintf(what, sizeof what, "populations[%d].nodes", nd->ext);
+            else
+                snprintf(what, sizeof what, "nodes");
+            return s_fail(r, NN_ESCENARIO,
+                          "%s: node %zu would host %zu agents, more than "
+                          "limits.max_agents_per_node (%" PRIu64 "): raise '%s', or the limit",
+                          sc->source, k, nd->count, sc->max_agents_per_node, what);
+        }
+    return NN_OK;
+}
+
 static int s_start_rounds(s_run_t *r, double t0)
 {
     const nn_scenario_t *sc = r->sc;
@@ -2243,6 +2662,21 @@ static int s_start_rounds(s_run_t *r, double t0)
     r->n_nodes = r->opt->bind && r->opt->expect_nodes ? r->opt->expect_nodes : sc->nodes;
     if (r->w && r->n_nodes > r->n_mine) /* per rank, and never a node without agents */
         r->n_nodes = r->n_mine;
+    if (r->has_external) {
+        if (r->w)
+            return s_agree(r, s_fail(r, NN_ESCENARIO,
+                                     "%s: external populations do not run under mpirun yet: run "
+                                     "the society in one process",
+                                     sc->source));
+        if (!r->opt->bind && !sc->external_bind[0])
+            return s_fail(r, NN_ESCENARIO,
+                          "%s: the society has external populations but nowhere for their nodes "
+                          "to join: add external: {bind: tcp://*:5556, wait_s: 60}",
+                          sc->source);
+        r->n_nodes = s_count_external_slots(r, &r->n_builtin);
+    } else {
+        r->n_builtin = r->n_nodes;
+    }
     r->nodes = calloc(r->n_nodes ? r->n_nodes : 1, sizeof *r->nodes);
     if (!r->nodes)
         return s_fail(r, NN_ENOMEM, "out of memory");
@@ -2264,7 +2698,11 @@ static int s_start_rounds(s_run_t *r, double t0)
         (r->w && nn_router_set_ranks(&r->router, r->partition.part, (uint32_t)r->me,
                                      (uint32_t)r->ranks) != NN_OK))
         return s_agree(r, s_fail(r, NN_ENOMEM, "out of memory"));
-    for (size_t k = 0; k < r->n_nodes; k++) {
+    for (size_t k = 0; k < r->n_nodes; k++)
+        r->nodes[k].ext = -1;
+    if (r->has_external && (rc = s_layout_external(r)) != NN_OK)
+        return rc;
+    for (size_t k = 0; !r->has_external && k < r->n_nodes; k++) {
         s_node_t *nd = &r->nodes[k];
         if (r->w) { /* a slice of this rank's agents */
             size_t a = r->n_mine * k / r->n_nodes, b = r->n_mine * (k + 1) / r->n_nodes;
@@ -2284,6 +2722,11 @@ static int s_start_rounds(s_run_t *r, double t0)
             nd->count = nd->hi - nd->lo;
         }
     }
+    if ((rc = s_agree(r, s_check_bounds(r))) != NN_OK)
+        return rc;
+    if (r->host)
+        nn_router_set_hosts(&r->router, r->host);
+    nn_router_set_max_per_sender(&r->router, sc->max_messages_per_agent);
     if ((rc = s_agree(r, s_start_institutions(r))) != NN_OK)
         return rc;
     if ((rc = s_agree(r, s_open_transport(r))) != NN_OK)
@@ -2386,7 +2829,12 @@ int nn_coord_run(const nn_scenario_t *sc, const nn_run_options_t *opt, nn_run_re
     r.sc = sc;
     r.opt = opt;
     r.res = res;
-    r.local = !opt->bind && sc->transport == NN_TRANSPORT_INPROC;
+    for (size_t p = 0; p < sc->n_populations; p++)
+        r.has_external |= sc->populations[p].external;
+    r.threads = !opt->bind && sc->transport == NN_TRANSPORT_INPROC;
+    /* with external populations every peer speaks protobuf, the threads too */
+    r.local = r.threads && !r.has_external;
+    r.liveness_s = sc->liveness_s > 0 ? sc->liveness_s : 2.0 * sc->deadline_s + 10.0;
     r.ranks = 1;
     if (opt->mpi && nn_ranks_size(opt->mpi) > 1) {
         r.w = opt->mpi;

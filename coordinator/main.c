@@ -226,7 +226,7 @@ static void s_human_summary(const nn_scenario_t *sc, const nn_run_result_t *res,
            res->sent, res->delivered, dropped, res->in_flight);
     /* the institutions the scenario has, in a line each */
     uint64_t blocked = 0, viol = 0, sanc = 0, closed = 0;
-    for (int d = NN_DROP_RATE; d < NN_DROP_RULES; d++)
+    for (int d = NN_DROP_RATE; d <= NN_DROP_EXCLUDED; d++)
         blocked += res->dropped[d];
     for (int k = 0; k < NN_NORM_KINDS; k++)
         viol += res->violations[k];

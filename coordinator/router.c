@@ -16,6 +16,7 @@ const char *nn_drop_rule_name(nn_drop_rule_t r)
     case NN_DROP_AGGRESSION: return "aggression";
     case NN_DROP_MUTED: return "muted";
     case NN_DROP_EXCLUDED: return "excluded";
+    case NN_DROP_OVER_LIMIT: return "over_limit";
     default: return "?";
     }
 }
@@ -54,6 +55,16 @@ void nn_router_set_stamps(nn_router_t *r, const float *standing, const uint64_t 
 {
     r->standing = standing;
     r->trends = trends;
+}
+
+void nn_router_set_hosts(nn_router_t *r, const uint32_t *host)
+{
+    r->host = host;
+}
+
+void nn_router_set_max_per_sender(nn_router_t *r, uint32_t max)
+{
+    r->max_per_sender = max;
 }
 
 void nn_router_release(nn_router_t *r)
@@ -111,7 +122,7 @@ void nn_router_begin(nn_router_t *r)
 
 /* The slow path of nn_router_add, for a batch with a drop or a check: decides each
  * message and marks the ones that go on. */
-static size_t s_add_checked(nn_router_t *r, nn_router_batch_t *b)
+static size_t s_add_checked(nn_router_t *r, nn_router_batch_t *b, uint32_t k)
 {
     if (b->n > b->keep_cap) {
         size_t cap = b->keep_cap ? b->keep_cap : 1024;
@@ -128,6 +139,8 @@ static size_t s_add_checked(nn_router_t *r, nn_router_batch_t *b)
     uint32_t *count = r->count;
     const uint32_t N = r->n_agents;
     const uint32_t *owner = r->owner, me = r->me;
+    const uint32_t *host = r->host;
+    const uint32_t cap = r->max_per_sender ? r->max_per_sender : UINT32_MAX;
     uint32_t prev = UINT32_MAX, seq = 0;
     size_t good = 0;
     for (size_t i = 0; i < b->n; i++) {
@@ -135,10 +148,13 @@ static size_t s_add_checked(nn_router_t *r, nn_router_batch_t *b)
         seq = m->from == prev ? seq + 1 : 0;
         prev = m->from;
         nn_drop_rule_t rule = NN_DROP_PASS;
-        if (m->from < b->lo || m->from >= b->hi || (owner && owner[m->from] != me))
+        if (m->from < b->lo || m->from >= b->hi || (owner && owner[m->from] != me) ||
+            (host && host[m->from] != k))
             rule = NN_DROP_FOREIGN_SENDER;
         else if (m->to >= N)
             rule = NN_DROP_UNKNOWN_RECEIVER;
+        else if (seq >= cap)
+            rule = NN_DROP_OVER_LIMIT;
         else if (r->check)
             rule = r->check(r->check_ctx, m, seq);
         b->keep[i] = rule == NN_DROP_PASS;
@@ -168,7 +184,11 @@ void nn_router_add(nn_router_t *r, size_t k, uint32_t lo, uint32_t hi, const nn_
     /* counting happens here, as each node's batch arrives, so that it overlaps with the
      * nodes still stepping */
     size_t good = 0;
-    if (!r->check && r->owner) {
+    const uint32_t cap = r->max_per_sender ? r->max_per_sender : UINT32_MAX;
+    uint32_t prev = UINT32_MAX, run = 0;
+    if (r->host) {
+        /* hosts of scattered agents: every message takes the checked path */
+    } else if (!r->check && r->owner) {
         /* ranks: a clean batch has only this rank's senders and known receivers; its
          * messages to other ranks are told apart again by owner[to] in the exports and
          * the scatter, so that no keep marks are written */
@@ -179,6 +199,10 @@ void nn_router_add(nn_router_t *r, size_t k, uint32_t lo, uint32_t hi, const nn_
         for (; i < n; i++) {
             const nn_msg_t *m = &msgs[i];
             if (m->from < lo || m->from >= hi || owner[m->from] != me || m->to >= N)
+                break;
+            run = m->from == prev ? run + 1 : 0;
+            prev = m->from;
+            if (run >= cap)
                 break;
             uint32_t q = owner[m->to];
             if (q == me) {
@@ -210,6 +234,10 @@ void nn_router_add(nn_router_t *r, size_t k, uint32_t lo, uint32_t hi, const nn_
             const nn_msg_t *m = &msgs[i];
             if (m->from < lo || m->from >= hi || m->to >= N)
                 break;
+            run = m->from == prev ? run + 1 : 0;
+            prev = m->from;
+            if (run >= cap)
+                break;
             count[m->to]++;
             good++;
         }
@@ -222,7 +250,7 @@ void nn_router_add(nn_router_t *r, size_t k, uint32_t lo, uint32_t hi, const nn_
         for (size_t i = 0; i < good; i++)
             count[msgs[i].to]--;
     }
-    good = s_add_checked(r, b);
+    good = s_add_checked(r, b, (uint32_t)k);
     b->clean = 0;
     r->counted += good;
 }
@@ -337,6 +365,20 @@ static void s_sort_inbox(nn_delivery_t *d, size_t n)
         }
         d[j] = v;
     }
+}
+
+/* Receiver range s when nodes host scattered agents (nn_router_set_hosts): batches come
+ * node by node, not in sender order, so every inbox of two or more is sorted after the
+ * scatter. */
+static void s_scatter_hosts_task(void *arg, size_t s)
+{
+    nn_router_t *r = arg;
+    uint32_t lo, span;
+    s_shard_begin(r, s, &lo, &span);
+    s_scatter_local(r, lo, span);
+    for (uint32_t to = lo; to < lo + span; to++)
+        if (r->count[to] > 1)
+            s_sort_inbox(r->deliv + r->off[to + 1] - r->count[to], r->count[to]);
 }
 
 /* Receiver range s in MPI mode: this rank's messages as in s_scatter_task, then the other
@@ -491,7 +533,11 @@ int nn_router_finish(nn_router_t *r)
         r->shard_base[s] = base;
         base += n;
     }
-    nn_pool_run(r->pool, r->n_shards, r->owner ? s_scatter_ranks_task : s_scatter_task, r);
+    nn_pool_run(r->pool, r->n_shards,
+                r->owner  ? s_scatter_ranks_task
+                : r->host ? s_scatter_hosts_task
+                          : s_scatter_task,
+                r);
     r->routed = total;
     return NN_OK;
 }

@@ -29,8 +29,12 @@ typedef enum nn_drop_rule {
     NN_DROP_AGGRESSION,         /* norm aggression: hostility above the threshold */
     NN_DROP_MUTED,              /* sanction: the sender is muted */
     NN_DROP_EXCLUDED,           /* sanction: the sender or the receiver is excluded */
+    NN_DROP_OVER_LIMIT,         /* the sender's messages beyond limits.max_messages_per_agent */
     NN_DROP_RULES
 } nn_drop_rule_t;
+
+/* The rules of the norms and sanctions (the messages they block), not the router's own. */
+#define NN_DROP_IS_NORM(d) ((d) >= NN_DROP_RATE && (d) <= NN_DROP_EXCLUDED)
 
 /* A check asked about every message that passed the router's own rules, in each batch's
  * order (seq: the message's sequence number); answers NN_DROP_PASS or a rule. Called on
@@ -97,8 +101,10 @@ typedef struct nn_router {
     size_t n_imports;  /* segments from other ranks, read by nn_router_finish */
     nn_router_import_t *imports;
     size_t imports_cap;
-    uint64_t imported; /* their records */
-    uint8_t *mixed;    /* n_agents: inboxes that got records, while they are sorted */
+    uint64_t imported;       /* their records */
+    uint8_t *mixed;          /* n_agents: inboxes that got records, while they are sorted */
+    const uint32_t *host;    /* n_agents: each agent's node (see nn_router_set_hosts), or NULL */
+    uint32_t max_per_sender; /* messages a sender may send a round; the rest: over_limit */
 } nn_router_t;
 
 /* Makes a router for n_agents agents hosted by n_nodes nodes, sorting on the threads of
@@ -118,6 +124,15 @@ void nn_router_set_stamps(nn_router_t *r, const float *standing, const uint64_t 
  * goes out with nn_router_exports; what other ranks send comes in with
  * nn_router_imports. Without this call every agent is here. NN_OK or NN_ENOMEM. */
 int nn_router_set_ranks(nn_router_t *r, const uint32_t *owner, uint32_t me, uint32_t n_ranks);
+
+/* Nodes that host agents of no single range (external populations): host[i] is agent
+ * i's node (borrowed; must outlive the router). A message is foreign when its sender is
+ * not an agent of the node that sent it. NULL: each node's range lo .. hi - 1 decides. */
+void nn_router_set_hosts(nn_router_t *r, const uint32_t *host);
+
+/* The most messages one sender may send in a round (limits.max_messages_per_agent); the
+ * ones after them are dropped as over_limit. 0: no limit (the default). */
+void nn_router_set_max_per_sender(nn_router_t *r, uint32_t max);
 
 /* Starts a round: forgets the previous round's counts and offsets. Its deliveries stay
  * (the nodes read them until they answer), but nn_router_tick() must not be called again

@@ -43,10 +43,12 @@ void nn_link_release(nn_link_t *l)
 static int s_zmq_error(const char *what, char *err, size_t errlen)
 {
     int e = zmq_errno();
-    if (err)
+    if (err && e == EAGAIN)
+        snprintf(err, errlen, "%s: the peer does not read (its queue is full)", what);
+    else if (err)
         snprintf(err, errlen, "%s: %s", what, zmq_strerror(e));
-    /* a router's peer whose connection has closed */
-    return e == EHOSTUNREACH ? NN_EPEER : NN_EZMQ;
+    /* a router's peer whose connection has closed, or that does not read */
+    return e == EHOSTUNREACH || e == EAGAIN ? NN_EPEER : NN_EZMQ;
 }
 
 static int s_send_frame(nn_link_t *l, const nn_peer_id_t *to, const void *data, size_t len,
@@ -80,9 +82,11 @@ static int s_send_frame(nn_link_t *l, const nn_peer_id_t *to, const void *data, 
                         char *err, size_t errlen)
 {
     if (l->router) {
+        /* never wait on one peer: a peer that floods the coordinator without reading its
+         * answers, or a node that is stopped, fills its queue, and the round must go on */
         if (!to)
             return NN_EINVAL;
-        while (zmq_send(l->sock, to->id, to->len, ZMQ_SNDMORE) < 0)
+        while (zmq_send(l->sock, to->id, to->len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
             if (zmq_errno() != EINTR)
                 return s_zmq_error("send", err, errlen);
     }

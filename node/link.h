@@ -33,8 +33,9 @@ int nn_link_init(nn_link_t *l, void *sock, int local, int router, const nn_codec
 void nn_link_release(nn_link_t *l);
 
 /* Sends msg (to `to` on a router link). Local links send the pointer msg itself: it and
- * its arrays must stay valid until the peer answers. NN_OK, NN_EPEER (a router's peer
- * whose connection has closed), NN_EZMQ, NN_ETOOBIG, NN_EINVAL. */
+ * its arrays must stay valid until the peer answers. A router link never waits: NN_EPEER
+ * for a peer whose connection has closed or whose queue is full (it does not read).
+ * NN_OK, NN_EPEER, NN_EZMQ, NN_ETOOBIG, NN_EINVAL. */
 int nn_link_send(nn_link_t *l, const nn_peer_id_t *to, const nn_wire_t *msg, char *err,
                  size_t errlen);
 
