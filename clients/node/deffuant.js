@@ -4,6 +4,9 @@
  * A nunchi node in Node.js hosting agents of the `deffuant` behaviour.
  *
  *     node clients/node/deffuant.js --connect tcp://127.0.0.1:5555
+ *     node clients/node/deffuant.js --connect tcp://127.0.0.1:5556 --claim NAME
+ *
+ * (the second hosts the external population NAME of a `nunchi run` with deffuant agents)
  *
  * The step is node/behaviours/deffuant.c, operation for operation: fold the inbox in the
  * order given (x += mu * (v - x) when |v - x| < d), then send x to one random neighbour.

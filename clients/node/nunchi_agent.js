@@ -26,6 +26,8 @@ const M = (1n << 64n) - 1n;
 const PROTOCOL_VERSION = 1;
 const STREAM_BEHAVIOUR = 4n;
 const STREAM_TRAITS = 5n;
+const EXTERNAL = 'external'; // the behaviour of a population hosted by the nodes that claim it
+const RESUME_BEATS = 3; // silent heartbeat intervals before asking to resume
 const NOTICE_TREND = 10;
 const MAX_MESSAGE_BYTES = 1 << 30;
 const PROG = 'nunchi-nodejs';
@@ -180,41 +182,45 @@ function big(v) {
   return BigInt(v.toString());
 }
 
-/** Per parameter of the behaviour (its own order): [dist, a, b, lo, hi]; a parameter the
- * Population does not list takes its default as a constant. */
+/** Per parameter of the behaviour (its own order): [dist, a, b, key, lo, hi]; a parameter
+ * the Population does not list takes its default as a constant. A drawn parameter is keyed
+ * by its index in the behaviour's own list (node/node.c does the same), whatever order
+ * the Population lists the parameters in. */
 function resolveParams(behaviour, pop, seed) {
+  const what = pop.behaviour === EXTERNAL ? pop.name : pop.behaviour;
   const names = pop.param_name || [];
   const values = pop.param_value || [];
   const n = names.length;
   const dists = pop.param_dist && pop.param_dist.length ? pop.param_dist : new Array(n).fill(0);
   const bs = pop.param_b && pop.param_b.length ? pop.param_b : new Array(n).fill(0.0);
   if (values.length !== n || dists.length !== n || bs.length !== n) {
-    throw new ProtocolError(EPROTO, `welcome: population '${pop.behaviour}' has parameter ` +
+    throw new ProtocolError(EPROTO, `welcome: population '${what}' has parameter ` +
       'arrays of unequal length');
   }
   const given = new Map();
-  for (let i = 0; i < n; i++) given.set(names[i], [dists[i], values[i], bs[i]]);
+  for (let i = 0; i < n; i++) given.set(names[i], [dists[i], values[i], bs[i], i]);
   const known = new Set(behaviour.params.map((p) => p[0]));
   for (const name of given.keys()) {
     if (!known.has(name)) {
-      throw new ProtocolError(EINVAL, `welcome: behaviour '${behaviour.name}' has no ` +
-        `parameter '${name}' (it has: ${[...known].sort().join(', ') || 'none'})`);
+      throw new ProtocolError(EINVAL, `welcome: population '${what}': behaviour ` +
+        `'${behaviour.name}' has no parameter '${name}' (it has: ` +
+        `${[...known].sort().join(', ') || 'none'})`);
     }
   }
   const out = [];
-  for (const [name, def, lo, hi] of behaviour.params) {
-    const [dist, a, b] = given.get(name) || [0, def, 0.0];
+  for (const [key, [name, def, lo, hi]] of behaviour.params.entries()) {
+    const [dist, a, b] = given.get(name) || [0, def, 0.0, 0];
     if (dist > 2) {
       throw new ProtocolError(EPROTO, `welcome: parameter '${name}' has distribution ` +
         `${dist} (0, 1 or 2)`);
     }
-    out.push([dist, a, b, lo, hi]);
+    out.push([dist, a, b, key, lo, hi]);
   }
   const tkey = streamKey(seed, STREAM_TRAITS);
-  const paramsOf = (agentId) => out.map(([dist, a, b, lo, hi], k) => {
+  const paramsOf = (agentId) => out.map(([dist, a, b, key, lo, hi]) => {
     let v = a;
     if (dist !== 0) {
-      const g = new Rng(rngKey(tkey, agentId, k));
+      const g = new Rng(rngKey(tkey, agentId, key));
       if (dist === 1) v = a + (b - a) * g.unit();
       else v = a + b * g.normal();
       v = v < lo ? lo : v > hi ? hi : v;
@@ -225,9 +231,28 @@ function resolveParams(behaviour, pop, seed) {
   return { paramsOf, constant };
 }
 
+/** The behaviour that runs a Population: its own, or for an external population
+ * (behaviour "external") the one this node claimed its name for. */
+function behaviourOf(pop, behaviours, claims) {
+  if (pop.behaviour === EXTERNAL) {
+    const b = claims.get(pop.name);
+    if (!b) {
+      throw new ProtocolError(EINVAL, `welcome: external population '${pop.name}' is not ` +
+        `one this node claims (it claims: ${[...claims.keys()].sort().join(', ') || 'none'})`);
+    }
+    return b;
+  }
+  const b = behaviours.get(pop.behaviour);
+  if (!b) {
+    throw new ProtocolError(EINVAL, `welcome: behaviour '${pop.behaviour}' is not one ` +
+      `this node runs (it runs: ${[...behaviours.keys()].sort().join(', ')})`);
+  }
+  return b;
+}
+
 /** The agents a Welcome assigned, stepped one round at a time (node/node.c). */
 class Node {
-  constructor(welcome, behaviours) {
+  constructor(welcome, behaviours, claims = new Map()) {
     if (welcome.dim !== 1) {
       throw new ProtocolError(EPROTO, `welcome: dim is ${welcome.dim} (1 in protocol v1)`);
     }
@@ -250,24 +275,23 @@ class Node {
     const nb = welcome.neighbour;
     this.nbrs = [];
     for (let i = 0; i < n; i++) this.nbrs.push(Array.from(nb.slice(off[i], off[i + 1])));
-    const pops = [];
-    for (const p of welcome.populations) {
-      const b = behaviours.get(p.behaviour);
-      if (!b) {
-        throw new ProtocolError(EINVAL, `welcome: behaviour '${p.behaviour}' is not one ` +
-          `this node runs (it runs: ${[...behaviours.keys()].sort().join(', ')})`);
-      }
-      const { paramsOf, constant } = resolveParams(b, p, this.seed);
-      pops.push({ b, paramsOf, constant, cparams: constant ? paramsOf(0) : null });
-    }
+    // only the populations of hosted agents need a behaviour here (a Welcome lists the
+    // society's every population)
+    const pops = new Map();
     this.pop = [];
     for (let i = 0; i < n; i++) {
       const pi = welcome.population[i];
-      if (pi >= pops.length) {
+      if (pi >= welcome.populations.length) {
         throw new ProtocolError(EPROTO, `welcome: agent ${this.ids[i]} has population ` +
-          `${pi} of ${pops.length}`);
+          `${pi} of ${welcome.populations.length}`);
       }
-      this.pop.push(pops[pi]);
+      if (!pops.has(pi)) {
+        const p = welcome.populations[pi];
+        const b = behaviourOf(p, behaviours, claims);
+        const { paramsOf, constant } = resolveParams(b, p, this.seed);
+        pops.set(pi, { b, paramsOf, constant, cparams: constant ? paramsOf(0) : null });
+      }
+      this.pop.push(pops.get(pi));
     }
     this.skey = streamKey(this.seed, STREAM_BEHAVIOUR);
   }
@@ -475,20 +499,30 @@ class Session {
     return this.send(rnd, { error: { code, message: b } });
   }
 
-  /** The whole session; resolves to 0 after Bye, else prints why and resolves to 1. */
-  async run(behaviours, helloTimeoutS = 10.0) {
+  /** The whole session; resolves to 0 after Bye, else prints why and resolves to 1.
+   * behaviours maps a name to a behaviour; claims maps the name of an external population
+   * this node hosts to the behaviour it runs those agents with. */
+  async run(behaviours, helloTimeoutS = 10.0, claims = new Map()) {
+    const now = () => Number(process.hrtime.bigint()) / 1e9;
+    const hello = (session) => {
+      const h = {
+        implementation: this.implementation, language: 'javascript',
+        // the behaviours this node has, never none (a Hello listing none is taken to run
+        // the built-in ones)
+        behaviours: [...behaviours.keys()].sort(), pid: process.pid >>> 0,
+      };
+      if (claims.size) h.claims = [...claims.keys()].sort();
+      if (session) h.session = session;
+      return { hello: h };
+    };
     let rnd = 0;
     let ok = false;
     try {
-      await this.send(0, {
-        hello: {
-          implementation: this.implementation, language: 'javascript',
-          behaviours: [...behaviours.keys()].sort(), pid: process.pid >>> 0,
-        },
-      });
+      await this.send(0, hello(null));
+      const deadline = now() + helloTimeoutS;
       let env;
       for (;;) {
-        env = await this.recv(helloTimeoutS);
+        env = await this.recv(Math.max(0, deadline - now()));
         if (env === null) {
           return this.fail(`no coordinator answered within ${helloTimeoutS} s at ${this.endpoint}`);
         }
@@ -497,34 +531,99 @@ class Session {
           return this.fail(`the coordinator refused this node (${env.reject.reason}): ` +
             env.reject.detail);
         }
-        if (env.body !== 'welcome') return this.fail(`expected a welcome, got ${env.body}`);
+        if (env.body !== 'welcome' || env.welcome.resumed) {
+          return this.fail('expected a welcome, got ' +
+            (env.body === 'welcome' ? 'a resumed welcome' : env.body));
+        }
         break;
       }
       const w = env.welcome;
       this.nodeId = w.node;
+      const session = w.session;
       const liveness = w.liveness_s > 0 ? w.liveness_s : 60.0;
-      const node = new Node(w, behaviours);
+      // a coordinator that gives no heartbeat interval sends none either: silence then
+      // says nothing, and only the liveness ends the session
+      const beat = w.heartbeat_s > 0 ? w.heartbeat_s : 0;
+      const resumable = beat > 0 && big(session) !== 0n;
+      const node = new Node(w, behaviours, claims);
       if (this.verbose) {
         process.stderr.write(`${PROG}: node ${w.node} hosts ${node.ids.length} agents\n`);
       }
+      let answered = 0; // the last round answered (0: none)
+      let answer = null; // the encoded Actions of that round
+      let heard = now();
+      let sent = heard;
+      let asked = null;
       for (;;) {
-        env = await this.recv(liveness);
+        let wait = liveness - (now() - heard);
+        if (beat > 0) wait = Math.min(wait, beat / 2);
+        env = wait > 0 ? await this.recv(wait) : null;
+        const t = now();
         if (env === null) {
-          return this.fail(`node ${this.nodeId} heard nothing from the coordinator for ` +
-            `${liveness} s`);
+          if (t - heard >= liveness) {
+            return this.fail(`node ${this.nodeId} heard nothing from the coordinator for ` +
+              `${liveness} s`);
+          }
+          if (beat > 0 && t - sent >= beat) {
+            await this.send(answered, { heartbeat: {} });
+            sent = t;
+          }
+          if (resumable && t - heard >= RESUME_BEATS * beat &&
+              (asked === null || t - asked >= RESUME_BEATS * beat)) {
+            // the connection may have broken and been remade by ZeroMQ: ask for our
+            // session on it
+            await this.send(0, hello(session));
+            asked = sent = t;
+            if (this.verbose) {
+              process.stderr.write(`${PROG}: node ${this.nodeId} asks to resume session ` +
+                `${big(session).toString(16)}\n`);
+            }
+          }
+          continue;
         }
+        heard = t;
         if (env.body === 'heartbeat') continue;
         if (env.body === 'bye') {
           ok = true;
           return 0;
         }
         if (env.body === 'error') return this.fail(`the coordinator reported: ${env.error.message}`);
+        if (env.body === 'welcome') {
+          if (!env.welcome.resumed || env.welcome.node !== this.nodeId) {
+            throw new ProtocolError(EPROTO, `node ${this.nodeId} got a second welcome (for ` +
+              `node ${env.welcome.node})`);
+          }
+          asked = null;
+          if (this.verbose) {
+            process.stderr.write(`${PROG}: node ${this.nodeId} resumed in round ` +
+              `${big(env.welcome.round)}\n`);
+          }
+          continue;
+        }
+        if (env.body === 'reject') {
+          return this.fail(`the coordinator refused to resume node ${this.nodeId} ` +
+            `(${env.reject.reason}): ${env.reject.detail}`);
+        }
         if (env.body !== 'tick') {
           throw new ProtocolError(EPROTO, `unexpected message ${env.body} in round ${env.round}`);
         }
-        rnd = Number(big(env.round));
+        const r = Number(big(env.round));
+        if (answered && r === answered) {
+          // a repeated tick (after a resume): the same answer again, not a second step
+          await this.sock.send(answer);
+          sent = now();
+          continue;
+        }
+        if (r < answered) continue; // older than the last answer: long answered
+        rnd = r;
         const msgs = node.step(rnd, env.tick);
-        await this.send(rnd, { actions: this.actions(node, rnd, msgs) });
+        answer = this.pb.Envelope.encode({
+          version: PROTOCOL_VERSION, round: rnd, node: this.nodeId,
+          actions: this.actions(node, rnd, msgs),
+        }).finish();
+        await this.sock.send(answer);
+        answered = rnd;
+        sent = now();
       }
     } catch (e) {
       if (!(e instanceof ProtocolError)) throw e;
@@ -563,13 +662,19 @@ options:
   --proto FILE        nunchi's proto/nunchi.proto (default: $NUNCHI_PROTO, else
                       ../../proto/nunchi.proto beside this script)
   --timeout S         seconds to wait for the coordinator's welcome (default 10)
+  --claim NAME[=BEHAVIOUR]
+                      host the external population NAME (behaviour: external, name: NAME
+                      in the scenario) with this node's first behaviour, or with
+                      BEHAVIOUR; repeatable
   --verbose
   --self-test         check the generator and digest against docs/protocol.md and exit
   --help
 `;
 
 function parseArgs(argv, description) {
-  const args = { connect: null, proto: null, timeout: 10.0, verbose: false, selfTest: false };
+  const args = {
+    connect: null, proto: null, timeout: 10.0, verbose: false, selfTest: false, claims: [],
+  };
   const usageError = (msg) => {
     process.stderr.write(USAGE(description));
     fail(msg);
@@ -598,6 +703,7 @@ function parseArgs(argv, description) {
         }
         break;
       }
+      case '--claim': args.claims.push(value()); break;
       case '--verbose': args.verbose = true; break;
       case '--self-test': args.selfTest = true; break;
       case '--help': case '-h': process.stdout.write(USAGE(description)); process.exit(0); break;
@@ -625,9 +731,30 @@ async function main(behaviours, description) {
     process.stderr.write(USAGE(description));
     return fail('--connect ENDPOINT is required (e.g. --connect tcp://127.0.0.1:5555)');
   }
-  const pb = await loadProto(args.proto);
   const table = new Map(behaviours.map((b) => [b.name, b]));
-  return new Session(args.connect, pb, { verbose: args.verbose }).run(table, args.timeout);
+  const claims = new Map();
+  for (const c of args.claims) {
+    const eq = c.indexOf('=');
+    const name = eq < 0 ? c : c.slice(0, eq);
+    const bname = eq < 0 ? behaviours[0].name : c.slice(eq + 1);
+    const usageError = (msg) => {
+      process.stderr.write(USAGE(description));
+      fail(`--claim ${c}: ${msg}`);
+    };
+    if (!name || Buffer.byteLength(name, 'utf8') > 31) {
+      usageError('the population name must have 1 to 31 bytes (e.g. --claim opinion-js)');
+    }
+    if (!table.has(bname)) {
+      const has = [...table.keys()].sort().join(', ');
+      usageError(`this node has no behaviour '${bname}' (it has: ${has})`);
+    }
+    if (claims.has(name)) usageError(`population '${name}' is claimed twice`);
+    claims.set(name, table.get(bname));
+  }
+  if (claims.size > 64) fail(`--claim: ${claims.size} claims, at most 64`);
+  const pb = await loadProto(args.proto);
+  return new Session(args.connect, pb, { verbose: args.verbose })
+    .run(table, args.timeout, claims);
 }
 
 /** Runs main and exits with its status. */
@@ -638,7 +765,7 @@ function cli(behaviours, description) {
 }
 
 module.exports = {
-  M, PROTOCOL_VERSION, STREAM_BEHAVIOUR, STREAM_TRAITS, NOTICE_TREND, EINVAL, EPROTO,
+  M, PROTOCOL_VERSION, STREAM_BEHAVIOUR, STREAM_TRAITS, NOTICE_TREND, EXTERNAL, EINVAL, EPROTO,
   mix64, doubleBits, digestAgent, digestAgentFull, streamKey, rngKey, Rng, selfTest,
   Agent, ProtocolError, Node, Session, loadProto, main, cli,
 };

@@ -25,17 +25,21 @@ import math
 import os
 import struct
 import sys
+import time
 
 M = (1 << 64) - 1
 PROTOCOL_VERSION = 1
 STREAM_BEHAVIOUR = 4
 STREAM_TRAITS = 5
+EXTERNAL = "external"  # the behaviour of a population hosted by the nodes that claim it
+RESUME_BEATS = 3  # silent heartbeat intervals before asking to resume
 NOTICE_TREND = 10
 MAX_MESSAGE_BYTES = 1 << 30
 
 # nn_err_t codes used here
 EINVAL = 2
 EPROTO = 4
+EPEER = 9
 
 
 # ---------------------------------------------------------------- arithmetic
@@ -183,38 +187,42 @@ class ProtocolError(Exception):
 
 
 def _resolve_params(behaviour, pop, seed):
-    """Per parameter of the behaviour (its own order): (dist, a, b); a parameter the
-    Population does not list takes its default as a constant."""
+    """Per parameter of the behaviour (its own order): (dist, a, b, key); a parameter the
+    Population does not list takes its default as a constant. A drawn parameter is keyed
+    by its index in the behaviour's own list (node/node.c does the same), whatever order
+    the Population lists the parameters in."""
+    what = pop.name if pop.behaviour == EXTERNAL else pop.behaviour
     given = {}
     dists = list(pop.param_dist) or [0] * len(pop.param_name)
     bs = list(pop.param_b) or [0.0] * len(pop.param_name)
     if len(pop.param_value) != len(pop.param_name) or len(dists) != len(pop.param_name) \
             or len(bs) != len(pop.param_name):
         raise ProtocolError(EPROTO, "welcome: population '%s' has parameter arrays of "
-                            "unequal length" % pop.behaviour)
-    for name, v, dist, b in zip(pop.param_name, pop.param_value, dists, bs):
-        given[name] = (dist, v, b)
+                            "unequal length" % what)
+    for k, (name, v, dist, b) in enumerate(zip(pop.param_name, pop.param_value, dists, bs)):
+        given[name] = (dist, v, b, k)
     known = {p[0] for p in behaviour.params}
     for name in given:
         if name not in known:
-            raise ProtocolError(EINVAL, "welcome: behaviour '%s' has no parameter '%s' "
-                                "(it has: %s)" % (behaviour.name, name,
-                                                  ", ".join(sorted(known)) or "none"))
+            raise ProtocolError(EINVAL, "welcome: population '%s': behaviour '%s' has no "
+                                "parameter '%s' (it has: %s)"
+                                % (what, behaviour.name, name,
+                                   ", ".join(sorted(known)) or "none"))
     out = []
-    for name, default, lo, hi in behaviour.params:
-        dist, a, b = given.get(name, (0, default, 0.0))
+    for key, (name, default, lo, hi) in enumerate(behaviour.params):
+        dist, a, b, _ = given.get(name, (0, default, 0.0, 0))
         if dist > 2:
             raise ProtocolError(EPROTO, "welcome: parameter '%s' has distribution %d "
                                 "(0, 1 or 2)" % (name, dist))
-        out.append((dist, a, b, lo, hi))
+        out.append((dist, a, b, key, lo, hi))
     tkey = stream_key(seed, STREAM_TRAITS)
 
     def params_of(agent_id):
         vals = []
-        for k, (dist, a, b, lo, hi) in enumerate(out):
+        for dist, a, b, key, lo, hi in out:
             v = a
             if dist != 0:
-                g = Rng(rng_key(tkey, agent_id, k))
+                g = Rng(rng_key(tkey, agent_id, key))
                 if dist == 1:
                     v = a + (b - a) * g.unit()
                 else:
@@ -227,10 +235,26 @@ def _resolve_params(behaviour, pop, seed):
     return params_of, constant
 
 
+def _behaviour_of(pop, behaviours, claims):
+    """The behaviour that runs a Population: its own, or for an external population
+    (behaviour "external") the one this node claimed its name for."""
+    if pop.behaviour == EXTERNAL:
+        if pop.name not in claims:
+            raise ProtocolError(EINVAL, "welcome: external population '%s' is not one this "
+                                "node claims (it claims: %s)"
+                                % (pop.name, ", ".join(sorted(claims)) or "none"))
+        return claims[pop.name]
+    if pop.behaviour not in behaviours:
+        raise ProtocolError(EINVAL, "welcome: behaviour '%s' is not one this node "
+                            "runs (it runs: %s)" % (pop.behaviour,
+                                                    ", ".join(sorted(behaviours))))
+    return behaviours[pop.behaviour]
+
+
 class Node:
     """The agents a Welcome assigned, stepped one round at a time (node/node.c)."""
 
-    def __init__(self, welcome, behaviours):
+    def __init__(self, welcome, behaviours, claims=None):
         if welcome.dim != 1:
             raise ProtocolError(EPROTO, "welcome: dim is %d (1 in protocol v1)" % welcome.dim)
         self.seed = welcome.seed
@@ -250,20 +274,19 @@ class Node:
         off = list(welcome.neighbour_offset)
         nb = list(welcome.neighbour)
         self.nbrs = [nb[off[i]:off[i + 1]] for i in range(n)]
-        pops = []
-        for p in welcome.populations:
-            if p.behaviour not in behaviours:
-                raise ProtocolError(EINVAL, "welcome: behaviour '%s' is not one this node "
-                                    "runs (it runs: %s)" % (p.behaviour,
-                                                            ", ".join(sorted(behaviours))))
-            b = behaviours[p.behaviour]
-            params_of, constant = _resolve_params(b, p, self.seed)
-            pops.append((b, params_of, constant, params_of(0) if constant else None))
+        # only the populations of hosted agents need a behaviour here (a Welcome lists
+        # the society's every population)
+        pops = {}
         self.pop = []
         for i, pi in enumerate(welcome.population):
-            if pi >= len(pops):
+            if pi >= len(welcome.populations):
                 raise ProtocolError(EPROTO, "welcome: agent %d has population %d of %d"
-                                    % (self.ids[i], pi, len(pops)))
+                                    % (self.ids[i], pi, len(welcome.populations)))
+            if pi not in pops:
+                p = welcome.populations[pi]
+                b = _behaviour_of(p, behaviours, claims or {})
+                params_of, constant = _resolve_params(b, p, self.seed)
+                pops[pi] = (b, params_of, constant, params_of(0) if constant else None)
             self.pop.append(pops[pi])
         self.skey = stream_key(self.seed, STREAM_BEHAVIOUR)
 
@@ -424,20 +447,31 @@ class Session:
     def send_bye(self, reason):
         self._send(0, lambda e: setattr(e.bye, "reason", reason))
 
-    def run(self, behaviours, hello_timeout_s=10.0):
-        """The whole session; returns 0 after Bye, else prints why and returns 1."""
-        def hello(e):
+    def run(self, behaviours, hello_timeout_s=10.0, claims=None):
+        """The whole session; returns 0 after Bye, else prints why and returns 1.
+        behaviours maps a name to a behaviour; claims maps the name of an external
+        population this node hosts to the behaviour it runs those agents with."""
+        zmq = self.zmq
+        claims = claims or {}
+
+        def hello(e, session=0):
             e.hello.implementation = self.implementation
             e.hello.language = "python"
+            # the behaviours this node has, never none (a Hello listing none is taken to
+            # run the built-in ones)
             e.hello.behaviours.extend(sorted(behaviours))
             e.hello.pid = os.getpid() & 0xFFFFFFFF
+            if claims:
+                e.hello.claims.extend(sorted(claims))
+            if session:
+                e.hello.session = session
         rnd = 0
         ok = False
         try:
             self._send(0, hello)
-            deadline_left = hello_timeout_s
+            deadline = time.monotonic() + hello_timeout_s
             while True:
-                env = self._recv(deadline_left)
+                env = self._recv(max(0.0, deadline - time.monotonic()))
                 if env is None:
                     return self._fail("no coordinator answered within %g s at %s"
                                       % (hello_timeout_s, self.endpoint))
@@ -447,21 +481,51 @@ class Session:
                 if kind == "reject":
                     return self._fail("the coordinator refused this node (%s): %s"
                                       % (env.reject.reason, env.reject.detail))
-                if kind != "welcome":
-                    return self._fail("expected a welcome, got %s" % kind)
+                if kind != "welcome" or env.welcome.resumed:
+                    return self._fail("expected a welcome, got %s"
+                                      % ("a resumed welcome" if kind == "welcome" else kind))
                 break
             w = env.welcome
             self.node_id = w.node
+            session = w.session
             liveness = w.liveness_s if w.liveness_s > 0 else 60.0
-            node = Node(w, behaviours)
+            # a coordinator that gives no heartbeat interval sends none either: silence
+            # then says nothing, and only the liveness ends the session
+            beat = max(getattr(w, "heartbeat_s", 0.0), 0.0)
+            resumable = beat > 0 and session != 0
+            node = Node(w, behaviours, claims)
             if self.verbose:
                 print("nunchi-python: node %d hosts %d agents" % (w.node, len(node.ids)),
                       file=sys.stderr)
+            answered = 0  # the last round answered (0: none)
+            answer = None  # the encoded Actions of that round
+            heard = sent = time.monotonic()
+            asked = None
             while True:
-                env = self._recv(liveness)
+                now = time.monotonic()
+                wait = liveness - (now - heard)
+                if beat > 0:
+                    wait = min(wait, beat / 2)
+                env = self._recv(max(0.0, wait)) if wait > 0 else None
+                now = time.monotonic()
                 if env is None:
-                    return self._fail("node %d heard nothing from the coordinator for %g s"
-                                      % (self.node_id, liveness))
+                    if now - heard >= liveness:
+                        return self._fail("node %d heard nothing from the coordinator for %g s"
+                                          % (self.node_id, liveness))
+                    if beat > 0 and now - sent >= beat:
+                        self.send_heartbeat(answered)
+                        sent = now
+                    if resumable and now - heard >= RESUME_BEATS * beat and \
+                            (asked is None or now - asked >= RESUME_BEATS * beat):
+                        # the connection may have broken and been remade by ZeroMQ: ask
+                        # for our session on it
+                        self._send(0, lambda e: hello(e, session))
+                        asked = sent = now
+                        if self.verbose:
+                            print("nunchi-python: node %d asks to resume session %x"
+                                  % (self.node_id, session), file=sys.stderr)
+                    continue
+                heard = now
                 kind = env.WhichOneof("body")
                 if kind == "heartbeat":
                     continue
@@ -470,18 +534,48 @@ class Session:
                     return 0
                 if kind == "error":
                     return self._fail("the coordinator reported: %s" % env.error.message)
+                if kind == "welcome":
+                    if not env.welcome.resumed or env.welcome.node != self.node_id:
+                        raise ProtocolError(EPROTO, "node %d got a second welcome (for node %d)"
+                                            % (self.node_id, env.welcome.node))
+                    asked = None
+                    if self.verbose:
+                        print("nunchi-python: node %d resumed in round %d"
+                              % (self.node_id, env.welcome.round), file=sys.stderr)
+                    continue
+                if kind == "reject":
+                    return self._fail("the coordinator refused to resume node %d (%s): %s"
+                                      % (self.node_id, env.reject.reason, env.reject.detail))
                 if kind != "tick":
                     raise ProtocolError(EPROTO, "unexpected message %s in round %d"
                                         % (kind, env.round))
+                if answered and env.round == answered:
+                    # a repeated tick (after a resume): the same answer again, not a
+                    # second step
+                    self.sock.send(answer)
+                    sent = time.monotonic()
+                    continue
+                if env.round < answered:
+                    continue  # older than the last answer: long answered
                 rnd = env.round
                 msgs = node.step(rnd, env.tick)
-                self._send(rnd, lambda e: self._fill_actions(e, node, rnd, msgs))
+                out = self.pb.Envelope()
+                out.version = PROTOCOL_VERSION
+                out.round = rnd
+                out.node = self.node_id
+                self._fill_actions(out, node, rnd, msgs)
+                answer = out.SerializeToString()
+                self.sock.send(answer)
+                answered = rnd
+                sent = time.monotonic()
         except ProtocolError as e:
             try:
                 self.send_error(rnd, e.code, str(e))
             except Exception:
                 pass
             return self._fail(str(e))
+        except zmq.ZMQError as e:
+            return self._fail("node %d: %s" % (self.node_id, e))
         finally:
             # after a Bye everything was sent; on a failure do not wait for a peer
             self.sock.close(linger=2000 if ok else 200)
@@ -515,6 +609,10 @@ def main(behaviours, description):
                     "$NUNCHI_PB2_DIR, else the import path)")
     ap.add_argument("--timeout", type=float, default=10.0,
                     help="seconds to wait for the coordinator's welcome (default 10)")
+    ap.add_argument("--claim", action="append", default=[], metavar="NAME[=BEHAVIOUR]",
+                    help="host the external population NAME (behaviour: external, name: "
+                    "NAME in the scenario) with this node's behaviour %s, or with BEHAVIOUR; "
+                    "repeatable" % behaviours[0].name)
     ap.add_argument("--verbose", action="store_true")
     ap.add_argument("--self-test", action="store_true",
                     help="check the generator and digest against docs/protocol.md and exit")
@@ -529,6 +627,24 @@ def main(behaviours, description):
         return 0
     if not args.connect:
         ap.error("--connect ENDPOINT is required (e.g. --connect tcp://127.0.0.1:5555)")
-    pb2 = load_pb2(args.pb2_dir)
     table = {b.name: b() for b in behaviours}
-    return Session(args.connect, pb2, verbose=args.verbose).run(table, args.timeout)
+    claims = {}
+    for c in args.claim:
+        name, eq, bname = c.partition("=")
+        bname = bname if eq else behaviours[0].name
+        if not name or len(name.encode("utf-8")) > 31:
+            ap.error("--claim %s: the population name must have 1 to 31 bytes (e.g. --claim "
+                     "opinion-py)" % c)
+        if bname not in table:
+            ap.error("--claim %s: this node has no behaviour '%s' (it has: %s)"
+                     % (c, bname, ", ".join(sorted(table))))
+        if name in claims:
+            ap.error("--claim %s: population '%s' is claimed twice" % (c, name))
+        claims[name] = table[bname]
+    if len(claims) > 64:
+        ap.error("--claim: %d claims, at most 64" % len(claims))
+    pb2 = load_pb2(args.pb2_dir)
+    if claims and not hasattr(pb2.Hello(), "claims"):
+        sys.exit("nunchi-python: the nunchi_pb2.py found has no Hello.claims; remake it from "
+                 "the current proto/nunchi.proto")
+    return Session(args.connect, pb2, verbose=args.verbose).run(table, args.timeout, claims)

@@ -3,7 +3,13 @@
 # deffuant agents on two Node.js nodes; deffuant agents with parameters drawn per agent
 # beside stubborn agents, with trends (TREND notices, trend words in the digest), on
 # three; a Node.js node that cannot run a behaviour the society needs is refused. A
-# deliberately wrong deffuant must change the digest.
+# deliberately wrong deffuant must change the digest. The session against a scripted
+# coordinator (clients/python/session_check.py, so /usr/bin/python3 with python3-zmq and
+# python3-protobuf is needed too) answers as nunchi-node does: an external population
+# claimed by name, parameters keyed by their index in the behaviour's list, heartbeats, a resume on the
+# same socket, repeated and old ticks, a refused resume, and no heartbeats but the
+# liveness when the Welcome gives no interval. Under `nunchi run`, an external population
+# hosted by a Node.js node gives the digest of the built-in one.
 source "$(dirname "$0")/lib/common.bash"
 CLIENT="$SRC/clients/node"
 command -v node >/dev/null || fail "node is missing (Debian's nodejs and npm are needed, see deploy/debian-packages.txt)"
@@ -90,4 +96,45 @@ status=$?
 set -e
 [ $status -eq 1 ] || fail "lonely node.js node: exit status $status"
 grep -q "no coordinator answered within 1 s" "$WORK/lonely.err" || fail "lonely node.js node: $(cat "$WORK/lonely.err")"
-echo "ok: node.js nodes give the built-in digests ($ref, $ref2)"
+PY=/usr/bin/python3
+"$PY" -c 'import zmq, google.protobuf' 2>"$WORK/imp" \
+    || fail "python3-zmq or python3-protobuf is missing (the scripted coordinator needs them): $(cat "$WORK/imp")"
+[ -f "$BUILD/python/nunchi_pb2.py" ] || fail "the build made no $BUILD/python/nunchi_pb2.py (protoc missing at configure time?)"
+export NUNCHI_PB2_DIR="$BUILD/python"
+
+
+# 6. the session, with nunchi-node as the reference: the same answers in every round (the
+#    claimed population's mu is drawn with key 1, its index in deffuant's list), then a refused resume
+session_check resume "$WORK/s-c" "$NODE" --claim ext-a=deffuant
+[ $node_status -eq 1 ] && grep -q "refused to resume node 3 (session)" "$WORK/s-c.node.err" \
+    || fail "nunchi-node, a refused resume: status $node_status, $(cat "$WORK/s-c.node.err")"
+session_check resume "$WORK/s-js" node "$CLIENT/deffuant.js" --claim ext-a
+[ $node_status -eq 1 ] && grep -q "refused to resume node 3 (session): session 5ec0de is over" "$WORK/s-js.node.err" \
+    || fail "node.js node, a refused resume: status $node_status, $(cat "$WORK/s-js.node.err")"
+cmp -s "$WORK/s-c.json" "$WORK/s-js.json" \
+    || fail "node.js node's session answers $(cat "$WORK/s-js.json") != nunchi-node's $(cat "$WORK/s-c.json")"
+session_check silent "$WORK/s-q" node "$CLIENT/deffuant.js" --claim ext-a
+[ $node_status -eq 1 ] && grep -q "heard nothing from the coordinator for 1 s" "$WORK/s-q.node.err" \
+    || fail "node.js node, liveness: status $node_status, $(cat "$WORK/s-q.node.err")"
+set +e
+node "$CLIENT/deffuant.js" --connect "tcp://127.0.0.1:1" --claim ext-a=voter 2>"$WORK/claim.err"
+status=$?
+set -e
+[ $status -eq 1 ] && grep -q "this node has no behaviour 'voter' (it has: deffuant)" "$WORK/claim.err" \
+    || fail "a claim for a behaviour the node lacks: status $status, $(cat "$WORK/claim.err")"
+
+# 7. nunchi run with the deffuant agents an external population (deffuant-js) hosted by a
+#    Node.js node, the stubborn ones on nunchi's own nodes: the digest of the built-in run;
+#    the wrong deffuant of 2 as that node gives another
+"$NUNCHI" run "$DATA/scenarios/client_external_ref.yaml" --out "$WORK/ref3" --quiet \
+    || fail "nunchi run client_external_ref.yaml"
+ref3=$(digest_of "$WORK/ref3")
+[ -n "$ref3" ] || fail "no digest in $WORK/ref3/summary.json"
+external_run "$DATA/scenarios/client_external_js.yaml" deffuant-js "$WORK/ext" node "$CLIENT/deffuant.js"
+[ "$(digest_of "$WORK/ext")" = "$ref3" ] \
+    || fail "an external deffuant-js on a node.js node: digest $(digest_of "$WORK/ext") != the built-in $ref3"
+grep -q '"event":"node_joined".*"implementation":"nunchi-nodejs"' "$WORK/ext/events.jsonl" \
+    || fail "no nunchi-nodejs join in $WORK/ext/events.jsonl"
+external_run "$DATA/scenarios/client_external_js.yaml" deffuant-js "$WORK/extmut" node "$WORK/mutant/deffuant.js" --proto "$SRC/proto/nunchi.proto"
+[ "$(digest_of "$WORK/extmut")" != "$ref3" ] || fail "a wrong external deffuant gave the right digest"
+echo "ok: node.js nodes give the built-in digests ($ref, $ref2, external $ref3)"

@@ -87,4 +87,39 @@ status=$?
 set -e
 [ $status -eq 1 ] || fail "lonely python node: exit status $status"
 grep -q "no coordinator answered within 1 s" "$WORK/lonely.err" || fail "lonely python node: $(cat "$WORK/lonely.err")"
-echo "ok: python nodes give the built-in digests ($ref, $ref2)"
+
+# 6. the session, with nunchi-node as the reference: the same answers in every round (the
+#    claimed population's mu is drawn with key 1, its index in deffuant's list), then a refused resume
+session_check resume "$WORK/s-c" "$NODE" --claim ext-a=deffuant
+[ $node_status -eq 1 ] && grep -q "refused to resume node 3 (session)" "$WORK/s-c.node.err" \
+    || fail "nunchi-node, a refused resume: status $node_status, $(cat "$WORK/s-c.node.err")"
+session_check resume "$WORK/s-py" "$PY" "$CLIENT/deffuant.py" --claim ext-a
+[ $node_status -eq 1 ] && grep -q "refused to resume node 3 (session): session 5ec0de is over" "$WORK/s-py.node.err" \
+    || fail "python node, a refused resume: status $node_status, $(cat "$WORK/s-py.node.err")"
+cmp -s "$WORK/s-c.json" "$WORK/s-py.json" \
+    || fail "python node's session answers $(cat "$WORK/s-py.json") != nunchi-node's $(cat "$WORK/s-c.json")"
+session_check silent "$WORK/s-q" "$PY" "$CLIENT/deffuant.py" --claim ext-a
+[ $node_status -eq 1 ] && grep -q "heard nothing from the coordinator for 1 s" "$WORK/s-q.node.err" \
+    || fail "python node, liveness: status $node_status, $(cat "$WORK/s-q.node.err")"
+set +e
+"$PY" "$CLIENT/deffuant.py" --connect "tcp://127.0.0.1:1" --claim ext-a=voter 2>"$WORK/claim.err"
+status=$?
+set -e
+[ $status -eq 2 ] && grep -q "this node has no behaviour 'voter' (it has: deffuant)" "$WORK/claim.err" \
+    || fail "a claim for a behaviour the node lacks: status $status, $(cat "$WORK/claim.err")"
+
+# 7. nunchi run with the deffuant agents an external population (deffuant-py) hosted by a
+#    Python node, the stubborn ones on nunchi's own nodes: the digest of the built-in run;
+#    the wrong deffuant of 2 as that node gives another
+"$NUNCHI" run "$DATA/scenarios/client_external_ref.yaml" --out "$WORK/ref3" --quiet \
+    || fail "nunchi run client_external_ref.yaml"
+ref3=$(digest_of "$WORK/ref3")
+[ -n "$ref3" ] || fail "no digest in $WORK/ref3/summary.json"
+external_run "$DATA/scenarios/client_external.yaml" deffuant-py "$WORK/ext" "$PY" "$CLIENT/deffuant.py"
+[ "$(digest_of "$WORK/ext")" = "$ref3" ] \
+    || fail "an external deffuant-py on a python node: digest $(digest_of "$WORK/ext") != the built-in $ref3"
+grep -q '"event":"node_joined".*"implementation":"nunchi-python"' "$WORK/ext/events.jsonl" \
+    || fail "no nunchi-python join in $WORK/ext/events.jsonl"
+external_run "$DATA/scenarios/client_external.yaml" deffuant-py "$WORK/extmut" "$PY" "$WORK/mutant/deffuant.py"
+[ "$(digest_of "$WORK/extmut")" != "$ref3" ] || fail "a wrong external deffuant gave the right digest"
+echo "ok: python nodes give the built-in digests ($ref, $ref2, external $ref3)"

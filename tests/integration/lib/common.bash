@@ -63,3 +63,35 @@ served() {
         wait "$i" || fail "a node ($*) exited with an error: $(cat "$out.nodes.err")"
     done
 }
+
+# session_check MODE OUT CMD...: the scripted coordinator of clients/python/session_check.py
+# in MODE, and CMD --connect to it; fails when the session goes otherwise; sets
+# $node_status (CMD's exit status). Needs NUNCHI_PB2_DIR.
+session_check() {
+    local mode=$1 out=$2 check i
+    shift 2
+    /usr/bin/python3 "$SRC/clients/python/session_check.py" --port-file "$out.port" "$mode" \
+        >"$out.json" 2>"$out.check.err" &
+    check=$!
+    for i in $(seq 100); do [ -f "$out.port" ] && break; sleep 0.1; done
+    [ -f "$out.port" ] || fail "session_check $mode did not start: $(cat "$out.check.err")"
+    set +e
+    "$@" --connect "tcp://127.0.0.1:$(cat "$out.port")" 2>"$out.node.err"
+    node_status=$?
+    set -e
+    wait "$check" || fail "session_check $mode with $*: $(cat "$out.check.err") (the node said: $(cat "$out.node.err"))"
+}
+
+# external_run SCENARIO CLAIM OUT CMD...: `nunchi run SCENARIO` with external.bind on a
+# free port, and CMD --connect to it --claim CLAIM as its external node
+external_run() {
+    local scenario=$1 claim=$2 out=$3 ext_port run
+    shift 3
+    ext_port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    "$NUNCHI" run "$scenario" --set "external.bind=tcp://127.0.0.1:$ext_port" \
+        --out "$out" --quiet 2>"$out.err" &
+    run=$!
+    "$@" --connect "tcp://127.0.0.1:$ext_port" --claim "$claim" 2>"$out.node.err" \
+        || fail "the external node ($*) failed: $(cat "$out.node.err") (nunchi run said: $(cat "$out.err"))"
+    wait "$run" || fail "nunchi run $scenario failed: $(cat "$out.err")"
+}
