@@ -229,6 +229,22 @@ int nn_node_main(int argc, char **argv, const nn_node_main_config_t *mc_or_null)
         return 2;
     }
     memset(sec, 0, sizeof sec);
+    /* the handshake's failures (a key the coordinator does not let in, plaintext against
+     * CURVE) happen inside ZeroMQ, before any message: its socket monitor tells of them */
+    void *mon = NULL;
+    char mon_ep[64];
+    snprintf(mon_ep, sizeof mon_ep, "inproc://nunchi-node-monitor-%d", (int)getpid());
+    if (zmq_socket_monitor(sock, mon_ep,
+                           ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) == 0 &&
+        (mon = zmq_socket(ctx, ZMQ_PAIR)) != NULL) {
+        zmq_setsockopt(mon, ZMQ_LINGER, &linger, sizeof linger);
+        if (zmq_connect(mon, mon_ep) != 0) {
+            zmq_close(mon);
+            mon = NULL;
+        }
+    }
+    cfg.monitor = mon;
     if (zmq_connect(sock, endpoint) != 0) {
         fprintf(stderr, "%s: cannot connect to '%s': %s\n", name, endpoint,
                 zmq_strerror(zmq_errno()));
@@ -240,6 +256,9 @@ int nn_node_main(int argc, char **argv, const nn_node_main_config_t *mc_or_null)
     cfg.n_claims = n_claims;
     char err[512] = "";
     int rc = nn_node_session(sock, &cfg, err, sizeof err);
+    zmq_socket_monitor(sock, NULL, 0);
+    if (mon)
+        zmq_close(mon);
     zmq_close(sock);
     zmq_ctx_term(ctx);
     if (rc != NN_OK) {

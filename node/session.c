@@ -2,9 +2,11 @@
  * for every Tick until Bye, with heartbeats while idle and a resume when the coordinator
  * falls silent. The same loop serves nunchi-node processes (protobuf) and the
  * coordinator's inproc node threads (pointers); see node/link.h. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <zmq.h>
 
 #include "nunchi/error.h"
 #include "nunchi/node.h"
@@ -48,6 +50,72 @@ static void s_make_hello(const nn_session_config_t *cfg, nn_wire_t *hello)
     h->pid = (uint32_t)getpid();
 }
 
+/* A handshake failure from the socket monitor, as the refusal it is; 0 when mon had none. */
+static int s_handshake_failed(void *mon, char *err, size_t errlen)
+{
+    zmq_msg_t m;
+    zmq_msg_init(&m);
+    if (zmq_msg_recv(&m, mon, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close(&m);
+        return 0;
+    }
+    uint16_t event = 0;
+    uint32_t value = 0;
+    if (zmq_msg_size(&m) >= 6) {
+        memcpy(&event, zmq_msg_data(&m), 2);
+        memcpy(&value, (const char *)zmq_msg_data(&m) + 2, 4);
+    }
+    int more = zmq_msg_more(&m);
+    zmq_msg_close(&m);
+    while (more) { /* the endpoint */
+        zmq_msg_init(&m);
+        if (zmq_msg_recv(&m, mon, 0) < 0)
+            more = 0;
+        else
+            more = zmq_msg_more(&m);
+        zmq_msg_close(&m);
+    }
+    if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+        snprintf(err, errlen,
+                 "the coordinator refused this node (authentication): its CURVE key is not "
+                 "among the coordinator's authorized keys (ZAP status %u)",
+                 (unsigned)value);
+    else
+        snprintf(err, errlen,
+                 "the coordinator refused this node (authentication): the security handshake "
+                 "failed (%s %#x): a plaintext node and a CURVE coordinator, or the reverse, or "
+                 "the wrong server key",
+                 event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL ? "protocol error" : "no detail",
+                 (unsigned)value);
+    return 1;
+}
+
+/* Waits for the coordinator's answer to Hello, watching the monitor (when there is one)
+ * for a handshake that failed. As nn_link_recv; NN_EPEER for a failed handshake. */
+static int s_await_welcome(nn_link_t *link, void *dealer, const nn_session_config_t *cfg,
+                           nn_wire_t *in, char *err, size_t errlen)
+{
+    if (!cfg->monitor)
+        return nn_link_recv(link, (int)(cfg->hello_timeout_s * 1000.0), NULL, in, err, errlen);
+    double until = nn_now() + cfg->hello_timeout_s;
+    for (;;) {
+        double left = until - nn_now();
+        if (left <= 0)
+            return NN_ETIMEOUT;
+        zmq_pollitem_t items[2] = {{dealer, 0, ZMQ_POLLIN, 0}, {cfg->monitor, 0, ZMQ_POLLIN, 0}};
+        int n = zmq_poll(items, 2, (long)(left * 1000.0) + 1);
+        if (n < 0 && zmq_errno() != EINTR) {
+            snprintf(err, errlen, "poll: %s", zmq_strerror(zmq_errno()));
+            return NN_EZMQ;
+        }
+        if (n > 0 && (items[1].revents & ZMQ_POLLIN) &&
+            s_handshake_failed(cfg->monitor, err, errlen))
+            return NN_EPEER;
+        if (n > 0 && (items[0].revents & ZMQ_POLLIN))
+            return nn_link_recv(link, 0, NULL, in, err, errlen);
+    }
+}
+
 int nn_node_session(void *dealer, const nn_session_config_t *cfg, char *err, size_t errlen)
 {
     nn_codec_limits_t lim = NN_CODEC_LIMITS_INIT;
@@ -65,7 +133,7 @@ int nn_node_session(void *dealer, const nn_session_config_t *cfg, char *err, siz
     int rc = nn_link_send(&link, NULL, &hello, err, errlen);
     if (rc != NN_OK)
         goto done;
-    rc = nn_link_recv(&link, (int)(cfg->hello_timeout_s * 1000.0), NULL, &in, err, errlen);
+    rc = s_await_welcome(&link, dealer, cfg, &in, err, errlen);
     if (rc == NN_ETIMEOUT) {
         snprintf(err, errlen, "no coordinator answered within %g s", cfg->hello_timeout_s);
         goto done;

@@ -63,13 +63,15 @@ typedef struct nn_session_config {
     int builtin;         /* 1: it also hosts built-in populations (listed in Hello) */
     int in_process;      /* 1: a thread of the coordinator's process: it sends no heartbeats
                             and never resumes */
+    void *monitor;       /* a PAIR socket on the DEALER's zmq_socket_monitor (handshake
+                            failures), read while the node waits for its Welcome; or NULL */
 } nn_session_config_t;
 
 #define NN_SESSION_DEFAULT_HELLO_TIMEOUT_S 30.0
 #define NN_SESSION_CONFIG_INIT                                                                     \
     {                                                                                              \
         "nunchi-node", NN_SESSION_DEFAULT_HELLO_TIMEOUT_S, 0, (size_t)1 << 30, 0, NULL, NULL, 0,   \
-            0, 1, 0                                                                                \
+            0, 1, 0, NULL                                                                          \
     }
 
 /* Runs one node on a connected DEALER socket until the coordinator says Bye (NN_OK),

@@ -49,8 +49,10 @@ st2=$?
 "$NODE" --connect "tcp://127.0.0.1:$port" --timeout 3 2>"$WORK/plain-node.err"
 st3=$?
 set -e
-[ $st2 -ne 0 ] || fail "an unauthorized node joined"
-[ $st3 -ne 0 ] || fail "a plaintext node joined a CURVE coordinator"
+[ $st2 -eq 1 ] && grep -q "refused this node (authentication): its CURVE key is not among" "$WORK/node2.err" \
+    || fail "an unauthorized node: status $st2, $(cat "$WORK/node2.err")"
+[ $st3 -eq 1 ] && grep -q "refused this node (authentication): the security handshake failed" "$WORK/plain-node.err" \
+    || fail "a plaintext node and a CURVE coordinator: status $st3, $(cat "$WORK/plain-node.err")"
 kill -0 $coord 2>/dev/null || fail "the coordinator ended before an authorized node came"
 "$NODE" --connect "tcp://127.0.0.1:$port" --server-key "$WORK/keys/server.key" \
     --key "$WORK/keys/node1.key_secret" || fail "the authorized node failed"
