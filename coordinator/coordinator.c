@@ -549,8 +549,9 @@ static int s_unexpected(s_run_t *r, const nn_peer_id_t *from, long k, const nn_w
     if (k >= 0 && in->kind == NN_WIRE_BYE)
         return s_fail(r, NN_EPEER, "node %ld left in round %" PRIu64 ": %s", k, r->round,
                       in->u.bye.reason);
-    if (k >= 0 && in->kind == NN_WIRE_HEARTBEAT)
-        return NN_OK;
+    if (in->kind == NN_WIRE_HEARTBEAT)
+        return NN_OK; /* a node's, or one from a node whose connection was remade and that
+                       * has not resumed yet: either way nothing to answer */
     if (k < 0 && in->kind == NN_WIRE_HELLO) {
         s_refuse(r, from, -1, NN_WIRE_REJECT, "full: this society has all its nodes");
         return NN_OK;

@@ -153,6 +153,36 @@ wait "$coord" || fail "the run that stopped: $(cat "$WORK/d.err" "$WORK/claim.er
 grep -q '"event":"node_resumed"' "$WORK/d/events.jsonl" || fail "no node_resumed event in $WORK/d/events.jsonl"
 grep -q "asks to resume session" "$WORK/claim.err" || fail "the claiming node did not ask to resume"
 
+# 5b. resume across a broken connection: the claiming node reaches the coordinator through
+#     a relay that is killed mid-run and started again; ZeroMQ reconnects, the coordinator
+#     sees a new peer, and the node's Hello with its session gives it its place back
+run_ext "$WORK/f" --set rounds=3000 --set populations.0.nodes=1
+relay_port=$((20000 + RANDOM % 20000))
+start_relay() {
+    "$PY" "$SRC/tests/integration/lib/proxy.py" "$relay_port" "$port" >"$WORK/relay.out" 2>&1 &
+    relay=$!
+    for _ in $(seq 50); do grep -q listening "$WORK/relay.out" 2>/dev/null && return 0; sleep 0.1; done
+    fail "the relay did not start: $(cat "$WORK/relay.out")"
+}
+start_relay
+"$NODE" --connect "tcp://127.0.0.1:$relay_port" --claim deff=deffuant --verbose 2>"$WORK/f.node.err" &
+relayed=$!
+for _ in $(seq 50); do
+    grep -q '"event":"node_joined".*"population":"deff"' "$WORK/f/events.jsonl" 2>/dev/null && break
+    sleep 0.1
+done
+kill -KILL "$relay"
+wait "$relay" 2>/dev/null || true
+sleep 0.5
+start_relay
+wait "$coord" || fail "the run whose connection broke: $(cat "$WORK/f.err" "$WORK/f.node.err")"
+wait "$relayed" || fail "the relayed node failed: $(cat "$WORK/f.node.err")"
+kill "$relay" 2>/dev/null || true
+[ "$(digest_of "$WORK/f")" = "$(digest_of "$WORK/ref3000")" ] \
+    || fail "after a broken connection: $(digest_of "$WORK/f") != $(digest_of "$WORK/ref3000")"
+grep -q '"event":"node_resumed"' "$WORK/f/events.jsonl" || fail "no node_resumed after the broken connection"
+grep -q "resumed in round" "$WORK/f.node.err" || fail "the relayed node did not resume: $(cat "$WORK/f.node.err")"
+
 # 6. a claiming node that falls silent before the run loses its place; another takes it
 run_ext "$WORK/e" --set limits.liveness_s=1.5
 claim 1
