@@ -129,6 +129,7 @@ typedef struct s_run {
     double liveness_s;   /* silence that loses an idle node */
     uint64_t resumed;    /* sessions resumed */
     uint64_t duplicates; /* Actions for a round already answered (repeated ticks) */
+    uint64_t stray;      /* Actions on a connection that has not resumed yet */
     uint64_t lost;       /* nodes lost before the run for want of heartbeats */
     uint64_t session;
     FILE *metrics;
@@ -554,6 +555,14 @@ static int s_unexpected(s_run_t *r, const nn_peer_id_t *from, long k, const nn_w
                        * has not resumed yet: either way nothing to answer */
     if (k < 0 && in->kind == NN_WIRE_HELLO) {
         s_refuse(r, from, -1, NN_WIRE_REJECT, "full: this society has all its nodes");
+        return NN_OK;
+    }
+    if (k < 0 && in->kind == NN_WIRE_ACTIONS && in->node < r->n_nodes &&
+        r->nodes[in->node].joined) {
+        /* what a node queued while its connection broke arrives on the new connection
+         * before its resume: an Error would end it. Dropped and counted; once it has
+         * resumed it gets the tick again and answers it again */
+        r->stray++;
         return NN_OK;
     }
     char text[NN_TEXT_MAX];
@@ -2295,6 +2304,7 @@ static json_t *s_summary(const s_run_t *r, int rc)
     json_object_set_new(nodes, "external", json_integer((json_int_t)(r->n_nodes - r->n_builtin)));
     json_object_set_new(nodes, "resumed", json_integer((json_int_t)r->resumed));
     json_object_set_new(nodes, "repeated_actions", json_integer((json_int_t)r->duplicates));
+    json_object_set_new(nodes, "actions_before_resume", json_integer((json_int_t)r->stray));
     json_object_set_new(nodes, "lost_before_start", json_integer((json_int_t)r->lost));
     if (!r->w)
         json_object_set_new(o, "node_sessions", nodes);

@@ -444,7 +444,11 @@ static int s_cmd_run(s_cli_t *c)
         c->run.stop = &s_stop;
         s_catch_signals();
         int rc = nn_coord_run(sc, &c->run, res);
-        uint32_t nodes = c->run.bind && c->run.expect_nodes ? c->run.expect_nodes : sc->nodes;
+        /* the nodes that took part (external ones included), or, for a run that failed
+         * before they joined, the ones it wanted */
+        uint32_t nodes = res->nodes                           ? res->nodes
+                         : c->run.bind && c->run.expect_nodes ? c->run.expect_nodes
+                                                              : sc->nodes;
         status = s_run_status(c, sc, res, rc, 1, nodes,
                               c->run.bind ? "remote" : nn_transport_name(sc->transport));
     }

@@ -107,8 +107,11 @@ int nn_output_write_state(const char *run_dir, const char *file, const nn_societ
     if (buf)
         setvbuf(f, buf, _IOFBF, bufsize);
     fputs("id,behaviour,opinion\n", f);
-    for (uint32_t i = 0; i < s->n; i++)
-        fprintf(f, "%u,%s,%.17g\n", i, s->desc[s->pop[i]].behaviour, s->x[i]);
+    for (uint32_t i = 0; i < s->n; i++) {
+        /* an external population is named by the name its nodes claim: external:NAME */
+        const nn_population_desc_t *d = &s->desc[s->pop[i]];
+        fprintf(f, "%u,%s%s%s,%.17g\n", i, d->behaviour, d->name[0] ? ":" : "", d->name, s->x[i]);
+    }
     int rc = s_close(f, run_dir, file, err, errlen);
     free(buf);
     return rc;

@@ -1,5 +1,6 @@
 /* Writes the seed corpus of fuzz_codec into DIR: one valid message of each kind, as the
- * codec encodes them (a hello, a welcome of 3 agents, a tick with deliveries and notices,
+ * codec encodes them (hellos: plain, claiming, resuming; welcomes: of 3 agents, of an
+ * external population, resumed; a tick with deliveries and notices,
  * an actions with messages, states and acts, a heartbeat, an error and a bye).
  * usage: fuzz_seeds DIR */
 #include <stdio.h>
@@ -46,6 +47,15 @@ int main(int argc, char **argv)
     snprintf(w.u.hello.behaviours[0], NN_NAME_MAX, "deffuant");
     bad |= s_write(c, argv[1], "hello", &w);
 
+    /* a claiming node's hello, and a resume (session and node id) */
+    w.u.hello.n_claims = 1;
+    snprintf(w.u.hello.claims[0], NN_NAME_MAX, "opinion-py");
+    w.u.hello.max_agents = 1000;
+    bad |= s_write(c, argv[1], "hello_claims", &w);
+    w.node = 3;
+    w.u.hello.session = 0x5ec0de;
+    bad |= s_write(c, argv[1], "hello_resume", &w);
+
     static const nn_population_desc_t pop = {
         .behaviour = "deffuant", .n_params = 1, .param_name = {"d"}, .param_value = {0.2}};
     static const uint8_t pops[3] = {0, 0, 0}, roles[3] = {0, 1, 0};
@@ -72,6 +82,26 @@ int main(int argc, char **argv)
     we->role = roles;
     we->group = group;
     bad |= s_write(c, argv[1], "welcome", &w);
+
+    /* an external population, a heartbeat interval, and the answer to a resume */
+    static const nn_population_desc_t ext = {.behaviour = NN_BEHAVIOUR_EXTERNAL,
+                                             .name = "opinion-py",
+                                             .n_params = 1,
+                                             .param_name = {"mu"},
+                                             .param_value = {0.2},
+                                             .param_dist = {NN_DIST_UNIFORM},
+                                             .param_b = {0.5}};
+    we->populations = &ext;
+    we->heartbeat_s = 0.5;
+    bad |= s_write(c, argv[1], "welcome_external", &w);
+    memset(&w, 0, sizeof w);
+    w.kind = NN_WIRE_WELCOME;
+    w.u.welcome.session = 42;
+    w.u.welcome.dim = 1;
+    w.u.welcome.resumed = 1;
+    w.u.welcome.round = 5;
+    w.u.welcome.heartbeat_s = 0.5;
+    bad |= s_write(c, argv[1], "welcome_resumed", &w);
 
     static const uint64_t inbox[4] = {0, 1, 2, 2};
     static const nn_delivery_t deliv[2] = {{.from = 1, .seq = 0, .value = 0.5, .standing = 1},

@@ -66,6 +66,27 @@ claim 1
 wait "$coord" || fail "external run (ipc): $(cat "$WORK/b.err" "$WORK/claim.err")"
 [ "$(digest_of "$WORK/b")" = "$ref" ] || fail "external deff on 1 node, ipc: $(digest_of "$WORK/b") != $ref"
 
+# 1b. the whole institutional chain (roles, norms, sanctions, the game, cases, decisions,
+#     trends) with the citizens an external population on two claiming nodes: the digest,
+#     metrics.csv and the institutions' events of the built-in run
+soc="$DATA/scenarios/society.yaml"
+"$NUNCHI" run "$soc" --out "$WORK/soc-ref" --quiet || fail "nunchi run society.yaml"
+xp=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$NUNCHI" run "$soc" --out "$WORK/soc" --quiet --set populations.0.behaviour=external \
+    --set populations.0.name=cit --set populations.0.nodes=2 \
+    --set "external.bind=tcp://127.0.0.1:$xp" 2>"$WORK/soc.err" &
+coord=$!
+sleep 0.3
+"$NODE" --connect "tcp://127.0.0.1:$xp" --claim cit=citizen 2>>"$WORK/claim.err" &
+"$NODE" --connect "tcp://127.0.0.1:$xp" --claim cit=citizen 2>>"$WORK/claim.err" &
+wait "$coord" || fail "society.yaml with external citizens: $(cat "$WORK/soc.err" "$WORK/claim.err")"
+[ "$(digest_of "$WORK/soc")" = "$(digest_of "$WORK/soc-ref")" ] \
+    || fail "external citizens: digest $(digest_of "$WORK/soc") != $(digest_of "$WORK/soc-ref")"
+cmp -s "$WORK/soc/metrics.csv" "$WORK/soc-ref/metrics.csv" || fail "external citizens: metrics.csv differs"
+cmp -s <(grep -v '"event":"node_' "$WORK/soc/events.jsonl") <(grep -v '"event":"node_' "$WORK/soc-ref/events.jsonl") \
+    || fail "external citizens: the institutions' events differ"
+grep -q '^0,external:cit,' "$WORK/soc/final_state.csv" || fail "final_state.csv does not name the external population"
+
 # 2. a claiming node that runs another behaviour gives another digest (the test can fail)
 run_ext "$WORK/wrong" --set populations.0.nodes=1 --set "populations.0.params={epsilon: 0.3}"
 "$NODE" --connect "tcp://127.0.0.1:$port" --claim deff=hk 2>"$WORK/hk.err" &

@@ -56,6 +56,7 @@ class Thrower:
         self.sent = {}
         self.answered = {}
         self.errors = self.rejects = self.unexpected = 0
+        self.quiet_socks = []  # sent what needs no answer; any answer is unexpected
         self.raw = 0
         self.oversized = 0
         host, port = args.connect[len("tcp://"):].rsplit(":", 1)
@@ -167,11 +168,18 @@ class Thrower:
         self.refusable("no_body", [[self.env(rnd=2, node=1).SerializeToString()]])
         if self.args.wave == "run":
             self.refusable("hello_full", [[self.hello().SerializeToString()]])
-        self.refusable("actions", [[self.actions(999999, 0).SerializeToString()],
-                                   [self.actions(0, 1).SerializeToString()],
+        # Actions from a stranger in the name of a node that does not exist are refused;
+        # in the name of a joined node, or a Heartbeat, they are what a node whose
+        # connection was remade sends before its resume: dropped without an answer
+        self.refusable("actions", [[self.actions(999999, 50).SerializeToString()],
+                                   [self.actions(0, 1000).SerializeToString()],
                                    [self.actions(5, 77).SerializeToString()],
                                    [self.actions(1, 0xFFFFFFFF).SerializeToString()]])
-        self.refusable("heartbeat", [[hbb]])
+        quiet = self.dealer()
+        quiet.send(hbb)
+        if self.args.wave == "run":  # both nodes have joined by then
+            quiet.send(self.actions(3, 0).SerializeToString())
+        self.quiet_socks.append(quiet)
         bye = self.env(rnd=4, node=1)
         bye.bye.reason = "a stranger says the run is over"
         err = self.env(rnd=4, node=0)
@@ -186,10 +194,19 @@ class Thrower:
             poller.register(s, self.zmq.POLLIN)
             owed[s] = (kind, n)
         end = time.monotonic() + timeout_s
+        for s in self.quiet_socks:  # owed nothing: an answer there is unexpected
+            poller.register(s, self.zmq.POLLIN)
+            owed[s] = ("quiet", 0)
         left = sum(n for _, n in owed.values())
         while left and time.monotonic() < end:
             for s, _ in poller.poll(100):
                 kind, n = owed[s]
+                if kind == "quiet":
+                    s.recv_multipart()
+                    self.unexpected += 1
+                    print("garbage.py: a Heartbeat or a joined node's Actions from a stranger "
+                          "was answered", file=sys.stderr)
+                    continue
                 frames = s.recv_multipart()
                 e = self.pb.Envelope()
                 try:
@@ -211,6 +228,8 @@ class Thrower:
 
     def close(self):
         for s, _, _ in self.socks:
+            s.close(linger=0)
+        for s in self.quiet_socks:
             s.close(linger=0)
         self.ctx.term()
 
