@@ -163,6 +163,9 @@ typedef struct s_run {
     /* security.curve: the handler that lets nodes in, and the pair given to the node
      * processes this coordinator starts itself */
     nn_zap_t *zap;
+    void *mon;                 /* security.curve: the router's socket monitor (PAIR), or NULL */
+    uint64_t handshake_failed; /* peers whose handshake failed before the ZAP handler (plaintext
+                                  at a CURVE coordinator, a wrong server key) */
     char server_pub[NN_KEY_Z85_LEN + 1];
     char node_pub[NN_KEY_Z85_LEN + 1], node_sec[NN_KEY_Z85_LEN + 1];
     nn_partition_t partition; /* part[i]: agent i's rank */
@@ -1904,6 +1907,16 @@ static int s_curve_server(s_run_t *r)
     if (rc != NN_OK)
         return s_fail(r, NN_EZMQ, "cannot make the coordinator a CURVE server: %s",
                       zmq_strerror(zmq_errno()));
+    /* the ZAP handler sees only peers that speak CURVE with the right server key; the
+     * others fail the handshake before it, which the socket monitor tells */
+    char mon_ep[64];
+    snprintf(mon_ep, sizeof mon_ep, "inproc://nunchi-monitor-%016" PRIx64, r->session);
+    if (zmq_socket_monitor(r->sock, mon_ep,
+                           ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) != 0 ||
+        !(r->mon = zmq_socket(r->ctx, ZMQ_PAIR)) || zmq_connect(r->mon, mon_ep) != 0)
+        return s_fail(r, NN_EZMQ, "cannot watch the CURVE handshakes: %s",
+                      zmq_strerror(zmq_errno()));
     return NN_OK;
 }
 
@@ -1912,6 +1925,37 @@ static void s_note_refusals(s_run_t *r)
 {
     nn_zap_refusal_t got[16];
     size_t n;
+    zmq_msg_t m;
+    while (r->mon) {
+        zmq_msg_init(&m);
+        if (zmq_msg_recv(&m, r->mon, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&m);
+            break;
+        }
+        uint16_t event = 0;
+        uint32_t value = 0;
+        if (zmq_msg_size(&m) >= 6) {
+            memcpy(&event, zmq_msg_data(&m), 2);
+            memcpy(&value, (const char *)zmq_msg_data(&m) + 2, 4);
+        }
+        int more = zmq_msg_more(&m);
+        zmq_msg_close(&m);
+        char address[256] = "";
+        if (more) { /* the endpoint the peer came in at */
+            zmq_msg_init(&m);
+            if (zmq_msg_recv(&m, r->mon, 0) >= 0)
+                snprintf(address, sizeof address, "%.*s", (int)zmq_msg_size(&m),
+                         (const char *)zmq_msg_data(&m));
+            zmq_msg_close(&m);
+        }
+        r->handshake_failed++;
+        nn_output_event(
+            r->events, "handshake_failed",
+            json_pack("{s:I,s:s,s:s,s:I}", "round", (json_int_t)r->round, "endpoint", address,
+                      "what",
+                      event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL ? "protocol error" : "no detail",
+                      "code", (json_int_t)value));
+    }
     while (r->zap && (n = nn_zap_take(r->zap, got, 16)) > 0)
         for (size_t i = 0; i < n; i++)
             nn_output_event(r->events, "key_refused",
@@ -2021,6 +2065,10 @@ static void s_stop_nodes(s_run_t *r)
 static void s_free(s_run_t *r)
 {
     nn_link_release(&r->link);
+    if (r->mon) {
+        zmq_socket_monitor(r->sock, NULL, 0);
+        zmq_close(r->mon);
+    }
     if (r->sock)
         zmq_close(r->sock);
     nn_zap_stop(&r->zap);
@@ -2295,9 +2343,10 @@ static json_t *s_summary(const s_run_t *r, int rc)
     s_summary_institutions(r, o);
     if (r->sc->security.curve.on)
         json_object_set_new(o, "security",
-                            json_pack("{s:s,s:I,s:I}", "mechanism", "curve", "authorized_keys",
+                            json_pack("{s:s,s:I,s:I,s:I}", "mechanism", "curve", "authorized_keys",
                                       (json_int_t)nn_zap_keys(r->zap), "refused",
-                                      (json_int_t)nn_zap_refused(r->zap)));
+                                      (json_int_t)nn_zap_refused(r->zap), "handshake_failed",
+                                      (json_int_t)r->handshake_failed));
     /* the nodes: how many hosted what, and the ones that resumed or were lost */
     json_t *nodes = json_object();
     json_object_set_new(nodes, "builtin", json_integer((json_int_t)r->n_builtin));

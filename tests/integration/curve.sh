@@ -64,6 +64,10 @@ node2=$(sed -n 's/.*public-key = "\(.*\)"/\1/p' "$WORK/keys/node2.key")
 grep '"event":"key_refused"' "$WORK/served/events.jsonl" | grep -qF "$node2" \
     || fail "node2's refusal is not in events.jsonl: $(grep key_refused "$WORK/served/events.jsonl")"
 grep -q '"event":"node_joined"' "$WORK/served/events.jsonl" || fail "node1 did not join"
+# the plaintext node failed the handshake before the ZAP handler: counted apart
+failed=$(sed -n 's/.*"handshake_failed": \([0-9]*\).*/\1/p' "$WORK/served/summary.json")
+[ -n "$failed" ] && [ "$failed" -ge 1 ] || fail "the plaintext node's failed handshake is not counted ($failed)"
+grep -q '"event":"handshake_failed"' "$WORK/served/events.jsonl" || fail "no handshake_failed event"
 [ "$(grep -c '"event":"node_joined"' "$WORK/served/events.jsonl")" -eq 1 ] || fail "more than one node joined"
 # a node with keys that do not fit is refused before it connects
 set +e
@@ -72,4 +76,18 @@ set +e
 st=$?
 set -e
 [ $st -eq 2 ] && grep -q "no secret-key" "$WORK/badkey.err" || fail "a public key as --key: status $st"
+
+# an external population under CURVE: its claiming node comes in with an authorized key,
+# the built-in nodes are threads of the coordinator (inproc, no handshake); the digest is
+# the plain run's
+xp=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$NUNCHI" run "$WORK/secure.yaml" --out "$WORK/ext" --quiet --set transport=inproc \
+    --set "populations=[{behaviour: external, name: deff, share: 1, params: {d: 0.3, mu: 0.4}}]" \
+    --set "external={bind: 'tcp://127.0.0.1:$xp', wait_s: 20}" 2>"$WORK/ext.err" &
+coord=$!
+sleep 0.3
+"$NODE" --connect "tcp://127.0.0.1:$xp" --claim deff=deffuant --server-key "$WORK/keys/server.key" \
+    --key "$WORK/keys/node1.key_secret" 2>"$WORK/ext.node.err" || fail "the keyed claiming node: $(cat "$WORK/ext.node.err")"
+wait $coord || fail "an external population under CURVE: $(cat "$WORK/ext.err")"
+[ "$(digest_of "$WORK/ext")" = "$(digest_of "$WORK/plain")" ] || fail "CURVE and an external population changed the digest"
 echo "ok: CURVE lets in the authorized keys and the coordinator's own nodes, and refuses the rest"

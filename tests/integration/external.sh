@@ -223,6 +223,26 @@ wait "$silent" 2>/dev/null || true
 [ "$(digest_of "$WORK/e")" = "$ref" ] || fail "after a lost node: $(digest_of "$WORK/e") != $ref"
 grep -q '"lost_before_start": 1' "$WORK/e/summary.json" || fail "summary.json does not count the lost node"
 
+# 6b. a claiming node that stops during the run: idle, it is lost once limits.liveness_s
+#     of silence has passed; stepping, it misses the deadline. Either way the run ends at
+#     once with the node named, not at the 30 s default
+run_ext "$WORK/g" --set rounds=100000 --set populations.0.nodes=1 --set limits.liveness_s=1 \
+    --set limits.deadline_s=2
+claim 1
+for _ in $(seq 50); do
+    grep -q '"event":"node_joined".*"population":"deff"' "$WORK/g/events.jsonl" 2>/dev/null && break
+    sleep 0.1
+done
+kill -STOP "${claimers[0]}"
+status=0
+timeout 10 bash -c "while kill -0 $coord 2>/dev/null; do sleep 0.1; done" || fail "the run did not end when its node stopped"
+wait "$coord" || status=$?
+kill -KILL "${claimers[0]}" 2>/dev/null || true
+wait "${claimers[0]}" 2>/dev/null || true
+[ $status -ne 0 ] || fail "a run whose node stopped succeeded"
+grep -Eq "node 2 was lost in round [0-9]+: nothing heard from it for [0-9.]+ s \(limits.liveness_s 1\)|node 2 missed the deadline of round [0-9]+ \(limits.deadline_s: 2 s\)" "$WORK/g.err" \
+    || fail "a node that stopped during the run: $(cat "$WORK/g.err")"
+
 # 7. bounds: messages per agent a round (hk sends to its 6 neighbours on a ring), agents a
 #    node, nodes a coordinator
 cat >"$WORK/hk.yaml" <<'EOF'
