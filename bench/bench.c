@@ -1,6 +1,7 @@
 /* nunchi-bench: deffuant on watts_strogatz (k=10, p=0.05) for 50 rounds at 10^5 and
  * 10^6 agents, run by nunchi embedded with 1 and 2 node threads and with 2 node
- * processes over ipc, against a plain C loop of the same model in the same command.
+ * processes over ipc (and the same agents as an external population on two nunchi-node
+ * --claim processes over tcp), against a plain C loop of the same model in the same command.
  * The plain loop gives the same digest (checked), so both do the same work. Each
  * configuration runs in a child process of its own, so that its peak RSS is its own.
  * Prints deliveries per second, the ratio to the plain loop, and bytes per agent.
@@ -81,6 +82,34 @@ static const char s_everything[] =
     "cases: {chain: [negotiation, mediation, arbitration, tolerance]}\n"
     "decisions: {every: 10, scope: group, chain: [deliberation, majority]}\n"
     "trends: {every: 10, seeds: 10}\n";
+
+/* The external row: the same deffuant agents as an external population, claimed by two
+ * nunchi-node processes over tcp (nunchi-node --claim deff=deffuant). */
+static const char s_external_pop[] = "{behaviour: external, name: deff, nodes: 2, share: 1, "
+                                     "params: {d: 0.2, mu: 0.5}}";
+
+/* Starts n nunchi-node processes (beside this program) that claim deff at endpoint. */
+static int s_claimers(const char *endpoint, int n, pid_t *pids)
+{
+    char bin[4096];
+    ssize_t len = readlink("/proc/self/exe", bin, sizeof bin - 32);
+    if (len <= 0)
+        return -1;
+    bin[len] = '\0';
+    char *slash = strrchr(bin, '/');
+    snprintf(slash ? slash + 1 : bin, 32, "nunchi-node");
+    for (int i = 0; i < n; i++) {
+        pids[i] = fork();
+        if (pids[i] == 0) {
+            execl(bin, "nunchi-node", "--connect", endpoint, "--claim", "deff=deffuant",
+                  "--timeout", "60", (char *)NULL);
+            _exit(127);
+        }
+        if (pids[i] < 0)
+            return -1;
+    }
+    return 0;
+}
 
 static int s_scenario(nn_scenario_t *sc, uint32_t agents, uint32_t rounds, uint32_t nodes,
                       const char *transport, const char *dir, const char *pop, const char *extra)
@@ -172,8 +201,16 @@ static void s_nunchi(uint32_t agents, uint32_t rounds, uint32_t nodes, const cha
     snprintf(out, sizeof out, "%s/run", dir);
     opt.out_dir = out;
     opt.quiet = 1;
+    pid_t claimers[2] = {0, 0};
+    if (sc.external_bind[0] && s_claimers(sc.external_bind, 2, claimers) != 0) {
+        fprintf(stderr, "nunchi-bench: cannot start the claiming nodes\n");
+        return;
+    }
     nn_run_result_t res;
     int rc = nn_coord_run(&sc, &opt, &res);
+    for (int i = 0; i < 2; i++)
+        if (claimers[i] > 0)
+            waitpid(claimers[i], NULL, 0);
     if (rc != NN_OK) {
         fprintf(stderr, "nunchi-bench: %s\n", res.error);
         return;
@@ -304,6 +341,7 @@ int main(int argc, char **argv)
         {"2 node processes, ipc", 2, "ipc", bench_deffuant, "", 1},
         {"2 threads, norms + game", 2, "inproc", bench_deffuant, s_norms_only, 1},
         {"2 threads, citizens, all", 2, "inproc", s_citizen, s_everything, 0},
+        {"2 external nodes, tcp", 2, "inproc", s_external_pop, NULL, 1},
     };
     const size_t n_configs = sizeof configs / sizeof configs[0];
     int status = 0;
@@ -322,8 +360,16 @@ int main(int argc, char **argv)
             memset(&fig, 0, sizeof fig);
             int ok = 1;
             for (int k = 0; k < repeat; k++) {
+                char ext[128];
+                const char *extra = configs[c].extra;
+                if (!extra) { /* the external row: a port of its own each time */
+                    snprintf(ext, sizeof ext,
+                             "external: {bind: 'tcp://127.0.0.1:%d', wait_s: 60}\n",
+                             30000 + (int)((getpid() * 7 + k * 13 + (int)s) % 20000));
+                    extra = ext;
+                }
                 fig = s_measure(agents, rounds, configs[c].nodes, configs[c].transport,
-                                configs[c].pop, configs[c].extra);
+                                configs[c].pop, extra);
                 if (!fig.ok) {
                     ok = 0;
                     break;
