@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -2904,8 +2905,15 @@ int nn_coord_run(const nn_scenario_t *sc, const nn_run_options_t *opt, nn_run_re
     res->ranks = (uint32_t)r.ranks;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
+    /* the session id lets a node take its place back (a resume): not to be guessed */
+    uint64_t noise = 0;
+    if (getrandom(&noise, sizeof noise, 0) != (ssize_t)sizeof noise)
+        noise = 0;
     r.session = nn_mix64((uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30) ^
-                         ((uint64_t)getpid() << 16) ^ (uint64_t)(uintptr_t)&r);
+                         ((uint64_t)getpid() << 16) ^ (uint64_t)(uintptr_t)&r) ^
+                noise;
+    if (!r.session)
+        r.session = 1; /* 0 means "a new join" in a Hello */
     /* a node process that dies must not kill us through a write on its socket */
     signal(SIGPIPE, SIG_IGN);
 
