@@ -668,6 +668,12 @@ static int s_resume(s_run_t *r, const nn_peer_id_t *from, const nn_wire_t *in)
         return NN_OK;
     }
     s_node_t *nd = &r->nodes[k];
+    if (strcmp(nd->peer.user, from->user) != 0) {
+        /* under CURVE a session belongs to the key that joined it */
+        s_refuse(r, from, -1, NN_WIRE_REJECT,
+                 "session: this node's session belongs to another key; join afresh");
+        return NN_OK;
+    }
     nd->peer = *from;
     nd->heard = nn_now();
     nn_wire_t *w = &nd->simple;
@@ -1598,22 +1604,27 @@ static int s_round_nodes(s_run_t *r)
         double now = nn_now();
         if (!r->local && now - last_beat >= r->sc->heartbeat_s) {
             /* nodes that answered wait for the next tick; tell them the coordinator lives,
-             * and lose the ones that have fallen silent while idle */
+             * and lose the ones that have fallen silent while idle, or whose connection
+             * closed and who have not resumed within limits.liveness_s */
             for (size_t k = 0; k < r->n_nodes; k++) {
                 s_node_t *nd = &r->nodes[k];
-                if (!nd->answered)
+                if (!nd->answered && !nd->unsent)
                     continue;
                 if (nd->proc < 0 && !nd->has_thread && now - nd->heard > r->liveness_s) {
+                    const char *what = nd->unsent ? "connection closed" : "no heartbeat";
                     nn_output_event(r->events, "node_lost",
                                     json_pack("{s:I,s:I,s:s,s:f}", "round", (json_int_t)r->round,
-                                              "node", (json_int_t)k, "what", "no heartbeat",
-                                              "silent_s", now - nd->heard));
+                                              "node", (json_int_t)k, "what", what, "silent_s",
+                                              now - nd->heard));
                     return s_fail(r, NN_EPEER,
                                   "node %zu was lost in round %" PRIu64
-                                  ": nothing heard from it for %.1f s (limits.liveness_s %g)",
-                                  k, r->round, now - nd->heard, r->liveness_s);
+                                  ": nothing heard from it for %.1f s%s (limits.liveness_s %g)",
+                                  k, r->round, now - nd->heard,
+                                  nd->unsent ? ", its connection closed and it did not resume" : "",
+                                  r->liveness_s);
                 }
-                s_send_simple(r, &nd->peer, (long)k, NN_WIRE_HEARTBEAT, "");
+                if (nd->answered)
+                    s_send_simple(r, &nd->peer, (long)k, NN_WIRE_HEARTBEAT, "");
             }
             last_beat = now;
         }

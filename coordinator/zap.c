@@ -126,7 +126,11 @@ static void s_answer(nn_zap_t *z)
         zmq_send(z->sock, zmq_msg_data(&part[1]), zmq_msg_size(&part[1]), ZMQ_SNDMORE);
         zmq_send(z->sock, status, 3, ZMQ_SNDMORE);
         zmq_send(z->sock, text, strlen(text), ZMQ_SNDMORE);
-        zmq_send(z->sock, "", 0, ZMQ_SNDMORE);
+        /* the user id is the key: the coordinator ties a node's session to it */
+        char user[41] = "";
+        if (ok)
+            zmq_z85_encode(user, zmq_msg_data(&part[6]), 32);
+        zmq_send(z->sock, user, strlen(user), ZMQ_SNDMORE);
         zmq_send(z->sock, "", 0, 0);
     }
     for (int i = 0; i < n; i++)

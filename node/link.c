@@ -163,6 +163,10 @@ int nn_link_recv(nn_link_t *l, int timeout_ms, nn_peer_id_t *from, nn_wire_t *ou
     int rc = NN_OK;
     size_t len = zmq_msg_size(&m);
     l->bytes_in += len;
+    if (from) {
+        const char *user = l->router ? zmq_msg_gets(&m, "User-Id") : NULL;
+        snprintf(from->user, sizeof from->user, "%s", user ? user : "");
+    }
     if (zmq_msg_more(&m)) {
         s_drain(l->sock);
         if (err)

@@ -17,6 +17,8 @@
 typedef struct nn_peer_id {
     size_t len;
     unsigned char id[NN_PEER_ID_MAX];
+    char user[48]; /* the ZAP handler's User-Id of the peer (under CURVE: its public key in
+                      Z85), or "" */
 } nn_peer_id_t;
 
 typedef struct nn_link {

@@ -4,10 +4,10 @@
 # and logged with the key; security needs tcp.
 source "$(dirname "$0")/lib/common.bash"
 mkdir -p "$WORK/keys" "$WORK/auth"
-for k in server node1 node2; do
+for k in server node1 node2 node3; do
     "$NUNCHI" keygen "$WORK/keys/$k" --quiet || fail "keygen $k failed"
 done
-cp "$WORK/keys/node1.key" "$WORK/auth/"
+cp "$WORK/keys/node1.key" "$WORK/keys/node3.key" "$WORK/auth/"
 cat >"$WORK/plain.yaml" <<EOF
 name: curve
 seed: 5
@@ -90,4 +90,65 @@ sleep 0.3
     --key "$WORK/keys/node1.key_secret" 2>"$WORK/ext.node.err" || fail "the keyed claiming node: $(cat "$WORK/ext.node.err")"
 wait $coord || fail "an external population under CURVE: $(cat "$WORK/ext.err")"
 [ "$(digest_of "$WORK/ext")" = "$(digest_of "$WORK/plain")" ] || fail "CURVE and an external population changed the digest"
+
+# a session belongs to the key that joined it: another authorized key that knows the
+# session id cannot resume it; the same key can. (A hand-made CURVE peer in pyzmq joins,
+# then goes silent and loses its place; two nunchi-nodes then run the society.)
+start_serve "$WORK/hijack.err" "$NUNCHI" serve "$WORK/secure.yaml" --expect-nodes 2 --wait 30 \
+    --out "$WORK/hijack" --quiet --set limits.heartbeat_s=0.2 --set limits.liveness_s=1
+export NUNCHI_PB2_DIR="$BUILD/python"
+/usr/bin/python3 - "tcp://127.0.0.1:$port" "$WORK/keys" <<'PY' || fail "a resume with another key (see above)"
+import os, sys
+sys.path.insert(0, os.environ["NUNCHI_PB2_DIR"])
+import zmq, zmq.auth, nunchi_pb2 as pb
+ctx = zmq.Context()
+keys = sys.argv[2]
+server_pub, _ = zmq.auth.load_certificate(os.path.join(keys, "server.key"))
+def sock(name):
+    s = ctx.socket(zmq.DEALER)
+    s.setsockopt(zmq.LINGER, 0)
+    s.curve_serverkey = server_pub
+    s.curve_publickey, s.curve_secretkey = zmq.auth.load_certificate(os.path.join(keys, name + ".key_secret"))
+    s.connect(sys.argv[1])
+    return s
+def answer(s):
+    while True:
+        if not s.poll(5000):
+            sys.exit("no answer")
+        e = pb.Envelope()
+        e.ParseFromString(s.recv())
+        if e.WhichOneof("body") != "heartbeat":
+            return e
+a = sock("node1")
+e = pb.Envelope(version=1)
+e.hello.implementation = "by-hand"
+a.send(e.SerializeToString())
+w = answer(a)
+assert w.WhichOneof("body") == "welcome", w
+r = pb.Envelope(version=1, node=w.welcome.node)
+r.hello.implementation = "by-hand"
+r.hello.session = w.welcome.session
+b = sock("node3")
+b.send(r.SerializeToString())
+got = answer(b)
+assert got.WhichOneof("body") == "reject" and got.reject.reason == "session" \
+    and "another key" in got.reject.detail, got
+c = sock("node1")
+c.send(r.SerializeToString())
+got = answer(c)
+assert got.WhichOneof("body") == "welcome" and got.welcome.resumed, got
+PY
+# the hand-made peer is gone: its place frees once limits.liveness_s has passed
+for _ in $(seq 50); do
+    grep -q '"event":"node_lost"' "$WORK/hijack/events.jsonl" 2>/dev/null && break
+    sleep 0.1
+done
+for i in 1 2; do
+    "$NODE" --connect "tcp://127.0.0.1:$port" --server-key "$WORK/keys/server.key" \
+        --key "$WORK/keys/node1.key_secret" 2>>"$WORK/hijack.nodes.err" &
+done
+wait $coord || fail "serve after the resumes: $(cat "$WORK/hijack.err" "$WORK/hijack.nodes.err")"
+[ "$(digest_of "$WORK/hijack")" = "$(digest_of "$WORK/plain")" ] || fail "the digest after the resumes differs"
+grep -q '"event":"node_resumed"' "$WORK/hijack/events.jsonl" || fail "the same key's resume is not logged"
+grep -q '"reason":"session"' "$WORK/hijack/events.jsonl" || fail "the other key's refused resume is not logged"
 echo "ok: CURVE lets in the authorized keys and the coordinator's own nodes, and refuses the rest"
