@@ -444,12 +444,95 @@ async function loadProto(protoPath) {
   return { Envelope, Long: protobuf.util.Long };
 }
 
-/** One node's conversation with a coordinator over a DEALER socket. */
+const KEY_Z85_LEN = 40;
+const Z85_CHARS = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#';
+
+/** A key file that cannot be read or holds no usable key (the message names it). */
+class KeyFileError extends Error {}
+
+/** The public and (when secret) the secret key, Z85 strings, of a certificate of
+ * `nunchi keygen` (ZeroMQ's format: `public-key = "..."` and `secret-key = "..."` lines
+ * under `curve`); throws a KeyFileError naming the file when it cannot be read or lacks
+ * a key. */
+function loadKeyFile(file, secret) {
+  let text;
+  try {
+    text = fs.readFileSync(file, 'latin1');
+  } catch (e) {
+    const why = { ENOENT: 'No such file or directory', EACCES: 'Permission denied',
+      EISDIR: 'Is a directory' }[e.code] || e.message;
+    throw new KeyFileError(`cannot read the key file '${file}': ${why}`);
+  }
+  let pub = null, sec = null;
+  const lines = text.split(/\r?\n/);
+  for (let n = 0; n < lines.length; n++) {
+    const line = lines[n].trim();
+    if (line.startsWith('#')) continue;
+    const m = /^(public-key|secret-key)\s*=\s*(.*)$/.exec(line);
+    if (!m) continue;
+    const v = m[2];
+    const key = v.length === KEY_Z85_LEN + 2 && v[0] === '"' && v[v.length - 1] === '"'
+      ? v.slice(1, -1) : null;
+    if (key === null || [...key].some((c) => !Z85_CHARS.includes(c))) {
+      throw new KeyFileError(`${file}:${n + 1}: a ${m[1]} must be 40 characters of Z85 in ` +
+        `double quotes, such as ${m[1]} = "<40 characters>"`);
+    }
+    if (m[1] === 'public-key') pub = key;
+    else sec = key;
+  }
+  if (pub === null) {
+    throw new KeyFileError(`${file}: no public-key line (is it a key file of nunchi keygen?)`);
+  }
+  if (!secret) return { pub, sec: null };
+  if (sec === null) throw new KeyFileError(`${file} has no secret-key: give the .key_secret file`);
+  return { pub, sec };
+}
+
+/** The CURVE client keys of --server-key FILE (the coordinator's NAME.key) and --key FILE
+ * (this node's NAME.key_secret): {serverKey, publicKey, secretKey}, Z85 strings. */
+function loadCurve(serverKey, key) {
+  const s = loadKeyFile(serverKey, false);
+  const k = loadKeyFile(key, true);
+  return { serverKey: s.pub, publicKey: k.pub, secretKey: k.sec };
+}
+
+/** The refusal a socket event tells of, worded as nunchi-node words it. */
+function handshakeRefusal(ev) {
+  const e = ev.error || {};
+  if (ev.type === 'handshake:error:auth') {
+    return 'the coordinator refused this node (authentication): its CURVE key is not among ' +
+      `the coordinator's authorized keys (ZAP status ${e.status})`;
+  }
+  const detail = ev.type === 'handshake:error:protocol'
+    ? `protocol error ${e.code || e.message}` : `no detail ${e.code || e.errno || e.message}`;
+  return 'the coordinator refused this node (authentication): the security handshake ' +
+    `failed (${detail}): a plaintext node and a CURVE coordinator, or the reverse, or the ` +
+    'wrong server key';
+}
+
+const HANDSHAKE_ERRORS = ['handshake:error:auth', 'handshake:error:protocol', 'handshake:error:other'];
+
+/** One node's conversation with a coordinator over a DEALER socket; with curve
+ * ({serverKey, publicKey, secretKey}, Z85) a CURVE client. */
 class Session {
-  constructor(endpoint, pb, { implementation = PROG, verbose = false } = {}) {
+  constructor(endpoint, pb, { implementation = PROG, verbose = false, curve = null } = {}) {
     const zmq = requireDep('zeromq');
     this.pb = pb;
-    this.sock = new zmq.Dealer({ maxMessageSize: MAX_MESSAGE_BYTES, linger: 2000 });
+    const opts = { maxMessageSize: MAX_MESSAGE_BYTES, linger: 2000 };
+    if (curve) {
+      opts.curveServerKey = curve.serverKey;
+      opts.curvePublicKey = curve.publicKey;
+      opts.curveSecretKey = curve.secretKey;
+    }
+    this.sock = new zmq.Dealer(opts);
+    // a refusal (a key the coordinator does not authorize, plaintext against CURVE or the
+    // reverse) happens in the security handshake, before any message: the socket's
+    // events tell of it while the node waits for its Welcome
+    this.refusal = null;
+    this.onHandshakeError = (ev) => {
+      if (this.refusal === null) this.refusal = handshakeRefusal(ev);
+    };
+    for (const t of HANDSHAKE_ERRORS) this.sock.events.on(t, this.onHandshakeError);
     this.sock.connect(endpoint);
     this.endpoint = endpoint;
     this.implementation = implementation;
@@ -493,6 +576,24 @@ class Session {
     return env;
   }
 
+  /** As recv, watching the socket's events for a failed security handshake (resolves
+   * to {refused: why} then). */
+  async awaitWelcome(timeoutS) {
+    const now = () => Number(process.hrtime.bigint()) / 1e9;
+    const deadline = now() + timeoutS;
+    for (;;) {
+      if (this.refusal !== null) return { refused: this.refusal };
+      const left = deadline - now();
+      if (left <= 0) return null;
+      const env = await this.recv(Math.min(left, 0.05));
+      if (env !== null) return env;
+    }
+  }
+
+  stopEvents() {
+    for (const t of HANDSHAKE_ERRORS) this.sock.events.off(t, this.onHandshakeError);
+  }
+
   sendError(rnd, code, message) {
     let b = Buffer.from(message, 'utf8').subarray(0, 255).toString('utf8');
     b = b.replace(/\uFFFD+$/, '');
@@ -518,14 +619,20 @@ class Session {
     let rnd = 0;
     let ok = false;
     try {
-      await this.send(0, hello(null));
+      // the Hello is not awaited before the wait: after a failed security handshake
+      // ZeroMQ has no pipe to the coordinator until it reconnects, and the send waits
+      // for one while the refusal is already known
+      let sendError = null;
+      const sending = this.send(0, hello(null)).catch((e) => { sendError = e; });
       const deadline = now() + helloTimeoutS;
       let env;
       for (;;) {
-        env = await this.recv(Math.max(0, deadline - now()));
+        env = await this.awaitWelcome(Math.max(0, deadline - now()));
+        if (sendError !== null) throw sendError;
         if (env === null) {
           return this.fail(`no coordinator answered within ${helloTimeoutS} s at ${this.endpoint}`);
         }
+        if (env.refused) return this.fail(env.refused);
         if (env.body === 'heartbeat') continue;
         if (env.body === 'reject') {
           return this.fail(`the coordinator refused this node (${env.reject.reason}): ` +
@@ -537,6 +644,9 @@ class Session {
         }
         break;
       }
+      this.stopEvents();
+      await sending;
+      if (sendError !== null) throw sendError;
       const w = env.welcome;
       this.nodeId = w.node;
       const session = w.session;
@@ -666,6 +776,10 @@ options:
                       host the external population NAME (behaviour: external, name: NAME
                       in the scenario) with this node's first behaviour, or with
                       BEHAVIOUR; repeatable
+  --server-key FILE   the coordinator's public key (its NAME.key of nunchi keygen):
+                      CURVE over tcp, with --key
+  --key FILE          this node's key pair (its NAME.key_secret of nunchi keygen), with
+                      --server-key
   --verbose
   --self-test         check the generator and digest against docs/protocol.md and exit
   --help
@@ -674,6 +788,7 @@ options:
 function parseArgs(argv, description) {
   const args = {
     connect: null, proto: null, timeout: 10.0, verbose: false, selfTest: false, claims: [],
+    serverKey: null, key: null,
   };
   const usageError = (msg) => {
     process.stderr.write(USAGE(description));
@@ -704,6 +819,8 @@ function parseArgs(argv, description) {
         break;
       }
       case '--claim': args.claims.push(value()); break;
+      case '--server-key': args.serverKey = value(); break;
+      case '--key': args.key = value(); break;
       case '--verbose': args.verbose = true; break;
       case '--self-test': args.selfTest = true; break;
       case '--help': case '-h': process.stdout.write(USAGE(description)); process.exit(0); break;
@@ -752,8 +869,24 @@ async function main(behaviours, description) {
     claims.set(name, table.get(bname));
   }
   if (claims.size > 64) fail(`--claim: ${claims.size} claims, at most 64`);
+  if ((args.serverKey === null) !== (args.key === null)) {
+    process.stderr.write(USAGE(description));
+    process.stderr.write(`${PROG}: --server-key FILE and --key FILE go together (the ` +
+      "coordinator's NAME.key and this node's NAME.key_secret of nunchi keygen)\n");
+    return 2;
+  }
+  let curve = null;
+  if (args.serverKey !== null) {
+    try {
+      curve = loadCurve(args.serverKey, args.key);
+    } catch (e) {
+      if (!(e instanceof KeyFileError)) throw e;
+      process.stderr.write(`${PROG}: ${e.message}\n`);
+      return 2;
+    }
+  }
   const pb = await loadProto(args.proto);
-  return new Session(args.connect, pb, { verbose: args.verbose })
+  return new Session(args.connect, pb, { verbose: args.verbose, curve })
     .run(table, args.timeout, claims);
 }
 
@@ -767,5 +900,5 @@ function cli(behaviours, description) {
 module.exports = {
   M, PROTOCOL_VERSION, STREAM_BEHAVIOUR, STREAM_TRAITS, NOTICE_TREND, EXTERNAL, EINVAL, EPROTO,
   mix64, doubleBits, digestAgent, digestAgentFull, streamKey, rngKey, Rng, selfTest,
-  Agent, ProtocolError, Node, Session, loadProto, main, cli,
+  Agent, ProtocolError, Node, Session, loadProto, loadKeyFile, loadCurve, main, cli,
 };

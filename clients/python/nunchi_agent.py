@@ -186,6 +186,15 @@ class ProtocolError(Exception):
         self.code = code
 
 
+class HandshakeFailed(Exception):
+    """The coordinator refused this node in ZeroMQ's security handshake (no message
+    reaches a node that is not authenticated; the socket monitor tells of it)."""
+
+
+class KeyFileError(Exception):
+    """A key file that cannot be read or holds no usable key (the message names it)."""
+
+
 def _resolve_params(behaviour, pop, seed):
     """Per parameter of the behaviour (its own order): (dist, a, b, key); a parameter the
     Population does not list takes its default as a constant. A drawn parameter is keyed
@@ -392,10 +401,80 @@ def load_pb2(pb2_dir=None):
                  "--proto_path=SRC/proto SRC/proto/nunchi.proto" % e)
 
 
-class Session:
-    """One node's conversation with a coordinator over a DEALER socket."""
+KEY_Z85_LEN = 40
 
-    def __init__(self, endpoint, pb2, implementation="nunchi-python", verbose=False):
+
+def _key_of(path, line, what, lineno):
+    """The Z85 key of a `what = "..."` line of a certificate, or None for another line."""
+    name, eq, value = line.partition(b"=")
+    if name.strip() != what or not eq:
+        return None
+    value = value.strip()
+    key = value[1:-1] if len(value) >= 2 and value[:1] == value[-1:] == b'"' else None
+    ok = key is not None and len(key) == KEY_Z85_LEN
+    if ok:
+        from zmq.utils import z85
+        try:
+            z85.decode(key)
+        except Exception:
+            ok = False
+    if not ok:
+        raise KeyFileError("%s:%d: a %s must be 40 characters of Z85 in double quotes, such "
+                           "as %s = \"<40 characters>\"" % (path, lineno, what.decode(),
+                                                             what.decode()))
+    return key
+
+
+def load_key_file(path, secret):
+    """(public, secret) Z85 keys (bytes) of a certificate of `nunchi keygen` (ZeroMQ's
+    format, as zmq.auth.load_certificate reads it), secret None when not asked for;
+    raises KeyFileError naming the file when it cannot be read or lacks a key."""
+    import zmq
+    import zmq.auth
+    try:
+        with open(path, "rb") as f:
+            lines = f.read().splitlines()
+    except OSError as e:
+        raise KeyFileError("cannot read the key file '%s': %s" % (path, e.strerror or e))
+    pub = sec = None
+    for n, raw in enumerate(lines, 1):
+        line = raw.strip()
+        if line.startswith(b"#"):
+            continue
+        pub = _key_of(path, line, b"public-key", n) or pub
+        sec = _key_of(path, line, b"secret-key", n) or sec
+    if pub is None:
+        raise KeyFileError("%s: no public-key line (is it a key file of nunchi keygen?)" % path)
+    try:
+        lpub, lsec = zmq.auth.load_certificate(path)
+    except (OSError, ValueError) as e:
+        raise KeyFileError("%s: %s" % (path, e))
+    if lpub != pub or lsec != sec:
+        raise KeyFileError("%s: pyzmq's zmq.auth.load_certificate reads other keys from it "
+                           "than its public-key and secret-key lines" % path)
+    if not secret:
+        return pub, None
+    if sec is None:
+        raise KeyFileError("%s has no secret-key: give the .key_secret file" % path)
+    if zmq.curve_public(sec) != pub:
+        raise KeyFileError("%s: the secret-key does not belong to its public-key" % path)
+    return pub, sec
+
+
+def load_curve(server_key, key):
+    """The CURVE client keys of --server-key FILE (the coordinator's NAME.key) and --key
+    FILE (this node's NAME.key_secret): (server public, public, secret)."""
+    spub, _ = load_key_file(server_key, False)
+    pub, sec = load_key_file(key, True)
+    return spub, pub, sec
+
+
+class Session:
+    """One node's conversation with a coordinator over a DEALER socket; with curve
+    (server public key, public key, secret key; Z85) a CURVE client."""
+
+    def __init__(self, endpoint, pb2, implementation="nunchi-python", verbose=False,
+                 curve=None):
         import zmq
         self.zmq = zmq
         self.pb = pb2
@@ -403,6 +482,15 @@ class Session:
         self.sock = self.ctx.socket(zmq.DEALER)
         self.sock.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
         self.sock.setsockopt(zmq.LINGER, 2000)
+        if curve:
+            self.sock.curve_serverkey, self.sock.curve_publickey, \
+                self.sock.curve_secretkey = curve
+        # a refusal (a key the coordinator does not authorize, plaintext against CURVE or
+        # the reverse) happens in the security handshake, before any message: the socket
+        # monitor tells of it while the node waits for its Welcome
+        self.mon = self.sock.get_monitor_socket(zmq.EVENT_HANDSHAKE_FAILED_AUTH
+                                                | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL
+                                                | zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL)
         self.sock.connect(endpoint)
         self.endpoint = endpoint
         self.implementation = implementation
@@ -434,6 +522,55 @@ class Session:
         if env.WhichOneof("body") is None:
             raise ProtocolError(EPROTO, "an envelope without a body")
         return env
+
+    def _handshake_failed(self):
+        """The refusal the monitor tells of, as nunchi-node words it; None without one."""
+        zmq = self.zmq
+        from zmq.utils.monitor import recv_monitor_message
+        try:
+            ev = recv_monitor_message(self.mon, zmq.NOBLOCK)
+        except zmq.Again:
+            return None
+        event, value = ev.get("event", 0), ev.get("value", 0)
+        if event == zmq.EVENT_HANDSHAKE_FAILED_AUTH:
+            return ("the coordinator refused this node (authentication): its CURVE key is "
+                    "not among the coordinator's authorized keys (ZAP status %d)" % value)
+        if event in (zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL, zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL):
+            return ("the coordinator refused this node (authentication): the security "
+                    "handshake failed (%s %s): a plaintext node and a CURVE coordinator, or "
+                    "the reverse, or the wrong server key"
+                    % ("protocol error" if event == zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL
+                       else "no detail", "%#x" % value if value else "0"))
+        return None
+
+    def _await_welcome(self, timeout_s):
+        """As _recv, watching the socket monitor for a failed security handshake (raises
+        HandshakeFailed)."""
+        zmq = self.zmq
+        poller = zmq.Poller()
+        poller.register(self.sock, zmq.POLLIN)
+        poller.register(self.mon, zmq.POLLIN)
+        deadline = time.monotonic() + timeout_s
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            ready = dict(poller.poll(int(left * 1000) + 1))
+            if self.mon in ready:
+                why = self._handshake_failed()
+                if why:
+                    raise HandshakeFailed(why)
+            if self.sock in ready:
+                return self._recv(0)
+
+    def _stop_monitor(self):
+        if self.mon is not None:
+            try:
+                self.sock.disable_monitor()
+            except self.zmq.ZMQError:
+                pass
+            self.mon.close(linger=0)
+            self.mon = None
 
     def send_heartbeat(self, rnd=0):
         self._send(rnd, lambda e: e.heartbeat.SetInParent())
@@ -471,7 +608,7 @@ class Session:
             self._send(0, hello)
             deadline = time.monotonic() + hello_timeout_s
             while True:
-                env = self._recv(max(0.0, deadline - time.monotonic()))
+                env = self._await_welcome(max(0.0, deadline - time.monotonic()))
                 if env is None:
                     return self._fail("no coordinator answered within %g s at %s"
                                       % (hello_timeout_s, self.endpoint))
@@ -485,6 +622,7 @@ class Session:
                     return self._fail("expected a welcome, got %s"
                                       % ("a resumed welcome" if kind == "welcome" else kind))
                 break
+            self._stop_monitor()
             w = env.welcome
             self.node_id = w.node
             session = w.session
@@ -568,6 +706,8 @@ class Session:
                 self.sock.send(answer)
                 answered = rnd
                 sent = time.monotonic()
+        except HandshakeFailed as e:
+            return self._fail(str(e))
         except ProtocolError as e:
             try:
                 self.send_error(rnd, e.code, str(e))
@@ -577,6 +717,7 @@ class Session:
         except zmq.ZMQError as e:
             return self._fail("node %d: %s" % (self.node_id, e))
         finally:
+            self._stop_monitor()
             # after a Bye everything was sent; on a failure do not wait for a peer
             self.sock.close(linger=2000 if ok else 200)
 
@@ -613,6 +754,12 @@ def main(behaviours, description):
                     help="host the external population NAME (behaviour: external, name: "
                     "NAME in the scenario) with this node's behaviour %s, or with BEHAVIOUR; "
                     "repeatable" % behaviours[0].name)
+    ap.add_argument("--server-key", metavar="FILE",
+                    help="the coordinator's public key (its NAME.key of nunchi keygen): CURVE "
+                    "over tcp, with --key")
+    ap.add_argument("--key", metavar="FILE",
+                    help="this node's key pair (its NAME.key_secret of nunchi keygen), with "
+                    "--server-key")
     ap.add_argument("--verbose", action="store_true")
     ap.add_argument("--self-test", action="store_true",
                     help="check the generator and digest against docs/protocol.md and exit")
@@ -643,8 +790,19 @@ def main(behaviours, description):
         claims[name] = table[bname]
     if len(claims) > 64:
         ap.error("--claim: %d claims, at most 64" % len(claims))
+    if (args.server_key is None) != (args.key is None):
+        ap.error("--server-key FILE and --key FILE go together (the coordinator's NAME.key "
+                 "and this node's NAME.key_secret of nunchi keygen)")
+    curve = None
+    if args.server_key is not None:
+        try:
+            curve = load_curve(args.server_key, args.key)
+        except KeyFileError as e:
+            print("nunchi-python: %s" % e, file=sys.stderr)
+            return 2
     pb2 = load_pb2(args.pb2_dir)
     if claims and not hasattr(pb2.Hello(), "claims"):
         sys.exit("nunchi-python: the nunchi_pb2.py found has no Hello.claims; remake it from "
                  "the current proto/nunchi.proto")
-    return Session(args.connect, pb2, verbose=args.verbose).run(table, args.timeout, claims)
+    return Session(args.connect, pb2, verbose=args.verbose, curve=curve).run(
+        table, args.timeout, claims)

@@ -137,4 +137,8 @@ grep -q '"event":"node_joined".*"implementation":"nunchi-nodejs"' "$WORK/ext/eve
     || fail "no nunchi-nodejs join in $WORK/ext/events.jsonl"
 external_run "$DATA/scenarios/client_external_js.yaml" deffuant-js "$WORK/extmut" node "$WORK/mutant/deffuant.js" --proto "$SRC/proto/nunchi.proto"
 [ "$(digest_of "$WORK/extmut")" != "$ref3" ] || fail "a wrong external deffuant gave the right digest"
+# 8. CURVE (security.curve), with --server-key FILE --key FILE as nunchi-node's: two
+#    authorized node.js nodes give the digest of nunchi run; an unauthorized key and a
+#    plaintext node are refused (authentication, status 1); bad key files exit 2
+curve_clients "$WORK/curve" node "$CLIENT/deffuant.js"
 echo "ok: node.js nodes give the built-in digests ($ref, $ref2, external $ref3)"

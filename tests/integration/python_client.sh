@@ -122,4 +122,8 @@ grep -q '"event":"node_joined".*"implementation":"nunchi-python"' "$WORK/ext/eve
     || fail "no nunchi-python join in $WORK/ext/events.jsonl"
 external_run "$DATA/scenarios/client_external.yaml" deffuant-py "$WORK/extmut" "$PY" "$WORK/mutant/deffuant.py"
 [ "$(digest_of "$WORK/extmut")" != "$ref3" ] || fail "a wrong external deffuant gave the right digest"
+# 8. CURVE (security.curve), with --server-key FILE --key FILE as nunchi-node's: two
+#    authorized python nodes give the digest of nunchi run; an unauthorized key and a
+#    plaintext node are refused (authentication, status 1); bad key files exit 2
+curve_clients "$WORK/curve" "$PY" "$CLIENT/deffuant.py"
 echo "ok: python nodes give the built-in digests ($ref, $ref2, external $ref3)"

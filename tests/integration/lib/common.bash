@@ -95,3 +95,66 @@ external_run() {
         || fail "the external node ($*) failed: $(cat "$out.node.err") (nunchi run said: $(cat "$out.err"))"
     wait "$run" || fail "nunchi run $scenario failed: $(cat "$out.err")"
 }
+
+# curve_clients OUT CMD...: a reference node CMD (its --server-key FILE --key FILE as
+# nunchi-node's) under security.curve: two authorized nodes serve client_deffuant.yaml
+# with the digest of `nunchi run`; a node with a key the coordinator does not authorize,
+# and a plaintext node, are refused (authentication) with status 1; a missing key file,
+# a public key as --key, a key file without a key and one option alone exit 2
+curve_clients() {
+    local out=$1 scenario="$DATA/scenarios/client_deffuant.yaml" st i ref
+    shift
+    mkdir -p "$out/keys" "$out/auth"
+    for i in server ok other; do
+        "$NUNCHI" keygen "$out/keys/$i" --quiet || fail "keygen $i failed"
+    done
+    cp "$out/keys/ok.key" "$out/auth/"
+    "$NUNCHI" run "$scenario" --out "$out/ref" --quiet || fail "nunchi run $scenario"
+    ref=$(digest_of "$out/ref")
+    start_serve "$out/serve.err" "$NUNCHI" serve "$scenario" --expect-nodes 2 --wait 30 \
+        --out "$out/served" --quiet \
+        --set "security={curve: {secret_key: $out/keys/server.key_secret, authorized_keys: $out/auth}}"
+    set +e
+    timeout 30 "$@" --connect "tcp://127.0.0.1:$port" --server-key "$out/keys/server.key" \
+        --key "$out/keys/other.key_secret" --timeout 5 2>"$out/other.err"
+    st=$?
+    set -e
+    [ $st -eq 1 ] && grep -q "refused this node (authentication): its CURVE key is not among the coordinator's authorized keys" "$out/other.err" \
+        || fail "$*: an unauthorized key: status $st, $(cat "$out/other.err")"
+    set +e
+    timeout 30 "$@" --connect "tcp://127.0.0.1:$port" --timeout 5 2>"$out/plain.err"
+    st=$?
+    set -e
+    [ $st -eq 1 ] && grep -q "refused this node (authentication): the security handshake failed" "$out/plain.err" \
+        || fail "$*: a plaintext node and a CURVE coordinator: status $st, $(cat "$out/plain.err")"
+    kill -0 "$coord" 2>/dev/null || fail "serve ended before the authorized nodes came: $(cat "$out/serve.err")"
+    local pids=()
+    for i in 1 2; do
+        timeout 60 "$@" --connect "tcp://127.0.0.1:$port" --server-key "$out/keys/server.key" \
+            --key "$out/keys/ok.key_secret" 2>>"$out/ok.err" &
+        pids+=($!)
+    done
+    wait "$coord" || fail "serve under CURVE with $*: $(cat "$out/serve.err" "$out/ok.err")"
+    for i in "${pids[@]}"; do wait "$i" || fail "an authorized node ($*) failed: $(cat "$out/ok.err")"; done
+    [ "$(digest_of "$out/served")" = "$ref" ] \
+        || fail "$* under CURVE: digest $(digest_of "$out/served") != nunchi run's $ref"
+    [ "$(grep -c '"event":"node_joined"' "$out/served/events.jsonl")" -eq 2 ] \
+        || fail "$* under CURVE: not 2 joins in $out/served/events.jsonl"
+    grep -q '"event":"key_refused"' "$out/served/events.jsonl" || fail "$*: no key_refused event"
+    printf 'curve\n    public-key = "short"\n' >"$out/keys/bad.key"
+    local bad
+    for bad in "--server-key $out/keys/nowhere.key --key $out/keys/ok.key_secret:cannot read the key file '$out/keys/nowhere.key'" \
+        "--server-key $out/keys/server.key --key $out/keys/ok.key:$out/keys/ok.key has no secret-key" \
+        "--server-key $out/serve.err --key $out/keys/ok.key_secret:$out/serve.err: no public-key line" \
+        "--server-key $out/keys/bad.key --key $out/keys/ok.key_secret:$out/keys/bad.key:2: a public-key must be 40 characters of Z85" \
+        "--server-key $out/keys/server.key:--server-key FILE and --key FILE go together" \
+        "--key $out/keys/ok.key_secret:--server-key FILE and --key FILE go together"; do
+        set +e
+        # shellcheck disable=SC2086
+        timeout 30 "$@" --connect tcp://127.0.0.1:1 --timeout 1 ${bad%%:*} 2>"$out/bad.err"
+        st=$?
+        set -e
+        [ $st -eq 2 ] && grep -qF -- "${bad#*:}" "$out/bad.err" \
+            || fail "$* ${bad%%:*}: status $st (2 wanted), $(cat "$out/bad.err")"
+    done
+}
