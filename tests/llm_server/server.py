@@ -1,0 +1,624 @@
+"""A scripted OpenAI-style chat completion endpoint for nunchi's tests: a real HTTP/1.1
+server on loopback (keep-alive, one thread per connection) whose "model" is a fixed
+deffuant-like rule read from the prompt, so the same request body always gets the same
+answer byte for byte, and whose faults (429, 5xx, stalls, broken and cut bodies) are
+injected by a plan (POST /admin/plan) or by reproducible rates (--fault-rate), so a
+client's retries, timeouts and concurrency can be checked against a live socket.
+Python stdlib only. See README.md beside it for every option, endpoint and fault.
+
+    /usr/bin/python3 tests/llm_server/server.py [--port 0] [--port-file F]
+        [--latency-ms N] [--jitter-ms N] [--log FILE] [--fault-rate KIND=P]...
+"""
+import argparse
+import collections
+import email.utils
+import hashlib
+import hmac
+import json
+import math
+import os
+import re
+import select
+import signal
+import socket
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+# every fault a plan or a rate may name; "ok" is a plain answer
+FAULTS = ("ok", "429", "429date", "500", "503", "400", "401", "stall", "malformed",
+          "badschema", "cut", "empty")
+RATE_FAULTS = tuple(f for f in FAULTS if f != "ok")
+CREATED = 1735689600  # a fixed "created" so that equal bodies get equal bytes
+DEFAULT_RETRY_AFTER_S = 1
+DEFAULT_STALL_S = 3600.0
+BOUND = 0.3   # the scripted model listens to opinions within this distance
+MU = 0.5      # and moves this share of the way to their mean
+COMPLAIN_ABOVE = 0.6  # a heard opinion this far away draws a complaint
+
+OPINION_RE = re.compile(r"^\s*opinion:\s*(\S+)\s*$", re.IGNORECASE)
+HEARD_RE = re.compile(r"^\s*heard:\s*(\S+)\s+(\S+)(?:\s+(.*))?$", re.IGNORECASE)
+CASE_RE = re.compile(r"^\s*case:\s*(\S+)\s+(.+)$", re.IGNORECASE)
+
+
+class BadRequest(Exception):
+    pass
+
+
+def words(text):
+    return len(text.split())
+
+
+def message_text(content):
+    """A message's content as text: a string, or OpenAI's list of {type: text} parts."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        parts = []
+        for p in content:
+            if not isinstance(p, dict) or not isinstance(p.get("text", ""), str):
+                raise BadRequest("a content part must be an object with a 'text' string")
+            parts.append(p.get("text", ""))
+        return "\n".join(parts)
+    if content is None:
+        return ""
+    raise BadRequest("'content' must be a string or a list of text parts")
+
+
+def agent_id(text):
+    """An agent id as JSON: a number when it reads as an integer, else the text."""
+    try:
+        return int(text)
+    except ValueError:
+        return text
+
+
+def number(text):
+    try:
+        v = float(text)
+    except ValueError:
+        return None
+    return v if math.isfinite(v) else None
+
+
+def clamp01(x):
+    return min(1.0, max(0.0, x))
+
+
+def scripted_content(prompt):
+    """The scripted model: reads `opinion: X`, `heard: ID VALUE [text]` and
+    `case: ID OPTION...` lines of the last user message and answers the action schema."""
+    x = 0.5
+    heard = []
+    cases = []
+    for line in prompt.splitlines():
+        m = OPINION_RE.match(line)
+        if m and number(m.group(1)) is not None:
+            x = clamp01(number(m.group(1)))
+            continue
+        m = HEARD_RE.match(line)
+        if m and number(m.group(2)) is not None:
+            heard.append((m.group(1), clamp01(number(m.group(2)))))
+            continue
+        m = CASE_RE.match(line)
+        if m:
+            cases.append((m.group(1), m.group(2).split()))
+    near = [(i, v) for i, v in heard if abs(v - x) < BOUND]
+    new = x
+    if near:
+        mean = sum(v for _, v in near) / len(near)
+        new = x + MU * (mean - x)
+    new = round(clamp01(new), 6)
+    action = {"opinion": new, "say": "I think the opinion is %s." % format(new, "g")}
+    if near:
+        action["to"] = [agent_id(i) for i, _ in near]
+    action["votes"] = {c: opts[min(len(opts) - 1, int(new * len(opts)))] for c, opts in cases}
+    action["cooperate"] = len(near) * 2 >= len(heard)
+    far = [(abs(v - x), i) for i, v in heard if abs(v - x) > COMPLAIN_ABOVE]
+    if far:
+        action["complaint"] = agent_id(max(far, key=lambda t: t[0])[1])
+    return json.dumps(action)
+
+
+def hash_unit(*parts):
+    """A reproducible draw in [0, 1) from the bytes given."""
+    h = hashlib.sha256(b"\0".join(parts)).digest()
+    return int.from_bytes(h[:8], "big") / 2.0 ** 64
+
+
+def error_body(message, etype, code=None):
+    return {"error": {"message": message, "type": etype, "param": None, "code": code}}
+
+
+class State:
+    """Everything the handlers share, under one lock."""
+
+    def __init__(self, args):
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+        self.latency_s = args.latency_ms / 1000.0
+        self.jitter_s = args.jitter_ms / 1000.0
+        self.rates = args.fault_rate
+        self.api_key = args.api_key
+        self.log = open(args.log, "a", encoding="utf-8") if args.log else None
+        self.reset()
+
+    def reset(self):
+        with self.lock:
+            self.plan = collections.deque()
+            self.retry_after_s = DEFAULT_RETRY_AFTER_S
+            self.stall_s = DEFAULT_STALL_S
+            self.requests = 0
+            self.by_fault = {f: 0 for f in FAULTS}
+            self.bad_requests = 0
+            self.in_flight = 0
+            self.in_flight_max = 0
+            self.connections = 0
+            self.completion_connections = 0
+            self.authorized = 0
+            self.last_authorization_ok = None
+            self.prompt_tokens = 0
+            self.completion_tokens = 0
+
+    def stats(self):
+        with self.lock:
+            return {
+                "requests": self.requests,
+                "by_fault": dict(self.by_fault),
+                "bad_requests": self.bad_requests,
+                "in_flight": self.in_flight,
+                "in_flight_max": self.in_flight_max,
+                "connections": self.connections,
+                "completion_connections": self.completion_connections,
+                "authorized": self.authorized,
+                "last_authorization_ok": self.last_authorization_ok,
+                "prompt_tokens": self.prompt_tokens,
+                "completion_tokens": self.completion_tokens,
+                "plan_left": len(self.plan),
+                "retry_after_s": self.retry_after_s,
+            }
+
+    def write_log(self, record):
+        if self.log is None:
+            return
+        line = json.dumps(record) + "\n"
+        with self.lock:
+            self.log.write(line)
+            self.log.flush()
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "nunchi-llm-server/1"
+    sys_version = ""
+    disable_nagle_algorithm = True
+    timeout = 600  # an idle keep-alive connection is dropped after this
+
+    # -- plumbing ---------------------------------------------------------------------
+    def setup(self):
+        super().setup()
+        self.used_for_completions = False
+        st = self.server.state
+        with st.lock:
+            st.connections += 1
+
+    def log_message(self, format, *args):  # the --log file is the log, not stderr
+        pass
+
+    def send_all(self, status, body, headers=(), content_type="application/json",
+                 cut=False):
+        """One write for the status line, headers and body: no Nagle stalls between
+        them. With cut, Content-Length says the whole body but half of it goes, then the
+        connection is closed."""
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body).encode()
+        elif isinstance(body, str):
+            body = body.encode()
+        reason = self.responses.get(status, ("",))[0]
+        head = ["HTTP/1.1 %d %s" % (status, reason),
+                "Server: " + self.server_version,
+                "Date: " + self.date_time_string(),
+                "Content-Type: " + content_type,
+                "Content-Length: %d" % len(body)]
+        head += ["%s: %s" % kv for kv in headers]
+        if self.close_connection and not cut:  # a cut says nothing: it just breaks
+            head.append("Connection: close")
+        data = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1")
+        data += body[: len(body) // 2] if cut else body
+        self.wfile.write(data)
+        self.wfile.flush()
+        if cut:
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        self.status_sent = status
+
+    def read_body(self):
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            chunks = []
+            while True:
+                line = self.rfile.readline(65537)
+                if not line:
+                    raise ConnectionResetError("the client closed inside a chunked body")
+                size = int(line.split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
+                        pass
+                    return b"".join(chunks)
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline(65537)
+        try:
+            n = int(self.headers.get("Content-Length", "0"))
+        except ValueError:
+            n = -1
+        if n < 0:
+            self.close_connection = True
+            raise BadRequest("a bad Content-Length header")
+        body = self.rfile.read(n)
+        if len(body) < n:
+            raise ConnectionResetError("the client closed inside the body")
+        return body
+
+    def wait(self, seconds):
+        """Sleeps, but not past a SIGTERM."""
+        if seconds > 0:
+            self.server.state.stop.wait(seconds)
+
+    def stall(self, seconds):
+        """Sends nothing for SECONDS, but ends early when the client hangs up (its
+        timeout fired) or the server is stopping, so stalled threads do not pile up."""
+        st = self.server.state
+        end = time.monotonic() + seconds
+        while not st.stop.is_set():
+            left = end - time.monotonic()
+            if left <= 0:
+                return
+            try:
+                r, _, _ = select.select([self.connection], [], [], min(left, 0.1))
+                if r and self.connection.recv(1, socket.MSG_PEEK) == b"":
+                    return  # the client is gone
+                if r:
+                    st.stop.wait(min(left, 0.1))  # pipelined bytes: do not spin on them
+            except (OSError, ValueError):
+                return
+
+    # -- methods ----------------------------------------------------------------------
+    def do_GET(self):
+        self.dispatch("GET")
+
+    def do_POST(self):
+        self.dispatch("POST")
+
+    def do_PUT(self):
+        self.dispatch("PUT")
+
+    def do_DELETE(self):
+        self.dispatch("DELETE")
+
+    def dispatch(self, method):
+        t0 = time.monotonic()
+        self.status_sent = None
+        self.fault = None
+        self.model = None
+        path = self.path.split("?", 1)[0]
+        st = self.server.state
+        try:
+            try:
+                body = self.read_body()
+            except BadRequest as e:
+                self.send_all(400, error_body(str(e), "invalid_request_error"))
+                return
+            routes = {
+                "/v1/chat/completions": ("POST", self.completions),
+                "/chat/completions": ("POST", self.completions),
+                "/v1/models": ("GET", self.models),
+                "/admin/stats": ("GET", self.admin_stats),
+                "/admin/plan": ("POST", self.admin_plan),
+                "/admin/reset": ("POST", self.admin_reset),
+            }
+            if path not in routes:
+                self.send_all(404, error_body("no route %s %s" % (method, path),
+                                              "invalid_request_error", "not_found"))
+                return
+            want, fn = routes[path]
+            if method != want:
+                self.send_all(405, error_body("%s wants %s, got %s" % (path, want, method),
+                                              "invalid_request_error", "method_not_allowed"),
+                              headers=[("Allow", want)])
+                return
+            fn(body)
+        except (ConnectionError, BrokenPipeError, socket.timeout, OSError):
+            self.close_connection = True  # the client went away: nothing to answer
+        finally:
+            st.write_log({"time": round(time.time(), 6), "method": method, "path": path,
+                          "status": self.status_sent, "fault": self.fault,
+                          "latency": round(time.monotonic() - t0, 6), "model": self.model,
+                          "authorization": self.headers.get("Authorization") is not None})
+
+    def admin_stats(self, body):
+        self.send_all(200, self.server.state.stats())
+
+    def admin_reset(self, body):
+        self.server.state.reset()
+        self.send_all(200, {"reset": True})
+
+    def admin_plan(self, body):
+        st = self.server.state
+        try:
+            plan = json.loads(body or b"{}")
+            if not isinstance(plan, dict):
+                raise ValueError("the plan must be a JSON object")
+            faults = plan.get("faults", [])
+            if not isinstance(faults, list) or not all(isinstance(f, str) for f in faults):
+                raise ValueError("'faults' must be a list of fault names")
+            bad = [f for f in faults if f not in FAULTS]
+            if bad:
+                raise ValueError("unknown fault '%s' in 'faults' (one of %s)"
+                                 % (bad[0], ", ".join(FAULTS)))
+            ra = plan.get("retry_after_s", None)
+            if ra is not None and (not isinstance(ra, int) or isinstance(ra, bool) or ra < 0):
+                raise ValueError("'retry_after_s' must be an integer >= 0")
+            ss = plan.get("stall_s", None)
+            if ss is not None and (not isinstance(ss, (int, float)) or isinstance(ss, bool)
+                                   or ss < 0):
+                raise ValueError("'stall_s' must be a number >= 0")
+        except ValueError as e:  # json.JSONDecodeError is a ValueError
+            self.send_all(400, error_body("bad plan: %s" % e, "invalid_request_error"))
+            return
+        with st.lock:
+            st.plan.extend(faults)
+            if ra is not None:
+                st.retry_after_s = ra
+            if ss is not None:
+                st.stall_s = float(ss)
+            left = len(st.plan)
+        self.send_all(200, {"queued": len(faults), "plan_left": left})
+
+    def models(self, body):
+        self.send_all(200, {"object": "list", "data": [
+            {"id": "scripted", "object": "model", "created": CREATED, "owned_by": "nunchi"}]})
+
+    # -- completions ------------------------------------------------------------------
+    def parse_completion(self, body):
+        try:
+            req = json.loads(body)
+        except ValueError as e:
+            raise BadRequest("the body is not JSON: %s" % e)
+        if not isinstance(req, dict):
+            raise BadRequest("the body must be a JSON object")
+        model = req.get("model", "scripted")
+        if not isinstance(model, str):
+            raise BadRequest("'model' must be a string")
+        msgs = req.get("messages")
+        if not isinstance(msgs, list) or not msgs:
+            raise BadRequest("'messages' must be a non-empty list of {role, content}")
+        texts = []
+        for i, m in enumerate(msgs):
+            if not isinstance(m, dict) or not isinstance(m.get("role"), str):
+                raise BadRequest("messages[%d] must be an object with a 'role' string" % i)
+            texts.append((m["role"], message_text(m.get("content"))))
+        t = req.get("temperature")
+        if t is not None and (not isinstance(t, (int, float)) or isinstance(t, bool)):
+            raise BadRequest("'temperature' must be a number")
+        mt = req.get("max_tokens")
+        if mt is not None and (not isinstance(mt, int) or isinstance(mt, bool) or mt < 1):
+            raise BadRequest("'max_tokens' must be an integer >= 1")
+        if req.get("stream"):
+            raise BadRequest("'stream' is not supported by the test server")
+        return model, texts
+
+    def completions(self, body):
+        st = self.server.state
+        if not self.used_for_completions:
+            self.used_for_completions = True
+            with st.lock:
+                st.completion_connections += 1
+        auth = self.headers.get("Authorization", "")
+        bearer = auth[7:].strip() if auth[:7].lower() == "bearer " else ""
+        if st.api_key is not None:
+            auth_ok = hmac.compare_digest(bearer.encode(), st.api_key.encode())
+        else:
+            auth_ok = bool(bearer)
+        try:
+            model, texts = self.parse_completion(body)
+        except BadRequest as e:
+            with st.lock:
+                st.bad_requests += 1
+            self.send_all(400, error_body(str(e), "invalid_request_error"))
+            return
+        self.model = model
+        with st.lock:
+            st.requests += 1
+            n = st.requests
+            if bearer:
+                st.authorized += 1
+            st.last_authorization_ok = auth_ok
+            st.in_flight += 1
+            st.in_flight_max = max(st.in_flight_max, st.in_flight)
+            fault = st.plan.popleft() if st.plan else None
+            retry_after = st.retry_after_s
+            stall_s = st.stall_s
+        try:
+            if st.api_key is not None and not auth_ok:
+                fault = "401"
+            if fault is None and st.rates:
+                u = hash_unit(body, str(n).encode())
+                acc = 0.0
+                for kind, p in st.rates:
+                    acc += p
+                    if u < acc:
+                        fault = kind
+                        break
+            fault = fault or "ok"
+            self.fault = fault
+            with st.lock:
+                st.by_fault[fault] += 1
+            if fault == "stall":
+                self.stall(stall_s)
+                self.close_connection = True  # never answer late on a reused connection
+                return
+            delay = st.latency_s
+            if st.jitter_s > 0:
+                delay += st.jitter_s * hash_unit(body, str(n).encode(), b"jitter")
+            self.wait(delay)
+            if st.stop.is_set():
+                self.close_connection = True
+                return
+            self.answer(fault, body, model, texts, retry_after)
+        finally:
+            with st.lock:
+                st.in_flight -= 1
+
+    def answer(self, fault, body, model, texts, retry_after):
+        st = self.server.state
+        if fault in ("429", "429date"):
+            if fault == "429":
+                ra = str(retry_after)
+            else:  # an HTTP date, rounded up so the wait is never shorter than asked
+                ra = email.utils.formatdate(math.ceil(time.time()) + retry_after, usegmt=True)
+            self.send_all(429, error_body("Rate limit reached for requests (scripted)",
+                                          "rate_limit_error", "rate_limit_exceeded"),
+                          headers=[("Retry-After", ra)])
+            return
+        if fault == "500":
+            self.send_all(500, error_body("The server had an error (scripted)", "server_error"))
+            return
+        if fault == "503":
+            self.send_all(503, error_body("The engine is currently overloaded (scripted)",
+                                          "server_error", "service_unavailable"))
+            return
+        if fault == "400":
+            self.send_all(400, error_body("Invalid request (scripted)",
+                                          "invalid_request_error"))
+            return
+        if fault == "401":
+            self.send_all(401, error_body("Incorrect API key provided",
+                                          "invalid_request_error", "invalid_api_key"))
+            return
+        if fault == "malformed":
+            self.send_all(200, '{"id": "chatcmpl-malformed", "object": "chat.completion", '
+                               '"choices": [{"index": 0, "message": {"role": "assis')
+            return
+        digest = hashlib.sha256(body).hexdigest()
+        if fault == "badschema":
+            content = "I think the opinion is fine."
+        else:
+            user = [t for r, t in texts if r == "user"]
+            content = scripted_content(user[-1] if user else "")
+        prompt_tokens = sum(words(t) for _, t in texts)
+        completion_tokens = words(content) if fault != "empty" else 0
+        choices = [] if fault == "empty" else [{
+            "index": 0,
+            "message": {"role": "assistant", "content": content},
+            "finish_reason": "stop"}]
+        answer = {
+            "id": "chatcmpl-" + digest[:24],
+            "object": "chat.completion",
+            "created": CREATED,
+            "model": model,
+            "choices": choices,
+            "usage": {"prompt_tokens": prompt_tokens,
+                      "completion_tokens": completion_tokens,
+                      "total_tokens": prompt_tokens + completion_tokens},
+        }
+        with st.lock:
+            st.prompt_tokens += prompt_tokens
+            st.completion_tokens += completion_tokens
+        self.send_all(200, answer, cut=(fault == "cut"))
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True     # a stalled handler never holds the process up
+    block_on_close = False
+    request_queue_size = 1024  # hundreds of clients connecting at once are not refused
+    allow_reuse_address = True
+
+    def handle_error(self, request, client_address):
+        e = sys.exc_info()[1]
+        if isinstance(e, (ConnectionError, socket.timeout)):
+            return  # a client that hangs up is no error of the server's
+        super().handle_error(request, client_address)
+
+
+def fault_rate(text):
+    kind, sep, p = text.partition("=")
+    if not sep or kind not in RATE_FAULTS:
+        raise argparse.ArgumentTypeError(
+            "--fault-rate '%s': want KIND=P with KIND one of %s" % (text, ", ".join(RATE_FAULTS)))
+    try:
+        pv = float(p)
+    except ValueError:
+        pv = -1.0
+    if not 0.0 <= pv <= 1.0:
+        raise argparse.ArgumentTypeError(
+            "--fault-rate '%s': P must be a number in [0, 1], got '%s'" % (text, p))
+    return (kind, pv)
+
+
+def non_negative(text):
+    try:
+        v = float(text)
+    except ValueError:
+        v = -1.0
+    if v < 0 or not math.isfinite(v):
+        raise argparse.ArgumentTypeError("want a number >= 0, got '%s'" % text)
+    return v
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    ap.add_argument("--port", type=int, default=0, help="port (default 0: a free one)")
+    ap.add_argument("--port-file", help="write the port here (atomically) once listening")
+    ap.add_argument("--latency-ms", type=non_negative, default=0.0,
+                    help="delay before every completion answer")
+    ap.add_argument("--jitter-ms", type=non_negative, default=0.0,
+                    help="plus a uniform delay in [0, N) drawn from the request")
+    ap.add_argument("--log", help="append one JSON line per request to this file")
+    ap.add_argument("--fault-rate", type=fault_rate, action="append", default=[],
+                    metavar="KIND=P", help="fault each completion with probability P")
+    ap.add_argument("--api-key", help="refuse (401) completions without Bearer KEY")
+    ap.add_argument("--die-with-parent", action="store_true",
+                    help="exit when the process that started the server is gone")
+    args = ap.parse_args()
+    total = sum(p for _, p in args.fault_rate)
+    if total > 1.0 + 1e-9:
+        ap.error("the --fault-rate probabilities add up to %g, more than 1" % total)
+
+    state = State(args)
+    try:
+        srv = Server((args.host, args.port), Handler)
+    except OSError as e:
+        print("cannot listen on %s:%d: %s" % (args.host, args.port, e), file=sys.stderr)
+        return 1
+    srv.state = state
+    port = srv.server_address[1]
+
+    def on_signal(signum, frame):
+        state.stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    loop = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.1},
+                            daemon=True)
+    loop.start()
+    if args.port_file:
+        tmp = args.port_file + ".tmp"
+        with open(tmp, "w") as f:
+            f.write("%d\n" % port)
+        os.replace(tmp, args.port_file)
+    print("listening %d" % port, flush=True)
+    parent = os.getppid()
+    while not state.stop.wait(0.2):
+        if args.die_with_parent and os.getppid() != parent:
+            break
+    srv.shutdown()
+    srv.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
