@@ -6,9 +6,11 @@
  * configuration runs in a child process of its own, so that its peak RSS is its own.
  * Prints deliveries per second, the ratio to the plain loop, and bytes per agent.
  *
- * Then the MPI rows of bench/mpi.c (nunchi under mpirun).
+ * Then the MPI rows of bench/mpi.c (nunchi under mpirun), and the llm client's rows of
+ * bench/llm.c (requests per second against a scripted endpoint at 100 ms).
  *
  * usage: nunchi-bench [--agents N[,N...]] [--rounds R] [--repeat K] [--mpi-only | --no-mpi]
+ *                     [--llm-only | --no-llm]
  *                     [--no-big] [--big-agents N] [--big-rounds N] [--big-partition M] */
 #include <errno.h>
 #include <inttypes.h>
@@ -275,7 +277,7 @@ int main(int argc, char **argv)
     size_t n_sizes = 2;
     uint32_t rounds = 50;
     int repeat = 3;
-    int mpi = 1, plain = 1; /* --no-mpi, --mpi-only */
+    int mpi = 1, plain = 1, llm = 1; /* --no-mpi, --mpi-only, --no-llm, --llm-only */
     bench_mpi_config_t mcfg = BENCH_MPI_CONFIG_INIT;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--agents") && i + 1 < argc) {
@@ -290,6 +292,10 @@ int main(int argc, char **argv)
             plain = 0;
         } else if (!strcmp(argv[i], "--no-mpi")) {
             mpi = 0;
+        } else if (!strcmp(argv[i], "--no-llm")) {
+            llm = 0;
+        } else if (!strcmp(argv[i], "--llm-only")) {
+            return bench_llm_run();
         } else if (!strcmp(argv[i], "--no-big")) {
             mcfg.big = 0;
         } else if (!strcmp(argv[i], "--big-agents") && i + 1 < argc) {
@@ -300,7 +306,7 @@ int main(int argc, char **argv)
             mcfg.big_partition = argv[++i];
         } else {
             fprintf(stderr, "usage: nunchi-bench [--agents N[,N...]] [--rounds R] [--repeat K] "
-                            "[--mpi-only | --no-mpi]\n"
+                            "[--mpi-only | --no-mpi] [--llm-only | --no-llm]\n"
                             "                    [--no-big] [--big-agents N] [--big-rounds N] "
                             "[--big-partition metis|block|hash]\n");
             return 2;
@@ -326,7 +332,7 @@ int main(int argc, char **argv)
     mcfg.rounds = rounds;
     mcfg.repeat = repeat;
     if (!plain)
-        return bench_mpi_run(&mcfg);
+        return bench_mpi_run(&mcfg) | (llm ? bench_llm_run() : 0);
     nn_link_tune_allocator(); /* as nunchi and nunchi-node do */
     static const struct {
         const char *label;
@@ -408,6 +414,11 @@ int main(int argc, char **argv)
         printf("\n");
         fflush(stdout);
         status |= bench_mpi_run(&mcfg);
+    }
+    if (llm) {
+        printf("\n");
+        fflush(stdout);
+        status |= bench_llm_run();
     }
     return status;
 }

@@ -33,4 +33,11 @@ typedef struct bench_mpi_config {
  * otherwise (the reason printed); aims missed are printed, not failures. */
 int bench_mpi_run(const bench_mpi_config_t *cfg);
 
+/* The llm row (bench/llm.c): node/llmclient.c against tests/llm_server/server.py at
+ * 100 ms a completion, for max_concurrency 8, 64 and 256 (10 * C requests each), printed
+ * as requests/s, the ideal C / 0.1 s and their ratio (aim >= 0.9). 0 when every request
+ * got an answer, 1 otherwise (the reason printed); a ratio under the aim is printed, not
+ * a failure. */
+int bench_llm_run(void);
+
 #endif
