@@ -1,5 +1,5 @@
 """A scripted OpenAI-style chat completion endpoint for nunchi's tests: a real HTTP/1.1
-server on loopback (keep-alive, one thread per connection) whose "model" is a fixed
+server on loopback (keep-alive, asyncio: one task per connection) whose "model" is a fixed
 deffuant-like rule read from the prompt, so the same request body always gets the same
 answer byte for byte, and whose faults (429, 5xx, stalls, broken and cut bodies) are
 injected by a plan (POST /admin/plan) or by reproducible rates (--fault-rate), so a
@@ -10,21 +10,26 @@ Python stdlib only. See README.md beside it for every option, endpoint and fault
         [--latency-ms N] [--jitter-ms N] [--log FILE] [--fault-rate KIND=P]...
 """
 import argparse
+import asyncio
 import collections
 import email.utils
 import hashlib
 import hmac
+import html
 import json
 import math
 import os
 import re
 import select
+import selectors
 import signal
 import socket
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import traceback
+from http.server import (DEFAULT_ERROR_CONTENT_TYPE, DEFAULT_ERROR_MESSAGE,
+                         BaseHTTPRequestHandler)
 
 # every fault a plan or a rate may name; "ok" is a plain answer
 FAULTS = ("ok", "429", "429date", "500", "503", "400", "401", "stall", "malformed",
@@ -33,6 +38,8 @@ RATE_FAULTS = tuple(f for f in FAULTS if f != "ok")
 CREATED = 1735689600  # a fixed "created" so that equal bodies get equal bytes
 DEFAULT_RETRY_AFTER_S = 1
 DEFAULT_STALL_S = 3600.0
+MAXLINE = 65536    # the longest request or header line, as in http.server
+MAXHEADERS = 100   # and the most header lines
 BOUND = 0.3   # the scripted model listens to opinions within this distance
 MU = 0.5      # and moves this share of the way to their mean
 COMPLAIN_ABOVE = 0.6  # a heard opinion this far away draws a complaint
@@ -188,23 +195,83 @@ class State:
             self.log.flush()
 
 
-class Handler(BaseHTTPRequestHandler):
+class Headers:
+    """A request's headers: get() gives the first one of a name, in any case, as
+    email.message.Message did."""
+
+    def __init__(self):
+        self.first = {}
+        self.last = None
+
+    def add(self, line):
+        if line[:1] in (" ", "\t") and self.last is not None:  # a folded line
+            if self.first.get(self.last[0]) is self.last[1]:
+                self.last[1][0] += line.rstrip("\r\n")
+            return
+        name, sep, value = line.partition(":")
+        if not sep or not name or name != name.strip():
+            self.last = None
+            return
+        box = [value.lstrip(" \t").rstrip("\r\n")]
+        self.last = (name.lower(), box)
+        self.first.setdefault(name.lower(), box)
+
+    def get(self, name, default=None):
+        box = self.first.get(name.lower())
+        return box[0] if box is not None else default
+
+
+class Conn:
+    """One client connection: HTTP/1.1 with keep-alive, parsed by hand on asyncio streams,
+    the same answers and the same errors (as http.server would give them) as before."""
     protocol_version = "HTTP/1.1"
     server_version = "nunchi-llm-server/1"
     sys_version = ""
-    disable_nagle_algorithm = True
+    default_request_version = "HTTP/0.9"
+    responses = BaseHTTPRequestHandler.responses
     timeout = 600  # an idle keep-alive connection is dropped after this
 
-    # -- plumbing ---------------------------------------------------------------------
-    def setup(self):
-        super().setup()
+    def __init__(self, state, reader, writer):
+        self.state = state
+        self.reader = reader
+        self.writer = writer
         self.used_for_completions = False
-        st = self.server.state
-        with st.lock:
-            st.connections += 1
+        self.close_connection = True
+        self.headers = Headers()
+        self.command = None
+        self.request_version = self.default_request_version
+        # one lazy timer per connection drops a client that keeps the server waiting
+        # (for a request, a body, or to take an answer) for `timeout` seconds
+        self.loop = asyncio.get_running_loop()
+        self.busy = False  # waiting on the client now
+        self.mark = self.loop.time()  # since then
+        self.watch = self.loop.call_later(self.timeout, self.watchdog)
+        with state.lock:
+            state.connections += 1
 
-    def log_message(self, format, *args):  # the --log file is the log, not stderr
-        pass
+    def waiting(self):
+        self.busy = True
+        self.mark = self.loop.time()
+
+    def watchdog(self):
+        if self.writer.is_closing():
+            return
+        now = self.loop.time()
+        due = self.mark + self.timeout
+        if self.busy and now >= due:
+            self.writer.transport.abort()  # the pending read or drain ends: closed
+            return
+        self.watch = self.loop.call_at(due if self.busy else now + self.timeout,
+                                       self.watchdog)
+
+    # -- plumbing ---------------------------------------------------------------------
+    def write(self, data):
+        if self.writer.is_closing():
+            raise ConnectionResetError("the client is gone")
+        self.writer.write(data)
+
+    def date_time_string(self):
+        return email.utils.formatdate(time.time(), usegmt=True)
 
     def send_all(self, status, body, headers=(), content_type="application/json",
                  cut=False):
@@ -226,30 +293,148 @@ class Handler(BaseHTTPRequestHandler):
             head.append("Connection: close")
         data = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1")
         data += body[: len(body) // 2] if cut else body
-        self.wfile.write(data)
-        self.wfile.flush()
+        self.write(data)
         if cut:
             self.close_connection = True
             try:
-                self.connection.shutdown(socket.SHUT_RDWR)
+                self.writer.write_eof()  # after the half body: FIN, as shutdown() did
             except OSError:
                 pass
         self.status_sent = status
 
-    def read_body(self):
+    def send_error(self, code, message=None, explain=None):
+        """http.server's error answer, byte for byte (HTML, Connection: close; nothing
+        but the body when the request line gave no version)."""
+        try:
+            shortmsg, longmsg = self.responses[code]
+        except KeyError:
+            shortmsg, longmsg = "???", "???"
+        if message is None:
+            message = shortmsg
+        if explain is None:
+            explain = longmsg
+        self.close_connection = True
+        body = (DEFAULT_ERROR_MESSAGE % {
+            "code": code, "message": html.escape(message, quote=False),
+            "explain": html.escape(explain, quote=False)}).encode("UTF-8", "replace")
+        data = b""
+        if self.request_version != "HTTP/0.9":
+            head = ["%s %d %s" % (self.protocol_version, code, message),
+                    "Server: " + self.server_version + " " + self.sys_version,
+                    "Date: " + self.date_time_string(),
+                    "Connection: close",
+                    "Content-Type: " + DEFAULT_ERROR_CONTENT_TYPE,
+                    "Content-Length: %d" % len(body)]
+            data = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1", "strict")
+        self.write(data + (body if self.command != "HEAD" else b""))
+
+    async def readline(self):
+        """A line of at most 65537 bytes, as rfile.readline(65537) gave it."""
+        try:
+            return await self.reader.readuntil(b"\n")
+        except asyncio.IncompleteReadError as e:
+            return e.partial
+        except asyncio.LimitOverrunError:
+            return b"x" * (MAXLINE + 2)  # too long: the caller refuses it
+
+    async def read_head(self):
+        """Reads a request line and its headers: True when a request is to be
+        dispatched, False when the connection is to be closed (an error was sent)."""
+        raw = await self.readline()
+        self.command = None
+        self.request_version = self.default_request_version
+        if len(raw) > MAXLINE:
+            self.request_version = ""
+            self.command = ""
+            self.send_error(414)
+            return False
+        if not raw:
+            self.close_connection = True
+            return False
+        version = self.default_request_version
+        self.close_connection = True
+        requestline = str(raw, "iso-8859-1").rstrip("\r\n")
+        words = requestline.split()
+        if len(words) == 0:
+            return False
+        if len(words) >= 3:
+            version = words[-1]
+            try:
+                if not version.startswith("HTTP/"):
+                    raise ValueError
+                number = version.split("/", 1)[1].split(".")
+                if len(number) != 2:
+                    raise ValueError
+                number = int(number[0]), int(number[1])
+            except (ValueError, IndexError):
+                self.send_error(400, "Bad request version (%r)" % version)
+                return False
+            if number >= (1, 1):
+                self.close_connection = False
+            if number >= (2, 0):
+                self.send_error(505, "Invalid HTTP version (%s)" % version.split("/", 1)[1])
+                return False
+            self.request_version = version
+        if not 2 <= len(words) <= 3:
+            self.send_error(400, "Bad request syntax (%r)" % requestline)
+            return False
+        command, path = words[:2]
+        if len(words) == 2:
+            self.close_connection = True
+            if command != "GET":
+                self.send_error(400, "Bad HTTP/0.9 request type (%r)" % command)
+                return False
+        self.command, self.path = command, path
+        if self.path.startswith("//"):
+            self.path = "/" + self.path.lstrip("/")
+        headers = Headers()
+        lines = 0  # as http.client.parse_headers counts them: the blank line too
+        while True:
+            line = await self.readline()
+            if len(line) > MAXLINE:
+                self.send_error(431, "Line too long",
+                                "got more than %d bytes when reading header line" % MAXLINE)
+                return False
+            lines += 1
+            if lines > MAXHEADERS:
+                self.send_error(431, "Too many headers",
+                                "got more than %d headers" % MAXHEADERS)
+                return False
+            if line in (b"\r\n", b"\n", b""):
+                break
+            headers.add(line.decode("iso-8859-1"))
+        self.headers = headers
+        conntype = headers.get("Connection", "").lower()
+        if conntype == "close":
+            self.close_connection = True
+        elif conntype == "keep-alive":
+            self.close_connection = False
+        if (headers.get("Expect", "").lower() == "100-continue"
+                and self.request_version >= "HTTP/1.1"):
+            self.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        return True
+
+    async def read_body(self):
+        self.waiting()
+        try:
+            return await self.read_body_now()
+        finally:
+            self.busy = False
+
+    async def read_body_now(self):
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             chunks = []
             while True:
-                line = self.rfile.readline(65537)
+                line = await self.readline()
                 if not line:
                     raise ConnectionResetError("the client closed inside a chunked body")
                 size = int(line.split(b";")[0].strip() or b"0", 16)
                 if size == 0:
-                    while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
+                    while await self.readline() not in (b"\r\n", b"\n", b""):
                         pass
                     return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline(65537)
+                chunks.append(await self.reader.readexactly(size))
+                await self.readline()
         try:
             n = int(self.headers.get("Content-Length", "0"))
         except ValueError:
@@ -257,57 +442,64 @@ class Handler(BaseHTTPRequestHandler):
         if n < 0:
             self.close_connection = True
             raise BadRequest("a bad Content-Length header")
-        body = self.rfile.read(n)
-        if len(body) < n:
-            raise ConnectionResetError("the client closed inside the body")
-        return body
+        return await self.reader.readexactly(n)
 
-    def wait(self, seconds):
-        """Sleeps, but not past a SIGTERM."""
+    async def wait(self, seconds):
+        """Sleeps, but not past a SIGTERM (which ends the loop and every task)."""
         if seconds > 0:
-            self.server.state.stop.wait(seconds)
+            await asyncio.sleep(seconds)
 
-    def stall(self, seconds):
+    async def stall(self, seconds):
         """Sends nothing for SECONDS, but ends early when the client hangs up (its
-        timeout fired) or the server is stopping, so stalled threads do not pile up."""
-        st = self.server.state
-        end = time.monotonic() + seconds
-        while not st.stop.is_set():
-            left = end - time.monotonic()
-            if left <= 0:
-                return
-            try:
-                r, _, _ = select.select([self.connection], [], [], min(left, 0.1))
-                if r and self.connection.recv(1, socket.MSG_PEEK) == b"":
-                    return  # the client is gone
-                if r:
-                    st.stop.wait(min(left, 0.1))  # pipelined bytes: do not spin on them
-            except (OSError, ValueError):
-                return
+        timeout fired), so stalled requests do not pile up. Bytes the client pipelines
+        meanwhile are read and dropped: the connection is closed after a stall."""
+        async def gone():
+            while await self.reader.read(65536):
+                pass
+        try:
+            await asyncio.wait_for(gone(), seconds)
+        except (asyncio.TimeoutError, OSError, ValueError):
+            return
+
+    async def serve(self):
+        try:
+            while True:
+                self.waiting()
+                ok = await self.read_head()
+                self.busy = False
+                if ok:
+                    if self.command not in ("GET", "POST", "PUT", "DELETE"):
+                        self.send_error(501, "Unsupported method (%r)" % self.command)
+                    else:
+                        await self.dispatch(self.command)
+                self.waiting()
+                await self.writer.drain()
+                self.busy = False
+                if self.close_connection or not ok:
+                    break
+        except (ConnectionError, OSError, asyncio.IncompleteReadError):
+            pass  # a client that hangs up (or idles past the timeout) is no error
+        except Exception:
+            print("-" * 40, file=sys.stderr)
+            print("Exception occurred during processing of request from",
+                  self.writer.get_extra_info("peername"), file=sys.stderr)
+            traceback.print_exc()
+            print("-" * 40, file=sys.stderr)
+        finally:
+            self.watch.cancel()
+            self.writer.close()
 
     # -- methods ----------------------------------------------------------------------
-    def do_GET(self):
-        self.dispatch("GET")
-
-    def do_POST(self):
-        self.dispatch("POST")
-
-    def do_PUT(self):
-        self.dispatch("PUT")
-
-    def do_DELETE(self):
-        self.dispatch("DELETE")
-
-    def dispatch(self, method):
+    async def dispatch(self, method):
         t0 = time.monotonic()
         self.status_sent = None
         self.fault = None
         self.model = None
         path = self.path.split("?", 1)[0]
-        st = self.server.state
+        st = self.state
         try:
             try:
-                body = self.read_body()
+                body = await self.read_body()
             except BadRequest as e:
                 self.send_all(400, error_body(str(e), "invalid_request_error"))
                 return
@@ -329,24 +521,29 @@ class Handler(BaseHTTPRequestHandler):
                                               "invalid_request_error", "method_not_allowed"),
                               headers=[("Allow", want)])
                 return
-            fn(body)
-        except (ConnectionError, BrokenPipeError, socket.timeout, OSError):
+            if fn == self.completions:
+                await fn(body)
+            else:
+                fn(body)
+        except (ConnectionError, OSError, asyncio.IncompleteReadError):
             self.close_connection = True  # the client went away: nothing to answer
         finally:
-            st.write_log({"time": round(time.time(), 6), "method": method, "path": path,
-                          "status": self.status_sent, "fault": self.fault,
-                          "latency": round(time.monotonic() - t0, 6), "model": self.model,
-                          "authorization": self.headers.get("Authorization") is not None})
+            if st.log is not None:
+                st.write_log({"time": round(time.time(), 6), "method": method, "path": path,
+                              "status": self.status_sent, "fault": self.fault,
+                              "latency": round(time.monotonic() - t0, 6),
+                              "model": self.model,
+                              "authorization": self.headers.get("Authorization") is not None})
 
     def admin_stats(self, body):
-        self.send_all(200, self.server.state.stats())
+        self.send_all(200, self.state.stats())
 
     def admin_reset(self, body):
-        self.server.state.reset()
+        self.state.reset()
         self.send_all(200, {"reset": True})
 
     def admin_plan(self, body):
-        st = self.server.state
+        st = self.state
         try:
             plan = json.loads(body or b"{}")
             if not isinstance(plan, dict):
@@ -410,8 +607,8 @@ class Handler(BaseHTTPRequestHandler):
             raise BadRequest("'stream' is not supported by the test server")
         return model, texts
 
-    def completions(self, body):
-        st = self.server.state
+    async def completions(self, body):
+        st = self.state
         if not self.used_for_completions:
             self.used_for_completions = True
             with st.lock:
@@ -457,13 +654,13 @@ class Handler(BaseHTTPRequestHandler):
             with st.lock:
                 st.by_fault[fault] += 1
             if fault == "stall":
-                self.stall(stall_s)
+                await self.stall(stall_s)
                 self.close_connection = True  # never answer late on a reused connection
                 return
             delay = st.latency_s
             if st.jitter_s > 0:
                 delay += st.jitter_s * hash_unit(body, str(n).encode(), b"jitter")
-            self.wait(delay)
+            await self.wait(delay)
             if st.stop.is_set():
                 self.close_connection = True
                 return
@@ -473,7 +670,7 @@ class Handler(BaseHTTPRequestHandler):
                 st.in_flight -= 1
 
     def answer(self, fault, body, model, texts, retry_after):
-        st = self.server.state
+        st = self.state
         if fault in ("429", "429date"):
             if fault == "429":
                 ra = str(retry_after)
@@ -530,19 +727,6 @@ class Handler(BaseHTTPRequestHandler):
         self.send_all(200, answer, cut=(fault == "cut"))
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True     # a stalled handler never holds the process up
-    block_on_close = False
-    request_queue_size = 1024  # hundreds of clients connecting at once are not refused
-    allow_reuse_address = True
-
-    def handle_error(self, request, client_address):
-        e = sys.exc_info()[1]
-        if isinstance(e, (ConnectionError, socket.timeout)):
-            return  # a client that hangs up is no error of the server's
-        super().handle_error(request, client_address)
-
-
 def fault_rate(text):
     kind, sep, p = text.partition("=")
     if not sep or kind not in RATE_FAULTS:
@@ -568,6 +752,64 @@ def non_negative(text):
     return v
 
 
+
+
+class PreciseSelector(selectors.EpollSelector):
+    """epoll_wait counts whole milliseconds, and selectors rounds the timeout up, so every
+    latency came out ~0.5 ms long (more when timers queue). Waiting on the epoll fd with
+    select() first, which counts microseconds, wakes the loop on time."""
+
+    def select(self, timeout=None):
+        if timeout is not None and timeout > 0:
+            select.select([self._selector.fileno()], [], [], timeout)
+            timeout = 0
+        return super().select(timeout)
+
+
+async def serve(args, state):
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+
+    def on_signal():
+        state.stop.set()
+        stop.set()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, on_signal)
+
+    async def client(reader, writer):
+        await Conn(state, reader, writer).serve()
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)  # as socketserver did
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((args.host, args.port))
+        sock.listen(1024)  # hundreds of clients connecting at once are not refused
+    except OSError as e:
+        sock.close()
+        print("cannot listen on %s:%d: %s" % (args.host, args.port, e), file=sys.stderr)
+        return 1
+    port = sock.getsockname()[1]
+    # TCP_NODELAY is asyncio's default: no Nagle stalls
+    srv = await asyncio.start_server(client, sock=sock, backlog=1024, limit=MAXLINE - 1)
+    if args.port_file:
+        tmp = args.port_file + ".tmp"
+        with open(tmp, "w") as f:
+            f.write("%d\n" % port)
+        os.replace(tmp, args.port_file)
+    print("listening %d" % port, flush=True)
+    parent = os.getppid()
+    while not stop.is_set():
+        try:
+            await asyncio.wait_for(stop.wait(), 0.2)
+        except asyncio.TimeoutError:
+            pass
+        if args.die_with_parent and os.getppid() != parent:
+            break
+    srv.close()  # asyncio.run then cancels the connections' tasks, stalls included
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
@@ -589,35 +831,12 @@ def main():
         ap.error("the --fault-rate probabilities add up to %g, more than 1" % total)
 
     state = State(args)
-    try:
-        srv = Server((args.host, args.port), Handler)
-    except OSError as e:
-        print("cannot listen on %s:%d: %s" % (args.host, args.port, e), file=sys.stderr)
-        return 1
-    srv.state = state
-    port = srv.server_address[1]
-
-    def on_signal(signum, frame):
-        state.stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    loop = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.1},
-                            daemon=True)
-    loop.start()
-    if args.port_file:
-        tmp = args.port_file + ".tmp"
-        with open(tmp, "w") as f:
-            f.write("%d\n" % port)
-        os.replace(tmp, args.port_file)
-    print("listening %d" % port, flush=True)
-    parent = os.getppid()
-    while not state.stop.wait(0.2):
-        if args.die_with_parent and os.getppid() != parent:
-            break
-    srv.shutdown()
-    srv.server_close()
-    return 0
+    if hasattr(selectors, "EpollSelector"):
+        factory = lambda: asyncio.SelectorEventLoop(PreciseSelector())  # noqa: E731
+    else:
+        factory = None
+    with asyncio.Runner(loop_factory=factory) as runner:
+        return runner.run(serve(args, state))
 
 
 if __name__ == "__main__":
