@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "nunchi/error.h"
+#include "nunchi/rng.h"
+#include "nunchi/wire.h"
 
 const char nn_llmp_schema[] =
     "{\"opinion\": number from 0 to 1, \"say\": \"a short text\" (optional), \"to\": "
@@ -212,6 +214,37 @@ json_t *nn_llmp_messages(const nn_llmp_persona_t *p, const nn_agent_t *a, nn_llm
         json_decref(user);
     }
     return msgs;
+}
+
+/* ---- persona ---------------------------------------------------------------------- */
+
+void nn_llmp_persona_draw(const nn_llmp_persona_spec_t *spec, uint64_t seed, uint32_t id,
+                          nn_llmp_persona_t *out)
+{
+    memset(out, 0, sizeof *out);
+    nn_rng_t g;
+    if (spec->n_names) {
+        nn_rng_init(&g, seed, NN_STREAM_PERSONA, id, 0);
+        snprintf(out->name, sizeof out->name, "%s", spec->names[nn_rng_below(&g, spec->n_names)]);
+    } else {
+        snprintf(out->name, sizeof out->name, "member %u", id);
+    }
+    if (spec->n_stances) {
+        nn_rng_init(&g, seed, NN_STREAM_PERSONA, id, 1);
+        snprintf(out->stance, sizeof out->stance, "%s",
+                 spec->stances[nn_rng_below(&g, spec->n_stances)]);
+    }
+    out->n_traits = spec->n_traits < NN_LLMP_MAX_TRAITS ? spec->n_traits : NN_LLMP_MAX_TRAITS;
+    for (size_t k = 0; k < out->n_traits; k++) {
+        snprintf(out->trait_name[k], sizeof out->trait_name[k], "%s", spec->trait_name[k]);
+        double v = spec->trait_a[k];
+        nn_rng_init(&g, seed, NN_STREAM_PERSONA, id, 2 + k);
+        if (spec->trait_dist[k] == NN_DIST_UNIFORM)
+            v = spec->trait_a[k] + (spec->trait_b[k] - spec->trait_a[k]) * nn_rng_unit(&g);
+        else if (spec->trait_dist[k] == NN_DIST_NORMAL)
+            v = spec->trait_a[k] + spec->trait_b[k] * nn_rng_normal(&g);
+        out->trait[k] = v < 0.0 ? 0.0 : v > 1.0 ? 1.0 : v;
+    }
 }
 
 /* ---- memory ----------------------------------------------------------------------- */

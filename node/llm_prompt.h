@@ -27,6 +27,27 @@ typedef struct nn_llmp_persona {
     double trait[NN_LLMP_MAX_TRAITS]; /* each in [0, 1] */
 } nn_llmp_persona_t;
 
+/* The scenario's persona templates: each agent draws its name and stance uniformly from
+ * the lists (none: "member ID", no stance) and each trait from its distribution, clamped
+ * into [0, 1]. */
+typedef struct nn_llmp_persona_spec {
+    size_t n_names;
+    const char *const *names;
+    size_t n_stances;
+    const char *const *stances;
+    size_t n_traits;
+    const char *trait_name[NN_LLMP_MAX_TRAITS];
+    uint8_t trait_dist[NN_LLMP_MAX_TRAITS]; /* nn_dist_t: constant, uniform, normal */
+    double trait_a[NN_LLMP_MAX_TRAITS];     /* the constant, the low end or the mean */
+    double trait_b[NN_LLMP_MAX_TRAITS];     /* the high end or the sd */
+} nn_llmp_persona_spec_t;
+
+/* Agent id's persona, drawn from (seed, NN_STREAM_PERSONA, id, slot) so that it does not
+ * depend on which node hosts the agent: slot 0 picks the name, 1 the stance, 2 + k trait
+ * k (draw 0 of each: one unit() for a uniform, two for a normal). */
+void nn_llmp_persona_draw(const nn_llmp_persona_spec_t *spec, uint64_t seed, uint32_t id,
+                          nn_llmp_persona_t *out);
+
 /* What an agent remembers of earlier rounds: the last `cap` things it heard or was told
  * (messages and verdicts), oldest first. */
 typedef struct nn_llmp_memory_item {

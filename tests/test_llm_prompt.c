@@ -14,6 +14,7 @@
 #include "node/llm_prompt.h"
 #include "nunchi/error.h"
 #include "nunchi/rng.h"
+#include "nunchi/wire.h"
 
 static const uint32_t s_nbrs[] = {2, 5, 9};
 static const nn_delivery_t s_inbox[] = {{.from = 2, .seq = 0, .value = 0.25, .standing = 1},
@@ -277,6 +278,56 @@ static void test_repair(void **state)
     json_decref(m);
 }
 
+static void test_persona_draw(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"Minji", "Joon", "Seo-yeon"};
+    static const char *const stances[] = {"wary of change", "eager for change"};
+    nn_llmp_persona_spec_t spec = {
+        .n_names = 3, .names = names, .n_stances = 2, .stances = stances, .n_traits = 3};
+    spec.trait_name[0] = "openness";
+    spec.trait_dist[0] = NN_DIST_UNIFORM;
+    spec.trait_a[0] = 0.2;
+    spec.trait_b[0] = 0.4;
+    spec.trait_name[1] = "agreeableness";
+    spec.trait_dist[1] = NN_DIST_NORMAL;
+    spec.trait_a[1] = 0.5;
+    spec.trait_b[1] = 10.0; /* wide: the clamp into [0, 1] shows */
+    spec.trait_name[2] = "patience";
+    spec.trait_a[2] = 0.7; /* constant */
+    int seen_name[3] = {0}, clamped = 0;
+    for (uint32_t id = 0; id < 200; id++) {
+        nn_llmp_persona_t p, q;
+        nn_llmp_persona_draw(&spec, 42, id, &p);
+        nn_llmp_persona_draw(&spec, 42, id, &q);
+        assert_memory_equal(&p, &q, sizeof p); /* a function of (seed, id) alone */
+        /* the name is the one the documented draw picks */
+        nn_rng_t g;
+        nn_rng_init(&g, 42, NN_STREAM_PERSONA, id, 0);
+        size_t k = (size_t)nn_rng_below(&g, 3);
+        assert_string_equal(p.name, names[k]);
+        seen_name[k] = 1;
+        nn_rng_init(&g, 42, NN_STREAM_PERSONA, id, 2);
+        assert_true(p.trait[0] == 0.2 + 0.2 * nn_rng_unit(&g));
+        assert_true(p.trait[1] >= 0.0 && p.trait[1] <= 1.0);
+        clamped += p.trait[1] == 0.0 || p.trait[1] == 1.0;
+        assert_true(p.trait[2] == 0.7);
+        assert_string_equal(p.trait_name[1], "agreeableness");
+    }
+    assert_true(seen_name[0] && seen_name[1] && seen_name[2]);
+    assert_true(clamped > 100);
+    /* another seed, other personas; no lists: "member ID" */
+    nn_llmp_persona_t a, b;
+    nn_llmp_persona_draw(&spec, 42, 7, &a);
+    nn_llmp_persona_draw(&spec, 43, 7, &b);
+    assert_true(a.trait[0] != b.trait[0]);
+    nn_llmp_persona_spec_t none = {0};
+    nn_llmp_persona_draw(&none, 42, 7, &a);
+    assert_string_equal(a.name, "member 7");
+    assert_string_equal(a.stance, "");
+    assert_int_equal(a.n_traits, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -286,6 +337,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_parse_minimal, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_parse_refusals, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_repair, t_setup, t_teardown),
+        cmocka_unit_test(test_persona_draw),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,6 +19,8 @@ enum nn_rng_stream {
     NN_STREAM_CASES = 6,      /* juries, mediators, arbiters, tie-breaks (agent slot: case) */
     NN_STREAM_NORMS = 7,      /* detection of violations */
     NN_STREAM_TRENDS = 8,     /* trend seeds (agent slot: trend) */
+    NN_STREAM_PERSONA = 9,    /* an llm agent's persona (round slot: 0 name, 1 stance, 2 + k
+                                 trait k) */
     NN_STREAM_USER = 64       /* first stream free for later modules */
 };
 
