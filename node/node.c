@@ -17,6 +17,8 @@ typedef struct s_pop {
     uint8_t dist[NN_MAX_PARAMS];  /* nn_dist_t */
     double b[NN_MAX_PARAMS];      /* a distribution's second number */
     int drawn;                    /* some parameter is drawn per agent */
+    void *ctx;                    /* batch behaviours: their state on this node */
+    int opened;
 } s_pop_t;
 
 struct nn_node {
@@ -41,6 +43,14 @@ struct nn_node {
     uint64_t *run_off; /* owned, n + 1: per hosted agent inbox offsets (remapped ticks) */
     nn_outbox_t out;
     nn_actbox_t acts;
+    /* batch behaviours (nn_behaviour_ops_t.prepare): what prepare left for each agent,
+     * and the views and parameters of one population's agents, grown as needed */
+    int batch;
+    void **prepared; /* n, or NULL without batch behaviours */
+    nn_agent_t *views;
+    double *view_params;
+    void **slots;
+    size_t views_cap;
 };
 
 static inline uint32_t s_id(const nn_node_t *n, size_t i)
@@ -162,6 +172,24 @@ int nn_node_new_claimed(nn_node_t **out, const nn_welcome_t *w, const nn_claim_t
             return NN_EPROTO;
         }
     }
+    for (size_t p = 0; p < n->n_pops; p++) {
+        s_pop_t *sp = &n->pops[p];
+        if (!sp->ops || !sp->ops->prepare)
+            continue;
+        n->batch = 1;
+        if (sp->ops->open) {
+            int orc = sp->ops->open(&sp->ctx, w, err, errlen);
+            if (orc != NN_OK) {
+                nn_node_destroy(&n);
+                return orc;
+            }
+        }
+        sp->opened = 1;
+    }
+    if (n->batch && !(n->prepared = calloc(n->n ? n->n : 1, sizeof *n->prepared))) {
+        nn_node_destroy(&n);
+        return NN_ENOMEM;
+    }
     n->state = malloc((n->n ? n->n : 1) * sizeof *n->state);
     n->run_off = malloc((n->n + 1) * sizeof *n->run_off);
     if (!n->state || !n->run_off) {
@@ -179,6 +207,13 @@ void nn_node_destroy(nn_node_t **pn)
     nn_node_t *n = *pn;
     if (!n)
         return;
+    for (size_t p = 0; p < n->n_pops; p++)
+        if (n->pops[p].opened && n->pops[p].ops->close)
+            n->pops[p].ops->close(n->pops[p].ctx);
+    free(n->prepared);
+    free(n->views);
+    free(n->view_params);
+    free(n->slots);
     free(n->state);
     free(n->trends);
     free(n->memory);
@@ -312,6 +347,109 @@ static int s_check_output(const nn_node_t *n, size_t first_msg, size_t first_act
     return NN_OK;
 }
 
+/* Agent i's view for its step in round `round`: its state, inbox, neighbours, parameters
+ * (drawn into drawn when the population draws them), structure, words (with the trends of
+ * its TREND notices set) and notices, which start at *nj in the tick; *nj moves past
+ * them. NN_OK, or NN_EPROTO for a notice to an agent the node does not host. */
+static int s_view(const nn_node_t *n, size_t i, uint64_t round, const nn_tick_t *t,
+                  const uint64_t *off, size_t *nj, nn_agent_t *a, double *drawn, char *err,
+                  size_t errlen)
+{
+    const s_pop_t *p = &n->pops[n->pop[i]];
+    const size_t n_notices = t ? t->n_notices : 0;
+    const uint32_t *notice_to = t ? t->notice_to : NULL;
+    a->id = s_id(n, i);
+    a->round = round;
+    a->x = n->state[i];
+    a->inbox = t && t->deliveries ? t->deliveries + off[i] : NULL;
+    a->n_inbox = (size_t)(off[i + 1] - off[i]);
+    a->nbrs = n->nbr + n->nbr_off[i];
+    a->n_nbrs = (size_t)(n->nbr_off[i + 1] - n->nbr_off[i]);
+    if (p->drawn) {
+        s_draw_params(n, p, a->id, drawn);
+        a->params = drawn;
+    } else {
+        a->params = p->params;
+    }
+    a->role = n->role ? n->role[i] : 0;
+    a->group = n->group ? n->group[i] : 0;
+    a->superior = n->sup ? n->sup[i] : NN_NO_AGENT;
+    a->trends = n->trends ? n->trends[i] : 0;
+    a->memory = n->memory ? n->memory[i] : 0;
+    if (*nj < n_notices && notice_to[*nj] < a->id) {
+        snprintf(err, errlen, "tick has a notice for agent %u, which this node does not host",
+                 notice_to[*nj]);
+        return NN_EPROTO;
+    }
+    size_t nk = *nj;
+    while (nk < n_notices && notice_to[nk] == a->id) {
+        const nn_notice_t *no = &t->notices[nk];
+        if (no->kind == NN_NOTICE_TREND && no->arg < 64)
+            a->trends |= (uint64_t)1 << no->arg;
+        nk++;
+    }
+    a->notices = nk > *nj ? t->notices + *nj : NULL;
+    a->n_notices = nk - *nj;
+    *nj = nk;
+    nn_rng_init_keyed(&a->rng, n->stream_key, a->id, round);
+    a->ctx = p->ctx;
+    a->prepared = NULL;
+    return NN_OK;
+}
+
+/* Batch behaviours: each population's prepare, on the views of its agents, before any
+ * agent steps; what it leaves goes into n->prepared. */
+static int s_prepare(nn_node_t *n, uint64_t round, const nn_tick_t *t, const uint64_t *off,
+                     char *err, size_t errlen)
+{
+    if (n->n > n->views_cap) {
+        nn_agent_t *v = realloc(n->views, n->n * sizeof *v);
+        if (v)
+            n->views = v;
+        double *pp = realloc(n->view_params, n->n * NN_MAX_PARAMS * sizeof *pp);
+        if (pp)
+            n->view_params = pp;
+        void **sl = realloc(n->slots, n->n * sizeof *sl);
+        if (sl)
+            n->slots = sl;
+        if (!v || !pp || !sl) {
+            snprintf(err, errlen, "out of memory for the batch of round %llu",
+                     (unsigned long long)round);
+            return NN_ENOMEM;
+        }
+        n->views_cap = n->n;
+    }
+    memset(n->prepared, 0, n->n * sizeof *n->prepared);
+    for (size_t p = 0; p < n->n_pops; p++) {
+        const s_pop_t *sp = &n->pops[p];
+        if (!sp->ops || !sp->ops->prepare)
+            continue;
+        size_t m = 0, nj = 0;
+        for (size_t i = 0; i < n->n; i++) {
+            nn_agent_t v;
+            memset(&v, 0, sizeof v);
+            int rc = s_view(n, i, round, t, off, &nj, &v, n->view_params + m * NN_MAX_PARAMS, err,
+                            errlen);
+            if (rc != NN_OK)
+                return rc;
+            if (n->pop[i] != p)
+                continue;
+            n->views[m] = v;
+            n->slots[m] = NULL;
+            m++;
+        }
+        if (!m)
+            continue;
+        int rc = sp->ops->prepare(sp->ctx, n->views, m, n->slots, err, errlen);
+        if (rc != NN_OK)
+            return rc;
+        for (size_t i = 0, k = 0; i < n->n; i++)
+            if (n->pop[i] == p)
+                n->prepared[i] = n->slots[k++];
+    }
+    return NN_OK;
+}
+
 int nn_node_step(nn_node_t *n, uint64_t round, const nn_tick_t *t, nn_actions_t *out, char *err,
                  size_t errlen)
 {
@@ -319,7 +457,6 @@ int nn_node_step(nn_node_t *n, uint64_t round, const nn_tick_t *t, nn_actions_t 
     int rc = s_inbox_offsets(n, t, &off, err, errlen);
     if (rc != NN_OK)
         return rc;
-    const nn_delivery_t *deliv = t ? t->deliveries : NULL;
     const size_t n_notices = t ? t->n_notices : 0;
     const uint32_t *notice_to = t ? t->notice_to : NULL;
     size_t nj = 0; /* the next notice */
@@ -330,47 +467,19 @@ int nn_node_step(nn_node_t *n, uint64_t round, const nn_tick_t *t, nn_actions_t 
     n->out.failed = 0;
     n->acts.len = 0;
     n->acts.failed = 0;
+    if (n->batch && (rc = s_prepare(n, round, t, off, err, errlen)) != NN_OK)
+        return rc;
     double drawn[NN_MAX_PARAMS];
     nn_agent_t a;
     memset(&a, 0, sizeof a);
-    a.round = round;
     a.out = &n->out;
     a.acts = &n->acts;
     for (size_t i = 0; i < n->n; i++) {
         const s_pop_t *p = &n->pops[n->pop[i]];
-        a.id = s_id(n, i);
-        a.x = n->state[i];
-        a.inbox = deliv ? deliv + off[i] : NULL;
-        a.n_inbox = (size_t)(off[i + 1] - off[i]);
-        a.nbrs = n->nbr + n->nbr_off[i];
-        a.n_nbrs = (size_t)(n->nbr_off[i + 1] - n->nbr_off[i]);
-        if (p->drawn) {
-            s_draw_params(n, p, a.id, drawn);
-            a.params = drawn;
-        } else {
-            a.params = p->params;
-        }
-        a.role = n->role ? n->role[i] : 0;
-        a.group = n->group ? n->group[i] : 0;
-        a.superior = n->sup ? n->sup[i] : NN_NO_AGENT;
-        a.trends = n->trends ? n->trends[i] : 0;
-        a.memory = n->memory ? n->memory[i] : 0;
-        if (nj < n_notices && notice_to[nj] < a.id) {
-            snprintf(err, errlen, "tick has a notice for agent %u, which this node does not host",
-                     notice_to[nj]);
-            return NN_EPROTO;
-        }
-        size_t nk = nj;
-        while (nk < n_notices && notice_to[nk] == a.id) {
-            const nn_notice_t *no = &t->notices[nk];
-            if (no->kind == NN_NOTICE_TREND && no->arg < 64)
-                a.trends |= (uint64_t)1 << no->arg;
-            nk++;
-        }
-        a.notices = nk > nj ? t->notices + nj : NULL;
-        a.n_notices = nk - nj;
-        nj = nk;
-        nn_rng_init_keyed(&a.rng, n->stream_key, a.id, round);
+        if ((rc = s_view(n, i, round, t, off, &nj, &a, drawn, err, errlen)) != NN_OK)
+            return rc;
+        if (n->prepared)
+            a.prepared = n->prepared[i];
         size_t first_msg = n->out.len, first_act = n->acts.len;
         p->ops->step(&a);
         if ((rc = s_check_output(n, first_msg, first_act, a.id, round, err, errlen)) != NN_OK)

@@ -52,6 +52,9 @@ static const nn_behaviour_ops_t s_contrarian = {
     sizeof s_params / sizeof s_params[0],
     0, /* opinions in [0, 1], not binary */
     s_step,
+    NULL,
+    NULL,
+    NULL, /* a behaviour of single steps: no batch */
 };
 
 int main(int argc, char **argv)

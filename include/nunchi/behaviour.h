@@ -191,6 +191,8 @@ typedef struct nn_agent {
     uint64_t trends;   /* state: adopted trends (bit t: trend t); a seed notice already set */
     uint64_t memory;   /* state: a private word kept between rounds, in the digest */
     nn_actbox_t *acts; /* where nn_act() appends */
+    void *ctx;         /* batch behaviours: the behaviour's state on this node (from open) */
+    void *prepared;    /* batch behaviours: what prepare left for this agent, or NULL */
 } nn_agent_t;
 
 /* Sends value to agent `to` with a hostility in [0, 1] and NN_MSG_* flags. Never fails
@@ -267,6 +269,8 @@ typedef struct nn_param_spec {
 
 #define NN_MAX_PARAMS 16
 
+struct nn_welcome;
+
 typedef struct nn_behaviour_ops {
     const char *name;              /* as written in scenarios: "deffuant" */
     const char *doc;               /* one line for `nunchi help behaviours` */
@@ -274,6 +278,19 @@ typedef struct nn_behaviour_ops {
     size_t n_params;
     int binary_state;            /* states are 0 or 1 (needs opinions.init: seeds) */
     void (*step)(nn_agent_t *a); /* must not fail; see nn_send() */
+    /* Optional, for a behaviour that decides a node's agents of one population together
+     * (the llm behaviour sends all their requests at once). open makes its state on a node
+     * from the node's assignment (NN_OK, or an error code with err saying why, which
+     * refuses the assignment); close frees it. Each round, before any agent steps, prepare
+     * gets every hosted agent of the population in id order, as each will be stepped
+     * (state, inbox, notices, parameters, generator; out and acts are NULL: nothing is
+     * sent here), and may leave one pointer per agent in slots[i], which that agent's step
+     * finds in a->prepared (a->ctx is the state). The pointers stay the behaviour's. An
+     * error fails the round. NULL prepare: a behaviour of single steps. */
+    int (*open)(void **ctx, const struct nn_welcome *w, char *err, size_t errlen);
+    void (*close)(void *ctx);
+    int (*prepare)(void *ctx, const nn_agent_t *agents, size_t n, void **slots, char *err,
+                   size_t errlen);
 } nn_behaviour_ops_t;
 
 /* The registry of behaviours (node/behaviours/registry.c): the built-in ones, then the

@@ -245,4 +245,7 @@ const nn_behaviour_ops_t nn_behaviour_citizen = {
     P_COUNT,
     0,
     s_step,
+    NULL,
+    NULL,
+    NULL, /* a behaviour of single steps: no batch */
 };

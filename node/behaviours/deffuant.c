@@ -26,4 +26,6 @@ const nn_behaviour_ops_t nn_behaviour_deffuant = {
     "deffuant", "bounded confidence with one random neighbour a round (Deffuant et al. 2000)",
     s_params,   2,
     0,          s_step,
+    NULL,       NULL,
+    NULL, /* a behaviour of single steps: no batch */
 };

@@ -19,5 +19,9 @@ static void s_step(nn_agent_t *a)
 }
 
 const nn_behaviour_ops_t nn_behaviour_degroot = {
-    "degroot", "weighted averaging with every neighbour (DeGroot 1974)", s_params, 1, 0, s_step,
+    "degroot", "weighted averaging with every neighbour (DeGroot 1974)",
+    s_params,  1,
+    0,         s_step,
+    NULL,      NULL,
+    NULL, /* a behaviour of single steps: no batch */
 };

@@ -25,6 +25,9 @@ static void s_step(nn_agent_t *a)
 }
 
 const nn_behaviour_ops_t nn_behaviour_hk = {
-    "hk",   "bounded confidence with every neighbour (Hegselmann-Krause 2002)", s_params, 1, 0,
-    s_step,
+    "hk",     "bounded confidence with every neighbour (Hegselmann-Krause 2002)",
+    s_params, 1,
+    0,        s_step,
+    NULL,     NULL,
+    NULL, /* a behaviour of single steps: no batch */
 };

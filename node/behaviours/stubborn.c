@@ -7,5 +7,6 @@ static void s_step(nn_agent_t *a)
 }
 
 const nn_behaviour_ops_t nn_behaviour_stubborn = {
-    "stubborn", "never changes; tells one random neighbour a round", NULL, 0, 0, s_step,
+    "stubborn", "never changes; tells one random neighbour a round", NULL, 0, 0, s_step, NULL, NULL,
+    NULL, /* a behaviour of single steps: no batch */
 };

@@ -23,4 +23,6 @@ const nn_behaviour_ops_t nn_behaviour_threshold = {
     "threshold", "adopt for good once a share phi of senders has (Granovetter 1978)",
     s_params,    1,
     1,           s_step,
+    NULL,        NULL,
+    NULL, /* a behaviour of single steps: no batch */
 };

@@ -10,5 +10,6 @@ static void s_step(nn_agent_t *a)
 }
 
 const nn_behaviour_ops_t nn_behaviour_voter = {
-    "voter", "adopt the opinion of a random sender (voter model)", NULL, 0, 0, s_step,
+    "voter", "adopt the opinion of a random sender (voter model)", NULL, 0, 0, s_step, NULL, NULL,
+    NULL, /* a behaviour of single steps: no batch */
 };
