@@ -121,17 +121,16 @@ typedef struct s_run {
     char inproc[512];       /* where the built-in node threads connect */
     char ext_endpoint[512]; /* where external nodes join */
     char ipc_path[256];
-    int local;           /* messages by pointer: inproc threads, none but them */
-    int threads;         /* the built-in nodes are threads of this process (transport inproc) */
-    size_t n_builtin;    /* nodes for the built-in populations (started here unless serve) */
-    int has_external;    /* some population is external */
-    uint32_t *host;      /* external populations: each agent's node, or NULL */
-    uint32_t *slot_ids;  /* external populations: every node's agents, node after node */
-    double liveness_s;   /* silence that loses an idle node */
-    uint64_t resumed;    /* sessions resumed */
-    uint64_t duplicates; /* Actions for a round already answered (repeated ticks) */
-    uint64_t stray;      /* Actions on a connection that has not resumed yet */
-    uint64_t lost;       /* nodes lost before the run for want of heartbeats */
+    int local;          /* messages by pointer: inproc threads, none but them */
+    int threads;        /* the built-in nodes are threads of this process (transport inproc) */
+    size_t n_builtin;   /* nodes for the built-in populations (started here unless serve) */
+    int has_external;   /* some population is external */
+    uint32_t *host;     /* external populations: each agent's node, or NULL */
+    uint32_t *slot_ids; /* external populations: every node's agents, node after node */
+    double liveness_s;  /* silence that loses an idle node */
+    uint64_t resumed;   /* sessions resumed */
+    uint64_t stray;     /* Actions on a connection that has not resumed yet */
+    uint64_t lost;      /* nodes lost before the run for want of heartbeats */
     uint64_t session;
     FILE *metrics;
     FILE *events;
@@ -492,10 +491,9 @@ static void s_assign_listed(const s_run_t *r, const s_node_t *nd, nn_welcome_t *
     we->superior = sup;
 }
 
-static void s_make_welcome(s_run_t *r, size_t k)
+/* What every Welcome to node k says, the assignment aside: into *w, cleared first. */
+static nn_welcome_t *s_welcome_head(const s_run_t *r, size_t k, nn_wire_t *w)
 {
-    s_node_t *nd = &r->nodes[k];
-    nn_wire_t *w = &nd->welcome;
     memset(w, 0, sizeof *w);
     w->kind = NN_WIRE_WELCOME;
     w->node = (uint32_t)k;
@@ -506,11 +504,18 @@ static void s_make_welcome(s_run_t *r, size_t k)
     we->rounds = r->sc->rounds;
     we->agents_total = r->sc->agents;
     we->dim = 1;
-    we->n_populations = r->soc.n_pops;
-    we->populations = r->soc.desc;
     we->deadline_s = r->sc->deadline_s;
     we->liveness_s = r->liveness_s;
     we->heartbeat_s = r->sc->heartbeat_s;
+    return we;
+}
+
+static void s_make_welcome(s_run_t *r, size_t k)
+{
+    s_node_t *nd = &r->nodes[k];
+    nn_welcome_t *we = s_welcome_head(r, k, &nd->welcome);
+    we->n_populations = r->soc.n_pops;
+    we->populations = r->soc.desc;
     we->n_agents = nd->count;
     we->first_agent = nd->lo;
     if (nd->ids) {
@@ -677,20 +682,8 @@ static int s_resume(s_run_t *r, const nn_peer_id_t *from, const nn_wire_t *in)
     nd->peer = *from;
     nd->heard = nn_now();
     nn_wire_t *w = &nd->simple;
-    memset(w, 0, sizeof *w);
-    w->kind = NN_WIRE_WELCOME;
-    w->node = k;
+    nn_welcome_t *we = s_welcome_head(r, k, w);
     w->round = r->round;
-    nn_welcome_t *we = &w->u.welcome;
-    we->node = k;
-    we->session = r->session;
-    we->seed = r->sc->seed;
-    we->rounds = r->sc->rounds;
-    we->agents_total = r->sc->agents;
-    we->dim = 1;
-    we->deadline_s = r->sc->deadline_s;
-    we->liveness_s = r->liveness_s;
-    we->heartbeat_s = r->sc->heartbeat_s;
     we->resumed = 1;
     we->round = r->round;
     char err[256] = "";
@@ -1290,7 +1283,6 @@ static int s_take_actions(s_run_t *r, size_t k, const nn_wire_t *in, const nn_pe
     if (in->round < r->round || (in->round == r->round && nd->answered)) {
         /* the answer to a repeated tick (after a resume), or one more copy of it: taken
          * once, counted, and not held against the node */
-        r->duplicates++;
         r->res->repeated_actions++;
         return NN_OK;
     }
@@ -1937,29 +1929,10 @@ static void s_note_refusals(s_run_t *r)
 {
     nn_zap_refusal_t got[16];
     size_t n;
-    zmq_msg_t m;
-    while (r->mon) {
-        zmq_msg_init(&m);
-        if (zmq_msg_recv(&m, r->mon, ZMQ_DONTWAIT) < 0) {
-            zmq_msg_close(&m);
-            break;
-        }
-        uint16_t event = 0;
-        uint32_t value = 0;
-        if (zmq_msg_size(&m) >= 6) {
-            memcpy(&event, zmq_msg_data(&m), 2);
-            memcpy(&value, (const char *)zmq_msg_data(&m) + 2, 4);
-        }
-        int more = zmq_msg_more(&m);
-        zmq_msg_close(&m);
-        char address[256] = "";
-        if (more) { /* the endpoint the peer came in at */
-            zmq_msg_init(&m);
-            if (zmq_msg_recv(&m, r->mon, 0) >= 0)
-                snprintf(address, sizeof address, "%.*s", (int)zmq_msg_size(&m),
-                         (const char *)zmq_msg_data(&m));
-            zmq_msg_close(&m);
-        }
+    uint16_t event;
+    uint32_t value;
+    char address[256];
+    while (r->mon && nn_link_monitor_event(r->mon, &event, &value, address, sizeof address)) {
         r->handshake_failed++;
         nn_output_event(
             r->events, "handshake_failed",
@@ -2364,7 +2337,8 @@ static json_t *s_summary(const s_run_t *r, int rc)
     json_object_set_new(nodes, "builtin", json_integer((json_int_t)r->n_builtin));
     json_object_set_new(nodes, "external", json_integer((json_int_t)(r->n_nodes - r->n_builtin)));
     json_object_set_new(nodes, "resumed", json_integer((json_int_t)r->resumed));
-    json_object_set_new(nodes, "repeated_actions", json_integer((json_int_t)r->duplicates));
+    json_object_set_new(nodes, "repeated_actions",
+                        json_integer((json_int_t)r->res->repeated_actions));
     json_object_set_new(nodes, "actions_before_resume", json_integer((json_int_t)r->stray));
     json_object_set_new(nodes, "lost_before_start", json_integer((json_int_t)r->lost));
     if (!r->w)

@@ -2199,15 +2199,22 @@ static void s_trends(s_ctx_t *c, const s_node_t *v, nn_trends_config_t *t)
         t->seeds = c->agents;
 }
 
+/* " (resolved against the scenario's directory: 'PATH')" when the path as written is not
+ * the one opened, else "": for messages about a file. */
+static void s_resolved_note(const char *given, const char *resolved, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    if (strcmp(given, resolved) != 0)
+        snprintf(buf, len, " (resolved against the scenario's directory: '%s')", resolved);
+}
+
 /* security: {curve: {secret_key: FILE, authorized_keys: DIR}}. The files are looked at,
  * not read: the key file's format is the link layer's to check when it loads it. */
 static void s_curve_file(s_ctx_t *c, const s_node_t *v, const char *given, const char *resolved)
 {
     struct stat st;
-    char shown[4200] = "";
-    if (strcmp(given, resolved) != 0)
-        snprintf(shown, sizeof shown, " (resolved against the scenario's directory: '%s')",
-                 resolved);
+    char shown[4200];
+    s_resolved_note(given, resolved, shown, sizeof shown);
     /* the stem that `nunchi keygen` takes, run from where the scenario was loaded */
     char stem[4096];
     size_t rl = strlen(resolved), sl = sizeof ".key_secret" - 1;
@@ -2243,10 +2250,8 @@ static void s_curve_file(s_ctx_t *c, const s_node_t *v, const char *given, const
 static void s_curve_dir(s_ctx_t *c, const s_node_t *v, const char *given, const char *resolved)
 {
     struct stat st;
-    char shown[4200] = "";
-    if (strcmp(given, resolved) != 0)
-        snprintf(shown, sizeof shown, " (resolved against the scenario's directory: '%s')",
-                 resolved);
+    char shown[4200];
+    s_resolved_note(given, resolved, shown, sizeof shown);
     if (stat(resolved, &st) != 0) {
         s_err(c, v,
               "'security.curve.authorized_keys': no directory '%s': %s%s" S_HINT

@@ -97,6 +97,34 @@ static int s_send_frame(nn_link_t *l, const nn_peer_id_t *to, const void *data, 
     return NN_OK;
 }
 
+int nn_link_monitor_event(void *mon, uint16_t *event, uint32_t *value, char *endpoint, size_t len)
+{
+    zmq_msg_t m;
+    zmq_msg_init(&m);
+    if (zmq_msg_recv(&m, mon, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close(&m);
+        return 0;
+    }
+    *event = 0;
+    *value = 0;
+    if (zmq_msg_size(&m) >= 6) { /* 16-bit event, 32-bit value */
+        memcpy(event, zmq_msg_data(&m), 2);
+        memcpy(value, (const char *)zmq_msg_data(&m) + 2, 4);
+    }
+    int more = zmq_msg_more(&m);
+    zmq_msg_close(&m);
+    if (endpoint && len)
+        endpoint[0] = '\0';
+    while (more) { /* the endpoint */
+        zmq_msg_init(&m);
+        more = zmq_msg_recv(&m, mon, 0) >= 0 && zmq_msg_more(&m);
+        if (endpoint && len && !endpoint[0])
+            snprintf(endpoint, len, "%.*s", (int)zmq_msg_size(&m), (const char *)zmq_msg_data(&m));
+        zmq_msg_close(&m);
+    }
+    return 1;
+}
+
 /* Receives the rest of a multipart message and throws it away. */
 static void s_drain(void *sock)
 {

@@ -54,6 +54,11 @@ int nn_link_send_bytes(nn_link_t *l, const nn_peer_id_t *to, const void *data, s
 int nn_link_recv(nn_link_t *l, int timeout_ms, nn_peer_id_t *from, nn_wire_t *out, char *err,
                  size_t errlen);
 
+/* One event of a ZeroMQ socket monitor (a PAIR connected to zmq_socket_monitor's
+ * endpoint), read without waiting: 1 with *event, *value and the endpoint (may be NULL)
+ * filled, 0 when none is queued. */
+int nn_link_monitor_event(void *mon, uint16_t *event, uint32_t *value, char *endpoint, size_t len);
+
 /* Tunes the C library's allocator for batches of many megabytes that are allocated and
  * freed every round (ZeroMQ's message buffers, the codec's unpacking): they stay in the
  * heap instead of being mapped afresh as zero-filled pages each round, which costs about

@@ -424,19 +424,21 @@ static int s_prepare(nn_node_t *n, uint64_t round, const nn_tick_t *t, const uin
         const s_pop_t *sp = &n->pops[p];
         if (!sp->ops || !sp->ops->prepare)
             continue;
+        const size_t n_notices = t ? t->n_notices : 0;
         size_t m = 0, nj = 0;
         for (size_t i = 0; i < n->n; i++) {
-            nn_agent_t v;
-            memset(&v, 0, sizeof v);
-            int rc = s_view(n, i, round, t, off, &nj, &v, n->view_params + m * NN_MAX_PARAMS, err,
+            if (n->pop[i] != p) { /* only its notices to pass; the step checks them */
+                while (nj < n_notices && t->notice_to[nj] <= s_id(n, i))
+                    nj++;
+                continue;
+            }
+            nn_agent_t *v = &n->views[m];
+            memset(v, 0, sizeof *v);
+            int rc = s_view(n, i, round, t, off, &nj, v, n->view_params + m * NN_MAX_PARAMS, err,
                             errlen);
             if (rc != NN_OK)
                 return rc;
-            if (n->pop[i] != p)
-                continue;
-            n->views[m] = v;
-            n->slots[m] = NULL;
-            m++;
+            n->slots[m++] = NULL;
         }
         if (!m)
             continue;

@@ -53,28 +53,10 @@ static void s_make_hello(const nn_session_config_t *cfg, nn_wire_t *hello)
 /* A handshake failure from the socket monitor, as the refusal it is; 0 when mon had none. */
 static int s_handshake_failed(void *mon, char *err, size_t errlen)
 {
-    zmq_msg_t m;
-    zmq_msg_init(&m);
-    if (zmq_msg_recv(&m, mon, ZMQ_DONTWAIT) < 0) {
-        zmq_msg_close(&m);
+    uint16_t event;
+    uint32_t value;
+    if (!nn_link_monitor_event(mon, &event, &value, NULL, 0))
         return 0;
-    }
-    uint16_t event = 0;
-    uint32_t value = 0;
-    if (zmq_msg_size(&m) >= 6) {
-        memcpy(&event, zmq_msg_data(&m), 2);
-        memcpy(&value, (const char *)zmq_msg_data(&m) + 2, 4);
-    }
-    int more = zmq_msg_more(&m);
-    zmq_msg_close(&m);
-    while (more) { /* the endpoint */
-        zmq_msg_init(&m);
-        if (zmq_msg_recv(&m, mon, 0) < 0)
-            more = 0;
-        else
-            more = zmq_msg_more(&m);
-        zmq_msg_close(&m);
-    }
     if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
         snprintf(err, errlen,
                  "the coordinator refused this node (authentication): its CURVE key is not "

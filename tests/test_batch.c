@@ -20,7 +20,6 @@
 
 typedef struct t_ctx {
     uint32_t hosted; /* the assignment's agents, seen by open */
-    int closed_flag_unused;
     size_t calls;
     uint32_t seen[16];
     size_t n_seen;

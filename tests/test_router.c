@@ -758,6 +758,19 @@ static nn_drop_rule_t t_count_check(void *ctx, const nn_msg_t *m, uint32_t seq)
     return NN_DROP_PASS;
 }
 
+/* Rank 0's router of two ranks whose agents alternate 0, 1, 0, 1, ... (the owner array
+ * lives in the fixture, as the router borrows it). */
+static nn_router_t *t_rank0_alternating(t_xfix_t *f)
+{
+    for (uint32_t i = 0; i < X_AGENTS; i++)
+        f->owner[i] = i % 2;
+    nn_router_t *r = &f->rk[0];
+    assert_int_equal(nn_router_init(r, N_AGENTS, N_NODES, s_pool), NN_OK);
+    f->rk_inited[0] = 1;
+    assert_int_equal(nn_router_set_ranks(r, f->owner, 0, 2), NN_OK);
+    return r;
+}
+
 /* (a) With agents spread 0, 1, 0, 1, ... over two ranks, rank 0's router drops a message
  * from an odd agent as foreign even though the agent is in its node's lo .. hi, and never
  * asks the check about it; its even agents' messages go on. Rank 1's router, given the
@@ -765,13 +778,7 @@ static nn_drop_rule_t t_count_check(void *ctx, const nn_msg_t *m, uint32_t seq)
 static void test_ranks_foreign_sender(void **state)
 {
     t_xfix_t *f = *state;
-    uint32_t owner[X_AGENTS];
-    for (uint32_t i = 0; i < X_AGENTS; i++)
-        owner[i] = i % 2;
-    nn_router_t *r = &f->rk[0];
-    assert_int_equal(nn_router_init(r, N_AGENTS, N_NODES, s_pool), NN_OK);
-    f->rk_inited[0] = 1;
-    assert_int_equal(nn_router_set_ranks(r, owner, 0, 2), NN_OK);
+    nn_router_t *r = t_rank0_alternating(f);
     uint64_t asked = 0;
     nn_router_set_check(r, t_count_check, &asked);
     /* node 0 hosts 0..3, node 1 4..7: 1, 3, 5 and 7 are rank 1's */
@@ -804,7 +811,7 @@ static void test_ranks_foreign_sender(void **state)
     nn_router_t *r1 = &f->rk[1];
     assert_int_equal(nn_router_init(r1, N_AGENTS, N_NODES, s_pool), NN_OK);
     f->rk_inited[1] = 1;
-    assert_int_equal(nn_router_set_ranks(r1, owner, 1, 2), NN_OK);
+    assert_int_equal(nn_router_set_ranks(r1, f->owner, 1, 2), NN_OK);
     nn_router_begin(r1);
     nn_router_add(r1, 0, 0, 4, b0, 5);
     nn_router_add(r1, 1, 4, 8, b1, 3);
@@ -962,16 +969,10 @@ static void test_ranks_equal_one(void **state)
 static void test_ranks_imports_unknown(void **state)
 {
     t_xfix_t *f = *state;
-    uint32_t owner[X_AGENTS];
-    for (uint32_t i = 0; i < X_AGENTS; i++)
-        owner[i] = i % 2;
     float standing[N_AGENTS];
     for (uint32_t i = 0; i < N_AGENTS; i++)
         standing[i] = 2.0f;
-    nn_router_t *r = &f->rk[0];
-    assert_int_equal(nn_router_init(r, N_AGENTS, N_NODES, s_pool), NN_OK);
-    f->rk_inited[0] = 1;
-    assert_int_equal(nn_router_set_ranks(r, owner, 0, 2), NN_OK);
+    nn_router_t *r = t_rank0_alternating(f);
     nn_router_set_stamps(r, standing, NULL);
     /* {from, to, seq, flags, value, trends, standing} */
     const nn_xrec_t bad[] = {{1, 3, 0, 0, 0.5, 7, 0.25f}, {5, 9, 0, 0, 0.6, 7, 0.25f}};
@@ -1013,13 +1014,7 @@ static void test_ranks_imports_unknown(void **state)
 static void test_ranks_imports_mixed_segment(void **state)
 {
     t_xfix_t *f = *state;
-    uint32_t owner[X_AGENTS];
-    for (uint32_t i = 0; i < X_AGENTS; i++)
-        owner[i] = i % 2;
-    nn_router_t *r = &f->rk[0];
-    assert_int_equal(nn_router_init(r, N_AGENTS, N_NODES, s_pool), NN_OK);
-    f->rk_inited[0] = 1;
-    assert_int_equal(nn_router_set_ranks(r, owner, 0, 2), NN_OK);
+    nn_router_t *r = t_rank0_alternating(f);
     const nn_xrec_t mixed[] = {{1, 2, 0, 0, 0.1, 0, 1.0f},
                                {1, 3, 1, 0, 0.2, 0, 1.0f}, /* agent 3 is rank 1's */
                                {5, 4, 0, 0, 0.3, 0, 1.0f}};

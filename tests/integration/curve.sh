@@ -96,7 +96,7 @@ wait $coord || fail "an external population under CURVE: $(cat "$WORK/ext.err")"
 # then goes silent and loses its place; two nunchi-nodes then run the society.)
 start_serve "$WORK/hijack.err" "$NUNCHI" serve "$WORK/secure.yaml" --expect-nodes 2 --wait 30 \
     --out "$WORK/hijack" --quiet --set limits.heartbeat_s=0.2 --set limits.liveness_s=1
-export NUNCHI_PB2_DIR="$BUILD/python"
+python_protocol
 /usr/bin/python3 - "tcp://127.0.0.1:$port" "$WORK/keys" <<'PY' || fail "a resume with another key (see above)"
 import os, sys
 sys.path.insert(0, os.environ["NUNCHI_PB2_DIR"])
@@ -139,10 +139,7 @@ got = answer(c)
 assert got.WhichOneof("body") == "welcome" and got.welcome.resumed, got
 PY
 # the hand-made peer is gone: its place frees once limits.liveness_s has passed
-for _ in $(seq 50); do
-    grep -q '"event":"node_lost"' "$WORK/hijack/events.jsonl" 2>/dev/null && break
-    sleep 0.1
-done
+await_line "$WORK/hijack/events.jsonl" '"event":"node_lost"' 5 || true
 for i in 1 2; do
     "$NODE" --connect "tcp://127.0.0.1:$port" --server-key "$WORK/keys/server.key" \
         --key "$WORK/keys/node1.key_secret" 2>>"$WORK/hijack.nodes.err" &

@@ -104,7 +104,7 @@ reject --claim nope=deffuant | grep -q "refused this node (unknown_population): 
     || fail "unknown_population: $(cat "$WORK/rej.err")"
 reject --claim deff=deffuant --max-agents 10 | grep -q "refused this node (capacity): a node of population 'deff' hosts 600 agents, more than the 10" \
     || fail "capacity: $(cat "$WORK/rej.err")"
-export NUNCHI_PB2_DIR="$BUILD/python"
+python_protocol
 # version and session, from a peer that speaks the protocol by hand
 "$PY" - "tcp://127.0.0.1:$port" <<'EOF' || fail "version / session refusals (see above)"
 import os, sys
@@ -160,10 +160,7 @@ grep -q "still waiting for population 'deff' (0 of 2 nodes joined)" "$WORK/lonel
 #    ask to resume, on their own sockets) and goes on; the digest does not change
 run_ext "$WORK/d" --set rounds=3000 --set populations.0.nodes=1
 claim 1 --verbose
-for _ in $(seq 50); do
-    grep -q '"event":"node_joined".*"population":"deff"' "$WORK/d/events.jsonl" 2>/dev/null && break
-    sleep 0.1
-done
+await_line "$WORK/d/events.jsonl" '"event":"node_joined".*"population":"deff"' 5 || true
 kill -STOP "$coord"
 sleep 1.5
 kill -CONT "$coord"
@@ -182,16 +179,12 @@ relay_port=$((20000 + RANDOM % 20000))
 start_relay() {
     "$PY" "$SRC/tests/integration/lib/proxy.py" "$relay_port" "$port" >"$WORK/relay.out" 2>&1 &
     relay=$!
-    for _ in $(seq 50); do grep -q listening "$WORK/relay.out" 2>/dev/null && return 0; sleep 0.1; done
-    fail "the relay did not start: $(cat "$WORK/relay.out")"
+    await_line "$WORK/relay.out" listening 5 || fail "the relay did not start: $(cat "$WORK/relay.out")"
 }
 start_relay
 "$NODE" --connect "tcp://127.0.0.1:$relay_port" --claim deff=deffuant --verbose 2>"$WORK/f.node.err" &
 relayed=$!
-for _ in $(seq 50); do
-    grep -q '"event":"node_joined".*"population":"deff"' "$WORK/f/events.jsonl" 2>/dev/null && break
-    sleep 0.1
-done
+await_line "$WORK/f/events.jsonl" '"event":"node_joined".*"population":"deff"' 5 || true
 kill -KILL "$relay"
 wait "$relay" 2>/dev/null || true
 sleep 0.5
@@ -210,11 +203,7 @@ claim 1
 silent=${claimers[0]}
 sleep 0.5
 kill -STOP "$silent"
-for _ in $(seq 40); do
-    grep -q '"event":"node_lost".*"no heartbeat"' "$WORK/e/events.jsonl" 2>/dev/null && break
-    sleep 0.1
-done
-grep -q '"event":"node_lost".*"no heartbeat"' "$WORK/e/events.jsonl" \
+await_line "$WORK/e/events.jsonl" '"event":"node_lost".*"no heartbeat"' 4 \
     || fail "a silent node was not lost: $(cat "$WORK/e.err")"
 claim 2
 wait "$coord" || fail "the run after a lost node: $(cat "$WORK/e.err" "$WORK/claim.err")"
@@ -229,10 +218,7 @@ grep -q '"lost_before_start": 1' "$WORK/e/summary.json" || fail "summary.json do
 run_ext "$WORK/g" --set rounds=100000 --set populations.0.nodes=1 --set limits.liveness_s=1 \
     --set limits.deadline_s=2
 claim 1
-for _ in $(seq 50); do
-    grep -q '"event":"node_joined".*"population":"deff"' "$WORK/g/events.jsonl" 2>/dev/null && break
-    sleep 0.1
-done
+await_line "$WORK/g/events.jsonl" '"event":"node_joined".*"population":"deff"' 5 || true
 kill -STOP "${claimers[0]}"
 status=0
 timeout 10 bash -c "while kill -0 $coord 2>/dev/null; do sleep 0.1; done" || fail "the run did not end when its node stopped"

@@ -12,10 +12,7 @@
 source "$(dirname "$0")/lib/common.bash"
 PY=/usr/bin/python3
 GARBAGE="$SRC/tests/integration/lib/garbage.py"
-"$PY" -c 'import zmq, google.protobuf' 2>"$WORK/imp" \
-    || fail "python3-zmq or python3-protobuf is missing: $(cat "$WORK/imp")"
-[ -f "$BUILD/python/nunchi_pb2.py" ] || fail "the build made no $BUILD/python/nunchi_pb2.py (protoc missing at configure time?)"
-export NUNCHI_PB2_DIR="$BUILD/python"
+python_protocol
 scenario="$DATA/scenarios/garbage.yaml"
 max_bytes=$(sed -n 's/^ *max_message_bytes: *\([0-9]*\).*/\1/p' "$scenario")
 [ -n "$max_bytes" ] || fail "$scenario sets no limits.max_message_bytes"
@@ -36,6 +33,16 @@ wait_joined() {
         sleep 0.1
     done
     fail "$2 nodes did not join within 10 s: $(cat "$1" 2>/dev/null)"
+}
+# two_nodes: two nunchi-node at $endpoint, their pids in $nodes, once both have joined
+# the run in $out
+two_nodes() {
+    nodes=()
+    for _ in 1 2; do
+        "$NODE" --connect "$endpoint" 2>>"$out.nodes.err" &
+        nodes+=($!)
+    done
+    wait_joined "$out/events.jsonl" 2
 }
 # finish WHAT SECONDS PIDS...: waits up to SECONDS for the coordinator; when it is still
 # running it and the PIDS are killed and the test fails; else its exit status must be 0
@@ -71,12 +78,7 @@ endpoint="tcp://127.0.0.1:$port"
 "$PY" "$GARBAGE" --connect "$endpoint" --wave join --seed 1 --max-bytes "$max_bytes" \
     >"$WORK/join.kv" 2>"$WORK/join.err" || fail "garbage.py (join): $(cat "$WORK/join.err")"
 kill -0 "$coord" 2>/dev/null || fail "serve ended under garbage before any node joined: $(cat "$out.err")"
-nodes=()
-for _ in 1 2; do
-    "$NODE" --connect "$endpoint" 2>>"$out.nodes.err" &
-    nodes+=($!)
-done
-wait_joined "$out/events.jsonl" 2
+two_nodes
 "$PY" "$GARBAGE" --connect "$endpoint" --wave run --seed 1 --max-bytes "$max_bytes" \
     >"$WORK/run.kv" 2>"$WORK/run.err" || fail "garbage.py (run): $(cat "$WORK/run.err")"
 kill -0 "$coord" 2>/dev/null \
@@ -129,12 +131,7 @@ biggest=$(sed -n 's/.*"why":"envelope: \([0-9]*\) bytes.*/\1/p' "$WORK/rejected.
 out="$WORK/flood"
 start_serve "$out.err" "$NUNCHI" serve "$scenario" --expect-nodes 2 --wait 20 --out "$out" --quiet
 endpoint="tcp://127.0.0.1:$port"
-nodes=()
-for _ in 1 2; do
-    "$NODE" --connect "$endpoint" 2>>"$out.nodes.err" &
-    nodes+=($!)
-done
-wait_joined "$out/events.jsonl" 2
+two_nodes
 "$PY" "$GARBAGE" --connect "$endpoint" --wave flood --count 100000 --hold 20 \
     >"$WORK/flood.kv" 2>"$WORK/flood.err" &
 flooder=$!

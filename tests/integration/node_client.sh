@@ -28,10 +28,6 @@ node "$CLIENT/deffuant.js" --self-test >/dev/null || fail "nunchi_agent.js test 
 deffuant_yaml="$DATA/scenarios/client_deffuant.yaml"
 stubborn_yaml="$DATA/scenarios/client_stubborn.yaml"
 
-# serve SCENARIO NODES OUT: starts `nunchi serve` on a free port; sets $port and $coord
-serve() {
-    start_serve "$3.err" "$NUNCHI" serve "$1" --expect-nodes "$2" --wait 20 --out "$3" --quiet
-}
 
 # 1. deffuant: nunchi run, serve + 2 Node.js nodes
 "$NUNCHI" run "$deffuant_yaml" --out "$WORK/ref" --quiet || fail "nunchi run deffuant.yaml"
@@ -97,10 +93,7 @@ set -e
 [ $status -eq 1 ] || fail "lonely node.js node: exit status $status"
 grep -q "no coordinator answered within 1 s" "$WORK/lonely.err" || fail "lonely node.js node: $(cat "$WORK/lonely.err")"
 PY=/usr/bin/python3
-"$PY" -c 'import zmq, google.protobuf' 2>"$WORK/imp" \
-    || fail "python3-zmq or python3-protobuf is missing (the scripted coordinator needs them): $(cat "$WORK/imp")"
-[ -f "$BUILD/python/nunchi_pb2.py" ] || fail "the build made no $BUILD/python/nunchi_pb2.py (protoc missing at configure time?)"
-export NUNCHI_PB2_DIR="$BUILD/python"
+python_protocol
 
 
 # 6. the session, with nunchi-node as the reference: the same answers in every round (the

@@ -8,11 +8,7 @@ source "$(dirname "$0")/lib/common.bash"
 PY=/usr/bin/python3
 CLIENT="$SRC/clients/python"
 command -v protoc >/dev/null || fail "protoc is missing (protobuf-compiler is needed, see deploy/debian-packages.txt)"
-"$PY" -c 'import zmq, google.protobuf' 2>"$WORK/imp" \
-    || fail "python3-zmq or python3-protobuf is missing: $(cat "$WORK/imp")"
-# the build makes the module from proto/ (CMake's python_pb2 target)
-[ -f "$BUILD/python/nunchi_pb2.py" ] || fail "the build made no $BUILD/python/nunchi_pb2.py (protoc missing at configure time?)"
-export NUNCHI_PB2_DIR="$BUILD/python"
+python_protocol
 
 # the generator and digest against the test vectors of docs/protocol.md
 "$PY" "$CLIENT/deffuant.py" --self-test >/dev/null || fail "nunchi_agent.py test vectors"
@@ -20,10 +16,6 @@ export NUNCHI_PB2_DIR="$BUILD/python"
 deffuant_yaml="$DATA/scenarios/client_deffuant.yaml"
 stubborn_yaml="$DATA/scenarios/client_stubborn.yaml"
 
-# serve SCENARIO NODES OUT: starts `nunchi serve` on a free port; sets $port and $coord
-serve() {
-    start_serve "$3.err" "$NUNCHI" serve "$1" --expect-nodes "$2" --wait 20 --out "$3" --quiet
-}
 
 # 1. deffuant: nunchi run, serve + 2 Python nodes, serve + 2 nunchi-node
 "$NUNCHI" run "$deffuant_yaml" --out "$WORK/ref" --quiet || fail "nunchi run deffuant.yaml"

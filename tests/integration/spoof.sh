@@ -9,10 +9,7 @@
 source "$(dirname "$0")/lib/common.bash"
 PY=/usr/bin/python3
 SPOOF="$SRC/tests/integration/lib/spoof_node.py"
-"$PY" -c 'import zmq, google.protobuf' 2>"$WORK/imp" \
-    || fail "python3-zmq or python3-protobuf is missing: $(cat "$WORK/imp")"
-[ -f "$BUILD/python/nunchi_pb2.py" ] || fail "the build made no $BUILD/python/nunchi_pb2.py (protoc missing at configure time?)"
-export NUNCHI_PB2_DIR="$BUILD/python"
+python_protocol
 scenario="$DATA/scenarios/client_deffuant.yaml"
 
 msg_field() { # summary.json's messages.KEY, or messages.dropped.KEY with `dropped KEY`

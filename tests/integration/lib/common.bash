@@ -158,3 +158,31 @@ curve_clients() {
             || fail "$* ${bad%%:*}: status $st (2 wanted), $(cat "$out/bad.err")"
     done
 }
+
+# python_protocol: Debian's python3-zmq and python3-protobuf for /usr/bin/python3, and the
+# protocol module the build makes from proto/ (CMake's python_pb2 target), which it
+# exports as NUNCHI_PB2_DIR; fails the test, saying what is missing, otherwise
+python_protocol() {
+    /usr/bin/python3 -c 'import zmq, google.protobuf' 2>"$WORK/imp" \
+        || fail "python3-zmq or python3-protobuf is missing: $(cat "$WORK/imp")"
+    [ -f "$BUILD/python/nunchi_pb2.py" ] \
+        || fail "the build made no $BUILD/python/nunchi_pb2.py (protoc missing at configure time?)"
+    export NUNCHI_PB2_DIR="$BUILD/python"
+}
+
+# serve SCENARIO NODES OUT: `nunchi serve` on a free port waiting 20 s for NODES nodes
+# started by the test; sets $port and $coord
+serve() {
+    start_serve "$3.err" "$NUNCHI" serve "$1" --expect-nodes "$2" --wait 20 --out "$3" --quiet
+}
+
+# await_line FILE PATTERN [SECONDS]: waits up to SECONDS (5) for a line of FILE matching
+# the grep PATTERN; 0 when one came, 1 otherwise (the caller says what that means)
+await_line() {
+    local tenths=$((${3:-5} * 10))
+    for _ in $(seq "$tenths"); do
+        grep -q -- "$2" "$1" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
