@@ -36,7 +36,9 @@
 #include "ranks.h"
 #include "report.h"
 #include "society.h"
+#include "spend.h"
 #include "structure.h"
+#include "texts.h"
 #include "trends.h"
 #include "zap.h"
 
@@ -79,8 +81,9 @@ typedef struct s_node {
     nn_notice_list_t notices; /* hosts (external populations): this round's notices for it */
     nn_delivery_t *deliv;     /* hosts: this round's deliveries for it, gathered */
     size_t deliv_cap;
-    nn_codec_t *codec; /* remote: encodes this node's Ticks, on any pool thread */
-    const void *bytes; /* remote: the encoded Tick of this round */
+    nn_said_view_t tview; /* the texts of this round's tick */
+    nn_codec_t *codec;    /* remote: encodes this node's Ticks, on any pool thread */
+    const void *bytes;    /* remote: the encoded Tick of this round */
     size_t n_bytes;
     int encode_rc;
     /* inproc thread state */
@@ -183,6 +186,17 @@ typedef struct s_run {
     nn_router_import_t *segs; /* ranks */
     nn_norm_rec_t *recs;
     size_t recs_cap;
+    /* texts (nn_say): said[round & 1] fills while the round is answered; the other holds
+     * the previous round's, which go out with this round's ticks */
+    nn_said_t said[2];
+    uint32_t *said_to; /* scratch: one text's receivers */
+    size_t said_to_cap;
+    FILE *transcript;
+    /* the llm agents' spending: this round's (summed over nodes and ranks) and the run's */
+    int llm;        /* the scenario has an llm section: metrics.csv has its columns */
+    char *llm_json; /* the section as it goes out in Welcome */
+    nn_spend_t spend_round, spend_total;
+    uint64_t budget_round; /* the round in which llm.budget_tokens was found spent; 0 */
 } s_run_t;
 
 static int s_fail(s_run_t *r, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -507,6 +521,7 @@ static nn_welcome_t *s_welcome_head(const s_run_t *r, size_t k, nn_wire_t *w)
     we->deadline_s = r->sc->deadline_s;
     we->liveness_s = r->liveness_s;
     we->heartbeat_s = r->sc->heartbeat_s;
+    we->llm = r->llm_json;
     return we;
 }
 
@@ -1275,9 +1290,55 @@ static int s_keep_words(uint64_t **arr, uint32_t total, const s_node_t *nd, cons
     return NN_OK;
 }
 
+/* Whether node k hosts agent id (this rank's, in its range, and with external populations
+ * its own). */
+static int s_hosts(const s_run_t *r, size_t k, uint32_t id)
+{
+    const s_node_t *nd = &r->nodes[k];
+    return id >= nd->lo && id < nd->hi && !(r->w && r->partition.part[id] != (uint32_t)r->me) &&
+           !(r->host && r->host[id] != (uint32_t)k);
+}
+
+/* Node k's texts of the round, each with the receivers that its sender's messages
+ * reached (the router's verdicts on msgs are in), into said[round & 1]; a text of an
+ * agent the node does not host is refused and counted. */
+static int s_take_texts(s_run_t *r, size_t k, const nn_actions_t *a, const nn_msg_t *msgs)
+{
+    const nn_router_batch_t *b = &r->router.batch[k];
+    nn_said_t *said = &r->said[r->round & 1];
+    size_t j = 0;
+    for (size_t i = 0; i < a->texts.n; i++) {
+        uint32_t from = a->texts.from[i];
+        if (!s_hosts(r, k, from)) {
+            r->res->foreign_texts++;
+            continue;
+        }
+        while (j < a->n_msgs && msgs[j].from < from)
+            j++;
+        size_t n_to = 0;
+        for (; j < a->n_msgs && msgs[j].from == from; j++) {
+            if (!b->clean && !b->keep[j])
+                continue;
+            if (n_to == r->said_to_cap) {
+                size_t cap = r->said_to_cap ? 2 * r->said_to_cap : 256;
+                uint32_t *v = realloc(r->said_to, cap * sizeof *v);
+                if (!v)
+                    return s_fail(r, NN_ENOMEM, "out of memory for the texts of node %zu", k);
+                r->said_to = v;
+                r->said_to_cap = cap;
+            }
+            r->said_to[n_to++] = msgs[j].to;
+        }
+        if (nn_said_add(said, from, a->texts.text[i], r->said_to, n_to) != NN_OK)
+            return s_fail(r, NN_ENOMEM, "out of memory for the texts of node %zu", k);
+    }
+    return NN_OK;
+}
+
 static int s_take_actions(s_run_t *r, size_t k, const nn_wire_t *in, const nn_peer_id_t *from)
 {
     s_node_t *nd = &r->nodes[k];
+    int rc;
     const nn_actions_t *a = &in->u.actions;
     size_t hosted = nd->count;
     if (in->round < r->round || (in->round == r->round && nd->answered)) {
@@ -1315,10 +1376,7 @@ static int s_take_actions(s_run_t *r, size_t k, const nn_wire_t *in, const nn_pe
     nd->acts.len = 0;
     for (size_t i = 0; i < a->n_acts; i++) {
         const nn_act_t *t = &a->acts[i];
-        if (t->agent < nd->lo || t->agent >= nd->hi ||
-            (r->w && r->partition.part[t->agent] != (uint32_t)r->me) ||
-            (r->host && r->host[t->agent] != (uint32_t)k) || t->kind == NN_ACT_NONE ||
-            t->kind >= NN_ACT_KINDS) {
+        if (!s_hosts(r, k, t->agent) || t->kind == NN_ACT_NONE || t->kind >= NN_ACT_KINDS) {
             r->res->foreign_acts++;
             continue;
         }
@@ -1337,6 +1395,10 @@ static int s_take_actions(s_run_t *r, size_t k, const nn_wire_t *in, const nn_pe
         msgs = nd->copy.msgs;
     }
     nn_router_add(&r->router, k, nd->lo, nd->hi, msgs, a->n_msgs);
+    if (a->texts.n && (rc = s_take_texts(r, k, a, msgs)) != NN_OK)
+        return rc;
+    if (a->spend && nn_spend_add(&r->spend_round, a->spend) != NN_OK)
+        return s_fail(r, NN_ENOMEM, "out of memory for the llm accounts of node %zu", k);
     nd->digest = a->digest;
     nd->answered = 1;
     return NN_OK;
@@ -1559,8 +1621,16 @@ static int s_round_nodes(s_run_t *r)
         s_notice_slice(r, nd->lo, nd->hi, &nd->tick.u.tick);
         if (r->host && s_notices_hosted(r, k) != NN_OK)
             return s_fail(r, NN_ENOMEM, "out of memory for the notices of node %zu", k);
+        nn_tick_t *t = &nd->tick.u.tick;
+        if (t->n_runs && nn_said_tick(&r->said[(r->round - 1) & 1], t->deliveries + t->inbox_off[0],
+                                      (size_t)(t->inbox_off[t->n_runs] - t->inbox_off[0]),
+                                      &nd->tview, &t->texts) != NN_OK)
+            return s_fail(r, NN_ENOMEM, "out of memory for the texts of node %zu", k);
+        t->budget_spent = r->budget_round != 0;
         nd->answered = 0;
     }
+    nn_said_begin(&r->said[r->round & 1]);
+    nn_spend_clear(&r->spend_round);
     if (r->norms)
         nn_norms_begin(r->norms, r->round);
     if (!r->local)
@@ -1690,6 +1760,81 @@ static void s_round_counts(s_run_t *r, uint64_t delivered)
         nn_norms_set_round_moves(r->norms, v[2 + NN_DROP_RULES], v[3 + NN_DROP_RULES]);
 }
 
+/* The round's texts, society-wide (with ranks, every rank's), indexed for the next
+ * round's ticks and written to transcript.jsonl. NN_OK, NN_ENOMEM, NN_EMPI or NN_EIO. */
+static int s_round_texts(s_run_t *r)
+{
+    nn_said_t *said = &r->said[r->round & 1];
+    int rc;
+    if (r->w) {
+        size_t len = 0;
+        if ((rc = nn_said_pack(said, &r->sbuf, &r->scap, &len)) != NN_OK ||
+            (rc = s_allgather(r, r->sbuf, len, r->xcounts)) != NN_OK)
+            return rc;
+        nn_said_begin(said);
+        const char *at = r->gbuf;
+        for (int q = 0; q < r->ranks; q++) {
+            if ((rc = nn_said_unpack(said, at, r->xcounts[q])) != NN_OK)
+                return rc == NN_EPROTO ? NN_EMPI : rc;
+            at += r->xcounts[q];
+        }
+    }
+    if (nn_said_finish(said) != NN_OK)
+        return NN_EPROTO;
+    r->res->texts += said->n;
+    if (r->transcript && said->n && nn_said_write(said, r->transcript, r->round) != NN_OK)
+        return NN_EIO;
+    return NN_OK;
+}
+
+/* The round's llm spending, summed over ranks, into the run's; the budget is checked
+ * here, between rounds, so that every node learns of it in the same round. */
+static int s_round_spend(s_run_t *r)
+{
+    nn_spend_t *sp = &r->spend_round;
+    int rc;
+    if (r->w) {
+        uint64_t v[NN_SPEND_COUNTERS];
+        for (size_t k = 0; k < NN_SPEND_COUNTERS; k++)
+            v[k] = *nn_spend_counter(sp, k);
+        if ((rc = nn_ranks_sum_u64(r->w, v, NN_SPEND_COUNTERS)) != NN_OK ||
+            (rc = s_allgather(r, sp->latency_s, sp->n_latency * sizeof(float), r->xcounts)) !=
+                NN_OK)
+            return rc;
+        nn_spend_clear(sp);
+        for (size_t k = 0; k < NN_SPEND_COUNTERS; k++)
+            *nn_spend_counter(sp, k) = v[k];
+        size_t bytes = 0;
+        for (int q = 0; q < r->ranks; q++)
+            bytes += r->xcounts[q];
+        nn_spend_t all = {0};
+        all.n_latency = bytes / sizeof(float);
+        all.latency_s = r->gbuf;
+        for (size_t k = 0; k < NN_SPEND_COUNTERS; k++)
+            *nn_spend_counter(&all, k) = 0;
+        if ((rc = nn_spend_add(sp, &all)) != NN_OK)
+            return rc;
+    }
+    if ((rc = nn_spend_add(&r->spend_total, sp)) != NN_OK)
+        return rc;
+    uint64_t budget = r->sc->llm_budget_tokens;
+    uint64_t spent = r->spend_total.prompt_tokens + r->spend_total.completion_tokens;
+    if (budget && !r->budget_round && spent >= budget) {
+        r->budget_round = r->round;
+        if (r->me == 0) {
+            nn_output_event(r->events, "llm_budget_spent",
+                            json_pack("{s:I,s:I,s:I}", "round", (json_int_t)r->round, "tokens",
+                                      (json_int_t)spent, "budget_tokens", (json_int_t)budget));
+            fprintf(stderr,
+                    "nunchi: llm.budget_tokens (%" PRIu64 ") is spent after round %" PRIu64
+                    " (%" PRIu64 " tokens): from round %" PRIu64
+                    " no model is asked and the fallback behaviour acts for every llm agent\n",
+                    budget, r->round, spent, r->round + 1);
+        }
+    }
+    return NN_OK;
+}
+
 static int s_round(s_run_t *r)
 {
     /* what this round's ticks deliver was routed at the end of the previous one */
@@ -1706,6 +1851,12 @@ static int s_round(s_run_t *r)
         return s_fail(r, NN_ENOMEM, "out of memory routing round %" PRIu64, r->round);
     }
     s_round_counts(r, delivered);
+    if ((rc = s_round_texts(r)) != NN_OK || (rc = s_round_spend(r)) != NN_OK) {
+        if (r->w)
+            s_fatal(r, rc, "sharing the round's texts and llm accounts failed");
+        return s_fail(r, rc, "the texts and llm accounts of round %" PRIu64 " failed: %s", r->round,
+                      rc == NN_EIO ? "cannot write transcript.jsonl" : nn_strerror(rc));
+    }
     rc = s_institutions(r);
     if (rc != NN_OK)
         s_fail(r, rc, "the institutions of round %" PRIu64 " failed: %s", r->round,
@@ -1871,6 +2022,11 @@ static void s_metrics_row(s_run_t *r, uint64_t sent, uint64_t delivered)
     } else {
         fputs(",,", r->metrics);
     }
+    for (size_t k = 0; r->llm && k < NN_SPEND_COUNTERS; k++)
+        fprintf(r->metrics, ",%" PRIu64, *nn_spend_counter(&r->spend_round, k));
+    if (r->llm)
+        fprintf(r->metrics, ",%.6g,%.6g,%.6g", nn_spend_quantile(&r->spend_round, 0.50),
+                nn_spend_quantile(&r->spend_round, 0.95), nn_spend_quantile(&r->spend_round, 0.99));
     fputc('\n', r->metrics);
     fflush(r->metrics); /* one write a round, so that a run can be watched as it goes */
     if (nn_report_rows_add(&r->rows, &row) != NN_OK)
@@ -2070,6 +2226,7 @@ static void s_free(s_run_t *r)
         free(r->nodes[k].tick_off);
         nn_notice_list_release(&r->nodes[k].notices);
         free(r->nodes[k].deliv);
+        nn_said_view_release(&r->nodes[k].tview);
     }
     free(r->nodes);
     free(r->procs);
@@ -2110,6 +2267,14 @@ static void s_free(s_run_t *r)
     free(r->segs);
     free(r->recs);
     free(r->rank_rss);
+    nn_said_release(&r->said[0]);
+    nn_said_release(&r->said[1]);
+    free(r->said_to);
+    nn_spend_release(&r->spend_round);
+    nn_spend_release(&r->spend_total);
+    free(r->llm_json);
+    if (r->transcript)
+        fclose(r->transcript);
 }
 
 static uint64_t s_resident_bytes(void)
@@ -2237,6 +2402,25 @@ static void s_summary_institutions(const s_run_t *r, json_t *o)
     }
 }
 
+/* summary.json's llm section: the run's spending and the budget. */
+static json_t *s_summary_llm(const s_run_t *r)
+{
+    json_t *o = json_object();
+    nn_spend_t *t = (nn_spend_t *)&r->spend_total; /* the quantiles sort its latencies */
+    for (size_t k = 0; k < NN_SPEND_COUNTERS; k++)
+        json_object_set_new(o, nn_spend_counter_name(k),
+                            json_integer((json_int_t)*nn_spend_counter(t, k)));
+    json_object_set_new(o, "tokens",
+                        json_integer((json_int_t)(t->prompt_tokens + t->completion_tokens)));
+    json_object_set_new(o, "latency_p50_s", json_real(nn_spend_quantile(t, 0.50)));
+    json_object_set_new(o, "latency_p95_s", json_real(nn_spend_quantile(t, 0.95)));
+    json_object_set_new(o, "latency_p99_s", json_real(nn_spend_quantile(t, 0.99)));
+    json_object_set_new(o, "budget_tokens", json_integer((json_int_t)r->sc->llm_budget_tokens));
+    json_object_set_new(o, "budget_spent_round",
+                        r->budget_round ? json_integer((json_int_t)r->budget_round) : json_null());
+    return o;
+}
+
 static json_t *s_summary(const s_run_t *r, int rc)
 {
     const nn_run_result_t *res = r->res;
@@ -2324,8 +2508,12 @@ static json_t *s_summary(const s_run_t *r, int rc)
     json_object_set_new(msgs, "in_flight", json_integer((json_int_t)res->in_flight));
     json_object_set_new(msgs, "rejected_wire_messages", json_integer((json_int_t)res->rejected));
     json_object_set_new(msgs, "foreign_acts", json_integer((json_int_t)res->foreign_acts));
+    json_object_set_new(msgs, "texts", json_integer((json_int_t)res->texts));
+    json_object_set_new(msgs, "foreign_texts", json_integer((json_int_t)res->foreign_texts));
     json_object_set_new(o, "messages", msgs);
     s_summary_institutions(r, o);
+    if (r->llm)
+        json_object_set_new(o, "llm", s_summary_llm(r));
     if (r->sc->security.curve.on)
         json_object_set_new(o, "security",
                             json_pack("{s:s,s:I,s:I,s:I}", "mechanism", "curve", "authorized_keys",
@@ -2598,8 +2786,16 @@ static int s_open_outputs(s_run_t *r, uint64_t dropped_edges)
           "violations_address,violations_aggression,violations_defection,"
           "violations_noncompliance,sanctions_warn,sanctions_reputation,sanctions_mute,"
           "sanctions_exclude,cases_agreed,cases_imposed,cases_tolerated,cases_escalated,"
-          "verdicts_complied,verdicts_defied\n",
+          "verdicts_complied,verdicts_defied",
           r->metrics);
+    for (size_t k = 0; r->llm && k < NN_SPEND_COUNTERS; k++)
+        fprintf(r->metrics, ",llm_%s", nn_spend_counter_name(k));
+    if (r->llm)
+        fputs(",llm_latency_p50_s,llm_latency_p95_s,llm_latency_p99_s", r->metrics);
+    fputc('\n', r->metrics);
+    r->transcript = nn_output_open(res->run_dir, "transcript.jsonl", err, sizeof err);
+    if (!r->transcript)
+        return s_fail(r, NN_EIO, "%s", err);
     if (r->w)
         nn_output_event(r->events, "partition",
                         json_pack("{s:i,s:s,s:I,s:f,s:s}", "ranks", r->ranks, "method",
@@ -2740,7 +2936,12 @@ static int s_start_rounds(s_run_t *r, double t0)
     if ((rc = nn_pool_new(&r->pool, threads)) != NN_OK)
         return s_fail(r, rc, "cannot start the coordinator's %zu threads", threads);
     r->part = calloc(nn_pool_threads(r->pool), sizeof *r->part);
+    r->llm = sc->llm != NULL;
+    if (sc->llm && !(r->llm_json = json_dumps(sc->llm, JSON_COMPACT | JSON_PRESERVE_ORDER)))
+        return s_agree(r, s_fail(r, NN_ENOMEM, "out of memory"));
     if (!r->part || nn_router_init(&r->router, sc->agents, r->n_nodes, r->pool) != NN_OK ||
+        nn_said_init(&r->said[0], sc->agents) != NN_OK ||
+        nn_said_init(&r->said[1], sc->agents) != NN_OK ||
         (r->w && nn_router_set_ranks(&r->router, r->partition.part, (uint32_t)r->me,
                                      (uint32_t)r->ranks) != NN_OK))
         return s_agree(r, s_fail(r, NN_ENOMEM, "out of memory"));
@@ -2844,8 +3045,8 @@ static int s_start_rounds(s_run_t *r, double t0)
             s_fatal(r, NN_ENOMEM, "gathering the ranks' memory failed");
         if (nn_ranks_gather(r->w, &peak, sizeof peak, r->rank_rss, 0) != NN_OK)
             s_fatal(r, NN_EMPI, "gathering the ranks' memory failed");
-        uint64_t v[] = {res->digest,       res->in_flight, res->rejected,
-                        res->foreign_acts, res->exchanged, res->exchanged_bytes};
+        uint64_t v[] = {res->digest,    res->in_flight,       res->rejected,     res->foreign_acts,
+                        res->exchanged, res->exchanged_bytes, res->foreign_texts};
         if (nn_ranks_sum_u64(r->w, v, sizeof v / sizeof v[0]) != NN_OK ||
             s_share_states(r, 0) != NN_OK)
             s_fatal(r, NN_EMPI, "gathering the run's results failed");
@@ -2855,6 +3056,7 @@ static int s_start_rounds(s_run_t *r, double t0)
         res->foreign_acts = v[3];
         res->exchanged = v[4];
         res->exchanged_bytes = v[5];
+        res->foreign_texts = v[6];
         nn_digest_format(res->digest, res->digest_hex);
         if (r->me != 0)
             return NN_OK;

@@ -383,6 +383,7 @@ static int s_cmd_run_ranks(s_cli_t *c)
         status =
             s_run_status(c, sc, res, rc, me == 0, res->nodes, nn_transport_name(sc->transport));
     }
+    nn_scenario_release(sc);
     free(sc);
     free(res);
     nn_ranks_finalize(&w);
@@ -431,6 +432,7 @@ static int s_cmd_run(s_cli_t *c)
     nn_scenario_t *sc = calloc(1, sizeof *sc);
     nn_run_result_t *res = calloc(1, sizeof *res);
     if (!sc || !res) {
+        nn_scenario_release(sc);
         free(sc);
         free(res);
         fprintf(stderr, "nunchi: out of memory\n");
@@ -452,6 +454,7 @@ static int s_cmd_run(s_cli_t *c)
         status = s_run_status(c, sc, res, rc, 1, nodes,
                               c->run.bind ? "remote" : nn_transport_name(sc->transport));
     }
+    nn_scenario_release(sc);
     free(sc);
     free(res);
     return status;
@@ -517,6 +520,7 @@ static int s_cmd_validate(s_cli_t *c)
         nn_scenario_write(sc, stdout);
         fprintf(stderr, "nunchi: '%s' is valid\n", c->scenario);
     }
+    nn_scenario_release(sc);
     free(sc);
     return status;
 }
@@ -530,6 +534,7 @@ static int s_cmd_network(s_cli_t *c)
         return 1;
     int status = s_load(c, sc);
     if (status != 0) {
+        nn_scenario_release(sc);
         free(sc);
         return status;
     }
@@ -539,6 +544,7 @@ static int s_cmd_network(s_cli_t *c)
     int rc = nn_network_build(&net, &sc->network, sc->agents, sc->seed, &dropped, err, sizeof err);
     if (rc != NN_OK) {
         fprintf(stderr, "nunchi: %s\n", err[0] ? err : nn_strerror(rc));
+        nn_scenario_release(sc);
         free(sc);
         return rc == NN_ESCENARIO || rc == NN_EIO ? 2 : 1;
     }
@@ -561,6 +567,7 @@ static int s_cmd_network(s_cli_t *c)
         }
     }
     nn_network_destroy(&net);
+    nn_scenario_release(sc);
     free(sc);
     return status;
 }
@@ -577,6 +584,7 @@ static int s_cmd_partition(s_cli_t *c)
         return 1;
     int status = s_load(c, sc);
     if (status != 0) {
+        nn_scenario_release(sc);
         free(sc);
         return status;
     }
@@ -587,6 +595,7 @@ static int s_cmd_partition(s_cli_t *c)
     int rc = nn_network_build(&net, &sc->network, sc->agents, sc->seed, NULL, err, sizeof err);
     if (rc != NN_OK) {
         fprintf(stderr, "nunchi: %s\n", err[0] ? err : nn_strerror(rc));
+        nn_scenario_release(sc);
         free(sc);
         return rc == NN_ESCENARIO || rc == NN_EIO ? 2 : 1;
     }
@@ -637,6 +646,7 @@ static int s_cmd_partition(s_cli_t *c)
         nn_partition_release(&p);
     }
     nn_network_destroy(&net);
+    nn_scenario_release(sc);
     free(sc);
     return status;
 }

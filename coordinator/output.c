@@ -2,6 +2,7 @@
 #include "output.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,6 +140,12 @@ int nn_output_write_scenario(const char *run_dir, const nn_scenario_t *sc, char 
         snprintf(cv->secret_key_given, sizeof cv->secret_key_given, "%s", abs);
     if (cv->on && realpath(sc->security.curve.authorized_keys, abs))
         snprintf(cv->authorized_keys_given, sizeof cv->authorized_keys_given, "%s", abs);
+    const char *rec = sc->llm ? json_string_value(json_object_get(sc->llm, "record")) : NULL;
+    const char *rep = sc->llm ? json_string_value(json_object_get(sc->llm, "replay")) : NULL;
+    if (rec)
+        snprintf(copy->llm_record_given, sizeof copy->llm_record_given, "%s", rec);
+    if (rep)
+        snprintf(copy->llm_replay_given, sizeof copy->llm_replay_given, "%s", rep);
     FILE *f = nn_output_open(run_dir, "scenario.yaml", err, errlen);
     if (!f) {
         free(copy);

@@ -15,7 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <limits.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <yaml.h>
 
@@ -1066,8 +1068,10 @@ static void s_dist(s_ctx_t *c, const s_node_t *x, const char *path, const nn_par
     pop->param_b[i] = b;
 }
 
+/* A behaviour's params at v into pop; with constants_why set, a distribution is an error
+ * whose hint is constants_why. */
 static void s_params(s_ctx_t *c, const s_node_t *v, const char *where,
-                     const nn_behaviour_ops_t *ops, nn_population_t *pop)
+                     const nn_behaviour_ops_t *ops, nn_population_t *pop, const char *constants_why)
 {
     char path[S_PATH], kt[S_SHOW + 8], list[512], got[S_SHOW + 32], desc[128];
     const char *names[NN_MAX_PARAMS];
@@ -1109,7 +1113,10 @@ static void s_params(s_ctx_t *c, const s_node_t *v, const char *where,
         seen[i] = k;
         const nn_param_spec_t *sp = &ops->params[i];
         snprintf(desc, sizeof desc, "a number in [%g, %g]", sp->min, sp->max);
-        if (x->kind == S_MAP)
+        if (x->kind == S_MAP && constants_why)
+            s_err(c, x, "'%s' must be %s, got a distribution" S_HINT "%s", path, desc,
+                  constants_why);
+        else if (x->kind == S_MAP)
             s_dist(c, x, path, sp, pop, (size_t)i);
         else if (x->kind == S_SEQ)
             s_err(c, x,
@@ -1332,7 +1339,7 @@ static void s_populations(s_ctx_t *c, const s_node_t *root, const s_node_t *v, i
         if (pv) {
             s_path(path, sizeof path, where, "params");
             if (s_want(c, pv, S_MAP, path, "{d: 0.2}") == 0 && pop->ops)
-                s_params(c, pv, path, pop->ops, pop);
+                s_params(c, pv, path, pop->ops, pop, NULL);
             else if (pop->external && pv->kind == S_MAP)
                 s_ext_params(c, pv, path, pop);
         }
@@ -2332,12 +2339,543 @@ static void s_security(s_ctx_t *c, const s_node_t *v, const char *base, nn_secur
     }
 }
 
+/* ---- llm ----------------------------------------------------------------------------- */
+
+/* llm: the language-model section. It is read into a JSON object (s->llm) in the shape
+ * that the nodes are handed, every default filled in, so that the node side reads one
+ * document and not this schema. API keys never pass through here: an endpoint names the
+ * environment variable that holds its key (api_key_env), which the node reads. */
+#define S_LLM_ENDPOINTS 64
+#define S_LLM_URL       512 /* bytes, NUL included: the limits are "< N bytes" */
+#define S_LLM_MODEL     128
+#define S_LLM_KEY_ENV   64
+#define S_LLM_NAME      32
+#define S_LLM_STANCE    96
+#define S_LLM_PERSONAS  4096
+#define S_LLM_TRAITS    8
+#define S_LLM_ENDPOINT  "{url: http://127.0.0.1:8089/v1, model: scripted}"
+
+/* Sets obj's key to val (stolen), or marks the context out of memory. */
+static void s_jset(s_ctx_t *c, json_t *obj, const char *key, json_t *val)
+{
+    if (!obj || !val || json_object_set_new(obj, key, val) != 0)
+        c->oom = 1;
+}
+
+static void s_jpush(s_ctx_t *c, json_t *arr, json_t *val)
+{
+    if (!arr || !val || json_array_append_new(arr, val) != 0)
+        c->oom = 1;
+}
+
+/* An environment variable's name: letters, digits and '_'. A value that is not one is
+ * never quoted back, since it may be a key pasted in by mistake. */
+static void s_llm_key_env(s_ctx_t *c, const s_node_t *v, const char *path, char *env)
+{
+    static const char ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_";
+    if (v->kind == S_SCALAR && v->len && strlen(v->text) == v->len &&
+        (v->len >= S_LLM_KEY_ENV || v->text[strspn(v->text, ok)])) {
+        s_err(c, v,
+              "'%s' must be the name of an environment variable (letters, digits and '_', "
+              "at most %d bytes), not a key" S_HINT
+              "put the key in the environment, such as export OPENAI_API_KEY=..., and write "
+              "api_key_env: OPENAI_API_KEY; a key itself never goes in a scenario",
+              path, S_LLM_KEY_ENV - 1);
+        return;
+    }
+    s_get_str(c, v, path, env, S_LLM_KEY_ENV, "the name of an environment variable");
+}
+
+static void s_llm_endpoint(s_ctx_t *c, const s_node_t *e, size_t i, json_t *arr)
+{
+    static const char *const ek[] = {"url", "model", "api_key_env", "max_concurrency"};
+    const s_node_t *vals[4], *keys[4];
+    char where[S_PATH], path[S_PATH], shown[S_SHOW + 8];
+    char url[S_LLM_URL] = "", model[S_LLM_MODEL] = "", env[S_LLM_KEY_ENV] = "";
+    uint64_t conc = 8;
+    snprintf(where, sizeof where, "llm.endpoints[%zu]", i);
+    if (s_want(c, e, S_MAP, where, S_LLM_ENDPOINT) != 0)
+        return;
+    s_fields(c, e, where, ek, 4, vals, keys, NULL);
+    s_path(path, sizeof path, where, "url");
+    if (!vals[0]) {
+        s_err(c, e,
+              "missing key '%s'" S_HINT
+              "required: the base URL of an OpenAI-compatible API, such as "
+              "http://127.0.0.1:8089/v1",
+              path);
+    } else if (s_get_str(c, vals[0], path, url, sizeof url,
+                         "a URL such as http://127.0.0.1:8089/v1") == 0) {
+        size_t scheme = strncmp(url, "http://", 7) == 0    ? 7
+                        : strncmp(url, "https://", 8) == 0 ? 8
+                                                           : 0;
+        int blank = 0;
+        for (const unsigned char *p = (const unsigned char *)url; *p; p++)
+            blank |= *p <= 0x20 || *p == 0x7f;
+        s_clean(url, strlen(url), shown, sizeof shown);
+        if (!scheme)
+            s_err(c, vals[0],
+                  "'%s' is '%s', not an http:// or https:// URL" S_HINT
+                  "such as http://127.0.0.1:8089/v1: the API's base, without /chat/completions",
+                  path, shown);
+        else if (!url[scheme])
+            s_err(c, vals[0],
+                  "'%s' is '%s', which names no host" S_HINT "such as http://127.0.0.1:8089/v1",
+                  path, shown);
+        else if (blank)
+            s_err(c, vals[0],
+                  "'%s' has a space or a control character" S_HINT
+                  "percent-encode it, such as %%20 for a space",
+                  path);
+    }
+    s_path(path, sizeof path, where, "model");
+    if (!vals[1])
+        s_err(c, e,
+              "missing key '%s'" S_HINT
+              "required: the model the endpoint serves, such as gpt-4o-mini",
+              path);
+    else
+        s_get_str(c, vals[1], path, model, sizeof model, "a model name such as gpt-4o-mini");
+    s_path(path, sizeof path, where, "api_key_env");
+    if (vals[2])
+        s_llm_key_env(c, vals[2], path, env);
+    s_path(path, sizeof path, where, "max_concurrency");
+    if (vals[3])
+        s_get_u64(c, vals[3], path, 1, 4096, "an integer in 1..4096", &conc);
+    json_t *o = json_object();
+    s_jset(c, o, "url", json_string(url));
+    s_jset(c, o, "model", json_string(model));
+    s_jset(c, o, "api_key_env", json_string(env));
+    s_jset(c, o, "max_concurrency", json_integer((json_int_t)conc));
+    s_jpush(c, arr, o);
+}
+
+static void s_llm_endpoints(s_ctx_t *c, const s_node_t *llm, const s_node_t *v, json_t *out)
+{
+    json_t *arr = json_array();
+    s_jset(c, out, "endpoints", arr);
+    if (!v) {
+        s_err(c, llm,
+              "missing key 'llm.endpoints'" S_HINT
+              "required: 1..%d endpoints that the llm agents ask, such as "
+              "[" S_LLM_ENDPOINT "]",
+              S_LLM_ENDPOINTS);
+        return;
+    }
+    if (s_want(c, v, S_SEQ, "llm.endpoints", "[" S_LLM_ENDPOINT "]") != 0)
+        return;
+    if (v->n == 0 || v->n > S_LLM_ENDPOINTS) {
+        s_err(c, v, "'llm.endpoints' must have 1..%d entries, got %zu" S_HINT "such as [%s]",
+              S_LLM_ENDPOINTS, v->n, S_LLM_ENDPOINT);
+        return;
+    }
+    for (size_t i = 0; i < v->n; i++)
+        s_llm_endpoint(c, v->kid[i], i, arr);
+}
+
+/* llm.fallback: the behaviour that decides for an llm agent whose request failed, with
+ * constant parameters (one value for every such agent). */
+static void s_llm_fallback(s_ctx_t *c, const s_node_t *v, json_t *out)
+{
+    static const char *const fk[] = {"behaviour", "params"};
+    const s_node_t *vals[2], *keys[2];
+    const char *known[NN_MAX_BEHAVIOURS], *names[NN_MAX_PARAMS] = {NULL};
+    char list[1024], plist[512], got[S_SHOW + 32];
+    double par[NN_MAX_PARAMS];
+    size_t n_known = 0, all;
+    s_behaviour_names(known, &all);
+    for (size_t i = 0; i < all; i++)
+        if (strcmp(known[i], "llm") != 0)
+            known[n_known++] = known[i];
+    s_join(known, n_known, list, sizeof list);
+    const nn_behaviour_ops_t *ops = nn_behaviour_find("stubborn");
+    vals[0] = vals[1] = NULL;
+    if (v && s_want(c, v, S_MAP, "llm.fallback", "{behaviour: deffuant, params: {d: 0.2}}") == 0) {
+        s_fields(c, v, "llm.fallback", fk, 2, vals, keys, NULL);
+        const s_node_t *bv = vals[0];
+        if (!bv) {
+            s_err(c, v,
+                  "missing key 'llm.fallback.behaviour'" S_HINT
+                  "required: the behaviour that decides for an llm agent whose request "
+                  "failed, one of %s",
+                  list);
+            ops = NULL;
+        } else if (s_is_key(bv, "llm") || s_is_key(bv, NN_BEHAVIOUR_EXTERNAL)) {
+            s_err(c, bv,
+                  "'llm.fallback.behaviour' cannot be '%s'" S_HINT
+                  "the fallback decides when the language model does not, so it is a "
+                  "built-in behaviour: one of %s",
+                  bv->text, list);
+            ops = NULL;
+        } else if (bv->kind != S_SCALAR || strlen(bv->text) != bv->len ||
+                   !(ops = nn_behaviour_find(bv->text))) {
+            s_show(bv, got, sizeof got);
+            const char *sug = bv->kind == S_SCALAR ? s_suggest(bv->text, known, n_known) : NULL;
+            if (sug)
+                s_err(c, bv,
+                      "unknown behaviour %s in 'llm.fallback.behaviour'" S_HINT
+                      "did you mean '%s'? known: %s",
+                      got, sug, list);
+            else
+                s_err(c, bv, "unknown behaviour %s in 'llm.fallback.behaviour'" S_HINT "known: %s",
+                      got, list);
+            ops = NULL;
+        } else if (ops->binary_state || ops->prepare) {
+            s_err(c, bv,
+                  "'llm.fallback.behaviour' cannot be '%s'" S_HINT
+                  "an llm agent's opinion lies in [0, 1] and its fallback steps it alone: one "
+                  "of stubborn, deffuant, degroot, hk, citizen",
+                  bv->text);
+            ops = NULL;
+        }
+    }
+    size_t np = ops ? (ops->n_params < NN_MAX_PARAMS ? ops->n_params : NN_MAX_PARAMS) : 0;
+    for (size_t i = 0; i < np; i++) {
+        names[i] = ops->params[i].name;
+        par[i] = ops->params[i].def;
+    }
+    s_join(names, np, plist, sizeof plist);
+    const s_node_t *pv = vals[1];
+    if (pv && s_want(c, pv, S_MAP, "llm.fallback.params", "{d: 0.2}") == 0 && ops) {
+        nn_population_t tmp;
+        memset(&tmp, 0, sizeof tmp);
+        memcpy(tmp.params, par, sizeof par);
+        s_params(c, pv, "llm.fallback.params", ops, &tmp,
+                 "a fallback's parameters are constants: one value serves every llm agent "
+                 "whose request failed");
+        memcpy(par, tmp.params, sizeof par);
+    }
+    json_t *o = json_object(), *po = json_object();
+    s_jset(c, out, "fallback", o);
+    s_jset(c, o, "behaviour", json_string(ops ? ops->name : ""));
+    s_jset(c, o, "params", po);
+    for (size_t i = 0; i < np; i++)
+        s_jset(c, po, names[i], json_real(par[i]));
+}
+
+/* A sequence of 0..S_LLM_PERSONAS non-empty strings, each shorter than cap bytes. */
+static void s_llm_strings(s_ctx_t *c, const s_node_t *v, const char *path, size_t cap,
+                          const char *example, json_t *out, const char *key)
+{
+    char ip[S_PATH + 16], buf[S_LLM_STANCE];
+    json_t *arr = json_array();
+    s_jset(c, out, key, arr);
+    if (!v || s_want(c, v, S_SEQ, path, example) != 0)
+        return;
+    if (v->n > S_LLM_PERSONAS) {
+        s_err(c, v, "'%s' has %zu entries, more than %d", path, v->n, S_LLM_PERSONAS);
+        return;
+    }
+    for (size_t i = 0; i < v->n; i++) {
+        snprintf(ip, sizeof ip, "%s[%zu]", path, i);
+        if (s_get_str(c, v->kid[i], ip, buf, cap, "a non-empty string") == 0)
+            s_jpush(c, arr, json_string(buf));
+    }
+}
+
+/* llm.personas.traits: up to S_LLM_TRAITS names, each a number in [0, 1] or a
+ * distribution drawn per agent, as population parameters are written; kept in order. */
+static void s_llm_traits(s_ctx_t *c, const s_node_t *v, json_t *out)
+{
+    static const nn_param_spec_t spec = {"trait", 0.5, 0.0, 1.0, "trait"};
+    const s_node_t *seen[S_LLM_TRAITS];
+    char path[S_PATH], got[S_SHOW + 32];
+    json_t *arr = json_array();
+    s_jset(c, out, "traits", arr);
+    if (!v || s_want(c, v, S_MAP, "llm.personas.traits", "{agreeableness: {uniform: [0.2, 0.9]}}"))
+        return;
+    if (v->n / 2 > S_LLM_TRAITS) {
+        s_err(c, v, "'llm.personas.traits' has %zu traits, more than %d", v->n / 2, S_LLM_TRAITS);
+        return;
+    }
+    size_t n = 0;
+    for (size_t p = 0; p + 1 < v->n; p += 2) {
+        const s_node_t *k = v->kid[p], *x = v->kid[p + 1];
+        if (k->kind != S_SCALAR || k->len == 0 || strlen(k->text) != k->len ||
+            k->len >= S_LLM_NAME) {
+            s_show(k, got, sizeof got);
+            s_err(c, k,
+                  "a key in 'llm.personas.traits' must be a trait name of 1..%d bytes, got %s",
+                  S_LLM_NAME - 1, got);
+            continue;
+        }
+        s_path(path, sizeof path, "llm.personas.traits", k->text);
+        size_t j = 0;
+        while (j < n && !s_is_key(seen[j], k->text))
+            j++;
+        if (j < n) {
+            s_err_duplicate(c, k, path, seen[j]);
+            continue;
+        }
+        seen[n++] = k;
+        nn_population_t tmp;
+        memset(&tmp, 0, sizeof tmp);
+        size_t before = c->n_errs;
+        if (x->kind == S_MAP)
+            s_dist(c, x, path, &spec, &tmp, 0);
+        else
+            s_get_num(c, x, path, 0.0, 1.0, 0, 0, "a number in [0, 1] or a distribution",
+                      &tmp.params[0]);
+        if (c->n_errs != before)
+            continue;
+        const char *dist = tmp.dist[0] == NN_DIST_UNIFORM  ? "uniform"
+                           : tmp.dist[0] == NN_DIST_NORMAL ? "normal"
+                                                           : "constant";
+        json_t *t = json_object();
+        s_jset(c, t, "name", json_string(k->text));
+        s_jset(c, t, "dist", json_string(dist));
+        s_jset(c, t, "a", json_real(tmp.params[0]));
+        s_jset(c, t, "b", json_real(tmp.param_b[0]));
+        s_jpush(c, arr, t);
+    }
+}
+
+static void s_llm_personas(s_ctx_t *c, const s_node_t *v, json_t *out)
+{
+    static const char *const pk[] = {"names", "stances", "traits"};
+    const s_node_t *vals[3] = {NULL, NULL, NULL}, *keys[3];
+    json_t *o = json_object();
+    s_jset(c, out, "personas", o);
+    if (v && s_want(c, v, S_MAP, "llm.personas", "{names: [Minji, Jun]}") == 0)
+        s_fields(c, v, "llm.personas", pk, 3, vals, keys, NULL);
+    s_llm_strings(c, vals[0], "llm.personas.names", S_LLM_NAME, "[Minji, Jun]", o, "names");
+    s_llm_strings(c, vals[1], "llm.personas.stances", S_LLM_STANCE, "[\"cautious about change\"]",
+                  o, "stances");
+    s_llm_traits(c, vals[2], o);
+}
+
+/* PATH made absolute against the current directory, its directory made canonical when it
+ * exists (the file itself may not: the nodes write llm.record). 0, -1 (too long) or -2
+ * (no current directory). */
+static int s_absolute(const char *p, char *out, size_t cap)
+{
+    char joined[4096], dir[4096], real[PATH_MAX];
+    if (p[0] == '/') {
+        if (s_copy(joined, sizeof joined, p) != 0)
+            return -1;
+    } else {
+        if (!getcwd(dir, sizeof dir))
+            return -2;
+        if (s_resolve(dir, p, joined, sizeof joined) != 0)
+            return -1;
+    }
+    const char *slash = strrchr(joined, '/'), *name = slash + 1;
+    size_t dl = slash == joined ? 1 : (size_t)(slash - joined);
+    if (*name && strcmp(name, ".") != 0 && strcmp(name, "..") != 0) {
+        memcpy(dir, joined, dl);
+        dir[dl] = '\0';
+        if (realpath(dir, real)) {
+            int n = snprintf(out, cap, "%s/%s", strcmp(real, "/") ? real : "", name);
+            return n < 0 || (size_t)n >= cap ? -1 : 0;
+        }
+    }
+    return s_copy(out, cap, joined);
+}
+
+/* llm.record or llm.replay: kept as written in given, and absolute in abs ("" on error). */
+static void s_llm_path(s_ctx_t *c, const s_node_t *v, const char *path, const char *base,
+                       char *given, char *abs, size_t cap)
+{
+    char resolved[4096] = "", where[4200];
+    abs[0] = '\0';
+    s_file_path(c, v, path, base, given, cap, resolved, where, sizeof where);
+    if (!resolved[0])
+        return;
+    int rc = s_absolute(resolved, abs, cap);
+    if (rc == -1)
+        s_err(c, v, "'%s' resolves to a path longer than %zu bytes", path, cap - 1);
+    else if (rc == -2)
+        s_err(c, v,
+              "'%s': cannot resolve '%s' against the current directory: %s" S_HINT
+              "write an absolute path",
+              path, given, strerror(errno));
+    if (rc != 0)
+        abs[0] = '\0';
+}
+
+static void s_llm_files(s_ctx_t *c, const s_node_t *rv, const s_node_t *pv, const char *base,
+                        nn_scenario_t *s, json_t *out)
+{
+    char rec[4096] = "", rep[4096] = "", shown[4200];
+    struct stat st, st2;
+    if (rv) {
+        s_llm_path(c, rv, "llm.record", base, s->llm_record_given, rec, sizeof rec);
+        s_resolved_note(s->llm_record_given, rec, shown, sizeof shown);
+        size_t gl = strlen(s->llm_record_given);
+        if (rec[0] && ((gl && s->llm_record_given[gl - 1] == '/') ||
+                       (stat(rec, &st) == 0 && S_ISDIR(st.st_mode)))) {
+            s_err(c, rv,
+                  "'llm.record': '%s' is a directory%s" S_HINT
+                  "name a file for the nodes to write, such as llm-record.jsonl",
+                  s->llm_record_given, shown);
+            rec[0] = '\0';
+        }
+    }
+    if (pv) {
+        s_llm_path(c, pv, "llm.replay", base, s->llm_replay_given, rep, sizeof rep);
+        s_resolved_note(s->llm_replay_given, rep, shown, sizeof shown);
+        FILE *f = NULL;
+        if (rep[0] && stat(rep, &st) == 0 && S_ISDIR(st.st_mode)) {
+            s_err(c, pv,
+                  "'llm.replay': '%s' is a directory, not a recording%s" S_HINT
+                  "name the file that llm.record wrote in an earlier run",
+                  s->llm_replay_given, shown);
+            rep[0] = '\0';
+        } else if (rep[0] && !(f = fopen(rep, "rb"))) {
+            s_err(c, pv,
+                  "'llm.replay': cannot read '%s': %s%s" S_HINT
+                  "replay reads what llm.record wrote in an earlier run: record one first",
+                  s->llm_replay_given, strerror(errno), shown);
+            rep[0] = '\0';
+        }
+        if (f)
+            fclose(f);
+    }
+    if (rec[0] && rep[0] &&
+        (strcmp(rec, rep) == 0 || (stat(rec, &st) == 0 && stat(rep, &st2) == 0 &&
+                                   st.st_dev == st2.st_dev && st.st_ino == st2.st_ino)))
+        s_err(c, pv,
+              "'llm.record' and 'llm.replay' are the same file '%s'" S_HINT
+              "recording would overwrite the recording being replayed: give record another "
+              "file, or leave it out",
+              rep);
+    s_jset(c, out, "record", rec[0] ? json_string(rec) : json_null());
+    s_jset(c, out, "replay", rep[0] ? json_string(rep) : json_null());
+}
+
+static void s_llm(s_ctx_t *c, const s_node_t *v, const char *base, nn_scenario_t *s)
+{
+    static const char *const lk[] = {
+        "endpoints",         "temperature",   "max_tokens", "timeout_s",
+        "connect_timeout_s", "retries",       "backoff_s",  "backoff_max_s",
+        "retry_after_max_s", "memory",        "seed",       "fallback",
+        "personas",          "budget_tokens", "record",     "replay"};
+    enum {
+        L_ENDPOINTS,
+        L_TEMPERATURE,
+        L_MAX_TOKENS,
+        L_TIMEOUT,
+        L_CONNECT_TIMEOUT,
+        L_RETRIES,
+        L_BACKOFF,
+        L_BACKOFF_MAX,
+        L_RETRY_AFTER_MAX,
+        L_MEMORY,
+        L_SEED,
+        L_FALLBACK,
+        L_PERSONAS,
+        L_BUDGET,
+        L_RECORD,
+        L_REPLAY,
+        L_N
+    };
+    static const char *const bools[] = {"false", "true"};
+    const s_node_t *vals[L_N], *keys[L_N];
+    if (!v)
+        return;
+    if (s_want(c, v, S_MAP, "llm", "{endpoints: [" S_LLM_ENDPOINT "]}") != 0)
+        return;
+    json_t *o = json_object();
+    if (!o) {
+        c->oom = 1;
+        return;
+    }
+    s->llm = o;
+    s_fields(c, v, "llm", lk, L_N, vals, keys, NULL);
+    double temperature = 0.7, timeout = 60.0, connect = 5.0, backoff = 0.5, backoff_max = 30.0,
+           retry_after_max = 120.0;
+    uint64_t max_tokens = 256, retries = 4, memory = 8, budget = 0;
+    int seed = 1;
+    s_llm_endpoints(c, v, vals[L_ENDPOINTS], o);
+    if (vals[L_TEMPERATURE])
+        s_get_num(c, vals[L_TEMPERATURE], "llm.temperature", 0.0, 2.0, 0, 0, "a number in [0, 2]",
+                  &temperature);
+    if (vals[L_MAX_TOKENS])
+        s_get_u64(c, vals[L_MAX_TOKENS], "llm.max_tokens", 1, 65536, "an integer in 1..65536",
+                  &max_tokens);
+    if (vals[L_TIMEOUT])
+        s_get_num(c, vals[L_TIMEOUT], "llm.timeout_s", 0.0, HUGE_VAL, 1, 0, "a number > 0",
+                  &timeout);
+    if (vals[L_CONNECT_TIMEOUT])
+        s_get_num(c, vals[L_CONNECT_TIMEOUT], "llm.connect_timeout_s", 0.0, HUGE_VAL, 1, 0,
+                  "a number > 0", &connect);
+    if (vals[L_RETRIES])
+        s_get_u64(c, vals[L_RETRIES], "llm.retries", 0, 20, "an integer in 0..20", &retries);
+    int backoff_ok = 1, backoff_max_ok = 1;
+    if (vals[L_BACKOFF])
+        backoff_ok = s_get_num(c, vals[L_BACKOFF], "llm.backoff_s", 0.0, HUGE_VAL, 1, 0,
+                               "a number > 0", &backoff) == 0;
+    if (vals[L_BACKOFF_MAX])
+        backoff_max_ok = s_get_num(c, vals[L_BACKOFF_MAX], "llm.backoff_max_s", 0.0, HUGE_VAL, 1, 0,
+                                   "a number > 0", &backoff_max) == 0;
+    if (backoff_ok && backoff_max_ok && backoff_max < backoff) {
+        char a[40], b[40];
+        s_fmt_double(backoff_max, a, sizeof a);
+        s_fmt_double(backoff, b, sizeof b);
+        if (vals[L_BACKOFF_MAX])
+            s_err(c, vals[L_BACKOFF_MAX],
+                  "'llm.backoff_max_s' is %s, below 'llm.backoff_s' (%s)" S_HINT
+                  "the wait between retries doubles from backoff_s up to backoff_max_s: give "
+                  "a backoff_max_s >= %s",
+                  a, b, b);
+        else
+            s_err(c, vals[L_BACKOFF],
+                  "'llm.backoff_s' is %s, above 'llm.backoff_max_s' (%s, its default)" S_HINT
+                  "the wait between retries doubles from backoff_s up to backoff_max_s: give "
+                  "a backoff_max_s >= %s too",
+                  b, a, b);
+    }
+    if (vals[L_RETRY_AFTER_MAX])
+        s_get_num(c, vals[L_RETRY_AFTER_MAX], "llm.retry_after_max_s", 0.0, HUGE_VAL, 0, 0,
+                  "a number >= 0", &retry_after_max);
+    if (vals[L_MEMORY])
+        s_get_u64(c, vals[L_MEMORY], "llm.memory", 0, 256, "an integer in 0..256", &memory);
+    if (vals[L_SEED]) {
+        int b = s_get_enum(c, vals[L_SEED], "llm.seed", bools, 2);
+        if (b >= 0)
+            seed = b;
+    }
+    if (vals[L_BUDGET])
+        s_get_u64(c, vals[L_BUDGET], "llm.budget_tokens", 0, INT64_MAX,
+                  "an integer in 0..9223372036854775807 (0: no budget)", &budget);
+    s_jset(c, o, "temperature", json_real(temperature));
+    s_jset(c, o, "max_tokens", json_integer((json_int_t)max_tokens));
+    s_jset(c, o, "timeout_s", json_real(timeout));
+    s_jset(c, o, "connect_timeout_s", json_real(connect));
+    s_jset(c, o, "retries", json_integer((json_int_t)retries));
+    s_jset(c, o, "backoff_s", json_real(backoff));
+    s_jset(c, o, "backoff_max_s", json_real(backoff_max));
+    s_jset(c, o, "retry_after_max_s", json_real(retry_after_max));
+    s_jset(c, o, "memory", json_integer((json_int_t)memory));
+    s_jset(c, o, "seed", json_boolean(seed));
+    s_llm_fallback(c, vals[L_FALLBACK], o);
+    s_llm_personas(c, vals[L_PERSONAS], o);
+    s_jset(c, o, "budget_tokens", json_integer((json_int_t)budget));
+    s->llm_budget_tokens = budget;
+    s_llm_files(c, vals[L_RECORD], vals[L_REPLAY], base, s, o);
+}
+
+/* A population of the llm behaviour needs the llm section: without it there is no model
+ * to ask. The error is at the population. */
+static void s_check_llm(s_ctx_t *c, const s_node_t *pops, const s_node_t *llm,
+                        const nn_scenario_t *s)
+{
+    if (llm || !pops || pops->kind != S_SEQ)
+        return;
+    for (size_t i = 0; i < s->n_populations && i < pops->n; i++)
+        if (s->populations[i].ops && strcmp(s->populations[i].ops->name, "llm") == 0)
+            s_err(c, pops->kid[i],
+                  "population %zu has behaviour 'llm' but the scenario has no llm section" S_HINT
+                  "add llm: {endpoints: [{url, model}]}",
+                  i);
+}
+
 static void s_validate(s_ctx_t *c, const s_node_t *root, const char *base, nn_scenario_t *s)
 {
     static const char *const top[] = {
         "name",  "seed",      "rounds",    "agents", "network",  "opinions",  "populations",
         "nodes", "transport", "partition", "output", "limits",   "structure", "norms",
-        "game",  "cases",     "decisions", "trends", "security", "external"};
+        "game",  "cases",     "decisions", "trends", "security", "external",  "llm"};
     enum {
         T_NAME,
         T_SEED,
@@ -2359,6 +2897,7 @@ static void s_validate(s_ctx_t *c, const s_node_t *root, const char *base, nn_sc
         T_TRENDS,
         T_SECURITY,
         T_EXTERNAL,
+        T_LLM,
         T_N
     };
     const s_node_t *v[T_N], *k[T_N];
@@ -2403,6 +2942,8 @@ static void s_validate(s_ctx_t *c, const s_node_t *root, const char *base, nn_sc
     s_norms(c, v[T_NORMS], &has, s);
     s_trends(c, v[T_TRENDS], &s->trends);
     s_security(c, v[T_SECURITY], base, &s->security);
+    s_llm(c, v[T_LLM], base, s);
+    s_check_llm(c, v[T_POPULATIONS], v[T_LLM], s);
     if (v[T_NODES] && s_get_u64(c, v[T_NODES], "nodes", 1, 1024, "an integer in 1..1024", &x) == 0)
         s->nodes = (uint32_t)x;
     if (v[T_TRANSPORT]) {
@@ -3026,8 +3567,10 @@ int nn_scenario_load_text(nn_scenario_t *out, const char *text, size_t len, cons
     s_node_free(root);
     int rc = c.oom ? NN_ENOMEM : (c.n_errs || c.n_lost) ? NN_ESCENARIO : NN_OK;
     s_flush(&c, diag);
-    if (rc != NN_OK)
+    if (rc != NN_OK) {
+        nn_scenario_release(out);
         s_defaults(out, c.source);
+    }
     return rc;
 }
 
@@ -3122,9 +3665,10 @@ static void s_put_double(FILE *f, const char *indent, const char *key, double x)
     fprintf(f, "%s%s: %s\n", indent, key, b);
 }
 
-static void s_put_string(FILE *f, const char *indent, const char *key, const char *s)
+/* s as a YAML double-quoted string. */
+static void s_put_quoted(FILE *f, const char *s)
 {
-    fprintf(f, "%s%s: \"", indent, key);
+    fputc('"', f);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         if (*p == '"' || *p == '\\')
             fprintf(f, "\\%c", *p);
@@ -3137,7 +3681,14 @@ static void s_put_string(FILE *f, const char *indent, const char *key, const cha
         else
             fputc(*p, f);
     }
-    fputs("\"\n", f);
+    fputc('"', f);
+}
+
+static void s_put_string(FILE *f, const char *indent, const char *key, const char *s)
+{
+    fprintf(f, "%s%s: ", indent, key);
+    s_put_quoted(f, s);
+    fputc('\n', f);
 }
 
 static const char *s_name_of(const char *const *names, size_t n, unsigned i)
@@ -3261,6 +3812,96 @@ static void s_write_society(const nn_scenario_t *s, FILE *f)
     if (s->trends.every)
         fprintf(f, "trends:\n  every: %" PRIu32 "\n  seeds: %" PRIu32 "\n  max: %" PRIu32 "\n",
                 s->trends.every, s->trends.seeds, s->trends.max);
+}
+
+static double s_jnum(const json_t *o, const char *key)
+{
+    return json_number_value(json_object_get(o, key));
+}
+
+static json_int_t s_jint(const json_t *o, const char *key)
+{
+    return json_integer_value(json_object_get(o, key));
+}
+
+static const char *s_jtext(const json_t *o, const char *key)
+{
+    const char *t = json_string_value(json_object_get(o, key));
+    return t ? t : "";
+}
+
+static void s_put_strings(FILE *f, const char *key, const json_t *arr)
+{
+    size_t i;
+    const json_t *x;
+    fprintf(f, "    %s: [", key);
+    json_array_foreach(arr, i, x)
+    {
+        if (i)
+            fputs(", ", f);
+        s_put_quoted(f, json_string_value(x) ? json_string_value(x) : "");
+    }
+    fputs("]\n", f);
+}
+
+/* llm: every key but the empty ones (an endpoint without api_key_env, no record or
+ * replay), which are left out as loading takes them; record and replay as given. */
+static void s_write_llm(const nn_scenario_t *s, FILE *f)
+{
+    const json_t *o = s->llm, *x, *fb, *pe, *params;
+    const char *k;
+    size_t i;
+    if (!o)
+        return;
+    fputs("llm:\n  endpoints:\n", f);
+    json_array_foreach(json_object_get(o, "endpoints"), i, x)
+    {
+        s_put_string(f, "    - ", "url", s_jtext(x, "url"));
+        s_put_string(f, "      ", "model", s_jtext(x, "model"));
+        if (s_jtext(x, "api_key_env")[0])
+            s_put_string(f, "      ", "api_key_env", s_jtext(x, "api_key_env"));
+        fprintf(f, "      max_concurrency: %" JSON_INTEGER_FORMAT "\n",
+                s_jint(x, "max_concurrency"));
+    }
+    s_put_double(f, "  ", "temperature", s_jnum(o, "temperature"));
+    fprintf(f, "  max_tokens: %" JSON_INTEGER_FORMAT "\n", s_jint(o, "max_tokens"));
+    s_put_double(f, "  ", "timeout_s", s_jnum(o, "timeout_s"));
+    s_put_double(f, "  ", "connect_timeout_s", s_jnum(o, "connect_timeout_s"));
+    fprintf(f, "  retries: %" JSON_INTEGER_FORMAT "\n", s_jint(o, "retries"));
+    s_put_double(f, "  ", "backoff_s", s_jnum(o, "backoff_s"));
+    s_put_double(f, "  ", "backoff_max_s", s_jnum(o, "backoff_max_s"));
+    s_put_double(f, "  ", "retry_after_max_s", s_jnum(o, "retry_after_max_s"));
+    fprintf(f, "  memory: %" JSON_INTEGER_FORMAT "\n", s_jint(o, "memory"));
+    fprintf(f, "  seed: %s\n", json_is_true(json_object_get(o, "seed")) ? "true" : "false");
+    fb = json_object_get(o, "fallback");
+    fprintf(f, "  fallback:\n    behaviour: %s\n", s_jtext(fb, "behaviour"));
+    params = json_object_get(fb, "params");
+    fputs(json_object_size(params) ? "    params:\n" : "    params: {}\n", f);
+    json_object_foreach((json_t *)params, k, x) s_put_double(f, "      ", k, json_number_value(x));
+    pe = json_object_get(o, "personas");
+    fputs("  personas:\n", f);
+    s_put_strings(f, "names", json_object_get(pe, "names"));
+    s_put_strings(f, "stances", json_object_get(pe, "stances"));
+    const json_t *traits = json_object_get(pe, "traits");
+    fputs(json_array_size(traits) ? "    traits:\n" : "    traits: {}\n", f);
+    json_array_foreach(traits, i, x)
+    {
+        char a[40], b[40];
+        const char *dist = s_jtext(x, "dist");
+        fputs("      ", f);
+        s_put_quoted(f, s_jtext(x, "name"));
+        s_fmt_double(s_jnum(x, "a"), a, sizeof a);
+        s_fmt_double(s_jnum(x, "b"), b, sizeof b);
+        if (strcmp(dist, "constant") == 0)
+            fprintf(f, ": %s\n", a);
+        else
+            fprintf(f, ": {%s: [%s, %s]}\n", dist, a, b);
+    }
+    fprintf(f, "  budget_tokens: %" JSON_INTEGER_FORMAT "\n", s_jint(o, "budget_tokens"));
+    if (s->llm_record_given[0])
+        s_put_string(f, "  ", "record", s->llm_record_given);
+    if (s->llm_replay_given[0])
+        s_put_string(f, "  ", "replay", s->llm_replay_given);
 }
 
 int nn_scenario_write(const nn_scenario_t *s, FILE *f)
@@ -3394,9 +4035,18 @@ int nn_scenario_write(const nn_scenario_t *s, FILE *f)
         s_put_string(f, "    ", "secret_key", s->security.curve.secret_key_given);
         s_put_string(f, "    ", "authorized_keys", s->security.curve.authorized_keys_given);
     }
+    s_write_llm(s, f);
     s_write_structure(s, f);
     s_write_society(s, f);
     return ferror(f) ? NN_EIO : NN_OK;
+}
+
+void nn_scenario_release(nn_scenario_t *s)
+{
+    if (!s)
+        return;
+    json_decref(s->llm);
+    s->llm = NULL;
 }
 
 const char *nn_transport_name(nn_transport_t t)

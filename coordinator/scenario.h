@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "nunchi/behaviour.h"
 #include "nunchi/wire.h"
 
@@ -118,6 +120,15 @@ typedef struct nn_scenario {
     nn_cases_config_t cases;         /* cases: and decisions: */
     nn_trends_config_t trends;       /* trends: {every, seeds, max}; off when absent */
     nn_security_config_t security;   /* security.curve; off when absent (only tcp uses it) */
+    /* llm: the language-model section, resolved with every default filled in and its
+     * paths absolute (record, replay: a string or null), in the shape that docs/scenario.md
+     * gives; owned (nn_scenario_release frees it), NULL without the section. It holds the
+     * names of environment variables, never an API key. */
+    json_t *llm;
+    uint64_t llm_budget_tokens;  /* llm.budget_tokens; 0: no budget (and without llm) */
+    char llm_record_given[4096]; /* llm.record as written ("" none): what
+                                    nn_scenario_write puts back; the resolved one is in llm */
+    char llm_replay_given[4096];
 } nn_scenario_t;
 
 /* The text of scenarios/default.yaml, compiled into the binary. */
@@ -131,7 +142,9 @@ extern const char nn_embedded_default_yaml[];
  * place, at most 50 and then a count of the rest), NN_EIO (the file cannot be read; diag
  * says why), NN_ENOMEM, or NN_EINVAL when out or diag is NULL. On failure *out holds the
  * defaults only. The caller owns out, path, sets and diag; nothing is kept. Any thread,
- * as long as each call has its own out and diag. */
+ * as long as each call has its own out and diag. A scenario that loaded holds memory
+ * (out->llm): free it with nn_scenario_release, also before loading into out again (a
+ * load overwrites out without freeing it). */
 int nn_scenario_load(nn_scenario_t *out, const char *path, const char *const *sets, size_t n_sets,
                      nn_diag_t *diag);
 
@@ -153,6 +166,11 @@ int nn_scenario_load_file_text(nn_scenario_t *out, const char *text, size_t len,
  * with the same base directory). NN_OK, NN_EIO, or NN_EINVAL when s has a population
  * without ops. */
 int nn_scenario_write(const nn_scenario_t *s, FILE *f);
+
+/* Frees what a load allocated in s (the llm section) and sets it NULL; the rest of s is
+ * plain values and stays. NULL-safe; safe to call twice. A struct copy (*copy = *s) shares
+ * the llm object: release only one of them. */
+void nn_scenario_release(nn_scenario_t *s);
 
 /* The name as written in scenarios ("inproc", "uniform"), or "?" for a value outside the
  * enum. */

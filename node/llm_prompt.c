@@ -541,6 +541,8 @@ json_t *nn_llmp_repair(const json_t *messages, const char *content, const char *
 void nn_llmp_apply(const nn_llmp_action_t *act, nn_agent_t *a)
 {
     a->x = act->opinion;
+    if (act->say[0])
+        nn_say(a, act->say);
     uint32_t flags = act->cooperate ? 0u : NN_MSG_DEFECT;
     if (act->n_to) {
         for (size_t i = 0; i < act->n_to; i++)

@@ -51,7 +51,70 @@ struct nn_node {
     double *view_params;
     void **slots;
     size_t views_cap;
+    /* texts: what the agents say (nn_say), and per delivery of the tick being stepped
+     * its sender's text (inbox_texts, n_inbox_texts entries, NULL without texts) */
+    nn_saybox_t says;
+    const char **say_ptr; /* says.len pointers for the actions */
+    size_t say_ptr_cap;
+    const char **inbox_texts;
+    size_t inbox_texts_cap;
+    int inbox_texts_used;
+    nn_spend_t spend; /* the round's, from the batch behaviours */
 };
+
+void nn_say(nn_agent_t *a, const char *text)
+{
+    nn_saybox_t *b = a->says;
+    if (!b || !text)
+        return;
+    if (b->len && b->agent[b->len - 1] == a->id)
+        b->used = b->off[--b->len]; /* a second text in the same step replaces the first */
+    size_t len = strlen(text) + 1;
+    if (b->len == b->cap) {
+        size_t cap = b->cap ? 2 * b->cap : 64;
+        uint32_t *ag = realloc(b->agent, cap * sizeof *ag);
+        if (ag)
+            b->agent = ag;
+        size_t *off = realloc(b->off, cap * sizeof *off);
+        if (off)
+            b->off = off;
+        if (!ag || !off) {
+            b->failed = 1;
+            return;
+        }
+        b->cap = cap;
+    }
+    if (b->used + len > b->bytes_cap) {
+        size_t cap = b->bytes_cap ? b->bytes_cap : 4096;
+        while (cap < b->used + len)
+            cap *= 2;
+        char *by = realloc(b->bytes, cap);
+        if (!by) {
+            b->failed = 1;
+            return;
+        }
+        b->bytes = by;
+        b->bytes_cap = cap;
+    }
+    memcpy(b->bytes + b->used, text, len);
+    b->agent[b->len] = a->id;
+    b->off[b->len++] = b->used;
+    b->used += len;
+}
+
+int nn_spend_latency(nn_spend_t *s, double latency_s)
+{
+    if (s->n_latency == s->latency_cap) {
+        size_t cap = s->latency_cap ? 2 * s->latency_cap : 256;
+        float *v = realloc(s->latency_s, cap * sizeof *v);
+        if (!v)
+            return -1;
+        s->latency_s = v;
+        s->latency_cap = cap;
+    }
+    s->latency_s[s->n_latency++] = (float)latency_s;
+    return 0;
+}
 
 static inline uint32_t s_id(const nn_node_t *n, size_t i)
 {
@@ -178,7 +241,7 @@ int nn_node_new_claimed(nn_node_t **out, const nn_welcome_t *w, const nn_claim_t
             continue;
         n->batch = 1;
         if (sp->ops->open) {
-            int orc = sp->ops->open(&sp->ctx, w, err, errlen);
+            int orc = sp->ops->open(&sp->ctx, w, p, err, errlen);
             if (orc != NN_OK) {
                 nn_node_destroy(&n);
                 return orc;
@@ -218,6 +281,12 @@ void nn_node_destroy(nn_node_t **pn)
     free(n->trends);
     free(n->memory);
     free(n->run_off);
+    free(n->says.agent);
+    free(n->says.off);
+    free(n->says.bytes);
+    free(n->say_ptr);
+    free(n->inbox_texts);
+    free(n->spend.latency_s);
     nn_outbox_release(&n->out);
     nn_actbox_release(&n->acts);
     free(n);
@@ -321,9 +390,17 @@ static int s_keep_word(uint64_t **arr, size_t n, size_t i, uint64_t v)
 /* What one agent's step appended must be what the protocol carries (finite values, a
  * hostility in [0, 1], known flags), checked here while it is in cache, so that a faulty
  * behaviour fails alike whether its node is a thread or a process. NN_OK or NN_EPROTO. */
-static int s_check_output(const nn_node_t *n, size_t first_msg, size_t first_act, uint32_t id,
-                          uint64_t round, char *err, size_t errlen)
+static int s_check_output(const nn_node_t *n, size_t first_msg, size_t first_act, size_t first_say,
+                          uint32_t id, uint64_t round, char *err, size_t errlen)
 {
+    if (n->says.len > first_say && !nn_text_valid(n->says.bytes + n->says.off[first_say])) {
+        snprintf(err, errlen,
+                 "agent %u said a text of %zu bytes in round %llu that is not at most %d bytes of "
+                 "UTF-8",
+                 id, strlen(n->says.bytes + n->says.off[first_say]), (unsigned long long)round,
+                 NN_TEXT_BYTES);
+        return NN_EPROTO;
+    }
     for (size_t j = first_msg; j < n->out.len; j++) {
         const nn_msg_t *m = &n->out.msgs[j];
         if (!isfinite(m->value) || !(m->hostility >= 0.0f && m->hostility <= 1.0f) ||
@@ -394,6 +471,41 @@ static int s_view(const nn_node_t *n, size_t i, uint64_t round, const nn_tick_t 
     nn_rng_init_keyed(&a->rng, n->stream_key, a->id, round);
     a->ctx = p->ctx;
     a->prepared = NULL;
+    a->texts = n->inbox_texts_used ? n->inbox_texts + off[i] : NULL;
+    return NN_OK;
+}
+
+/* Each delivery's sender text, from the tick's table of texts: n->inbox_texts, or NULL
+ * when the tick has none. NN_OK or NN_ENOMEM. */
+static int s_inbox_texts(nn_node_t *n, const nn_tick_t *t, const uint64_t *off)
+{
+    if (!t || !t->texts.n) {
+        n->inbox_texts_used = 0;
+        return NN_OK;
+    }
+    size_t total = (size_t)off[n->n];
+    if (total > n->inbox_texts_cap || !n->inbox_texts) {
+        const char **v = realloc(n->inbox_texts, (total ? total : 1) * sizeof *v);
+        if (!v)
+            return NN_ENOMEM;
+        n->inbox_texts = v;
+        n->inbox_texts_cap = total;
+    }
+    const nn_texts_t *tx = &t->texts;
+    for (size_t i = 0; i < n->n; i++)
+        for (uint64_t j = off[i]; j < off[i + 1]; j++) {
+            uint32_t from = t->deliveries[j].from;
+            size_t lo = 0, hi = tx->n;
+            while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (tx->from[mid] < from)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            n->inbox_texts[j] = lo < tx->n && tx->from[lo] == from ? tx->text[lo] : NULL;
+        }
+    n->inbox_texts_used = 1;
     return NN_OK;
 }
 
@@ -442,7 +554,8 @@ static int s_prepare(nn_node_t *n, uint64_t round, const nn_tick_t *t, const uin
         }
         if (!m)
             continue;
-        int rc = sp->ops->prepare(sp->ctx, n->views, m, n->slots, err, errlen);
+        nn_batch_t b = {round, n->views, m, n->slots, t && t->budget_spent, &n->spend};
+        int rc = sp->ops->prepare(sp->ctx, &b, err, errlen);
         if (rc != NN_OK)
             return rc;
         for (size_t i = 0, k = 0; i < n->n; i++)
@@ -469,6 +582,18 @@ int nn_node_step(nn_node_t *n, uint64_t round, const nn_tick_t *t, nn_actions_t 
     n->out.failed = 0;
     n->acts.len = 0;
     n->acts.failed = 0;
+    n->says.len = n->says.used = 0;
+    n->says.failed = 0;
+    float *lat = n->spend.latency_s;
+    size_t lat_cap = n->spend.latency_cap;
+    memset(&n->spend, 0, sizeof n->spend);
+    n->spend.latency_s = lat;
+    n->spend.latency_cap = lat_cap;
+    if (s_inbox_texts(n, t, off) != NN_OK) {
+        snprintf(err, errlen, "out of memory for the texts of round %llu",
+                 (unsigned long long)round);
+        return NN_ENOMEM;
+    }
     if (n->batch && (rc = s_prepare(n, round, t, off, err, errlen)) != NN_OK)
         return rc;
     double drawn[NN_MAX_PARAMS];
@@ -476,15 +601,17 @@ int nn_node_step(nn_node_t *n, uint64_t round, const nn_tick_t *t, nn_actions_t 
     memset(&a, 0, sizeof a);
     a.out = &n->out;
     a.acts = &n->acts;
+    a.says = &n->says;
     for (size_t i = 0; i < n->n; i++) {
         const s_pop_t *p = &n->pops[n->pop[i]];
         if ((rc = s_view(n, i, round, t, off, &nj, &a, drawn, err, errlen)) != NN_OK)
             return rc;
         if (n->prepared)
             a.prepared = n->prepared[i];
-        size_t first_msg = n->out.len, first_act = n->acts.len;
+        size_t first_msg = n->out.len, first_act = n->acts.len, first_say = n->says.len;
         p->ops->step(&a);
-        if ((rc = s_check_output(n, first_msg, first_act, a.id, round, err, errlen)) != NN_OK)
+        if ((rc = s_check_output(n, first_msg, first_act, first_say, a.id, round, err, errlen)) !=
+            NN_OK)
             return rc;
         n->state[i] = a.x;
         if (s_keep_word(&n->trends, n->n, i, a.trends) != NN_OK ||
@@ -503,7 +630,16 @@ int nn_node_step(nn_node_t *n, uint64_t round, const nn_tick_t *t, nn_actions_t 
         for (size_t i = 0; i < n->n; i++)
             digest += nn_digest_agent_full(s_id(n, i), n->state[i], n->trends ? n->trends[i] : 0,
                                            n->memory ? n->memory[i] : 0);
-    if (n->out.failed || n->acts.failed) {
+    if (n->says.len > n->say_ptr_cap) {
+        const char **v = realloc(n->say_ptr, n->says.cap * sizeof *v);
+        if (!v)
+            n->says.failed = 1;
+        else {
+            n->say_ptr = v;
+            n->say_ptr_cap = n->says.cap;
+        }
+    }
+    if (n->out.failed || n->acts.failed || n->says.failed) {
         snprintf(err, errlen, "out of memory for the messages of round %llu",
                  (unsigned long long)round);
         return NN_ENOMEM;
@@ -518,5 +654,11 @@ int nn_node_step(nn_node_t *n, uint64_t round, const nn_tick_t *t, nn_actions_t 
     out->n_acts = n->acts.len;
     out->acts = n->acts.acts;
     out->digest = digest;
+    for (size_t k = 0; k < n->says.len; k++)
+        n->say_ptr[k] = n->says.bytes + n->says.off[k];
+    out->texts.n = n->says.len;
+    out->texts.from = n->says.agent;
+    out->texts.text = n->say_ptr;
+    out->spend = n->batch ? &n->spend : NULL;
     return NN_OK;
 }

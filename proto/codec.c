@@ -37,6 +37,7 @@
 #define S_MSG_FLAGS NN_MSG_DEFECT
 /* What a delivery's standing is when the tick leaves it out. */
 #define S_STANDING_DEFAULT 1.0f
+#define S_LLM_MAX          (1 << 20) /* bytes of a welcome's llm section */
 
 /* A growable scratch buffer; its content does not survive growing. */
 typedef struct s_buf {
@@ -117,6 +118,11 @@ struct nn_codec {
     s_buf_t a_trends, a_memory, a_act;             /* actions: agent words and acts */
     s_buf_t w_agent, w_pop, w_state, w_off, w_nbr; /* welcome */
     s_buf_t w_role, w_group, w_sup;                /* welcome: structure */
+    s_buf_t w_llm;                                 /* welcome: the llm section */
+    s_buf_t t_tfrom, t_tptr, t_tbytes;             /* tick: texts */
+    s_buf_t a_tfrom, a_tptr, a_tbytes, a_lat;      /* actions: texts, latencies */
+    nn_spend_t a_spend;                            /* actions: the decoded spend */
+    Nunchi__V1__Spend e_spend;                     /* encode: the spend */
     nn_population_desc_t w_pops[NN_MAX_POPULATIONS];
 };
 
@@ -276,10 +282,12 @@ void nn_codec_destroy(nn_codec_t **pc)
         return;
     nn_codec_t *c = *pc;
     s_buf_t *bufs[] = {
-        &c->out,     &c->col_a,   &c->col_b, &c->col_c,    &c->col_d,    &c->col_e,    &c->t_dl,
-        &c->t_recv,  &c->t_off,   &c->a_msg, &c->a_state,  &c->a_rec,    &c->a_tmp,    &c->w_agent,
-        &c->w_pop,   &c->w_state, &c->w_off, &c->w_nbr,    &c->col_f,    &c->col_g,    &c->w_role,
-        &c->w_group, &c->w_sup,   &c->t_nto, &c->t_notice, &c->a_trends, &c->a_memory, &c->a_act};
+        &c->out,      &c->col_a,    &c->col_b,    &c->col_c,   &c->col_d,    &c->col_e,
+        &c->t_dl,     &c->t_recv,   &c->t_off,    &c->a_msg,   &c->a_state,  &c->a_rec,
+        &c->a_tmp,    &c->w_agent,  &c->w_pop,    &c->w_state, &c->w_off,    &c->w_nbr,
+        &c->col_f,    &c->col_g,    &c->w_role,   &c->w_group, &c->w_sup,    &c->t_nto,
+        &c->t_notice, &c->a_trends, &c->a_memory, &c->a_act,   &c->w_llm,    &c->t_tfrom,
+        &c->t_tptr,   &c->t_tbytes, &c->a_tfrom,  &c->a_tptr,  &c->a_tbytes, &c->a_lat};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         s_buf_free(bufs[i]);
     for (size_t i = 0; i < S_EX_COUNT; i++)
@@ -574,6 +582,10 @@ static int s_enc_welcome(nn_codec_t *c, const nn_welcome_t *w, Nunchi__V1__Welco
     pb->heartbeat_s = w->heartbeat_s;
     pb->resumed = w->resumed != 0;
     pb->round = w->round;
+    if (w->llm && strlen(w->llm) > S_LLM_MAX)
+        return s_fail(c, NN_ETOOBIG, "welcome: the llm section has %zu bytes (at most %d)",
+                      strlen(w->llm), S_LLM_MAX);
+    pb->llm = (char *)(w->llm ? w->llm : "");
     return s_enc_structure(c, w, agent, pb);
 }
 
@@ -733,11 +745,87 @@ static int s_enc_notices(nn_codec_t *c, const nn_tick_t *t, Nunchi__V1__Tick *pb
     return NN_OK;
 }
 
+/* Checks a column of texts (either direction): senders ascending and unique, each text
+ * at most NN_TEXT_BYTES bytes of UTF-8. */
+static int s_check_texts(nn_codec_t *c, int code, const char *kind, size_t n, const uint32_t *from,
+                         const char *const *text)
+{
+    if (n > c->lim.max_batch)
+        return s_fail(c, NN_ETOOBIG, "%s: %zu texts exceed the limit of %zu ('max_batch')", kind, n,
+                      c->lim.max_batch);
+    if (n && (!from || !text))
+        return s_fail(c, code, "%s: the texts' '%s' is NULL", kind, from ? "text" : "text_from");
+    for (size_t i = 0; i < n; i++) {
+        if (i && from[i] <= from[i - 1])
+            return s_fail(c, code,
+                          "%s: 'text_from' does not ascend (text %zu from %u after one from %u; "
+                          "one text per agent)",
+                          kind, i, from[i], from[i - 1]);
+        if (!text[i] || !nn_text_valid(text[i]))
+            return s_fail(c, code,
+                          "%s: the text of agent %u is not at most %d bytes of UTF-8 without NUL",
+                          kind, from[i], NN_TEXT_BYTES);
+    }
+    return NN_OK;
+}
+
+static int s_enc_texts(nn_codec_t *c, const char *kind, const nn_texts_t *t, size_t *n_from,
+                       uint32_t **from, size_t *n_text, char ***text)
+{
+    int rc = s_check_texts(c, NN_EINVAL, kind, t->n, t->from, t->text);
+    if (rc || !t->n)
+        return rc;
+    *n_from = *n_text = t->n;
+    *from = (uint32_t *)t->from;
+    *text = (char **)t->text;
+    return NN_OK;
+}
+
+/* A decoded column of texts, copied into the codec's buffers. */
+static int s_dec_texts(nn_codec_t *c, const char *kind, size_t n_from, const uint32_t *from,
+                       size_t n_text, char *const *text, s_buf_t *bfrom, s_buf_t *bptr,
+                       s_buf_t *bbytes, nn_texts_t *out)
+{
+    memset(out, 0, sizeof *out);
+    if (n_from != n_text)
+        return s_fail(c, NN_EPROTO, "%s: 'text' has %zu entries but 'text_from' has %zu", kind,
+                      n_text, n_from);
+    int rc = s_check_texts(c, NN_EPROTO, kind, n_from, from, (const char *const *)text);
+    if (rc || !n_from)
+        return rc;
+    size_t bytes = 0;
+    for (size_t i = 0; i < n_from; i++)
+        bytes += strlen(text[i]) + 1;
+    if ((rc = s_reserve(c, bfrom, n_from, sizeof(uint32_t))) ||
+        (rc = s_reserve(c, bptr, n_from, sizeof(char *))) || (rc = s_reserve(c, bbytes, bytes, 1)))
+        return rc;
+    uint32_t *f = bfrom->p;
+    const char **p = bptr->p;
+    char *at = bbytes->p;
+    for (size_t i = 0; i < n_from; i++) {
+        size_t len = strlen(text[i]) + 1;
+        memcpy(at, text[i], len);
+        f[i] = from[i];
+        p[i] = at;
+        at += len;
+    }
+    out->n = n_from;
+    out->from = f;
+    out->text = p;
+    return NN_OK;
+}
+
 static int s_enc_tick(nn_codec_t *c, const nn_tick_t *t, Nunchi__V1__Tick *pb)
 {
     nunchi__v1__tick__init(pb);
     int rc = s_enc_deliveries(c, t, pb);
-    return rc ? rc : s_enc_notices(c, t, pb);
+    if (!rc)
+        rc = s_enc_notices(c, t, pb);
+    if (!rc)
+        rc = s_enc_texts(c, "tick", &t->texts, &pb->n_text_from, &pb->text_from, &pb->n_text,
+                         &pb->text);
+    pb->budget_spent = t->budget_spent != 0;
+    return rc;
 }
 
 /* Whether any of n words is not 0: an array of zeros stays off the wire. */
@@ -796,6 +884,79 @@ static int s_enc_acts(nn_codec_t *c, const nn_actions_t *a, Nunchi__V1__Actions 
     pb->act_case = case_id;
     pb->act_other = other;
     pb->act_value = value;
+    return NN_OK;
+}
+
+/* The counter of the Spend message that has counter k's name. */
+static uint64_t *s_pb_spend_counter(Nunchi__V1__Spend *pb, size_t k)
+{
+    const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(
+        &nunchi__v1__spend__descriptor, nn_spend_counter_name(k));
+    return f && f->type == PROTOBUF_C_TYPE_UINT64 ? (uint64_t *)((char *)pb + f->offset) : NULL;
+}
+
+/* Copies the counters between the two forms (to_pb: into pb). NN_OK, or NN_EINVAL when
+ * the Spend message lacks a counter (a build of mismatched sources). */
+static int s_spend_copy(nn_codec_t *c, nn_spend_t *sp, Nunchi__V1__Spend *pb, int to_pb)
+{
+    for (size_t k = 0; k < NN_SPEND_COUNTERS; k++) {
+        uint64_t *f = s_pb_spend_counter(pb, k);
+        if (!f)
+            return s_fail(c, NN_EINVAL, "the Spend message has no uint64 '%s'",
+                          nn_spend_counter_name(k));
+        if (to_pb)
+            *f = *nn_spend_counter(sp, k);
+        else
+            *nn_spend_counter(sp, k) = *f;
+    }
+    return NN_OK;
+}
+
+static int s_check_latency(nn_codec_t *c, int code, const float *v, size_t n)
+{
+    if (n > c->lim.max_batch)
+        return s_fail(c, NN_ETOOBIG, "actions: %zu latencies exceed the limit of %zu ('max_batch')",
+                      n, c->lim.max_batch);
+    for (size_t i = 0; i < n; i++)
+        if (!(isfinite(v[i]) && v[i] >= 0.0f))
+            return s_fail(c, code, "actions: spend latency [%zu] is %g (must be finite, >= 0)", i,
+                          (double)v[i]);
+    return NN_OK;
+}
+
+static int s_enc_spend(nn_codec_t *c, const nn_spend_t *sp, Nunchi__V1__Actions *pb)
+{
+    if (sp->n_latency && !sp->latency_s)
+        return s_fail(c, NN_EINVAL, "actions: the spend's 'latency_s' is NULL");
+    int rc = s_check_latency(c, NN_EINVAL, sp->latency_s, sp->n_latency);
+    if (rc)
+        return rc;
+    nunchi__v1__spend__init(&c->e_spend);
+    if ((rc = s_spend_copy(c, (nn_spend_t *)sp, &c->e_spend, 1)))
+        return rc;
+    c->e_spend.n_latency_s = sp->n_latency;
+    c->e_spend.latency_s = sp->latency_s;
+    pb->spend = &c->e_spend;
+    return NN_OK;
+}
+
+static int s_dec_spend(nn_codec_t *c, Nunchi__V1__Spend *pb, nn_actions_t *a)
+{
+    a->spend = NULL;
+    if (!pb)
+        return NN_OK;
+    int rc = s_check_latency(c, NN_EPROTO, pb->latency_s, pb->n_latency_s);
+    if (rc || (rc = s_reserve(c, &c->a_lat, pb->n_latency_s, sizeof(float))))
+        return rc;
+    nn_spend_t *sp = &c->a_spend;
+    memset(sp, 0, sizeof *sp);
+    if ((rc = s_spend_copy(c, sp, pb, 0)))
+        return rc;
+    if (pb->n_latency_s)
+        memcpy(c->a_lat.p, pb->latency_s, pb->n_latency_s * sizeof(float));
+    sp->n_latency = pb->n_latency_s;
+    sp->latency_s = c->a_lat.p;
+    a->spend = sp;
     return NN_OK;
 }
 
@@ -887,6 +1048,11 @@ static int s_enc_actions(nn_codec_t *c, const nn_actions_t *a, Nunchi__V1__Actio
         pb->memory = (uint64_t *)a->memory;
     }
     pb->digest = a->digest;
+    if ((rc = s_enc_texts(c, "actions", &a->texts, &pb->n_text_from, &pb->text_from, &pb->n_text,
+                          &pb->text)))
+        return rc;
+    if (a->spend)
+        return s_enc_spend(c, a->spend, pb);
     return NN_OK;
 }
 
@@ -1242,6 +1408,17 @@ static int s_dec_welcome(nn_codec_t *c, const Nunchi__V1__Welcome *pb, nn_welcom
     w->heartbeat_s = pb->heartbeat_s;
     w->resumed = pb->resumed != 0;
     w->round = pb->round;
+    w->llm = NULL;
+    if (pb->llm && pb->llm[0]) {
+        size_t len = strlen(pb->llm);
+        if (len > S_LLM_MAX)
+            return s_fail(c, NN_ETOOBIG, "welcome: the llm section has %zu bytes (at most %d)", len,
+                          S_LLM_MAX);
+        if ((rc = s_reserve(c, &c->w_llm, len + 1, 1)))
+            return rc;
+        memcpy(c->w_llm.p, pb->llm, len + 1);
+        w->llm = c->w_llm.p;
+    }
     return s_dec_structure(c, pb, w);
 }
 
@@ -1368,7 +1545,11 @@ static int s_dec_tick(nn_codec_t *c, const Nunchi__V1__Tick *pb, nn_tick_t *t)
     t->receiver = recv;
     t->inbox_off = off;
     t->deliveries = dl;
-    return s_dec_notices(c, pb, t);
+    t->budget_spent = pb->budget_spent != 0;
+    if ((rc = s_dec_notices(c, pb, t)))
+        return rc;
+    return s_dec_texts(c, "tick", pb->n_text_from, pb->text_from, pb->n_text, pb->text, &c->t_tfrom,
+                       &c->t_tptr, &c->t_tbytes, &t->texts);
 }
 
 static void s_insertion_sort(s_rec_t *a, size_t n)
@@ -1586,7 +1767,10 @@ static int s_dec_actions(nn_codec_t *c, const Nunchi__V1__Actions *pb, nn_action
     a->n_state = pb->n_state;
     a->state = state;
     a->digest = pb->digest;
-    return NN_OK;
+    if ((rc = s_dec_texts(c, "actions", pb->n_text_from, pb->text_from, pb->n_text, pb->text,
+                          &c->a_tfrom, &c->a_tptr, &c->a_tbytes, &a->texts)))
+        return rc;
+    return s_dec_spend(c, pb->spend, a);
 }
 
 static int s_dec_envelope(nn_codec_t *c, const Nunchi__V1__Envelope *env, nn_wire_t *out)

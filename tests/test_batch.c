@@ -32,8 +32,10 @@ typedef struct t_ctx {
 static int s_closed; /* close calls */
 static t_ctx_t *s_last;
 
-static int t_open(void **ctx, const struct nn_welcome *w, char *err, size_t errlen)
+static int t_open(void **ctx, const struct nn_welcome *w, size_t population, char *err,
+                  size_t errlen)
 {
+    (void)population;
     (void)err;
     (void)errlen;
     t_ctx_t *c = calloc(1, sizeof *c);
@@ -51,10 +53,12 @@ static void t_close(void *ctx)
     free(ctx);
 }
 
-static int t_prepare(void *ctx, const nn_agent_t *agents, size_t n, void **slots, char *err,
-                     size_t errlen)
+static int t_prepare(void *ctx, const nn_batch_t *b, char *err, size_t errlen)
 {
     t_ctx_t *c = ctx;
+    const nn_agent_t *agents = b->agents;
+    size_t n = b->n;
+    void **slots = b->slots;
     c->calls++;
     if (c->fail) {
         snprintf(err, errlen, "the batch of round %llu failed on purpose",
@@ -96,8 +100,10 @@ static const nn_behaviour_ops_t s_batch = {
     t_prepare,
 };
 
-static int t_open_fails(void **ctx, const struct nn_welcome *w, char *err, size_t errlen)
+static int t_open_fails(void **ctx, const struct nn_welcome *w, size_t population, char *err,
+                        size_t errlen)
 {
+    (void)population;
     (void)ctx;
     (void)w;
     snprintf(err, errlen, "no endpoint for this node");

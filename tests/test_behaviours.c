@@ -104,13 +104,13 @@ static void s_assert_sent_all(const nn_outbox_t *ob, uint32_t from, const uint32
 
 /* --- registry ------------------------------------------------------------------------ */
 
-static const char *const s_names[] = {"degroot",   "deffuant", "hk",     "voter",
-                                      "threshold", "stubborn", "citizen"};
+static const char *const s_names[] = {"degroot",   "deffuant", "hk",      "voter",
+                                      "threshold", "stubborn", "citizen", "llm"};
 
-static void test_registry_finds_all_seven(void **state)
+static void test_registry_finds_all_built_ins(void **state)
 {
     (void)state;
-    assert_int_equal(nn_behaviour_count(), 7);
+    assert_int_equal(nn_behaviour_count(), N_OF(s_names));
     for (size_t i = 0; i < N_OF(s_names); i++) {
         const nn_behaviour_ops_t *ops = nn_behaviour_find(s_names[i]);
         assert_non_null(ops);
@@ -772,7 +772,7 @@ static void test_all_append_and_repeat(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        T(test_registry_finds_all_seven),
+        T(test_registry_finds_all_built_ins),
         T(test_registry_at),
         T(test_param_index),
         T(test_param_lists),

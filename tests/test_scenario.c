@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "nunchi/error.h"
 #include "scenario.h"
@@ -42,6 +43,7 @@ static int t_setup(void **state)
 static int t_teardown(void **state)
 {
     t_fix_t *f = *state;
+    nn_scenario_release(&f->s);
     nn_diag_release(&f->d);
     free(f);
     return 0;
@@ -49,6 +51,7 @@ static int t_teardown(void **state)
 
 static int t_load(t_fix_t *f, const char *text, const char *const *sets, size_t n_sets)
 {
+    nn_scenario_release(&f->s);
     nn_diag_release(&f->d);
     nn_diag_init(&f->d);
     return nn_scenario_load_text(&f->s, text, strlen(text), "t.yaml", "/base", sets, n_sets, &f->d);
@@ -1714,6 +1717,14 @@ static void t_same(const nn_scenario_t *a, const nn_scenario_t *b)
     assert_int_equal(a->trends.every, b->trends.every);
     assert_int_equal(a->trends.seeds, b->trends.seeds);
     assert_int_equal(a->trends.max, b->trends.max);
+    assert_true((a->llm == NULL) == (b->llm == NULL));
+    if (a->llm && !json_equal(a->llm, b->llm)) {
+        char *x = json_dumps(a->llm, JSON_COMPACT), *y = json_dumps(b->llm, JSON_COMPACT);
+        fail_msg("the llm sections differ:\n%s\n%s", x, y);
+    }
+    assert_true(a->llm_budget_tokens == b->llm_budget_tokens);
+    assert_string_equal(a->llm_record_given, b->llm_record_given);
+    assert_string_equal(a->llm_replay_given, b->llm_replay_given);
 }
 
 static void t_round_trip(t_fix_t *f, const char *text)
@@ -1743,6 +1754,7 @@ static void t_round_trip(t_fix_t *f, const char *text)
     nn_diag_release(&d);
     free(buf);
     free(buf2);
+    nn_scenario_release(back);
     free(back);
 }
 
@@ -1838,6 +1850,43 @@ static void test_round_trip(void **state)
     /* decisions without cases, and cases with their defaults only */
     t_round_trip(f, MINIMAL "decisions: {every: 3}\n");
     t_round_trip(f, SOCIETY "cases: {}\ngame: {}\nnorms: [{norm: noncompliance}]\n");
+    /* llm: every key off its default, odd strings and trait names; and the defaults */
+    t_round_trip(f, "agents: 100\nnetwork: {model: ring, k: 4}\n"
+                    "populations: [{behaviour: llm, share: 0.5}, {behaviour: hk, share: 0.5}]\n"
+                    "llm:\n"
+                    "  endpoints:\n"
+                    "    - {url: http://127.0.0.1:8089/v1, model: scripted, api_key_env: K_1, "
+                    "max_concurrency: 4096}\n"
+                    "    - {url: 'https://a/v1?x=\"y\"', model: \"m: \\\\ 'q'\"}\n"
+                    "  temperature: 0.1234567890123\n  max_tokens: 1\n  timeout_s: 1e-3\n"
+                    "  connect_timeout_s: 0.3333333333333333\n  retries: 20\n"
+                    "  backoff_s: 2\n  backoff_max_s: 2\n  retry_after_max_s: 0\n"
+                    "  memory: 0\n  seed: false\n"
+                    "  fallback: {behaviour: deffuant, params: {d: 0.05}}\n"
+                    "  personas:\n"
+                    "    names: [Minji, 'Jun, Jr.', \"\\\"q\\\"\", '\u00e9']\n"
+                    "    stances: [\"cautious: about change\", '- not a list']\n"
+                    "    traits:\n"
+                    "      'a: b': {uniform: [0, 1]}\n"
+                    "      \"#c\": {normal: [0.5, 0]}\n"
+                    "      d: 0.999\n"
+                    "  budget_tokens: 9223372036854775807\n"
+                    "  record: 'rec dir/llm.jsonl'\n");
+    t_round_trip(f, MINIMAL "llm: {endpoints: [{url: http://h/v1, model: m}], record: /r.jsonl}\n");
+    /* replay reads a file that must exist: an absolute one */
+    char dir[] = "/tmp/nunchi-scenario-XXXXXX", p[256], text[1024];
+    assert_non_null(mkdtemp(dir));
+    snprintf(p, sizeof p, "%s/rec.jsonl", dir);
+    FILE *fp = fopen(p, "w");
+    assert_non_null(fp);
+    fclose(fp);
+    snprintf(text, sizeof text,
+             MINIMAL "llm: {endpoints: [{url: http://h/v1, model: m}], replay: '%s', "
+                     "personas: {traits: {x: 0}}}\n",
+             p);
+    t_round_trip(f, text);
+    unlink(p);
+    rmdir(dir);
 }
 
 static void test_write_text(void **state)
@@ -2017,6 +2066,7 @@ static void test_bad_corpus(void **state)
         fclose(fp);
         if (!got || sscanf(line, "# expect: %63[0-9:]", place) != 1)
             fail_msg("%s: the first line must be '# expect: LINE:COL' or '# expect: LINE'", path);
+        nn_scenario_release(&f->s);
         nn_diag_release(&f->d);
         int rc = nn_scenario_load(&f->s, path, NULL, 0, &f->d);
         snprintf(want, sizeof want, "%s:%s%s", path, place, strchr(place, ':') ? "" : ":");
@@ -2042,6 +2092,7 @@ static void test_good_scenarios(void **state)
             continue;
         char path[1024];
         snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        nn_scenario_release(&f->s);
         nn_diag_release(&f->d);
         int rc = nn_scenario_load(&f->s, path, NULL, 0, &f->d);
         if (rc != NN_OK)
@@ -2118,6 +2169,7 @@ static void t_key_dir_remove(const char *dir)
 static int t_load_in(t_fix_t *f, const char *dir, const char *text, const char *const *sets,
                      size_t n_sets)
 {
+    nn_scenario_release(&f->s);
     nn_diag_release(&f->d);
     nn_diag_init(&f->d);
     return nn_scenario_load_text(&f->s, text, strlen(text), "t.yaml", dir, sets, n_sets, &f->d);
@@ -2294,6 +2346,513 @@ static void test_security(void **state)
     t_key_dir_remove(dir);
 }
 
+/* ---- llm ----------------------------------------------------------------------------- */
+
+#define LLM_POP                                                                                    \
+    "agents: 100\n"                                                                                \
+    "network: {model: ring, k: 4}\n"                                                               \
+    "populations: [{behaviour: llm, share: 1}]\n"
+
+#define LLM_MIN LLM_POP "llm: {endpoints: [{url: http://127.0.0.1:8089/v1, model: scripted}]}\n"
+
+/* The section as the nodes get it: compact, reals to 15 digits. */
+static char *t_llm_json(const t_fix_t *f)
+{
+    assert_non_null(f->s.llm);
+    char *j = json_dumps(f->s.llm, JSON_COMPACT | JSON_REAL_PRECISION(15));
+    assert_non_null(j);
+    return j;
+}
+
+/* Every key, each at a value other than its default; a key-for-key check of the JSON. */
+static void test_llm(void **state)
+{
+    t_fix_t *f = *state;
+    t_ok(f, LLM_POP "llm:\n"
+                    "  endpoints:\n"
+                    "    - url: http://127.0.0.1:8089/v1\n"
+                    "      model: scripted\n"
+                    "      api_key_env: OPENAI_API_KEY\n"
+                    "      max_concurrency: 3\n"
+                    "    - {url: 'https://api.example.com/v1', model: gpt-4o-mini}\n"
+                    "  temperature: 0.25\n"
+                    "  max_tokens: 65536\n"
+                    "  timeout_s: 12.5\n"
+                    "  connect_timeout_s: 2\n"
+                    "  retries: 0\n"
+                    "  backoff_s: 1.5\n"
+                    "  backoff_max_s: 1.5\n"
+                    "  retry_after_max_s: 0\n"
+                    "  memory: 256\n"
+                    "  seed: false\n"
+                    "  fallback:\n"
+                    "    behaviour: deffuant\n"
+                    "    params: {mu: 0.1}\n"
+                    "  personas:\n"
+                    "    names: [Minji, Jun]\n"
+                    "    stances: [\"cautious about change\"]\n"
+                    "    traits:\n"
+                    "      agreeableness: {uniform: [0.2, 0.9]}\n"
+                    "      openness: {normal: [0.5, 0.1]}\n"
+                    "      warmth: 1\n"
+                    "  budget_tokens: 1000000\n"
+                    "  record: runs/llm-record.jsonl\n");
+    const json_t *o = f->s.llm;
+    assert_non_null(o);
+    /* exactly these keys, in this order */
+    static const char *const keys[] = {
+        "endpoints",         "temperature",   "max_tokens", "timeout_s",
+        "connect_timeout_s", "retries",       "backoff_s",  "backoff_max_s",
+        "retry_after_max_s", "memory",        "seed",       "fallback",
+        "personas",          "budget_tokens", "record",     "replay"};
+    assert_int_equal(json_object_size(o), sizeof keys / sizeof keys[0]);
+    size_t i = 0;
+    const char *k;
+    json_t *x;
+    json_object_foreach((json_t *)o, k, x) assert_string_equal(k, keys[i++]);
+    const json_t *eps = json_object_get(o, "endpoints");
+    assert_int_equal(json_array_size(eps), 2);
+    const json_t *e0 = json_array_get(eps, 0), *e1 = json_array_get(eps, 1);
+    assert_string_equal(json_string_value(json_object_get(e0, "url")), "http://127.0.0.1:8089/v1");
+    assert_string_equal(json_string_value(json_object_get(e0, "model")), "scripted");
+    assert_string_equal(json_string_value(json_object_get(e0, "api_key_env")), "OPENAI_API_KEY");
+    assert_int_equal(json_integer_value(json_object_get(e0, "max_concurrency")), 3);
+    assert_string_equal(json_string_value(json_object_get(e1, "url")),
+                        "https://api.example.com/v1");
+    assert_string_equal(json_string_value(json_object_get(e1, "api_key_env")), "");
+    assert_int_equal(json_integer_value(json_object_get(e1, "max_concurrency")), 8);
+    assert_true(json_real_value(json_object_get(o, "temperature")) == 0.25);
+    assert_true(json_is_integer(json_object_get(o, "max_tokens")));
+    assert_int_equal(json_integer_value(json_object_get(o, "max_tokens")), 65536);
+    /* written as integers, the durations are reals all the same */
+    assert_true(json_is_real(json_object_get(o, "connect_timeout_s")));
+    assert_true(json_real_value(json_object_get(o, "connect_timeout_s")) == 2.0);
+    assert_true(json_real_value(json_object_get(o, "timeout_s")) == 12.5);
+    assert_int_equal(json_integer_value(json_object_get(o, "retries")), 0);
+    assert_true(json_real_value(json_object_get(o, "backoff_s")) == 1.5);
+    assert_true(json_real_value(json_object_get(o, "backoff_max_s")) == 1.5);
+    assert_true(json_is_real(json_object_get(o, "retry_after_max_s")));
+    assert_true(json_real_value(json_object_get(o, "retry_after_max_s")) == 0.0);
+    assert_int_equal(json_integer_value(json_object_get(o, "memory")), 256);
+    assert_true(json_is_false(json_object_get(o, "seed")));
+    assert_int_equal(json_integer_value(json_object_get(o, "budget_tokens")), 1000000);
+    assert_int_equal(f->s.llm_budget_tokens, 1000000);
+    /* the fallback's parameters with the defaults filled in */
+    char *j = json_dumps(json_object_get(o, "fallback"), JSON_COMPACT | JSON_REAL_PRECISION(15));
+    assert_string_equal(j, "{\"behaviour\":\"deffuant\",\"params\":{\"d\":0.2,\"mu\":0.1}}");
+    free(j);
+    j = json_dumps(json_object_get(o, "personas"), JSON_COMPACT | JSON_REAL_PRECISION(15));
+    assert_string_equal(j, "{\"names\":[\"Minji\",\"Jun\"],\"stances\":[\"cautious about change\"],"
+                           "\"traits\":[{\"name\":\"agreeableness\",\"dist\":\"uniform\",\"a\":0.2,"
+                           "\"b\":0.9},{\"name\":\"openness\",\"dist\":\"normal\",\"a\":0.5,"
+                           "\"b\":0.1},{\"name\":\"warmth\",\"dist\":\"constant\",\"a\":1.0,"
+                           "\"b\":0.0}]}");
+    free(j);
+    /* record resolved against the scenario's directory, kept as written for writing */
+    assert_string_equal(json_string_value(json_object_get(o, "record")),
+                        "/base/runs/llm-record.jsonl");
+    assert_string_equal(f->s.llm_record_given, "runs/llm-record.jsonl");
+    assert_true(json_is_null(json_object_get(o, "replay")));
+    assert_string_equal(f->s.llm_replay_given, "");
+
+    /* an llm section with no llm population is allowed, and says nothing */
+    t_ok(f, MINIMAL "llm: {endpoints: [{url: http://h/v1, model: m}]}\n");
+    assert_non_null(f->s.llm);
+    /* no section: NULL, no budget */
+    t_ok(f, MINIMAL);
+    assert_null(f->s.llm);
+    assert_int_equal(f->s.llm_budget_tokens, 0);
+}
+
+static void test_llm_defaults(void **state)
+{
+    t_fix_t *f = *state;
+    t_ok(f, LLM_MIN);
+    char *j = t_llm_json(f);
+    assert_string_equal(
+        j, "{\"endpoints\":[{\"url\":\"http://127.0.0.1:8089/v1\",\"model\":\"scripted\","
+           "\"api_key_env\":\"\",\"max_concurrency\":8}],"
+           "\"temperature\":0.7,\"max_tokens\":256,\"timeout_s\":60.0,\"connect_timeout_s\":5.0,"
+           "\"retries\":4,\"backoff_s\":0.5,\"backoff_max_s\":30.0,\"retry_after_max_s\":120.0,"
+           "\"memory\":8,\"seed\":true,"
+           "\"fallback\":{\"behaviour\":\"stubborn\",\"params\":{}},"
+           "\"personas\":{\"names\":[],\"stances\":[],\"traits\":[]},"
+           "\"budget_tokens\":0,\"record\":null,\"replay\":null}");
+    free(j);
+    assert_int_equal(f->s.llm_budget_tokens, 0);
+    /* a fallback named alone takes its behaviour's defaults */
+    t_ok(f, LLM_POP "llm:\n  endpoints: [{url: http://h/v1, model: m}]\n"
+                    "  fallback: {behaviour: hk}\n  personas: {names: [A]}\n");
+    j = t_llm_json(f);
+    assert_non_null(strstr(j, "\"fallback\":{\"behaviour\":\"hk\",\"params\":{\"epsilon\":0.2}}"));
+    assert_non_null(strstr(j, "\"personas\":{\"names\":[\"A\"],\"stances\":[],\"traits\":[]}"));
+    free(j);
+    /* a relative path with a relative base is made absolute against the current
+     * directory */
+    char cwd[4096], want[4200];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    char *real = realpath(cwd, NULL);
+    assert_non_null(real);
+    snprintf(want, sizeof want, "%s/llm-record.jsonl", real);
+    free(real);
+    const char *text = LLM_MIN "# the section again, by --set\n";
+    const char *sets[] = {"llm.record=llm-record.jsonl"};
+    nn_scenario_release(&f->s);
+    nn_diag_release(&f->d);
+    assert_int_equal(
+        nn_scenario_load_text(&f->s, text, strlen(text), "t.yaml", ".", sets, 1, &f->d), NN_OK);
+    assert_string_equal(json_string_value(json_object_get(f->s.llm, "record")), want);
+    assert_string_equal(f->s.llm_record_given, "llm-record.jsonl");
+}
+
+static void test_llm_errors(void **state)
+{
+    t_fix_t *f = *state;
+#define LLM_EP "llm:\n  endpoints:\n"
+#define LLM_OK "llm:\n  endpoints: [{url: http://h/v1, model: m}]\n"
+    static const t_bad_t cases[] = {
+        /* the cross-section check: at the population */
+        {LLM_POP, "population 0 has behaviour 'llm' but the scenario has no llm section at "
+                  "t.yaml:3:15 (add llm: {endpoints: [{url, model}]})"},
+        {"agents: 100\nnetwork: {model: ring, k: 4}\npopulations:\n"
+         "  - {behaviour: voter, share: 0.5}\n  - {behaviour: llm, share: 0.5}\n",
+         "population 1 has behaviour 'llm' but the scenario has no llm section at t.yaml:5:5"},
+        {LLM_POP "llm: yes\n", "'llm' must be a mapping, got 'yes' at t.yaml:4:6"},
+        {LLM_POP "llm: {}\n", "missing key 'llm.endpoints' at t.yaml:4:6 (required: 1..64 "
+                              "endpoints"},
+        {LLM_POP "llm: {endpoints: []}\n",
+         "'llm.endpoints' must have 1..64 entries, got 0 at t.yaml:4:18"},
+        {LLM_POP "llm: {endpoints: {url: http://h}}\n",
+         "'llm.endpoints' must be a sequence, got a mapping at t.yaml:4:18"},
+        {LLM_POP LLM_EP "    - {model: m}\n",
+         "missing key 'llm.endpoints[0].url' at t.yaml:6:7 (required: the base URL"},
+        {LLM_POP LLM_EP "    - {url: ftp://h/v1, model: m}\n",
+         "'llm.endpoints[0].url' is 'ftp://h/v1', not an http:// or https:// URL at t.yaml:6:13"},
+        {LLM_POP LLM_EP "    - {url: 'http://', model: m}\n",
+         "'llm.endpoints[0].url' is 'http://', which names no host at t.yaml:6:13"},
+        {LLM_POP LLM_EP "    - {url: 'http://h/a b', model: m}\n",
+         "'llm.endpoints[0].url' has a space or a control character at t.yaml:6:13"},
+        {LLM_POP LLM_EP "    - {url: '', model: m}\n",
+         "'llm.endpoints[0].url' must be a URL such as http://127.0.0.1:8089/v1, got an empty "
+         "string at t.yaml:6:13"},
+        {LLM_POP LLM_EP "    - {url: http://h/v1}\n",
+         "missing key 'llm.endpoints[0].model' at t.yaml:6:7"},
+        {LLM_POP LLM_EP "    - {url: http://h/v1, model: [a]}\n",
+         "'llm.endpoints[0].model' must be a model name such as gpt-4o-mini, got a sequence at "
+         "t.yaml:6:33"},
+        {LLM_POP LLM_EP "    - {url: http://h, model: m, api_key_env: sk-proj-abc123}\n",
+         "'llm.endpoints[0].api_key_env' must be the name of an environment variable (letters, "
+         "digits and '_', at most 63 bytes), not a key at t.yaml:6:46"},
+        {LLM_POP LLM_EP "    - {url: http://h, model: m, max_concurrency: 0}\n",
+         "'llm.endpoints[0].max_concurrency' must be an integer in 1..4096, got 0 at t.yaml:6:50"},
+        {LLM_POP LLM_EP "    - {url: http://h, model: m, max_concurrency: 4097}\n",
+         "'llm.endpoints[0].max_concurrency' must be an integer in 1..4096, got 4097"},
+        {LLM_POP LLM_EP "    - {url: http://h, model: m, modl: x}\n",
+         "unknown key 'modl' in 'llm.endpoints[0]' at t.yaml:6:33 (did you mean 'model'?)"},
+        {LLM_POP LLM_EP "    - url\n",
+         "'llm.endpoints[0]' must be a mapping, got 'url' at t.yaml:6:7"},
+        {LLM_POP LLM_OK "  temprature: 1\n",
+         "unknown key 'temprature' in 'llm' at t.yaml:6:3 (did you mean 'temperature'?)"},
+        {LLM_POP LLM_OK "  temperature: 1\n  temperature: 2\n",
+         "duplicate key 'llm.temperature' at t.yaml:7:3 (first at t.yaml:6:3)"},
+        {LLM_POP LLM_OK "  temperature: 2.5\n",
+         "'llm.temperature' must be a number in [0, 2], got 2.5 at t.yaml:6:16"},
+        {LLM_POP LLM_OK "  temperature: -0.1\n",
+         "'llm.temperature' must be a number in [0, 2], got -0.1 at t.yaml:6:16"},
+        {LLM_POP LLM_OK "  temperature: .nan\n",
+         "'llm.temperature' must be a number in [0, 2], got '.nan' at t.yaml:6:16 (numbers must "
+         "be finite)"},
+        {LLM_POP LLM_OK "  max_tokens: 0\n",
+         "'llm.max_tokens' must be an integer in 1..65536, got 0 at t.yaml:6:15"},
+        {LLM_POP LLM_OK "  max_tokens: 65537\n",
+         "'llm.max_tokens' must be an integer in 1..65536, got 65537 at t.yaml:6:15"},
+        {LLM_POP LLM_OK "  max_tokens: 1.5\n",
+         "'llm.max_tokens' must be an integer in 1..65536, got 1.5 at t.yaml:6:15"},
+        {LLM_POP LLM_OK "  timeout_s: 0\n",
+         "'llm.timeout_s' must be a number > 0, got 0 at t.yaml:6:14"},
+        {LLM_POP LLM_OK "  connect_timeout_s: -1\n",
+         "'llm.connect_timeout_s' must be a number > 0, got -1 at t.yaml:6:22"},
+        {LLM_POP LLM_OK "  retries: 21\n",
+         "'llm.retries' must be an integer in 0..20, got 21 at t.yaml:6:12"},
+        {LLM_POP LLM_OK "  backoff_s: 0\n",
+         "'llm.backoff_s' must be a number > 0, got 0 at t.yaml:6:14"},
+        {LLM_POP LLM_OK "  backoff_max_s: 0.1\n",
+         "'llm.backoff_max_s' is 0.1, below 'llm.backoff_s' (0.5) at t.yaml:6:18 (the wait "
+         "between retries doubles from backoff_s up to backoff_max_s: give a backoff_max_s >= "
+         "0.5)"},
+        {LLM_POP LLM_OK "  backoff_s: 40\n",
+         "'llm.backoff_s' is 40.0, above 'llm.backoff_max_s' (30.0, its default) at t.yaml:6:14"},
+        {LLM_POP LLM_OK "  backoff_s: 4\n  backoff_max_s: 2\n",
+         "'llm.backoff_max_s' is 2.0, below 'llm.backoff_s' (4.0) at t.yaml:7:18"},
+        {LLM_POP LLM_OK "  retry_after_max_s: -1\n",
+         "'llm.retry_after_max_s' must be a number >= 0, got -1 at t.yaml:6:22"},
+        {LLM_POP LLM_OK "  memory: 257\n",
+         "'llm.memory' must be an integer in 0..256, got 257 at t.yaml:6:11"},
+        {LLM_POP LLM_OK "  seed: yes\n",
+         "'llm.seed' must be one of false, true, got 'yes' at t.yaml:6:9"},
+        {LLM_POP LLM_OK "  fallback: stubborn\n",
+         "'llm.fallback' must be a mapping, got 'stubborn' at t.yaml:6:13"},
+        {LLM_POP LLM_OK "  fallback: {params: {}}\n",
+         "missing key 'llm.fallback.behaviour' at t.yaml:6:13"},
+        {LLM_POP LLM_OK "  fallback: {behaviour: llm}\n",
+         "'llm.fallback.behaviour' cannot be 'llm' at t.yaml:6:25 (the fallback decides when "
+         "the language model does not"},
+        {LLM_POP LLM_OK "  fallback: {behaviour: external}\n",
+         "'llm.fallback.behaviour' cannot be 'external' at t.yaml:6:25"},
+        {LLM_POP LLM_OK "  fallback: {behaviour: defuant}\n",
+         "unknown behaviour 'defuant' in 'llm.fallback.behaviour' at t.yaml:6:25 (did you mean "
+         "'deffuant'?"},
+        {LLM_POP LLM_OK "  fallback: {behaviour: deffuant, params: {d: {uniform: [0.1, 0.3]}}}\n",
+         "'llm.fallback.params.d' must be a number in [0, 1], got a distribution at t.yaml:6:47 "
+         "(a fallback's parameters are constants"},
+        {LLM_POP LLM_OK "  fallback: {behaviour: deffuant, params: {d: 2}}\n",
+         "'llm.fallback.params.d' must be a number in [0, 1], got 2 at t.yaml:6:47"},
+        {LLM_POP LLM_OK "  fallback: {behaviour: hk, params: {eps: 0.1}}\n",
+         "unknown parameter 'eps' for behaviour 'hk' at t.yaml:6:38 (did you mean 'epsilon'?"},
+        {LLM_POP LLM_OK "  fallback: {behaviour: voter, params: {d: 0.1}}\n",
+         "unknown parameter 'd' for behaviour 'voter' at t.yaml:6:41 (it takes no parameters)"},
+        {LLM_POP LLM_OK "  fallback: {behaviour: hk, params: {epsilon: 0.1, epsilon: 0.2}}\n",
+         "duplicate key 'llm.fallback.params.epsilon' at t.yaml:6:52 (first at t.yaml:6:38)"},
+        {LLM_POP LLM_OK "  fallback: {behaviour: hk, params: [0.1]}\n",
+         "'llm.fallback.params' must be a mapping, got a sequence at t.yaml:6:37"},
+        {LLM_POP LLM_OK "  personas: [Minji]\n",
+         "'llm.personas' must be a mapping, got a sequence at t.yaml:6:13"},
+        {LLM_POP LLM_OK "  personas: {nams: [Minji]}\n",
+         "unknown key 'nams' in 'llm.personas' at t.yaml:6:14 (did you mean 'names'?)"},
+        {LLM_POP LLM_OK "  personas: {names: Minji}\n",
+         "'llm.personas.names' must be a sequence, got 'Minji' at t.yaml:6:21"},
+        {LLM_POP LLM_OK "  personas: {names: [Minji, abcdefghijabcdefghijabcdefghijab]}\n",
+         "'llm.personas.names[1]' is longer than 31 bytes at t.yaml:6:29"},
+        {LLM_POP LLM_OK "  personas: {names: [Minji, '']}\n",
+         "'llm.personas.names[1]' must be a non-empty string, got an empty string at t.yaml:6:29"},
+        {LLM_POP LLM_OK "  personas: {stances: [{a: 1}]}\n",
+         "'llm.personas.stances[0]' must be a non-empty string, got a mapping at t.yaml:6:24"},
+        {LLM_POP LLM_OK "  personas: {traits: [warmth]}\n",
+         "'llm.personas.traits' must be a mapping, got a sequence at t.yaml:6:22"},
+        {LLM_POP LLM_OK "  personas: {traits: {warmth: 1.5}}\n",
+         "'llm.personas.traits.warmth' must be a number in [0, 1] or a distribution, got 1.5 at "
+         "t.yaml:6:31"},
+        {LLM_POP LLM_OK "  personas: {traits: {warmth: {uniform: [0.9, 0.2]}}}\n",
+         "'llm.personas.traits.warmth.uniform' has its low 0.9 above its high 0.2 at t.yaml:6:41"},
+        {LLM_POP LLM_OK "  personas: {traits: {warmth: {poisson: [1, 2]}}}\n",
+         "unknown distribution 'poisson' in 'llm.personas.traits.warmth' at t.yaml:6:32"},
+        {LLM_POP LLM_OK "  personas: {traits: {warmth: {normal: [0.5, -1]}}}\n",
+         "'llm.personas.traits.warmth.normal[1]' must be a number >= 0 (the sd), got -1"},
+        {LLM_POP LLM_OK "  personas: {traits: {warmth: 0.1, warmth: 0.2}}\n",
+         "duplicate key 'llm.personas.traits.warmth' at t.yaml:6:36 (first at t.yaml:6:23)"},
+        {LLM_POP LLM_OK "  personas: {traits: {abcdefghijabcdefghijabcdefghijab: 0.2}}\n",
+         "a key in 'llm.personas.traits' must be a trait name of 1..31 bytes, got "
+         "'abcdefghijabcdefghijabcdefghijab' at t.yaml:6:23"},
+        {LLM_POP LLM_OK "  personas: {traits: {a: 0, b: 0, c: 0, d: 0, e: 0, f: 0, g: 0, h: 0, "
+                        "i: 0}}\n",
+         "'llm.personas.traits' has 9 traits, more than 8 at t.yaml:6:22"},
+        {LLM_POP LLM_OK "  budget_tokens: -1\n",
+         "'llm.budget_tokens' must be an integer in 0..9223372036854775807 (0: no budget), got "
+         "-1 at t.yaml:6:18"},
+        {LLM_POP LLM_OK "  budget_tokens: 9223372036854775808\n",
+         "'llm.budget_tokens' must be an integer in 0..9223372036854775807 (0: no budget), got "
+         "9223372036854775808"},
+        {LLM_POP LLM_OK "  record: ''\n",
+         "'llm.record' must be a file path (a non-empty string), got an empty string at "
+         "t.yaml:6:11"},
+        {LLM_POP LLM_OK "  record: out/\n",
+         "'llm.record': 'out/' is a directory (resolved against the scenario's directory: "
+         "'/base/out/') at t.yaml:6:11"},
+        {LLM_POP LLM_OK "  replay: nope.jsonl\n",
+         "'llm.replay': cannot read 'nope.jsonl': No such file or directory (resolved against "
+         "the scenario's directory: '/base/nope.jsonl') at t.yaml:6:11"},
+        {LLM_POP LLM_OK "  replay: [a]\n",
+         "'llm.replay' must be a file path (a non-empty string), got a sequence at t.yaml:6:11"},
+    };
+#undef LLM_EP
+#undef LLM_OK
+    size_t failed = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int rc = t_load(f, cases[i].text, NULL, 0);
+        if (rc != NN_ESCENARIO || !t_has(f, cases[i].want)) {
+            print_error("case %zu: rc %d for:\n%s\n", i, rc, cases[i].text);
+            failed++;
+        }
+        /* a scenario that does not load holds no llm section */
+        if (f->s.llm) {
+            print_error("case %zu: llm left after a failed load\n", i);
+            failed++;
+        }
+    }
+    assert_int_equal(failed, 0);
+    /* a key pasted where its variable's name goes is not quoted back */
+    assert_int_equal(
+        t_load(f, LLM_POP "llm: {endpoints: [{url: http://h, model: m, api_key_env: sk-12345}]}\n",
+               NULL, 0),
+        NN_ESCENARIO);
+    assert_null(strstr(f->d.text, "sk-12345"));
+    /* nor one too long for a name */
+    char text[1024], key[200];
+    memset(key, 'A', sizeof key - 1);
+    key[sizeof key - 1] = '\0';
+    snprintf(text, sizeof text,
+             LLM_POP "llm: {endpoints: [{url: http://h, model: m, api_key_env: %s}]}\n", key);
+    assert_int_equal(t_load(f, text, NULL, 0), NN_ESCENARIO);
+    assert_true(t_has(f, "not a key at t.yaml:4:58"));
+    assert_null(
+        strstr(f->d.text, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"));
+    /* the name at its longest (63 bytes) loads */
+    key[63] = '\0';
+    snprintf(text, sizeof text,
+             LLM_POP "llm: {endpoints: [{url: http://h, model: m, api_key_env: %s}]}\n", key);
+    t_ok(f, text);
+
+    /* lengths: url < 512, model < 128, stance < 96 */
+    char big[2048], url[600], model[200], stance[200];
+    snprintf(url, sizeof url, "http://h/");
+    memset(url + 9, 'u', 502);
+    url[511] = '\0'; /* 511 bytes: the longest */
+    snprintf(big, sizeof big, LLM_POP "llm: {endpoints: [{url: '%s', model: m}]}\n", url);
+    t_ok(f, big);
+    strcat(url, "u");
+    snprintf(big, sizeof big, LLM_POP "llm: {endpoints: [{url: '%s', model: m}]}\n", url);
+    assert_int_equal(t_load(f, big, NULL, 0), NN_ESCENARIO);
+    assert_true(t_has(f, "'llm.endpoints[0].url' is longer than 511 bytes at t.yaml:4:25"));
+    memset(model, 'm', 128);
+    model[128] = '\0';
+    snprintf(big, sizeof big, LLM_POP "llm: {endpoints: [{url: http://h, model: %s}]}\n", model);
+    assert_int_equal(t_load(f, big, NULL, 0), NN_ESCENARIO);
+    assert_true(t_has(f, "'llm.endpoints[0].model' is longer than 127 bytes at t.yaml:4:42"));
+    model[127] = '\0';
+    snprintf(big, sizeof big, LLM_POP "llm: {endpoints: [{url: http://h, model: %s}]}\n", model);
+    t_ok(f, big);
+    memset(stance, 's', 96);
+    stance[96] = '\0';
+    snprintf(big, sizeof big,
+             LLM_POP "llm:\n  endpoints: [{url: http://h, model: m}]\n"
+                     "  personas: {stances: [ok, %s]}\n",
+             stance);
+    assert_int_equal(t_load(f, big, NULL, 0), NN_ESCENARIO);
+    assert_true(t_has(f, "'llm.personas.stances[1]' is longer than 95 bytes at t.yaml:6:28"));
+
+    /* counts: 65 endpoints, 4097 names */
+    size_t cap = 1 << 16, n;
+    char *t = malloc(cap);
+    assert_non_null(t);
+    n = (size_t)snprintf(t, cap, LLM_POP "llm:\n  endpoints:\n");
+    for (int i = 0; i < 65; i++)
+        n += (size_t)snprintf(t + n, cap - n, "    - {url: http://h%d, model: m}\n", i);
+    assert_int_equal(t_load(f, t, NULL, 0), NN_ESCENARIO);
+    assert_true(t_has(f, "'llm.endpoints' must have 1..64 entries, got 65 at t.yaml:6:5"));
+    /* 64 are fine */
+    t[strlen(t) - strlen("    - {url: http://h64, model: m}\n")] = '\0';
+    t_ok(f, t);
+    assert_int_equal(json_array_size(json_object_get(f->s.llm, "endpoints")), 64);
+    n = (size_t)snprintf(t, cap,
+                         LLM_POP "llm:\n  endpoints: [{url: http://h, model: m}]\n"
+                                 "  personas: {names: [");
+    for (int i = 0; i < 4097; i++)
+        n += (size_t)snprintf(t + n, cap - n, "%sn%d", i ? ", " : "", i);
+    snprintf(t + n, cap - n, "]}\n");
+    assert_int_equal(t_load(f, t, NULL, 0), NN_ESCENARIO);
+    assert_true(t_has(f, "'llm.personas.names' has 4097 entries, more than 4096 at t.yaml:6:21"));
+    free(t);
+}
+
+/* replay must exist; record and replay may not be one file, however written */
+static void test_llm_files(void **state)
+{
+    t_fix_t *f = *state;
+    char dir[] = "/tmp/nunchi-scenario-XXXXXX", p[512], q[512], want[4200], text[2048];
+    assert_non_null(mkdtemp(dir));
+    char *real = realpath(dir, NULL);
+    assert_non_null(real);
+    snprintf(p, sizeof p, "%s/rec.jsonl", dir);
+    FILE *fp = fopen(p, "w");
+    assert_non_null(fp);
+    fputs("{}\n", fp);
+    fclose(fp);
+    snprintf(q, sizeof q, "%s/link.jsonl", dir);
+    assert_int_equal(symlink("rec.jsonl", q), 0);
+    snprintf(q, sizeof q, "%s/sub", dir);
+    assert_int_equal(mkdir(q, 0700), 0);
+#define LLM_FILES(r, p)                                                                            \
+    LLM_POP "llm:\n  endpoints: [{url: http://h, model: m}]\n  record: " r "\n  replay: " p "\n"
+
+    assert_int_equal(t_load_in(f, dir, LLM_FILES("new.jsonl", "rec.jsonl"), NULL, 0), NN_OK);
+    snprintf(want, sizeof want, "%s/new.jsonl", real);
+    assert_string_equal(json_string_value(json_object_get(f->s.llm, "record")), want);
+    snprintf(want, sizeof want, "%s/rec.jsonl", real);
+    assert_string_equal(json_string_value(json_object_get(f->s.llm, "replay")), want);
+    assert_string_equal(f->s.llm_replay_given, "rec.jsonl");
+    /* a subdirectory's '..' comes out canonical */
+    assert_int_equal(t_load_in(f, dir, LLM_FILES("new.jsonl", "sub/../rec.jsonl"), NULL, 0), NN_OK);
+    assert_string_equal(json_string_value(json_object_get(f->s.llm, "replay")), want);
+
+    static const char *const same[][2] = {
+        {"rec.jsonl", "rec.jsonl"},
+        {"./rec.jsonl", "rec.jsonl"},
+        {"sub/../rec.jsonl", "rec.jsonl"},
+        {"link.jsonl", "rec.jsonl"}, /* the same file by inode */
+    };
+    for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
+        snprintf(text, sizeof text,
+                 LLM_POP "llm:\n  endpoints: [{url: http://h, model: m}]\n  record: %s\n"
+                         "  replay: %s\n",
+                 same[i][0], same[i][1]);
+        if (t_load_in(f, dir, text, NULL, 0) != NN_ESCENARIO ||
+            !t_has(f, "'llm.record' and 'llm.replay' are the same file '") ||
+            !t_has(f, "' at t.yaml:7:11 (recording would overwrite the recording being replayed"))
+            fail_msg("record %s, replay %s", same[i][0], same[i][1]);
+    }
+    assert_int_equal(t_load_in(f, dir, LLM_FILES("x.jsonl", "sub"), NULL, 0), NN_ESCENARIO);
+    assert_true(t_has(f, "'llm.replay': 'sub' is a directory, not a recording"));
+    assert_int_equal(t_load_in(f, dir, LLM_FILES("sub", "rec.jsonl"), NULL, 0), NN_ESCENARIO);
+    assert_true(t_has(f, "'llm.record': 'sub' is a directory"));
+    /* an absolute path is taken as it is */
+    snprintf(text, sizeof text,
+             LLM_POP "llm: {endpoints: [{url: http://h, model: m}], replay: %s}\n", p);
+    assert_int_equal(t_load_in(f, "/elsewhere", text, NULL, 0), NN_OK);
+    snprintf(want, sizeof want, "%s/rec.jsonl", real);
+    assert_string_equal(json_string_value(json_object_get(f->s.llm, "replay")), want);
+#undef LLM_FILES
+    free(real);
+    unlink(p);
+    snprintf(q, sizeof q, "%s/link.jsonl", dir);
+    unlink(q);
+    snprintf(q, sizeof q, "%s/sub", dir);
+    rmdir(q);
+    rmdir(dir);
+}
+
+static void test_llm_set(void **state)
+{
+    t_fix_t *f = *state;
+    const char *sets[] = {"llm.endpoints.0.url=http://10.0.0.9:9000/v1",
+                          "llm.endpoints.1={url: 'https://b/v1', model: other}",
+                          "llm.temperature=0", "llm.personas.traits.warmth={normal: [0.4, 0.2]}"};
+    assert_int_equal(t_load(f, LLM_MIN, sets, 4), NN_OK);
+    const json_t *eps = json_object_get(f->s.llm, "endpoints");
+    assert_int_equal(json_array_size(eps), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(eps, 0), "url")),
+                        "http://10.0.0.9:9000/v1");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(eps, 0), "model")),
+                        "scripted");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(eps, 1), "model")),
+                        "other");
+    assert_true(json_real_value(json_object_get(f->s.llm, "temperature")) == 0.0);
+    char *j = t_llm_json(f);
+    assert_non_null(
+        strstr(j, "\"traits\":[{\"name\":\"warmth\",\"dist\":\"normal\",\"a\":0.4,\"b\":0.2}]"));
+    free(j);
+    /* the section made from nothing, and an override's error at the override */
+    const char *make[] = {"llm={endpoints: [{url: http://h/v1, model: m}]}"};
+    assert_int_equal(t_load(f, LLM_POP, make, 1), NN_OK);
+    assert_non_null(f->s.llm);
+    const char *bad[] = {"llm.endpoints.0.url=ftp://h"};
+    assert_int_equal(t_load(f, LLM_MIN, bad, 1), NN_ESCENARIO);
+    assert_true(t_has(f, "'llm.endpoints[0].url' is 'ftp://h', not an http:// or https:// URL "
+                         "at --set 'llm.endpoints.0.url=ftp://h'"));
+    const char *past[] = {"llm.endpoints.3.url=http://h"};
+    assert_int_equal(t_load(f, LLM_MIN, past, 1), NN_ESCENARIO);
+    assert_true(t_has(f, "cannot set 'llm.endpoints.3': 'llm.endpoints' has 1 entries"));
+}
+
 /* ---- hostile input ------------------------------------------------------------------- */
 
 /* Every prefix of text, and every third byte replaced by a few troublemakers, loads or
@@ -2438,6 +2997,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_good_scenarios, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_files, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_security, t_setup, t_teardown),
+        cmocka_unit_test_setup_teardown(test_llm, t_setup, t_teardown),
+        cmocka_unit_test_setup_teardown(test_llm_defaults, t_setup, t_teardown),
+        cmocka_unit_test_setup_teardown(test_llm_errors, t_setup, t_teardown),
+        cmocka_unit_test_setup_teardown(test_llm_files, t_setup, t_teardown),
+        cmocka_unit_test_setup_teardown(test_llm_set, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_no_crash, t_setup, t_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -171,6 +171,100 @@ static inline int nn_actbox_grow(nn_actbox_t *b, size_t extra)
     return 0;
 }
 
+/* Text: an agent may say one short text a round (nn_say); it travels with each of that
+ * round's messages of the agent, so a receiver sees it beside the delivery. */
+#define NN_TEXT_BYTES 280 /* the longest text, in bytes of UTF-8 (no NUL inside) */
+
+/* Whether s is a text an agent may say: at most NN_TEXT_BYTES bytes, well-formed UTF-8
+ * (no overlong forms, surrogates or code points past U+10FFFF). */
+static inline int nn_text_valid(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (p[i]) {
+        if (i >= NN_TEXT_BYTES)
+            return 0;
+        unsigned c = p[i];
+        size_t k = c < 0x80 ? 0 : c < 0xc2 ? 4 : c < 0xe0 ? 1 : c < 0xf0 ? 2 : c < 0xf5 ? 3 : 4;
+        if (k == 4)
+            return 0;
+        for (size_t j = 1; j <= k; j++)
+            if ((p[i + j] & 0xc0) != 0x80)
+                return 0;
+        if ((c == 0xe0 && p[i + 1] < 0xa0) || (c == 0xed && p[i + 1] > 0x9f) ||
+            (c == 0xf0 && p[i + 1] < 0x90) || (c == 0xf4 && p[i + 1] > 0x8f))
+            return 0;
+        i += k + 1;
+    }
+    return i <= NN_TEXT_BYTES;
+}
+
+/* The texts said in a round, one per agent at most, in the order the agents stepped
+ * (ascending id): text k is bytes + off[k], NUL-terminated. Owned and reused by its
+ * node; a behaviour only writes it through nn_say(). */
+typedef struct nn_saybox {
+    uint32_t *agent;
+    size_t *off;
+    size_t len, cap;
+    char *bytes;
+    size_t used, bytes_cap;
+    int failed; /* growing failed: the node reports NN_ENOMEM */
+} nn_saybox_t;
+
+/* What a batch behaviour spent in a round asking its models (the llm behaviour): counted
+ * by the node, summed by the coordinator into metrics.csv and summary.json. */
+typedef struct nn_spend {
+    uint64_t asked;          /* agents that asked their model this round */
+    uint64_t sent;           /* requests sent to an endpoint (repairs included) */
+    uint64_t attempts;       /* HTTP requests, retries included */
+    uint64_t retries;        /* attempts - sent */
+    uint64_t cache_hits;     /* answered from the node's cache, no request */
+    uint64_t replayed;       /* answered from the replay file, no request */
+    uint64_t replay_missed;  /* asked something the replay file does not hold */
+    uint64_t repairs;        /* repair requests after an answer out of schema */
+    uint64_t invalid;        /* answers refused by the schema (repaired or not) */
+    uint64_t failed;         /* requests without an answer (timeouts, errors, give-ups) */
+    uint64_t fallbacks;      /* agents the fallback behaviour stepped for */
+    uint64_t budget_skipped; /* agents not asked: the token budget was spent */
+    uint64_t http_429;       /* attempts answered 429 */
+    uint64_t http_5xx;       /* attempts answered 5xx */
+    uint64_t http_4xx;       /* attempts answered another 4xx */
+    uint64_t timeouts;       /* attempts that timed out */
+    uint64_t connect_errors; /* attempts without a connection, or cut */
+    uint64_t bad_responses;  /* attempts with an unusable 2xx answer */
+    uint64_t prompt_tokens;  /* from usage, of the answers used (cache and replay too) */
+    uint64_t completion_tokens;
+    size_t n_latency; /* latency_s: each request sent, first send to answer, in s */
+    float *latency_s;
+    size_t latency_cap;
+} nn_spend_t;
+
+/* The counters of an nn_spend_t, in the order of its fields, and their names (those of
+ * the protocol's Spend message, of summary.json's llm section, and of metrics.csv's
+ * columns after "llm_"). */
+#define NN_SPEND_COUNTERS 20
+
+static inline uint64_t *nn_spend_counter(nn_spend_t *s, size_t k)
+{
+    uint64_t *const v[NN_SPEND_COUNTERS] = {
+        &s->asked,          &s->sent,          &s->attempts,      &s->retries,
+        &s->cache_hits,     &s->replayed,      &s->replay_missed, &s->repairs,
+        &s->invalid,        &s->failed,        &s->fallbacks,     &s->budget_skipped,
+        &s->http_429,       &s->http_5xx,      &s->http_4xx,      &s->timeouts,
+        &s->connect_errors, &s->bad_responses, &s->prompt_tokens, &s->completion_tokens};
+    return v[k];
+}
+
+static inline const char *nn_spend_counter_name(size_t k)
+{
+    static const char *const n[NN_SPEND_COUNTERS] = {
+        "asked",     "sent",           "attempts",      "retries",       "cache_hits",
+        "replayed",  "replay_missed",  "repairs",       "invalid",       "failed",
+        "fallbacks", "budget_skipped", "http_429",      "http_5xx",      "http_4xx",
+        "timeouts",  "connect_errors", "bad_responses", "prompt_tokens", "completion_tokens"};
+    return n[k];
+}
+
 /* One agent as its behaviour sees it during one step. */
 typedef struct nn_agent {
     uint32_t id;
@@ -193,7 +287,15 @@ typedef struct nn_agent {
     nn_actbox_t *acts; /* where nn_act() appends */
     void *ctx;         /* batch behaviours: the behaviour's state on this node (from open) */
     void *prepared;    /* batch behaviours: what prepare left for this agent, or NULL */
+    const char *const *texts; /* per inbox entry: the sender's text, or NULL; the whole
+                                 array NULL when no delivery has one */
+    nn_saybox_t *says;        /* where nn_say() writes (NULL in prepare) */
 } nn_agent_t;
+
+/* Says text this round (a later call in the same step replaces it): it goes with every
+ * message the agent sends this round. A text longer than NN_TEXT_BYTES or not UTF-8
+ * fails the round with the agent named. Never fails in the step (as nn_send_ex). */
+void nn_say(nn_agent_t *a, const char *text);
 
 /* Sends value to agent `to` with a hostility in [0, 1] and NN_MSG_* flags. Never fails
  * in the step: on memory exhaustion the message is not appended and the outbox is marked
@@ -271,6 +373,20 @@ typedef struct nn_param_spec {
 
 struct nn_welcome;
 
+/* One round of a batch behaviour's agents on a node (see prepare below). */
+typedef struct nn_batch {
+    uint64_t round;
+    const nn_agent_t *agents; /* the population's hosted agents, ascending id */
+    size_t n;
+    void **slots;      /* n: what each agent's step finds in a->prepared */
+    int budget_spent;  /* the society's llm.budget_tokens is spent: ask no model */
+    nn_spend_t *spend; /* where the round's spending is added (see nn_spend_latency) */
+} nn_batch_t;
+
+/* Adds one request's latency to s. 0, or -1 when memory runs out (the latency is then
+ * not kept; the counters still are). */
+int nn_spend_latency(nn_spend_t *s, double latency_s);
+
 typedef struct nn_behaviour_ops {
     const char *name;              /* as written in scenarios: "deffuant" */
     const char *doc;               /* one line for `nunchi help behaviours` */
@@ -280,17 +396,17 @@ typedef struct nn_behaviour_ops {
     void (*step)(nn_agent_t *a); /* must not fail; see nn_send() */
     /* Optional, for a behaviour that decides a node's agents of one population together
      * (the llm behaviour sends all their requests at once). open makes its state on a node
-     * from the node's assignment (NN_OK, or an error code with err saying why, which
-     * refuses the assignment); close frees it. Each round, before any agent steps, prepare
-     * gets every hosted agent of the population in id order, as each will be stepped
-     * (state, inbox, notices, parameters, generator; out and acts are NULL: nothing is
-     * sent here), and may leave one pointer per agent in slots[i], which that agent's step
-     * finds in a->prepared (a->ctx is the state). The pointers stay the behaviour's. An
-     * error fails the round. NULL prepare: a behaviour of single steps. */
-    int (*open)(void **ctx, const struct nn_welcome *w, char *err, size_t errlen);
+     * from the node's assignment for population index `population` (NN_OK, or an error
+     * code with err saying why, which refuses the assignment); close frees it. Each round, before
+     * any agent steps, prepare gets every hosted agent of the population in id order, as each will
+     * be stepped (state, inbox, notices, parameters, generator; out and acts are NULL: nothing is
+     * sent here) in b->agents, and may leave one pointer per agent in b->slots[i], which
+     * that agent's step finds in a->prepared (a->ctx is the state). The pointers stay the
+     * behaviour's. An error fails the round. NULL prepare: a behaviour of single steps. */
+    int (*open)(void **ctx, const struct nn_welcome *w, size_t population, char *err,
+                size_t errlen);
     void (*close)(void *ctx);
-    int (*prepare)(void *ctx, const nn_agent_t *agents, size_t n, void **slots, char *err,
-                   size_t errlen);
+    int (*prepare)(void *ctx, const struct nn_batch *b, char *err, size_t errlen);
 } nn_behaviour_ops_t;
 
 /* The registry of behaviours (node/behaviours/registry.c): the built-in ones, then the

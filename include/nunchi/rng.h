@@ -21,6 +21,8 @@ enum nn_rng_stream {
     NN_STREAM_TRENDS = 8,     /* trend seeds (agent slot: trend) */
     NN_STREAM_PERSONA = 9,    /* an llm agent's persona (round slot: 0 name, 1 stance, 2 + k
                                  trait k) */
+    NN_STREAM_LLM_SEED = 10,  /* the seed sent with an llm agent's request (round slot:
+                                 2 round + 0 for its prompt, + 1 for its repair) */
     NN_STREAM_USER = 64       /* first stream free for later modules */
 };
 

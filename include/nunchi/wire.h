@@ -90,7 +90,18 @@ typedef struct nn_welcome {
     double heartbeat_s;       /* a side idle this long sends a Heartbeat (0: none, no resume) */
     int resumed;              /* 1: the answer to a resume; no assignment (n_agents 0) */
     uint64_t round;           /* resumed: the round in progress (0: the run has not begun) */
+    const char *llm;          /* the scenario's llm section as JSON (docs/llm.md; no keys,
+                                 only their variables' names), or NULL without one */
 } nn_welcome_t;
+
+/* The texts of a round (nn_say): text_from ascending, one text per agent, each at most
+ * NN_TEXT_BYTES bytes of UTF-8. In a tick: the texts of the senders of its deliveries;
+ * in an actions: what the node's agents said. */
+typedef struct nn_texts {
+    size_t n;
+    const uint32_t *from;
+    const char *const *text;
+} nn_texts_t;
 
 typedef struct nn_reject {
     char reason[NN_NAME_MAX];
@@ -111,6 +122,8 @@ typedef struct nn_tick {
     size_t n_notices;
     const uint32_t *notice_to;  /* n_notices receivers, ascending (an agent's in order) */
     const nn_notice_t *notices; /* n_notices */
+    nn_texts_t texts;
+    int budget_spent; /* llm.budget_tokens is spent: batch behaviours ask no model */
 } nn_tick_t;
 
 /* A node's answer for one round: messages sorted by sender, each sender's in the order
@@ -127,6 +140,8 @@ typedef struct nn_actions {
     size_t n_acts;
     const nn_act_t *acts;
     uint64_t digest;
+    nn_texts_t texts;
+    const nn_spend_t *spend; /* what its batch behaviours spent, or NULL: nothing */
 } nn_actions_t;
 
 typedef struct nn_bye {

@@ -13,10 +13,11 @@ extern const nn_behaviour_ops_t nn_behaviour_voter;
 extern const nn_behaviour_ops_t nn_behaviour_threshold;
 extern const nn_behaviour_ops_t nn_behaviour_stubborn;
 extern const nn_behaviour_ops_t nn_behaviour_citizen;
+extern const nn_behaviour_ops_t nn_behaviour_llm;
 
 static const nn_behaviour_ops_t *const s_table[] = {
     &nn_behaviour_degroot,   &nn_behaviour_deffuant, &nn_behaviour_hk,      &nn_behaviour_voter,
-    &nn_behaviour_threshold, &nn_behaviour_stubborn, &nn_behaviour_citizen,
+    &nn_behaviour_threshold, &nn_behaviour_stubborn, &nn_behaviour_citizen, &nn_behaviour_llm,
 };
 
 #define S_BUILT_IN  (sizeof s_table / sizeof s_table[0])

@@ -37,4 +37,20 @@ grep -Fq "'partition' must be one of metis, block, hash, got 'kway' at $WORK/par
 grep -Fq "got 'random' at --set 'partition=random'" "$WORK/err-set" \
     || fail "--set partition=random: $(cat "$WORK/err-set")"
 [ $status_fixed -eq 0 ] || fail "--set partition=hash does not override the file's bad value"
+# llm: --set reaches an endpoint by index, fixes the file's bad url or is refused at its
+# place; a key pasted where a variable's name goes is never printed back
+set +e
+"$NUNCHI" validate "$DATA/bad/llm_url_not_http.yaml" --set llm.endpoints.0.url=http://127.0.0.1:9/v1 >/dev/null 2>"$WORK/err-llm-fixed"
+status_fixed=$?
+"$NUNCHI" validate "$DATA/bad/llm_url_not_http.yaml" --set llm.endpoints.0.url=file:///etc/passwd >/dev/null 2>"$WORK/err-llm-set"
+status_set=$?
+"$NUNCHI" validate "$DATA/bad/llm_api_key_not_a_name.yaml" >/dev/null 2>"$WORK/err-llm-key"
+set -e
+[ $status_fixed -eq 0 ] || fail "--set llm.endpoints.0.url does not override the file's bad url: $(cat "$WORK/err-llm-fixed")"
+[ $status_set -eq 2 ] || fail "--set llm.endpoints.0.url=file://...: validate exit status $status_set, expected 2"
+grep -Fq "'llm.endpoints[0].url' is 'file:///etc/passwd', not an http:// or https:// URL at --set 'llm.endpoints.0.url=file:///etc/passwd'" "$WORK/err-llm-set" \
+    || fail "--set llm.endpoints.0.url=file://...: $(cat "$WORK/err-llm-set")"
+grep -Fq "'llm.endpoints[0].api_key_env' must be the name of an environment variable" "$WORK/err-llm-key" \
+    || fail "llm_api_key_not_a_name.yaml: $(cat "$WORK/err-llm-key")"
+! grep -Fq "sk-proj" "$WORK/err-llm-key" || fail "the pasted key is printed back: $(cat "$WORK/err-llm-key")"
 echo "ok: $n bad scenarios refused with their file:line"

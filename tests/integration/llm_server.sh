@@ -1,8 +1,10 @@
 # tests/llm_server/server.py, the scripted OpenAI-style endpoint the LLM client is tested
 # against, driven over real sockets with curl (or /usr/bin/python3 when curl is missing):
-# the scripted answer (same body => same bytes, the opinion moves by the deffuant rule),
-# every fault by plan and by rate, bad requests, the Bearer key, keep-alive, 50 requests
-# in parallel, a stalled request not blocking others, clients that hang up, and SIGTERM.
+# the scripted answer (same body => same bytes, the opinion moves by the deffuant rule,
+# the action schema of node/llm_prompt.c with every kind of case, the prompt as
+# nn_llmp_messages writes it), every fault by plan and by rate, bad requests, the Bearer
+# key, keep-alive, 50 requests in parallel, a stalled request not blocking others, clients
+# that hang up, and SIGTERM.
 source "$(dirname "$0")/lib/common.bash"
 SERVER="$SRC/tests/llm_server/server.py"
 PY=/usr/bin/python3
@@ -74,21 +76,6 @@ check() {
     [ "$(jget "$1" "$2")" = "true" ] || fail "$3: $2 is not true of $(cat "$1")"
 }
 
-# start_llm NAME ARGS...: the server in the background; sets $base (its URL) and $llm_pid
-start_llm() {
-    local name=$1 i
-    shift
-    $PY "$SERVER" --port 0 --port-file "$WORK/$name.port" "$@" >"$WORK/$name.out" \
-        2>"$WORK/$name.err" &
-    llm_pid=$!
-    for i in $(seq 100); do [ -s "$WORK/$name.port" ] && break; sleep 0.05; done
-    [ -s "$WORK/$name.port" ] || fail "server $name did not start: $(cat "$WORK/$name.err")"
-    for i in $(seq 40); do grep -q '^listening ' "$WORK/$name.out" && break; sleep 0.05; done
-    [ "$(cat "$WORK/$name.out")" = "listening $(cat "$WORK/$name.port")" ] \
-        || fail "server $name printed '$(cat "$WORK/$name.out")', not 'listening $(cat "$WORK/$name.port")'"
-    base="http://127.0.0.1:$(cat "$WORK/$name.port")"
-}
-
 plan() {
     printf '%s' "$1" >"$WORK/plan.json"
     req "$WORK/plan" "$base/admin/plan" "$WORK/plan.json"
@@ -107,10 +94,11 @@ reset() {
 }
 
 # an agent at 0.5 that heard 0.6 and 0.7 (within 0.3) and 0.95 (not): it moves half way
-# to 0.65, to 0.575, answers 3 and 7, and complains about nobody (0.45 < 0.6)
+# to 0.65, to 0.575, answers 3 and 7, complains about nobody (0.45 < 0.6), and votes its
+# new opinion in case 4 (the user message is in node/llm_prompt.c's format)
 cat >"$WORK/body.json" <<'EOF'
 {"model": "scripted-1", "messages": [{"role": "system", "content": "You are agent 1 of a society."},
- {"role": "user", "content": "opinion: 0.5\nheard: 3 0.6 I lean yes\nheard: 7 0.7\nheard: 9 0.95 surely yes\ncase: c1 no yes\nAnswer in JSON."}],
+ {"role": "user", "content": "round: 2\nopinion: 0.5\nneighbours: 3 7 9\nheard: 3 0.59999999999999998 I lean yes\nheard: 7 0.69999999999999996\nheard: 9 0.94999999999999996 surely yes\ncase: 4 vote among 3 options from 0 to 1\n"}],
  "temperature": 0.7, "max_tokens": 200, "seed": 11, "response_format": {"type": "json_object"}}
 EOF
 B="$WORK/body.json"
@@ -124,7 +112,7 @@ req "$WORK/a1" "$base$C" "$B"
 [ $rc = 0 ] && [ "$(cat "$WORK/a1.code")" = 200 ] || fail "plain answer: rc $rc, $(cat "$WORK/a1.body")"
 grep -qi '^content-length: [0-9]' "$WORK/a1.headers" || fail "no Content-Length: $(cat "$WORK/a1.headers")"
 check "$WORK/a1.body" 'd["object"] == "chat.completion" and d["model"] == "scripted-1" and len(d["choices"]) == 1 and d["choices"][0]["index"] == 0 and d["choices"][0]["message"]["role"] == "assistant" and d["choices"][0]["finish_reason"] == "stop" and isinstance(d["id"], str) and isinstance(d["created"], int)' "the OpenAI shape"
-check "$WORK/a1.body" 'c["opinion"] == 0.575 and "0.575" in c["say"] and c["to"] == [3, 7] and c["votes"] == {"c1": "yes"} and c["cooperate"] is True and "complaint" not in c' "the deffuant-like rule"
+check "$WORK/a1.body" 'list(c) == ["opinion", "say", "to", "cooperate", "cases"] and c["opinion"] == 0.575 and c["say"] == "I think the opinion is 0.575." and c["to"] == [3, 7] and c["cooperate"] is True and c["cases"] == [{"case": 4, "vote": 0.575}]' "the deffuant-like rule"
 words=$($PY -c 'import json, sys
 d = json.load(open(sys.argv[1]))
 print(sum(len(m["content"].split()) for m in d["messages"]))' "$B")
@@ -134,7 +122,147 @@ cmp -s "$WORK/a1.body" "$WORK/a2.body" || fail "the same body got different answ
 # far away: an agent at 0.1 hears only 0.9 (too far): it stays, and complains about 4
 printf '{"model": "m", "messages": [{"role": "user", "content": "opinion: 0.1\\nheard: 4 0.9"}]}' >"$WORK/far.json"
 req "$WORK/far" "$base$C" "$WORK/far.json"
-check "$WORK/far.body" 'c["opinion"] == 0.1 and c["complaint"] == 4 and c["cooperate"] is False and "to" not in c' "an opinion out of reach"
+check "$WORK/far.body" 'list(c) == ["opinion", "say", "cooperate", "complaint"] and c["opinion"] == 0.1 and c["complaint"] == 4 and c["cooperate"] is False' "an opinion out of reach"
+# only neighbours are named: 7 (near) and 12 (farthest) are heard but are not neighbours,
+# so the answer goes to 3 alone and the complaint is about 5 (0.65 away, > 0.6); 7 still
+# counts in the mean: 0.2 + 0.5 * (0.275 - 0.2) = 0.2375
+printf '{"messages": [{"role": "user", "content": "round: 1\\nopinion: 0.20000000000000001\\nneighbours: 3 5\\nheard: 3 0.29999999999999999\\nheard: 7 0.25\\nheard: 12 0.94999999999999996\\nheard: 5 0.84999999999999998\\n"}]}' >"$WORK/nbrs.json"
+req "$WORK/nbrs" "$base$C" "$WORK/nbrs.json"
+check "$WORK/nbrs.body" 'c == {"opinion": 0.2375, "say": "I think the opinion is 0.2375.", "to": [3], "cooperate": True, "complaint": 5}' "only neighbours named"
+# no neighbour heard, near or far: no "to", no "complaint" (an agent with no neighbours)
+printf '{"messages": [{"role": "user", "content": "round: 1\\nopinion: 0.5\\nneighbours:\\nheard: 7 0.59999999999999998\\nheard: 12 0\\n"}]}' >"$WORK/nonbr.json"
+req "$WORK/nonbr" "$base$C" "$WORK/nonbr.json"
+check "$WORK/nonbr.body" 'c == {"opinion": 0.55, "say": "I think the opinion is 0.55.", "cooperate": True}' "no neighbours to name"
+# every kind of case, as llm_prompt.c words them, for an agent at 0.5 that heard nothing:
+# 21 votes 0.5 clamped into [0.6, 0.9]; 22 accepts 0.75 (0.25 away), 23 refuses 0.8; 24
+# takes the offer 0.55 (within 0.1), 25 counters 0.9 with the midpoint 0.7; 26 complies
+# with 0.85 (0.35 away), 27 not with 0.95; 28 votes 0.3, the top of [0, 0.3]; the second
+# line of case 21 (the parser reads the first) and the notices are not answered
+cat >"$WORK/cases.txt" <<'EOF'
+round: 5
+opinion: 0.5
+neighbours: 3 9
+notice: case 21 opened, you are member, other none, your position 0.5, theirs 0
+case: 21 vote among 5 options from 0.59999999999999998 to 0.90000000000000002
+case: 22 accept a proposal of 0.75 from 3
+case: 23 accept a proposal of 0.80000000000000004 from none
+case: 24 offer: 3 offers 0.55000000000000004, yours was 0.5; accept it or offer another
+case: 25 offer: 9 offers 0.90000000000000002, yours was 0.40000000000000002; accept it or offer another
+case: 26 comply with the verdict 0.84999999999999998 (imposed) by 9
+case: 27 comply with the verdict 0.94999999999999996 (agreed) by none
+case: 21 vote among 2 options from 0 to 1
+case: 28 vote among 3 options from 0 to 0.29999999999999999
+notice: case 20 closed agreed at 0.5
+remember: 4 verdict 9 0.5
+EOF
+$PY -c 'import json, sys; print(json.dumps({"messages": [{"role": "user", "content": open(sys.argv[1]).read()}]}))' "$WORK/cases.txt" >"$WORK/cases.json"
+req "$WORK/cases" "$base$C" "$WORK/cases.json"
+check "$WORK/cases.body" 'list(c) == ["opinion", "say", "cooperate", "cases"] and c["opinion"] == 0.5 and c["cooperate"] is True' "the case answers' action"
+check "$WORK/cases.body" 'c["cases"] == [{"case": 21, "vote": 0.6}, {"case": 22, "accept": True}, {"case": 23, "accept": False}, {"case": 24, "accept": True}, {"case": 25, "offer": 0.7}, {"case": 26, "comply": True}, {"case": 27, "comply": False}, {"case": 28, "vote": 0.3}]' "every kind of case"
+# the cases are answered at the new opinion: at 0.2, having heard 0.4, x' = 0.3: it votes
+# 0.3, accepts 0.5 (0.2 away) but not 0.6 (0.3), takes the offer 0.35 (0.05) and does not
+# comply with 0.75 (0.45)
+printf '{"messages": [{"role": "user", "content": "round: 1\\nopinion: 0.20000000000000001\\nneighbours: 6\\nheard: 6 0.40000000000000002\\ncase: 1 vote among 2 options from 0 to 1\\ncase: 2 accept a proposal of 0.5 from 6\\ncase: 3 accept a proposal of 0.59999999999999998 from 6\\ncase: 4 offer: 6 offers 0.34999999999999998, yours was 0.20000000000000001; accept it or offer another\\ncase: 5 comply with the verdict 0.75 (escalated) by 6\\n"}]}' >"$WORK/moved.json"
+req "$WORK/moved" "$base$C" "$WORK/moved.json"
+check "$WORK/moved.body" 'c["opinion"] == 0.3 and c["to"] == [6] and c["cases"] == [{"case": 1, "vote": 0.3}, {"case": 2, "accept": True}, {"case": 3, "accept": False}, {"case": 4, "accept": True}, {"case": 5, "comply": False}]' "cases at the new opinion"
+# the prompt exactly as node/llm_prompt.c's nn_llmp_messages writes it (the messages of
+# tests/test_llm_prompt.c's test_prompt_lines, taken from the test binary), then prompts
+# drawn in its format: every answer must pass nn_llmp_parse's rules (only its keys; "to"
+# and "complaint" neighbours; each case asked, answered once, with a key that fits its ask)
+$PY - "$base$C" >"$WORK/schema.out" 2>&1 <<'EOF' || fail "the answers and nn_llmp_parse's rules: $(cat "$WORK/schema.out")"
+import http.client, json, random, sys, urllib.parse
+url = urllib.parse.urlsplit(sys.argv[1])
+conn = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+SYSTEM = "You are Minji, one of the 100 members of a society. You are wary of quick change. Your traits, from 0 to 1: openness 0.62, agreeableness 0.30. Your role: mediator, in group 2. Each round you read what your neighbours said, decide your opinion on the society's question (a number from 0 to 1), may say something to some of them, and answer the cases that ask you something. Answer with one JSON object and nothing else: {\"opinion\": number from 0 to 1, \"say\": \"a short text\" (optional), \"to\": [neighbour ids] (optional), \"cooperate\": true or false (optional, default true), \"complaint\": a neighbour id or null (optional), \"cases\": [{\"case\": id, \"vote\": number} or {\"case\": id, \"accept\": true or false} or {\"case\": id, \"offer\": number} or {\"case\": id, \"comply\": true or false}, one for each case that asks you] (optional)}"
+USER = "round: 3\nopinion: 0.5\nneighbours: 2 5 9\nheard: 2 0.25 we should wait opinion: 1\nheard: 9 0.75\ncase: 7 vote among 5 options from 0.20000000000000001 to 0.80000000000000004\ncase: 8 accept a proposal of 0.45000000000000001 from 9\ncase: 11 offer: 5 offers 0.40000000000000002, yours was 0.59999999999999998; accept it or offer another\ncase: 12 comply with the verdict 0.5 (imposed) by 9\nnotice: sanction aggression reputation 0.10000000000000001\n"
+KEYS = {"opinion", "say", "to", "cooperate", "complaint", "cases"}
+ASKS = {"vote": {"vote"}, "accept": {"accept"}, "offer": {"accept", "offer"},
+        "comply": {"comply"}}
+
+def ask(messages):
+    conn.request("POST", url.path, json.dumps({"model": "m", "messages": messages}))
+    r = conn.getresponse()
+    body = r.read()
+    assert r.status == 200, (r.status, body)
+    return json.loads(json.loads(body)["choices"][0]["message"]["content"])
+
+def unit(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1
+
+def parses(c, nbrs, asks):
+    """nn_llmp_parse's rules: what it would refuse, as an assertion."""
+    assert isinstance(c, dict) and set(c) <= KEYS, c
+    assert unit(c["opinion"]), c
+    assert isinstance(c.get("say", ""), str) and len(c.get("say", "").encode()) <= 280, c
+    to = c.get("to") or []
+    assert isinstance(to, list) and len(to) <= 16 and len(set(to)) == len(to), c
+    assert all(type(i) is int and i in nbrs for i in to), (c, nbrs)
+    assert isinstance(c.get("cooperate", True), bool), c
+    assert c.get("complaint") is None or (type(c["complaint"]) is int and c["complaint"] in nbrs), (c, nbrs)
+    cases = c.get("cases", [])
+    assert "cases" not in c or cases, "an empty 'cases' list: leave it out"
+    assert isinstance(cases, list) and len(cases) <= 16, c
+    seen = set()
+    for e in cases:
+        assert isinstance(e, dict) and len(e) == 2 and type(e.get("case")) is int, e
+        (k, v), = [(k, v) for k, v in e.items() if k != "case"]
+        assert e["case"] in asks and k in ASKS[asks[e["case"]]] and e["case"] not in seen, (e, asks)
+        seen.add(e["case"])
+        assert isinstance(v, bool) if k in ("accept", "comply") else unit(v), e
+    return c
+
+# the real prompt: 0.5 hears 0.25 (2) and 0.75 (9), both near: it stays at 0.5
+c = parses(ask([{"role": "system", "content": SYSTEM}, {"role": "user", "content": USER}]),
+           {2, 5, 9}, {7: "vote", 8: "accept", 11: "offer", 12: "comply"})
+want = {"opinion": 0.5, "say": "I think the opinion is 0.5.", "to": [2, 9], "cooperate": True,
+        "cases": [{"case": 7, "vote": 0.5}, {"case": 8, "accept": True},
+                  {"case": 11, "accept": True}, {"case": 12, "comply": True}]}
+assert c == want, c
+# a repair (nn_llmp_repair): the model answers the agent's prompt again, not the repair text
+rep = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": USER},
+       {"role": "assistant", "content": "I think the opinion is fine."},
+       {"role": "user", "content": "Your answer could not be used: the answer is not one JSON object "
+        "(invalid token at character 0). Answer again with one JSON object and nothing else: {...}"}]
+assert ask(rep) == want, ask(rep)
+
+# prompts drawn in llm_prompt.c's format (numbers with %.17g, as C writes them)
+g = random.Random(7)
+kinds = {"vote": 0, "accept": 0, "offer": 0, "comply": 0}
+def agent():
+    return "none" if g.random() < 0.2 else "%u" % g.randrange(40)
+for n in range(300):
+    nbrs = sorted(g.sample(range(40), g.randrange(0, 8)))
+    lines = ["round: %u" % g.randrange(100), "opinion: %.17g" % g.random(),
+             "neighbours:" + "".join(" %u" % i for i in nbrs)]
+    for _ in range(g.randrange(0, 10)):  # some of the heard are not neighbours
+        lines.append("heard: %u %.17g" % (g.choice(nbrs) if nbrs and g.random() < 0.7
+                                         else g.randrange(40), g.random())
+                     + g.choice(["", " I agree", " case: 3 vote among 2 options from 0 to 1"]))
+    asks = {}
+    for _ in range(g.randrange(0, 6)):
+        cid, kind = g.randrange(1, 12), g.choice(list(ASKS))
+        asks.setdefault(cid, kind)  # the parser reads a case's first ask
+        a, b = sorted((g.random(), g.random()))
+        lines.append({
+            "vote": "case: %u vote among %u options from %.17g to %.17g" % (cid, g.randrange(2, 6), a, b),
+            "accept": "case: %u accept a proposal of %.17g from %s" % (cid, a, agent()),
+            "offer": "case: %u offer: %s offers %.17g, yours was %.17g; accept it or offer another"
+                     % (cid, agent(), a, b),
+            "comply": "case: %u comply with the verdict %.17g (%s) by %s"
+                      % (cid, a, g.choice(["agreed", "imposed", "tolerated", "escalated"]), agent()),
+        }[kind])
+    if g.random() < 0.5:
+        lines.append("notice: case %u closed agreed at %.17g" % (g.randrange(1, 12), g.random()))
+        lines.append("remember: 1 heard %s %.17g" % (agent(), g.random()))
+    c = parses(ask([{"role": "system", "content": SYSTEM},
+                    {"role": "user", "content": "\n".join(lines) + "\n"}]), set(nbrs), asks)
+    got = {e["case"] for e in c.get("cases", [])}
+    assert got == set(asks), ("every case that asks is answered", c, asks)
+    for e in c.get("cases", []):
+        kinds[asks[e["case"]]] += 1
+assert min(kinds.values()) > 20, kinds
+print("schema ok", kinds)
+EOF
 
 # -- faults by plan -----------------------------------------------------------------------
 reset

@@ -45,8 +45,26 @@ MU = 0.5      # and moves this share of the way to their mean
 COMPLAIN_ABOVE = 0.6  # a heard opinion this far away draws a complaint
 
 OPINION_RE = re.compile(r"^\s*opinion:\s*(\S+)\s*$", re.IGNORECASE)
+NEIGHBOURS_RE = re.compile(r"^\s*neighbours:(.*)$", re.IGNORECASE)
 HEARD_RE = re.compile(r"^\s*heard:\s*(\S+)\s+(\S+)(?:\s+(.*))?$", re.IGNORECASE)
-CASE_RE = re.compile(r"^\s*case:\s*(\S+)\s+(.+)$", re.IGNORECASE)
+# the case lines as node/llm_prompt.c (s_put_notice) writes them, numbers in %.17g
+CASE_VOTE_RE = re.compile(
+    r"^\s*case:\s*(\d+)\s+vote among\s+(\d+)\s+options from\s+(\S+)\s+to\s+(\S+)\s*$",
+    re.IGNORECASE)
+CASE_ACCEPT_RE = re.compile(
+    r"^\s*case:\s*(\d+)\s+accept a proposal of\s+(\S+)\s+from\s+(\S+)\s*$", re.IGNORECASE)
+CASE_OFFER_RE = re.compile(
+    r"^\s*case:\s*(\d+)\s+offer:\s+(\S+)\s+offers\s+([^\s,]+),\s*yours was\s+([^\s;]+)",
+    re.IGNORECASE)
+CASE_COMPLY_RE = re.compile(
+    r"^\s*case:\s*(\d+)\s+comply with the verdict\s+(\S+)\s+\(([^)]*)\)\s+by\s+(\S+)\s*$",
+    re.IGNORECASE)
+ACCEPT_WITHIN = 0.25  # a proposal this close to the opinion is accepted
+OFFER_WITHIN = 0.1    # and the other's offer this close is taken
+COMPLY_WITHIN = 0.4   # and a verdict this close is complied with
+NO_AGENT = 0xFFFFFFFF  # nunchi's NN_NO_AGENT: no id is this or more
+MAX_TO = 16       # NN_LLMP_MAX_TO: the most receivers an answer may name
+MAX_ANSWERS = 16  # NN_LLMP_MAX_ANSWERS: the most case answers
 
 
 class BadRequest(Exception):
@@ -93,38 +111,104 @@ def clamp01(x):
     return min(1.0, max(0.0, x))
 
 
+def nbr_id(text):
+    """An agent id the parser takes as a neighbour id: a non-negative integer below
+    NN_NO_AGENT, written as digits; else None."""
+    if not text.isdigit():
+        return None
+    i = int(text)
+    return i if i < NO_AGENT else None
+
+
+def case_answer(line, x):
+    """The answer to a `case:` line for an agent whose new opinion is x, as (case id,
+    key, value), or None when the line is not one of llm_prompt.c's case lines."""
+    m = CASE_VOTE_RE.match(line)
+    if m:
+        a, b = number(m.group(3)), number(m.group(4))
+        if a is None or b is None:
+            return None
+        lo, hi = min(a, b), max(a, b)
+        return int(m.group(1)), "vote", clamp01(min(hi, max(lo, x)))
+    m = CASE_ACCEPT_RE.match(line)
+    if m:
+        v = number(m.group(2))
+        return None if v is None else (int(m.group(1)), "accept", abs(v - x) <= ACCEPT_WITHIN)
+    m = CASE_OFFER_RE.match(line)
+    if m:
+        v = number(m.group(3))  # theirs; group(4) is the agent's own last offer
+        if v is None:
+            return None
+        if abs(v - x) <= OFFER_WITHIN:
+            return int(m.group(1)), "accept", True
+        return int(m.group(1)), "offer", round(clamp01((x + v) / 2), 6)
+    m = CASE_COMPLY_RE.match(line)
+    if m:
+        v = number(m.group(2))
+        return None if v is None else (int(m.group(1)), "comply", abs(v - x) <= COMPLY_WITHIN)
+    return None
+
+
 def scripted_content(prompt):
-    """The scripted model: reads `opinion: X`, `heard: ID VALUE [text]` and
-    `case: ID OPTION...` lines of the last user message and answers the action schema."""
+    """The scripted model: reads the last user message in node/llm_prompt.c's format
+    (`opinion: X`, `neighbours: ID...`, `heard: ID VALUE [text]`, `case: ID ...`; the
+    other lines are ignored) and answers in the action schema that nn_llmp_parse takes:
+    opinion, say, to, cooperate, complaint and cases, nothing else."""
     x = 0.5
+    nbrs = None  # None: no `neighbours:` line, every heard id counts as one
     heard = []
-    cases = []
+    case_lines = []
     for line in prompt.splitlines():
         m = OPINION_RE.match(line)
         if m and number(m.group(1)) is not None:
             x = clamp01(number(m.group(1)))
             continue
+        m = NEIGHBOURS_RE.match(line)
+        if m:
+            nbrs = {i for i in map(nbr_id, m.group(1).split()) if i is not None}
+            continue
         m = HEARD_RE.match(line)
         if m and number(m.group(2)) is not None:
             heard.append((m.group(1), clamp01(number(m.group(2)))))
             continue
-        m = CASE_RE.match(line)
-        if m:
-            cases.append((m.group(1), m.group(2).split()))
+        if line.lstrip().lower().startswith("case:"):
+            case_lines.append(line)
     near = [(i, v) for i, v in heard if abs(v - x) < BOUND]
     new = x
     if near:
         mean = sum(v for _, v in near) / len(near)
         new = x + MU * (mean - x)
     new = round(clamp01(new), 6)
+
+    def addressable(text):  # a heard id that nn_llmp_parse takes in "to" or "complaint"
+        i = nbr_id(text)
+        return i if i is not None and (nbrs is None or i in nbrs) else None
+
     action = {"opinion": new, "say": "I think the opinion is %s." % format(new, "g")}
-    if near:
-        action["to"] = [agent_id(i) for i, _ in near]
-    action["votes"] = {c: opts[min(len(opts) - 1, int(new * len(opts)))] for c, opts in cases}
+    to = []
+    for i, _ in near:
+        n = addressable(i)
+        if n is not None and n not in to and len(to) < MAX_TO:
+            to.append(n)
+    if to:
+        action["to"] = to
     action["cooperate"] = len(near) * 2 >= len(heard)
-    far = [(abs(v - x), i) for i, v in heard if abs(v - x) > COMPLAIN_ABOVE]
+    far = [(abs(v - x), addressable(i)) for i, v in heard if abs(v - x) > COMPLAIN_ABOVE]
+    far = [t for t in far if t[1] is not None]
     if far:
-        action["complaint"] = agent_id(max(far, key=lambda t: t[0])[1])
+        action["complaint"] = max(far, key=lambda t: t[0])[1]
+    cases = []
+    for line in case_lines:
+        ans = case_answer(line, new)
+        # a case is answered once (the first line that asks it, as the parser reads
+        # the notices), case 0 asks nothing, and at most MAX_ANSWERS are answered
+        if ans is None or not 0 < ans[0] <= 0xFFFFFFFF or len(cases) >= MAX_ANSWERS:
+            continue
+        if any(c["case"] == ans[0] for c in cases):
+            continue
+        cases.append({"case": ans[0], ans[1]: ans[2]})
+    if cases:
+        action["cases"] = cases
     return json.dumps(action)
 
 
@@ -703,8 +787,11 @@ class Conn:
         if fault == "badschema":
             content = "I think the opinion is fine."
         else:
+            # the last user message; after a repair request (node/llm_prompt.c's
+            # nn_llmp_repair), the last one that gave the agent's `opinion:`
             user = [t for r, t in texts if r == "user"]
-            content = scripted_content(user[-1] if user else "")
+            asked = [t for t in user if any(OPINION_RE.match(l) for l in t.splitlines())]
+            content = scripted_content(asked[-1] if asked else user[-1] if user else "")
         prompt_tokens = sum(words(t) for _, t in texts)
         completion_tokens = words(content) if fault != "empty" else 0
         choices = [] if fault == "empty" else [{

@@ -186,3 +186,19 @@ await_line() {
     done
     return 1
 }
+
+# start_llm NAME ARGS...: the scripted LLM endpoint (tests/llm_server/server.py) in the
+# background on a free port, with ARGS; sets $base (its URL) and $llm_pid
+start_llm() {
+    local name=$1 i
+    shift
+    /usr/bin/python3 "$SRC/tests/llm_server/server.py" --port 0 --port-file "$WORK/$name.port" "$@" >"$WORK/$name.out" \
+        2>"$WORK/$name.err" &
+    llm_pid=$!
+    for i in $(seq 100); do [ -s "$WORK/$name.port" ] && break; sleep 0.05; done
+    [ -s "$WORK/$name.port" ] || fail "server $name did not start: $(cat "$WORK/$name.err")"
+    for i in $(seq 40); do grep -q '^listening ' "$WORK/$name.out" && break; sleep 0.05; done
+    [ "$(cat "$WORK/$name.out")" = "listening $(cat "$WORK/$name.port")" ] \
+        || fail "server $name printed '$(cat "$WORK/$name.out")', not 'listening $(cat "$WORK/$name.port")'"
+    base="http://127.0.0.1:$(cat "$WORK/$name.port")"
+}

@@ -1,0 +1,64 @@
+/* Summing what the llm agents spent: see spend.h. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nunchi/error.h"
+
+#include "spend.h"
+
+int nn_spend_add(nn_spend_t *dst, const nn_spend_t *src)
+{
+    for (size_t k = 0; k < NN_SPEND_COUNTERS; k++)
+        *nn_spend_counter(dst, k) += *nn_spend_counter((nn_spend_t *)src, k);
+    if (!src->n_latency)
+        return NN_OK;
+    size_t want = dst->n_latency + src->n_latency;
+    if (want > dst->latency_cap) {
+        size_t cap = dst->latency_cap ? dst->latency_cap : 256;
+        while (cap < want)
+            cap *= 2;
+        float *v = realloc(dst->latency_s, cap * sizeof *v);
+        if (!v)
+            return NN_ENOMEM;
+        dst->latency_s = v;
+        dst->latency_cap = cap;
+    }
+    memcpy(dst->latency_s + dst->n_latency, src->latency_s, src->n_latency * sizeof(float));
+    dst->n_latency = want;
+    return NN_OK;
+}
+
+void nn_spend_clear(nn_spend_t *s)
+{
+    float *v = s->latency_s;
+    size_t cap = s->latency_cap;
+    memset(s, 0, sizeof *s);
+    s->latency_s = v;
+    s->latency_cap = cap;
+}
+
+void nn_spend_release(nn_spend_t *s)
+{
+    free(s->latency_s);
+    memset(s, 0, sizeof *s);
+}
+
+static int s_float_cmp(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+double nn_spend_quantile(nn_spend_t *s, double q)
+{
+    if (!s->n_latency)
+        return 0.0;
+    qsort(s->latency_s, s->n_latency, sizeof *s->latency_s, s_float_cmp);
+    size_t rank = (size_t)ceil(q * (double)s->n_latency);
+    if (rank < 1)
+        rank = 1;
+    if (rank > s->n_latency)
+        rank = s->n_latency;
+    return (double)s->latency_s[rank - 1];
+}
