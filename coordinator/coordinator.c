@@ -2936,7 +2936,6 @@ static int s_start_rounds(s_run_t *r, double t0)
     if ((rc = nn_pool_new(&r->pool, threads)) != NN_OK)
         return s_fail(r, rc, "cannot start the coordinator's %zu threads", threads);
     r->part = calloc(nn_pool_threads(r->pool), sizeof *r->part);
-    r->llm = sc->llm != NULL;
     if (sc->llm && !(r->llm_json = json_dumps(sc->llm, JSON_COMPACT | JSON_PRESERVE_ORDER)))
         return s_agree(r, s_fail(r, NN_ENOMEM, "out of memory"));
     if (!r->part || nn_router_init(&r->router, sc->agents, r->n_nodes, r->pool) != NN_OK ||
@@ -3075,6 +3074,7 @@ int nn_coord_run(const nn_scenario_t *sc, const nn_run_options_t *opt, nn_run_re
     s_run_t r;
     memset(&r, 0, sizeof r);
     r.sc = sc;
+    r.llm = sc->llm != NULL;
     r.opt = opt;
     r.res = res;
     for (size_t p = 0; p < sc->n_populations; p++)
