@@ -2524,7 +2524,7 @@ static void s_llm_fallback(s_ctx_t *c, const s_node_t *v, json_t *out)
             s_err(c, bv,
                   "'llm.fallback.behaviour' cannot be '%s'" S_HINT
                   "an llm agent's opinion lies in [0, 1] and its fallback steps it alone: one "
-                  "of stubborn, deffuant, degroot, hk, citizen",
+                  "of stubborn, deffuant, degroot, hk, voter, citizen",
                   bv->text);
             ops = NULL;
         }

@@ -208,7 +208,7 @@ static int s_open_fallback(s_llm_t *c, const json_t *cfg, char *err, size_t errl
     if (!c->fallback || c->fallback->prepare || c->fallback->binary_state)
         return s_err(err, errlen, NN_EPROTO,
                      "llm.fallback.behaviour '%s' is not a behaviour of single steps with "
-                     "opinions in [0, 1] on this node (stubborn, deffuant, degroot, hk, citizen)",
+                     "opinions in [0, 1] on this node (stubborn, deffuant, degroot, hk, voter, citizen)",
                      name ? name : "stubborn");
     for (size_t k = 0; k < c->fallback->n_params; k++)
         c->fb_params[k] = c->fallback->params[k].def;
