@@ -7,7 +7,8 @@
  * Prints deliveries per second, the ratio to the plain loop, and bytes per agent.
  *
  * Then the MPI rows of bench/mpi.c (nunchi under mpirun), and the llm client's rows of
- * bench/llm.c (requests per second against a scripted endpoint at 100 ms).
+ * bench/llm.c (requests per second against a scripted endpoint at 100 ms, and the rounds
+ * per second of a 1,000-agent llm society against it).
  *
  * usage: nunchi-bench [--agents N[,N...]] [--rounds R] [--repeat K] [--mpi-only | --no-mpi]
  *                     [--llm-only | --no-llm]

@@ -37,7 +37,8 @@ int bench_mpi_run(const bench_mpi_config_t *cfg);
  * 100 ms a completion, for max_concurrency 8, 64 and 256 (10 * C requests each), printed
  * as requests/s, the ideal C / 0.1 s and their ratio (aim >= 0.9). 0 when every request
  * got an answer, 1 otherwise (the reason printed); a ratio under the aim is printed, not
- * a failure. */
+ * a failure. Then the rounds/s of a 1,000-agent llm society (2 node threads, 5 rounds) at
+ * 100 ms, against the ideal 5 rounds/s, and at 0 ms; 1 also when an agent fell back. */
 int bench_llm_run(void);
 
 #endif

@@ -85,4 +85,20 @@ done
 [ $n_logs -eq 2 ] || fail "$n_logs nunchi-node processes ran under valgrind, expected 2"
 [ "$(digest_of "$WORK/ipc")" = "$(digest_of "$WORK/inproc")" ] \
     || fail "the ipc and inproc runs under valgrind give different digests"
-echo "ok: 8 unit tests and inproc and ipc runs (2 nodes) clean under valgrind"
+# llm agents (prompts, requests, answers, repairs, the cache, the record file) against
+# the scripted endpoint, a timeout and a repair included
+start_llm vg
+/usr/bin/python3 -c '
+import sys, urllib.request
+body = b"{\"faults\": [\"429\", \"stall\", \"malformed\", \"badschema\", \"400\"], \"stall_s\": 20}"
+urllib.request.urlopen(urllib.request.Request(sys.argv[1] + "/admin/plan", data=body), timeout=10).read()' "$base"
+memcheck run_llm "$NUNCHI" run "$SRC/scenarios/llm/citizens.yaml" --rounds 3 --transport inproc \
+    --set "llm.endpoints.0.url=$base/v1" --set llm.timeout_s=2 --set llm.backoff_s=0.05 \
+    --set "llm.record=$WORK/llm.jsonl" --out "$WORK/llm" --quiet
+[ "$(json_field "$WORK/llm/summary.json" status)" = completed ] \
+    || fail "the llm run under valgrind did not complete: $(cat "$WORK/llm/summary.json")"
+memcheck run_llm_replay "$NUNCHI" run "$SRC/scenarios/llm/citizens.yaml" --rounds 3 \
+    --transport inproc --set "llm.replay=$WORK/llm.jsonl" --out "$WORK/llm-replay" --quiet
+[ "$(digest_of "$WORK/llm-replay")" = "$(digest_of "$WORK/llm")" ] \
+    || fail "the llm replay under valgrind gives another digest than its record"
+echo "ok: 8 unit tests, inproc and ipc runs (2 nodes) and llm runs clean under valgrind"

@@ -20,6 +20,24 @@ for transport in inproc ipc; do
         || fail "run over $transport under sanitizers: $(tail -30 "$WORK/err-$transport")"
 done
 [ "$(digest_of "$WORK/run-inproc")" = "$(digest_of "$WORK/run-ipc")" ] || fail "digests differ"
+# llm agents against the scripted endpoint, with faults (retries, a timeout, a repair, a
+# fallback), recorded, then replayed with the endpoint gone
+start_llm san
+/usr/bin/python3 -c '
+import sys, urllib.request
+body = b"{\"faults\": [\"429\", \"500\", \"stall\", \"malformed\", \"cut\", \"badschema\", \"400\"], \"stall_s\": 20}"
+urllib.request.urlopen(urllib.request.Request(sys.argv[1] + "/admin/plan", data=body), timeout=10).read()' "$base"
+LLM=("$SRC/scenarios/llm/citizens.yaml" --rounds 6 --set "llm.endpoints.0.url=$base/v1"
+     --set llm.timeout_s=1 --set llm.backoff_s=0.05)
+for transport in inproc ipc; do
+    "$asan/nunchi" run "${LLM[@]}" --transport $transport --set "llm.record=$WORK/llm-$transport.jsonl" \
+        --out "$WORK/llm-$transport" --quiet 2>"$WORK/err-llm-$transport" \
+        || fail "llm agents over $transport under sanitizers: $(tail -30 "$WORK/err-llm-$transport")"
+done
+kill "$llm_pid"
+"$asan/nunchi" run "${LLM[@]}" --set "llm.replay=$WORK/llm-ipc.jsonl" --out "$WORK/llm-replay" \
+    --quiet 2>"$WORK/err-llm-replay" || fail "llm replay under sanitizers: $(tail -30 "$WORK/err-llm-replay")"
+[ "$(digest_of "$WORK/llm-replay")" = "$(digest_of "$WORK/llm-ipc")" ] || fail "the llm replay's digest differs"
 # every institution on: norms, game, cases, decisions, trends, citizens
 for transport in inproc ipc; do
     "$asan/nunchi" run "$DATA/scenarios/society.yaml" --rounds 20 --nodes 3 --transport $transport \
