@@ -55,7 +55,8 @@ double nn_spend_quantile(nn_spend_t *s, double q)
     if (!s->n_latency)
         return 0.0;
     qsort(s->latency_s, s->n_latency, sizeof *s->latency_s, s_float_cmp);
-    size_t rank = (size_t)ceil(q * (double)s->n_latency);
+    /* the nearest rank, ceil(q n); the epsilon keeps q n = 7.000000000000001 at 7 */
+    size_t rank = (size_t)ceil(q * (double)s->n_latency - 1e-9);
     if (rank < 1)
         rank = 1;
     if (rank > s->n_latency)

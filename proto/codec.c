@@ -119,6 +119,7 @@ struct nn_codec {
     s_buf_t w_agent, w_pop, w_state, w_off, w_nbr; /* welcome */
     s_buf_t w_role, w_group, w_sup;                /* welcome: structure */
     s_buf_t w_llm;                                 /* welcome: the llm section */
+    s_buf_t e_text;                                /* encode: the texts' descriptors */
     s_buf_t t_tfrom, t_tptr, t_tbytes;             /* tick: texts */
     s_buf_t a_tfrom, a_tptr, a_tbytes, a_lat;      /* actions: texts, latencies */
     nn_spend_t a_spend;                            /* actions: the decoded spend */
@@ -769,33 +770,51 @@ static int s_check_texts(nn_codec_t *c, int code, const char *kind, size_t n, co
     return NN_OK;
 }
 
+/* The texts go out as bytes (the proto's `bytes`: a string field would let a NUL inside
+ * cut a text short unseen); the codec keeps the descriptors. */
 static int s_enc_texts(nn_codec_t *c, const char *kind, const nn_texts_t *t, size_t *n_from,
-                       uint32_t **from, size_t *n_text, char ***text)
+                       uint32_t **from, size_t *n_text, ProtobufCBinaryData **text)
 {
     int rc = s_check_texts(c, NN_EINVAL, kind, t->n, t->from, t->text);
     if (rc || !t->n)
         return rc;
+    if ((rc = s_reserve(c, &c->e_text, t->n, sizeof(ProtobufCBinaryData))))
+        return rc;
+    ProtobufCBinaryData *d = c->e_text.p;
+    for (size_t i = 0; i < t->n; i++) {
+        d[i].len = strlen(t->text[i]);
+        d[i].data = (uint8_t *)t->text[i];
+    }
     *n_from = *n_text = t->n;
     *from = (uint32_t *)t->from;
-    *text = (char **)t->text;
+    *text = d;
     return NN_OK;
 }
 
-/* A decoded column of texts, copied into the codec's buffers. */
+/* A decoded column of texts, copied into the codec's buffers with a NUL each, and checked
+ * as the encoder checks them (a NUL inside a text is refused). */
 static int s_dec_texts(nn_codec_t *c, const char *kind, size_t n_from, const uint32_t *from,
-                       size_t n_text, char *const *text, s_buf_t *bfrom, s_buf_t *bptr,
-                       s_buf_t *bbytes, nn_texts_t *out)
+                       size_t n_text, const ProtobufCBinaryData *text, s_buf_t *bfrom,
+                       s_buf_t *bptr, s_buf_t *bbytes, nn_texts_t *out)
 {
     memset(out, 0, sizeof *out);
     if (n_from != n_text)
         return s_fail(c, NN_EPROTO, "%s: 'text' has %zu entries but 'text_from' has %zu", kind,
                       n_text, n_from);
-    int rc = s_check_texts(c, NN_EPROTO, kind, n_from, from, (const char *const *)text);
-    if (rc || !n_from)
-        return rc;
+    if (!n_from)
+        return NN_OK;
+    if (n_from > c->lim.max_batch)
+        return s_fail(c, NN_ETOOBIG, "%s: %zu texts exceed the limit of %zu ('max_batch')", kind,
+                      n_from, c->lim.max_batch);
     size_t bytes = 0;
-    for (size_t i = 0; i < n_from; i++)
-        bytes += strlen(text[i]) + 1;
+    for (size_t i = 0; i < n_from; i++) {
+        if (text[i].len > NN_TEXT_BYTES || (text[i].len && memchr(text[i].data, 0, text[i].len)))
+            return s_fail(c, NN_EPROTO,
+                          "%s: the text of agent %u is not at most %d bytes of UTF-8 without NUL",
+                          kind, from[i], NN_TEXT_BYTES);
+        bytes += text[i].len + 1;
+    }
+    int rc;
     if ((rc = s_reserve(c, bfrom, n_from, sizeof(uint32_t))) ||
         (rc = s_reserve(c, bptr, n_from, sizeof(char *))) || (rc = s_reserve(c, bbytes, bytes, 1)))
         return rc;
@@ -803,12 +822,15 @@ static int s_dec_texts(nn_codec_t *c, const char *kind, size_t n_from, const uin
     const char **p = bptr->p;
     char *at = bbytes->p;
     for (size_t i = 0; i < n_from; i++) {
-        size_t len = strlen(text[i]) + 1;
-        memcpy(at, text[i], len);
+        if (text[i].len)
+            memcpy(at, text[i].data, text[i].len);
+        at[text[i].len] = '\0';
         f[i] = from[i];
         p[i] = at;
-        at += len;
+        at += text[i].len + 1;
     }
+    if ((rc = s_check_texts(c, NN_EPROTO, kind, n_from, f, p)))
+        return rc;
     out->n = n_from;
     out->from = f;
     out->text = p;

@@ -2787,6 +2787,579 @@ static void test_steady_state_rich(void **state)
     assert_true(nn_codec_allocations(f->c) == n0);
 }
 
+/* ---- texts, budget, spending and the llm section -------------------------------------- */
+
+enum { /* Tick and Actions: texts; Tick: budget; Actions: spend */
+       TX_FROM = 16,
+       TX_TEXT = 17,
+       TICK_BUDGET = 18,
+       ACT_SPEND = 18,
+       SPEND_LATENCY = 21,
+};
+
+/* A text of n bytes: 'a' .. 'z' repeated (static storage, one at a time). */
+static const char *s_text_of(size_t n)
+{
+    static char buf[NN_TEXT_BYTES + 64];
+    assert_true(n < sizeof buf);
+    for (size_t i = 0; i < n; i++)
+        buf[i] = (char)('a' + i % 26);
+    buf[n] = '\0';
+    return buf;
+}
+
+static void test_text_valid(void **state)
+{
+    (void)state;
+    char buf[NN_TEXT_BYTES + 8];
+    memcpy(buf, s_text_of(NN_TEXT_BYTES), NN_TEXT_BYTES + 1);
+    assert_true(nn_text_valid(buf));
+    memcpy(buf, s_text_of(NN_TEXT_BYTES + 1), NN_TEXT_BYTES + 2);
+    assert_false(nn_text_valid(buf));
+    assert_true(nn_text_valid(""));
+    assert_true(nn_text_valid("\xf0\x9f\x98\x80"));         /* U+1F600, 4 bytes */
+    assert_true(nn_text_valid("caf\xc3\xa9 \xe2\x82\xac")); /* é and € */
+    assert_true(nn_text_valid("\xf4\x8f\xbf\xbf"));         /* U+10FFFF, the last */
+    assert_false(nn_text_valid("\xf4\x90\x80\x80"));        /* past U+10FFFF */
+    assert_false(nn_text_valid("\xc0\xaf"));                /* overlong '/' */
+    assert_false(nn_text_valid("\xe0\x80\xaf"));            /* overlong, 3 bytes */
+    assert_false(nn_text_valid("\xed\xa0\x80"));            /* surrogate U+D800 */
+    assert_false(nn_text_valid("\xe2\x82"));                /* truncated € */
+    assert_false(nn_text_valid("ok \xe2\x82"));             /* truncated at the end */
+    assert_false(nn_text_valid("\x80"));                    /* a lone continuation byte */
+    assert_false(nn_text_valid("\xff"));
+    /* 280 bytes ending in a 4-byte character fit; one more byte does not */
+    memcpy(buf, s_text_of(NN_TEXT_BYTES - 4), NN_TEXT_BYTES - 4);
+    memcpy(buf + NN_TEXT_BYTES - 4, "\xf0\x9f\x98\x80", 5);
+    assert_int_equal(strlen(buf), NN_TEXT_BYTES);
+    assert_true(nn_text_valid(buf));
+    memcpy(buf, s_text_of(NN_TEXT_BYTES - 3), NN_TEXT_BYTES - 3);
+    memcpy(buf + NN_TEXT_BYTES - 3, "\xf0\x9f\x98\x80", 5);
+    assert_false(nn_text_valid(buf));
+}
+
+static void test_roundtrip_tick_texts(void **state)
+{
+    s_fix_t *f = *state;
+    char longest[NN_TEXT_BYTES + 1];
+    memcpy(longest, s_text_of(NN_TEXT_BYTES), sizeof longest);
+    static const uint32_t from[] = {0, 2, 4, 7, 1000};
+    const char *text[] = {"zero", "", "\xf0\x9f\x98\x80 caf\xc3\xa9", longest, "from afar"};
+    nn_wire_t m = s_tick_msg(NULL);
+    m.u.tick.texts.n = 5;
+    m.u.tick.texts.from = from;
+    m.u.tick.texts.text = text;
+    m.u.tick.budget_spent = 1;
+    s_roundtrip(f, &m);
+    const nn_tick_t *t = &f->out.u.tick;
+    s_check_decoded_tick(t);
+    assert_int_equal(t->texts.n, 5);
+    assert_non_null(t->texts.from);
+    assert_non_null(t->texts.text);
+    for (size_t i = 0; i < 5; i++) {
+        assert_int_equal(t->texts.from[i], from[i]);
+        assert_non_null(t->texts.text[i]);
+        assert_int_equal(strlen(t->texts.text[i]), strlen(text[i]));
+        assert_memory_equal(t->texts.text[i], text[i], strlen(text[i]) + 1);
+        assert_true(t->texts.text[i] != text[i]); /* copied, not the sender's */
+    }
+    assert_int_equal(t->budget_spent, 1);
+    /* the deliveries are unchanged by the texts */
+    s_flat_t got[16];
+    assert_int_equal(s_flatten(t, got), 7);
+
+    /* without texts and with the budget left */
+    m.u.tick.texts.n = 0;
+    m.u.tick.texts.from = NULL;
+    m.u.tick.texts.text = NULL;
+    m.u.tick.budget_spent = 0;
+    s_roundtrip(f, &m);
+    assert_int_equal(f->out.u.tick.texts.n, 0);
+    assert_int_equal(f->out.u.tick.budget_spent, 0);
+
+    /* an empty tick may still carry texts and the budget flag */
+    nn_wire_t e;
+    memset(&e, 0, sizeof e);
+    e.kind = NN_WIRE_TICK;
+    e.round = 3;
+    e.u.tick.texts.n = 1;
+    e.u.tick.texts.from = &from[3];
+    e.u.tick.texts.text = &text[3];
+    e.u.tick.budget_spent = 1;
+    s_roundtrip(f, &e);
+    assert_int_equal(f->out.u.tick.texts.n, 1);
+    assert_int_equal(f->out.u.tick.texts.from[0], 7);
+    assert_string_equal(f->out.u.tick.texts.text[0], longest);
+    assert_int_equal(f->out.u.tick.budget_spent, 1);
+}
+
+/* A spend with every counter distinct. */
+static void s_fill_spend(nn_spend_t *sp, float *lat, size_t n_lat)
+{
+    memset(sp, 0, sizeof *sp);
+    for (size_t k = 0; k < NN_SPEND_COUNTERS; k++)
+        *nn_spend_counter(sp, k) = 1000003ULL * (k + 1) + (k == 19 ? (1ULL << 40) : 0);
+    sp->n_latency = n_lat;
+    sp->latency_s = lat;
+    sp->latency_cap = n_lat;
+}
+
+static void test_roundtrip_actions_texts_spend(void **state)
+{
+    s_fix_t *f = *state;
+    static const nn_msg_t msgs[] = {{2, 5, 0.5}, {3, 1, -2.0}, {9, 0, 0.25}};
+    static const double st[] = {0.5, 0.25, 0.75};
+    static const uint32_t from[] = {2, 3, 9};
+    const char *text[] = {"I agree \xe2\x9c\x93", "no", "\xf0\x9f\x98\x80"};
+    float lat[] = {0.0f, 0.125f, 3.5f, 1e-3f, 120.0f};
+    nn_spend_t sp;
+    s_fill_spend(&sp, lat, 5);
+    nn_wire_t m;
+    memset(&m, 0, sizeof m);
+    m.kind = NN_WIRE_ACTIONS;
+    m.round = 8;
+    m.node = 1;
+    m.u.actions.n_msgs = 3;
+    m.u.actions.msgs = msgs;
+    m.u.actions.n_state = 3;
+    m.u.actions.state = st;
+    m.u.actions.digest = 0x1234;
+    m.u.actions.texts.n = 3;
+    m.u.actions.texts.from = from;
+    m.u.actions.texts.text = text;
+    m.u.actions.spend = &sp;
+    s_roundtrip(f, &m);
+    const nn_actions_t *a = &f->out.u.actions;
+    s_check_decoded_actions(a);
+    assert_int_equal(a->n_msgs, 3);
+    assert_int_equal(a->texts.n, 3);
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(a->texts.from[i], from[i]);
+        assert_string_equal(a->texts.text[i], text[i]);
+    }
+    assert_non_null(a->spend);
+    nn_spend_t *got = (nn_spend_t *)a->spend;
+    for (size_t k = 0; k < NN_SPEND_COUNTERS; k++)
+        if (*nn_spend_counter(got, k) != *nn_spend_counter(&sp, k)) {
+            print_error("counter %s: %llu, expected %llu\n", nn_spend_counter_name(k),
+                        (unsigned long long)*nn_spend_counter(got, k),
+                        (unsigned long long)*nn_spend_counter(&sp, k));
+            fail();
+        }
+    assert_int_equal(got->n_latency, 5);
+    assert_non_null(got->latency_s);
+    assert_memory_equal(got->latency_s, lat, sizeof lat);
+
+    /* no spend: NULL after decoding; a spend of zeros is still a spend */
+    m.u.actions.spend = NULL;
+    m.u.actions.texts.n = 0;
+    m.u.actions.texts.from = NULL;
+    m.u.actions.texts.text = NULL;
+    s_roundtrip(f, &m);
+    assert_null(f->out.u.actions.spend);
+    assert_int_equal(f->out.u.actions.texts.n, 0);
+    nn_spend_t zero;
+    memset(&zero, 0, sizeof zero);
+    m.u.actions.spend = &zero;
+    s_roundtrip(f, &m);
+    assert_non_null(f->out.u.actions.spend);
+    for (size_t k = 0; k < NN_SPEND_COUNTERS; k++)
+        assert_true(*nn_spend_counter((nn_spend_t *)f->out.u.actions.spend, k) == 0);
+    assert_int_equal(f->out.u.actions.spend->n_latency, 0);
+}
+
+static void test_roundtrip_welcome_llm(void **state)
+{
+    s_fix_t *f = *state;
+    nn_population_desc_t pops[2];
+    s_fill_populations(pops);
+    static const char *llm = "{\"model\":\"m\",\"budget_tokens\":1000,\"api_key_env\":\"NN_KEY\","
+                             "\"persona\":\"caf\xc3\xa9 \\\"quoted\\\"\"}";
+    nn_wire_t m;
+    memset(&m, 0, sizeof m);
+    m.kind = NN_WIRE_WELCOME;
+    m.node = 4;
+    nn_welcome_t *w = &m.u.welcome;
+    w->node = 4;
+    w->seed = 42;
+    w->rounds = 10;
+    w->agents_total = 10;
+    w->dim = 1;
+    w->n_populations = 2;
+    w->populations = pops;
+    w->deadline_s = 2.5;
+    w->liveness_s = 60.0;
+    w->llm = llm;
+    s_roundtrip(f, &m);
+    assert_non_null(f->out.u.welcome.llm);
+    assert_string_equal(f->out.u.welcome.llm, llm);
+    assert_true(f->out.u.welcome.llm != llm);
+    /* without one, and with an empty one: NULL */
+    w->llm = NULL;
+    s_roundtrip(f, &m);
+    assert_null(f->out.u.welcome.llm);
+    w->llm = "";
+    s_roundtrip(f, &m);
+    assert_null(f->out.u.welcome.llm);
+}
+
+/* The bad texts both sides refuse, with what the error names. */
+typedef struct s_bad_text {
+    const char *text;
+    const char *why;
+} s_bad_text_t;
+
+static const s_bad_text_t s_bad_texts[] = {
+    {"\xc0\xaf", "overlong"},  {"ok \xed\xa0\x80", "surrogate"},
+    {"\xe2\x82", "truncated"}, {"\xf4\x90\x80\x80", "past U+10FFFF"},
+    {NULL, "281 bytes"}, /* filled in by s_bad_text */
+};
+#define N_BAD_TEXTS (sizeof s_bad_texts / sizeof s_bad_texts[0])
+
+static const char *s_bad_text(size_t k)
+{
+    return s_bad_texts[k].text ? s_bad_texts[k].text : s_text_of(NN_TEXT_BYTES + 1);
+}
+
+static void test_encode_refuses_texts(void **state)
+{
+    s_fix_t *f = *state;
+    const char *ok[] = {"a", "b", "c"};
+    for (int kind = 0; kind < 2; kind++) {
+        nn_wire_t m;
+        nn_texts_t *tx;
+        const char *name = kind ? "actions" : "tick";
+        if (kind) {
+            memset(&m, 0, sizeof m);
+            m.kind = NN_WIRE_ACTIONS;
+            tx = &m.u.actions.texts;
+        } else {
+            m = s_tick_msg(NULL);
+            tx = &m.u.tick.texts;
+        }
+        char needle[128];
+        /* descending, then a sender twice */
+        static const uint32_t desc[] = {2, 7, 4}, dup[] = {2, 4, 4};
+        tx->n = 3;
+        tx->text = ok;
+        tx->from = desc;
+        snprintf(needle, sizeof needle,
+                 "%s: 'text_from' does not ascend (text 2 from 4 after one "
+                 "from 7",
+                 name);
+        s_expect_encode_fail(f, &m, NN_EINVAL, needle);
+        tx->from = dup;
+        snprintf(needle, sizeof needle,
+                 "%s: 'text_from' does not ascend (text 2 from 4 after one "
+                 "from 4",
+                 name);
+        s_expect_encode_fail(f, &m, NN_EINVAL, needle);
+        /* each bad text, as the second of three */
+        static const uint32_t asc[] = {2, 4, 7};
+        tx->from = asc;
+        for (size_t k = 0; k < N_BAD_TEXTS; k++) {
+            const char *bad[] = {"a", s_bad_text(k), "c"};
+            tx->text = bad;
+            snprintf(needle, sizeof needle, "%s: the text of agent 4 is not at most 280 bytes",
+                     name);
+            int rc;
+            const void *data = (const void *)1;
+            size_t len = 1;
+            rc = nn_codec_encode(f->c, &m, &data, &len);
+            if (rc != NN_EINVAL || !strstr(nn_codec_error(f->c), needle)) {
+                print_error("%s, %s: encode gave %d '%s'\n", name, s_bad_texts[k].why, rc,
+                            nn_codec_error(f->c));
+                fail();
+            }
+            assert_null(data);
+            assert_int_equal(len, 0);
+        }
+        /* a NULL text, NULL columns */
+        const char *with_null[] = {"a", NULL, "c"};
+        tx->text = with_null;
+        snprintf(needle, sizeof needle, "%s: the text of agent 4", name);
+        s_expect_encode_fail(f, &m, NN_EINVAL, needle);
+        tx->text = NULL;
+        snprintf(needle, sizeof needle, "%s: the texts' 'text' is NULL", name);
+        s_expect_encode_fail(f, &m, NN_EINVAL, needle);
+        tx->text = ok;
+        tx->from = NULL;
+        snprintf(needle, sizeof needle, "%s: the texts' 'text_from' is NULL", name);
+        s_expect_encode_fail(f, &m, NN_EINVAL, needle);
+        /* and the codec still encodes a good one afterwards */
+        tx->from = asc;
+        s_roundtrip(f, &m);
+    }
+}
+
+static void test_encode_refuses_latency(void **state)
+{
+    s_fix_t *f = *state;
+    float lat[] = {0.5f, NAN, 1.0f};
+    nn_spend_t sp;
+    s_fill_spend(&sp, lat, 3);
+    nn_wire_t m;
+    memset(&m, 0, sizeof m);
+    m.kind = NN_WIRE_ACTIONS;
+    m.u.actions.spend = &sp;
+    s_expect_encode_fail(f, &m, NN_EINVAL, "actions: spend latency [1] is nan");
+    lat[1] = -0.5f;
+    s_expect_encode_fail(f, &m, NN_EINVAL, "actions: spend latency [1] is -0.5");
+    lat[1] = INFINITY;
+    s_expect_encode_fail(f, &m, NN_EINVAL, "actions: spend latency [1] is inf");
+    sp.latency_s = NULL;
+    s_expect_encode_fail(f, &m, NN_EINVAL, "actions: the spend's 'latency_s' is NULL");
+    lat[1] = 0.25f;
+    sp.latency_s = lat;
+    s_roundtrip(f, &m);
+    assert_int_equal(f->out.u.actions.spend->n_latency, 3);
+}
+
+/* A tick body with one delivery (to 1 from 2) and the given text columns. */
+static s_pb_t s_tick_texts_env(const uint32_t *from, size_t n_from, const char *const *text,
+                               size_t n_text, int budget)
+{
+    static const uint32_t to[] = {1}, sender[] = {2}, seq[] = {0};
+    static const double value[] = {0.5};
+    s_pb_t b = s_tick_body(to, 1, sender, 1, seq, 1, value, 1);
+    if (n_from)
+        s_f_packed_u32(&b, TX_FROM, from, n_from);
+    for (size_t i = 0; i < n_text; i++)
+        s_f_str(&b, TX_TEXT, text[i]);
+    if (budget)
+        s_f_varint(&b, TICK_BUDGET, 1);
+    return s_envelope(1, ENV_TICK, &b);
+}
+
+/* An actions body with one message (from 2) and the given text columns and spend. */
+static s_pb_t s_actions_texts_env(const uint32_t *from, size_t n_from, const char *const *text,
+                                  size_t n_text, s_pb_t *spend)
+{
+    static const uint32_t sender[] = {2}, to[] = {1}, seq[] = {0};
+    static const double value[] = {0.5};
+    s_pb_t b = s_actions_body(sender, to, seq, value, 1, NULL, 0);
+    if (n_from)
+        s_f_packed_u32(&b, TX_FROM, from, n_from);
+    for (size_t i = 0; i < n_text; i++)
+        s_f_str(&b, TX_TEXT, text[i]);
+    if (spend)
+        s_f_sub(&b, ACT_SPEND, spend);
+    return s_envelope(1, ENV_ACTIONS, &b);
+}
+
+/* A Spend body: counter k (field k + 1) = 7 * (k + 1), and the latencies packed. */
+static s_pb_t s_spend_body(const float *lat, size_t n)
+{
+    s_pb_t s = {0};
+    for (unsigned k = 0; k < NN_SPEND_COUNTERS; k++)
+        s_f_varint(&s, k + 1, 7u * (k + 1));
+    if (n)
+        s_f_packed_float(&s, SPEND_LATENCY, lat, n);
+    return s;
+}
+
+/* A text with a NUL inside is refused, not cut short at the NUL (the field is bytes). */
+static void test_decode_text_with_nul(void **state)
+{
+    s_fix_t *f = *state;
+    static const uint32_t to[] = {1}, sender[] = {2}, seq[] = {0}, from[] = {2};
+    static const double value[] = {0.5};
+    for (int kind = 0; kind < 2; kind++) {
+        s_pb_t b = kind ? s_actions_body(sender, to, seq, value, 1, NULL, 0)
+                        : s_tick_body(to, 1, sender, 1, seq, 1, value, 1);
+        s_f_packed_u32(&b, TX_FROM, from, 1);
+        s_f_bytes(&b, TX_TEXT, "ab\0cd", 5);
+        s_pb_t w = s_envelope(1, kind ? ENV_ACTIONS : ENV_TICK, &b);
+        assert_int_equal(s_decode(f, &w), NN_EPROTO);
+        assert_non_null(strstr(nn_codec_error(f->c), "without NUL"));
+        s_pb_free(&w);
+        /* the same five bytes without the NUL are a text */
+        b = kind ? s_actions_body(sender, to, seq, value, 1, NULL, 0)
+                 : s_tick_body(to, 1, sender, 1, seq, 1, value, 1);
+        s_f_packed_u32(&b, TX_FROM, from, 1);
+        s_f_bytes(&b, TX_TEXT, "ab-cd", 5);
+        w = s_envelope(1, kind ? ENV_ACTIONS : ENV_TICK, &b);
+        assert_int_equal(s_decode(f, &w), NN_OK);
+        s_pb_free(&w);
+        const nn_texts_t *t = kind ? &f->out.u.actions.texts : &f->out.u.tick.texts;
+        assert_int_equal(t->n, 1);
+        assert_string_equal(t->text[0], "ab-cd");
+    }
+}
+
+static void test_decode_texts(void **state)
+{
+    s_fix_t *f = *state;
+    static const uint32_t from[] = {2, 5, 9};
+    const char *text[] = {"two", "", "\xf0\x9f\x98\x80"};
+    /* hand-built, accepted: the field numbers are right */
+    s_pb_t w = s_tick_texts_env(from, 3, text, 3, 1);
+    assert_int_equal(s_decode(f, &w), NN_OK);
+    s_pb_free(&w);
+    const nn_tick_t *t = &f->out.u.tick;
+    assert_int_equal(t->texts.n, 3);
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(t->texts.from[i], from[i]);
+        assert_string_equal(t->texts.text[i], text[i]);
+    }
+    assert_int_equal(t->budget_spent, 1);
+    w = s_tick_texts_env(NULL, 0, NULL, 0, 0);
+    assert_int_equal(s_decode(f, &w), NN_OK);
+    s_pb_free(&w);
+    assert_int_equal(f->out.u.tick.texts.n, 0);
+    assert_int_equal(f->out.u.tick.budget_spent, 0);
+
+    float lat[] = {0.25f, 2.0f};
+    s_pb_t sp = s_spend_body(lat, 2);
+    w = s_actions_texts_env(from, 3, text, 3, &sp);
+    assert_int_equal(s_decode(f, &w), NN_OK);
+    s_pb_free(&w);
+    const nn_actions_t *a = &f->out.u.actions;
+    assert_int_equal(a->texts.n, 3);
+    assert_string_equal(a->texts.text[2], text[2]);
+    assert_non_null(a->spend);
+    for (size_t k = 0; k < NN_SPEND_COUNTERS; k++)
+        assert_true(*nn_spend_counter((nn_spend_t *)a->spend, k) == 7u * (k + 1));
+    assert_int_equal(a->spend->n_latency, 2);
+    assert_true(a->spend->latency_s[0] == 0.25f && a->spend->latency_s[1] == 2.0f);
+
+    for (int kind = 0; kind < 2; kind++) {
+        const char *name = kind ? "actions" : "tick";
+        char needle[128];
+#define S_ENV(fr, nf, tx, nt)                                                                      \
+    (kind ? s_actions_texts_env(fr, nf, tx, nt, NULL) : s_tick_texts_env(fr, nf, tx, nt, 0))
+        static const uint32_t desc[] = {2, 9, 5}, dup[] = {2, 5, 5};
+        w = S_ENV(desc, 3, text, 3);
+        snprintf(needle, sizeof needle,
+                 "%s: 'text_from' does not ascend (text 2 from 5 after one "
+                 "from 9",
+                 name);
+        s_expect_fail(f, &w, NN_EPROTO, needle);
+        w = S_ENV(dup, 3, text, 3);
+        snprintf(needle, sizeof needle,
+                 "%s: 'text_from' does not ascend (text 2 from 5 after one "
+                 "from 5",
+                 name);
+        s_expect_fail(f, &w, NN_EPROTO, needle);
+        /* counts that differ either way */
+        w = S_ENV(from, 3, text, 2);
+        snprintf(needle, sizeof needle, "%s: 'text' has 2 entries but 'text_from' has 3", name);
+        s_expect_fail(f, &w, NN_EPROTO, needle);
+        w = S_ENV(from, 2, text, 3);
+        snprintf(needle, sizeof needle, "%s: 'text' has 3 entries but 'text_from' has 2", name);
+        s_expect_fail(f, &w, NN_EPROTO, needle);
+        w = S_ENV(NULL, 0, text, 1);
+        snprintf(needle, sizeof needle, "%s: 'text' has 1 entries but 'text_from' has 0", name);
+        s_expect_fail(f, &w, NN_EPROTO, needle);
+        w = S_ENV(from, 1, NULL, 0);
+        snprintf(needle, sizeof needle, "%s: 'text' has 0 entries but 'text_from' has 1", name);
+        s_expect_fail(f, &w, NN_EPROTO, needle);
+        /* each bad text, as the second of three */
+        for (size_t k = 0; k < N_BAD_TEXTS; k++) {
+            const char *bad[] = {"two", s_bad_text(k), "nine"};
+            w = S_ENV(from, 3, bad, 3);
+            snprintf(needle, sizeof needle, "%s: the text of agent 5 is not at most 280 bytes",
+                     name);
+            int rc = s_decode(f, &w);
+            if (rc != NN_EPROTO || !strstr(f->err, needle)) {
+                print_error("%s, %s: decode gave %d '%s'\n", name, s_bad_texts[k].why, rc, f->err);
+                fail();
+            }
+            assert_int_equal(f->out.kind, NN_WIRE_NONE);
+            s_pb_free(&w);
+        }
+#undef S_ENV
+    }
+
+    /* latencies that are not finite or negative */
+    float bad_lat[][2] = {{0.5f, NAN}, {0.5f, -1.0f}, {0.5f, INFINITY}};
+    const char *want[] = {"actions: spend latency [1] is nan", "actions: spend latency [1] is -1",
+                          "actions: spend latency [1] is inf"};
+    for (size_t k = 0; k < 3; k++) {
+        sp = s_spend_body(bad_lat[k], 2);
+        w = s_actions_texts_env(NULL, 0, NULL, 0, &sp);
+        s_expect_fail(f, &w, NN_EPROTO, want[k]);
+    }
+}
+
+/* What a decoded column of texts promises: senders ascending, each text valid. */
+static void s_check_decoded_texts(const nn_texts_t *t)
+{
+    if (t->n) {
+        assert_non_null(t->from);
+        assert_non_null(t->text);
+    }
+    for (size_t i = 0; i < t->n; i++) {
+        if (i)
+            assert_true(t->from[i] > t->from[i - 1]);
+        assert_non_null(t->text[i]);
+        assert_true(nn_text_valid(t->text[i]));
+    }
+}
+
+/* Every prefix of a tick with texts and of an actions with texts and a spend is refused
+ * or decodes into what the codec promises; never a crash. */
+static void test_truncated_texts(void **state)
+{
+    s_fix_t *f = *state;
+    static const uint32_t from[] = {1, 2, 4, 7};
+    const char *text[] = {"\xf0\x9f\x98\x80\xf0\x9f\x98\x80", "caf\xc3\xa9", "x", "\xe2\x82\xac"};
+    float lat[] = {0.5f, 0.25f, 8.0f};
+    nn_spend_t sp;
+    s_fill_spend(&sp, lat, 3);
+    nn_wire_t msgs[2];
+    msgs[0] = s_tick_msg(NULL);
+    msgs[0].u.tick.texts = (nn_texts_t){4, from, text};
+    msgs[0].u.tick.budget_spent = 1;
+    static const nn_msg_t am[] = {{1, 2, 0.5}, {2, 3, 0.25}, {7, 0, 1.0}};
+    memset(&msgs[1], 0, sizeof msgs[1]);
+    msgs[1].kind = NN_WIRE_ACTIONS;
+    msgs[1].u.actions.n_msgs = 3;
+    msgs[1].u.actions.msgs = am;
+    msgs[1].u.actions.texts = (nn_texts_t){4, from, text};
+    msgs[1].u.actions.spend = &sp;
+    for (int k = 0; k < 2; k++) {
+        const void *data;
+        size_t len;
+        assert_int_equal(nn_codec_encode(f->c, &msgs[k], &data, &len), NN_OK);
+        uint8_t *copy = malloc(len);
+        assert_non_null(copy);
+        memcpy(copy, data, len);
+        size_t ok = 0;
+        for (size_t n = 0; n <= len; n++) {
+            uint8_t *p = malloc(n ? n : 1);
+            assert_non_null(p);
+            memcpy(p, copy, n);
+            int rc = nn_codec_decode(f->c, p, n, &f->out, f->err, sizeof f->err);
+            free(p);
+            if (rc != NN_OK) {
+                assert_true(rc == NN_EPROTO || rc == NN_ETOOBIG);
+                assert_int_equal(f->out.kind, NN_WIRE_NONE);
+                continue;
+            }
+            ok++;
+            if (f->out.kind == NN_WIRE_TICK) {
+                s_check_decoded_tick(&f->out.u.tick);
+                s_check_decoded_texts(&f->out.u.tick.texts);
+            } else if (f->out.kind == NN_WIRE_ACTIONS) {
+                const nn_actions_t *a = &f->out.u.actions;
+                s_check_decoded_actions(a);
+                s_check_decoded_texts(&a->texts);
+                for (size_t i = 0; a->spend && i < a->spend->n_latency; i++)
+                    assert_true(isfinite(a->spend->latency_s[i]) && a->spend->latency_s[i] >= 0);
+            }
+        }
+        assert_true(ok >= 1);
+        /* the whole message is the one sent */
+        assert_int_equal(nn_codec_decode(f->c, copy, len, &f->out, f->err, sizeof f->err), NN_OK);
+        const nn_texts_t *t = k ? &f->out.u.actions.texts : &f->out.u.tick.texts;
+        assert_int_equal(t->n, 4);
+        for (size_t i = 0; i < 4; i++)
+            assert_string_equal(t->text[i], text[i]);
+        free(copy);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2834,6 +3407,15 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_param_dist_checks, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_truncated_rich, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_steady_state_rich, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_text_valid, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_roundtrip_tick_texts, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_roundtrip_actions_texts_spend, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_roundtrip_welcome_llm, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_encode_refuses_texts, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_encode_refuses_latency, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_decode_texts, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_decode_text_with_nul, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_truncated_texts, s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

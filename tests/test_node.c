@@ -1159,6 +1159,349 @@ static void test_params_drawn_per_agent(void **state)
     assert_non_null(strstr(f->err, "sociability"));
 }
 
+/* ---- texts: nn_say and what a step hears ------------------------------------------------ */
+
+/* What a test-echo agent saw in its last step (or prepare), recorded for the test. */
+typedef struct t_heard {
+    int called;
+    int texts_null; /* a->texts was NULL */
+    size_t n_inbox;
+    uint32_t from[8];
+    int is_null[8];
+    char text[8][NN_TEXT_BYTES + 1];
+    int budget_spent; /* prepare: the batch's flag */
+} t_heard_t;
+
+static t_heard_t s_heard[N_TOTAL], s_prep[N_TOTAL];
+
+static void t_record(t_heard_t *h, const nn_agent_t *a)
+{
+    memset(h, 0, sizeof *h);
+    h->called = 1;
+    h->texts_null = a->texts == NULL;
+    h->n_inbox = a->n_inbox;
+    assert_true(a->n_inbox <= 8);
+    for (size_t i = 0; i < a->n_inbox; i++) {
+        h->from[i] = a->inbox[i].from;
+        h->is_null[i] = !a->texts || !a->texts[i];
+        if (!h->is_null[i]) {
+            assert_true(strlen(a->texts[i]) <= NN_TEXT_BYTES);
+            strcpy(h->text[i], a->texts[i]);
+        }
+    }
+}
+
+/* A text of n bytes: 'a' .. 'z' repeated. */
+static void t_fill(char *buf, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        buf[i] = (char)('a' + i % 26);
+    buf[n] = '\0';
+}
+
+/* test-echo: records what it hears, then says by its mode (parameter 0):
+ * 0: "heard <from>: <text>" of the first delivery with a text, nothing without one;
+ * 1: says twice, a long text then "second <id>" (the second must replace the first);
+ * 2: agent 7 says a surrogate (not UTF-8), the others "fine";
+ * 3: agent 7 says 281 bytes, the others "fine";
+ * 4: everyone says 280 bytes;
+ * 5: says something bad, then replaces it with "good <id>".
+ * Then it sends its opinion to all its neighbours. */
+static void t_echo_step(nn_agent_t *a)
+{
+    t_record(&s_heard[a->id], a);
+    char buf[NN_TEXT_BYTES + 64];
+    switch ((int)a->params[0]) {
+    case 0:
+        for (size_t i = 0; a->texts && i < a->n_inbox; i++)
+            if (a->texts[i]) {
+                snprintf(buf, sizeof buf, "heard %u: %s", a->inbox[i].from, a->texts[i]);
+                nn_say(a, buf);
+                break;
+            }
+        break;
+    case 1:
+        t_fill(buf, 200);
+        nn_say(a, buf);
+        snprintf(buf, sizeof buf, "second %u", a->id);
+        nn_say(a, buf);
+        break;
+    case 2: nn_say(a, a->id == 7 ? "bad \xed\xa0\x80" : "fine"); break;
+    case 3:
+        t_fill(buf, NN_TEXT_BYTES + 1);
+        nn_say(a, a->id == 7 ? buf : "fine");
+        break;
+    case 4:
+        t_fill(buf, NN_TEXT_BYTES);
+        buf[0] = (char)('A' + a->id);
+        nn_say(a, buf);
+        break;
+    case 5:
+        t_fill(buf, NN_TEXT_BYTES + 10);
+        nn_say(a, buf);
+        snprintf(buf, sizeof buf, "good %u", a->id);
+        nn_say(a, buf);
+        break;
+    default: break;
+    }
+    nn_send_all(a, a->x);
+}
+
+static const nn_param_spec_t s_echo_params[] = {{"mode", 0.0, 0.0, 9.0, "what it says"}};
+static const nn_behaviour_ops_t s_echo = {
+    "test-echo", "says what it heard", s_echo_params, 1, 0, t_echo_step, NULL, NULL, NULL,
+};
+
+static int s_batch_ctx;
+
+static int t_echo_open(void **ctx, const struct nn_welcome *w, size_t population, char *err,
+                       size_t errlen)
+{
+    (void)w;
+    (void)population;
+    (void)err;
+    (void)errlen;
+    *ctx = &s_batch_ctx;
+    return NN_OK;
+}
+
+static void t_echo_close(void *ctx)
+{
+    assert_ptr_equal(ctx, &s_batch_ctx);
+}
+
+static int t_echo_prepare(void *ctx, const struct nn_batch *b, char *err, size_t errlen)
+{
+    (void)err;
+    (void)errlen;
+    assert_ptr_equal(ctx, &s_batch_ctx);
+    for (size_t k = 0; k < b->n; k++) {
+        assert_null(b->agents[k].says); /* nothing is said in prepare */
+        t_record(&s_prep[b->agents[k].id], &b->agents[k]);
+        s_prep[b->agents[k].id].budget_spent = b->budget_spent;
+        b->slots[k] = NULL;
+    }
+    return NN_OK;
+}
+
+static const nn_behaviour_ops_t s_echo_batch = {
+    "test-echo-batch",
+    "says what it heard, prepared",
+    s_echo_params,
+    1,
+    0,
+    t_echo_step,
+    t_echo_open,
+    t_echo_close,
+    t_echo_prepare,
+};
+
+/* Node A with population 0 (agents 5, 7, 8) running `behaviour` in `mode`; 1 stays
+ * degroot (6, 9), which says nothing. */
+static void t_echo_node(t_fix_t *f, size_t k, const char *behaviour, int mode)
+{
+    t_desc(&f->desc[0], behaviour);
+    t_param(&f->desc[0], "mode", (double)mode);
+    assert_int_equal(nn_node_new(&f->node[k], &f->wa, f->err, sizeof f->err), NN_OK);
+}
+
+/* The texts of the senders of s_a_dl: 12 and 2 say nothing, 4 sends nothing to node A. */
+static const uint32_t s_tx_from[] = {0, 1, 3, 4, 19};
+static const char *const s_tx_text[] = {"zero", "uno", "tr\xc3\xa9s", "four",
+                                        "\xf0\x9f\x8e\x89 party"};
+
+static const char *t_text_of(uint32_t from)
+{
+    for (size_t i = 0; i < sizeof s_tx_from / sizeof s_tx_from[0]; i++)
+        if (s_tx_from[i] == from)
+            return s_tx_text[i];
+    return NULL;
+}
+
+/* What agent id (of 5, 7, 8) must have heard from s_a_dl with s_tx_*. */
+static void t_check_heard(const t_heard_t *h, uint32_t id)
+{
+    assert_true(h->called);
+    size_t n = 0;
+    for (size_t j = 0; j < sizeof s_a_dl / sizeof s_a_dl[0]; j++)
+        if (s_a_dl[j].to == id) {
+            assert_true(n < h->n_inbox);
+            assert_int_equal(h->from[n], s_a_dl[j].from);
+            const char *want = t_text_of(s_a_dl[j].from);
+            if (!want)
+                assert_true(h->is_null[n]);
+            else {
+                assert_false(h->is_null[n]);
+                assert_string_equal(h->text[n], want);
+            }
+            n++;
+        }
+    assert_int_equal(h->n_inbox, n);
+    assert_false(h->texts_null);
+}
+
+static void t_check_echoed(const nn_actions_t *out)
+{
+    static const uint32_t want_from[] = {5, 7, 8};
+    static const char *const want[] = {"heard 1: uno", "heard 3: tr\xc3\xa9s",
+                                       "heard 19: \xf0\x9f\x8e\x89 party"};
+    assert_int_equal(out->texts.n, 3);
+    assert_non_null(out->texts.from);
+    assert_non_null(out->texts.text);
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(out->texts.from[i], want_from[i]);
+        assert_string_equal(out->texts.text[i], want[i]);
+    }
+}
+
+static void test_step_texts(void **state)
+{
+    t_fix_t *f = *state;
+    for (size_t k = 0; k < 3; k++)
+        t_echo_node(f, k, "test-echo", 0);
+    const size_t n = sizeof s_a_dl / sizeof s_a_dl[0];
+    t_tick_t tt[3];
+    t_tick_sparse(&tt[0], s_a_dl, n, 0.0);
+    t_tick_range(&tt[1], s_a_dl, n, 5, 10, 3, 0.0); /* offsets from 3 */
+    t_tick_range(&tt[2], s_a_dl, n, 2, 14, 4, 0.0); /* runs of others too */
+    for (size_t k = 0; k < 3; k++) {
+        tt[k].t.texts.n = sizeof s_tx_from / sizeof s_tx_from[0];
+        tt[k].t.texts.from = s_tx_from;
+        tt[k].t.texts.text = s_tx_text;
+        memset(s_heard, 0, sizeof s_heard);
+        nn_actions_t out;
+        assert_int_equal(nn_node_step(f->node[k], 1, &tt[k].t, &out, f->err, sizeof f->err), NN_OK);
+        t_check_heard(&s_heard[5], 5);
+        t_check_heard(&s_heard[7], 7);
+        t_check_heard(&s_heard[8], 8);
+        assert_true(s_heard[5].is_null[1]); /* agent 12 said nothing */
+        assert_false(s_heard[6].called);    /* degroot */
+        t_check_echoed(&out);
+        assert_null(out.spend); /* no batch behaviour */
+        /* messages still go out as before */
+        assert_true(out.n_msgs > 0);
+    }
+
+    /* a tick without texts: a->texts NULL, nothing said */
+    for (size_t k = 0; k < 3; k++) {
+        tt[k].t.texts.n = 0;
+        tt[k].t.texts.from = NULL;
+        tt[k].t.texts.text = NULL;
+        memset(s_heard, 0, sizeof s_heard);
+        nn_actions_t out;
+        assert_int_equal(nn_node_step(f->node[k], 2, &tt[k].t, &out, f->err, sizeof f->err), NN_OK);
+        for (uint32_t id = 5; id <= 8; id += (id == 5 ? 2 : 1)) {
+            assert_true(s_heard[id].called);
+            assert_true(s_heard[id].texts_null);
+        }
+        assert_int_equal(out.texts.n, 0);
+    }
+    /* no tick at all */
+    memset(s_heard, 0, sizeof s_heard);
+    nn_actions_t out;
+    assert_int_equal(nn_node_step(f->node[0], 3, NULL, &out, f->err, sizeof f->err), NN_OK);
+    assert_true(s_heard[5].called && s_heard[5].texts_null);
+    assert_int_equal(out.texts.n, 0);
+
+    /* texts, but only from a sender that reached none of these agents: every entry NULL */
+    t_tick_sparse(&tt[0], s_a_dl, n, 0.0);
+    static const uint32_t other[] = {4};
+    static const char *const other_text[] = {"four"};
+    tt[0].t.texts = (nn_texts_t){1, other, other_text};
+    memset(s_heard, 0, sizeof s_heard);
+    assert_int_equal(nn_node_step(f->node[0], 4, &tt[0].t, &out, f->err, sizeof f->err), NN_OK);
+    for (uint32_t id = 5; id <= 8; id += (id == 5 ? 2 : 1))
+        for (size_t i = 0; i < s_heard[id].n_inbox; i++)
+            assert_true(s_heard[id].is_null[i]);
+    assert_int_equal(out.texts.n, 0);
+
+    /* and the texts come back the next round */
+    tt[0].t.texts = (nn_texts_t){sizeof s_tx_from / sizeof s_tx_from[0], s_tx_from, s_tx_text};
+    assert_int_equal(nn_node_step(f->node[0], 5, &tt[0].t, &out, f->err, sizeof f->err), NN_OK);
+    t_check_echoed(&out);
+}
+
+static void test_say_replaces(void **state)
+{
+    t_fix_t *f = *state;
+    t_echo_node(f, 0, "test-echo", 1);
+    t_echo_node(f, 1, "test-echo", 5);
+    for (uint64_t round = 1; round <= 2; round++)
+        for (size_t k = 0; k < 2; k++) {
+            nn_actions_t out;
+            assert_int_equal(nn_node_step(f->node[k], round, NULL, &out, f->err, sizeof f->err),
+                             NN_OK);
+            static const uint32_t want_from[] = {5, 7, 8};
+            assert_int_equal(out.texts.n, 3);
+            for (size_t i = 0; i < 3; i++) {
+                char want[32];
+                snprintf(want, sizeof want, "%s %u", k ? "good" : "second", want_from[i]);
+                assert_int_equal(out.texts.from[i], want_from[i]);
+                assert_string_equal(out.texts.text[i], want);
+            }
+        }
+}
+
+static void test_say_refused(void **state)
+{
+    t_fix_t *f = *state;
+    t_echo_node(f, 0, "test-echo", 2);
+    t_echo_node(f, 1, "test-echo", 3);
+    t_echo_node(f, 2, "test-echo", 4);
+    nn_actions_t out;
+    f->err[0] = '\0';
+    assert_int_equal(nn_node_step(f->node[0], 1, NULL, &out, f->err, sizeof f->err), NN_EPROTO);
+    assert_true(t_has(f->err, "agent 7 said a text of 7 bytes in round 1"));
+    f->err[0] = '\0';
+    assert_int_equal(nn_node_step(f->node[1], 2, NULL, &out, f->err, sizeof f->err), NN_EPROTO);
+    assert_true(t_has(f->err, "agent 7 said a text of 281 bytes in round 2"));
+    assert_true(t_has(f->err, "280"));
+    /* 280 bytes are fine */
+    assert_int_equal(nn_node_step(f->node[2], 1, NULL, &out, f->err, sizeof f->err), NN_OK);
+    assert_int_equal(out.texts.n, 3);
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(strlen(out.texts.text[i]), NN_TEXT_BYTES);
+        assert_int_equal(out.texts.text[i][0], 'A' + out.texts.from[i]);
+    }
+}
+
+static void test_batch_views_texts(void **state)
+{
+    t_fix_t *f = *state;
+    t_echo_node(f, 0, "test-echo-batch", 0);
+    const size_t n = sizeof s_a_dl / sizeof s_a_dl[0];
+    t_tick_t tt;
+    t_tick_range(&tt, s_a_dl, n, 5, 10, 2, 0.0);
+    tt.t.texts = (nn_texts_t){sizeof s_tx_from / sizeof s_tx_from[0], s_tx_from, s_tx_text};
+    tt.t.budget_spent = 1;
+    memset(s_heard, 0, sizeof s_heard);
+    memset(s_prep, 0, sizeof s_prep);
+    nn_actions_t out;
+    assert_int_equal(nn_node_step(f->node[0], 1, &tt.t, &out, f->err, sizeof f->err), NN_OK);
+    static const uint32_t ids[] = {5, 7, 8};
+    for (size_t i = 0; i < 3; i++) {
+        t_check_heard(&s_prep[ids[i]], ids[i]);
+        assert_int_equal(s_prep[ids[i]].budget_spent, 1);
+        t_check_heard(&s_heard[ids[i]], ids[i]);
+    }
+    assert_false(s_prep[6].called);
+    t_check_echoed(&out);
+    /* a batch node reports a spend, here of nothing */
+    assert_non_null(out.spend);
+    for (size_t k = 0; k < NN_SPEND_COUNTERS; k++)
+        assert_true(*nn_spend_counter((nn_spend_t *)out.spend, k) == 0);
+    assert_int_equal(out.spend->n_latency, 0);
+
+    /* without texts, prepare sees NULL texts too, and the budget flag follows the tick */
+    tt.t.texts = (nn_texts_t){0, NULL, NULL};
+    tt.t.budget_spent = 0;
+    memset(s_prep, 0, sizeof s_prep);
+    assert_int_equal(nn_node_step(f->node[0], 2, &tt.t, &out, f->err, sizeof f->err), NN_OK);
+    assert_true(s_prep[5].called && s_prep[5].texts_null);
+    assert_int_equal(s_prep[5].budget_spent, 0);
+    assert_int_equal(out.texts.n, 0);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, t_setup, t_teardown)
 
 int main(void)
@@ -1176,6 +1519,10 @@ int main(void)
         T(test_step_notice_foreign),
         T(test_params_drawn_per_agent),
         T(test_step_refuses_bad_output),
+        T(test_step_texts),
+        T(test_say_replaces),
+        T(test_say_refused),
+        T(test_batch_views_texts),
         T(test_session_inproc_local),
         T(test_session_inproc_proto),
         T(test_session_ipc),
@@ -1194,5 +1541,9 @@ int main(void)
         T(test_session_foreign_tick_local),
         T(test_session_unexpected_tcp),
     };
+    if (nn_behaviour_register(&s_echo) != NN_OK || nn_behaviour_register(&s_echo_batch) != NN_OK) {
+        fprintf(stderr, "cannot register the test behaviours\n");
+        return 1;
+    }
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

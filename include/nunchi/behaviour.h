@@ -288,7 +288,7 @@ typedef struct nn_agent {
     void *ctx;         /* batch behaviours: the behaviour's state on this node (from open) */
     void *prepared;    /* batch behaviours: what prepare left for this agent, or NULL */
     const char *const *texts; /* per inbox entry: the sender's text, or NULL; the whole
-                                 array NULL when no delivery has one */
+                                 array NULL when the round's tick carries no text */
     nn_saybox_t *says;        /* where nn_say() writes (NULL in prepare) */
 } nn_agent_t;
 
