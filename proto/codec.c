@@ -282,13 +282,14 @@ void nn_codec_destroy(nn_codec_t **pc)
     if (!pc || !*pc)
         return;
     nn_codec_t *c = *pc;
-    s_buf_t *bufs[] = {
-        &c->out,      &c->col_a,    &c->col_b,    &c->col_c,   &c->col_d,    &c->col_e,
-        &c->t_dl,     &c->t_recv,   &c->t_off,    &c->a_msg,   &c->a_state,  &c->a_rec,
-        &c->a_tmp,    &c->w_agent,  &c->w_pop,    &c->w_state, &c->w_off,    &c->w_nbr,
-        &c->col_f,    &c->col_g,    &c->w_role,   &c->w_group, &c->w_sup,    &c->t_nto,
-        &c->t_notice, &c->a_trends, &c->a_memory, &c->a_act,   &c->w_llm,    &c->t_tfrom,
-        &c->t_tptr,   &c->t_tbytes, &c->a_tfrom,  &c->a_tptr,  &c->a_tbytes, &c->a_lat};
+    s_buf_t *bufs[] = {&c->out,      &c->col_a,    &c->col_b,   &c->col_c,   &c->col_d,
+                       &c->col_e,    &c->t_dl,     &c->t_recv,  &c->t_off,   &c->a_msg,
+                       &c->a_state,  &c->a_rec,    &c->a_tmp,   &c->w_agent, &c->w_pop,
+                       &c->w_state,  &c->w_off,    &c->w_nbr,   &c->col_f,   &c->col_g,
+                       &c->w_role,   &c->w_group,  &c->w_sup,   &c->t_nto,   &c->t_notice,
+                       &c->a_trends, &c->a_memory, &c->a_act,   &c->w_llm,   &c->t_tfrom,
+                       &c->t_tptr,   &c->t_tbytes, &c->a_tfrom, &c->a_tptr,  &c->a_tbytes,
+                       &c->a_lat,    &c->e_text};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         s_buf_free(bufs[i]);
     for (size_t i = 0; i < S_EX_COUNT; i++)

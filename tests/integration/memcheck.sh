@@ -37,7 +37,7 @@ memcheck() {
 
 for t in test_codec test_node test_router test_society test_metrics test_network \
          test_output test_diag test_norms test_cases test_citizen test_structure \
-         test_partition; do
+         test_partition test_texts test_llm_cache test_llm_behaviour; do
     [ -x "$BUILD/$t" ] || fail "$BUILD/$t is not built"
     memcheck "$t" "$BUILD/$t"
 done
@@ -101,4 +101,4 @@ memcheck run_llm_replay "$NUNCHI" run "$SRC/scenarios/llm/citizens.yaml" --round
     --transport inproc --set "llm.replay=$WORK/llm.jsonl" --out "$WORK/llm-replay" --quiet
 [ "$(digest_of "$WORK/llm-replay")" = "$(digest_of "$WORK/llm")" ] \
     || fail "the llm replay under valgrind gives another digest than its record"
-echo "ok: 8 unit tests, inproc and ipc runs (2 nodes) and llm runs clean under valgrind"
+echo "ok: 16 unit tests, inproc and ipc runs (2 nodes) and llm runs clean under valgrind"
