@@ -1,7 +1,8 @@
 /* Writes the seed corpus of fuzz_codec into DIR: one valid message of each kind, as the
  * codec encodes them (hellos: plain, claiming, resuming; welcomes: of 3 agents, of an
- * external population, resumed; a tick with deliveries and notices,
- * an actions with messages, states and acts, a heartbeat, an error and a bye).
+ * external population, resumed, with an llm section; a tick with deliveries and
+ * notices, and with texts; an actions with messages, states and acts, and with texts and
+ * a spend; a heartbeat, an error and a bye).
  * usage: fuzz_seeds DIR */
 #include <stdio.h>
 #include <string.h>
@@ -82,6 +83,9 @@ int main(int argc, char **argv)
     we->role = roles;
     we->group = group;
     bad |= s_write(c, argv[1], "welcome", &w);
+    we->llm = "{\"endpoints\":[{\"url\":\"http://127.0.0.1:8089/v1\",\"model\":\"m\"}]}";
+    bad |= s_write(c, argv[1], "welcome_llm", &w);
+    we->llm = NULL;
 
     /* an external population, a heartbeat interval, and the answer to a resume */
     static const nn_population_desc_t ext = {.behaviour = NN_BEHAVIOUR_EXTERNAL,
@@ -118,6 +122,14 @@ int main(int argc, char **argv)
     w.u.tick.notice_to = notice_to;
     w.u.tick.notices = notices;
     bad |= s_write(c, argv[1], "tick", &w);
+    /* the same with the senders' texts and a spent budget */
+    static const uint32_t text_from[1] = {1};
+    static const char *const texts[1] = {"I lean \xc3\xa0 gauche."};
+    w.u.tick.texts.n = 1;
+    w.u.tick.texts.from = text_from;
+    w.u.tick.texts.text = texts;
+    w.u.tick.budget_spent = 1;
+    bad |= s_write(c, argv[1], "tick_texts", &w);
 
     static const nn_msg_t msgs[3] = {{.from = 0, .to = 1, .value = 0.1},
                                      {.from = 0, .to = 40, .value = 0.2, .hostility = 0.5f},
@@ -134,6 +146,22 @@ int main(int argc, char **argv)
     w.u.actions.acts = acts;
     w.u.actions.digest = 99;
     bad |= s_write(c, argv[1], "actions", &w);
+    /* the same with texts and what llm agents spent */
+    static float lat[2] = {0.1f, 0.25f};
+    nn_spend_t sp = {.asked = 2,
+                     .sent = 3,
+                     .attempts = 4,
+                     .retries = 1,
+                     .repairs = 1,
+                     .prompt_tokens = 300,
+                     .completion_tokens = 40,
+                     .n_latency = 2,
+                     .latency_s = lat};
+    w.u.actions.texts.n = 1;
+    w.u.actions.texts.from = text_from;
+    w.u.actions.texts.text = texts;
+    w.u.actions.spend = &sp;
+    bad |= s_write(c, argv[1], "actions_texts", &w);
 
     memset(&w, 0, sizeof w);
     w.kind = NN_WIRE_HEARTBEAT;
