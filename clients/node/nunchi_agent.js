@@ -16,7 +16,10 @@
  * (`npm ci --prefix clients/node`).
  *
  * A behaviour is an object with `name`, `params` (a list of [name, default, min, max])
- * and a method `step(agent)`; see deffuant.js.
+ * and a method `step(agent)`; see deffuant.js. An agent may say one short text a round
+ * (`agent.say(text)`: at most 280 bytes of UTF-8, no NUL), which goes with every message
+ * it sends that round; each delivery of its inbox has the sender's text (`m.text`, null
+ * when the sender said none); see talker.js.
  */
 
 const fs = require('fs');
@@ -29,6 +32,7 @@ const STREAM_TRAITS = 5n;
 const EXTERNAL = 'external'; // the behaviour of a population hosted by the nodes that claim it
 const RESUME_BEATS = 3; // silent heartbeat intervals before asking to resume
 const NOTICE_TREND = 10;
+const TEXT_BYTES = 280; // the longest text an agent may say, in bytes of UTF-8 (NN_TEXT_BYTES)
 const MAX_MESSAGE_BYTES = 1 << 30;
 const PROG = 'nunchi-nodejs';
 
@@ -149,10 +153,65 @@ function selfTest() {
   }
 }
 
+// ---------------------------------------------------------------- texts
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** null when text (a string, or a Buffer/Uint8Array of UTF-8) is one an agent may say,
+ * else what is wrong with it (nn_text_valid: at most TEXT_BYTES bytes of well-formed
+ * UTF-8, no NUL). */
+function textProblem(text) {
+  let raw;
+  if (typeof text === 'string') {
+    // a lone surrogate would be encoded as U+FFFD without a word
+    if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(^|[^\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text)) {
+      return 'it is not well-formed UTF-8 (a lone surrogate)';
+    }
+    raw = Buffer.from(text, 'utf8');
+  } else if (text instanceof Uint8Array) {
+    raw = text;
+    try {
+      utf8.decode(raw);
+    } catch (e) {
+      return 'it is not well-formed UTF-8';
+    }
+  } else {
+    return `it is not a string (${text === null ? 'null' : typeof text})`;
+  }
+  if (raw.length > TEXT_BYTES) {
+    return `it has ${raw.length} bytes of UTF-8, more than ${TEXT_BYTES}`;
+  }
+  const nul = raw.indexOf(0);
+  if (nul >= 0) return `it has a NUL at byte ${nul}`;
+  return null;
+}
+
+/** A text an agent may not say (Agent.say refuses it before anything is sent). */
+class TextError extends Error {}
+
 // ---------------------------------------------------------------- agents
 
 /** What a behaviour's step sees and changes (nn_agent_t). */
 class Agent {
+  /** Says text this round (a later call in the same step replaces it; null takes it
+   * back): it goes with every message the agent sends this round. Throws a TextError,
+   * naming the agent and round, for a text of more than 280 bytes of UTF-8, one with a
+   * NUL, or one that is not well-formed UTF-8 (nothing is sent then). */
+  say(text) {
+    if (text === null || text === undefined) {
+      this.said = null;
+      return;
+    }
+    const why = textProblem(text);
+    if (why !== null) {
+      const shown = typeof text === 'string' ? text : String(text);
+      throw new TextError(`agent ${this.id} in round ${this.round} may not say ` +
+        `${JSON.stringify(shown.length > 40 ? shown.slice(0, 40) + '...' : shown)}: ${why} ` +
+        `(a text is at most ${TEXT_BYTES} bytes of UTF-8 without NUL)`);
+    }
+    this.said = typeof text === 'string' ? text : utf8.decode(text);
+  }
+
   /** Sends value to agent `to` (seq is the order of sends in this step). */
   send(to, value) {
     this.out.push([to, value]);
@@ -296,14 +355,44 @@ class Node {
     this.skey = streamKey(this.seed, STREAM_BEHAVIOUR);
   }
 
+  /** The texts of a Tick by sender (a Map sender -> string); throws a ProtocolError for
+   * texts that break docs/protocol.md (text_from not strictly ascending, a text longer
+   * than 280 bytes, with a NUL or not UTF-8). */
+  static tickTexts(tick) {
+    const tfrom = tick.text_from || [], ttext = tick.text || [];
+    if (tfrom.length !== ttext.length) {
+      throw new ProtocolError(EPROTO, `tick: 'text' has ${ttext.length} entries but ` +
+        `'text_from' has ${tfrom.length}`);
+    }
+    const texts = new Map();
+    for (let i = 0; i < tfrom.length; i++) {
+      const s = tfrom[i];
+      if (i > 0 && s <= tfrom[i - 1]) {
+        throw new ProtocolError(EPROTO, `tick: 'text_from' does not ascend (a text from ${s} ` +
+          `after one from ${tfrom[i - 1]}; one text per sender)`);
+      }
+      const why = textProblem(ttext[i]);
+      if (why !== null) {
+        throw new ProtocolError(EPROTO, `tick: the text of agent ${s} is not at most ` +
+          `${TEXT_BYTES} bytes of UTF-8 without NUL: ${why}`);
+      }
+      texts.set(s, utf8.decode(ttext[i]));
+    }
+    return texts;
+  }
+
   /** Steps every hosted agent once, in ascending id order; returns the messages sent as
-   * [from, to, seq, value] arrays. */
+   * [from, to, seq, value] arrays. The texts said are left in this.said ({from, text}:
+   * ascending), the texts heard in this.heard ([receiver, sender, text] per delivery
+   * that had one). */
   step(rnd, tick) {
     const to = tick.to, frm = tick.from, seq = tick.seq, val = tick.value;
     const nd = to.length;
     if (frm.length !== nd || seq.length !== nd || val.length !== nd) {
       throw new ProtocolError(EPROTO, 'tick: deliveries have arrays of unequal length');
     }
+    const texts = Node.tickTexts(tick);
+    const saidFrom = [], saidText = [], heard = [];
     const ttr = tick.trends.length ? tick.trends : null;
     const tst = tick.standing.length ? tick.standing : null;
     const tfl = tick.flags.length ? tick.flags : null;
@@ -331,12 +420,15 @@ class Node {
       }
       const inbox = [];
       while (di < nd && to[di] === aid) {
+        const text = texts.size ? (texts.get(frm[di]) ?? null) : null;
         inbox.push({
           sender: frm[di], seq: seq[di], value: val[di],
           trends: ttr ? big(ttr[di]) : 0n,
           standing: tst ? tst[di] : 1.0,
           flags: tfl ? tfl[di] : 0,
+          text,
         });
+        if (text !== null) heard.push([aid, frm[di], text]);
         di++;
       }
       a.inbox = inbox;
@@ -360,7 +452,12 @@ class Node {
       a.notices = notices;
       a.rng = new Rng(rngKey(this.skey, aid, rnd));
       a.out = [];
+      a.said = null;
       b.step(a);
+      if (a.said !== null) {
+        saidFrom.push(aid);
+        saidText.push(a.said);
+      }
       for (let s = 0; s < a.out.length; s++) {
         const [t, v] = a.out[s];
         if (!Number.isFinite(v)) {
@@ -388,6 +485,8 @@ class Node {
       throw new ProtocolError(EPROTO, `tick has a notice for agent ${nto[ni]}, which this ` +
         'node does not host');
     }
+    this.said = { from: saidFrom, text: saidText };
+    this.heard = heard;
     return [outFrom, outTo, outSeq, outVal];
   }
 
@@ -515,8 +614,10 @@ const HANDSHAKE_ERRORS = ['handshake:error:auth', 'handshake:error:protocol', 'h
 /** One node's conversation with a coordinator over a DEALER socket; with curve
  * ({serverKey, publicKey, secretKey}, Z85) a CURVE client. */
 class Session {
-  constructor(endpoint, pb, { implementation = PROG, verbose = false, curve = null } = {}) {
+  constructor(endpoint, pb, { implementation = PROG, verbose = false, curve = null,
+    heard = null } = {}) {
     const zmq = requireDep('zeromq');
+    this.heard = heard; // a file descriptor: each text heard, one JSON line per delivery
     this.pb = pb;
     const opts = { maxMessageSize: MAX_MESSAGE_BYTES, linger: 2000 };
     if (curve) {
@@ -726,7 +827,17 @@ class Session {
         }
         if (r < answered) continue; // older than the last answer: long answered
         rnd = r;
-        const msgs = node.step(rnd, env.tick);
+        let msgs;
+        try {
+          msgs = node.step(rnd, env.tick);
+        } catch (e) {
+          if (e instanceof TextError) throw new ProtocolError(EINVAL, e.message);
+          throw e;
+        }
+        if (this.heard !== null && node.heard.length) {
+          fs.writeSync(this.heard, node.heard.map(([receiver, sender, text]) =>
+            JSON.stringify({ round: rnd, from: sender, to: receiver, text }) + '\n').join(''));
+        }
         answer = this.pb.Envelope.encode({
           version: PROTOCOL_VERSION, round: rnd, node: this.nodeId,
           actions: this.actions(node, rnd, msgs),
@@ -752,6 +863,10 @@ class Session {
 
   actions(node, rnd, [frm, to, seq, val]) {
     const a = { from: frm, to, seq, value: val, state: node.state };
+    if (node.said.from.length) {
+      a.text_from = node.said.from;
+      a.text = node.said.text.map((t) => Buffer.from(t, 'utf8'));
+    }
     if (node.trends.some((t) => t !== 0n)) a.trends = node.trends.map((t) => this.u64(t));
     if (node.memory.some((m) => m !== 0n)) a.memory = node.memory.map((m) => this.u64(m));
     // the coordinator reads the digest in the last round only (as nunchi-node does)
@@ -780,6 +895,8 @@ options:
                       CURVE over tcp, with --key
   --key FILE          this node's key pair (its NAME.key_secret of nunchi keygen), with
                       --server-key
+  --heard FILE        write each text this node's agents hear to FILE, one JSON line
+                      {round, from, to, text} per delivery that carries one
   --verbose
   --self-test         check the generator and digest against docs/protocol.md and exit
   --help
@@ -788,7 +905,7 @@ options:
 function parseArgs(argv, description) {
   const args = {
     connect: null, proto: null, timeout: 10.0, verbose: false, selfTest: false, claims: [],
-    serverKey: null, key: null,
+    serverKey: null, key: null, heard: null,
   };
   const usageError = (msg) => {
     process.stderr.write(USAGE(description));
@@ -821,6 +938,7 @@ function parseArgs(argv, description) {
       case '--claim': args.claims.push(value()); break;
       case '--server-key': args.serverKey = value(); break;
       case '--key': args.key = value(); break;
+      case '--heard': args.heard = value(); break;
       case '--verbose': args.verbose = true; break;
       case '--self-test': args.selfTest = true; break;
       case '--help': case '-h': process.stdout.write(USAGE(description)); process.exit(0); break;
@@ -886,8 +1004,25 @@ async function main(behaviours, description) {
     }
   }
   const pb = await loadProto(args.proto);
-  return new Session(args.connect, pb, { verbose: args.verbose, curve })
-    .run(table, args.timeout, claims);
+  if (!pb.Envelope.lookupType('nunchi.v1.Tick').fields.text_from) {
+    return fail(`${args.proto || 'the schema'} has no Tick.text_from; give the current ` +
+      "nunchi's proto/nunchi.proto");
+  }
+  let heard = null;
+  if (args.heard !== null) {
+    try {
+      heard = fs.openSync(args.heard, 'w');
+    } catch (e) {
+      process.stderr.write(`${PROG}: --heard ${args.heard}: cannot write it: ${e.message}\n`);
+      return 2;
+    }
+  }
+  try {
+    return await new Session(args.connect, pb, { verbose: args.verbose, curve, heard })
+      .run(table, args.timeout, claims);
+  } finally {
+    if (heard !== null) fs.closeSync(heard);
+  }
 }
 
 /** Runs main and exits with its status. */
@@ -900,5 +1035,5 @@ function cli(behaviours, description) {
 module.exports = {
   M, PROTOCOL_VERSION, STREAM_BEHAVIOUR, STREAM_TRAITS, NOTICE_TREND, EXTERNAL, EINVAL, EPROTO,
   mix64, doubleBits, digestAgent, digestAgentFull, streamKey, rngKey, Rng, selfTest,
-  Agent, ProtocolError, Node, Session, loadProto, loadKeyFile, loadCurve, main, cli,
+  TEXT_BYTES, textProblem, TextError, Agent, ProtocolError, Node, Session, loadProto, loadKeyFile, loadCurve, main, cli,
 };

@@ -16,11 +16,15 @@ and found in the directory given by --pb2-dir or the environment variable
 NUNCHI_PB2_DIR (else on the normal import path).
 
 A behaviour is a class with `name`, `params` (a list of (name, default, min, max)) and a
-method `step(agent)`; see deffuant.py.
+method `step(agent)`; see deffuant.py. An agent may say one short text a round
+(`agent.say(text)`: at most 280 bytes of UTF-8, no NUL), which goes with every message it
+sends that round; each delivery of its inbox has the sender's text (`m.text`, None when
+the sender said none); see talker.py.
 """
 
 import argparse
 import importlib
+import json
 import math
 import os
 import struct
@@ -34,6 +38,7 @@ STREAM_TRAITS = 5
 EXTERNAL = "external"  # the behaviour of a population hosted by the nodes that claim it
 RESUME_BEATS = 3  # silent heartbeat intervals before asking to resume
 NOTICE_TREND = 10
+TEXT_BYTES = 280  # the longest text an agent may say, in bytes of UTF-8 (NN_TEXT_BYTES)
 MAX_MESSAGE_BYTES = 1 << 30
 
 # nn_err_t codes used here
@@ -149,6 +154,37 @@ def self_test():
             raise ValueError("nunchi_agent self-test: %s is %r, not %r" % (what, got, want))
 
 
+# ---------------------------------------------------------------- texts
+
+
+def text_problem(text):
+    """None when text (str, or bytes of UTF-8) is one an agent may say, else what is wrong
+    with it (nn_text_valid: at most TEXT_BYTES bytes of well-formed UTF-8, no NUL)."""
+    if isinstance(text, str):
+        try:
+            raw = text.encode("utf-8")
+        except UnicodeEncodeError as e:
+            return "it is not well-formed UTF-8 (%s)" % e.reason
+    elif isinstance(text, (bytes, bytearray)):
+        raw = bytes(text)
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            return "it is not well-formed UTF-8 (%s at byte %d)" % (e.reason, e.start)
+    else:
+        return "it is not a str (%s %s)" % ("an" if type(text).__name__[0] in "aeiou" else "a",
+                                              type(text).__name__)
+    if len(raw) > TEXT_BYTES:
+        return "it has %d bytes of UTF-8, more than %d" % (len(raw), TEXT_BYTES)
+    if b"\0" in raw:
+        return "it has a NUL at byte %d" % raw.index(b"\0")
+    return None
+
+
+class TextError(ValueError):
+    """A text an agent may not say (Agent.say refuses it before anything is sent)."""
+
+
 # ---------------------------------------------------------------- agents
 
 
@@ -156,7 +192,24 @@ class Agent:
     """What a behaviour's step sees and changes (nn_agent_t)."""
 
     __slots__ = ("id", "x", "params", "nbrs", "inbox", "notices", "rng", "trends",
-                 "memory", "role", "group", "superior", "out", "round")
+                 "memory", "role", "group", "superior", "out", "round", "said")
+
+    def say(self, text):
+        """Says text this round (a later call in the same step replaces it; None takes it
+        back): it goes with every message the agent sends this round. Raises TextError,
+        naming the agent and round, for a text of more than 280 bytes of UTF-8, one with
+        a NUL, or one that is not well-formed UTF-8 (nothing is sent then)."""
+        if text is None:
+            self.said = None
+            return
+        why = text_problem(text)
+        if why is not None:
+            shown = repr(text[:40] + "..." if isinstance(text, str) and len(text) > 40
+                         else text)
+            raise TextError("agent %d in round %d may not say %s: %s (a text is at most %d "
+                            "bytes of UTF-8 without NUL)" % (self.id, self.round, shown, why,
+                                                             TEXT_BYTES))
+        self.said = text if isinstance(text, str) else bytes(text).decode("utf-8")
 
     def send(self, to, value):
         """Sends value to agent `to` (seq is the order of sends in this step)."""
@@ -173,7 +226,9 @@ class Agent:
 
 
 class Delivery:
-    __slots__ = ("sender", "seq", "value", "trends", "standing", "flags")
+    """One inbox entry; text is the sender's text of the round it sent this (None: none)."""
+
+    __slots__ = ("sender", "seq", "value", "trends", "standing", "flags", "text")
 
 
 class Notice:
@@ -299,13 +354,40 @@ class Node:
             self.pop.append(pops[pi])
         self.skey = stream_key(self.seed, STREAM_BEHAVIOUR)
 
+    @staticmethod
+    def tick_texts(tick):
+        """The texts of a Tick by sender: {sender: str}; raises ProtocolError for texts
+        that break docs/protocol.md (text_from not strictly ascending, a text longer than
+        280 bytes, with a NUL or not UTF-8)."""
+        tfrom, ttext = tick.text_from, tick.text
+        if len(tfrom) != len(ttext):
+            raise ProtocolError(EPROTO, "tick: 'text' has %d entries but 'text_from' has %d"
+                                % (len(ttext), len(tfrom)))
+        texts = {}
+        prev = None
+        for s, raw in zip(tfrom, ttext):
+            if prev is not None and s <= prev:
+                raise ProtocolError(EPROTO, "tick: 'text_from' does not ascend (a text from "
+                                    "%d after one from %d; one text per sender)" % (s, prev))
+            why = text_problem(raw)
+            if why is not None:
+                raise ProtocolError(EPROTO, "tick: the text of agent %d is not at most %d "
+                                    "bytes of UTF-8 without NUL: %s" % (s, TEXT_BYTES, why))
+            texts[s] = raw.decode("utf-8")
+            prev = s
+        return texts
+
     def step(self, rnd, tick):
-        """Steps every hosted agent once, in ascending id order; returns an Actions
-        message filled in (the caller wraps it)."""
+        """Steps every hosted agent once, in ascending id order; returns the messages sent
+        as (from, to, seq, value) lists. The texts said are left in self.said (text_from,
+        text: ascending), the texts heard in self.heard ((receiver, sender, text) per
+        delivery that had one)."""
         to, frm, seq, val = tick.to, tick.__getattribute__("from"), tick.seq, tick.value
         nd = len(to)
         if len(frm) != nd or len(seq) != nd or len(val) != nd:
             raise ProtocolError(EPROTO, "tick: deliveries have arrays of unequal length")
+        texts = self.tick_texts(tick)
+        said_from, said_text, heard = [], [], []
         ttr = list(tick.trends) or None
         tst = list(tick.standing) or None
         tfl = list(tick.flags) or None
@@ -333,6 +415,9 @@ class Node:
                 d.trends = ttr[di] if ttr else 0
                 d.standing = tst[di] if tst else 1.0
                 d.flags = tfl[di] if tfl else 0
+                d.text = texts.get(d.sender) if texts else None
+                if d.text is not None:
+                    heard.append((aid, d.sender, d.text))
                 inbox.append(d)
                 di += 1
             a.inbox = inbox
@@ -354,7 +439,11 @@ class Node:
             a.notices = notices
             a.rng = Rng(rng_key(self.skey, aid, rnd))
             a.out = []
+            a.said = None
             b.step(a)
+            if a.said is not None:
+                said_from.append(aid)
+                said_text.append(a.said)
             for s, (t, v) in enumerate(a.out):
                 if not math.isfinite(v):
                     raise ProtocolError(EPROTO, "agent %d sent a value that is not finite in "
@@ -375,6 +464,8 @@ class Node:
         if ni < nn:
             raise ProtocolError(EPROTO, "tick has a notice for agent %d, which this node does "
                                 "not host" % nto[ni])
+        self.said = (said_from, said_text)
+        self.heard = heard
         return out_from, out_to, out_seq, out_val
 
     def digest(self):
@@ -474,8 +565,9 @@ class Session:
     (server public key, public key, secret key; Z85) a CURVE client."""
 
     def __init__(self, endpoint, pb2, implementation="nunchi-python", verbose=False,
-                 curve=None):
+                 curve=None, heard=None):
         import zmq
+        self.heard = heard  # a file: each text heard, one JSON line per delivery
         self.zmq = zmq
         self.pb = pb2
         self.ctx = zmq.Context.instance()
@@ -696,7 +788,16 @@ class Session:
                 if env.round < answered:
                     continue  # older than the last answer: long answered
                 rnd = env.round
-                msgs = node.step(rnd, env.tick)
+                try:
+                    msgs = node.step(rnd, env.tick)
+                except TextError as e:
+                    raise ProtocolError(EINVAL, str(e))
+                if self.heard is not None:
+                    for receiver, sender, text in node.heard:
+                        self.heard.write(json.dumps({"round": rnd, "from": sender,
+                                                     "to": receiver, "text": text},
+                                                    ensure_ascii=False) + "\n")
+                    self.heard.flush()
                 out = self.pb.Envelope()
                 out.version = PROTOCOL_VERSION
                 out.round = rnd
@@ -729,6 +830,10 @@ class Session:
         a.to.extend(to)
         a.seq.extend(seq)
         a.value.extend(val)
+        said_from, said_text = node.said
+        if said_from:
+            a.text_from.extend(said_from)
+            a.text.extend(t.encode("utf-8") for t in said_text)
         a.state.extend(node.state)
         if any(node.trends):
             a.trends.extend(node.trends)
@@ -760,6 +865,9 @@ def main(behaviours, description):
     ap.add_argument("--key", metavar="FILE",
                     help="this node's key pair (its NAME.key_secret of nunchi keygen), with "
                     "--server-key")
+    ap.add_argument("--heard", metavar="FILE",
+                    help="write each text this node's agents hear to FILE, one JSON line "
+                    "{round, from, to, text} per delivery that carries one")
     ap.add_argument("--verbose", action="store_true")
     ap.add_argument("--self-test", action="store_true",
                     help="check the generator and digest against docs/protocol.md and exit")
@@ -804,5 +912,21 @@ def main(behaviours, description):
     if claims and not hasattr(pb2.Hello(), "claims"):
         sys.exit("nunchi-python: the nunchi_pb2.py found has no Hello.claims; remake it from "
                  "the current proto/nunchi.proto")
-    return Session(args.connect, pb2, verbose=args.verbose, curve=curve).run(
-        table, args.timeout, claims)
+    if not hasattr(pb2.Tick(), "text_from"):
+        sys.exit("nunchi-python: the nunchi_pb2.py found has no Tick.text_from; remake it "
+                 "from the current proto/nunchi.proto")
+    heard = None
+    if args.heard is not None:
+        try:
+            heard = open(args.heard, "w", encoding="utf-8")
+        except OSError as e:
+            print("nunchi-python: --heard %s: cannot write it: %s" % (args.heard,
+                                                                   e.strerror or e),
+                  file=sys.stderr)
+            return 2
+    try:
+        return Session(args.connect, pb2, verbose=args.verbose, curve=curve,
+                       heard=heard).run(table, args.timeout, claims)
+    finally:
+        if heard is not None:
+            heard.close()

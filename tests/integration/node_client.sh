@@ -9,7 +9,9 @@
 # claimed by name, parameters keyed by their index in the behaviour's list, heartbeats, a resume on the
 # same socket, repeated and old ticks, a refused resume, and no heartbeats but the
 # liveness when the Welcome gives no interval. Under `nunchi run`, an external population
-# hosted by a Node.js node gives the digest of the built-in one.
+# hosted by a Node.js node gives the digest of the built-in one. Talking agents
+# (talker.js) keep deffuant's digest, and their texts reach transcript.jsonl and the
+# agents they were sent to, also beside a Python talker.
 source "$(dirname "$0")/lib/common.bash"
 CLIENT="$SRC/clients/node"
 command -v node >/dev/null || fail "node is missing (Debian's nodejs and npm are needed, see deploy/debian-packages.txt)"
@@ -134,4 +136,108 @@ external_run "$DATA/scenarios/client_external_js.yaml" deffuant-js "$WORK/extmut
 #    authorized node.js nodes give the digest of nunchi run; an unauthorized key and a
 #    plaintext node are refused (authentication, status 1); bad key files exit 2
 curve_clients "$WORK/curve" node "$CLIENT/deffuant.js"
-echo "ok: node.js nodes give the built-in digests ($ref, $ref2, external $ref3)"
+
+# 9. texts: two talker nodes (talker.js: deffuant's step, then "agent ID heard N — round
+#    R") give the digest of plain deffuant (texts change no behaviour); transcript.jsonl has
+#    every agent's text of every round, and what each node's agents heard (--heard FILE) is
+#    exactly what the transcript delivered, one round later, by sender, across the nodes,
+#    and what each agent said it heard (clients/python/text_check.py); so with a Node.js
+#    talker beside a Python one (clients/python/talker.py); a node that maps texts to the
+#    wrong sender fails the check; a text of 281 bytes ends the node naming the agent and
+#    round, before it is sent
+talkers() { # OUT CMD1 -- CMD2: serve deffuant.yaml with CMD1 and CMD2, each --heard OUT.heardI.jsonl
+    local out=$1 i=1 p
+    shift
+    local cmd1=() cmd2=()
+    while [ "$1" != "--" ]; do cmd1+=("$1"); shift; done
+    shift
+    cmd2=("$@")
+    serve "$deffuant_yaml" 2 "$out"
+    local pids=()
+    "${cmd1[@]}" --connect "tcp://127.0.0.1:$port" --heard "$out.heard1.jsonl" 2>>"$out.nodes.err" &
+    pids+=($!)
+    "${cmd2[@]}" --connect "tcp://127.0.0.1:$port" --heard "$out.heard2.jsonl" 2>>"$out.nodes.err" &
+    pids+=($!)
+    wait "$coord" || fail "serve with talkers ${cmd1[*]}, ${cmd2[*]}: $(cat "$out.err" "$out.nodes.err")"
+    for p in "${pids[@]}"; do wait "$p" || fail "a talker failed: $(cat "$out.nodes.err")"; done
+}
+text_check() { # OUT: text_check.py on the run OUT and its two heard files
+    "$PY" "$SRC/clients/python/text_check.py" "$1" "$1.heard1.jsonl" "$1.heard2.jsonl" --agents 2000 --rounds 20
+}
+talkers "$WORK/talk" node "$CLIENT/talker.js" -- node "$CLIENT/talker.js"
+[ "$(digest_of "$WORK/talk")" = "$ref" ] \
+    || fail "node.js talkers: digest $(digest_of "$WORK/talk") != plain deffuant's $ref"
+text_check "$WORK/talk" >"$WORK/talk.check" 2>&1 || fail "node.js talkers: $(cat "$WORK/talk.check")"
+grep -q '"texts": 40000,' "$WORK/talk/summary.json" || fail "node.js talkers: not 40000 texts in $WORK/talk/summary.json"
+talkers "$WORK/mixed" node "$CLIENT/talker.js" -- "$PY" "$SRC/clients/python/talker.py"
+[ "$(digest_of "$WORK/mixed")" = "$ref" ] \
+    || fail "a node.js and a python talker: digest $(digest_of "$WORK/mixed") != plain deffuant's $ref"
+text_check "$WORK/mixed" >"$WORK/mixed.check" 2>&1 || fail "a node.js and a python talker: $(cat "$WORK/mixed.check")"
+mkdir -p "$WORK/tmut"
+cp "$CLIENT/deffuant.js" "$CLIENT/talker.js" "$WORK/tmut/"
+ln -s "$CLIENT/node_modules" "$WORK/tmut/node_modules"
+sed 's/texts.get(frm\[di\])/texts.get(frm[di] ^ 1)/' "$CLIENT/nunchi_agent.js" >"$WORK/tmut/nunchi_agent.js"
+cmp -s "$CLIENT/nunchi_agent.js" "$WORK/tmut/nunchi_agent.js" && fail "the mutant nunchi_agent.js is not mutated"
+talkers "$WORK/tmutrun" node "$WORK/tmut/talker.js" --proto "$SRC/proto/nunchi.proto" -- \
+    node "$WORK/tmut/talker.js" --proto "$SRC/proto/nunchi.proto"
+text_check "$WORK/tmutrun" >"$WORK/tmut.check" 2>&1 && fail "a node mapping texts to the wrong sender passed the text check"
+grep -q "not those the transcript delivered" "$WORK/tmut.check" || fail "text check of a wrong mapping: $(cat "$WORK/tmut.check")"
+mkdir -p "$WORK/tlong"
+cp "$CLIENT/deffuant.js" "$CLIENT/nunchi_agent.js" "$WORK/tlong/"
+ln -s "$CLIENT/node_modules" "$WORK/tlong/node_modules"
+sed "s/a.say(.*\$/a.say('x'.repeat(280 + (a.id === 7 \&\& a.round === 3)));/" "$CLIENT/talker.js" >"$WORK/tlong/talker.js"
+grep -q '280 + (a.id === 7' "$WORK/tlong/talker.js" || fail "the long talker is not mutated"
+start_serve "$WORK/long.err" "$NUNCHI" serve "$deffuant_yaml" --set nodes=1 --expect-nodes 1 \
+    --wait 20 --out "$WORK/long" --quiet
+set +e
+node "$WORK/tlong/talker.js" --proto "$SRC/proto/nunchi.proto" --connect "tcp://127.0.0.1:$port" 2>"$WORK/long.node.err"
+status=$?
+wait "$coord"
+set -e
+[ $status -eq 1 ] && grep -q 'agent 7 in round 3 may not say "x*\.\.\.": it has 281 bytes of UTF-8, more than 280' "$WORK/long.node.err" \
+    || fail "a text of 281 bytes: status $status, $(cat "$WORK/long.node.err")"
+grep -q "node 0 failed in round 3: agent 7 in round 3 may not say" "$WORK/long.err" \
+    || fail "a text of 281 bytes: the coordinator said $(cat "$WORK/long.err")"
+[ "$(grep -c '"round":3' "$WORK/long/transcript.jsonl")" = 0 ] || fail "a round-3 text reached the transcript"
+[ "$(grep -c '"round":2,' "$WORK/long/transcript.jsonl")" = 2000 ] || fail "not 2000 texts of 280 bytes in round 2"
+# the refusals of say() and of a tick's texts, one by one
+node - "$CLIENT" <<'JSEOF' || fail "the text checks of nunchi_agent.js"
+'use strict';
+const assert = require('assert');
+const na = require(require('path').join(process.argv[2], 'nunchi_agent.js'));
+const a = new na.Agent();
+a.id = 4; a.round = 9; a.said = null;
+a.say('\u00e9'.repeat(140)); // 280 bytes
+assert.strictEqual(a.said, '\u00e9'.repeat(140));
+a.say(Buffer.from('caf\u00e9', 'utf8'));
+assert.strictEqual(a.said, 'caf\u00e9');
+for (const [bad, why] of [['\u00e9'.repeat(140) + 'x', 'it has 281 bytes of UTF-8, more than 280'],
+  ['a\0b', 'it has a NUL at byte 1'], ['\ud800', 'not well-formed UTF-8'],
+  ['x\udc00', 'not well-formed UTF-8'], [Buffer.from([0xc0, 0xaf]), 'not well-formed UTF-8'],
+  [7, 'it is not a string (number)']]) {
+  assert.throws(() => a.say(bad), (e) => {
+    assert.ok(e instanceof na.TextError, String(e));
+    assert.ok(e.message.startsWith('agent 4 in round 9 may not say ') && e.message.includes(why), e.message);
+    return true;
+  });
+}
+assert.strictEqual(a.said, 'caf\u00e9', 'a refused text replaced the one said');
+a.say('\ud83d\ude00'); // a surrogate pair is one code point
+assert.strictEqual(Buffer.byteLength(a.said), 4);
+a.say(null);
+assert.strictEqual(a.said, null);
+const t = na.Node.tickTexts({ text_from: [2, 5], text: [Buffer.from('hi'), Buffer.from('\u00e9')] });
+assert.deepStrictEqual([...t], [[2, 'hi'], [5, '\u00e9']]);
+for (const [frm, text, why] of [[[5, 2], ['a', 'b'], "'text_from' does not ascend"],
+  [[2, 2], ['a', 'b'], "'text_from' does not ascend"],
+  [[2], ['a', 'b'], "'text' has 2 entries but 'text_from' has 1"],
+  [[2], ['x'.repeat(281)], 'the text of agent 2 is not at most 280 bytes'],
+  [[3], ['a\0'], 'NUL at byte 1'], [[3], [[0xed, 0xa0, 0x80]], 'not well-formed UTF-8']]) {
+  const tick = { text_from: frm, text: text.map((x) => Buffer.from(x)) };
+  assert.throws(() => na.Node.tickTexts(tick), (e) => {
+    assert.ok(e instanceof na.ProtocolError && e.code === na.EPROTO && e.message.includes(why), e.message);
+    return true;
+  });
+}
+JSEOF
+echo "ok: node.js nodes give the built-in digests ($ref, $ref2, external $ref3); texts: $(cat "$WORK/talk.check"), with python: $(cat "$WORK/mixed.check")"
