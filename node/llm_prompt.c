@@ -82,9 +82,15 @@ static void s_put_text(s_text_t *t, const char *text)
 {
     if (!text || !*text)
         return;
-    s_put(t, " ");
-    for (const unsigned char *c = (const unsigned char *)text; *c; c++)
-        s_put(t, "%c", *c < 0x20 || *c == 0x7f ? ' ' : (char)*c);
+    /* control characters become spaces, so that a text stays on its line; copied in
+     * one s_put (a text is at most NN_LLMP_MAX_SAY bytes from a model, or a delivery's
+     * NN_TEXT_BYTES) */
+    char clean[NN_TEXT_BYTES > NN_LLMP_MAX_SAY ? NN_TEXT_BYTES + 1 : NN_LLMP_MAX_SAY + 1];
+    size_t n = 0;
+    for (const unsigned char *c = (const unsigned char *)text; *c && n + 1 < sizeof clean; c++)
+        clean[n++] = *c < 0x20 || *c == 0x7f ? ' ' : (char)*c;
+    clean[n] = '\0';
+    s_put(t, " %s", clean);
 }
 
 static json_t *s_message(const char *role, s_text_t *t)

@@ -297,11 +297,13 @@ static int s_slot_init(nn_llmc_t *c, s_slot_t *s)
     return rc == CURLE_OK ? NN_OK : NN_ENOMEM;
 }
 
-/* libcurl's wishes for a socket, as epoll interest: add, change or drop it. */
+/* libcurl's wishes for a socket, as epoll interest: add, change or drop it. sockp is
+ * NULL until we assign it (curl_multi_assign) after the first ADD, and libcurl forgets it
+ * with the socket at CURL_POLL_REMOVE: a socket that comes back (a kept-alive connection
+ * reused by the next request) is added in one call, not a failed MOD and then an ADD. */
 static int s_on_socket(CURL *easy, curl_socket_t fd, int what, void *user, void *sockp)
 {
     (void)easy;
-    (void)sockp;
     nn_llmc_t *c = user;
     if (what == CURL_POLL_REMOVE) {
         epoll_ctl(c->epfd, EPOLL_CTL_DEL, fd, NULL); /* EBADF when already closed: fine */
@@ -309,9 +311,16 @@ static int s_on_socket(CURL *easy, curl_socket_t fd, int what, void *user, void 
     }
     struct epoll_event ev = {.data.fd = fd};
     ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0u) | (what & CURL_POLL_OUT ? EPOLLOUT : 0u);
-    if (epoll_ctl(c->epfd, EPOLL_CTL_MOD, fd, &ev) == 0)
-        return 0;
-    return errno == ENOENT && epoll_ctl(c->epfd, EPOLL_CTL_ADD, fd, &ev) == 0 ? 0 : -1;
+    int first = sockp == NULL;
+    if (epoll_ctl(c->epfd, first ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &ev) != 0) {
+        /* our guess was wrong (the descriptor closed and came back, say): the other one */
+        if (errno != (first ? EEXIST : ENOENT) ||
+            epoll_ctl(c->epfd, first ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev) != 0)
+            return -1;
+    }
+    if (first)
+        curl_multi_assign(c->multi, fd, c); /* any non-NULL mark */
+    return 0;
 }
 
 /* libcurl's single timer: -1 deletes it, 0 means as soon as possible. */
