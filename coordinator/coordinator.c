@@ -158,6 +158,7 @@ typedef struct s_run {
     uint64_t prev_complied, prev_defied;
     /* the round's message counts, the whole society's (summed over ranks) */
     uint64_t round_sent, round_delivered, round_dropped[NN_DROP_RULES];
+    uint64_t round_texts, round_latencies; /* the texts said, the llm requests timed */
     /* across ranks (w NULL: one process, and the rest stays 0) */
     nn_ranks_t *w;
     int me, ranks;
@@ -1745,19 +1746,31 @@ static int s_round_nodes(s_run_t *r)
 
 /* The round's counts for metrics.csv and the summary, the whole society's: with ranks,
  * one exact sum over them (the game's moves with them, which the norms need next). */
+/* With ranks, the same sum carries the llm agents' counters, and how many texts and
+ * latencies each rank holds, so that the texts and latencies are gathered only in a round
+ * that has some. */
 static void s_round_counts(s_run_t *r, uint64_t delivered)
 {
-    uint64_t v[2 + NN_DROP_RULES + 2] = {r->router.sent, delivered};
+    enum { M = 2 + NN_DROP_RULES, X = M + 2, N = X + 2 + NN_SPEND_COUNTERS };
+    uint64_t v[N] = {r->router.sent, delivered};
     memcpy(v + 2, r->router.dropped, sizeof r->router.dropped);
     if (r->norms)
-        nn_norms_round_moves(r->norms, &v[2 + NN_DROP_RULES], &v[3 + NN_DROP_RULES]);
-    if (r->w && nn_ranks_sum_u64(r->w, v, sizeof v / sizeof v[0]) != NN_OK)
+        nn_norms_round_moves(r->norms, &v[M], &v[M + 1]);
+    v[X] = r->said[r->round & 1].n;
+    v[X + 1] = r->spend_round.n_latency;
+    for (size_t k = 0; k < NN_SPEND_COUNTERS; k++)
+        v[X + 2 + k] = *nn_spend_counter(&r->spend_round, k);
+    if (r->w && nn_ranks_sum_u64(r->w, v, N) != NN_OK)
         s_fatal(r, NN_EMPI, "summing the round's counts failed");
     r->round_sent = v[0];
     r->round_delivered = v[1];
     memcpy(r->round_dropped, v + 2, sizeof r->round_dropped);
     if (r->w && r->norms)
-        nn_norms_set_round_moves(r->norms, v[2 + NN_DROP_RULES], v[3 + NN_DROP_RULES]);
+        nn_norms_set_round_moves(r->norms, v[M], v[M + 1]);
+    r->round_texts = v[X];
+    r->round_latencies = v[X + 1];
+    for (size_t k = 0; k < NN_SPEND_COUNTERS; k++)
+        *nn_spend_counter(&r->spend_round, k) = v[X + 2 + k];
 }
 
 /* The round's texts, society-wide (with ranks, every rank's), indexed for the next
@@ -1766,7 +1779,7 @@ static int s_round_texts(s_run_t *r)
 {
     nn_said_t *said = &r->said[r->round & 1];
     int rc;
-    if (r->w) {
+    if (r->w && r->round_texts) {
         size_t len = 0;
         if ((rc = nn_said_pack(said, &r->sbuf, &r->scap, &len)) != NN_OK ||
             (rc = s_allgather(r, r->sbuf, len, r->xcounts)) != NN_OK)
@@ -1791,27 +1804,21 @@ static int s_round_texts(s_run_t *r)
  * here, between rounds, so that every node learns of it in the same round. */
 static int s_round_spend(s_run_t *r)
 {
-    nn_spend_t *sp = &r->spend_round;
+    nn_spend_t *sp = &r->spend_round; /* its counters are the society's already */
     int rc;
-    if (r->w) {
-        uint64_t v[NN_SPEND_COUNTERS];
-        for (size_t k = 0; k < NN_SPEND_COUNTERS; k++)
-            v[k] = *nn_spend_counter(sp, k);
-        if ((rc = nn_ranks_sum_u64(r->w, v, NN_SPEND_COUNTERS)) != NN_OK ||
-            (rc = s_allgather(r, sp->latency_s, sp->n_latency * sizeof(float), r->xcounts)) !=
-                NN_OK)
+    if (r->w && r->round_latencies) {
+        if ((rc = s_allgather(r, sp->latency_s, sp->n_latency * sizeof(float), r->xcounts)) !=
+            NN_OK)
             return rc;
-        nn_spend_clear(sp);
-        for (size_t k = 0; k < NN_SPEND_COUNTERS; k++)
-            *nn_spend_counter(sp, k) = v[k];
         size_t bytes = 0;
         for (int q = 0; q < r->ranks; q++)
             bytes += r->xcounts[q];
-        nn_spend_t all = {0};
-        all.n_latency = bytes / sizeof(float);
+        if (bytes != r->round_latencies * sizeof(float))
+            return NN_EMPI;
+        nn_spend_t all = {0}; /* every rank's latencies, no counter */
+        all.n_latency = (size_t)r->round_latencies;
         all.latency_s = r->gbuf;
-        for (size_t k = 0; k < NN_SPEND_COUNTERS; k++)
-            *nn_spend_counter(&all, k) = 0;
+        sp->n_latency = 0;
         if ((rc = nn_spend_add(sp, &all)) != NN_OK)
             return rc;
     }
