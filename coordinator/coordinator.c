@@ -26,6 +26,7 @@
 #include <zmq.h>
 
 #include "cases.h"
+#include "faults.h"
 #include "metrics.h"
 #include "network.h"
 #include "norms.h"
@@ -141,6 +142,7 @@ typedef struct s_run {
     uint64_t round;
     /* the institutions: each NULL when the scenario does not have it */
     nn_norms_t *norms;      /* norms, sanctions and the game */
+    nn_faults_t *faults;    /* planned faults */
     nn_cases_t *cases;      /* complaints and decisions */
     nn_trends_t *trends;    /* novelty items */
     float *standing;        /* n: status times reputation, stamped on deliveries; or NULL (1) */
@@ -1603,6 +1605,30 @@ static int s_notices_hosted(s_run_t *r, size_t k)
     return NN_OK;
 }
 
+/* The router's check with planned faults: the faults first (a message the network loses
+ * never reaches the norms), then the norms. */
+static nn_drop_rule_t s_check(void *ctx, const nn_msg_t *m, uint32_t seq)
+{
+    const s_run_t *r = ctx;
+    nn_drop_rule_t d = nn_faults_check(r->faults, m, seq);
+    return d != NN_DROP_PASS || !r->norms ? d : nn_norms_check(r->norms, m, seq);
+}
+
+/* The faults of this round; a fault that starts or has ended is an event. */
+static void s_faults_begin(s_run_t *r)
+{
+    nn_faults_begin(r->faults, r->round);
+    for (size_t k = 0; r->me == 0 && k < r->sc->faults.n; k++) {
+        const nn_fault_config_t *c = &r->sc->faults.f[k];
+        int now = nn_faults_active(r->faults, k, r->round);
+        int before = r->round > 1 && nn_faults_active(r->faults, k, r->round - 1);
+        if (now != before)
+            nn_output_event(r->events, now ? "fault_start" : "fault_end",
+                            json_pack("{s:I,s:I,s:s}", "round", (json_int_t)r->round, "fault",
+                                      (json_int_t)k, "kind", nn_fault_kind_name(c->kind)));
+    }
+}
+
 static int s_round_nodes(s_run_t *r)
 {
     const double deadline = nn_now() + r->sc->deadline_s;
@@ -1634,6 +1660,8 @@ static int s_round_nodes(s_run_t *r)
     nn_spend_clear(&r->spend_round);
     if (r->norms)
         nn_norms_begin(r->norms, r->round);
+    if (r->faults)
+        s_faults_begin(r);
     if (!r->local)
         nn_pool_run(r->pool, r->n_nodes, s_encode_task, r);
     for (size_t k = 0; k < r->n_nodes; k++) {
@@ -2245,6 +2273,7 @@ static void s_free(s_run_t *r)
     nn_structure_release(&r->st);
     nn_network_destroy(&r->net);
     nn_norms_destroy(&r->norms);
+    nn_faults_destroy(&r->faults);
     nn_cases_destroy(&r->cases);
     nn_trends_destroy(&r->trends);
     free(r->standing);
@@ -2632,8 +2661,13 @@ static int s_start_institutions(s_run_t *r)
         nn_norms_env_t env = {sc->agents, sc->seed, r->net, &r->st};
         if (nn_norms_new(&r->norms, &sc->norms, &sc->game, &env) != NN_OK)
             return s_fail(r, NN_ENOMEM, "out of memory");
-        nn_router_set_check(&r->router, nn_norms_check, r->norms);
     }
+    if (nn_faults_new(&r->faults, &sc->faults, sc->agents, r->st.group, sc->seed) != NN_OK)
+        return s_fail(r, NN_ENOMEM, "out of memory");
+    if (r->faults)
+        nn_router_set_check(&r->router, s_check, r);
+    else if (r->norms)
+        nn_router_set_check(&r->router, nn_norms_check, r->norms);
     if (cases_on) {
         nn_cases_env_t env = {sc->agents, sc->seed, r->net, &r->st, r->soc.x};
         if (nn_cases_new(&r->cases, &sc->cases, &env) != NN_OK)

@@ -17,6 +17,8 @@ const char *nn_drop_rule_name(nn_drop_rule_t r)
     case NN_DROP_MUTED: return "muted";
     case NN_DROP_EXCLUDED: return "excluded";
     case NN_DROP_OVER_LIMIT: return "over_limit";
+    case NN_DROP_FAULT_LOSS: return "fault_loss";
+    case NN_DROP_FAULT_PARTITION: return "fault_partition";
     default: return "?";
     }
 }

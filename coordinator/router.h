@@ -30,10 +30,13 @@ typedef enum nn_drop_rule {
     NN_DROP_MUTED,              /* sanction: the sender is muted */
     NN_DROP_EXCLUDED,           /* sanction: the sender or the receiver is excluded */
     NN_DROP_OVER_LIMIT,         /* the sender's messages beyond limits.max_messages_per_agent */
+    NN_DROP_FAULT_LOSS,         /* fault loss: lost in transit (coordinator/faults.h) */
+    NN_DROP_FAULT_PARTITION,    /* fault partition: between the two sides of a partition */
     NN_DROP_RULES
 } nn_drop_rule_t;
 
-/* The rules of the norms and sanctions (the messages they block), not the router's own. */
+/* The rules of the norms and sanctions (the messages they block), not the router's own,
+ * nor the planned faults'. */
 #define NN_DROP_IS_NORM(d) ((d) >= NN_DROP_RATE && (d) <= NN_DROP_EXCLUDED)
 
 /* A check asked about every message that passed the router's own rules, in each batch's

@@ -154,6 +154,7 @@ typedef struct s_ctx {
     int model_ok;     /* network.model is known: structure checks may depend on it */
     int roles_ok;     /* structure.roles is valid (or absent): cases checks depend on it */
     int hierarchy_ok; /* structure.hierarchy is valid (or absent) */
+    int groups_ok;    /* structure.groups is valid (or absent): faults' between depends on it */
     const s_node_t *pop_status_at[NN_MAX_POPULATIONS]; /* populations[i].status, if written */
 } s_ctx_t;
 
@@ -1524,11 +1525,11 @@ static void s_structure(s_ctx_t *c, const s_node_t *v, const char *base, nn_scen
     static const char *const sk[] = {"roles", "groups", "hierarchy", "status", "reputation"};
     const s_node_t *vals[5], *keys[5], *sel, *x;
     nn_structure_config_t *st = &s->structure;
-    c->roles_ok = c->hierarchy_ok = 1;
+    c->roles_ok = c->hierarchy_ok = c->groups_ok = 1;
     if (!v)
         return;
     if (s_want(c, v, S_MAP, "structure", "{roles: [{role: leader, count: 10}]}") != 0) {
-        c->roles_ok = c->hierarchy_ok = 0;
+        c->roles_ok = c->hierarchy_ok = c->groups_ok = 0;
         return;
     }
     s_fields(c, v, "structure", sk, 5, vals, keys, NULL);
@@ -1537,6 +1538,7 @@ static void s_structure(s_ctx_t *c, const s_node_t *v, const char *base, nn_scen
         roles_ok = s_roles(c, vals[0], st, &leader);
     c->roles_ok = roles_ok;
 
+    size_t before_groups = c->n_errs;
     if (vals[1] && s_want(c, vals[1], S_MAP, "structure.groups", "{from: louvain}") == 0) {
         int g = s_choose(c, vals[1], "structure.groups", "from", s_groups_names, s_groups_keys,
                          S_N_GROUPS, &sel, &x);
@@ -1561,6 +1563,7 @@ static void s_structure(s_ctx_t *c, const s_node_t *v, const char *base, nn_scen
                   "missing key 'structure.groups.path'" S_HINT
                   "required with groups from 'file': a file of lines \"id,group\"");
     }
+    c->groups_ok = c->n_errs == before_groups;
 
     size_t before_hierarchy = c->n_errs;
     if (vals[2] && s_want(c, vals[2], S_MAP, "structure.hierarchy", "{model: group_leader}") == 0) {
@@ -1887,6 +1890,139 @@ static void s_norms(s_ctx_t *c, const s_node_t *v, const s_present_t *has, nn_sc
         return;
     for (size_t i = 0; i < v->n; i++)
         s_norm(c, v->kid[i], i, has, s, seen);
+}
+
+/* ---- faults -------------------------------------------------------------------------- */
+
+/* In the order of the enums of faults.h; as with the norms, faults.c's name functions are
+ * not called. The later faults are named so that a scenario written for them is told they
+ * are not there yet rather than that the word is unknown. */
+static const char *const s_fault_names[] = {"loss", "partition"};
+static const char *const s_fault_later[] = {"delay", "duplicate", "crash", "byzantine"};
+static const char *const s_between_names[] = {"halves", "groups"};
+static const char *const s_fault_keys[] = {"fault", "p", "between", "rounds"};
+_Static_assert(S_N(s_fault_names) == NN_FAULT_KINDS, "a name for each fault");
+
+/* rounds: [first, last], integers with 1 <= first <= last; last may pass the scenario's
+ * rounds (the fault then acts to the end) and is kept as written. */
+static void s_fault_rounds(s_ctx_t *c, const s_node_t *v, const char *path, nn_fault_config_t *fc)
+{
+    char ip[S_PATH + 32];
+    uint64_t r[2];
+    if (s_want(c, v, S_SEQ, path, "[10, 50] (the first and the last round it acts in)") != 0)
+        return;
+    if (v->n != 2) {
+        s_err(c, v,
+              "'%s' must be two rounds [first, last], got %zu entr%s" S_HINT
+              "such as [10, 50]; leave rounds out for every round",
+              path, v->n, v->n == 1 ? "y" : "ies");
+        return;
+    }
+    int ok = 1;
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(ip, sizeof ip, "%s[%zu]", path, i);
+        ok &= s_get_u64(c, v->kid[i], ip, 1, UINT64_MAX, "an integer >= 1 (a round)", &r[i]) == 0;
+    }
+    if (!ok)
+        return;
+    if (r[0] > r[1]) {
+        s_err(c, v->kid[1],
+              "'%s' ends (round %" PRIu64 ") before it starts (round %" PRIu64 ")" S_HINT
+              "give [first, last] with first <= last, such as [%" PRIu64 ", %" PRIu64 "]",
+              path, r[1], r[0], r[1], r[0]);
+        return;
+    }
+    fc->from_round = r[0];
+    fc->to_round = r[1];
+}
+
+static void s_fault(s_ctx_t *c, const s_node_t *e, size_t idx, const nn_scenario_t *s,
+                    nn_fault_config_t *fc)
+{
+    char where[S_PATH], path[S_PATH], list[128], later[128], got[S_SHOW + 32];
+    const s_node_t *vals[4], *keys[4];
+    fc->kind = NN_FAULT_LOSS;
+    fc->p = 0.0;
+    fc->from_round = 1;
+    fc->to_round = UINT64_MAX;
+    fc->between = NN_BETWEEN_HALVES;
+    snprintf(where, sizeof where, "faults[%zu]", idx);
+    if (s_want(c, e, S_MAP, where, "{fault: loss, p: 0.1}") != 0)
+        return;
+    s_join(s_fault_names, NN_FAULT_KINDS, list, sizeof list);
+    s_join(s_fault_later, S_N(s_fault_later), later, sizeof later);
+    s_fields(c, e, where, s_fault_keys, 4, vals, keys, NULL);
+    const s_node_t *kv = vals[0];
+    s_path(path, sizeof path, where, "fault");
+    int k = -1;
+    if (!kv)
+        s_err(c, e, "missing key '%s'" S_HINT "required: one of %s", path, list);
+    else if (kv->kind == S_SCALAR && s_find(s_fault_later, S_N(s_fault_later), kv) >= 0) {
+        s_show(kv, got, sizeof got);
+        s_err(c, kv, "'%s' must be one of %s, got %s" S_HINT "not yet: %s come in a later version",
+              path, list, got, later);
+    } else
+        k = s_get_enum(c, kv, path, s_fault_names, NN_FAULT_KINDS);
+    if (k < 0)
+        return;
+    fc->kind = (nn_fault_kind_t)k;
+    const s_node_t *x;
+    if (k == NN_FAULT_LOSS) {
+        s_path(path, sizeof path, where, "p");
+        if (vals[2])
+            s_err(c, keys[2],
+                  "key 'between' does not apply to fault 'loss'" S_HINT
+                  "a loss takes any message with chance p, wherever it goes; to cut the "
+                  "society in two add {fault: partition, between: halves}");
+        if ((x = vals[1]))
+            s_get_num(c, x, path, 0.0, 1.0, 1, 0,
+                      "a number in (0, 1] (the chance a message is lost)", &fc->p);
+        else
+            s_err(c, e,
+                  "missing key '%s'" S_HINT
+                  "required with fault 'loss': the chance a message is lost, a number in (0, 1]",
+                  path);
+    } else {
+        if (vals[1])
+            s_err(c, keys[1],
+                  "key 'p' does not apply to fault 'partition'" S_HINT
+                  "a partition loses every message between its sides, not some; for a chance "
+                  "of loss add {fault: loss, p: 0.1}");
+        if ((x = vals[2])) {
+            s_path(path, sizeof path, where, "between");
+            int b = s_get_enum(c, x, path, s_between_names, S_N(s_between_names));
+            if (b >= 0)
+                fc->between = (nn_fault_between_t)b;
+            if (b == NN_BETWEEN_GROUPS && c->groups_ok && s->structure.groups == NN_GROUPS_NONE)
+                s_err(c, x,
+                      "'%s' is 'groups' but the structure has no groups" S_HINT
+                      "add structure.groups, such as structure: {groups: {from: louvain}}, or "
+                      "use between: halves",
+                      path);
+        }
+    }
+    if ((x = vals[3])) {
+        s_path(path, sizeof path, where, "rounds");
+        s_fault_rounds(c, x, path, fc);
+    }
+}
+
+static void s_faults(s_ctx_t *c, const s_node_t *v, nn_scenario_t *s)
+{
+    if (!v)
+        return;
+    if (s_want(c, v, S_SEQ, "faults", "[{fault: loss, p: 0.1, rounds: [10, 50]}]") != 0)
+        return;
+    if (v->n > NN_MAX_FAULTS) {
+        s_err(c, v,
+              "'faults' has %zu entries, more than %d" S_HINT
+              "at most %d faults; one entry acts over a range of rounds",
+              v->n, NN_MAX_FAULTS, NN_MAX_FAULTS);
+        return;
+    }
+    for (size_t i = 0; i < v->n; i++)
+        s_fault(c, v->kid[i], i, s, &s->faults.f[i]);
+    s->faults.n = v->n;
 }
 
 /* Payoffs are summed in millionths as 64-bit integers per agent: a benefit of at most
@@ -2873,9 +3009,10 @@ static void s_check_llm(s_ctx_t *c, const s_node_t *pops, const s_node_t *llm,
 static void s_validate(s_ctx_t *c, const s_node_t *root, const char *base, nn_scenario_t *s)
 {
     static const char *const top[] = {
-        "name",  "seed",      "rounds",    "agents", "network",  "opinions",  "populations",
-        "nodes", "transport", "partition", "output", "limits",   "structure", "norms",
-        "game",  "cases",     "decisions", "trends", "security", "external",  "llm"};
+        "name",        "seed",     "rounds",    "agents",    "network",   "opinions",
+        "populations", "nodes",    "transport", "partition", "output",    "limits",
+        "structure",   "norms",    "game",      "cases",     "decisions", "trends",
+        "security",    "external", "llm",       "faults"};
     enum {
         T_NAME,
         T_SEED,
@@ -2898,6 +3035,7 @@ static void s_validate(s_ctx_t *c, const s_node_t *root, const char *base, nn_sc
         T_SECURITY,
         T_EXTERNAL,
         T_LLM,
+        T_FAULTS,
         T_N
     };
     const s_node_t *v[T_N], *k[T_N];
@@ -2940,6 +3078,7 @@ static void s_validate(s_ctx_t *c, const s_node_t *root, const char *base, nn_sc
     s_cases(c, v[T_CASES], v[T_DECISIONS], s);
     s_present_t has = {v[T_GAME] != NULL, v[T_CASES] != NULL, v[T_DECISIONS] != NULL};
     s_norms(c, v[T_NORMS], &has, s);
+    s_faults(c, v[T_FAULTS], s); /* after the structure: between: groups needs groups */
     s_trends(c, v[T_TRENDS], &s->trends);
     s_security(c, v[T_SECURITY], base, &s->security);
     s_llm(c, v[T_LLM], base, s);
@@ -3814,6 +3953,28 @@ static void s_write_society(const nn_scenario_t *s, FILE *f)
                 s->trends.every, s->trends.seeds, s->trends.max);
 }
 
+/* The faults list, always written ("faults: []" without faults), one flow mapping an
+ * entry; rounds only when the fault does not act in every round, as loading fills it in. */
+static void s_write_faults(const nn_scenario_t *s, FILE *f)
+{
+    char a[40];
+    size_t n = s->faults.n < NN_MAX_FAULTS ? s->faults.n : NN_MAX_FAULTS;
+    fputs(n ? "faults:\n" : "faults: []\n", f);
+    for (size_t i = 0; i < n; i++) {
+        const nn_fault_config_t *fc = &s->faults.f[i];
+        fprintf(f, "  - {fault: %s", s_name_of(s_fault_names, NN_FAULT_KINDS, (unsigned)fc->kind));
+        if (fc->kind == NN_FAULT_LOSS) {
+            s_fmt_double(fc->p, a, sizeof a);
+            fprintf(f, ", p: %s", a);
+        } else
+            fprintf(f, ", between: %s",
+                    s_name_of(s_between_names, S_N(s_between_names), (unsigned)fc->between));
+        if (fc->from_round != 1 || fc->to_round != UINT64_MAX)
+            fprintf(f, ", rounds: [%" PRIu64 ", %" PRIu64 "]", fc->from_round, fc->to_round);
+        fputs("}\n", f);
+    }
+}
+
 static double s_jnum(const json_t *o, const char *key)
 {
     return json_number_value(json_object_get(o, key));
@@ -4038,6 +4199,7 @@ int nn_scenario_write(const nn_scenario_t *s, FILE *f)
     s_write_llm(s, f);
     s_write_structure(s, f);
     s_write_society(s, f);
+    s_write_faults(s, f);
     return ferror(f) ? NN_EIO : NN_OK;
 }
 

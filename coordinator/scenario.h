@@ -17,6 +17,7 @@
 
 #include "cases.h"
 #include "diag.h"
+#include "faults.h"
 #include "network.h"
 #include "norms.h"
 #include "partition.h"
@@ -120,6 +121,7 @@ typedef struct nn_scenario {
     nn_cases_config_t cases;         /* cases: and decisions: */
     nn_trends_config_t trends;       /* trends: {every, seeds, max}; off when absent */
     nn_security_config_t security;   /* security.curve; off when absent (only tcp uses it) */
+    nn_faults_config_t faults;       /* faults: (a list); none when absent */
     /* llm: the language-model section, resolved with every default filled in and its
      * paths absolute (record, replay: a string or null), in the shape that docs/scenario.md
      * gives; owned (nn_scenario_release frees it), NULL without the section. It holds the

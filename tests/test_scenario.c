@@ -1533,6 +1533,207 @@ static void test_distribution_errors(void **state)
     t_one_error(f, cases, sizeof cases / sizeof cases[0]);
 }
 
+/* ---- faults ------------------------------------------------------------------------- */
+
+static void test_faults(void **state)
+{
+    t_fix_t *f = *state;
+    const nn_faults_config_t *fs = &f->s.faults;
+    t_ok(f, MINIMAL "rounds: 30\n"
+                    "structure: {groups: {from: louvain}}\n"
+                    "faults:\n"
+                    "  - {fault: loss, p: 0.1, rounds: [10, 50]}\n"
+                    "  - {fault: partition, between: halves, rounds: [20, 40]}\n"
+                    "  - {fault: loss, p: 0.05}\n"
+                    "  - fault: partition\n"
+                    "    between: groups\n"
+                    "    rounds: [7, 7]\n"
+                    "  - {fault: partition}\n"
+                    "  - {fault: loss, p: 1, rounds: [1, 18446744073709551615]}\n");
+    assert_int_equal(fs->n, 6);
+    const nn_fault_config_t *x = fs->f;
+    assert_int_equal(x[0].kind, NN_FAULT_LOSS);
+    assert_true(x[0].p == 0.1);
+    assert_true(x[0].from_round == 10 && x[0].to_round == 50); /* past rounds: kept */
+    assert_int_equal(x[0].between, NN_BETWEEN_HALVES);
+    assert_int_equal(x[1].kind, NN_FAULT_PARTITION);
+    assert_true(x[1].p == 0.0);
+    assert_true(x[1].from_round == 20 && x[1].to_round == 40);
+    assert_int_equal(x[1].between, NN_BETWEEN_HALVES);
+    /* rounds left out: from round 1 to the end */
+    assert_int_equal(x[2].kind, NN_FAULT_LOSS);
+    assert_true(x[2].p == 0.05);
+    assert_true(x[2].from_round == 1 && x[2].to_round == UINT64_MAX);
+    assert_int_equal(x[3].kind, NN_FAULT_PARTITION);
+    assert_int_equal(x[3].between, NN_BETWEEN_GROUPS);
+    assert_true(x[3].from_round == 7 && x[3].to_round == 7);
+    /* between left out: halves */
+    assert_int_equal(x[4].kind, NN_FAULT_PARTITION);
+    assert_int_equal(x[4].between, NN_BETWEEN_HALVES);
+    assert_true(x[4].from_round == 1 && x[4].to_round == UINT64_MAX);
+    assert_true(x[5].p == 1.0);
+    assert_true(x[5].from_round == 1 && x[5].to_round == UINT64_MAX);
+    /* absent, [] : none */
+    t_ok(f, MINIMAL);
+    assert_int_equal(fs->n, 0);
+    t_ok(f, MINIMAL "faults: []\n");
+    assert_int_equal(fs->n, 0);
+    /* exactly NN_MAX_FAULTS entries load */
+    char text[4096];
+    int w = snprintf(text, sizeof text, MINIMAL "faults:\n");
+    for (int i = 0; i < NN_MAX_FAULTS; i++)
+        w += snprintf(text + w, sizeof text - (size_t)w,
+                      "  - {fault: loss, p: 0.01, rounds: [%d, %d]}\n", i + 1, i + 1);
+    t_ok(f, text);
+    assert_int_equal(fs->n, NN_MAX_FAULTS);
+    assert_true(fs->f[NN_MAX_FAULTS - 1].from_round == NN_MAX_FAULTS);
+    /* a second load into the same struct starts from no faults */
+    t_ok(f, MINIMAL);
+    assert_int_equal(fs->n, 0);
+}
+
+static void test_faults_errors(void **state)
+{
+    t_fix_t *f = *state;
+    static const t_bad_t cases[] = {
+        {MINIMAL "faults: [{p: 0.1}]\n",
+         "missing key 'faults[0].fault' at t.yaml:4:10 (required: one of loss, partition)"},
+        {MINIMAL "faults: [{fault: los, p: 0.1}]\n",
+         "'faults[0].fault' must be one of loss, partition, got 'los' at t.yaml:4:18 (did you "
+         "mean 'loss'?)"},
+        {MINIMAL "faults: [{fault: earthquake}]\n",
+         "'faults[0].fault' must be one of loss, partition, got 'earthquake' at t.yaml:4:18"},
+        {MINIMAL "faults: [{fault: delay}]\n",
+         "'faults[0].fault' must be one of loss, partition, got 'delay' at t.yaml:4:18 (not yet: "
+         "delay, duplicate, crash, byzantine come in a later version)"},
+        {MINIMAL "faults:\n  - {fault: partition}\n  - {fault: loss}\n",
+         "missing key 'faults[1].p' at t.yaml:6:5 (required with fault 'loss': the chance a "
+         "message is lost, a number in (0, 1])"},
+        {MINIMAL "faults: [{fault: loss, p: 0}]\n",
+         "'faults[0].p' must be a number in (0, 1] (the chance a message is lost), got 0 at "
+         "t.yaml:4:27"},
+        {MINIMAL "faults: [{fault: loss, p: 1.5}]\n",
+         "'faults[0].p' must be a number in (0, 1] (the chance a message is lost), got 1.5 at "
+         "t.yaml:4:27"},
+        {MINIMAL "faults: [{fault: loss, p: high}]\n",
+         "'faults[0].p' must be a number in (0, 1] (the chance a message is lost), got 'high'"},
+        {MINIMAL "faults: [{fault: partition, p: 0.5}]\n",
+         "key 'p' does not apply to fault 'partition' at t.yaml:4:29 (a partition loses every "
+         "message between its sides"},
+        {MINIMAL "faults: [{fault: loss, p: 0.5, between: halves}]\n",
+         "key 'between' does not apply to fault 'loss' at t.yaml:4:32 (a loss takes any message "
+         "with chance p"},
+        {MINIMAL "faults: [{fault: partition, between: thirds}]\n",
+         "'faults[0].between' must be one of halves, groups, got 'thirds' at t.yaml:4:38"},
+        {MINIMAL "faults: [{fault: partition, between: group}]\n",
+         "got 'group' at t.yaml:4:38 (did you mean 'groups'?)"},
+        {MINIMAL "faults: [{fault: partition, between: groups}]\n",
+         "'faults[0].between' is 'groups' but the structure has no groups at t.yaml:4:38 (add "
+         "structure.groups, such as structure: {groups: {from: louvain}}, or use between: "
+         "halves)"},
+        {MINIMAL "structure: {groups: {from: none}}\n"
+                 "faults: [{fault: partition, between: groups}]\n",
+         "'faults[0].between' is 'groups' but the structure has no groups at t.yaml:5:38"},
+        {MINIMAL "faults: [{fault: loss, p: 0.1, rounds: [0, 3]}]\n",
+         "'faults[0].rounds[0]' must be an integer >= 1 (a round), got 0 at t.yaml:4:41"},
+        {MINIMAL "faults: [{fault: loss, p: 0.1, rounds: [5, 2]}]\n",
+         "'faults[0].rounds' ends (round 2) before it starts (round 5) at t.yaml:4:44 "
+         "(give [first, last] with first <= last, such as [2, 5])"},
+        {MINIMAL "faults: [{fault: loss, p: 0.1, rounds: [1]}]\n",
+         "'faults[0].rounds' must be two rounds [first, last], got 1 entry at t.yaml:4:40"},
+        {MINIMAL "faults: [{fault: loss, p: 0.1, rounds: [1, 2, 3]}]\n",
+         "'faults[0].rounds' must be two rounds [first, last], got 3 entries at t.yaml:4:40"},
+        {MINIMAL "faults: [{fault: loss, p: 0.1, rounds: 5}]\n",
+         "'faults[0].rounds' must be a sequence, got 5 at t.yaml:4:40"},
+        {MINIMAL "faults: [{fault: loss, p: 0.1, rounds: [1, 2.5]}]\n",
+         "'faults[0].rounds[1]' must be an integer >= 1 (a round), got 2.5 at t.yaml:4:44"},
+        {MINIMAL "faults: {fault: loss, p: 0.1}\n",
+         "'faults' must be a sequence, got a mapping at t.yaml:4:9 (such as [{fault: loss, p: "
+         "0.1, rounds: [10, 50]}])"},
+        {MINIMAL "faults: [loss]\n", "'faults[0]' must be a mapping, got 'loss' at t.yaml:4:10"},
+        {MINIMAL "faults: [{fault: loss, p: 0.1, round: [1, 2]}]\n",
+         "unknown key 'round' in 'faults[0]' at t.yaml:4:32 (did you mean 'rounds'?)"},
+        {MINIMAL "fault: [{fault: loss, p: 0.1}]\n",
+         "unknown key 'fault' at t.yaml:4:1 (did you mean 'faults'?)"},
+    };
+    t_one_error(f, cases, sizeof cases / sizeof cases[0]);
+    /* 33 entries: one error, at the list */
+    char text[4096];
+    int w = snprintf(text, sizeof text, MINIMAL "faults:\n");
+    for (int i = 0; i <= NN_MAX_FAULTS; i++)
+        w += snprintf(text + w, sizeof text - (size_t)w, "  - {fault: loss, p: 0.01}\n");
+    assert_int_equal(t_load(f, text, NULL, 0), NN_ESCENARIO);
+    assert_true(t_has(f, "'faults' has 33 entries, more than 32 at t.yaml:5:3"));
+    assert_int_equal(f->d.count, 1);
+    /* the errors of several entries are all reported, each at its place */
+    assert_int_equal(t_load(f,
+                            MINIMAL "faults:\n  - {fault: loss}\n  - {fault: partition, p: 1}\n"
+                                    "  - {fault: loss, p: 2, rounds: [3, 1]}\n",
+                            NULL, 0),
+                     NN_ESCENARIO);
+    assert_int_equal(f->d.count, 4);
+    assert_true(t_has(f, "missing key 'faults[0].p' at t.yaml:5:5"));
+    assert_true(t_has(f, "key 'p' does not apply to fault 'partition' at t.yaml:6:24"));
+    assert_true(t_has(f, "'faults[2].p' must be a number in (0, 1]"));
+    assert_true(
+        t_has(f, "'faults[2].rounds' ends (round 1) before it starts (round 3) at t.yaml:7:37"));
+    /* a broken structure.groups is its own error, not also one at between: groups */
+    assert_int_equal(t_load(f,
+                            MINIMAL "structure: {groups: {from: lovain}}\n"
+                                    "faults: [{fault: partition, between: groups}]\n",
+                            NULL, 0),
+                     NN_ESCENARIO);
+    assert_int_equal(f->d.count, 1);
+    assert_true(t_has(f, "'structure.groups.from'"));
+}
+
+static void test_faults_set(void **state)
+{
+    t_fix_t *f = *state;
+    const nn_faults_config_t *fs = &f->s.faults;
+    const char *base = MINIMAL "faults: [{fault: loss, p: 0.1, rounds: [10, 50]}]\n";
+    const char *sets[] = {"faults.0.p=0.2", "faults.1={fault: partition, between: halves}",
+                          "faults[2]={fault: loss, p: 0.3}", "faults.2.rounds=[4, 9]"};
+    assert_int_equal(t_load(f, base, sets, sizeof sets / sizeof sets[0]), NN_OK);
+    assert_int_equal(fs->n, 3);
+    assert_true(fs->f[0].p == 0.2);
+    assert_true(fs->f[0].from_round == 10 && fs->f[0].to_round == 50);
+    assert_int_equal(fs->f[1].kind, NN_FAULT_PARTITION);
+    assert_int_equal(fs->f[1].between, NN_BETWEEN_HALVES);
+    assert_true(fs->f[1].from_round == 1 && fs->f[1].to_round == UINT64_MAX);
+    assert_int_equal(fs->f[2].kind, NN_FAULT_LOSS);
+    assert_true(fs->f[2].p == 0.3);
+    assert_true(fs->f[2].from_round == 4 && fs->f[2].to_round == 9);
+    /* --set makes the list when the file has none */
+    const char *mk[] = {"faults=[{fault: partition}]"};
+    assert_int_equal(t_load(f, MINIMAL, mk, 1), NN_OK);
+    assert_int_equal(fs->n, 1);
+    assert_int_equal(fs->f[0].kind, NN_FAULT_PARTITION);
+    /* and clears it */
+    const char *clear[] = {"faults=[]"};
+    assert_int_equal(t_load(f, base, clear, 1), NN_OK);
+    assert_int_equal(fs->n, 0);
+    static const struct {
+        const char *set;
+        const char *want;
+    } bad[] = {
+        {"faults.0.p=0", "'faults[0].p' must be a number in (0, 1] (the chance a message is "
+                         "lost), got 0 at --set 'faults.0.p=0'"},
+        {"faults.1={fault: partition, between: groups}",
+         "'faults[1].between' is 'groups' but the structure has no groups at --set "
+         "'faults.1={fault: partition, between: groups}'"},
+        {"faults.0.between=halves", "key 'between' does not apply to fault 'loss' at --set "
+                                    "'faults.0.between=halves'"},
+        {"faults.2={fault: loss, p: 0.1}", "cannot set 'faults.2': 'faults' has 1 entries"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *one[] = {bad[i].set};
+        int rc = t_load(f, base, one, 1);
+        if (rc != NN_ESCENARIO || !t_has(f, bad[i].want))
+            fail_msg("case %zu: rc %d for --set '%s'", i, rc, bad[i].set);
+    }
+}
+
 static void test_set_society(void **state)
 {
     t_fix_t *f = *state;
@@ -1723,6 +1924,15 @@ static void t_same(const nn_scenario_t *a, const nn_scenario_t *b)
         fail_msg("the llm sections differ:\n%s\n%s", x, y);
     }
     assert_true(a->llm_budget_tokens == b->llm_budget_tokens);
+    assert_int_equal(a->faults.n, b->faults.n);
+    for (size_t i = 0; i < a->faults.n; i++) {
+        const nn_fault_config_t *u = &a->faults.f[i], *v = &b->faults.f[i];
+        assert_int_equal(u->kind, v->kind);
+        assert_true(u->p == v->p);
+        assert_true(u->from_round == v->from_round);
+        assert_true(u->to_round == v->to_round);
+        assert_int_equal(u->between, v->between);
+    }
     assert_string_equal(a->llm_record_given, b->llm_record_given);
     assert_string_equal(a->llm_replay_given, b->llm_replay_given);
 }
@@ -1844,6 +2054,15 @@ static void test_round_trip(void **state)
                     "  - {behaviour: deffuant, share: 0.5, status: {normal: [0.4, 0.1]}}\n"
                     "structure: {status: {from: population}}\n");
     t_round_trip(f, MINIMAL "output: {dir: elsewhere, events: lean}\n");
+    t_round_trip(f, MINIMAL "rounds: 30\nstructure: {groups: {from: louvain}}\n"
+                            "faults:\n"
+                            "  - {fault: loss, p: 0.1, rounds: [10, 50]}\n"
+                            "  - {fault: partition, between: halves, rounds: [20, 40]}\n"
+                            "  - {fault: loss, p: 0.3333333333333333}\n"
+                            "  - {fault: partition, between: groups, rounds: [1, 1]}\n"
+                            "  - {fault: partition}\n"
+                            "  - {fault: loss, p: 1, rounds: [2, 18446744073709551615]}\n");
+    t_round_trip(f, MINIMAL "faults: []\n");
     /* decisions with tuned protocols and no complaints */
     t_round_trip(f, MINIMAL "cases: {complaints: false, turnout: 0.9}\n"
                             "decisions: {every: 3, chain: [weighted]}\n");
@@ -1918,6 +2137,7 @@ static void test_write_text(void **state)
     assert_null(strstr(buf, "cases:"));
     assert_null(strstr(buf, "decisions:"));
     assert_null(strstr(buf, "trends:"));
+    assert_non_null(strstr(buf, "\nfaults: []\n"));
     free(buf);
     buf = NULL;
     t_ok(f, "agents: 1000\nnetwork: {model: ring, k: 4}\n"
@@ -1942,6 +2162,19 @@ static void test_write_text(void **state)
                     "  deliberation:\n    rounds: 10\n    confidence: 0.3\n"
                     "    epsilon: 0.05\n"));
     assert_non_null(strstr(buf, "trends:\n  every: 2\n  seeds: 5\n  max: 64\n"));
+    free(buf);
+    buf = NULL;
+    /* faults: one flow mapping an entry, defaults written, rounds only when not every round */
+    t_ok(f,
+         MINIMAL "faults:\n  - {fault: partition, rounds: [3, 200]}\n  - {p: 0.25, fault: loss}\n"
+                 "  - {fault: loss, p: 1, rounds: [1, 18446744073709551615]}\n");
+    m = open_memstream(&buf, &len);
+    assert_non_null(m);
+    assert_int_equal(nn_scenario_write(&f->s, m), NN_OK);
+    fclose(m);
+    assert_non_null(strstr(buf, "\nfaults:\n  - {fault: partition, between: halves, rounds: "
+                                "[3, 200]}\n  - {fault: loss, p: 0.25}\n"
+                                "  - {fault: loss, p: 1.0}\n"));
     free(buf);
     nn_scenario_t bad;
     memset(&bad, 0, sizeof bad);
@@ -2988,6 +3221,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cases_errors, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_distribution_errors, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_set_society, t_setup, t_teardown),
+        cmocka_unit_test_setup_teardown(test_faults, t_setup, t_teardown),
+        cmocka_unit_test_setup_teardown(test_faults_errors, t_setup, t_teardown),
+        cmocka_unit_test_setup_teardown(test_faults_set, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_round_trip, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_status_from_population, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_cases_without_complaints, t_setup, t_teardown),

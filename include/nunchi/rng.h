@@ -23,6 +23,7 @@ enum nn_rng_stream {
                                  trait k) */
     NN_STREAM_LLM_SEED = 10,  /* the seed sent with an llm agent's request (round slot:
                                  2 round + 0 for its prompt, + 1 for its repair) */
+    NN_STREAM_FAULTS = 11,    /* planned faults (one key a fault; see coordinator/faults.c) */
     NN_STREAM_USER = 64       /* first stream free for later modules */
 };
 

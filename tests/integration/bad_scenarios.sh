@@ -53,4 +53,31 @@ grep -Fq "'llm.endpoints[0].url' is 'file:///etc/passwd', not an http:// or http
 grep -Fq "'llm.endpoints[0].api_key_env' must be the name of an environment variable" "$WORK/err-llm-key" \
     || fail "llm_api_key_not_a_name.yaml: $(cat "$WORK/err-llm-key")"
 ! grep -Fq "sk-proj" "$WORK/err-llm-key" || fail "the pasted key is printed back: $(cat "$WORK/err-llm-key")"
+# faults: the messages of the corpus' fault files, and --set fixing or breaking an entry
+for pair in \
+    "fault_unknown.yaml|'faults[0].fault' must be one of loss, partition, got 'delay' at" \
+    "fault_unknown.yaml|(not yet: delay, duplicate, crash, byzantine" \
+    "fault_loss_without_p.yaml|missing key 'faults[0].p' at" \
+    "fault_rounds_reversed.yaml|'faults[0].rounds' ends (round 10) before it starts (round 50) at" \
+    "fault_groups_without_groups.yaml|'faults[0].between' is 'groups' but the structure has no groups at"; do
+    f=${pair%%|*}
+    want=${pair#*|}
+    set +e
+    "$NUNCHI" validate "$DATA/bad/$f" >/dev/null 2>"$WORK/err-fault"
+    set -e
+    grep -Fq "$want" "$WORK/err-fault" || fail "$f: no '$want' in: $(cat "$WORK/err-fault")"
+done
+set +e
+"$NUNCHI" validate "$DATA/bad/fault_loss_without_p.yaml" --set faults.0.p=0.2 >/dev/null 2>"$WORK/err-fault-fixed"
+status_fixed=$?
+"$NUNCHI" validate "$DATA/bad/fault_groups_without_groups.yaml" --set 'structure.groups={from: louvain}' >/dev/null 2>"$WORK/err-fault-groups"
+status_groups=$?
+"$NUNCHI" validate "$DATA/bad/fault_loss_without_p.yaml" --set faults.0.p=1.5 >/dev/null 2>"$WORK/err-fault-set"
+status_set=$?
+set -e
+[ $status_fixed -eq 0 ] || fail "--set faults.0.p=0.2 does not fix the missing p: $(cat "$WORK/err-fault-fixed")"
+[ $status_groups -eq 0 ] || fail "--set structure.groups does not allow between: groups: $(cat "$WORK/err-fault-groups")"
+[ $status_set -eq 2 ] || fail "--set faults.0.p=1.5: validate exit status $status_set, expected 2"
+grep -Fq "'faults[0].p' must be a number in (0, 1] (the chance a message is lost), got 1.5 at --set 'faults.0.p=1.5'" "$WORK/err-fault-set" \
+    || fail "--set faults.0.p=1.5: $(cat "$WORK/err-fault-set")"
 echo "ok: $n bad scenarios refused with their file:line"

@@ -1,0 +1,103 @@
+/* Planned faults; see faults.h. */
+#include "faults.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "nunchi/error.h"
+#include "nunchi/rng.h"
+
+struct nn_faults {
+    nn_faults_config_t cfg;
+    uint32_t n;
+    const uint32_t *group;
+    uint64_t key[NN_MAX_FAULTS]; /* per fault: its stream key */
+    uint64_t round;
+    int active[NN_MAX_FAULTS];
+    int any; /* some fault acts this round */
+};
+
+const char *nn_fault_kind_name(nn_fault_kind_t k)
+{
+    switch (k) {
+    case NN_FAULT_LOSS: return "loss";
+    case NN_FAULT_PARTITION: return "partition";
+    default: return "?";
+    }
+}
+
+const char *nn_fault_between_name(nn_fault_between_t b)
+{
+    return b == NN_BETWEEN_GROUPS ? "groups" : "halves";
+}
+
+int nn_faults_new(nn_faults_t **out, const nn_faults_config_t *cfg, uint32_t n,
+                  const uint32_t *group, uint64_t seed)
+{
+    *out = NULL;
+    if (!cfg->n)
+        return NN_OK;
+    nn_faults_t *f = calloc(1, sizeof *f);
+    if (!f)
+        return NN_ENOMEM;
+    f->cfg = *cfg;
+    if (f->cfg.n > NN_MAX_FAULTS)
+        f->cfg.n = NN_MAX_FAULTS;
+    f->n = n;
+    f->group = group;
+    uint64_t base = nn_rng_stream_key(seed, NN_STREAM_FAULTS);
+    for (size_t k = 0; k < f->cfg.n; k++)
+        f->key[k] = nn_mix64(base + (k + 1) * 0xd6e8feb86659fd93ULL);
+    *out = f;
+    return NN_OK;
+}
+
+void nn_faults_destroy(nn_faults_t **pf)
+{
+    free(*pf);
+    *pf = NULL;
+}
+
+int nn_faults_active(const nn_faults_t *f, size_t k, uint64_t round)
+{
+    const nn_fault_config_t *c = &f->cfg.f[k];
+    return round >= c->from_round && round <= c->to_round;
+}
+
+void nn_faults_begin(nn_faults_t *f, uint64_t round)
+{
+    f->round = round;
+    f->any = 0;
+    for (size_t k = 0; k < f->cfg.n; k++)
+        f->any |= f->active[k] = nn_faults_active(f, k, round);
+}
+
+/* The uniform draw in [0, 1) of fault k for the message (round, from, seq): a function of
+ * those alone, so that it does not depend on where the message was routed. */
+static double s_unit(const nn_faults_t *f, size_t k, uint32_t from, uint32_t seq)
+{
+    uint64_t h = nn_mix64(f->key[k] ^ nn_mix64((uint64_t)from * 0x9e3779b97f4a7c15ULL ^ f->round));
+    return (double)(nn_rng_at(h, seq) >> 11) * 0x1p-53;
+}
+
+nn_drop_rule_t nn_faults_check(const nn_faults_t *f, const nn_msg_t *m, uint32_t seq)
+{
+    if (!f || !f->any)
+        return NN_DROP_PASS;
+    for (size_t k = 0; k < f->cfg.n; k++) {
+        if (!f->active[k])
+            continue;
+        const nn_fault_config_t *c = &f->cfg.f[k];
+        if (c->kind == NN_FAULT_LOSS) {
+            if (s_unit(f, k, m->from, seq) < c->p)
+                return NN_DROP_FAULT_LOSS;
+        } else if (c->kind == NN_FAULT_PARTITION && m->from < f->n && m->to < f->n) {
+            int cut = c->between == NN_BETWEEN_GROUPS
+                          ? (f->group ? f->group[m->from] != f->group[m->to] : 0)
+                          : (m->from < f->n / 2) != (m->to < f->n / 2);
+            if (cut)
+                return NN_DROP_FAULT_PARTITION;
+        }
+    }
+    return NN_DROP_PASS;
+}

@@ -1,0 +1,63 @@
+# Planned faults (docs/faults.md): message loss and a partition, applied in their rounds
+# only, counted under their own drop rules with the message balance kept, and the same
+# digest on 1 and 3 nodes, over tcp and across 2 MPI ranks.
+source "$(dirname "$0")/lib/common.bash"
+cat >"$WORK/f.yaml" <<'YAML'
+name: faults
+seed: 3
+rounds: 20
+agents: 1000
+network: {model: watts_strogatz, k: 8, p: 0.05}
+populations:
+  - {behaviour: degroot, share: 1}
+nodes: 2
+faults:
+  - {fault: loss, p: 0.2, rounds: [5, 9]}
+  - {fault: partition, between: halves, rounds: [12, 15]}
+YAML
+sed '/^faults:/,$d' "$WORK/f.yaml" >"$WORK/none.yaml"
+
+"$NUNCHI" run "$WORK/f.yaml" --out "$WORK/f" --quiet
+"$NUNCHI" run "$WORK/none.yaml" --out "$WORK/none" --quiet
+[ "$(digest_of "$WORK/f")" != "$(digest_of "$WORK/none")" ] || fail "the faults changed nothing"
+/usr/bin/python3 - "$WORK/f" "$WORK/none" <<'PY' || fail "counts"
+import csv, json, sys
+s = json.load(open(sys.argv[1] + "/summary.json"))["messages"]
+d = s["dropped"]
+assert s["sent"] == s["delivered"] + sum(d.values()) + s["in_flight"], s
+assert d["fault_loss"] > 0 and d["fault_partition"] > 0, d
+rows = list(csv.DictReader(open(sys.argv[1] + "/metrics.csv")))
+ref = list(csv.DictReader(open(sys.argv[2] + "/metrics.csv")))
+lost = sum(int(r["messages_dropped"]) for r in rows)
+assert lost == d["fault_loss"] + d["fault_partition"], (lost, d)
+for r in rows:
+    k, sent, dropped = int(r["round"]), int(r["messages_sent"]), int(r["messages_dropped"])
+    if 5 <= k <= 9:     # loss 0.2 (the drops of round k are counted in round k)
+        assert 0.15 * sent < dropped < 0.25 * sent, (k, sent, dropped)
+    elif 12 <= k <= 15: # the halves cut: a ring of 1000 with k 8 has few edges across
+        assert 0 < dropped < 0.1 * sent, (k, sent, dropped)
+    else:
+        assert dropped == 0, (k, dropped)
+# the messages lost in round 5 would have been read in round 6: until then the runs agree
+for a, b in zip(rows[:5], ref[:5]):
+    assert a["mean"] == b["mean"] and a["sd"] == b["sd"], (a, b)
+assert rows[5]["mean"] != ref[5]["mean"] or rows[5]["sd"] != ref[5]["sd"]
+PY
+grep -q '"event":"fault_start","round":5,"fault":0,"kind":"loss"' "$WORK/f/events.jsonl" \
+    || grep -q '"round":5,"event":"fault_start"' "$WORK/f/events.jsonl" || fail "no fault_start in round 5"
+[ "$(grep -c '"fault_start"' "$WORK/f/events.jsonl")" = 2 ] || fail "not 2 fault_start events"
+[ "$(grep -c '"fault_end"' "$WORK/f/events.jsonl")" = 2 ] || fail "not 2 fault_end events"
+
+digest=$(digest_of "$WORK/f")
+for args in "--nodes 1" "--nodes 3 --transport tcp"; do
+    # shellcheck disable=SC2086
+    "$NUNCHI" run "$WORK/f.yaml" --out "$WORK/n" --quiet $args
+    [ "$(digest_of "$WORK/n")" = "$digest" ] || fail "$args: digest $(digest_of "$WORK/n"), not $digest"
+done
+command -v mpirun >/dev/null || fail "mpirun is missing (openmpi-bin is in deploy/debian-packages.txt)"
+OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader,tcp \
+    OMPI_MCA_btl_tcp_if_include=lo OMPI_MCA_oob_tcp_if_include=lo mpirun -np 2 --oversubscribe \
+    "$NUNCHI" run --mpi "$WORK/f.yaml" --out "$WORK/mpi" --quiet
+[ "$(digest_of "$WORK/mpi")" = "$digest" ] || fail "2 ranks: digest $(digest_of "$WORK/mpi"), not $digest"
+cmp -s "$WORK/mpi/metrics.csv" "$WORK/f/metrics.csv" || fail "2 ranks: metrics.csv differs"
+echo "ok: faults: loss and a partition in their rounds, counted, digest $digest on 1, 2, 3 nodes and 2 ranks"

@@ -1,0 +1,173 @@
+/* Tests of coordinator/faults.c: a loss takes its share of the messages, only in its
+ * rounds, by a draw of (seed, round, sender, seq) that does not depend on the order the
+ * messages are asked in; two losses draw independently; a partition cuts exactly the
+ * messages between its sides (halves, groups). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "faults.h"
+
+static nn_faults_config_t t_one(nn_fault_kind_t kind, double p, uint64_t a, uint64_t b,
+                                nn_fault_between_t between)
+{
+    nn_faults_config_t c;
+    memset(&c, 0, sizeof c);
+    c.n = 1;
+    c.f[0].kind = kind;
+    c.f[0].p = p;
+    c.f[0].from_round = a;
+    c.f[0].to_round = b;
+    c.f[0].between = between;
+    return c;
+}
+
+static void test_none_is_null(void **state)
+{
+    (void)state;
+    nn_faults_config_t c = {0};
+    nn_faults_t *f = (nn_faults_t *)1;
+    assert_int_equal(nn_faults_new(&f, &c, 10, NULL, 1), 0);
+    assert_null(f);
+    nn_msg_t m = {0, 1, 0.5, 0.0f, 0};
+    assert_int_equal(nn_faults_check(NULL, &m, 0), NN_DROP_PASS);
+}
+
+static void test_loss_share_and_rounds(void **state)
+{
+    (void)state;
+    nn_faults_config_t c = t_one(NN_FAULT_LOSS, 0.3, 3, 5, NN_BETWEEN_HALVES);
+    nn_faults_t *f = NULL;
+    assert_int_equal(nn_faults_new(&f, &c, 1000, NULL, 42), 0);
+    for (uint64_t r = 1; r <= 7; r++) {
+        nn_faults_begin(f, r);
+        size_t lost = 0, n = 0;
+        for (uint32_t from = 0; from < 1000; from++)
+            for (uint32_t seq = 0; seq < 50; seq++) {
+                nn_msg_t m = {from, (from + 1) % 1000, 0.5, 0.0f, 0};
+                nn_drop_rule_t d = nn_faults_check(f, &m, seq);
+                assert_true(d == NN_DROP_PASS || d == NN_DROP_FAULT_LOSS);
+                lost += d == NN_DROP_FAULT_LOSS;
+                n++;
+            }
+        if (r >= 3 && r <= 5)
+            assert_true(lost > 0.29 * n && lost < 0.31 * n);
+        else
+            assert_int_equal(lost, 0);
+    }
+    nn_faults_destroy(&f);
+    assert_null(f);
+}
+
+static void test_loss_is_a_function_of_the_message(void **state)
+{
+    (void)state;
+    nn_faults_config_t c = t_one(NN_FAULT_LOSS, 0.5, 1, UINT64_MAX, NN_BETWEEN_HALVES);
+    nn_faults_t *a = NULL, *b = NULL, *other = NULL;
+    assert_int_equal(nn_faults_new(&a, &c, 100, NULL, 7), 0);
+    assert_int_equal(nn_faults_new(&b, &c, 100, NULL, 7), 0);
+    assert_int_equal(nn_faults_new(&other, &c, 100, NULL, 8), 0);
+    nn_faults_begin(a, 4);
+    nn_faults_begin(b, 4);
+    nn_faults_begin(other, 4);
+    uint8_t fwd[100 * 20];
+    for (uint32_t i = 0; i < 100 * 20; i++) {
+        nn_msg_t m = {i / 20, 0, 0.5, 0.0f, 0};
+        fwd[i] = nn_faults_check(a, &m, i % 20) == NN_DROP_FAULT_LOSS;
+    }
+    size_t differ = 0, diff_to = 0;
+    for (uint32_t i = 100 * 20; i-- > 0;) { /* backwards, another receiver: the same */
+        nn_msg_t m = {i / 20, 99, 0.9, 0.0f, 0};
+        assert_int_equal(nn_faults_check(b, &m, i % 20) == NN_DROP_FAULT_LOSS, fwd[i]);
+        differ += (nn_faults_check(other, &m, i % 20) == NN_DROP_FAULT_LOSS) != fwd[i];
+    }
+    nn_faults_begin(b, 5); /* another round draws anew */
+    for (uint32_t i = 0; i < 100 * 20; i++) {
+        nn_msg_t m = {i / 20, 0, 0.5, 0.0f, 0};
+        diff_to += (nn_faults_check(b, &m, i % 20) == NN_DROP_FAULT_LOSS) != fwd[i];
+    }
+    assert_true(differ > 800 && differ < 1200); /* another seed: half of them differ */
+    assert_true(diff_to > 800 && diff_to < 1200);
+    nn_faults_destroy(&a);
+    nn_faults_destroy(&b);
+    nn_faults_destroy(&other);
+}
+
+static void test_two_losses_independent(void **state)
+{
+    (void)state;
+    nn_faults_config_t c = t_one(NN_FAULT_LOSS, 0.5, 1, 10, NN_BETWEEN_HALVES);
+    c.n = 2;
+    c.f[1] = c.f[0];
+    nn_faults_t *f = NULL;
+    assert_int_equal(nn_faults_new(&f, &c, 1000, NULL, 1), 0);
+    nn_faults_begin(f, 2);
+    size_t lost = 0, n = 0;
+    for (uint32_t from = 0; from < 1000; from++)
+        for (uint32_t seq = 0; seq < 40; seq++, n++) {
+            nn_msg_t m = {from, 0, 0.5, 0.0f, 0};
+            lost += nn_faults_check(f, &m, seq) == NN_DROP_FAULT_LOSS;
+        }
+    /* 1 - 0.5 * 0.5: the second loss takes half of what the first let through */
+    assert_true(lost > 0.74 * n && lost < 0.76 * n);
+    nn_faults_destroy(&f);
+}
+
+static void test_partition_sides(void **state)
+{
+    (void)state;
+    static const uint32_t group[6] = {0, 0, 1, 1, 2, 2};
+    nn_faults_config_t c = t_one(NN_FAULT_PARTITION, 0, 2, 3, NN_BETWEEN_HALVES);
+    nn_faults_t *f = NULL;
+    assert_int_equal(nn_faults_new(&f, &c, 6, group, 1), 0);
+    nn_faults_begin(f, 2);
+    for (uint32_t a = 0; a < 6; a++)
+        for (uint32_t b = 0; b < 6; b++) {
+            nn_msg_t m = {a, b, 0.5, 0.0f, 0};
+            nn_drop_rule_t want = (a < 3) != (b < 3) ? NN_DROP_FAULT_PARTITION : NN_DROP_PASS;
+            assert_int_equal(nn_faults_check(f, &m, 0), want);
+        }
+    nn_faults_begin(f, 4); /* over */
+    nn_msg_t m = {0, 5, 0.5, 0.0f, 0};
+    assert_int_equal(nn_faults_check(f, &m, 0), NN_DROP_PASS);
+    nn_faults_destroy(&f);
+
+    c = t_one(NN_FAULT_PARTITION, 0, 1, 1, NN_BETWEEN_GROUPS);
+    assert_int_equal(nn_faults_new(&f, &c, 6, group, 1), 0);
+    nn_faults_begin(f, 1);
+    for (uint32_t a = 0; a < 6; a++)
+        for (uint32_t b = 0; b < 6; b++) {
+            nn_msg_t mm = {a, b, 0.5, 0.0f, 0};
+            nn_drop_rule_t want = group[a] != group[b] ? NN_DROP_FAULT_PARTITION : NN_DROP_PASS;
+            assert_int_equal(nn_faults_check(f, &mm, 0), want);
+        }
+    nn_faults_destroy(&f);
+}
+
+static void test_names(void **state)
+{
+    (void)state;
+    assert_string_equal(nn_fault_kind_name(NN_FAULT_LOSS), "loss");
+    assert_string_equal(nn_fault_kind_name(NN_FAULT_PARTITION), "partition");
+    assert_string_equal(nn_fault_between_name(NN_BETWEEN_GROUPS), "groups");
+    assert_string_equal(nn_drop_rule_name(NN_DROP_FAULT_LOSS), "fault_loss");
+    assert_string_equal(nn_drop_rule_name(NN_DROP_FAULT_PARTITION), "fault_partition");
+    assert_false(NN_DROP_IS_NORM(NN_DROP_FAULT_LOSS));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_none_is_null),
+        cmocka_unit_test(test_loss_share_and_rounds),
+        cmocka_unit_test(test_loss_is_a_function_of_the_message),
+        cmocka_unit_test(test_two_losses_independent),
+        cmocka_unit_test(test_partition_sides),
+        cmocka_unit_test(test_names),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
