@@ -1293,6 +1293,35 @@ static int s_keep_words(uint64_t **arr, uint32_t total, const s_node_t *nd, cons
     return NN_OK;
 }
 
+/* Byzantine faults: what the liars among node nd's agents said this round (its copy of
+ * the messages, n of them in order, and its acts) becomes what the fault makes them say.
+ * A message's lie is keyed by its sequence number, an act's by its place among the
+ * agent's acts, so it does not depend on where the agent is hosted. */
+static void s_lies(s_run_t *r, s_node_t *nd, size_t n)
+{
+    uint32_t seq = 0;
+    for (size_t i = 0; i < n; i++) {
+        nn_msg_t *m = &nd->copy.msgs[i];
+        seq = i && m->from == nd->copy.msgs[i - 1].from ? seq + 1 : 0;
+        size_t k = nn_faults_liar(r->faults, m->from);
+        if (k) {
+            m->value = nn_faults_lie(r->faults, k, m->from, seq, m->value, 0);
+            r->res->byzantine_messages++;
+        }
+    }
+    uint32_t slot = 0;
+    for (size_t i = 0; i < nd->acts.len; i++) {
+        nn_act_t *t = &nd->acts.acts[i];
+        slot = i && t->agent == nd->acts.acts[i - 1].agent ? slot + 1 : 0;
+        size_t k = nn_faults_liar(r->faults, t->agent);
+        if (!k)
+            continue;
+        int boolean = t->kind == NN_ACT_ACCEPT || t->kind == NN_ACT_COMPLY;
+        t->value = nn_faults_lie(r->faults, k, t->agent, (1u << 31) + slot, t->value, boolean);
+        r->res->byzantine_acts++;
+    }
+}
+
 /* Whether node k hosts agent id (this rank's, in its range, and with external populations
  * its own). */
 static int s_hosts(const s_run_t *r, size_t k, uint32_t id)
@@ -1388,7 +1417,8 @@ static int s_take_actions(s_run_t *r, size_t k, const nn_wire_t *in, const nn_pe
         nd->acts.acts[nd->acts.len++] = *t;
     }
     const nn_msg_t *msgs = a->msgs;
-    if (!r->local && a->n_msgs) {
+    const int lying = nn_faults_lying(r->faults);
+    if ((!r->local || lying) && a->n_msgs) {
         /* the next decode reuses the codec's arrays, and the router reads these at the
          * end of the round */
         nd->copy.len = 0;
@@ -1397,6 +1427,8 @@ static int s_take_actions(s_run_t *r, size_t k, const nn_wire_t *in, const nn_pe
         memcpy(nd->copy.msgs, a->msgs, a->n_msgs * sizeof *a->msgs);
         msgs = nd->copy.msgs;
     }
+    if (lying)
+        s_lies(r, nd, a->n_msgs);
     nn_router_add(&r->router, k, nd->lo, nd->hi, msgs, a->n_msgs);
     if (a->texts.n && (rc = s_take_texts(r, k, a, msgs)) != NN_OK)
         return rc;
@@ -2438,6 +2470,34 @@ static void s_summary_institutions(const s_run_t *r, json_t *o)
     }
 }
 
+/* summary.json's faults section: each planned fault, and what the faults did. */
+static json_t *s_summary_faults(const s_run_t *r)
+{
+    const nn_run_result_t *res = r->res;
+    json_t *planned = json_array();
+    for (size_t k = 0; k < r->sc->faults.n; k++) {
+        const nn_fault_config_t *c = &r->sc->faults.f[k];
+        json_t *f = json_pack("{s:s,s:I}", "fault", nn_fault_kind_name(c->kind), "from_round",
+                              (json_int_t)c->from_round);
+        json_object_set_new(f, "to_round",
+                            c->to_round == UINT64_MAX ? json_null()
+                                                      : json_integer((json_int_t)c->to_round));
+        if (c->kind == NN_FAULT_LOSS)
+            json_object_set_new(f, "p", json_real(c->p));
+        if (c->kind == NN_FAULT_PARTITION)
+            json_object_set_new(f, "between", json_string(nn_fault_between_name(c->between)));
+        if (c->kind == NN_FAULT_BYZANTINE)
+            json_object_set_new(f, "mode", json_string(nn_byzantine_mode_name(c->mode)));
+        json_array_append_new(planned, f);
+    }
+    return json_pack("{s:o,s:I,s:I,s:I,s:I,s:I}", "planned", planned, "lost",
+                     (json_int_t)res->dropped[NN_DROP_FAULT_LOSS], "partitioned",
+                     (json_int_t)res->dropped[NN_DROP_FAULT_PARTITION], "silenced",
+                     (json_int_t)res->dropped[NN_DROP_FAULT_SILENT], "byzantine_messages",
+                     (json_int_t)res->byzantine_messages, "byzantine_acts",
+                     (json_int_t)res->byzantine_acts);
+}
+
 /* summary.json's llm section: the run's spending and the budget. */
 static json_t *s_summary_llm(const s_run_t *r)
 {
@@ -2550,6 +2610,8 @@ static json_t *s_summary(const s_run_t *r, int rc)
     s_summary_institutions(r, o);
     if (r->llm)
         json_object_set_new(o, "llm", s_summary_llm(r));
+    if (r->sc->faults.n)
+        json_object_set_new(o, "faults", s_summary_faults(r));
     if (r->sc->security.curve.on)
         json_object_set_new(o, "security",
                             json_pack("{s:s,s:I,s:I,s:I}", "mechanism", "curve", "authorized_keys",
@@ -3085,8 +3147,9 @@ static int s_start_rounds(s_run_t *r, double t0)
             s_fatal(r, NN_ENOMEM, "gathering the ranks' memory failed");
         if (nn_ranks_gather(r->w, &peak, sizeof peak, r->rank_rss, 0) != NN_OK)
             s_fatal(r, NN_EMPI, "gathering the ranks' memory failed");
-        uint64_t v[] = {res->digest,    res->in_flight,       res->rejected,     res->foreign_acts,
-                        res->exchanged, res->exchanged_bytes, res->foreign_texts};
+        uint64_t v[] = {res->digest,        res->in_flight,          res->rejected,
+                        res->foreign_acts,  res->exchanged,          res->exchanged_bytes,
+                        res->foreign_texts, res->byzantine_messages, res->byzantine_acts};
         if (nn_ranks_sum_u64(r->w, v, sizeof v / sizeof v[0]) != NN_OK ||
             s_share_states(r, 0) != NN_OK)
             s_fatal(r, NN_EMPI, "gathering the run's results failed");
@@ -3097,6 +3160,8 @@ static int s_start_rounds(s_run_t *r, double t0)
         res->exchanged = v[4];
         res->exchanged_bytes = v[5];
         res->foreign_texts = v[6];
+        res->byzantine_messages = v[7];
+        res->byzantine_acts = v[8];
         nn_digest_format(res->digest, res->digest_hex);
         if (r->me != 0)
             return NN_OK;

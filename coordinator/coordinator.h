@@ -44,12 +44,13 @@ typedef struct nn_run_result {
     uint64_t dropped[NN_DROP_RULES];
     uint64_t rejected; /* wire messages refused (malformed, out of protocol) */
     double setup_s, rounds_s, wall_s;
-    double clustering;          /* of the network */
-    uint64_t rss_rounds;        /* resident bytes at the end of the rounds (set-up excluded) */
-    nn_round_metrics_t final;   /* the opinions after the last round */
-    uint64_t foreign_acts;      /* acts refused: made for an agent the node does not host */
-    uint64_t foreign_texts;     /* texts refused: said for an agent the node does not host */
-    uint64_t texts;             /* texts said (nn_say), the whole society's */
+    double clustering;        /* of the network */
+    uint64_t rss_rounds;      /* resident bytes at the end of the rounds (set-up excluded) */
+    nn_round_metrics_t final; /* the opinions after the last round */
+    uint64_t foreign_acts;    /* acts refused: made for an agent the node does not host */
+    uint64_t foreign_texts;   /* texts refused: said for an agent the node does not host */
+    uint64_t texts;           /* texts said (nn_say), the whole society's */
+    uint64_t byzantine_messages, byzantine_acts; /* what byzantine faults changed */
     uint64_t repeated_actions;  /* Actions for a round already answered: taken once */
     uint64_t cooperate, defect; /* moves of the cooperation game (delivered messages) */
     uint64_t violations[NN_NORM_KINDS];

@@ -14,7 +14,9 @@ struct nn_faults {
     uint64_t key[NN_MAX_FAULTS]; /* per fault: its stream key */
     uint64_t round;
     int active[NN_MAX_FAULTS];
-    int any; /* some fault acts this round */
+    int any;                        /* some fault acts this round */
+    int lying;                      /* some byzantine fault acts this round */
+    uint8_t *member[NN_MAX_FAULTS]; /* silent, byzantine: n flags, 1 for its agents */
 };
 
 const char *nn_fault_kind_name(nn_fault_kind_t k)
@@ -22,6 +24,8 @@ const char *nn_fault_kind_name(nn_fault_kind_t k)
     switch (k) {
     case NN_FAULT_LOSS: return "loss";
     case NN_FAULT_PARTITION: return "partition";
+    case NN_FAULT_SILENT: return "silent";
+    case NN_FAULT_BYZANTINE: return "byzantine";
     default: return "?";
     }
 }
@@ -29,6 +33,30 @@ const char *nn_fault_kind_name(nn_fault_kind_t k)
 const char *nn_fault_between_name(nn_fault_between_t b)
 {
     return b == NN_BETWEEN_GROUPS ? "groups" : "halves";
+}
+
+const char *nn_byzantine_mode_name(nn_byzantine_mode_t m)
+{
+    return m == NN_BYZANTINE_ADVERSARIAL ? "adversarial" : "random";
+}
+
+/* Fault k's agents: the listed ones, or each drawn with probability share. */
+static int s_members(nn_faults_t *f, size_t k)
+{
+    const nn_fault_config_t *c = &f->cfg.f[k];
+    uint8_t *m = calloc(f->n ? f->n : 1, 1);
+    if (!m)
+        return NN_ENOMEM;
+    if (c->n_agents) {
+        for (uint32_t i = 0; i < c->n_agents && i < NN_FAULT_MAX_AGENTS; i++)
+            if (c->agents[i] < f->n)
+                m[c->agents[i]] = 1;
+    } else {
+        for (uint32_t a = 0; a < f->n; a++)
+            m[a] = (double)(nn_rng_at(f->key[k], a) >> 11) * 0x1p-53 < c->share;
+    }
+    f->member[k] = m;
+    return NN_OK;
 }
 
 int nn_faults_new(nn_faults_t **out, const nn_faults_config_t *cfg, uint32_t n,
@@ -46,15 +74,26 @@ int nn_faults_new(nn_faults_t **out, const nn_faults_config_t *cfg, uint32_t n,
     f->n = n;
     f->group = group;
     uint64_t base = nn_rng_stream_key(seed, NN_STREAM_FAULTS);
-    for (size_t k = 0; k < f->cfg.n; k++)
+    for (size_t k = 0; k < f->cfg.n; k++) {
         f->key[k] = nn_mix64(base + (k + 1) * 0xd6e8feb86659fd93ULL);
+        nn_fault_kind_t kind = f->cfg.f[k].kind;
+        if ((kind == NN_FAULT_SILENT || kind == NN_FAULT_BYZANTINE) && s_members(f, k) != NN_OK) {
+            nn_faults_destroy(&f);
+            return NN_ENOMEM;
+        }
+    }
     *out = f;
     return NN_OK;
 }
 
 void nn_faults_destroy(nn_faults_t **pf)
 {
-    free(*pf);
+    nn_faults_t *f = *pf;
+    if (!f)
+        return;
+    for (size_t k = 0; k < NN_MAX_FAULTS; k++)
+        free(f->member[k]);
+    free(f);
     *pf = NULL;
 }
 
@@ -67,9 +106,29 @@ int nn_faults_active(const nn_faults_t *f, size_t k, uint64_t round)
 void nn_faults_begin(nn_faults_t *f, uint64_t round)
 {
     f->round = round;
-    f->any = 0;
+    f->any = f->lying = 0;
+    for (size_t k = 0; k < f->cfg.n; k++) {
+        f->active[k] = nn_faults_active(f, k, round);
+        if (f->cfg.f[k].kind == NN_FAULT_BYZANTINE)
+            f->lying |= f->active[k];
+        else
+            f->any |= f->active[k];
+    }
+}
+
+int nn_faults_lying(const nn_faults_t *f)
+{
+    return f && f->lying;
+}
+
+size_t nn_faults_liar(const nn_faults_t *f, uint32_t agent)
+{
+    if (!f || !f->lying || agent >= f->n)
+        return 0;
     for (size_t k = 0; k < f->cfg.n; k++)
-        f->any |= f->active[k] = nn_faults_active(f, k, round);
+        if (f->active[k] && f->cfg.f[k].kind == NN_FAULT_BYZANTINE && f->member[k][agent])
+            return k + 1;
+    return 0;
 }
 
 /* The uniform draw in [0, 1) of fault k for the message (round, from, seq): a function of
@@ -78,6 +137,16 @@ static double s_unit(const nn_faults_t *f, size_t k, uint32_t from, uint32_t seq
 {
     uint64_t h = nn_mix64(f->key[k] ^ nn_mix64((uint64_t)from * 0x9e3779b97f4a7c15ULL ^ f->round));
     return (double)(nn_rng_at(h, seq) >> 11) * 0x1p-53;
+}
+
+double nn_faults_lie(const nn_faults_t *f, size_t k, uint32_t agent, uint32_t slot, double value,
+                     int boolean)
+{
+    const nn_fault_config_t *c = &f->cfg.f[k - 1];
+    if (c->mode == NN_BYZANTINE_ADVERSARIAL)
+        return boolean ? (value != 0 ? 0.0 : 1.0) : 1.0 - value;
+    double u = s_unit(f, k - 1, agent, slot);
+    return boolean ? (u < 0.5 ? 0.0 : 1.0) : u;
 }
 
 nn_drop_rule_t nn_faults_check(const nn_faults_t *f, const nn_msg_t *m, uint32_t seq)
@@ -91,6 +160,9 @@ nn_drop_rule_t nn_faults_check(const nn_faults_t *f, const nn_msg_t *m, uint32_t
         if (c->kind == NN_FAULT_LOSS) {
             if (s_unit(f, k, m->from, seq) < c->p)
                 return NN_DROP_FAULT_LOSS;
+        } else if (c->kind == NN_FAULT_SILENT) {
+            if ((m->from < f->n && f->member[k][m->from]) || (m->to < f->n && f->member[k][m->to]))
+                return NN_DROP_FAULT_SILENT;
         } else if (c->kind == NN_FAULT_PARTITION && m->from < f->n && m->to < f->n) {
             int cut = c->between == NN_BETWEEN_GROUPS
                           ? (f->group ? f->group[m->from] != f->group[m->to] : 0)

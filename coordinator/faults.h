@@ -3,8 +3,9 @@
  * number) only, so that a fault experiment replays exactly on any number of nodes,
  * threads or ranks. A message a fault takes is dropped under a named rule of its own and
  * counted, so the message balance holds: sent = delivered + dropped (per rule) + in
- * flight. This first part has message loss and partitions; the faults are applied before
- * the norms, which see only what the network carried. */
+ * flight. There are message loss, partitions, silent agents (every message from or to
+ * them lost) and byzantine agents (their messages and votes changed before routing); the
+ * drops are applied before the norms, which see only what the network carried. */
 #ifndef NUNCHI_COORDINATOR_FAULTS_H
 #define NUNCHI_COORDINATOR_FAULTS_H
 
@@ -18,6 +19,8 @@
 typedef enum nn_fault_kind {
     NN_FAULT_LOSS = 0,  /* each message lost with probability p */
     NN_FAULT_PARTITION, /* messages between the two sides are lost */
+    NN_FAULT_SILENT,    /* its agents are silent: every message from or to them is lost */
+    NN_FAULT_BYZANTINE, /* its agents lie: their messages and votes carry other values */
     NN_FAULT_KINDS
 } nn_fault_kind_t;
 
@@ -27,7 +30,15 @@ typedef enum nn_fault_between {
     NN_BETWEEN_GROUPS      /* every two different groups of the structure */
 } nn_fault_between_t;
 
-#define NN_MAX_FAULTS 32
+/* What a byzantine agent says instead of the truth. */
+typedef enum nn_byzantine_mode {
+    NN_BYZANTINE_RANDOM = 0, /* a uniform draw in [0, 1], a fresh one per message and act */
+    NN_BYZANTINE_ADVERSARIAL /* the opposite: 1 - the value (an acceptance or compliance
+                                flipped) */
+} nn_byzantine_mode_t;
+
+#define NN_MAX_FAULTS       32
+#define NN_FAULT_MAX_AGENTS 256 /* agents listed by id in one fault */
 
 /* One planned fault, as the scenario gives it. */
 typedef struct nn_fault_config {
@@ -36,6 +47,12 @@ typedef struct nn_fault_config {
     uint64_t from_round;        /* the first round it acts in (>= 1) */
     uint64_t to_round;          /* the last (>= from_round; UINT64_MAX: to the end) */
     nn_fault_between_t between; /* partition */
+    /* silent, byzantine: the agents, listed (n_agents > 0, ascending, unique) or each drawn
+     * with probability share from (seed, NN_STREAM_FAULTS, fault, agent) */
+    double share;
+    uint32_t n_agents;
+    uint32_t agents[NN_FAULT_MAX_AGENTS];
+    nn_byzantine_mode_t mode; /* byzantine */
 } nn_fault_config_t;
 
 typedef struct nn_faults_config {
@@ -43,8 +60,9 @@ typedef struct nn_faults_config {
     nn_fault_config_t f[NN_MAX_FAULTS];
 } nn_faults_config_t;
 
-const char *nn_fault_kind_name(nn_fault_kind_t k);       /* "loss", "partition" */
-const char *nn_fault_between_name(nn_fault_between_t b); /* "halves", "groups" */
+const char *nn_fault_kind_name(nn_fault_kind_t k);         /* "loss", "partition" */
+const char *nn_fault_between_name(nn_fault_between_t b);   /* "halves", "groups" */
+const char *nn_byzantine_mode_name(nn_byzantine_mode_t m); /* "random", "adversarial" */
 
 typedef struct nn_faults nn_faults_t;
 
@@ -59,8 +77,22 @@ void nn_faults_destroy(nn_faults_t **f);
 void nn_faults_begin(nn_faults_t *f, uint64_t round);
 
 /* Whether message m (sequence number seq) is taken by a fault this round: NN_DROP_PASS
- * or the rule (NN_DROP_FAULT_LOSS, NN_DROP_FAULT_PARTITION). The router's check hook. */
+ * or the rule (NN_DROP_FAULT_LOSS, NN_DROP_FAULT_PARTITION, NN_DROP_FAULT_SILENT). The
+ * router's check hook. */
 nn_drop_rule_t nn_faults_check(const nn_faults_t *f, const nn_msg_t *m, uint32_t seq);
+
+/* The byzantine fault (index + 1) that makes agent `agent` lie this round, or 0. */
+size_t nn_faults_liar(const nn_faults_t *f, uint32_t agent);
+
+/* What liar fault k - 1 (nn_faults_liar's answer) makes its agent say instead of value:
+ * for a message, slot is its sequence number; for an act, (1 << 31) + its index among the
+ * agent's acts of the round. boolean: the value is an acceptance or compliance (0 or 1),
+ * and the lie is one too. */
+double nn_faults_lie(const nn_faults_t *f, size_t k, uint32_t agent, uint32_t slot, double value,
+                     int boolean);
+
+/* Whether some byzantine fault acts this round. */
+int nn_faults_lying(const nn_faults_t *f);
 
 /* Whether fault k acts in round r. */
 int nn_faults_active(const nn_faults_t *f, size_t k, uint64_t round);

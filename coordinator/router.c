@@ -19,6 +19,7 @@ const char *nn_drop_rule_name(nn_drop_rule_t r)
     case NN_DROP_OVER_LIMIT: return "over_limit";
     case NN_DROP_FAULT_LOSS: return "fault_loss";
     case NN_DROP_FAULT_PARTITION: return "fault_partition";
+    case NN_DROP_FAULT_SILENT: return "fault_silent";
     default: return "?";
     }
 }

@@ -1897,11 +1897,15 @@ static void s_norms(s_ctx_t *c, const s_node_t *v, const s_present_t *has, nn_sc
 /* In the order of the enums of faults.h; as with the norms, faults.c's name functions are
  * not called. The later faults are named so that a scenario written for them is told they
  * are not there yet rather than that the word is unknown. */
-static const char *const s_fault_names[] = {"loss", "partition"};
-static const char *const s_fault_later[] = {"delay", "duplicate", "crash", "byzantine"};
+static const char *const s_fault_names[] = {"loss", "partition", "silent", "byzantine"};
+static const char *const s_fault_later[] = {"delay", "duplicate"};
 static const char *const s_between_names[] = {"halves", "groups"};
-static const char *const s_fault_keys[] = {"fault", "p", "between", "rounds"};
+static const char *const s_mode_names[] = {"random", "adversarial"};
+static const char *const s_fault_keys[] = {"fault", "p", "between", "rounds", "agents", "mode"};
+enum { S_FK_FAULT, S_FK_P, S_FK_BETWEEN, S_FK_ROUNDS, S_FK_AGENTS, S_FK_MODE, S_FK_N };
 _Static_assert(S_N(s_fault_names) == NN_FAULT_KINDS, "a name for each fault");
+_Static_assert(S_N(s_fault_keys) == S_FK_N, "a name for each fault key");
+_Static_assert(S_N(s_mode_names) == NN_BYZANTINE_ADVERSARIAL + 1, "a name for each mode");
 
 /* rounds: [first, last], integers with 1 <= first <= last; last may pass the scenario's
  * rounds (the fault then acts to the end) and is kept as written. */
@@ -1936,23 +1940,126 @@ static void s_fault_rounds(s_ctx_t *c, const s_node_t *v, const char *path, nn_f
     fc->to_round = r[1];
 }
 
+static int s_u32_cmp(const void *pa, const void *pb)
+{
+    uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+    return (a > b) - (a < b);
+}
+
+/* agents of silent and byzantine: {share: S}, S in (0, 1], or a list of 1..256 distinct ids
+ * below the agent count (agents is read before every other section), kept ascending. */
+static void s_fault_agents(s_ctx_t *c, const s_node_t *v, const char *path, nn_fault_config_t *fc)
+{
+    static const char *const share_key[] = {"share"};
+    char ip[S_PATH + 32];
+    if (v->kind == S_MAP) {
+        const s_node_t *sv[1], *sk[1];
+        size_t before = c->n_errs;
+        s_fields(c, v, path, share_key, 1, sv, sk, NULL);
+        s_path(ip, sizeof ip, path, "share");
+        if (!sv[0]) {
+            if (c->n_errs == before) /* a misspelt share is its own error only */
+                s_err(c, v,
+                      "missing key '%s'" S_HINT
+                      "give the chance each agent is taken, such as {share: 0.05}, or list the "
+                      "agents, such as [3, 17, 42]",
+                      ip);
+        } else
+            s_get_num(c, sv[0], ip, 0.0, 1.0, 1, 0,
+                      "a number in (0, 1] (the chance each agent is taken)", &fc->share);
+        return;
+    }
+    if (v->kind != S_SEQ) {
+        char got[S_SHOW + 32];
+        s_show(v, got, sizeof got);
+        s_err(c, v,
+              "'%s' must be a mapping {share: S} or a list of agent ids, got %s" S_HINT
+              "such as {share: 0.05} or [3, 17, 42]",
+              path, got);
+        return;
+    }
+    if (v->n == 0) {
+        s_err(c, v,
+              "'%s' lists no agents" S_HINT
+              "list 1..%d agent ids, such as [3, 17, 42], or give a share, such as {share: 0.05}",
+              path, NN_FAULT_MAX_AGENTS);
+        return;
+    }
+    if (v->n > NN_FAULT_MAX_AGENTS) {
+        s_err(c, v,
+              "'%s' lists %zu agents, more than %d" S_HINT
+              "list at most %d ids, or give a share, such as {share: 0.05}",
+              path, v->n, NN_FAULT_MAX_AGENTS, NN_FAULT_MAX_AGENTS);
+        return;
+    }
+    uint32_t ids[NN_FAULT_MAX_AGENTS];
+    int ok = 1;
+    for (size_t i = 0; i < v->n; i++) {
+        uint64_t x;
+        ids[i] = UINT32_MAX;
+        snprintf(ip, sizeof ip, "%s[%zu]", path, i);
+        if (s_get_u64(c, v->kid[i], ip, 0, INT32_MAX, "an integer >= 0 (an agent id)", &x) != 0) {
+            ok = 0;
+            continue;
+        }
+        if (c->agents_ok && x >= c->agents) {
+            s_err(c, v->kid[i],
+                  "'%s' is %" PRIu64 ", not below agents (%" PRIu32 ")" S_HINT
+                  "agent ids run from 0 to %" PRIu32,
+                  ip, x, c->agents, c->agents - 1);
+            ok = 0;
+            continue;
+        }
+        ids[i] = (uint32_t)x;
+        for (size_t j = 0; j < i; j++)
+            if (ids[j] == ids[i]) {
+                char *loc = s_loc(c, v->kid[j]->origin, v->kid[j]->line, v->kid[j]->col);
+                if (!loc) {
+                    c->oom = 1;
+                    return;
+                }
+                s_err(c, v->kid[i],
+                      "'%s' lists agent %" PRIu32 " twice" S_HINT "first at %s; list each once",
+                      path, ids[i], loc);
+                free(loc);
+                ok = 0;
+                ids[i] = UINT32_MAX;
+                break;
+            }
+    }
+    if (!ok)
+        return;
+    qsort(ids, v->n, sizeof ids[0], s_u32_cmp);
+    memcpy(fc->agents, ids, v->n * sizeof ids[0]);
+    fc->n_agents = (uint32_t)v->n;
+}
+
+/* Why key `key` does not apply to fault kind k, and what to write instead. */
+static void s_fault_foreign(s_ctx_t *c, const s_node_t *key, int k, const char *why)
+{
+    char kt[S_SHOW + 8];
+    s_clean(key->text, key->len, kt, sizeof kt);
+    s_err(c, key, "key '%s' does not apply to fault '%s'" S_HINT "%s", kt, s_fault_names[k], why);
+}
+
 static void s_fault(s_ctx_t *c, const s_node_t *e, size_t idx, const nn_scenario_t *s,
                     nn_fault_config_t *fc)
 {
     char where[S_PATH], path[S_PATH], list[128], later[128], got[S_SHOW + 32];
-    const s_node_t *vals[4], *keys[4];
+    const s_node_t *vals[S_FK_N], *keys[S_FK_N];
+    memset(fc, 0, sizeof *fc);
     fc->kind = NN_FAULT_LOSS;
-    fc->p = 0.0;
     fc->from_round = 1;
     fc->to_round = UINT64_MAX;
     fc->between = NN_BETWEEN_HALVES;
+    fc->mode = NN_BYZANTINE_RANDOM;
     snprintf(where, sizeof where, "faults[%zu]", idx);
     if (s_want(c, e, S_MAP, where, "{fault: loss, p: 0.1}") != 0)
         return;
     s_join(s_fault_names, NN_FAULT_KINDS, list, sizeof list);
     s_join(s_fault_later, S_N(s_fault_later), later, sizeof later);
-    s_fields(c, e, where, s_fault_keys, 4, vals, keys, NULL);
-    const s_node_t *kv = vals[0];
+    s_fields(c, e, where, s_fault_keys, S_FK_N, vals, keys, NULL);
+    const s_node_t *kv = vals[S_FK_FAULT];
     s_path(path, sizeof path, where, "fault");
     int k = -1;
     if (!kv)
@@ -1969,12 +2076,15 @@ static void s_fault(s_ctx_t *c, const s_node_t *e, size_t idx, const nn_scenario
     const s_node_t *x;
     if (k == NN_FAULT_LOSS) {
         s_path(path, sizeof path, where, "p");
-        if (vals[2])
-            s_err(c, keys[2],
-                  "key 'between' does not apply to fault 'loss'" S_HINT
-                  "a loss takes any message with chance p, wherever it goes; to cut the "
-                  "society in two add {fault: partition, between: halves}");
-        if ((x = vals[1]))
+        if (vals[S_FK_BETWEEN])
+            s_fault_foreign(c, keys[S_FK_BETWEEN], k,
+                            "a loss takes any message with chance p, wherever it goes; to cut "
+                            "the society in two add {fault: partition, between: halves}");
+        if (vals[S_FK_AGENTS])
+            s_fault_foreign(c, keys[S_FK_AGENTS], k,
+                            "a loss takes any message with chance p, whoever sends it; to "
+                            "silence some agents add {fault: silent, agents: {share: 0.05}}");
+        if ((x = vals[S_FK_P]))
             s_get_num(c, x, path, 0.0, 1.0, 1, 0,
                       "a number in (0, 1] (the chance a message is lost)", &fc->p);
         else
@@ -1982,13 +2092,16 @@ static void s_fault(s_ctx_t *c, const s_node_t *e, size_t idx, const nn_scenario
                   "missing key '%s'" S_HINT
                   "required with fault 'loss': the chance a message is lost, a number in (0, 1]",
                   path);
-    } else {
-        if (vals[1])
-            s_err(c, keys[1],
-                  "key 'p' does not apply to fault 'partition'" S_HINT
-                  "a partition loses every message between its sides, not some; for a chance "
-                  "of loss add {fault: loss, p: 0.1}");
-        if ((x = vals[2])) {
+    } else if (k == NN_FAULT_PARTITION) {
+        if (vals[S_FK_P])
+            s_fault_foreign(c, keys[S_FK_P], k,
+                            "a partition loses every message between its sides, not some; for "
+                            "a chance of loss add {fault: loss, p: 0.1}");
+        if (vals[S_FK_AGENTS])
+            s_fault_foreign(c, keys[S_FK_AGENTS], k,
+                            "a partition cuts the society along 'between'; to silence some "
+                            "agents add {fault: silent, agents: [3, 17]}");
+        if ((x = vals[S_FK_BETWEEN])) {
             s_path(path, sizeof path, where, "between");
             int b = s_get_enum(c, x, path, s_between_names, S_N(s_between_names));
             if (b >= 0)
@@ -2000,8 +2113,41 @@ static void s_fault(s_ctx_t *c, const s_node_t *e, size_t idx, const nn_scenario
                       "use between: halves",
                       path);
         }
+    } else {
+        int silent = k == NN_FAULT_SILENT;
+        if (vals[S_FK_P])
+            s_fault_foreign(c, keys[S_FK_P], k,
+                            silent ? "a silent fault loses every message from or to its agents, "
+                                     "not some; for a chance of loss add {fault: loss, p: 0.1}"
+                                   : "a byzantine agent's messages all arrive, with other values; "
+                                     "for a chance of loss add {fault: loss, p: 0.1}");
+        if (vals[S_FK_BETWEEN])
+            s_fault_foreign(c, keys[S_FK_BETWEEN], k,
+                            "it acts on the agents given by 'agents'; to cut the society in two "
+                            "add {fault: partition, between: halves}");
+        s_path(path, sizeof path, where, "agents");
+        if ((x = vals[S_FK_AGENTS]))
+            s_fault_agents(c, x, path, fc);
+        else
+            s_err(c, e,
+                  "missing key '%s'" S_HINT
+                  "required with fault '%s': its agents, a share such as {share: 0.05} or a "
+                  "list of ids such as [3, 17, 42]",
+                  path, s_fault_names[k]);
     }
-    if ((x = vals[3])) {
+    if ((x = vals[S_FK_MODE])) {
+        if (k != NN_FAULT_BYZANTINE)
+            s_fault_foreign(c, keys[S_FK_MODE], k,
+                            "mode says what byzantine agents say instead of the truth; write "
+                            "{fault: byzantine, agents: {share: 0.1}, mode: adversarial}");
+        else {
+            s_path(path, sizeof path, where, "mode");
+            int m = s_get_enum(c, x, path, s_mode_names, S_N(s_mode_names));
+            if (m >= 0)
+                fc->mode = (nn_byzantine_mode_t)m;
+        }
+    }
+    if ((x = vals[S_FK_ROUNDS])) {
         s_path(path, sizeof path, where, "rounds");
         s_fault_rounds(c, x, path, fc);
     }
@@ -3966,9 +4112,24 @@ static void s_write_faults(const nn_scenario_t *s, FILE *f)
         if (fc->kind == NN_FAULT_LOSS) {
             s_fmt_double(fc->p, a, sizeof a);
             fprintf(f, ", p: %s", a);
-        } else
+        } else if (fc->kind == NN_FAULT_PARTITION)
             fprintf(f, ", between: %s",
                     s_name_of(s_between_names, S_N(s_between_names), (unsigned)fc->between));
+        else {
+            uint32_t na = fc->n_agents < NN_FAULT_MAX_AGENTS ? fc->n_agents : NN_FAULT_MAX_AGENTS;
+            if (na) {
+                fputs(", agents: [", f);
+                for (uint32_t j = 0; j < na; j++)
+                    fprintf(f, "%s%" PRIu32, j ? ", " : "", fc->agents[j]);
+                fputc(']', f);
+            } else {
+                s_fmt_double(fc->share, a, sizeof a);
+                fprintf(f, ", agents: {share: %s}", a);
+            }
+            if (fc->kind == NN_FAULT_BYZANTINE)
+                fprintf(f, ", mode: %s",
+                        s_name_of(s_mode_names, S_N(s_mode_names), (unsigned)fc->mode));
+        }
         if (fc->from_round != 1 || fc->to_round != UINT64_MAX)
             fprintf(f, ", rounds: [%" PRIu64 ", %" PRIu64 "]", fc->from_round, fc->to_round);
         fputs("}\n", f);

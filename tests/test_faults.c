@@ -1,7 +1,9 @@
 /* Tests of coordinator/faults.c: a loss takes its share of the messages, only in its
  * rounds, by a draw of (seed, round, sender, seq) that does not depend on the order the
  * messages are asked in; two losses draw independently; a partition cuts exactly the
- * messages between its sides (halves, groups). */
+ * messages between its sides (halves, groups); silent agents lose every message from and
+ * to them, listed or drawn; byzantine agents' lies (the opposite, or a fresh draw per
+ * slot) in their rounds only. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -148,12 +150,103 @@ static void test_partition_sides(void **state)
     nn_faults_destroy(&f);
 }
 
+static void test_silent_agents(void **state)
+{
+    (void)state;
+    nn_faults_config_t c = t_one(NN_FAULT_SILENT, 0, 2, 2, NN_BETWEEN_HALVES);
+    c.f[0].n_agents = 2;
+    c.f[0].agents[0] = 1;
+    c.f[0].agents[1] = 4;
+    nn_faults_t *f = NULL;
+    assert_int_equal(nn_faults_new(&f, &c, 6, NULL, 1), 0);
+    nn_faults_begin(f, 2);
+    for (uint32_t a = 0; a < 6; a++)
+        for (uint32_t b = 0; b < 6; b++) {
+            nn_msg_t m = {a, b, 0.5, 0.0f, 0};
+            int silent = a == 1 || a == 4 || b == 1 || b == 4;
+            assert_int_equal(nn_faults_check(f, &m, 0),
+                             silent ? NN_DROP_FAULT_SILENT : NN_DROP_PASS);
+        }
+    nn_faults_begin(f, 3);
+    nn_msg_t m = {1, 4, 0.5, 0.0f, 0};
+    assert_int_equal(nn_faults_check(f, &m, 0), NN_DROP_PASS);
+    nn_faults_destroy(&f);
+    /* drawn: about share of the agents, the same ones for the same seed */
+    c = t_one(NN_FAULT_SILENT, 0, 1, 1, NN_BETWEEN_HALVES);
+    c.f[0].share = 0.1;
+    nn_faults_t *g = NULL, *h = NULL;
+    assert_int_equal(nn_faults_new(&g, &c, 10000, NULL, 9), 0);
+    assert_int_equal(nn_faults_new(&h, &c, 10000, NULL, 9), 0);
+    nn_faults_begin(g, 1);
+    nn_faults_begin(h, 1);
+    size_t silent = 0;
+    for (uint32_t a = 0; a < 10000; a++) {
+        nn_msg_t mm = {a, a, 0.5, 0.0f, 0};
+        int s1 = nn_faults_check(g, &mm, 0) == NN_DROP_FAULT_SILENT;
+        assert_int_equal(s1, nn_faults_check(h, &mm, 3) == NN_DROP_FAULT_SILENT);
+        silent += s1;
+    }
+    assert_true(silent > 900 && silent < 1100);
+    nn_faults_destroy(&g);
+    nn_faults_destroy(&h);
+}
+
+static void test_byzantine_lies(void **state)
+{
+    (void)state;
+    nn_faults_config_t c = t_one(NN_FAULT_BYZANTINE, 0, 1, 5, NN_BETWEEN_HALVES);
+    c.f[0].n_agents = 1;
+    c.f[0].agents[0] = 2;
+    c.f[0].mode = NN_BYZANTINE_ADVERSARIAL;
+    nn_faults_t *f = NULL;
+    assert_int_equal(nn_faults_new(&f, &c, 4, NULL, 1), 0);
+    nn_faults_begin(f, 3);
+    assert_true(nn_faults_lying(f));
+    assert_int_equal(nn_faults_liar(f, 1), 0);
+    size_t k = nn_faults_liar(f, 2);
+    assert_int_equal(k, 1);
+    assert_true(nn_faults_lie(f, k, 2, 0, 0.25, 0) == 0.75);
+    assert_true(nn_faults_lie(f, k, 2, 0, 1.0, 1) == 0.0);
+    assert_true(nn_faults_lie(f, k, 2, 0, 0.0, 1) == 1.0);
+    /* a byzantine fault drops nothing */
+    nn_msg_t m = {2, 1, 0.5, 0.0f, 0};
+    assert_int_equal(nn_faults_check(f, &m, 0), NN_DROP_PASS);
+    nn_faults_begin(f, 6);
+    assert_false(nn_faults_lying(f));
+    assert_int_equal(nn_faults_liar(f, 2), 0);
+    nn_faults_destroy(&f);
+
+    c.f[0].mode = NN_BYZANTINE_RANDOM;
+    assert_int_equal(nn_faults_new(&f, &c, 4, NULL, 1), 0);
+    nn_faults_begin(f, 3);
+    double sum = 0, first = nn_faults_lie(f, 1, 2, 0, 0.5, 0);
+    size_t ones = 0, differ = 0;
+    for (uint32_t slot = 0; slot < 4000; slot++) {
+        double v = nn_faults_lie(f, 1, 2, slot, 0.5, 0);
+        assert_true(v >= 0 && v < 1);
+        sum += v;
+        differ += v != first;
+        double b = nn_faults_lie(f, 1, 2, slot, 1.0, 1);
+        assert_true(b == 0.0 || b == 1.0);
+        ones += b == 1.0;
+    }
+    assert_true(sum / 4000 > 0.47 && sum / 4000 < 0.53);
+    assert_true(ones > 1850 && ones < 2150);
+    assert_true(differ > 3990);
+    assert_true(nn_faults_lie(f, 1, 2, 7, 0.5, 0) == nn_faults_lie(f, 1, 2, 7, 0.9, 0));
+    nn_faults_destroy(&f);
+}
+
 static void test_names(void **state)
 {
     (void)state;
     assert_string_equal(nn_fault_kind_name(NN_FAULT_LOSS), "loss");
     assert_string_equal(nn_fault_kind_name(NN_FAULT_PARTITION), "partition");
     assert_string_equal(nn_fault_between_name(NN_BETWEEN_GROUPS), "groups");
+    assert_string_equal(nn_fault_kind_name(NN_FAULT_SILENT), "silent");
+    assert_string_equal(nn_fault_kind_name(NN_FAULT_BYZANTINE), "byzantine");
+    assert_string_equal(nn_byzantine_mode_name(NN_BYZANTINE_ADVERSARIAL), "adversarial");
+    assert_string_equal(nn_drop_rule_name(NN_DROP_FAULT_SILENT), "fault_silent");
     assert_string_equal(nn_drop_rule_name(NN_DROP_FAULT_LOSS), "fault_loss");
     assert_string_equal(nn_drop_rule_name(NN_DROP_FAULT_PARTITION), "fault_partition");
     assert_false(NN_DROP_IS_NORM(NN_DROP_FAULT_LOSS));
@@ -167,6 +260,8 @@ int main(void)
         cmocka_unit_test(test_loss_is_a_function_of_the_message),
         cmocka_unit_test(test_two_losses_independent),
         cmocka_unit_test(test_partition_sides),
+        cmocka_unit_test(test_silent_agents),
+        cmocka_unit_test(test_byzantine_lies),
         cmocka_unit_test(test_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1596,16 +1596,19 @@ static void test_faults_errors(void **state)
 {
     t_fix_t *f = *state;
     static const t_bad_t cases[] = {
-        {MINIMAL "faults: [{p: 0.1}]\n",
-         "missing key 'faults[0].fault' at t.yaml:4:10 (required: one of loss, partition)"},
+        {MINIMAL "faults: [{p: 0.1}]\n", "missing key 'faults[0].fault' at t.yaml:4:10 (required: "
+                                         "one of loss, partition, silent, byzantine)"},
         {MINIMAL "faults: [{fault: los, p: 0.1}]\n",
-         "'faults[0].fault' must be one of loss, partition, got 'los' at t.yaml:4:18 (did you "
+         "'faults[0].fault' must be one of loss, partition, silent, byzantine, got 'los' at "
+         "t.yaml:4:18 (did you "
          "mean 'loss'?)"},
         {MINIMAL "faults: [{fault: earthquake}]\n",
-         "'faults[0].fault' must be one of loss, partition, got 'earthquake' at t.yaml:4:18"},
+         "'faults[0].fault' must be one of loss, partition, silent, byzantine, got 'earthquake' at "
+         "t.yaml:4:18"},
         {MINIMAL "faults: [{fault: delay}]\n",
-         "'faults[0].fault' must be one of loss, partition, got 'delay' at t.yaml:4:18 (not yet: "
-         "delay, duplicate, crash, byzantine come in a later version)"},
+         "'faults[0].fault' must be one of loss, partition, silent, byzantine, got 'delay' at "
+         "t.yaml:4:18 (not yet: "
+         "delay, duplicate come in a later version)"},
         {MINIMAL "faults:\n  - {fault: partition}\n  - {fault: loss}\n",
          "missing key 'faults[1].p' at t.yaml:6:5 (required with fault 'loss': the chance a "
          "message is lost, a number in (0, 1])"},
@@ -1687,6 +1690,175 @@ static void test_faults_errors(void **state)
     assert_true(t_has(f, "'structure.groups.from'"));
 }
 
+/* silent and byzantine: their agents by share or by id, and byzantine's mode */
+static void test_faults_agents(void **state)
+{
+    t_fix_t *f = *state;
+    const nn_faults_config_t *fs = &f->s.faults;
+    t_ok(f, MINIMAL "faults:\n"
+                    "  - {fault: silent, agents: {share: 0.05}, rounds: [10, 20]}\n"
+                    "  - {fault: silent, agents: [42, 3, 17]}\n"
+                    "  - {fault: byzantine, agents: {share: 0.1}, mode: adversarial}\n"
+                    "  - {fault: byzantine, agents: [999, 0]}\n"
+                    "  - {fault: silent, agents: {share: 1}}\n"
+                    "  - {fault: loss, p: 0.5}\n");
+    assert_int_equal(fs->n, 6);
+    const nn_fault_config_t *x = fs->f;
+    assert_int_equal(x[0].kind, NN_FAULT_SILENT);
+    assert_true(x[0].share == 0.05);
+    assert_int_equal(x[0].n_agents, 0);
+    assert_true(x[0].from_round == 10 && x[0].to_round == 20);
+    assert_true(x[0].p == 0.0);
+    /* listed: share 0, kept ascending whatever the order written */
+    assert_int_equal(x[1].kind, NN_FAULT_SILENT);
+    assert_true(x[1].share == 0.0);
+    assert_int_equal(x[1].n_agents, 3);
+    assert_int_equal(x[1].agents[0], 3);
+    assert_int_equal(x[1].agents[1], 17);
+    assert_int_equal(x[1].agents[2], 42);
+    assert_true(x[1].from_round == 1 && x[1].to_round == UINT64_MAX);
+    assert_int_equal(x[2].kind, NN_FAULT_BYZANTINE);
+    assert_true(x[2].share == 0.1);
+    assert_int_equal(x[2].n_agents, 0);
+    assert_int_equal(x[2].mode, NN_BYZANTINE_ADVERSARIAL);
+    /* mode left out: random; the last agent id is agents - 1 */
+    assert_int_equal(x[3].kind, NN_FAULT_BYZANTINE);
+    assert_int_equal(x[3].mode, NN_BYZANTINE_RANDOM);
+    assert_int_equal(x[3].n_agents, 2);
+    assert_int_equal(x[3].agents[0], 0);
+    assert_int_equal(x[3].agents[1], 999);
+    assert_true(x[4].share == 1.0);
+    /* a loss after them carries none of their fields */
+    assert_int_equal(x[5].kind, NN_FAULT_LOSS);
+    assert_true(x[5].share == 0.0);
+    assert_int_equal(x[5].n_agents, 0);
+    /* exactly NN_FAULT_MAX_AGENTS ids load, given in descending order */
+    char text[8192];
+    int w = snprintf(text, sizeof text, MINIMAL "faults:\n  - fault: silent\n    agents: [");
+    for (int i = NN_FAULT_MAX_AGENTS - 1; i >= 0; i--)
+        w += snprintf(text + w, sizeof text - (size_t)w, "%s%d",
+                      i == NN_FAULT_MAX_AGENTS - 1 ? "" : ", ", 2 * i + 1);
+    snprintf(text + w, sizeof text - (size_t)w, "]\n");
+    t_ok(f, text);
+    assert_int_equal(fs->f[0].n_agents, NN_FAULT_MAX_AGENTS);
+    for (uint32_t i = 0; i < NN_FAULT_MAX_AGENTS; i++)
+        assert_int_equal(fs->f[0].agents[i], 2 * i + 1);
+    /* the ids are checked against the agent count, whatever the order of the sections */
+    t_ok(f, "faults: [{fault: silent, agents: [9]}]\n"
+            "network: {model: ring, k: 4}\npopulations: [{behaviour: voter, share: 1}]\n"
+            "agents: 10\n");
+    assert_int_equal(fs->f[0].agents[0], 9);
+    static const t_bad_t cases[] = {
+        {"faults: [{fault: silent, agents: [10]}]\n"
+         "network: {model: ring, k: 4}\npopulations: [{behaviour: voter, share: 1}]\n"
+         "agents: 10\n",
+         "'faults[0].agents[0]' is 10, not below agents (10) at t.yaml:1:35 (agent ids run from "
+         "0 to 9)"},
+    };
+    t_one_error(f, cases, sizeof cases / sizeof cases[0]);
+}
+
+static void test_faults_agents_errors(void **state)
+{
+    t_fix_t *f = *state;
+    static const t_bad_t cases[] = {
+        {MINIMAL "faults: [{fault: silent, rounds: [10, 20]}]\n",
+         "missing key 'faults[0].agents' at t.yaml:4:10 (required with fault 'silent': its "
+         "agents, a share such as {share: 0.05} or a list of ids such as [3, 17, 42])"},
+        {MINIMAL "faults: [{fault: byzantine, mode: adversarial}]\n",
+         "missing key 'faults[0].agents' at t.yaml:4:10 (required with fault 'byzantine'"},
+        {MINIMAL "faults: [{fault: silent, agents: {share: 0}}]\n",
+         "'faults[0].agents.share' must be a number in (0, 1] (the chance each agent is taken), "
+         "got 0 at t.yaml:4:42"},
+        {MINIMAL "faults: [{fault: byzantine, agents: {share: 1.5}}]\n",
+         "'faults[0].agents.share' must be a number in (0, 1] (the chance each agent is taken), "
+         "got 1.5 at t.yaml:4:45"},
+        {MINIMAL "faults: [{fault: silent, agents: {}}]\n",
+         "missing key 'faults[0].agents.share' at t.yaml:4:34 (give the chance each agent is "
+         "taken, such as {share: 0.05}, or list the agents, such as [3, 17, 42])"},
+        {MINIMAL "faults: [{fault: silent, agents: {shar: 0.1}}]\n",
+         "unknown key 'shar' in 'faults[0].agents' at t.yaml:4:35 (did you mean 'share'?)"},
+        {MINIMAL "faults: [{fault: silent, agents: all}]\n",
+         "'faults[0].agents' must be a mapping {share: S} or a list of agent ids, got 'all' at "
+         "t.yaml:4:34 (such as {share: 0.05} or [3, 17, 42])"},
+        {MINIMAL "faults: [{fault: silent, agents: []}]\n",
+         "'faults[0].agents' lists no agents at t.yaml:4:34 (list 1..256 agent ids, such as "
+         "[3, 17, 42], or give a share, such as {share: 0.05})"},
+        {MINIMAL "faults: [{fault: silent, agents: [3, 17, 3]}]\n",
+         "'faults[0].agents' lists agent 3 twice at t.yaml:4:42 (first at t.yaml:4:35; list "
+         "each once)"},
+        {MINIMAL "faults: [{fault: silent, agents: [3, 1000]}]\n",
+         "'faults[0].agents[1]' is 1000, not below agents (1000) at t.yaml:4:38 (agent ids run "
+         "from 0 to 999)"},
+        {MINIMAL "faults: [{fault: silent, agents: [-1]}]\n",
+         "'faults[0].agents[0]' must be an integer >= 0 (an agent id), got -1 at t.yaml:4:35"},
+        {MINIMAL "faults: [{fault: silent, agents: [1], mode: random}]\n",
+         "key 'mode' does not apply to fault 'silent' at t.yaml:4:39 (mode says what byzantine "
+         "agents say instead of the truth; write {fault: byzantine, agents: {share: 0.1}, mode: "
+         "adversarial})"},
+        {MINIMAL "faults: [{fault: loss, p: 0.1, mode: random}]\n",
+         "key 'mode' does not apply to fault 'loss' at t.yaml:4:32"},
+        {MINIMAL "faults: [{fault: byzantine, agents: [1], mode: adversrial}]\n",
+         "'faults[0].mode' must be one of random, adversarial, got 'adversrial' at t.yaml:4:48 "
+         "(did you mean 'adversarial'?)"},
+        {MINIMAL "faults: [{fault: byzantine, agents: [1], mode: liar}]\n",
+         "'faults[0].mode' must be one of random, adversarial, got 'liar' at t.yaml:4:48"},
+        {MINIMAL "faults: [{fault: loss, p: 0.1, agents: [1]}]\n",
+         "key 'agents' does not apply to fault 'loss' at t.yaml:4:32 (a loss takes any message "
+         "with chance p, whoever sends it; to silence some agents add {fault: silent, agents: "
+         "{share: 0.05}})"},
+        {MINIMAL "faults: [{fault: partition, agents: {share: 0.5}}]\n",
+         "key 'agents' does not apply to fault 'partition' at t.yaml:4:29 (a partition cuts the "
+         "society along 'between'"},
+        {MINIMAL "faults: [{fault: silent, agents: [1], p: 0.5}]\n",
+         "key 'p' does not apply to fault 'silent' at t.yaml:4:39 (a silent fault loses every "
+         "message from or to its agents, not some; for a chance of loss add {fault: loss, p: "
+         "0.1})"},
+        {MINIMAL "faults: [{fault: byzantine, agents: [1], p: 0.5}]\n",
+         "key 'p' does not apply to fault 'byzantine' at t.yaml:4:42 (a byzantine agent's "
+         "messages all arrive, with other values"},
+        {MINIMAL "faults: [{fault: byzantine, agents: [1], between: halves}]\n",
+         "key 'between' does not apply to fault 'byzantine' at t.yaml:4:42 (it acts on the "
+         "agents given by 'agents'; to cut the society in two add {fault: partition, between: "
+         "halves})"},
+        {MINIMAL "faults: [{fault: crash}]\n",
+         "'faults[0].fault' must be one of loss, partition, silent, byzantine, got 'crash' at "
+         "t.yaml:4:18"},
+        {MINIMAL "faults: [{fault: duplicate}]\n",
+         "got 'duplicate' at t.yaml:4:18 (not yet: delay, duplicate come in a later version)"},
+        {MINIMAL "faults: [{fault: silnt, agents: [1]}]\n", "(did you mean 'silent'?)"},
+    };
+    t_one_error(f, cases, sizeof cases / sizeof cases[0]);
+    /* 257 ids: one error, at the list */
+    char text[8192];
+    int w = snprintf(text, sizeof text, MINIMAL "faults:\n  - fault: silent\n    agents: [0");
+    for (int i = 1; i <= NN_FAULT_MAX_AGENTS; i++)
+        w += snprintf(text + w, sizeof text - (size_t)w, ", %d", i);
+    snprintf(text + w, sizeof text - (size_t)w, "]\n");
+    assert_int_equal(t_load(f, text, NULL, 0), NN_ESCENARIO);
+    assert_int_equal(f->d.count, 1);
+    assert_true(t_has(f, "'faults[0].agents' lists 257 agents, more than 256 at t.yaml:6:13 "
+                         "(list at most 256 ids, or give a share, such as {share: 0.05})"));
+    /* every bad id of a list is reported */
+    assert_int_equal(
+        t_load(f, MINIMAL "faults: [{fault: silent, agents: [5, 5, 2000, x, 5]}]\n", NULL, 0),
+        NN_ESCENARIO);
+    assert_int_equal(f->d.count, 4);
+    assert_true(t_has(f, "'faults[0].agents' lists agent 5 twice at t.yaml:4:38"));
+    assert_true(t_has(f, "'faults[0].agents[2]' is 2000, not below agents (1000) at t.yaml:4:41"));
+    assert_true(t_has(f, "'faults[0].agents[3]' must be an integer >= 0 (an agent id), got 'x'"));
+    assert_true(t_has(f, "'faults[0].agents' lists agent 5 twice at t.yaml:4:50"));
+    /* a bad agent count gives its own error only */
+    assert_int_equal(t_load(f,
+                            "agents: 1\nnetwork: {model: complete}\n"
+                            "populations: [{behaviour: voter, share: 1}]\n"
+                            "faults: [{fault: silent, agents: [5]}]\n",
+                            NULL, 0),
+                     NN_ESCENARIO);
+    assert_int_equal(f->d.count, 1);
+    assert_true(t_has(f, "'agents' must be an integer in 2..2147483647, got 1"));
+}
+
 static void test_faults_set(void **state)
 {
     t_fix_t *f = *state;
@@ -1709,6 +1881,28 @@ static void test_faults_set(void **state)
     assert_int_equal(t_load(f, MINIMAL, mk, 1), NN_OK);
     assert_int_equal(fs->n, 1);
     assert_int_equal(fs->f[0].kind, NN_FAULT_PARTITION);
+    /* silent and byzantine through --set: a share, a list, an appended entry */
+    const char *ag = MINIMAL "faults: [{fault: silent, agents: {share: 0.05}}]\n";
+    const char *sa[] = {"faults.0.agents.share=0.2", "faults.1={fault: silent, agents: [2, 1]}",
+                        "faults[2]={fault: byzantine, agents: [7]}", "faults.2.mode=adversarial"};
+    assert_int_equal(t_load(f, ag, sa, sizeof sa / sizeof sa[0]), NN_OK);
+    assert_int_equal(fs->n, 3);
+    assert_true(fs->f[0].share == 0.2);
+    assert_int_equal(fs->f[1].n_agents, 2);
+    assert_int_equal(fs->f[1].agents[0], 1);
+    assert_int_equal(fs->f[1].agents[1], 2);
+    assert_int_equal(fs->f[2].kind, NN_FAULT_BYZANTINE);
+    assert_int_equal(fs->f[2].mode, NN_BYZANTINE_ADVERSARIAL);
+    /* a share replaced by a list, and the agent count changed under a list */
+    const char *sl[] = {"faults.0.agents=[4, 0]"};
+    assert_int_equal(t_load(f, ag, sl, 1), NN_OK);
+    assert_true(fs->f[0].share == 0.0);
+    assert_int_equal(fs->f[0].n_agents, 2);
+    assert_int_equal(fs->f[0].agents[0], 0);
+    const char *few[] = {"faults.0.agents=[4, 0]", "agents=4"};
+    assert_int_equal(t_load(f, ag, few, 2), NN_ESCENARIO);
+    assert_true(t_has(f, "'faults[0].agents[0]' is 4, not below agents (4) at --set "
+                         "'faults.0.agents=[4, 0]'"));
     /* and clears it */
     const char *clear[] = {"faults=[]"};
     assert_int_equal(t_load(f, base, clear, 1), NN_OK);
@@ -1724,6 +1918,13 @@ static void test_faults_set(void **state)
          "'faults.1={fault: partition, between: groups}'"},
         {"faults.0.between=halves", "key 'between' does not apply to fault 'loss' at --set "
                                     "'faults.0.between=halves'"},
+        {"faults.0.agents={share: 0.1}", "key 'agents' does not apply to fault 'loss' at --set "
+                                         "'faults.0.agents={share: 0.1}'"},
+        {"faults.1={fault: silent, agents: [1, 1]}",
+         "'faults[1].agents' lists agent 1 twice at --set 'faults.1={fault: silent, agents: "
+         "[1, 1]}' (first at --set 'faults.1={fault: silent, agents: [1, 1]}'"},
+        {"faults.1={fault: byzantine, agents: {share: 0.1}, mode: honest}",
+         "'faults[1].mode' must be one of random, adversarial, got 'honest' at --set"},
         {"faults.2={fault: loss, p: 0.1}", "cannot set 'faults.2': 'faults' has 1 entries"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -1932,6 +2133,10 @@ static void t_same(const nn_scenario_t *a, const nn_scenario_t *b)
         assert_true(u->from_round == v->from_round);
         assert_true(u->to_round == v->to_round);
         assert_int_equal(u->between, v->between);
+        assert_true(u->share == v->share);
+        assert_int_equal(u->n_agents, v->n_agents);
+        assert_memory_equal(u->agents, v->agents, sizeof u->agents);
+        assert_int_equal(u->mode, v->mode);
     }
     assert_string_equal(a->llm_record_given, b->llm_record_given);
     assert_string_equal(a->llm_replay_given, b->llm_replay_given);
@@ -2063,6 +2268,13 @@ static void test_round_trip(void **state)
                             "  - {fault: partition}\n"
                             "  - {fault: loss, p: 1, rounds: [2, 18446744073709551615]}\n");
     t_round_trip(f, MINIMAL "faults: []\n");
+    t_round_trip(f, MINIMAL "faults:\n"
+                            "  - {fault: silent, agents: {share: 0.05}, rounds: [10, 20]}\n"
+                            "  - {fault: silent, agents: [42, 3, 17]}\n"
+                            "  - {fault: byzantine, agents: {share: 0.1}, mode: adversarial}\n"
+                            "  - {fault: byzantine, agents: [999], rounds: [5, 5]}\n"
+                            "  - {fault: silent, agents: {share: 0.3333333333333333}}\n"
+                            "  - {fault: loss, p: 0.1}\n");
     /* decisions with tuned protocols and no complaints */
     t_round_trip(f, MINIMAL "cases: {complaints: false, turnout: 0.9}\n"
                             "decisions: {every: 3, chain: [weighted]}\n");
@@ -2175,6 +2387,22 @@ static void test_write_text(void **state)
     assert_non_null(strstr(buf, "\nfaults:\n  - {fault: partition, between: halves, rounds: "
                                 "[3, 200]}\n  - {fault: loss, p: 0.25}\n"
                                 "  - {fault: loss, p: 1.0}\n"));
+    free(buf);
+    buf = NULL;
+    /* silent and byzantine: agents as a share or ascending ids; byzantine's mode always */
+    t_ok(f, MINIMAL "faults:\n  - {fault: silent, agents: [42, 3, 17], rounds: [2, 9]}\n"
+                    "  - {agents: {share: 0.05}, fault: byzantine}\n"
+                    "  - {fault: byzantine, mode: adversarial, agents: [8]}\n"
+                    "  - {fault: silent, agents: {share: 1}}\n");
+    m = open_memstream(&buf, &len);
+    assert_non_null(m);
+    assert_int_equal(nn_scenario_write(&f->s, m), NN_OK);
+    fclose(m);
+    assert_non_null(strstr(buf, "\nfaults:\n"
+                                "  - {fault: silent, agents: [3, 17, 42], rounds: [2, 9]}\n"
+                                "  - {fault: byzantine, agents: {share: 0.05}, mode: random}\n"
+                                "  - {fault: byzantine, agents: [8], mode: adversarial}\n"
+                                "  - {fault: silent, agents: {share: 1.0}}\n"));
     free(buf);
     nn_scenario_t bad;
     memset(&bad, 0, sizeof bad);
@@ -3223,6 +3451,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_set_society, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_faults, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_faults_errors, t_setup, t_teardown),
+        cmocka_unit_test_setup_teardown(test_faults_agents, t_setup, t_teardown),
+        cmocka_unit_test_setup_teardown(test_faults_agents_errors, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_faults_set, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_round_trip, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_status_from_population, t_setup, t_teardown),

@@ -55,11 +55,14 @@ grep -Fq "'llm.endpoints[0].api_key_env' must be the name of an environment vari
 ! grep -Fq "sk-proj" "$WORK/err-llm-key" || fail "the pasted key is printed back: $(cat "$WORK/err-llm-key")"
 # faults: the messages of the corpus' fault files, and --set fixing or breaking an entry
 for pair in \
-    "fault_unknown.yaml|'faults[0].fault' must be one of loss, partition, got 'delay' at" \
-    "fault_unknown.yaml|(not yet: delay, duplicate, crash, byzantine" \
+    "fault_unknown.yaml|'faults[0].fault' must be one of loss, partition, silent, byzantine, got 'delay' at" \
+    "fault_unknown.yaml|(not yet: delay, duplicate come in a later version)" \
     "fault_loss_without_p.yaml|missing key 'faults[0].p' at" \
     "fault_rounds_reversed.yaml|'faults[0].rounds' ends (round 10) before it starts (round 50) at" \
-    "fault_groups_without_groups.yaml|'faults[0].between' is 'groups' but the structure has no groups at"; do
+    "fault_groups_without_groups.yaml|'faults[0].between' is 'groups' but the structure has no groups at" \
+    "fault_silent_agent_out_of_range.yaml|'faults[0].agents[2]' is 1000, not below agents (1000) at" \
+    "fault_silent_agent_out_of_range.yaml|(agent ids run from 0 to 999)" \
+    "fault_byzantine_unknown_mode.yaml|'faults[0].mode' must be one of random, adversarial, got 'lying' at"; do
     f=${pair%%|*}
     want=${pair#*|}
     set +e
@@ -74,7 +77,18 @@ status_fixed=$?
 status_groups=$?
 "$NUNCHI" validate "$DATA/bad/fault_loss_without_p.yaml" --set faults.0.p=1.5 >/dev/null 2>"$WORK/err-fault-set"
 status_set=$?
+"$NUNCHI" validate "$DATA/bad/fault_silent_agent_out_of_range.yaml" --set agents=1001 >/dev/null 2>"$WORK/err-fault-agents"
+status_agents=$?
+"$NUNCHI" validate "$DATA/bad/fault_byzantine_unknown_mode.yaml" --set faults.0.mode=adversarial >/dev/null 2>"$WORK/err-fault-mode"
+status_mode=$?
+"$NUNCHI" validate "$DATA/bad/fault_byzantine_unknown_mode.yaml" --set faults.0.mode=adversarial --set faults.0.agents.share=0 >/dev/null 2>"$WORK/err-fault-share"
+status_share=$?
 set -e
+[ $status_agents -eq 0 ] || fail "--set agents=1001 does not make agent 1000 valid: $(cat "$WORK/err-fault-agents")"
+[ $status_mode -eq 0 ] || fail "--set faults.0.mode=adversarial does not fix the mode: $(cat "$WORK/err-fault-mode")"
+[ $status_share -eq 2 ] || fail "--set faults.0.agents.share=0: validate exit status $status_share, expected 2"
+grep -Fq "'faults[0].agents.share' must be a number in (0, 1] (the chance each agent is taken), got 0 at --set 'faults.0.agents.share=0'" "$WORK/err-fault-share" \
+    || fail "--set faults.0.agents.share=0: $(cat "$WORK/err-fault-share")"
 [ $status_fixed -eq 0 ] || fail "--set faults.0.p=0.2 does not fix the missing p: $(cat "$WORK/err-fault-fixed")"
 [ $status_groups -eq 0 ] || fail "--set structure.groups does not allow between: groups: $(cat "$WORK/err-fault-groups")"
 [ $status_set -eq 2 ] || fail "--set faults.0.p=1.5: validate exit status $status_set, expected 2"

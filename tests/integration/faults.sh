@@ -1,6 +1,8 @@
 # Planned faults (docs/faults.md): message loss and a partition, applied in their rounds
 # only, counted under their own drop rules with the message balance kept, and the same
-# digest on 1 and 3 nodes, over tcp and across 2 MPI ranks.
+# digest on 1 and 3 nodes, over tcp and across 2 MPI ranks; silent and byzantine agents
+# and a partition between groups in the whole institutional chain, the same on 1 and 3
+# nodes and 3 ranks.
 source "$(dirname "$0")/lib/common.bash"
 cat >"$WORK/f.yaml" <<'YAML'
 name: faults
@@ -60,4 +62,33 @@ OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vade
     "$NUNCHI" run --mpi "$WORK/f.yaml" --out "$WORK/mpi" --quiet
 [ "$(digest_of "$WORK/mpi")" = "$digest" ] || fail "2 ranks: digest $(digest_of "$WORK/mpi"), not $digest"
 cmp -s "$WORK/mpi/metrics.csv" "$WORK/f/metrics.csv" || fail "2 ranks: metrics.csv differs"
+# silent and byzantine agents in the whole institutional chain (votes, offers, compliance)
+S=(--set 'faults=[{fault: silent, agents: [0, 1, 2, 3], rounds: [3, 8]}, {fault: byzantine, agents: {share: 0.1}, mode: adversarial, rounds: [2, 40]}, {fault: partition, between: groups, rounds: [20, 25]}, {fault: byzantine, agents: {share: 0.05}, rounds: [30, 60]}]')
+"$NUNCHI" run "$DATA/scenarios/society.yaml" --out "$WORK/soc" --quiet "${S[@]}"
+"$NUNCHI" run "$DATA/scenarios/society.yaml" --out "$WORK/soc0" --quiet
+[ "$(digest_of "$WORK/soc")" != "$(digest_of "$WORK/soc0")" ] || fail "silent and byzantine agents changed nothing"
+/usr/bin/python3 - "$WORK/soc" <<'PY' || fail "society counts"
+import json, sys
+s = json.load(open(sys.argv[1] + "/summary.json"))
+m, f = s["messages"], s["faults"]
+d = m["dropped"]
+assert m["sent"] == m["delivered"] + sum(d.values()) + m["in_flight"], m
+assert d["fault_silent"] == f["silenced"] > 0, (d, f)
+assert d["fault_partition"] == f["partitioned"] > 0, (d, f)
+assert f["byzantine_messages"] > 0 and f["byzantine_acts"] > 0, f
+assert [p["fault"] for p in f["planned"]] == ["silent", "byzantine", "partition", "byzantine"], f
+assert f["planned"][1]["mode"] == "adversarial" and f["planned"][3]["mode"] == "random", f
+PY
+soc=$(digest_of "$WORK/soc")
+for args in "--nodes 1" "--nodes 3 --transport ipc"; do
+    # shellcheck disable=SC2086
+    "$NUNCHI" run "$DATA/scenarios/society.yaml" --out "$WORK/sn" --quiet "${S[@]}" $args
+    [ "$(digest_of "$WORK/sn")" = "$soc" ] || fail "society $args: digest $(digest_of "$WORK/sn"), not $soc"
+done
+OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader,tcp \
+    OMPI_MCA_btl_tcp_if_include=lo OMPI_MCA_oob_tcp_if_include=lo mpirun -np 3 --oversubscribe \
+    "$NUNCHI" run --mpi "$DATA/scenarios/society.yaml" --out "$WORK/smpi" --quiet "${S[@]}"
+[ "$(digest_of "$WORK/smpi")" = "$soc" ] || fail "society on 3 ranks: digest $(digest_of "$WORK/smpi"), not $soc"
+cmp -s <(grep -o '"byzantine_[a-z]*": [0-9]*' "$WORK/smpi/summary.json") \
+    <(grep -o '"byzantine_[a-z]*": [0-9]*' "$WORK/soc/summary.json") || fail "3 ranks count other lies"
 echo "ok: faults: loss and a partition in their rounds, counted, digest $digest on 1, 2, 3 nodes and 2 ranks"
