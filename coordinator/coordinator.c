@@ -161,6 +161,8 @@ typedef struct s_run {
     /* the round's message counts, the whole society's (summed over ranks) */
     uint64_t round_sent, round_delivered, round_dropped[NN_DROP_RULES];
     uint64_t round_texts, round_latencies; /* the texts said, the llm requests timed */
+    double *round_s;                       /* each round's wall time, for summary.json */
+    size_t n_round_s;
     /* across ranks (w NULL: one process, and the rest stays 0) */
     nn_ranks_t *w;
     int me, ranks;
@@ -2341,6 +2343,7 @@ static void s_free(s_run_t *r)
     nn_spend_release(&r->spend_round);
     nn_spend_release(&r->spend_total);
     free(r->llm_json);
+    free(r->round_s);
     if (r->transcript)
         fclose(r->transcript);
 }
@@ -2468,6 +2471,37 @@ static void s_summary_institutions(const s_run_t *r, json_t *o)
         }
         json_object_set_new(o, "trends", arr);
     }
+}
+
+static int s_double_cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* summary.json's round_s: the rounds' wall times (this rank's view: the round from its
+ * ticks going out to the institutions done), nearest-rank quantiles and the longest; a
+ * stall (a node late, a link cut) shows in the top ones. null without rounds. */
+static json_t *s_round_times(const s_run_t *r)
+{
+    size_t n = r->n_round_s;
+    if (!n || !r->round_s)
+        return json_null();
+    double *v = malloc(n * sizeof *v);
+    if (!v)
+        return json_null();
+    memcpy(v, r->round_s, n * sizeof *v);
+    qsort(v, n, sizeof *v, s_double_cmp);
+    const double q[] = {0.50, 0.95, 0.99};
+    const char *name[] = {"p50", "p95", "p99"};
+    json_t *o = json_object();
+    for (int i = 0; i < 3; i++) {
+        size_t rank = (size_t)ceil(q[i] * (double)n - 1e-9);
+        json_object_set_new(o, name[i], json_real(v[(rank ? rank : 1) - 1]));
+    }
+    json_object_set_new(o, "max", json_real(v[n - 1]));
+    free(v);
+    return o;
 }
 
 /* summary.json's faults section: each planned fault, and what the faults did. */
@@ -2633,6 +2667,7 @@ static json_t *s_summary(const s_run_t *r, int rc)
         json_decref(nodes);
     json_object_set_new(o, "setup_seconds", json_real(res->setup_s));
     json_object_set_new(o, "rounds_seconds", json_real(res->rounds_s));
+    json_object_set_new(o, "round_s", s_round_times(r));
     json_object_set_new(o, "wall_seconds", json_real(res->wall_s));
     json_object_set_new(o, "deliveries_per_second",
                         json_real(res->rounds_s > 0 ? (double)res->delivered / res->rounds_s : 0));
@@ -3099,9 +3134,15 @@ static int s_start_rounds(s_run_t *r, double t0)
     res->setup_s = nn_now() - t0;
 
     double t1 = nn_now(), last_progress = 0;
+    free(r->round_s);
+    r->round_s = malloc((sc->rounds ? sc->rounds : 1) * sizeof *r->round_s);
+    r->n_round_s = 0;
     for (r->round = 1; r->round <= sc->rounds; r->round++) {
+        double tr = nn_now();
         if ((rc = s_round(r)) != NN_OK)
             return rc;
+        if (r->round_s)
+            r->round_s[r->n_round_s++] = nn_now() - tr;
         res->sent += r->round_sent;
         res->delivered += r->round_delivered;
         for (int d = 0; d < NN_DROP_RULES; d++)
