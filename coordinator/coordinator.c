@@ -163,6 +163,13 @@ typedef struct s_run {
     uint64_t round_texts, round_latencies; /* the texts said, the llm requests timed */
     double *round_s;                       /* each round's wall time, for summary.json */
     size_t n_round_s;
+    /* delay faults: the deliveries held back, each with the round whose routing gives it
+     * back; due: those of this round, sorted by receiver */
+    struct s_held *held;
+    size_t n_held, held_cap;
+    nn_router_late_t *due;
+    size_t due_cap;
+    int held_failed;
     /* across ranks (w NULL: one process, and the rest stays 0) */
     nn_ranks_t *w;
     int me, ranks;
@@ -1648,6 +1655,80 @@ static nn_drop_rule_t s_check(void *ctx, const nn_msg_t *m, uint32_t seq)
     return d != NN_DROP_PASS || !r->norms ? d : nn_norms_check(r->norms, m, seq);
 }
 
+typedef struct s_held {
+    uint64_t release;
+    nn_router_late_t l;
+} s_held_t;
+
+/* The router's fate function under delay and duplicate faults (receiver's rank). */
+static nn_router_fate_t s_fate(void *ctx, uint32_t to, const nn_delivery_t *d)
+{
+    s_run_t *r = ctx;
+    uint32_t late = 0;
+    nn_router_fate_t f = nn_faults_fate(r->faults, to, d, &late);
+    if (f == NN_FATE_TWICE)
+        r->res->duplicated++;
+    if (f != NN_FATE_HOLD)
+        return f;
+    if (r->n_held == r->held_cap) {
+        size_t cap = r->held_cap ? 2 * r->held_cap : 1024;
+        s_held_t *h = realloc(r->held, cap * sizeof *h);
+        if (!h) {
+            r->held_failed = 1;
+            return NN_FATE_DELIVER; /* the round fails below: nothing is lost unseen */
+        }
+        r->held = h;
+        r->held_cap = cap;
+    }
+    s_held_t *h = &r->held[r->n_held++];
+    h->release = r->round + late;
+    h->l.to = to;
+    h->l.d = *d;
+    r->res->delayed++;
+    return NN_FATE_HOLD;
+}
+
+static int s_late_cmp(const void *a, const void *b)
+{
+    const nn_router_late_t *x = a, *y = b;
+    if (x->to != y->to)
+        return x->to < y->to ? -1 : 1;
+    if (x->d.from != y->d.from)
+        return x->d.from < y->d.from ? -1 : 1;
+    return (x->d.seq > y->d.seq) - (x->d.seq < y->d.seq);
+}
+
+/* Delay and duplicate faults on this round's routed deliveries (this rank's receivers),
+ * and the held ones due now given back. NN_OK or NN_ENOMEM. */
+static int s_reshape(s_run_t *r)
+{
+    size_t n_due = 0, keep = 0;
+    for (size_t i = 0; i < r->n_held; i++)
+        n_due += r->held[i].release == r->round;
+    if (!n_due && !nn_faults_reshaping(r->faults))
+        return NN_OK;
+    if (n_due > r->due_cap) {
+        nn_router_late_t *d = realloc(r->due, n_due * sizeof *d);
+        if (!d)
+            return NN_ENOMEM;
+        r->due = d;
+        r->due_cap = n_due;
+    }
+    n_due = 0;
+    for (size_t i = 0; i < r->n_held; i++) {
+        if (r->held[i].release == r->round)
+            r->due[n_due++] = r->held[i].l;
+        else
+            r->held[keep++] = r->held[i];
+    }
+    r->n_held = keep;
+    qsort(r->due, n_due, sizeof *r->due, s_late_cmp);
+    r->held_failed = 0;
+    int rc = nn_router_reshape(&r->router, nn_faults_reshaping(r->faults) ? s_fate : NULL, r,
+                               r->due, n_due);
+    return rc != NN_OK ? rc : r->held_failed ? NN_ENOMEM : NN_OK;
+}
+
 /* The faults of this round; a fault that starts or has ended is an event. */
 static void s_faults_begin(s_run_t *r)
 {
@@ -1914,7 +1995,7 @@ static int s_round(s_run_t *r)
     nn_router_set_stamps(&r->router, r->standing, r->agent_trends);
     if (r->w && (rc = s_exchange(r)) != NN_OK)
         s_fatal(r, rc, "the exchange between ranks failed");
-    if (nn_router_finish(&r->router) != NN_OK) {
+    if (nn_router_finish(&r->router) != NN_OK || (r->faults && s_reshape(r) != NN_OK)) {
         if (r->w)
             s_fatal(r, NN_ENOMEM, "routing failed");
         return s_fail(r, NN_ENOMEM, "out of memory routing round %" PRIu64, r->round);
@@ -2344,6 +2425,8 @@ static void s_free(s_run_t *r)
     nn_spend_release(&r->spend_total);
     free(r->llm_json);
     free(r->round_s);
+    free(r->held);
+    free(r->due);
     if (r->transcript)
         fclose(r->transcript);
 }
@@ -2524,12 +2607,14 @@ static json_t *s_summary_faults(const s_run_t *r)
             json_object_set_new(f, "mode", json_string(nn_byzantine_mode_name(c->mode)));
         json_array_append_new(planned, f);
     }
-    return json_pack("{s:o,s:I,s:I,s:I,s:I,s:I}", "planned", planned, "lost",
+    return json_pack("{s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "planned", planned, "lost",
                      (json_int_t)res->dropped[NN_DROP_FAULT_LOSS], "partitioned",
                      (json_int_t)res->dropped[NN_DROP_FAULT_PARTITION], "silenced",
                      (json_int_t)res->dropped[NN_DROP_FAULT_SILENT], "byzantine_messages",
                      (json_int_t)res->byzantine_messages, "byzantine_acts",
-                     (json_int_t)res->byzantine_acts);
+                     (json_int_t)res->byzantine_acts, "delayed", (json_int_t)res->delayed,
+                     "duplicated", (json_int_t)res->duplicated, "delayed_in_flight",
+                     (json_int_t)res->delayed_in_flight);
 }
 
 /* summary.json's llm section: the run's spending and the budget. */
@@ -3160,6 +3245,7 @@ static int s_start_rounds(s_run_t *r, double t0)
     if (r->opt->progress)
         s_progress(r, t1, res->delivered, 1);
     res->in_flight = r->router.routed;
+    res->delayed_in_flight = r->n_held;
     s_result_institutions(r);
 
     res->digest = s_digest(r);
@@ -3190,7 +3276,8 @@ static int s_start_rounds(s_run_t *r, double t0)
             s_fatal(r, NN_EMPI, "gathering the ranks' memory failed");
         uint64_t v[] = {res->digest,        res->in_flight,          res->rejected,
                         res->foreign_acts,  res->exchanged,          res->exchanged_bytes,
-                        res->foreign_texts, res->byzantine_messages, res->byzantine_acts};
+                        res->foreign_texts, res->byzantine_messages, res->byzantine_acts,
+                        res->delayed,       res->duplicated,         res->delayed_in_flight};
         if (nn_ranks_sum_u64(r->w, v, sizeof v / sizeof v[0]) != NN_OK ||
             s_share_states(r, 0) != NN_OK)
             s_fatal(r, NN_EMPI, "gathering the run's results failed");
@@ -3203,6 +3290,9 @@ static int s_start_rounds(s_run_t *r, double t0)
         res->foreign_texts = v[6];
         res->byzantine_messages = v[7];
         res->byzantine_acts = v[8];
+        res->delayed = v[9];
+        res->duplicated = v[10];
+        res->delayed_in_flight = v[11];
         nn_digest_format(res->digest, res->digest_hex);
         if (r->me != 0)
             return NN_OK;

@@ -51,8 +51,10 @@ typedef struct nn_run_result {
     uint64_t foreign_texts;   /* texts refused: said for an agent the node does not host */
     uint64_t texts;           /* texts said (nn_say), the whole society's */
     uint64_t byzantine_messages, byzantine_acts; /* what byzantine faults changed */
-    uint64_t repeated_actions;  /* Actions for a round already answered: taken once */
-    uint64_t cooperate, defect; /* moves of the cooperation game (delivered messages) */
+    uint64_t delayed, duplicated; /* deliveries delay faults held back, duplicates made */
+    uint64_t delayed_in_flight;   /* held back and not yet given back when the run ended */
+    uint64_t repeated_actions;    /* Actions for a round already answered: taken once */
+    uint64_t cooperate, defect;   /* moves of the cooperation game (delivered messages) */
     uint64_t violations[NN_NORM_KINDS];
     uint64_t sanctions[NN_SANCTION_KINDS];
     uint64_t cases_opened;

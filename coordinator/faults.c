@@ -16,6 +16,7 @@ struct nn_faults {
     int active[NN_MAX_FAULTS];
     int any;                        /* some fault acts this round */
     int lying;                      /* some byzantine fault acts this round */
+    int reshaping;                  /* some delay or duplicate fault acts this round */
     uint8_t *member[NN_MAX_FAULTS]; /* silent, byzantine: n flags, 1 for its agents */
 };
 
@@ -26,6 +27,8 @@ const char *nn_fault_kind_name(nn_fault_kind_t k)
     case NN_FAULT_PARTITION: return "partition";
     case NN_FAULT_SILENT: return "silent";
     case NN_FAULT_BYZANTINE: return "byzantine";
+    case NN_FAULT_DELAY: return "delay";
+    case NN_FAULT_DUPLICATE: return "duplicate";
     default: return "?";
     }
 }
@@ -106,11 +109,14 @@ int nn_faults_active(const nn_faults_t *f, size_t k, uint64_t round)
 void nn_faults_begin(nn_faults_t *f, uint64_t round)
 {
     f->round = round;
-    f->any = f->lying = 0;
+    f->any = f->lying = f->reshaping = 0;
     for (size_t k = 0; k < f->cfg.n; k++) {
         f->active[k] = nn_faults_active(f, k, round);
-        if (f->cfg.f[k].kind == NN_FAULT_BYZANTINE)
+        nn_fault_kind_t kind = f->cfg.f[k].kind;
+        if (kind == NN_FAULT_BYZANTINE)
             f->lying |= f->active[k];
+        else if (kind == NN_FAULT_DELAY || kind == NN_FAULT_DUPLICATE)
+            f->reshaping |= f->active[k];
         else
             f->any |= f->active[k];
     }
@@ -137,6 +143,29 @@ static double s_unit(const nn_faults_t *f, size_t k, uint32_t from, uint32_t seq
 {
     uint64_t h = nn_mix64(f->key[k] ^ nn_mix64((uint64_t)from * 0x9e3779b97f4a7c15ULL ^ f->round));
     return (double)(nn_rng_at(h, seq) >> 11) * 0x1p-53;
+}
+
+int nn_faults_reshaping(const nn_faults_t *f)
+{
+    return f && f->reshaping;
+}
+
+nn_router_fate_t nn_faults_fate(const nn_faults_t *f, uint32_t to, const nn_delivery_t *d,
+                                uint32_t *late)
+{
+    (void)to;
+    for (size_t k = 0; f && f->reshaping && k < f->cfg.n; k++) {
+        const nn_fault_config_t *c = &f->cfg.f[k];
+        if (!f->active[k] || (c->kind != NN_FAULT_DELAY && c->kind != NN_FAULT_DUPLICATE))
+            continue;
+        if (s_unit(f, k, d->from, d->seq) >= c->p)
+            continue;
+        if (c->kind == NN_FAULT_DUPLICATE)
+            return NN_FATE_TWICE;
+        *late = c->delay ? c->delay : 1;
+        return NN_FATE_HOLD;
+    }
+    return NN_FATE_DELIVER;
 }
 
 double nn_faults_lie(const nn_faults_t *f, size_t k, uint32_t agent, uint32_t slot, double value,

@@ -21,6 +21,8 @@ typedef enum nn_fault_kind {
     NN_FAULT_PARTITION, /* messages between the two sides are lost */
     NN_FAULT_SILENT,    /* its agents are silent: every message from or to them is lost */
     NN_FAULT_BYZANTINE, /* its agents lie: their messages and votes carry other values */
+    NN_FAULT_DELAY,     /* each message delivered `delay` rounds late with probability p */
+    NN_FAULT_DUPLICATE, /* each message delivered twice with probability p */
     NN_FAULT_KINDS
 } nn_fault_kind_t;
 
@@ -43,7 +45,9 @@ typedef enum nn_byzantine_mode {
 /* One planned fault, as the scenario gives it. */
 typedef struct nn_fault_config {
     nn_fault_kind_t kind;
-    double p;                   /* loss: the probability a message is lost, in (0, 1] */
+    double p;                   /* loss, delay, duplicate: the probability a message is taken,
+                                   in (0, 1] */
+    uint32_t delay;             /* delay: how many rounds late, >= 1 */
     uint64_t from_round;        /* the first round it acts in (>= 1) */
     uint64_t to_round;          /* the last (>= from_round; UINT64_MAX: to the end) */
     nn_fault_between_t between; /* partition */
@@ -60,7 +64,8 @@ typedef struct nn_faults_config {
     nn_fault_config_t f[NN_MAX_FAULTS];
 } nn_faults_config_t;
 
-const char *nn_fault_kind_name(nn_fault_kind_t k);         /* "loss", "partition" */
+/* "loss", "partition", "silent", "byzantine", "delay", "duplicate" */
+const char *nn_fault_kind_name(nn_fault_kind_t k);
 const char *nn_fault_between_name(nn_fault_between_t b);   /* "halves", "groups" */
 const char *nn_byzantine_mode_name(nn_byzantine_mode_t m); /* "random", "adversarial" */
 
@@ -90,6 +95,15 @@ size_t nn_faults_liar(const nn_faults_t *f, uint32_t agent);
  * and the lie is one too. */
 double nn_faults_lie(const nn_faults_t *f, size_t k, uint32_t agent, uint32_t slot, double value,
                      int boolean);
+
+/* What delay and duplicate faults do to delivery d (sent this round, to agent `to`):
+ * NN_FATE_DELIVER, NN_FATE_TWICE, or NN_FATE_HOLD with *late the rounds it is late. The
+ * first fault in the list that takes it decides. */
+nn_router_fate_t nn_faults_fate(const nn_faults_t *f, uint32_t to, const nn_delivery_t *d,
+                                uint32_t *late);
+
+/* Whether some delay or duplicate fault acts this round. */
+int nn_faults_reshaping(const nn_faults_t *f);
 
 /* Whether some byzantine fault acts this round. */
 int nn_faults_lying(const nn_faults_t *f);

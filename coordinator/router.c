@@ -84,6 +84,8 @@ void nn_router_release(nn_router_t *r)
     free(r->out);
     free(r->imports);
     free(r->mixed);
+    free(r->deliv2);
+    free(r->off2);
     memset(r, 0, sizeof *r);
 }
 
@@ -542,6 +544,55 @@ int nn_router_finish(nn_router_t *r)
                           : s_scatter_task,
                 r);
     r->routed = total;
+    return NN_OK;
+}
+
+int nn_router_reshape(nn_router_t *r, nn_router_fate_fn fate, void *ctx,
+                      const nn_router_late_t *late, size_t n_late)
+{
+    const uint32_t N = r->n_agents;
+    for (size_t j = 0; j < n_late; j++)
+        if (late[j].to >= N || (j && late[j].to < late[j - 1].to))
+            return NN_EINVAL; /* each would be lost unseen */
+    size_t cap = (size_t)r->routed * 2 + n_late; /* every delivery twice, at most */
+    if (cap > r->deliv2_cap || !r->deliv2) {
+        nn_delivery_t *d = realloc(r->deliv2, (cap ? cap : 1) * sizeof *d);
+        if (!d)
+            return NN_ENOMEM;
+        r->deliv2 = d;
+        r->deliv2_cap = cap;
+    }
+    if (!r->off2 && !(r->off2 = calloc((size_t)N + 2, sizeof *r->off2)))
+        return NN_ENOMEM;
+    nn_delivery_t *out = r->deliv2;
+    uint64_t *off = r->off2, at = 0;
+    size_t j = 0;
+    for (uint32_t i = 0; i < N; i++) {
+        off[i] = at;
+        for (uint64_t k = r->off[i]; k < r->off[i + 1]; k++) {
+            const nn_delivery_t *d = &r->deliv[k];
+            nn_router_fate_t f = fate ? fate(ctx, i, d) : NN_FATE_DELIVER;
+            if (f == NN_FATE_HOLD)
+                continue;
+            out[at++] = *d;
+            if (f == NN_FATE_TWICE)
+                out[at++] = *d;
+        }
+        int mixed = 0;
+        for (; j < n_late && late[j].to == i; j++, mixed = 1)
+            out[at++] = late[j].d;
+        if (mixed)
+            s_sort_inbox(out + off[i], (size_t)(at - off[i]));
+    }
+    off[N] = off[N + 1] = at;
+    r->off2 = r->off;
+    r->off = off;
+    r->deliv2 = r->deliv;
+    r->deliv = out;
+    size_t c = r->deliv_cap;
+    r->deliv_cap = r->deliv2_cap;
+    r->deliv2_cap = c;
+    r->routed = at;
     return NN_OK;
 }
 

@@ -109,7 +109,27 @@ typedef struct nn_router {
     uint8_t *mixed;          /* n_agents: inboxes that got records, while they are sorted */
     const uint32_t *host;    /* n_agents: each agent's node (see nn_router_set_hosts), or NULL */
     uint32_t max_per_sender; /* messages a sender may send a round; the rest: over_limit */
+    /* nn_router_reshape's second buffers, swapped with deliv and off */
+    nn_delivery_t *deliv2;
+    size_t deliv2_cap;
+    uint64_t *off2;
 } nn_router_t;
+
+/* What becomes of one routed delivery (nn_router_reshape). */
+typedef enum nn_router_fate {
+    NN_FATE_DELIVER = 0, /* as routed */
+    NN_FATE_TWICE,       /* delivered twice, side by side */
+    NN_FATE_HOLD         /* taken out: the fate function keeps it for a later round */
+} nn_router_fate_t;
+
+/* Asked about each routed delivery d to agent `to`, in receiver order. */
+typedef nn_router_fate_t (*nn_router_fate_fn)(void *ctx, uint32_t to, const nn_delivery_t *d);
+
+/* A delivery given back for this round (one held before), for agent `to`. */
+typedef struct nn_router_late {
+    uint32_t to;
+    nn_delivery_t d;
+} nn_router_late_t;
 
 /* Makes a router for n_agents agents hosted by n_nodes nodes, sorting on the threads of
  * pool (borrowed, may be NULL; it must outlive the router). NN_OK or NN_ENOMEM. */
@@ -163,6 +183,15 @@ int nn_router_imports(nn_router_t *r, const nn_router_import_t *seg, size_t n_se
 /* Sorts the round's messages into deliveries, the imports merged in by sender. Nodes
  * must be hosting ascending agents in ascending node order. NN_OK or NN_ENOMEM. */
 int nn_router_finish(nn_router_t *r);
+
+/* After nn_router_finish: the routed round's deliveries remade, each as fate says (fate
+ * may be NULL: all delivered), with late[0 .. n_late - 1] (ascending by `to`, each for an
+ * agent of this rank) put into their receivers' inboxes, which are then sorted back into
+ * canonical order (equal keys stay side by side). routed counts the result. NN_OK,
+ * NN_EINVAL (late not ascending or for no agent), or NN_ENOMEM; on error the round's
+ * deliveries are as they were. */
+int nn_router_reshape(nn_router_t *r, nn_router_fate_fn fate, void *ctx,
+                      const nn_router_late_t *late, size_t n_late);
 
 /* The tick for the agents lo .. hi - 1 of the routed round: borrowed from the router,
  * valid until the next nn_router_finish. */

@@ -1895,14 +1895,17 @@ static void s_norms(s_ctx_t *c, const s_node_t *v, const s_present_t *has, nn_sc
 /* ---- faults -------------------------------------------------------------------------- */
 
 /* In the order of the enums of faults.h; as with the norms, faults.c's name functions are
- * not called. The later faults are named so that a scenario written for them is told they
- * are not there yet rather than that the word is unknown. */
-static const char *const s_fault_names[] = {"loss", "partition", "silent", "byzantine"};
-static const char *const s_fault_later[] = {"delay", "duplicate"};
+ * not called. */
+static const char *const s_fault_names[] = {"loss",      "partition", "silent",
+                                            "byzantine", "delay",     "duplicate"};
 static const char *const s_between_names[] = {"halves", "groups"};
 static const char *const s_mode_names[] = {"random", "adversarial"};
-static const char *const s_fault_keys[] = {"fault", "p", "between", "rounds", "agents", "mode"};
-enum { S_FK_FAULT, S_FK_P, S_FK_BETWEEN, S_FK_ROUNDS, S_FK_AGENTS, S_FK_MODE, S_FK_N };
+static const char *const s_fault_keys[] = {"fault",  "p",    "between",    "rounds",
+                                           "agents", "mode", "rounds_late"};
+enum { S_FK_FAULT, S_FK_P, S_FK_BETWEEN, S_FK_ROUNDS, S_FK_AGENTS, S_FK_MODE, S_FK_LATE, S_FK_N };
+#define S_MAX_ROUNDS_LATE                                                                          \
+    1000 /* delay: the most rounds a message is held back (the text                                \
+           of the rounds_late error says 1..1000) */
 _Static_assert(S_N(s_fault_names) == NN_FAULT_KINDS, "a name for each fault");
 _Static_assert(S_N(s_fault_keys) == S_FK_N, "a name for each fault key");
 _Static_assert(S_N(s_mode_names) == NN_BYZANTINE_ADVERSARIAL + 1, "a name for each mode");
@@ -2045,7 +2048,7 @@ static void s_fault_foreign(s_ctx_t *c, const s_node_t *key, int k, const char *
 static void s_fault(s_ctx_t *c, const s_node_t *e, size_t idx, const nn_scenario_t *s,
                     nn_fault_config_t *fc)
 {
-    char where[S_PATH], path[S_PATH], list[128], later[128], got[S_SHOW + 32];
+    char where[S_PATH], path[S_PATH], list[128], why[256];
     const s_node_t *vals[S_FK_N], *keys[S_FK_N];
     memset(fc, 0, sizeof *fc);
     fc->kind = NN_FAULT_LOSS;
@@ -2057,41 +2060,62 @@ static void s_fault(s_ctx_t *c, const s_node_t *e, size_t idx, const nn_scenario
     if (s_want(c, e, S_MAP, where, "{fault: loss, p: 0.1}") != 0)
         return;
     s_join(s_fault_names, NN_FAULT_KINDS, list, sizeof list);
-    s_join(s_fault_later, S_N(s_fault_later), later, sizeof later);
     s_fields(c, e, where, s_fault_keys, S_FK_N, vals, keys, NULL);
     const s_node_t *kv = vals[S_FK_FAULT];
     s_path(path, sizeof path, where, "fault");
     int k = -1;
     if (!kv)
         s_err(c, e, "missing key '%s'" S_HINT "required: one of %s", path, list);
-    else if (kv->kind == S_SCALAR && s_find(s_fault_later, S_N(s_fault_later), kv) >= 0) {
-        s_show(kv, got, sizeof got);
-        s_err(c, kv, "'%s' must be one of %s, got %s" S_HINT "not yet: %s come in a later version",
-              path, list, got, later);
-    } else
+    else
         k = s_get_enum(c, kv, path, s_fault_names, NN_FAULT_KINDS);
     if (k < 0)
         return;
     fc->kind = (nn_fault_kind_t)k;
     const s_node_t *x;
-    if (k == NN_FAULT_LOSS) {
+    if (k == NN_FAULT_LOSS || k == NN_FAULT_DELAY || k == NN_FAULT_DUPLICATE) {
+        /* the faults that take each message with chance p */
+        static const char *const what[] = {
+            [NN_FAULT_LOSS] = "a loss takes any message",
+            [NN_FAULT_DELAY] = "a delay holds back any message",
+            [NN_FAULT_DUPLICATE] = "a duplicate fault delivers any message twice",
+        };
+        static const char *const taken[] = {
+            [NN_FAULT_LOSS] = "lost",
+            [NN_FAULT_DELAY] = "delayed",
+            [NN_FAULT_DUPLICATE] = "delivered twice",
+        };
+        char desc[96];
+        if (vals[S_FK_BETWEEN]) {
+            snprintf(why, sizeof why,
+                     "%s with chance p, wherever it goes; to cut the society in two "
+                     "add {fault: partition, between: halves}",
+                     what[k]);
+            s_fault_foreign(c, keys[S_FK_BETWEEN], k, why);
+        }
+        if (vals[S_FK_AGENTS]) {
+            snprintf(why, sizeof why,
+                     "%s with chance p, whoever sends it; to silence some agents add "
+                     "{fault: silent, agents: {share: 0.05}}",
+                     what[k]);
+            s_fault_foreign(c, keys[S_FK_AGENTS], k, why);
+        }
         s_path(path, sizeof path, where, "p");
-        if (vals[S_FK_BETWEEN])
-            s_fault_foreign(c, keys[S_FK_BETWEEN], k,
-                            "a loss takes any message with chance p, wherever it goes; to cut "
-                            "the society in two add {fault: partition, between: halves}");
-        if (vals[S_FK_AGENTS])
-            s_fault_foreign(c, keys[S_FK_AGENTS], k,
-                            "a loss takes any message with chance p, whoever sends it; to "
-                            "silence some agents add {fault: silent, agents: {share: 0.05}}");
+        snprintf(desc, sizeof desc, "a number in (0, 1] (the chance a message is %s)", taken[k]);
         if ((x = vals[S_FK_P]))
-            s_get_num(c, x, path, 0.0, 1.0, 1, 0,
-                      "a number in (0, 1] (the chance a message is lost)", &fc->p);
+            s_get_num(c, x, path, 0.0, 1.0, 1, 0, desc, &fc->p);
         else
             s_err(c, e,
                   "missing key '%s'" S_HINT
-                  "required with fault 'loss': the chance a message is lost, a number in (0, 1]",
-                  path);
+                  "required with fault '%s': the chance a message is %s, a number in (0, 1]",
+                  path, s_fault_names[k], taken[k]);
+        if (k == NN_FAULT_DELAY) {
+            uint64_t late = 1;
+            s_path(path, sizeof path, where, "rounds_late");
+            if ((x = vals[S_FK_LATE])) /* left at 1 when it is wrong */
+                s_get_u64(c, x, path, 1, S_MAX_ROUNDS_LATE,
+                          "an integer in 1..1000 (how many rounds late a message arrives)", &late);
+            fc->delay = (uint32_t)late;
+        }
     } else if (k == NN_FAULT_PARTITION) {
         if (vals[S_FK_P])
             s_fault_foreign(c, keys[S_FK_P], k,
@@ -2135,6 +2159,10 @@ static void s_fault(s_ctx_t *c, const s_node_t *e, size_t idx, const nn_scenario
                   "list of ids such as [3, 17, 42]",
                   path, s_fault_names[k]);
     }
+    if (vals[S_FK_LATE] && k != NN_FAULT_DELAY)
+        s_fault_foreign(c, keys[S_FK_LATE], k,
+                        "rounds_late says how many rounds late a delayed message arrives; for "
+                        "late messages add {fault: delay, p: 0.1, rounds_late: 2}");
     if ((x = vals[S_FK_MODE])) {
         if (k != NN_FAULT_BYZANTINE)
             s_fault_foreign(c, keys[S_FK_MODE], k,
@@ -4109,9 +4137,12 @@ static void s_write_faults(const nn_scenario_t *s, FILE *f)
     for (size_t i = 0; i < n; i++) {
         const nn_fault_config_t *fc = &s->faults.f[i];
         fprintf(f, "  - {fault: %s", s_name_of(s_fault_names, NN_FAULT_KINDS, (unsigned)fc->kind));
-        if (fc->kind == NN_FAULT_LOSS) {
+        if (fc->kind == NN_FAULT_LOSS || fc->kind == NN_FAULT_DELAY ||
+            fc->kind == NN_FAULT_DUPLICATE) {
             s_fmt_double(fc->p, a, sizeof a);
             fprintf(f, ", p: %s", a);
+            if (fc->kind == NN_FAULT_DELAY)
+                fprintf(f, ", rounds_late: %" PRIu32, fc->delay);
         } else if (fc->kind == NN_FAULT_PARTITION)
             fprintf(f, ", between: %s",
                     s_name_of(s_between_names, S_N(s_between_names), (unsigned)fc->between));

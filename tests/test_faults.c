@@ -237,6 +237,50 @@ static void test_byzantine_lies(void **state)
     nn_faults_destroy(&f);
 }
 
+static void test_delay_and_duplicate(void **state)
+{
+    (void)state;
+    nn_faults_config_t c = t_one(NN_FAULT_DELAY, 0.2, 2, 3, NN_BETWEEN_HALVES);
+    c.f[0].delay = 3;
+    c.n = 2;
+    c.f[1] = c.f[0];
+    c.f[1].kind = NN_FAULT_DUPLICATE;
+    c.f[1].p = 0.1;
+    nn_faults_t *f = NULL;
+    assert_int_equal(nn_faults_new(&f, &c, 1000, NULL, 5), 0);
+    nn_faults_begin(f, 1);
+    assert_false(nn_faults_reshaping(f));
+    nn_faults_begin(f, 2);
+    assert_true(nn_faults_reshaping(f));
+    nn_msg_t m = {1, 2, 0.5, 0.0f, 0};
+    assert_int_equal(nn_faults_check(f, &m, 0), NN_DROP_PASS); /* they drop nothing */
+    size_t held = 0, twice = 0, n = 0;
+    for (uint32_t from = 0; from < 1000; from++)
+        for (uint32_t seq = 0; seq < 20; seq++, n++) {
+            nn_delivery_t d = {from, seq, 0.5, 0, 1.0f, 0};
+            uint32_t late = 0;
+            nn_router_fate_t fate = nn_faults_fate(f, 7, &d, &late);
+            /* a function of the message: another receiver, the same fate */
+            uint32_t late2 = 0;
+            assert_int_equal(nn_faults_fate(f, 8, &d, &late2), fate);
+            if (fate == NN_FATE_HOLD) {
+                assert_int_equal(late, 3);
+                held++;
+            }
+            twice += fate == NN_FATE_TWICE;
+        }
+    assert_true(held > 0.19 * n && held < 0.21 * n);
+    /* the duplicate takes 0.1 of what the delay did not */
+    assert_true(twice > 0.07 * n && twice < 0.09 * n);
+    nn_faults_begin(f, 4);
+    nn_delivery_t d = {1, 1, 0.5, 0, 1.0f, 0};
+    uint32_t late = 0;
+    assert_int_equal(nn_faults_fate(f, 0, &d, &late), NN_FATE_DELIVER);
+    assert_string_equal(nn_fault_kind_name(NN_FAULT_DELAY), "delay");
+    assert_string_equal(nn_fault_kind_name(NN_FAULT_DUPLICATE), "duplicate");
+    nn_faults_destroy(&f);
+}
+
 static void test_names(void **state)
 {
     (void)state;
@@ -262,6 +306,7 @@ int main(void)
         cmocka_unit_test(test_partition_sides),
         cmocka_unit_test(test_silent_agents),
         cmocka_unit_test(test_byzantine_lies),
+        cmocka_unit_test(test_delay_and_duplicate),
         cmocka_unit_test(test_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -242,6 +242,59 @@ static void test_by_hand(void **state)
     t_same_delivery(f->r.deliv, want, 4);
 }
 
+/* nn_router_reshape's fate for test_reshape: 9's message of seq 0 to 1 twice, 9's seq 2
+ * held, the rest as routed. */
+static nn_router_fate_t t_fate(void *ctx, uint32_t to, const nn_delivery_t *d)
+{
+    size_t *asked = ctx;
+    (*asked)++;
+    if (d->from == 9 && d->seq == 0 && to == 1)
+        return NN_FATE_TWICE;
+    return d->from == 9 && d->seq == 2 ? NN_FATE_HOLD : NN_FATE_DELIVER;
+}
+
+static void test_reshape(void **state)
+{
+    t_fix_t *f = *state;
+    t_init(f, N_AGENTS, N_NODES);
+    const nn_msg_t b0[] = {{2, 1, 0.25}};
+    const nn_msg_t b2[] = {{9, 1, 0.5}, {9, 0, 0.75}, {9, 1, 1.0}};
+    nn_router_begin(&f->r);
+    nn_router_add(&f->r, 2, 8, 12, b2, 3);
+    nn_router_add(&f->r, 1, 4, 8, NULL, 0);
+    nn_router_add(&f->r, 0, 0, 4, b0, 1);
+    assert_int_equal(nn_router_finish(&f->r), NN_OK);
+    /* a late delivery for 1 from 3 and one for 5 from 0, given back this round */
+    const nn_router_late_t late[] = {{1, {3, 0, 0.125, 0, 1.0f, 0}}, {5, {0, 4, 0.5, 0, 1.0f, 0}}};
+    size_t asked = 0;
+    assert_int_equal(nn_router_reshape(&f->r, t_fate, &asked, late, 2), NN_OK);
+    assert_int_equal(asked, 4);
+    assert_int_equal(f->r.routed, 6); /* 4 - 1 held + 1 twice + 2 late */
+    assert_int_equal(f->r.off[0], 0);
+    assert_int_equal(f->r.off[1], 1);
+    assert_int_equal(f->r.off[2], 5);
+    assert_int_equal(f->r.off[5], 5);
+    assert_int_equal(f->r.off[6], 6);
+    assert_int_equal(f->r.off[N_AGENTS], 6);
+    /* 1's inbox back in canonical order: 2, 3 (late), 9 twice */
+    const nn_delivery_t want[] = {{9, 1, 0.75}, {2, 0, 0.25}, {3, 0, 0.125},
+                                  {9, 0, 0.5},  {9, 0, 0.5},  {0, 4, 0.5}};
+    t_same_delivery(f->r.deliv, want, 6);
+    /* the next round routes into the other buffer as usual */
+    nn_router_begin(&f->r);
+    nn_router_add(&f->r, 0, 0, 4, b0, 1);
+    assert_int_equal(nn_router_finish(&f->r), NN_OK);
+    assert_int_equal(f->r.routed, 1);
+    assert_int_equal(f->r.off[1], 0);
+    assert_int_equal(f->r.off[2], 1);
+    /* late deliveries out of order, or for no agent, are refused: none would be lost */
+    const nn_router_late_t bad[] = {{5, {0, 0, 0.5, 0, 1.0f, 0}}, {1, {0, 1, 0.5, 0, 1.0f, 0}}};
+    assert_int_equal(nn_router_reshape(&f->r, NULL, NULL, bad, 2), NN_EINVAL);
+    const nn_router_late_t none[] = {{N_AGENTS, {0, 0, 0.5, 0, 1.0f, 0}}};
+    assert_int_equal(nn_router_reshape(&f->r, NULL, NULL, none, 1), NN_EINVAL);
+    assert_int_equal(f->r.routed, 1);
+}
+
 static void test_any_node_order(void **state)
 {
     t_fix_t *f = *state;
@@ -1153,6 +1206,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ranks_imports_unknown, t_xsetup, t_xteardown),
         cmocka_unit_test_setup_teardown(test_ranks_imports_mixed_segment, t_xsetup, t_xteardown),
         cmocka_unit_test_setup_teardown(test_ranks_tick_ids, t_xsetup, t_xteardown),
+        cmocka_unit_test_setup_teardown(test_reshape, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_ranks_threads, t_xsetup, t_xteardown),
     };
     int failed = cmocka_run_group_tests_name("router, one thread", tests, NULL, NULL);

@@ -1596,19 +1596,17 @@ static void test_faults_errors(void **state)
 {
     t_fix_t *f = *state;
     static const t_bad_t cases[] = {
-        {MINIMAL "faults: [{p: 0.1}]\n", "missing key 'faults[0].fault' at t.yaml:4:10 (required: "
-                                         "one of loss, partition, silent, byzantine)"},
+        {MINIMAL "faults: [{p: 0.1}]\n",
+         "missing key 'faults[0].fault' at t.yaml:4:10 (required: one of loss, partition, silent, "
+         "byzantine, delay, duplicate)"},
         {MINIMAL "faults: [{fault: los, p: 0.1}]\n",
-         "'faults[0].fault' must be one of loss, partition, silent, byzantine, got 'los' at "
+         "'faults[0].fault' must be one of loss, partition, silent, byzantine, delay, duplicate, "
+         "got 'los' at "
          "t.yaml:4:18 (did you "
          "mean 'loss'?)"},
         {MINIMAL "faults: [{fault: earthquake}]\n",
-         "'faults[0].fault' must be one of loss, partition, silent, byzantine, got 'earthquake' at "
-         "t.yaml:4:18"},
-        {MINIMAL "faults: [{fault: delay}]\n",
-         "'faults[0].fault' must be one of loss, partition, silent, byzantine, got 'delay' at "
-         "t.yaml:4:18 (not yet: "
-         "delay, duplicate come in a later version)"},
+         "'faults[0].fault' must be one of loss, partition, silent, byzantine, delay, duplicate, "
+         "got 'earthquake' at t.yaml:4:18"},
         {MINIMAL "faults:\n  - {fault: partition}\n  - {fault: loss}\n",
          "missing key 'faults[1].p' at t.yaml:6:5 (required with fault 'loss': the chance a "
          "message is lost, a number in (0, 1])"},
@@ -1822,10 +1820,8 @@ static void test_faults_agents_errors(void **state)
          "agents given by 'agents'; to cut the society in two add {fault: partition, between: "
          "halves})"},
         {MINIMAL "faults: [{fault: crash}]\n",
-         "'faults[0].fault' must be one of loss, partition, silent, byzantine, got 'crash' at "
-         "t.yaml:4:18"},
-        {MINIMAL "faults: [{fault: duplicate}]\n",
-         "got 'duplicate' at t.yaml:4:18 (not yet: delay, duplicate come in a later version)"},
+         "'faults[0].fault' must be one of loss, partition, silent, byzantine, delay, duplicate, "
+         "got 'crash' at t.yaml:4:18"},
         {MINIMAL "faults: [{fault: silnt, agents: [1]}]\n", "(did you mean 'silent'?)"},
     };
     t_one_error(f, cases, sizeof cases / sizeof cases[0]);
@@ -1857,6 +1853,104 @@ static void test_faults_agents_errors(void **state)
                      NN_ESCENARIO);
     assert_int_equal(f->d.count, 1);
     assert_true(t_has(f, "'agents' must be an integer in 2..2147483647, got 1"));
+}
+
+/* delay and duplicate: each message taken with chance p, a delay by rounds_late rounds */
+static void test_faults_delay(void **state)
+{
+    t_fix_t *f = *state;
+    const nn_faults_config_t *fs = &f->s.faults;
+    t_ok(f, MINIMAL "faults:\n"
+                    "  - {fault: delay, p: 0.1, rounds_late: 2, rounds: [5, 30]}\n"
+                    "  - {fault: duplicate, p: 0.05}\n"
+                    "  - {fault: delay, p: 1}\n"
+                    "  - {rounds_late: 1000, fault: delay, p: 0.5}\n"
+                    "  - {fault: loss, p: 0.2}\n");
+    assert_int_equal(fs->n, 5);
+    const nn_fault_config_t *x = fs->f;
+    assert_int_equal(x[0].kind, NN_FAULT_DELAY);
+    assert_true(x[0].p == 0.1);
+    assert_int_equal(x[0].delay, 2);
+    assert_true(x[0].from_round == 5 && x[0].to_round == 30);
+    assert_int_equal(x[1].kind, NN_FAULT_DUPLICATE);
+    assert_true(x[1].p == 0.05);
+    assert_int_equal(x[1].delay, 0);
+    assert_true(x[1].from_round == 1 && x[1].to_round == UINT64_MAX);
+    assert_int_equal(x[1].n_agents, 0);
+    assert_true(x[1].share == 0.0);
+    /* rounds_late left out is 1 */
+    assert_int_equal(x[2].kind, NN_FAULT_DELAY);
+    assert_true(x[2].p == 1.0);
+    assert_int_equal(x[2].delay, 1);
+    assert_int_equal(x[3].delay, 1000);
+    /* a loss after them carries no delay */
+    assert_int_equal(x[4].kind, NN_FAULT_LOSS);
+    assert_int_equal(x[4].delay, 0);
+}
+
+static void test_faults_delay_errors(void **state)
+{
+    t_fix_t *f = *state;
+    static const t_bad_t cases[] = {
+        {MINIMAL "faults: [{fault: delay}]\n",
+         "missing key 'faults[0].p' at t.yaml:4:10 (required with fault 'delay': the chance a "
+         "message is delayed, a number in (0, 1])"},
+        {MINIMAL "faults: [{fault: duplicate}]\n",
+         "missing key 'faults[0].p' at t.yaml:4:10 (required with fault 'duplicate': the chance "
+         "a message is delivered twice, a number in (0, 1])"},
+        {MINIMAL "faults: [{fault: delay, p: 0.1, rounds_late: 0}]\n",
+         "'faults[0].rounds_late' must be an integer in 1..1000 (how many rounds late a message "
+         "arrives), got 0 at t.yaml:4:46"},
+        {MINIMAL "faults: [{fault: delay, p: 0.1, rounds_late: 1001}]\n",
+         "'faults[0].rounds_late' must be an integer in 1..1000 (how many rounds late a message "
+         "arrives), got 1001 at t.yaml:4:46"},
+        {MINIMAL "faults: [{fault: delay, p: 0.1, rounds_late: 1.5}]\n",
+         "'faults[0].rounds_late' must be an integer in 1..1000 (how many rounds late a message "
+         "arrives), got 1.5 at t.yaml:4:46"},
+        {MINIMAL "faults: [{fault: delay, p: 0.1, rounds_late: soon}]\n",
+         "'faults[0].rounds_late' must be an integer in 1..1000 (how many rounds late a message "
+         "arrives), got 'soon' at t.yaml:4:46"},
+        {MINIMAL "faults: [{fault: loss, p: 0.1, rounds_late: 2}]\n",
+         "key 'rounds_late' does not apply to fault 'loss' at t.yaml:4:32 (rounds_late says how "
+         "many rounds late a delayed message arrives; for late messages add {fault: delay, p: "
+         "0.1, rounds_late: 2})"},
+        {MINIMAL "faults: [{fault: duplicate, p: 0.1, rounds_late: 2}]\n",
+         "key 'rounds_late' does not apply to fault 'duplicate' at t.yaml:4:37 (rounds_late says "
+         "how many rounds late a delayed message arrives"},
+        {MINIMAL "faults: [{fault: partition, rounds_late: 2}]\n",
+         "key 'rounds_late' does not apply to fault 'partition' at t.yaml:4:29"},
+        {MINIMAL "faults: [{fault: silent, agents: [1], rounds_late: 2}]\n",
+         "key 'rounds_late' does not apply to fault 'silent' at t.yaml:4:39"},
+        {MINIMAL "faults: [{fault: duplicate, p: 0.1, agents: [3]}]\n",
+         "key 'agents' does not apply to fault 'duplicate' at t.yaml:4:37 (a duplicate fault "
+         "delivers any message twice with chance p, whoever sends it; to silence some agents add "
+         "{fault: silent, agents: {share: 0.05}})"},
+        {MINIMAL "faults: [{fault: delay, p: 0.1, between: halves}]\n",
+         "key 'between' does not apply to fault 'delay' at t.yaml:4:33 (a delay holds back any "
+         "message with chance p, wherever it goes; to cut the society in two add {fault: "
+         "partition, between: halves})"},
+        {MINIMAL "faults: [{fault: delay, p: 0.1, mode: random}]\n",
+         "key 'mode' does not apply to fault 'delay' at t.yaml:4:33 (mode says what byzantine "
+         "agents say instead of the truth; write {fault: byzantine, agents: {share: 0.1}, mode: "
+         "adversarial})"},
+        {MINIMAL "faults: [{fault: duplicate, p: 0}]\n",
+         "'faults[0].p' must be a number in (0, 1] (the chance a message is delivered twice), got "
+         "0 at t.yaml:4:32"},
+        {MINIMAL "faults: [{fault: delya, p: 0.1}]\n",
+         "'faults[0].fault' must be one of loss, partition, silent, byzantine, delay, duplicate, "
+         "got 'delya' at t.yaml:4:18 (did you mean 'delay'?)"},
+    };
+    t_one_error(f, cases, sizeof cases / sizeof cases[0]);
+    /* a missing p and a bad rounds_late are both reported */
+    assert_int_equal(t_load(f, MINIMAL "faults: [{fault: delay, rounds_late: 0}]\n", NULL, 0),
+                     NN_ESCENARIO);
+    assert_int_equal(f->d.count, 2);
+    assert_true(t_has(f, "missing key 'faults[0].p' at t.yaml:4:10"));
+    assert_true(t_has(f, "'faults[0].rounds_late' must be an integer in 1..1000"));
+    /* no "not yet" note is left */
+    assert_int_equal(t_load(f, MINIMAL "faults: [{fault: crash}]\n", NULL, 0), NN_ESCENARIO);
+    assert_non_null(f->d.text);
+    assert_null(strstr(f->d.text, "not yet"));
 }
 
 static void test_faults_set(void **state)
@@ -1903,6 +1997,27 @@ static void test_faults_set(void **state)
     assert_int_equal(t_load(f, ag, few, 2), NN_ESCENARIO);
     assert_true(t_has(f, "'faults[0].agents[0]' is 4, not below agents (4) at --set "
                          "'faults.0.agents=[4, 0]'"));
+    /* delay and duplicate through --set: rounds_late set, an entry appended */
+    const char *dl = MINIMAL "faults: [{fault: delay, p: 0.1}]\n";
+    const char *sd[] = {"faults.0.rounds_late=3", "faults.0.p=0.4",
+                        "faults.1={fault: duplicate, p: 0.5, rounds: [2, 3]}"};
+    assert_int_equal(t_load(f, dl, sd, sizeof sd / sizeof sd[0]), NN_OK);
+    assert_int_equal(fs->n, 2);
+    assert_int_equal(fs->f[0].kind, NN_FAULT_DELAY);
+    assert_int_equal(fs->f[0].delay, 3);
+    assert_true(fs->f[0].p == 0.4);
+    assert_int_equal(fs->f[1].kind, NN_FAULT_DUPLICATE);
+    assert_true(fs->f[1].p == 0.5);
+    assert_true(fs->f[1].from_round == 2 && fs->f[1].to_round == 3);
+    const char *d0[] = {"faults.0.rounds_late=0"};
+    assert_int_equal(t_load(f, dl, d0, 1), NN_ESCENARIO);
+    assert_true(t_has(f, "'faults[0].rounds_late' must be an integer in 1..1000 (how many rounds "
+                         "late a message arrives), got 0 at --set 'faults.0.rounds_late=0'"));
+    /* a loss turned into a delay through --set takes rounds_late */
+    const char *tl[] = {"faults.0.fault=delay", "faults.0.rounds_late=7"};
+    assert_int_equal(t_load(f, base, tl, 2), NN_OK);
+    assert_int_equal(fs->f[0].kind, NN_FAULT_DELAY);
+    assert_int_equal(fs->f[0].delay, 7);
     /* and clears it */
     const char *clear[] = {"faults=[]"};
     assert_int_equal(t_load(f, base, clear, 1), NN_OK);
@@ -1926,6 +2041,11 @@ static void test_faults_set(void **state)
         {"faults.1={fault: byzantine, agents: {share: 0.1}, mode: honest}",
          "'faults[1].mode' must be one of random, adversarial, got 'honest' at --set"},
         {"faults.2={fault: loss, p: 0.1}", "cannot set 'faults.2': 'faults' has 1 entries"},
+        {"faults.0.rounds_late=3", "key 'rounds_late' does not apply to fault 'loss' at --set "
+                                   "'faults.0.rounds_late=3'"},
+        {"faults.1={fault: duplicate, agents: [1], p: 0.1}",
+         "key 'agents' does not apply to fault 'duplicate' at --set 'faults.1={fault: duplicate, "
+         "agents: [1], p: 0.1}'"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         const char *one[] = {bad[i].set};
@@ -2130,6 +2250,7 @@ static void t_same(const nn_scenario_t *a, const nn_scenario_t *b)
         const nn_fault_config_t *u = &a->faults.f[i], *v = &b->faults.f[i];
         assert_int_equal(u->kind, v->kind);
         assert_true(u->p == v->p);
+        assert_int_equal(u->delay, v->delay);
         assert_true(u->from_round == v->from_round);
         assert_true(u->to_round == v->to_round);
         assert_int_equal(u->between, v->between);
@@ -2275,6 +2396,13 @@ static void test_round_trip(void **state)
                             "  - {fault: byzantine, agents: [999], rounds: [5, 5]}\n"
                             "  - {fault: silent, agents: {share: 0.3333333333333333}}\n"
                             "  - {fault: loss, p: 0.1}\n");
+    t_round_trip(f, MINIMAL "faults:\n"
+                            "  - {fault: delay, p: 0.1, rounds_late: 2, rounds: [5, 30]}\n"
+                            "  - {fault: duplicate, p: 0.05}\n"
+                            "  - {fault: delay, p: 1}\n"
+                            "  - {fault: delay, p: 0.3333333333333333, rounds_late: 1000}\n"
+                            "  - {fault: duplicate, p: 1, rounds: [7, 7]}\n"
+                            "  - {fault: loss, p: 0.1}\n");
     /* decisions with tuned protocols and no complaints */
     t_round_trip(f, MINIMAL "cases: {complaints: false, turnout: 0.9}\n"
                             "decisions: {every: 3, chain: [weighted]}\n");
@@ -2403,6 +2531,20 @@ static void test_write_text(void **state)
                                 "  - {fault: byzantine, agents: {share: 0.05}, mode: random}\n"
                                 "  - {fault: byzantine, agents: [8], mode: adversarial}\n"
                                 "  - {fault: silent, agents: {share: 1.0}}\n"));
+    free(buf);
+    buf = NULL;
+    /* delay and duplicate: p always, rounds_late always on a delay */
+    t_ok(f, MINIMAL "faults:\n  - {fault: delay, p: 0.1}\n"
+                    "  - {rounds: [5, 30], rounds_late: 2, p: 0.25, fault: delay}\n"
+                    "  - {fault: duplicate, p: 1}\n");
+    m = open_memstream(&buf, &len);
+    assert_non_null(m);
+    assert_int_equal(nn_scenario_write(&f->s, m), NN_OK);
+    fclose(m);
+    assert_non_null(strstr(buf, "\nfaults:\n"
+                                "  - {fault: delay, p: 0.1, rounds_late: 1}\n"
+                                "  - {fault: delay, p: 0.25, rounds_late: 2, rounds: [5, 30]}\n"
+                                "  - {fault: duplicate, p: 1.0}\n"));
     free(buf);
     nn_scenario_t bad;
     memset(&bad, 0, sizeof bad);
@@ -3453,6 +3595,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_faults_errors, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_faults_agents, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_faults_agents_errors, t_setup, t_teardown),
+        cmocka_unit_test_setup_teardown(test_faults_delay, t_setup, t_teardown),
+        cmocka_unit_test_setup_teardown(test_faults_delay_errors, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_faults_set, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_round_trip, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_status_from_population, t_setup, t_teardown),

@@ -55,8 +55,8 @@ grep -Fq "'llm.endpoints[0].api_key_env' must be the name of an environment vari
 ! grep -Fq "sk-proj" "$WORK/err-llm-key" || fail "the pasted key is printed back: $(cat "$WORK/err-llm-key")"
 # faults: the messages of the corpus' fault files, and --set fixing or breaking an entry
 for pair in \
-    "fault_unknown.yaml|'faults[0].fault' must be one of loss, partition, silent, byzantine, got 'delay' at" \
-    "fault_unknown.yaml|(not yet: delay, duplicate come in a later version)" \
+    "fault_unknown.yaml|'faults[0].fault' must be one of loss, partition, silent, byzantine, delay, duplicate, got 'crash' at" \
+    "fault_delay_rounds_late_zero.yaml|'faults[0].rounds_late' must be an integer in 1..1000 (how many rounds late a message arrives), got 0 at" \
     "fault_loss_without_p.yaml|missing key 'faults[0].p' at" \
     "fault_rounds_reversed.yaml|'faults[0].rounds' ends (round 10) before it starts (round 50) at" \
     "fault_groups_without_groups.yaml|'faults[0].between' is 'groups' but the structure has no groups at" \
@@ -70,6 +70,20 @@ for pair in \
     set -e
     grep -Fq "$want" "$WORK/err-fault" || fail "$f: no '$want' in: $(cat "$WORK/err-fault")"
 done
+set +e
+"$NUNCHI" validate "$DATA/bad/fault_unknown.yaml" >/dev/null 2>"$WORK/err-fault-unknown"
+set -e
+! grep -Fq "not yet" "$WORK/err-fault-unknown" || fail "fault_unknown.yaml: a 'not yet' note is left: $(cat "$WORK/err-fault-unknown")"
+set +e
+"$NUNCHI" validate "$DATA/bad/fault_delay_rounds_late_zero.yaml" --set faults.0.rounds_late=3 >/dev/null 2>"$WORK/err-fault-late"
+status_late=$?
+"$NUNCHI" validate "$DATA/bad/fault_delay_rounds_late_zero.yaml" --set faults.0.rounds_late=1001 >/dev/null 2>"$WORK/err-fault-late-set"
+status_late_set=$?
+set -e
+[ $status_late -eq 0 ] || fail "--set faults.0.rounds_late=3 does not fix rounds_late: $(cat "$WORK/err-fault-late")"
+[ $status_late_set -eq 2 ] || fail "--set faults.0.rounds_late=1001: validate exit status $status_late_set, expected 2"
+grep -Fq "'faults[0].rounds_late' must be an integer in 1..1000 (how many rounds late a message arrives), got 1001 at --set 'faults.0.rounds_late=1001'" "$WORK/err-fault-late-set" \
+    || fail "--set faults.0.rounds_late=1001: $(cat "$WORK/err-fault-late-set")"
 set +e
 "$NUNCHI" validate "$DATA/bad/fault_loss_without_p.yaml" --set faults.0.p=0.2 >/dev/null 2>"$WORK/err-fault-fixed"
 status_fixed=$?

@@ -2,7 +2,7 @@
 # only, counted under their own drop rules with the message balance kept, and the same
 # digest on 1 and 3 nodes, over tcp and across 2 MPI ranks; silent and byzantine agents
 # and a partition between groups in the whole institutional chain, the same on 1 and 3
-# nodes and 3 ranks.
+# nodes and 3 ranks; delayed and duplicated deliveries, with the balance counting them.
 source "$(dirname "$0")/lib/common.bash"
 cat >"$WORK/f.yaml" <<'YAML'
 name: faults
@@ -91,4 +91,44 @@ OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vade
 [ "$(digest_of "$WORK/smpi")" = "$soc" ] || fail "society on 3 ranks: digest $(digest_of "$WORK/smpi"), not $soc"
 cmp -s <(grep -o '"byzantine_[a-z]*": [0-9]*' "$WORK/smpi/summary.json") \
     <(grep -o '"byzantine_[a-z]*": [0-9]*' "$WORK/soc/summary.json") || fail "3 ranks count other lies"
+# delay and duplication: late and doubled deliveries, the balance with them, and the
+# same digest on other node counts and ranks
+cat >"$WORK/d.yaml" <<'YAML'
+name: late
+seed: 4
+rounds: 20
+agents: 1000
+network: {model: watts_strogatz, k: 8, p: 0.05}
+populations:
+  - {behaviour: deffuant, share: 1, params: {d: 0.3, mu: 0.3}}
+nodes: 2
+faults:
+  - {fault: delay, p: 0.3, rounds_late: 2, rounds: [3, 19]}
+  - {fault: duplicate, p: 0.1, rounds: [3, 10]}
+YAML
+"$NUNCHI" run "$WORK/d.yaml" --out "$WORK/d" --quiet
+/usr/bin/python3 - "$WORK/d" <<'PY' || fail "delay and duplicate counts"
+import json, sys
+s = json.load(open(sys.argv[1] + "/summary.json"))
+m, f = s["messages"], s["faults"]
+assert f["delayed"] > 0 and f["duplicated"] > 0 and f["delayed_in_flight"] > 0, f
+# every message sent is delivered, dropped, in flight or held back; duplicates add some
+assert m["sent"] + f["duplicated"] == (m["delivered"] + sum(m["dropped"].values()) +
+                                       m["in_flight"] + f["delayed_in_flight"]), (m, f)
+# 0.3 of deffuant's one message an agent a round, rounds 3..19, held back
+assert 0.25 * 17 * 1000 < f["delayed"] < 0.35 * 17 * 1000, f
+PY
+late=$(digest_of "$WORK/d")
+sed '/^faults:/,$d' "$WORK/d.yaml" >"$WORK/d0.yaml"
+"$NUNCHI" run "$WORK/d0.yaml" --out "$WORK/d0" --quiet
+[ "$(digest_of "$WORK/d0")" != "$late" ] || fail "delay and duplication changed nothing"
+"$NUNCHI" run "$WORK/d.yaml" --out "$WORK/dn" --quiet --nodes 3 --transport tcp
+[ "$(digest_of "$WORK/dn")" = "$late" ] || fail "delay on 3 nodes over tcp: another digest"
+OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader,tcp \
+    OMPI_MCA_btl_tcp_if_include=lo OMPI_MCA_oob_tcp_if_include=lo mpirun -np 3 --oversubscribe \
+    "$NUNCHI" run --mpi "$WORK/d.yaml" --out "$WORK/dmpi" --quiet
+[ "$(digest_of "$WORK/dmpi")" = "$late" ] || fail "delay on 3 ranks: digest $(digest_of "$WORK/dmpi"), not $late"
+cmp -s <(grep -o '"d[a-z_]*": [0-9]*' "$WORK/dmpi/summary.json" | grep -E 'delayed|duplicated') \
+    <(grep -o '"d[a-z_]*": [0-9]*' "$WORK/d/summary.json" | grep -E 'delayed|duplicated') \
+    || fail "3 ranks count other delays or duplicates"
 echo "ok: faults: loss and a partition in their rounds, counted, digest $digest on 1, 2, 3 nodes and 2 ranks"
