@@ -272,22 +272,11 @@ static void *s_node_thread(void *arg)
     return NULL;
 }
 
-static int s_start_nodes(s_run_t *r)
+/* Starts node process i (a nunchi-node connecting to this coordinator) into r->procs[i].
+ * Under security.curve it gets this coordinator's public key and a pair of its own in its
+ * environment, not on its command line. NN_OK, or an error said with s_fail. */
+static int s_spawn(s_run_t *r, size_t i)
 {
-    if (r->opt->bind)
-        return NN_OK; /* serve: nodes are started by hand */
-    if (r->threads) {
-        for (size_t k = 0; k < r->n_builtin; k++) {
-            s_node_t *nd = &r->nodes[k];
-            nd->ctx = r->ctx;
-            nd->by_pointer = r->local;
-            snprintf(nd->endpoint, sizeof nd->endpoint, "%s", r->inproc);
-            if (pthread_create(&nd->thread, NULL, s_node_thread, nd) != 0)
-                return s_fail(r, NN_ESYS, "cannot start node thread %zu", k);
-            nd->has_thread = 1;
-        }
-        return NN_OK;
-    }
     char buf[4096];
     const char *bin = s_node_binary(r->opt, buf, sizeof buf);
     char maxmsg[32];
@@ -296,11 +285,6 @@ static int s_start_nodes(s_run_t *r)
     snprintf(timeout, sizeof timeout, "%g", r->opt->join_timeout_s);
     char parent[32]; /* the nodes leave when this process ends, however it ends */
     snprintf(parent, sizeof parent, "%d", (int)getpid());
-    r->procs = calloc(r->n_nodes, sizeof *r->procs);
-    if (!r->procs)
-        return s_fail(r, NN_ENOMEM, "out of memory");
-    /* under security.curve the node processes get this coordinator's public key and a
-     * pair of their own in their environment, not on their command line */
     char **env = environ, **own = NULL;
     char e_server[96], e_pub[96], e_sec[96];
     if (r->zap) {
@@ -319,29 +303,53 @@ static int s_start_nodes(s_run_t *r)
         own[n + 2] = e_sec;
         env = own;
     }
-    for (size_t k = 0; k < r->n_builtin; k++) {
-        char *argv[] = {(char *)"nunchi-node",
-                        (char *)"--connect",
-                        r->endpoint,
-                        (char *)"--max-message-bytes",
-                        maxmsg,
-                        (char *)"--timeout",
-                        timeout,
-                        (char *)"--parent",
-                        parent,
-                        NULL};
-        pid_t pid;
-        int e = posix_spawn(&pid, bin, NULL, NULL, argv, env);
-        if (e != 0) {
-            free(own);
-            return s_fail(r, NN_ESYS, "cannot start node process '%s': %s", bin, strerror(e));
-        }
-        /* node ids go by the order of joining; the hello's pid links the two */
-        r->procs[k].pid = pid;
-        r->procs[k].node = -1;
-    }
+    char *argv[] = {(char *)"nunchi-node",
+                    (char *)"--connect",
+                    r->endpoint,
+                    (char *)"--max-message-bytes",
+                    maxmsg,
+                    (char *)"--timeout",
+                    timeout,
+                    (char *)"--parent",
+                    parent,
+                    NULL};
+    pid_t pid;
+    int e = posix_spawn(&pid, bin, NULL, NULL, argv, env);
     free(own);
     memset(e_sec, 0, sizeof e_sec);
+    if (e != 0)
+        return s_fail(r, NN_ESYS, "cannot start node process '%s': %s", bin, strerror(e));
+    /* node ids go by the order of joining; the hello's pid links the two */
+    memset(&r->procs[i], 0, sizeof r->procs[i]);
+    r->procs[i].pid = pid;
+    r->procs[i].node = -1;
+    return NN_OK;
+}
+
+static int s_start_nodes(s_run_t *r)
+{
+    if (r->opt->bind)
+        return NN_OK; /* serve: nodes are started by hand */
+    if (r->threads) {
+        for (size_t k = 0; k < r->n_builtin; k++) {
+            s_node_t *nd = &r->nodes[k];
+            nd->ctx = r->ctx;
+            nd->by_pointer = r->local;
+            snprintf(nd->endpoint, sizeof nd->endpoint, "%s", r->inproc);
+            if (pthread_create(&nd->thread, NULL, s_node_thread, nd) != 0)
+                return s_fail(r, NN_ESYS, "cannot start node thread %zu", k);
+            nd->has_thread = 1;
+        }
+        return NN_OK;
+    }
+    r->procs = calloc(r->n_nodes, sizeof *r->procs);
+    if (!r->procs)
+        return s_fail(r, NN_ENOMEM, "out of memory");
+    for (size_t k = 0; k < r->n_builtin; k++) {
+        int rc = s_spawn(r, k);
+        if (rc != NN_OK)
+            return rc;
+    }
     return NN_OK;
 }
 
@@ -2605,6 +2613,12 @@ static json_t *s_summary_faults(const s_run_t *r)
             json_object_set_new(f, "between", json_string(nn_fault_between_name(c->between)));
         if (c->kind == NN_FAULT_BYZANTINE)
             json_object_set_new(f, "mode", json_string(nn_byzantine_mode_name(c->mode)));
+        if (c->links != NN_LINKS_ALL)
+            json_object_set_new(f, "links", json_string(nn_fault_links_name(c->links)));
+        if (c->share > 0)
+            json_object_set_new(f, "agents_share", json_real(c->share));
+        else if (c->n_agents)
+            json_object_set_new(f, "agents_listed", json_integer((json_int_t)c->n_agents));
         json_array_append_new(planned, f);
     }
     return json_pack("{s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "planned", planned, "lost",

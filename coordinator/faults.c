@@ -38,6 +38,13 @@ const char *nn_fault_between_name(nn_fault_between_t b)
     return b == NN_BETWEEN_GROUPS ? "groups" : "halves";
 }
 
+const char *nn_fault_links_name(nn_fault_links_t l)
+{
+    return l == NN_LINKS_WITHIN_GROUPS    ? "within_groups"
+           : l == NN_LINKS_BETWEEN_GROUPS ? "between_groups"
+                                          : "all";
+}
+
 const char *nn_byzantine_mode_name(nn_byzantine_mode_t m)
 {
     return m == NN_BYZANTINE_ADVERSARIAL ? "adversarial" : "random";
@@ -79,8 +86,10 @@ int nn_faults_new(nn_faults_t **out, const nn_faults_config_t *cfg, uint32_t n,
     uint64_t base = nn_rng_stream_key(seed, NN_STREAM_FAULTS);
     for (size_t k = 0; k < f->cfg.n; k++) {
         f->key[k] = nn_mix64(base + (k + 1) * 0xd6e8feb86659fd93ULL);
-        nn_fault_kind_t kind = f->cfg.f[k].kind;
-        if ((kind == NN_FAULT_SILENT || kind == NN_FAULT_BYZANTINE) && s_members(f, k) != NN_OK) {
+        const nn_fault_config_t *c = &f->cfg.f[k];
+        int sets = c->kind == NN_FAULT_SILENT || c->kind == NN_FAULT_BYZANTINE || c->share > 0 ||
+                   c->n_agents > 0; /* loss, delay, duplicate: optional */
+        if (sets && s_members(f, k) != NN_OK) {
             nn_faults_destroy(&f);
             return NN_ENOMEM;
         }
@@ -145,6 +154,19 @@ static double s_unit(const nn_faults_t *f, size_t k, uint32_t from, uint32_t seq
     return (double)(nn_rng_at(h, seq) >> 11) * 0x1p-53;
 }
 
+/* Whether loss, delay or duplicate fault k acts on the link from -> to: its senders (all
+ * without a set) and its link class. */
+static int s_scoped(const nn_faults_t *f, size_t k, uint32_t from, uint32_t to)
+{
+    const nn_fault_config_t *c = &f->cfg.f[k];
+    if (f->member[k] && (from >= f->n || !f->member[k][from]))
+        return 0;
+    if (c->links == NN_LINKS_ALL)
+        return 1;
+    int same = !f->group || from >= f->n || to >= f->n || f->group[from] == f->group[to];
+    return c->links == NN_LINKS_WITHIN_GROUPS ? same : !same;
+}
+
 int nn_faults_reshaping(const nn_faults_t *f)
 {
     return f && f->reshaping;
@@ -153,12 +175,11 @@ int nn_faults_reshaping(const nn_faults_t *f)
 nn_router_fate_t nn_faults_fate(const nn_faults_t *f, uint32_t to, const nn_delivery_t *d,
                                 uint32_t *late)
 {
-    (void)to;
     for (size_t k = 0; f && f->reshaping && k < f->cfg.n; k++) {
         const nn_fault_config_t *c = &f->cfg.f[k];
         if (!f->active[k] || (c->kind != NN_FAULT_DELAY && c->kind != NN_FAULT_DUPLICATE))
             continue;
-        if (s_unit(f, k, d->from, d->seq) >= c->p)
+        if (!s_scoped(f, k, d->from, to) || s_unit(f, k, d->from, d->seq) >= c->p)
             continue;
         if (c->kind == NN_FAULT_DUPLICATE)
             return NN_FATE_TWICE;
@@ -187,7 +208,7 @@ nn_drop_rule_t nn_faults_check(const nn_faults_t *f, const nn_msg_t *m, uint32_t
             continue;
         const nn_fault_config_t *c = &f->cfg.f[k];
         if (c->kind == NN_FAULT_LOSS) {
-            if (s_unit(f, k, m->from, seq) < c->p)
+            if (s_scoped(f, k, m->from, m->to) && s_unit(f, k, m->from, seq) < c->p)
                 return NN_DROP_FAULT_LOSS;
         } else if (c->kind == NN_FAULT_SILENT) {
             if ((m->from < f->n && f->member[k][m->from]) || (m->to < f->n && f->member[k][m->to]))

@@ -32,6 +32,13 @@ typedef enum nn_fault_between {
     NN_BETWEEN_GROUPS      /* every two different groups of the structure */
 } nn_fault_between_t;
 
+/* The links a loss, delay or duplicate acts on. */
+typedef enum nn_fault_links {
+    NN_LINKS_ALL = 0,       /* every message */
+    NN_LINKS_WITHIN_GROUPS, /* between two agents of one group of the structure */
+    NN_LINKS_BETWEEN_GROUPS /* between agents of two different groups */
+} nn_fault_links_t;
+
 /* What a byzantine agent says instead of the truth. */
 typedef enum nn_byzantine_mode {
     NN_BYZANTINE_RANDOM = 0, /* a uniform draw in [0, 1], a fresh one per message and act */
@@ -52,22 +59,45 @@ typedef struct nn_fault_config {
     uint64_t to_round;          /* the last (>= from_round; UINT64_MAX: to the end) */
     nn_fault_between_t between; /* partition */
     /* silent, byzantine: the agents, listed (n_agents > 0, ascending, unique) or each drawn
-     * with probability share from (seed, NN_STREAM_FAULTS, fault, agent) */
+     * with probability share from (seed, NN_STREAM_FAULTS, fault, agent); loss, delay,
+     * duplicate: the senders whose messages it acts on (share 0 and no list: all) */
     double share;
     uint32_t n_agents;
     uint32_t agents[NN_FAULT_MAX_AGENTS];
     nn_byzantine_mode_t mode; /* byzantine */
+    nn_fault_links_t links;   /* loss, delay, duplicate: which links (default all) */
 } nn_fault_config_t;
+
+/* What the coordinator does when a node process it started dies during the run (a kill
+ * fault, or a kill from outside): the scenario's `recovery:`. */
+typedef enum nn_recovery_policy {
+    NN_RECOVERY_FAIL = 0, /* the run ends with the node named (the default) */
+    NN_RECOVERY_RESTART   /* a new process takes the node's agents as they are, and the
+                             round goes on: the digest is the fault-free one */
+} nn_recovery_policy_t;
+
+/* A planned kill: `{fault: kill, node: N, round: R}` in the list sends SIGKILL to node
+ * N's process once round R's ticks are out. */
+typedef struct nn_fault_kill {
+    uint32_t node;
+    uint64_t round;
+} nn_fault_kill_t;
 
 typedef struct nn_faults_config {
     size_t n;
-    nn_fault_config_t f[NN_MAX_FAULTS];
+    nn_fault_config_t f[NN_MAX_FAULTS]; /* the message and agent faults, in list order */
+    size_t n_kills;
+    nn_fault_kill_t kill[NN_MAX_FAULTS]; /* the kills, in list order */
+    nn_recovery_policy_t recovery;       /* recovery.policy */
+    uint32_t restarts;                   /* recovery.restarts: the most restarts in a run */
 } nn_faults_config_t;
 
 /* "loss", "partition", "silent", "byzantine", "delay", "duplicate" */
 const char *nn_fault_kind_name(nn_fault_kind_t k);
 const char *nn_fault_between_name(nn_fault_between_t b);   /* "halves", "groups" */
 const char *nn_byzantine_mode_name(nn_byzantine_mode_t m); /* "random", "adversarial" */
+/* "all", "within_groups", "between_groups" */
+const char *nn_fault_links_name(nn_fault_links_t l);
 
 typedef struct nn_faults nn_faults_t;
 
@@ -81,7 +111,8 @@ void nn_faults_destroy(nn_faults_t **f);
 /* Starts round r: which faults act in it. */
 void nn_faults_begin(nn_faults_t *f, uint64_t round);
 
-/* Whether message m (sequence number seq) is taken by a fault this round: NN_DROP_PASS
+/* Whether message m (sequence number seq) is taken by a fault this round (a loss only on
+ * the links and senders it is scoped to): NN_DROP_PASS
  * or the rule (NN_DROP_FAULT_LOSS, NN_DROP_FAULT_PARTITION, NN_DROP_FAULT_SILENT). The
  * router's check hook. */
 nn_drop_rule_t nn_faults_check(const nn_faults_t *f, const nn_msg_t *m, uint32_t seq);

@@ -1900,15 +1900,27 @@ static const char *const s_fault_names[] = {"loss",      "partition", "silent",
                                             "byzantine", "delay",     "duplicate"};
 static const char *const s_between_names[] = {"halves", "groups"};
 static const char *const s_mode_names[] = {"random", "adversarial"};
-static const char *const s_fault_keys[] = {"fault",  "p",    "between",    "rounds",
-                                           "agents", "mode", "rounds_late"};
-enum { S_FK_FAULT, S_FK_P, S_FK_BETWEEN, S_FK_ROUNDS, S_FK_AGENTS, S_FK_MODE, S_FK_LATE, S_FK_N };
+static const char *const s_links_names[] = {"all", "within_groups", "between_groups"};
+static const char *const s_fault_keys[] = {"fault",  "p",    "between",     "rounds",
+                                           "agents", "mode", "rounds_late", "links"};
+enum {
+    S_FK_FAULT,
+    S_FK_P,
+    S_FK_BETWEEN,
+    S_FK_ROUNDS,
+    S_FK_AGENTS,
+    S_FK_MODE,
+    S_FK_LATE,
+    S_FK_LINKS,
+    S_FK_N
+};
 #define S_MAX_ROUNDS_LATE                                                                          \
     1000 /* delay: the most rounds a message is held back (the text                                \
            of the rounds_late error says 1..1000) */
 _Static_assert(S_N(s_fault_names) == NN_FAULT_KINDS, "a name for each fault");
 _Static_assert(S_N(s_fault_keys) == S_FK_N, "a name for each fault key");
 _Static_assert(S_N(s_mode_names) == NN_BYZANTINE_ADVERSARIAL + 1, "a name for each mode");
+_Static_assert(S_N(s_links_names) == NN_LINKS_BETWEEN_GROUPS + 1, "a name for each links");
 
 /* rounds: [first, last], integers with 1 <= first <= last; last may pass the scenario's
  * rounds (the fault then acts to the end) and is kept as written. */
@@ -1949,8 +1961,9 @@ static int s_u32_cmp(const void *pa, const void *pb)
     return (a > b) - (a < b);
 }
 
-/* agents of silent and byzantine: {share: S}, S in (0, 1], or a list of 1..256 distinct ids
- * below the agent count (agents is read before every other section), kept ascending. */
+/* agents of a fault (silent, byzantine: the agents; loss, delay, duplicate: the senders whose
+ * messages it acts on): {share: S}, S in (0, 1], or a list of 1..256 distinct ids below the
+ * agent count (agents is read before every other section), kept ascending. */
 static void s_fault_agents(s_ctx_t *c, const s_node_t *v, const char *path, nn_fault_config_t *fc)
 {
     static const char *const share_key[] = {"share"};
@@ -2092,12 +2105,20 @@ static void s_fault(s_ctx_t *c, const s_node_t *e, size_t idx, const nn_scenario
                      what[k]);
             s_fault_foreign(c, keys[S_FK_BETWEEN], k, why);
         }
-        if (vals[S_FK_AGENTS]) {
-            snprintf(why, sizeof why,
-                     "%s with chance p, whoever sends it; to silence some agents add "
-                     "{fault: silent, agents: {share: 0.05}}",
-                     what[k]);
-            s_fault_foreign(c, keys[S_FK_AGENTS], k, why);
+        s_path(path, sizeof path, where, "agents");
+        if ((x = vals[S_FK_AGENTS])) /* left out: every sender */
+            s_fault_agents(c, x, path, fc);
+        if ((x = vals[S_FK_LINKS])) {
+            s_path(path, sizeof path, where, "links");
+            int l = s_get_enum(c, x, path, s_links_names, S_N(s_links_names));
+            if (l >= 0)
+                fc->links = (nn_fault_links_t)l;
+            if (l > NN_LINKS_ALL && c->groups_ok && s->structure.groups == NN_GROUPS_NONE)
+                s_err(c, x,
+                      "'%s' is '%s' but the structure has no groups" S_HINT
+                      "add structure.groups, such as structure: {groups: {from: louvain}}, or "
+                      "use links: all",
+                      path, s_links_names[l]);
         }
         s_path(path, sizeof path, where, "p");
         snprintf(desc, sizeof desc, "a number in (0, 1] (the chance a message is %s)", taken[k]);
@@ -2158,6 +2179,18 @@ static void s_fault(s_ctx_t *c, const s_node_t *e, size_t idx, const nn_scenario
                   "required with fault '%s': its agents, a share such as {share: 0.05} or a "
                   "list of ids such as [3, 17, 42]",
                   path, s_fault_names[k]);
+    }
+    if (vals[S_FK_LINKS] && k != NN_FAULT_LOSS && k != NN_FAULT_DELAY && k != NN_FAULT_DUPLICATE) {
+        static const char *const links_why[] = {
+            [NN_FAULT_PARTITION] = "a partition's sides are given by 'between'; to cut every "
+                                   "link between groups write between: groups",
+            [NN_FAULT_SILENT] = "a silent fault loses every message from or to its agents, on "
+                                "every link; for losses on some links add {fault: loss, p: 0.1, "
+                                "links: between_groups}",
+            [NN_FAULT_BYZANTINE] = "a byzantine agent lies on every link; for losses on some "
+                                   "links add {fault: loss, p: 0.1, links: between_groups}",
+        };
+        s_fault_foreign(c, keys[S_FK_LINKS], k, links_why[k]);
     }
     if (vals[S_FK_LATE] && k != NN_FAULT_DELAY)
         s_fault_foreign(c, keys[S_FK_LATE], k,
@@ -4127,8 +4160,25 @@ static void s_write_society(const nn_scenario_t *s, FILE *f)
                 s->trends.every, s->trends.seeds, s->trends.max);
 }
 
+/* ", agents: [ids]" or ", agents: {share: S}". */
+static void s_write_fault_agents(const nn_fault_config_t *fc, FILE *f)
+{
+    char a[40];
+    uint32_t na = fc->n_agents < NN_FAULT_MAX_AGENTS ? fc->n_agents : NN_FAULT_MAX_AGENTS;
+    if (na) {
+        fputs(", agents: [", f);
+        for (uint32_t j = 0; j < na; j++)
+            fprintf(f, "%s%" PRIu32, j ? ", " : "", fc->agents[j]);
+        fputc(']', f);
+    } else {
+        s_fmt_double(fc->share, a, sizeof a);
+        fprintf(f, ", agents: {share: %s}", a);
+    }
+}
+
 /* The faults list, always written ("faults: []" without faults), one flow mapping an
- * entry; rounds only when the fault does not act in every round, as loading fills it in. */
+ * entry; agents on loss, delay and duplicate only when given, links only when not all;
+ * rounds only when the fault does not act in every round, as loading fills it in. */
 static void s_write_faults(const nn_scenario_t *s, FILE *f)
 {
     char a[40];
@@ -4143,20 +4193,16 @@ static void s_write_faults(const nn_scenario_t *s, FILE *f)
             fprintf(f, ", p: %s", a);
             if (fc->kind == NN_FAULT_DELAY)
                 fprintf(f, ", rounds_late: %" PRIu32, fc->delay);
+            if (fc->n_agents || fc->share > 0.0)
+                s_write_fault_agents(fc, f);
+            if (fc->links != NN_LINKS_ALL)
+                fprintf(f, ", links: %s",
+                        s_name_of(s_links_names, S_N(s_links_names), (unsigned)fc->links));
         } else if (fc->kind == NN_FAULT_PARTITION)
             fprintf(f, ", between: %s",
                     s_name_of(s_between_names, S_N(s_between_names), (unsigned)fc->between));
         else {
-            uint32_t na = fc->n_agents < NN_FAULT_MAX_AGENTS ? fc->n_agents : NN_FAULT_MAX_AGENTS;
-            if (na) {
-                fputs(", agents: [", f);
-                for (uint32_t j = 0; j < na; j++)
-                    fprintf(f, "%s%" PRIu32, j ? ", " : "", fc->agents[j]);
-                fputc(']', f);
-            } else {
-                s_fmt_double(fc->share, a, sizeof a);
-                fprintf(f, ", agents: {share: %s}", a);
-            }
+            s_write_fault_agents(fc, f);
             if (fc->kind == NN_FAULT_BYZANTINE)
                 fprintf(f, ", mode: %s",
                         s_name_of(s_mode_names, S_N(s_mode_names), (unsigned)fc->mode));

@@ -121,6 +121,8 @@ static inline uint32_t s_id(const nn_node_t *n, size_t i)
     return n->ids ? n->ids[i] : n->first_agent + (uint32_t)i;
 }
 
+static int s_keep_word(uint64_t **arr, size_t n, size_t i, uint64_t v);
+
 int nn_node_new(nn_node_t **out, const nn_welcome_t *w, char *err, size_t errlen)
 {
     return nn_node_new_claimed(out, w, NULL, 0, err, errlen);
@@ -261,6 +263,13 @@ int nn_node_new_claimed(nn_node_t **out, const nn_welcome_t *w, const nn_claim_t
     }
     if (n->n)
         memcpy(n->state, w->state, n->n * sizeof *n->state);
+    /* a node that joins during the run starts from its agents' words as they are now */
+    for (size_t i = 0; i < n->n; i++)
+        if (s_keep_word(&n->trends, n->n, i, w->trends ? w->trends[i] : 0) != NN_OK ||
+            s_keep_word(&n->memory, n->n, i, w->memory ? w->memory[i] : 0) != NN_OK) {
+            nn_node_destroy(&n);
+            return NN_ENOMEM;
+        }
     *out = n;
     return NN_OK;
 }

@@ -119,6 +119,7 @@ struct nn_codec {
     s_buf_t w_agent, w_pop, w_state, w_off, w_nbr; /* welcome */
     s_buf_t w_role, w_group, w_sup;                /* welcome: structure */
     s_buf_t w_llm;                                 /* welcome: the llm section */
+    s_buf_t w_trends, w_memory;                    /* welcome: a restart's words */
     s_buf_t e_text;                                /* encode: the texts' descriptors */
     s_buf_t t_tfrom, t_tptr, t_tbytes;             /* tick: texts */
     s_buf_t a_tfrom, a_tptr, a_tbytes, a_lat;      /* actions: texts, latencies */
@@ -282,14 +283,14 @@ void nn_codec_destroy(nn_codec_t **pc)
     if (!pc || !*pc)
         return;
     nn_codec_t *c = *pc;
-    s_buf_t *bufs[] = {&c->out,      &c->col_a,    &c->col_b,   &c->col_c,   &c->col_d,
-                       &c->col_e,    &c->t_dl,     &c->t_recv,  &c->t_off,   &c->a_msg,
-                       &c->a_state,  &c->a_rec,    &c->a_tmp,   &c->w_agent, &c->w_pop,
-                       &c->w_state,  &c->w_off,    &c->w_nbr,   &c->col_f,   &c->col_g,
-                       &c->w_role,   &c->w_group,  &c->w_sup,   &c->t_nto,   &c->t_notice,
-                       &c->a_trends, &c->a_memory, &c->a_act,   &c->w_llm,   &c->t_tfrom,
-                       &c->t_tptr,   &c->t_tbytes, &c->a_tfrom, &c->a_tptr,  &c->a_tbytes,
-                       &c->a_lat,    &c->e_text};
+    s_buf_t *bufs[] = {&c->out,      &c->col_a,    &c->col_b,    &c->col_c,   &c->col_d,
+                       &c->col_e,    &c->t_dl,     &c->t_recv,   &c->t_off,   &c->a_msg,
+                       &c->a_state,  &c->a_rec,    &c->a_tmp,    &c->w_agent, &c->w_pop,
+                       &c->w_state,  &c->w_off,    &c->w_nbr,    &c->col_f,   &c->col_g,
+                       &c->w_role,   &c->w_group,  &c->w_sup,    &c->t_nto,   &c->t_notice,
+                       &c->a_trends, &c->a_memory, &c->a_act,    &c->w_llm,   &c->t_tfrom,
+                       &c->t_tptr,   &c->t_tbytes, &c->a_tfrom,  &c->a_tptr,  &c->a_tbytes,
+                       &c->a_lat,    &c->e_text,   &c->w_trends, &c->w_memory};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         s_buf_free(bufs[i]);
     for (size_t i = 0; i < S_EX_COUNT; i++)
@@ -476,6 +477,10 @@ static int s_enc_structure(nn_codec_t *c, const nn_welcome_t *w, const uint32_t 
     return NN_OK;
 }
 
+static int s_any_u64(const uint64_t *v, size_t n);
+static int s_dec_words(nn_codec_t *c, s_buf_t *b, const uint64_t *src, size_t n,
+                       const uint64_t **dst);
+
 static int s_enc_welcome(nn_codec_t *c, const nn_welcome_t *w, Nunchi__V1__Welcome *pb)
 {
     nunchi__v1__welcome__init(pb);
@@ -588,6 +593,14 @@ static int s_enc_welcome(nn_codec_t *c, const nn_welcome_t *w, Nunchi__V1__Welco
         return s_fail(c, NN_ETOOBIG, "welcome: the llm section has %zu bytes (at most %d)",
                       strlen(w->llm), S_LLM_MAX);
     pb->llm = (char *)(w->llm ? w->llm : "");
+    if (w->trends && s_any_u64(w->trends, n)) {
+        pb->n_trends = n;
+        pb->trends = (uint64_t *)w->trends;
+    }
+    if (w->memory && s_any_u64(w->memory, n)) {
+        pb->n_memory = n;
+        pb->memory = (uint64_t *)w->memory;
+    }
     return s_enc_structure(c, w, agent, pb);
 }
 
@@ -1442,6 +1455,14 @@ static int s_dec_welcome(nn_codec_t *c, const Nunchi__V1__Welcome *pb, nn_welcom
         memcpy(c->w_llm.p, pb->llm, len + 1);
         w->llm = c->w_llm.p;
     }
+    if ((pb->n_trends && pb->n_trends != n) || (pb->n_memory && pb->n_memory != n))
+        return s_fail(c, NN_EPROTO,
+                      "welcome: '%s' has %zu entries but 'agent' has %zu (0 or as many)",
+                      pb->n_trends && pb->n_trends != n ? "trends" : "memory",
+                      pb->n_trends && pb->n_trends != n ? pb->n_trends : pb->n_memory, n);
+    if ((rc = s_dec_words(c, &c->w_trends, pb->trends, pb->n_trends, &w->trends)) ||
+        (rc = s_dec_words(c, &c->w_memory, pb->memory, pb->n_memory, &w->memory)))
+        return rc;
     return s_dec_structure(c, pb, w);
 }
 

@@ -281,6 +281,53 @@ static void test_delay_and_duplicate(void **state)
     nn_faults_destroy(&f);
 }
 
+static void test_scoped_loss_and_delay(void **state)
+{
+    (void)state;
+    static const uint32_t group[6] = {0, 0, 1, 1, 2, 2};
+    /* every message lost (p 1), but only between groups */
+    nn_faults_config_t c = t_one(NN_FAULT_LOSS, 1.0, 1, 9, NN_BETWEEN_HALVES);
+    c.f[0].links = NN_LINKS_BETWEEN_GROUPS;
+    nn_faults_t *f = NULL;
+    assert_int_equal(nn_faults_new(&f, &c, 6, group, 1), 0);
+    nn_faults_begin(f, 1);
+    for (uint32_t a = 0; a < 6; a++)
+        for (uint32_t b = 0; b < 6; b++) {
+            nn_msg_t m = {a, b, 0.5, 0.0f, 0};
+            assert_int_equal(nn_faults_check(f, &m, 0),
+                             group[a] != group[b] ? NN_DROP_FAULT_LOSS : NN_DROP_PASS);
+        }
+    nn_faults_destroy(&f);
+    /* within groups, and only from senders 0 and 3 */
+    c.f[0].links = NN_LINKS_WITHIN_GROUPS;
+    c.f[0].n_agents = 2;
+    c.f[0].agents[0] = 0;
+    c.f[0].agents[1] = 3;
+    assert_int_equal(nn_faults_new(&f, &c, 6, group, 1), 0);
+    nn_faults_begin(f, 1);
+    for (uint32_t a = 0; a < 6; a++)
+        for (uint32_t b = 0; b < 6; b++) {
+            nn_msg_t m = {a, b, 0.5, 0.0f, 0};
+            int lost = (a == 0 || a == 3) && group[a] == group[b];
+            assert_int_equal(nn_faults_check(f, &m, 0), lost ? NN_DROP_FAULT_LOSS : NN_DROP_PASS);
+        }
+    nn_faults_destroy(&f);
+    /* a delay of every message from 5 only */
+    c = t_one(NN_FAULT_DELAY, 1.0, 1, 9, NN_BETWEEN_HALVES);
+    c.f[0].delay = 2;
+    c.f[0].n_agents = 1;
+    c.f[0].agents[0] = 5;
+    assert_int_equal(nn_faults_new(&f, &c, 6, group, 1), 0);
+    nn_faults_begin(f, 1);
+    for (uint32_t a = 0; a < 6; a++) {
+        nn_delivery_t d = {a, 0, 0.5, 0, 1.0f, 0};
+        uint32_t late = 0;
+        assert_int_equal(nn_faults_fate(f, 1, &d, &late), a == 5 ? NN_FATE_HOLD : NN_FATE_DELIVER);
+    }
+    assert_string_equal(nn_fault_links_name(NN_LINKS_BETWEEN_GROUPS), "between_groups");
+    nn_faults_destroy(&f);
+}
+
 static void test_names(void **state)
 {
     (void)state;
@@ -307,6 +354,7 @@ int main(void)
         cmocka_unit_test(test_silent_agents),
         cmocka_unit_test(test_byzantine_lies),
         cmocka_unit_test(test_delay_and_duplicate),
+        cmocka_unit_test(test_scoped_loss_and_delay),
         cmocka_unit_test(test_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1801,13 +1801,12 @@ static void test_faults_agents_errors(void **state)
          "(did you mean 'adversarial'?)"},
         {MINIMAL "faults: [{fault: byzantine, agents: [1], mode: liar}]\n",
          "'faults[0].mode' must be one of random, adversarial, got 'liar' at t.yaml:4:48"},
-        {MINIMAL "faults: [{fault: loss, p: 0.1, agents: [1]}]\n",
-         "key 'agents' does not apply to fault 'loss' at t.yaml:4:32 (a loss takes any message "
-         "with chance p, whoever sends it; to silence some agents add {fault: silent, agents: "
-         "{share: 0.05}})"},
+        {MINIMAL "faults: [{fault: loss, p: 0.1, agents: {share: 0}}]\n",
+         "'faults[0].agents.share' must be a number in (0, 1] (the chance each agent is taken), "
+         "got 0 at t.yaml:4:48"},
         {MINIMAL "faults: [{fault: partition, agents: {share: 0.5}}]\n",
          "key 'agents' does not apply to fault 'partition' at t.yaml:4:29 (a partition cuts the "
-         "society along 'between'"},
+         "society along 'between'; to silence some agents add {fault: silent, agents: [3, 17]})"},
         {MINIMAL "faults: [{fault: silent, agents: [1], p: 0.5}]\n",
          "key 'p' does not apply to fault 'silent' at t.yaml:4:39 (a silent fault loses every "
          "message from or to its agents, not some; for a chance of loss add {fault: loss, p: "
@@ -1921,10 +1920,9 @@ static void test_faults_delay_errors(void **state)
          "key 'rounds_late' does not apply to fault 'partition' at t.yaml:4:29"},
         {MINIMAL "faults: [{fault: silent, agents: [1], rounds_late: 2}]\n",
          "key 'rounds_late' does not apply to fault 'silent' at t.yaml:4:39"},
-        {MINIMAL "faults: [{fault: duplicate, p: 0.1, agents: [3]}]\n",
-         "key 'agents' does not apply to fault 'duplicate' at t.yaml:4:37 (a duplicate fault "
-         "delivers any message twice with chance p, whoever sends it; to silence some agents add "
-         "{fault: silent, agents: {share: 0.05}})"},
+        {MINIMAL "faults: [{fault: duplicate, p: 0.1, agents: [3, 3]}]\n",
+         "'faults[0].agents' lists agent 3 twice at t.yaml:4:49 (first at t.yaml:4:46; list each "
+         "once)"},
         {MINIMAL "faults: [{fault: delay, p: 0.1, between: halves}]\n",
          "key 'between' does not apply to fault 'delay' at t.yaml:4:33 (a delay holds back any "
          "message with chance p, wherever it goes; to cut the society in two add {fault: "
@@ -1951,6 +1949,116 @@ static void test_faults_delay_errors(void **state)
     assert_int_equal(t_load(f, MINIMAL "faults: [{fault: crash}]\n", NULL, 0), NN_ESCENARIO);
     assert_non_null(f->d.text);
     assert_null(strstr(f->d.text, "not yet"));
+}
+
+/* loss, delay and duplicate scoped: to some senders (agents) and to some links (links) */
+static void test_faults_scoped(void **state)
+{
+    t_fix_t *f = *state;
+    const nn_faults_config_t *fs = &f->s.faults;
+    t_ok(f, MINIMAL "structure: {groups: {from: louvain}}\n"
+                    "faults:\n"
+                    "  - {fault: loss, p: 0.2, links: between_groups}\n"
+                    "  - {fault: delay, p: 0.1, rounds_late: 2, agents: {share: 0.1}}\n"
+                    "  - {fault: duplicate, p: 0.05, agents: [3, 1, 2], links: within_groups}\n"
+                    "  - {fault: loss, p: 0.3, links: all, agents: [999]}\n"
+                    "  - {fault: silent, agents: [7]}\n"
+                    "  - {fault: delay, p: 0.4}\n");
+    assert_int_equal(fs->n, 6);
+    const nn_fault_config_t *x = fs->f;
+    assert_int_equal(x[0].kind, NN_FAULT_LOSS);
+    assert_int_equal(x[0].links, NN_LINKS_BETWEEN_GROUPS);
+    assert_true(x[0].share == 0.0);
+    assert_int_equal(x[0].n_agents, 0);
+    assert_int_equal(x[1].kind, NN_FAULT_DELAY);
+    assert_int_equal(x[1].delay, 2);
+    assert_true(x[1].share == 0.1);
+    assert_int_equal(x[1].n_agents, 0);
+    assert_int_equal(x[1].links, NN_LINKS_ALL);
+    assert_int_equal(x[2].kind, NN_FAULT_DUPLICATE);
+    assert_int_equal(x[2].links, NN_LINKS_WITHIN_GROUPS);
+    assert_int_equal(x[2].n_agents, 3);
+    assert_int_equal(x[2].agents[0], 1);
+    assert_int_equal(x[2].agents[1], 2);
+    assert_int_equal(x[2].agents[2], 3);
+    assert_true(x[2].share == 0.0);
+    assert_int_equal(x[3].links, NN_LINKS_ALL);
+    assert_int_equal(x[3].n_agents, 1);
+    assert_int_equal(x[3].agents[0], 999);
+    /* a silent fault carries no links, and one listed after a scoped one no senders */
+    assert_int_equal(x[4].links, NN_LINKS_ALL);
+    assert_int_equal(x[5].links, NN_LINKS_ALL);
+    assert_int_equal(x[5].n_agents, 0);
+    assert_true(x[5].share == 0.0);
+    /* links: all needs no groups */
+    t_ok(f, MINIMAL "faults: [{fault: duplicate, p: 0.1, links: all}]\n");
+    assert_int_equal(fs->f[0].links, NN_LINKS_ALL);
+    /* a reload without links goes back to all */
+    t_ok(f, MINIMAL "faults: [{fault: loss, p: 0.1}]\n");
+    assert_int_equal(fs->f[0].links, NN_LINKS_ALL);
+    assert_int_equal(fs->f[0].n_agents, 0);
+}
+
+static void test_faults_scoped_errors(void **state)
+{
+    t_fix_t *f = *state;
+    static const t_bad_t cases[] = {
+        {MINIMAL "structure: {groups: {from: louvain}}\n"
+                 "faults: [{fault: loss, p: 0.2, links: betwen_groups}]\n",
+         "'faults[0].links' must be one of all, within_groups, between_groups, got "
+         "'betwen_groups' at t.yaml:5:39 (did you mean 'between_groups'?)"},
+        {MINIMAL "faults: [{fault: loss, p: 0.2, links: sideways}]\n",
+         "'faults[0].links' must be one of all, within_groups, between_groups, got 'sideways' at "
+         "t.yaml:4:39"},
+        {MINIMAL "faults: [{fault: silent, agents: [1], links: all}]\n",
+         "key 'links' does not apply to fault 'silent' at t.yaml:4:39 (a silent fault loses every "
+         "message from or to its agents, on every link; for losses on some links add {fault: "
+         "loss, p: 0.1, links: between_groups})"},
+        {MINIMAL "faults: [{fault: byzantine, agents: [1], links: all}]\n",
+         "key 'links' does not apply to fault 'byzantine' at t.yaml:4:42 (a byzantine agent lies "
+         "on every link; for losses on some links add {fault: loss, p: 0.1, links: "
+         "between_groups})"},
+        {MINIMAL "structure: {groups: {from: louvain}}\n"
+                 "faults: [{fault: partition, links: between_groups}]\n",
+         "key 'links' does not apply to fault 'partition' at t.yaml:5:29 (a partition's sides are "
+         "given by 'between'; to cut every link between groups write between: groups)"},
+        {MINIMAL "faults: [{fault: loss, p: 0.2, links: between_groups}]\n",
+         "'faults[0].links' is 'between_groups' but the structure has no groups at t.yaml:4:39 "
+         "(add structure.groups, such as structure: {groups: {from: louvain}}, or use links: "
+         "all)"},
+        {MINIMAL "structure: {groups: {from: none}}\n"
+                 "faults: [{fault: duplicate, p: 0.2, links: within_groups}]\n",
+         "'faults[0].links' is 'within_groups' but the structure has no groups at t.yaml:5:44"},
+        {MINIMAL "faults: [{fault: partition, agents: [1, 2]}]\n",
+         "key 'agents' does not apply to fault 'partition' at t.yaml:4:29 (a partition cuts the "
+         "society along 'between'; to silence some agents add {fault: silent, agents: [3, 17]})"},
+        {MINIMAL "faults: [{fault: delay, p: 0.1, agents: [1000]}]\n",
+         "'faults[0].agents[0]' is 1000, not below agents (1000) at t.yaml:4:42 (agent ids run "
+         "from 0 to 999)"},
+        {MINIMAL "faults: [{fault: loss, p: 0.1, agents: []}]\n",
+         "'faults[0].agents' lists no agents at t.yaml:4:40"},
+        {MINIMAL "faults: [{fault: duplicate, p: 0.1, agents: all}]\n",
+         "'faults[0].agents' must be a mapping {share: S} or a list of agent ids, got 'all' at "
+         "t.yaml:4:45"},
+        {MINIMAL "faults: [{fault: loss, p: 0.1, link: all}]\n",
+         "unknown key 'link' in 'faults[0]' at t.yaml:4:32 (did you mean 'links'?)"},
+    };
+    t_one_error(f, cases, sizeof cases / sizeof cases[0]);
+    /* agents is still required on a silent fault, and links refused: both reported */
+    assert_int_equal(
+        t_load(f, MINIMAL "faults: [{fault: silent, links: within_groups}]\n", NULL, 0),
+        NN_ESCENARIO);
+    assert_int_equal(f->d.count, 2);
+    assert_true(t_has(f, "missing key 'faults[0].agents' at t.yaml:4:10"));
+    assert_true(t_has(f, "key 'links' does not apply to fault 'silent' at t.yaml:4:26"));
+    /* a broken structure.groups is its own error, not also one at links */
+    assert_int_equal(t_load(f,
+                            MINIMAL "structure: {groups: {from: lovain}}\n"
+                                    "faults: [{fault: loss, p: 0.1, links: within_groups}]\n",
+                            NULL, 0),
+                     NN_ESCENARIO);
+    assert_int_equal(f->d.count, 1);
+    assert_true(t_has(f, "'structure.groups.from'"));
 }
 
 static void test_faults_set(void **state)
@@ -2018,6 +2126,26 @@ static void test_faults_set(void **state)
     assert_int_equal(t_load(f, base, tl, 2), NN_OK);
     assert_int_equal(fs->f[0].kind, NN_FAULT_DELAY);
     assert_int_equal(fs->f[0].delay, 7);
+    /* links and senders through --set, on a loss and on an appended delay */
+    const char *gr = MINIMAL "structure: {groups: {from: louvain}}\n"
+                             "faults: [{fault: loss, p: 0.1}]\n";
+    const char *sg[] = {"faults.0.links=between_groups", "faults.0.agents=[5, 4]",
+                        "faults.1={fault: delay, p: 0.1, agents: {share: 0.1}}",
+                        "faults.1.links=within_groups"};
+    assert_int_equal(t_load(f, gr, sg, sizeof sg / sizeof sg[0]), NN_OK);
+    assert_int_equal(fs->n, 2);
+    assert_int_equal(fs->f[0].links, NN_LINKS_BETWEEN_GROUPS);
+    assert_int_equal(fs->f[0].n_agents, 2);
+    assert_int_equal(fs->f[0].agents[0], 4);
+    assert_int_equal(fs->f[0].agents[1], 5);
+    assert_int_equal(fs->f[1].kind, NN_FAULT_DELAY);
+    assert_true(fs->f[1].share == 0.1);
+    assert_int_equal(fs->f[1].n_agents, 0);
+    assert_int_equal(fs->f[1].links, NN_LINKS_WITHIN_GROUPS);
+    /* and back to every link */
+    const char *sall[] = {"faults.0.links=between_groups", "faults.0.links=all"};
+    assert_int_equal(t_load(f, gr, sall, 2), NN_OK);
+    assert_int_equal(fs->f[0].links, NN_LINKS_ALL);
     /* and clears it */
     const char *clear[] = {"faults=[]"};
     assert_int_equal(t_load(f, base, clear, 1), NN_OK);
@@ -2033,8 +2161,21 @@ static void test_faults_set(void **state)
          "'faults.1={fault: partition, between: groups}'"},
         {"faults.0.between=halves", "key 'between' does not apply to fault 'loss' at --set "
                                     "'faults.0.between=halves'"},
-        {"faults.0.agents={share: 0.1}", "key 'agents' does not apply to fault 'loss' at --set "
-                                         "'faults.0.agents={share: 0.1}'"},
+        {"faults.0.agents={share: 0}", "'faults[0].agents.share' must be a number in (0, 1] (the "
+                                       "chance each agent is taken), got 0 at --set "
+                                       "'faults.0.agents={share: 0}'"},
+        {"faults.1={fault: partition, agents: [1]}",
+         "key 'agents' does not apply to fault 'partition' at --set 'faults.1={fault: partition, "
+         "agents: [1]}'"},
+        {"faults.0.links=within_groups",
+         "'faults[0].links' is 'within_groups' but the structure has no groups at --set "
+         "'faults.0.links=within_groups' (add structure.groups"},
+        {"faults.0.links=sideways", "'faults[0].links' must be one of all, within_groups, "
+                                    "between_groups, got 'sideways' at --set "
+                                    "'faults.0.links=sideways'"},
+        {"faults.1={fault: silent, agents: [1], links: all}",
+         "key 'links' does not apply to fault 'silent' at --set 'faults.1={fault: silent, agents: "
+         "[1], links: all}'"},
         {"faults.1={fault: silent, agents: [1, 1]}",
          "'faults[1].agents' lists agent 1 twice at --set 'faults.1={fault: silent, agents: "
          "[1, 1]}' (first at --set 'faults.1={fault: silent, agents: [1, 1]}'"},
@@ -2043,9 +2184,9 @@ static void test_faults_set(void **state)
         {"faults.2={fault: loss, p: 0.1}", "cannot set 'faults.2': 'faults' has 1 entries"},
         {"faults.0.rounds_late=3", "key 'rounds_late' does not apply to fault 'loss' at --set "
                                    "'faults.0.rounds_late=3'"},
-        {"faults.1={fault: duplicate, agents: [1], p: 0.1}",
-         "key 'agents' does not apply to fault 'duplicate' at --set 'faults.1={fault: duplicate, "
-         "agents: [1], p: 0.1}'"},
+        {"faults.1={fault: duplicate, agents: [1000], p: 0.1}",
+         "'faults[1].agents[0]' is 1000, not below agents (1000) at --set 'faults.1={fault: "
+         "duplicate, agents: [1000], p: 0.1}'"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         const char *one[] = {bad[i].set};
@@ -2258,6 +2399,7 @@ static void t_same(const nn_scenario_t *a, const nn_scenario_t *b)
         assert_int_equal(u->n_agents, v->n_agents);
         assert_memory_equal(u->agents, v->agents, sizeof u->agents);
         assert_int_equal(u->mode, v->mode);
+        assert_int_equal(u->links, v->links);
     }
     assert_string_equal(a->llm_record_given, b->llm_record_given);
     assert_string_equal(a->llm_replay_given, b->llm_replay_given);
@@ -2403,6 +2545,15 @@ static void test_round_trip(void **state)
                             "  - {fault: delay, p: 0.3333333333333333, rounds_late: 1000}\n"
                             "  - {fault: duplicate, p: 1, rounds: [7, 7]}\n"
                             "  - {fault: loss, p: 0.1}\n");
+    t_round_trip(f, MINIMAL "structure: {groups: {from: louvain}}\n"
+                            "faults:\n"
+                            "  - {fault: loss, p: 0.2, links: between_groups}\n"
+                            "  - {fault: delay, p: 0.1, rounds_late: 2, agents: {share: 0.1}}\n"
+                            "  - {fault: duplicate, p: 0.05, agents: [3, 1, 2], links: "
+                            "within_groups}\n"
+                            "  - {fault: loss, p: 0.5, links: all, agents: [999], rounds: [4, 8]}\n"
+                            "  - {fault: delay, p: 1, links: within_groups, agents: {share: 1}}\n"
+                            "  - {fault: silent, agents: [7]}\n");
     /* decisions with tuned protocols and no complaints */
     t_round_trip(f, MINIMAL "cases: {complaints: false, turnout: 0.9}\n"
                             "decisions: {every: 3, chain: [weighted]}\n");
@@ -2545,6 +2696,25 @@ static void test_write_text(void **state)
                                 "  - {fault: delay, p: 0.1, rounds_late: 1}\n"
                                 "  - {fault: delay, p: 0.25, rounds_late: 2, rounds: [5, 30]}\n"
                                 "  - {fault: duplicate, p: 1.0}\n"));
+    free(buf);
+    buf = NULL;
+    /* senders written when given, links only when not all, in a fixed order */
+    t_ok(f, MINIMAL "structure: {groups: {from: louvain}}\n"
+                    "faults:\n  - {links: between_groups, fault: loss, p: 0.2}\n"
+                    "  - {agents: {share: 0.1}, fault: delay, p: 0.1, rounds_late: 2}\n"
+                    "  - {fault: duplicate, rounds: [2, 9], links: within_groups, agents: [3, 1, "
+                    "2], p: 0.05}\n"
+                    "  - {fault: loss, p: 0.5, links: all}\n");
+    m = open_memstream(&buf, &len);
+    assert_non_null(m);
+    assert_int_equal(nn_scenario_write(&f->s, m), NN_OK);
+    fclose(m);
+    assert_non_null(strstr(buf, "\nfaults:\n"
+                                "  - {fault: loss, p: 0.2, links: between_groups}\n"
+                                "  - {fault: delay, p: 0.1, rounds_late: 2, agents: {share: 0.1}}\n"
+                                "  - {fault: duplicate, p: 0.05, agents: [1, 2, 3], links: "
+                                "within_groups, rounds: [2, 9]}\n"
+                                "  - {fault: loss, p: 0.5}\n"));
     free(buf);
     nn_scenario_t bad;
     memset(&bad, 0, sizeof bad);
@@ -3597,6 +3767,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_faults_agents_errors, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_faults_delay, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_faults_delay_errors, t_setup, t_teardown),
+        cmocka_unit_test_setup_teardown(test_faults_scoped, t_setup, t_teardown),
+        cmocka_unit_test_setup_teardown(test_faults_scoped_errors, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_faults_set, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_round_trip, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_status_from_population, t_setup, t_teardown),

@@ -92,6 +92,8 @@ typedef struct nn_welcome {
     uint64_t round;           /* resumed: the round in progress (0: the run has not begun) */
     const char *llm;          /* the scenario's llm section as JSON (docs/llm.md; no keys,
                                  only their variables' names), or NULL without one */
+    const uint64_t *trends;   /* n_agents words to start from (a restarted node), or NULL: 0 */
+    const uint64_t *memory;   /* n_agents, or NULL: 0 */
 } nn_welcome_t;
 
 /* The texts of a round (nn_say): text_from ascending, one text per agent, each at most

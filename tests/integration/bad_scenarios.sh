@@ -62,7 +62,9 @@ for pair in \
     "fault_groups_without_groups.yaml|'faults[0].between' is 'groups' but the structure has no groups at" \
     "fault_silent_agent_out_of_range.yaml|'faults[0].agents[2]' is 1000, not below agents (1000) at" \
     "fault_silent_agent_out_of_range.yaml|(agent ids run from 0 to 999)" \
-    "fault_byzantine_unknown_mode.yaml|'faults[0].mode' must be one of random, adversarial, got 'lying' at"; do
+    "fault_byzantine_unknown_mode.yaml|'faults[0].mode' must be one of random, adversarial, got 'lying' at" \
+    "fault_links_without_groups.yaml|'faults[0].links' is 'between_groups' but the structure has no groups at" \
+    "fault_links_without_groups.yaml|(add structure.groups, such as structure: {groups: {from: louvain}}, or use links: all)"; do
     f=${pair%%|*}
     want=${pair#*|}
     set +e
@@ -108,4 +110,18 @@ grep -Fq "'faults[0].agents.share' must be a number in (0, 1] (the chance each a
 [ $status_set -eq 2 ] || fail "--set faults.0.p=1.5: validate exit status $status_set, expected 2"
 grep -Fq "'faults[0].p' must be a number in (0, 1] (the chance a message is lost), got 1.5 at --set 'faults.0.p=1.5'" "$WORK/err-fault-set" \
     || fail "--set faults.0.p=1.5: $(cat "$WORK/err-fault-set")"
+# links: groups or links: all fix the file; a misspelt links value is refused at its --set
+set +e
+"$NUNCHI" validate "$DATA/bad/fault_links_without_groups.yaml" --set 'structure.groups={from: louvain}' >/dev/null 2>"$WORK/err-links-groups"
+status_links_groups=$?
+"$NUNCHI" validate "$DATA/bad/fault_links_without_groups.yaml" --set faults.0.links=all >/dev/null 2>"$WORK/err-links-all"
+status_links_all=$?
+"$NUNCHI" validate "$DATA/bad/fault_links_without_groups.yaml" --set 'structure.groups={from: louvain}' --set faults.0.links=within_group >/dev/null 2>"$WORK/err-links-set"
+status_links_set=$?
+set -e
+[ $status_links_groups -eq 0 ] || fail "--set structure.groups does not allow links: between_groups: $(cat "$WORK/err-links-groups")"
+[ $status_links_all -eq 0 ] || fail "--set faults.0.links=all does not fix links: $(cat "$WORK/err-links-all")"
+[ $status_links_set -eq 2 ] || fail "--set faults.0.links=within_group: validate exit status $status_links_set, expected 2"
+grep -Fq "'faults[0].links' must be one of all, within_groups, between_groups, got 'within_group' at --set 'faults.0.links=within_group' (did you mean 'within_groups'?)" "$WORK/err-links-set" \
+    || fail "--set faults.0.links=within_group: $(cat "$WORK/err-links-set")"
 echo "ok: $n bad scenarios refused with their file:line"
