@@ -83,8 +83,13 @@ typedef struct s_node {
     nn_delivery_t *deliv;     /* hosts: this round's deliveries for it, gathered */
     size_t deliv_cap;
     nn_said_view_t tview; /* the texts of this round's tick */
-    nn_codec_t *codec;    /* remote: encodes this node's Ticks, on any pool thread */
-    const void *bytes;    /* remote: the encoded Tick of this round */
+    /* recovery: a restarted node waits for its new process; when it was lost, or killed
+     * (a planned kill), for the figures; its agents' words for the new Welcome */
+    int restarting;
+    double lost_at, killed_at;
+    uint64_t *words;
+    nn_codec_t *codec; /* remote: encodes this node's Ticks, on any pool thread */
+    const void *bytes; /* remote: the encoded Tick of this round */
     size_t n_bytes;
     int encode_rc;
     /* inproc thread state */
@@ -170,6 +175,7 @@ typedef struct s_run {
     nn_router_late_t *due;
     size_t due_cap;
     int held_failed;
+    uint32_t restarts; /* recovery: node processes restarted so far */
     /* across ranks (w NULL: one process, and the rest stays 0) */
     nn_ranks_t *w;
     int me, ranks;
@@ -386,9 +392,13 @@ static void s_describe_exit(int st, char *buf, size_t len)
         snprintf(buf, len, "ended");
 }
 
+static int s_restart(s_run_t *r, long i);
+
 static int s_process_died(s_run_t *r, long i, const char *when)
 {
     const s_proc_t *pr = &r->procs[i];
+    const int restart =
+        r->sc->faults.recovery == NN_RECOVERY_RESTART && r->round >= 1 && pr->node >= 0 && !r->w;
     char how[128];
     s_describe_exit(pr->status, how, sizeof how);
     json_t *ev = json_pack("{s:I,s:I,s:s}", "round", (json_int_t)r->round, "pid",
@@ -396,6 +406,8 @@ static int s_process_died(s_run_t *r, long i, const char *when)
     if (pr->node >= 0)
         json_object_set_new(ev, "node", json_integer((json_int_t)pr->node));
     nn_output_event(r->events, "node_lost", ev);
+    if (restart)
+        return s_restart(r, i);
     if (pr->node >= 0)
         return s_fail(r, NN_EPEER, "node %ld (pid %d) %s %s", pr->node, (int)pr->pid, how, when);
     return s_fail(r, NN_EPEER, "node process %d %s %s", (int)pr->pid, how, when);
@@ -1752,6 +1764,118 @@ static void s_faults_begin(s_run_t *r)
     }
 }
 
+/* recovery.policy restart: node process i died during the run. A new process is started
+ * for its node; once it says Hello it gets the node's agents as they are now and the
+ * round's tick again (s_rejoin). NN_OK, or the run fails (no policy, no node yet, or the
+ * restarts spent). */
+static int s_restart(s_run_t *r, long i)
+{
+    s_proc_t *pr = &r->procs[i];
+    long k = pr->node;
+    s_node_t *nd = &r->nodes[k];
+    double now = nn_now();
+    if (r->restarts >= r->sc->faults.restarts)
+        return s_fail(r, NN_EPEER,
+                      "node %ld (pid %d) died in round %" PRIu64
+                      " and recovery.restarts (%u) are spent",
+                      k, (int)pr->pid, r->round, r->sc->faults.restarts);
+    r->restarts++;
+    r->res->restarts++;
+    if (nd->killed_at > 0) {
+        double det = now - nd->killed_at;
+        if (det > r->res->detection_s_max)
+            r->res->detection_s_max = det;
+        nd->killed_at = 0;
+    }
+    nd->restarting = 1;
+    nd->lost_at = now;
+    nd->unsent = 0;
+    int rc = s_spawn(r, (size_t)i);
+    if (rc != NN_OK)
+        return rc;
+    r->procs[i].node = k; /* the new process is this node's, whatever its Hello says */
+    nn_output_event(r->events, "node_restarting",
+                    json_pack("{s:I,s:I,s:I}", "round", (json_int_t)r->round, "node", (json_int_t)k,
+                              "pid", (json_int_t)r->procs[i].pid));
+    return NN_OK;
+}
+
+/* A restarted node's new process says Hello: the node's slot, if hello comes from it. */
+static long s_restarted_slot(const s_run_t *r, const nn_hello_t *h)
+{
+    for (size_t k = 0; r->procs && k < r->n_nodes; k++) {
+        const s_node_t *nd = &r->nodes[k];
+        if (nd->restarting && nd->proc >= 0 && h->pid && r->procs[nd->proc].pid == (pid_t)h->pid)
+            return (long)k;
+    }
+    return -1;
+}
+
+/* Welcomes restarted node k on its new connection with its agents' states and words as
+ * they are now, and sends it this round's tick again unless it answered before it died. */
+static int s_rejoin(s_run_t *r, size_t k, const nn_peer_id_t *from)
+{
+    s_node_t *nd = &r->nodes[k];
+    nd->peer = *from;
+    nd->restarting = 0;
+    nd->heard = nn_now();
+    size_t n = nd->count;
+    if (nd->ids) { /* the listed states were taken at the first join: now's */
+        double *state = (double *)((uint64_t *)nd->assigned + n + 1);
+        for (size_t i = 0; i < n; i++)
+            state[i] = r->soc.x[nd->ids[i]];
+    }
+    s_make_welcome(r, k);
+    nn_welcome_t *we = &nd->welcome.u.welcome;
+    if (r->agent_trends || r->agent_memory) {
+        uint64_t *w = realloc(nd->words, (2 * n + 1) * sizeof *w);
+        if (!w)
+            return s_fail(r, NN_ENOMEM, "out of memory restarting node %zu", k);
+        nd->words = w;
+        for (size_t i = 0; i < n; i++) {
+            uint32_t id = nd->ids ? nd->ids[i] : nd->lo + (uint32_t)i;
+            w[i] = r->agent_trends ? r->agent_trends[id] : 0;
+            w[n + i] = r->agent_memory ? r->agent_memory[id] : 0;
+        }
+        we->trends = w;
+        we->memory = w + n;
+    }
+    char err[256] = "";
+    int rc = nn_link_send(&r->link, &nd->peer, &nd->welcome, err, sizeof err);
+    if (rc == NN_OK && !nd->answered)
+        rc = nn_link_send_bytes(&r->link, &nd->peer, nd->bytes, nd->n_bytes, err, sizeof err);
+    if (rc != NN_OK)
+        return s_fail(r, rc, "cannot send restarted node %zu its welcome and tick: %s", k, err);
+    double rec = nn_now() - nd->lost_at;
+    if (rec > r->res->recovery_s_max)
+        r->res->recovery_s_max = rec;
+    nn_output_event(r->events, "node_restarted",
+                    json_pack("{s:I,s:I,s:I,s:f}", "round", (json_int_t)r->round, "node",
+                              (json_int_t)k, "pid", (json_int_t)r->procs[nd->proc].pid,
+                              "recovery_s", rec));
+    return NN_OK;
+}
+
+/* The kills planned for this round, once its ticks are out. */
+static void s_kills(s_run_t *r)
+{
+    const nn_faults_config_t *fc = &r->sc->faults;
+    for (size_t j = 0; j < fc->n_kills; j++) {
+        const nn_fault_kill_t *kl = &fc->kill[j];
+        if (kl->round != r->round || kl->node >= r->n_nodes)
+            continue;
+        s_node_t *nd = &r->nodes[kl->node];
+        if (nd->proc < 0 || r->procs[nd->proc].exited)
+            continue;
+        pid_t pid = r->procs[nd->proc].pid;
+        kill(pid, SIGKILL);
+        nd->killed_at = nn_now();
+        nn_output_event(r->events, "fault_kill",
+                        json_pack("{s:I,s:I,s:I}", "round", (json_int_t)r->round, "node",
+                                  (json_int_t)kl->node, "pid", (json_int_t)pid));
+    }
+}
+
 static int s_round_nodes(s_run_t *r)
 {
     const double deadline = nn_now() + r->sc->deadline_s;
@@ -1800,8 +1924,11 @@ static int s_round_nodes(s_run_t *r)
             rc = nn_link_send_bytes(&r->link, &nd->peer, nd->bytes, nd->n_bytes, err, sizeof err);
         }
         nd->unsent = 0;
-        if (rc == NN_EPEER && (nd->proc >= 0 || !r->sc->heartbeat_s))
-            return s_node_gone(r, k);
+        if (rc == NN_EPEER && (nd->proc >= 0 || !r->sc->heartbeat_s)) {
+            if ((rc = s_node_gone(r, k)) != NN_OK)
+                return rc;
+            continue; /* restarting: its tick goes out when it is back */
+        }
         if (rc == NN_EPEER) {
             /* a node started by hand may come back and resume within the deadline */
             nd->unsent = 1;
@@ -1811,6 +1938,8 @@ static int s_round_nodes(s_run_t *r)
             return s_fail(r, rc, "cannot send the tick of round %" PRIu64 " to node %zu: %s",
                           r->round, k, err);
     }
+    if (r->sc->faults.n_kills)
+        s_kills(r);
     nn_router_begin(&r->router);
     size_t pending = r->n_nodes;
     double last_beat = nn_now();
@@ -1859,7 +1988,9 @@ static int s_round_nodes(s_run_t *r)
         if (dead >= 0) {
             char when[64];
             snprintf(when, sizeof when, "in round %" PRIu64, r->round);
-            return s_process_died(r, dead, when);
+            int drc = s_process_died(r, dead, when);
+            if (drc != NN_OK)
+                return drc;
         }
         int wait = left > S_POLL_MS / 1000.0 ? S_POLL_MS : (int)(left * 1000.0) + 1;
         nn_peer_id_t from;
@@ -1879,6 +2010,12 @@ static int s_round_nodes(s_run_t *r)
             continue;
         if (rc != NN_OK)
             return rc;
+        long back = k < 0 && in.kind == NN_WIRE_HELLO ? s_restarted_slot(r, &in.u.hello) : -1;
+        if (back >= 0) {
+            if ((rc = s_rejoin(r, (size_t)back, &from)) != NN_OK)
+                return rc;
+            continue;
+        }
         if (k < 0 || in.kind != NN_WIRE_ACTIONS) {
             rc = s_unexpected(r, &from, k, &in);
             if (rc != NN_OK)
@@ -2385,6 +2522,7 @@ static void s_free(s_run_t *r)
         nn_notice_list_release(&r->nodes[k].notices);
         free(r->nodes[k].deliv);
         nn_said_view_release(&r->nodes[k].tview);
+        free(r->nodes[k].words);
     }
     free(r->nodes);
     free(r->procs);
@@ -2743,8 +2881,16 @@ static json_t *s_summary(const s_run_t *r, int rc)
     s_summary_institutions(r, o);
     if (r->llm)
         json_object_set_new(o, "llm", s_summary_llm(r));
-    if (r->sc->faults.n)
+    if (r->sc->faults.n || r->sc->faults.n_kills)
         json_object_set_new(o, "faults", s_summary_faults(r));
+    if (r->sc->faults.recovery != NN_RECOVERY_FAIL || res->restarts)
+        json_object_set_new(
+            o, "recovery",
+            json_pack("{s:s,s:I,s:I,s:f,s:f}", "policy",
+                      r->sc->faults.recovery == NN_RECOVERY_RESTART ? "restart" : "fail",
+                      "restarts_allowed", (json_int_t)r->sc->faults.restarts, "restarts",
+                      (json_int_t)res->restarts, "detection_s_max", res->detection_s_max,
+                      "recovery_s_max", res->recovery_s_max));
     if (r->sc->security.curve.on)
         json_object_set_new(o, "security",
                             json_pack("{s:s,s:I,s:I,s:I}", "mechanism", "curve", "authorized_keys",
@@ -3219,6 +3365,17 @@ static int s_start_rounds(s_run_t *r, double t0)
     for (size_t k = 0; !r->local && k < r->n_nodes; k++)
         if (nn_codec_new(&r->nodes[k].codec, &lim) != NN_OK)
             rc = s_fail(r, NN_ENOMEM, "out of memory");
+    const nn_faults_config_t *fc = &sc->faults;
+    for (size_t j = 0; rc == NN_OK && j < fc->n_kills; j++) {
+        if (r->threads || r->opt->bind || r->w || r->has_external)
+            rc = s_fail(r, NN_ESCENARIO,
+                        "faults: a kill needs node processes that nunchi run starts: transport "
+                        "ipc or tcp (not inproc threads), not serve, not mpirun, no external "
+                        "populations");
+        else if (fc->kill[j].node >= r->n_nodes)
+            rc = s_fail(r, NN_ESCENARIO, "faults: a kill of node %u, but the run has %zu nodes",
+                        fc->kill[j].node, r->n_nodes);
+    }
     if (rc == NN_OK)
         rc = s_start_nodes(r);
     if (rc == NN_OK)

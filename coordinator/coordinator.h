@@ -53,6 +53,9 @@ typedef struct nn_run_result {
     uint64_t byzantine_messages, byzantine_acts; /* what byzantine faults changed */
     uint64_t delayed, duplicated; /* deliveries delay faults held back, duplicates made */
     uint64_t delayed_in_flight;   /* held back and not yet given back when the run ended */
+    uint64_t restarts;            /* node processes restarted (recovery.policy restart) */
+    double detection_s_max;       /* the longest from a planned kill to its detection */
+    double recovery_s_max;        /* the longest from a detection to the node welcomed back */
     uint64_t repeated_actions;    /* Actions for a round already answered: taken once */
     uint64_t cooperate, defect;   /* moves of the cooperation game (delivered messages) */
     uint64_t violations[NN_NORM_KINDS];

@@ -155,6 +155,11 @@ typedef struct s_ctx {
     int roles_ok;     /* structure.roles is valid (or absent): cases checks depend on it */
     int hierarchy_ok; /* structure.hierarchy is valid (or absent) */
     int groups_ok;    /* structure.groups is valid (or absent): faults' between depends on it */
+    int rounds_ok;    /* rounds is valid (or absent): a kill's round must be within it */
+    /* the node value of each kill (faults.kill[i]) and its place in the faults list, checked
+     * against 'nodes' once the whole scenario is read */
+    const s_node_t *kill_node_at[NN_MAX_FAULTS];
+    size_t kill_idx[NN_MAX_FAULTS];
     const s_node_t *pop_status_at[NN_MAX_POPULATIONS]; /* populations[i].status, if written */
 } s_ctx_t;
 
@@ -1894,15 +1899,18 @@ static void s_norms(s_ctx_t *c, const s_node_t *v, const s_present_t *has, nn_sc
 
 /* ---- faults -------------------------------------------------------------------------- */
 
-/* In the order of the enums of faults.h; as with the norms, faults.c's name functions are
- * not called. */
-static const char *const s_fault_names[] = {"loss",      "partition", "silent",
-                                            "byzantine", "delay",     "duplicate"};
+/* In the order of the enums of faults.h, then kill (S_KILL: stored in faults.kill[], not
+ * f[]); as with the norms, faults.c's name functions are not called. */
+static const char *const s_fault_names[] = {"loss",  "partition", "silent", "byzantine",
+                                            "delay", "duplicate", "kill"};
+#define S_KILL NN_FAULT_KINDS
+static const char *const s_policy_names[] = {"fail", "restart"};
+#define S_MAX_RESTARTS 1000 /* recovery.restarts (the text of its error says 0..1000) */
 static const char *const s_between_names[] = {"halves", "groups"};
 static const char *const s_mode_names[] = {"random", "adversarial"};
 static const char *const s_links_names[] = {"all", "within_groups", "between_groups"};
-static const char *const s_fault_keys[] = {"fault",  "p",    "between",     "rounds",
-                                           "agents", "mode", "rounds_late", "links"};
+static const char *const s_fault_keys[] = {"fault", "p",           "between", "rounds", "agents",
+                                           "mode",  "rounds_late", "links",   "node",   "round"};
 enum {
     S_FK_FAULT,
     S_FK_P,
@@ -1912,12 +1920,15 @@ enum {
     S_FK_MODE,
     S_FK_LATE,
     S_FK_LINKS,
+    S_FK_NODE,
+    S_FK_ROUND,
     S_FK_N
 };
 #define S_MAX_ROUNDS_LATE                                                                          \
     1000 /* delay: the most rounds a message is held back (the text                                \
            of the rounds_late error says 1..1000) */
-_Static_assert(S_N(s_fault_names) == NN_FAULT_KINDS, "a name for each fault");
+_Static_assert(S_N(s_fault_names) == NN_FAULT_KINDS + 1, "a name for each fault, and kill");
+_Static_assert(S_N(s_policy_names) == NN_RECOVERY_RESTART + 1, "a name for each policy");
 _Static_assert(S_N(s_fault_keys) == S_FK_N, "a name for each fault key");
 _Static_assert(S_N(s_mode_names) == NN_BYZANTINE_ADVERSARIAL + 1, "a name for each mode");
 _Static_assert(S_N(s_links_names) == NN_LINKS_BETWEEN_GROUPS + 1, "a name for each links");
@@ -2058,8 +2069,77 @@ static void s_fault_foreign(s_ctx_t *c, const s_node_t *key, int k, const char *
     s_err(c, key, "key '%s' does not apply to fault '%s'" S_HINT "%s", kt, s_fault_names[k], why);
 }
 
-static void s_fault(s_ctx_t *c, const s_node_t *e, size_t idx, const nn_scenario_t *s,
-                    nn_fault_config_t *fc)
+/* A kill, {fault: kill, node: N, round: R}: node is checked against 'nodes' once the whole
+ * scenario is read (*node_at: its value, when it is an integer); round must be in 1..rounds. */
+static void s_fault_kill(s_ctx_t *c, const s_node_t *e, const char *where, const s_node_t **vals,
+                         const s_node_t **keys, const nn_scenario_t *s, nn_fault_kill_t *kl,
+                         const s_node_t **node_at)
+{
+    static const struct {
+        int key;
+        const char *why;
+    } no[] = {
+        {S_FK_P, "a kill stops its node's process for certain, once; for a chance of loss add "
+                 "{fault: loss, p: 0.1}"},
+        {S_FK_ROUNDS, "a kill acts once, in the round given by 'round', such as round: 5"},
+        {S_FK_AGENTS, "a kill stops a whole node process, given by 'node', with all its agents; "
+                      "to silence some agents add {fault: silent, agents: [3, 17]}"},
+        {S_FK_LINKS, "a kill stops a whole node process, given by 'node'; for losses on some "
+                     "links add {fault: loss, p: 0.1, links: between_groups}"},
+        {S_FK_BETWEEN, "a kill stops one node process, given by 'node'; to cut the society in "
+                       "two add {fault: partition, between: halves}"},
+        {S_FK_MODE, "mode says what byzantine agents say instead of the truth; write "
+                    "{fault: byzantine, agents: {share: 0.1}, mode: adversarial}"},
+        {S_FK_LATE, "rounds_late says how many rounds late a delayed message arrives; for late "
+                    "messages add {fault: delay, p: 0.1, rounds_late: 2}"},
+    };
+    char path[S_PATH];
+    const s_node_t *x;
+    uint64_t u;
+    for (size_t i = 0; i < S_N(no); i++)
+        if (vals[no[i].key])
+            s_fault_foreign(c, keys[no[i].key], S_KILL, no[i].why);
+    s_path(path, sizeof path, where, "node");
+    if (!(x = vals[S_FK_NODE]))
+        s_err(c, e,
+              "missing key '%s'" S_HINT
+              "required with fault 'kill': the node whose process is killed, an integer from 0 "
+              "to nodes - 1",
+              path);
+    else if (s_get_u64(c, x, path, 0, UINT32_MAX, "an integer >= 0 (a node, from 0 to nodes - 1)",
+                       &u) == 0) {
+        kl->node = (uint32_t)u;
+        *node_at = x;
+    }
+    s_path(path, sizeof path, where, "round");
+    if (!(x = vals[S_FK_ROUND]))
+        s_err(c, e,
+              "missing key '%s'" S_HINT
+              "required with fault 'kill': the round after whose ticks the node is killed, an "
+              "integer in 1..rounds",
+              path);
+    else if (s_get_u64(c, x, path, 1, UINT64_MAX, "an integer >= 1 (a round)", &u) == 0) {
+        if (c->rounds_ok && u > s->rounds) {
+            if (s->rounds)
+                s_err(c, x,
+                      "'%s' is %" PRIu64 ", after the last round (rounds: %" PRIu64 ")" S_HINT
+                      "a kill after the last round would never happen; give a round in "
+                      "1..%" PRIu64,
+                      path, u, s->rounds, s->rounds);
+            else
+                s_err(c, x,
+                      "'%s' is %" PRIu64 ", but the run has no rounds (rounds: 0)" S_HINT
+                      "a kill after the last round would never happen; raise rounds",
+                      path, u);
+        } else
+            kl->round = u;
+    }
+}
+
+/* One entry of the faults list: a message or agent fault in *fc, or a kill in *kl. Its
+ * kind (S_KILL for a kill), or -1 when it has none. */
+static int s_fault(s_ctx_t *c, const s_node_t *e, size_t idx, const nn_scenario_t *s,
+                   nn_fault_config_t *fc, nn_fault_kill_t *kl, const s_node_t **node_at)
 {
     char where[S_PATH], path[S_PATH], list[128], why[256];
     const s_node_t *vals[S_FK_N], *keys[S_FK_N];
@@ -2069,10 +2149,12 @@ static void s_fault(s_ctx_t *c, const s_node_t *e, size_t idx, const nn_scenario
     fc->to_round = UINT64_MAX;
     fc->between = NN_BETWEEN_HALVES;
     fc->mode = NN_BYZANTINE_RANDOM;
+    memset(kl, 0, sizeof *kl);
+    *node_at = NULL;
     snprintf(where, sizeof where, "faults[%zu]", idx);
     if (s_want(c, e, S_MAP, where, "{fault: loss, p: 0.1}") != 0)
-        return;
-    s_join(s_fault_names, NN_FAULT_KINDS, list, sizeof list);
+        return -1;
+    s_join(s_fault_names, S_N(s_fault_names), list, sizeof list);
     s_fields(c, e, where, s_fault_keys, S_FK_N, vals, keys, NULL);
     const s_node_t *kv = vals[S_FK_FAULT];
     s_path(path, sizeof path, where, "fault");
@@ -2080,11 +2162,23 @@ static void s_fault(s_ctx_t *c, const s_node_t *e, size_t idx, const nn_scenario
     if (!kv)
         s_err(c, e, "missing key '%s'" S_HINT "required: one of %s", path, list);
     else
-        k = s_get_enum(c, kv, path, s_fault_names, NN_FAULT_KINDS);
+        k = s_get_enum(c, kv, path, s_fault_names, S_N(s_fault_names));
     if (k < 0)
-        return;
+        return -1;
+    if (k == S_KILL) {
+        s_fault_kill(c, e, where, vals, keys, s, kl, node_at);
+        return k;
+    }
     fc->kind = (nn_fault_kind_t)k;
     const s_node_t *x;
+    if (vals[S_FK_NODE])
+        s_fault_foreign(c, keys[S_FK_NODE], k,
+                        "node says which node process a kill stops; write {fault: kill, node: 0, "
+                        "round: 5}");
+    if (vals[S_FK_ROUND])
+        s_fault_foreign(c, keys[S_FK_ROUND], k,
+                        "round is the one round a kill acts in; for the rounds this fault acts "
+                        "in write rounds: [first, last]");
     if (k == NN_FAULT_LOSS || k == NN_FAULT_DELAY || k == NN_FAULT_DUPLICATE) {
         /* the faults that take each message with chance p */
         static const char *const what[] = {
@@ -2212,6 +2306,7 @@ static void s_fault(s_ctx_t *c, const s_node_t *e, size_t idx, const nn_scenario
         s_path(path, sizeof path, where, "rounds");
         s_fault_rounds(c, x, path, fc);
     }
+    return k;
 }
 
 static void s_faults(s_ctx_t *c, const s_node_t *v, nn_scenario_t *s)
@@ -2227,9 +2322,52 @@ static void s_faults(s_ctx_t *c, const s_node_t *v, nn_scenario_t *s)
               v->n, NN_MAX_FAULTS, NN_MAX_FAULTS);
         return;
     }
-    for (size_t i = 0; i < v->n; i++)
-        s_fault(c, v->kid[i], i, s, &s->faults.f[i]);
-    s->faults.n = v->n;
+    /* the kills go to faults.kill[], the others to faults.f[], each in list order */
+    size_t nf = 0, nk = 0;
+    for (size_t i = 0; i < v->n; i++) {
+        nn_fault_config_t fc;
+        nn_fault_kill_t kl;
+        const s_node_t *node_at;
+        if (s_fault(c, v->kid[i], i, s, &fc, &kl, &node_at) == S_KILL) {
+            c->kill_node_at[nk] = node_at;
+            c->kill_idx[nk] = i;
+            s->faults.kill[nk++] = kl;
+        } else
+            s->faults.f[nf++] = fc;
+    }
+    s->faults.n = nf;
+    s->faults.n_kills = nk;
+}
+
+/* Each kill's node below 'nodes', once the whole scenario is read. */
+static void s_check_kills(s_ctx_t *c, const nn_scenario_t *s)
+{
+    for (size_t i = 0; i < s->faults.n_kills && i < NN_MAX_FAULTS; i++)
+        if (c->kill_node_at[i] && s->faults.kill[i].node >= s->nodes)
+            s_err(c, c->kill_node_at[i],
+                  "'faults[%zu].node' is %" PRIu32 ", not below nodes (%" PRIu32 ")" S_HINT
+                  "nodes run from 0 to %" PRIu32 "; kill one of them, or raise nodes",
+                  c->kill_idx[i], s->faults.kill[i].node, s->nodes, s->nodes - 1);
+}
+
+/* recovery: {policy: fail | restart, restarts: N}; restarts is kept with policy fail, where
+ * it is not used. */
+static void s_recovery(s_ctx_t *c, const s_node_t *v, nn_scenario_t *s)
+{
+    static const char *const rk[] = {"policy", "restarts"};
+    const s_node_t *rv[2], *rkk[2];
+    uint64_t x;
+    if (!v || s_want(c, v, S_MAP, "recovery", "{policy: restart, restarts: 3}") != 0)
+        return;
+    s_fields(c, v, "recovery", rk, 2, rv, rkk, NULL);
+    if (rv[0]) {
+        int p = s_get_enum(c, rv[0], "recovery.policy", s_policy_names, S_N(s_policy_names));
+        if (p >= 0)
+            s->faults.recovery = (nn_recovery_policy_t)p;
+    }
+    if (rv[1] && s_get_u64(c, rv[1], "recovery.restarts", 0, S_MAX_RESTARTS,
+                           "an integer in 0..1000 (the most restarts in a run)", &x) == 0)
+        s->faults.restarts = (uint32_t)x;
 }
 
 /* Payoffs are summed in millionths as 64-bit integers per agent: a benefit of at most
@@ -3219,7 +3357,7 @@ static void s_validate(s_ctx_t *c, const s_node_t *root, const char *base, nn_sc
         "name",        "seed",     "rounds",    "agents",    "network",   "opinions",
         "populations", "nodes",    "transport", "partition", "output",    "limits",
         "structure",   "norms",    "game",      "cases",     "decisions", "trends",
-        "security",    "external", "llm",       "faults"};
+        "security",    "external", "llm",       "faults",    "recovery"};
     enum {
         T_NAME,
         T_SEED,
@@ -3243,6 +3381,7 @@ static void s_validate(s_ctx_t *c, const s_node_t *root, const char *base, nn_sc
         T_EXTERNAL,
         T_LLM,
         T_FAULTS,
+        T_RECOVERY,
         T_N
     };
     const s_node_t *v[T_N], *k[T_N];
@@ -3264,8 +3403,8 @@ static void s_validate(s_ctx_t *c, const s_node_t *root, const char *base, nn_sc
     if (v[T_SEED])
         s_get_u64(c, v[T_SEED], "seed", 0, UINT64_MAX, "an integer in 0..18446744073709551615",
                   &s->seed);
-    if (v[T_ROUNDS])
-        s_get_u64(c, v[T_ROUNDS], "rounds", 0, UINT64_MAX, "an integer >= 0", &s->rounds);
+    c->rounds_ok = !v[T_ROUNDS] || s_get_u64(c, v[T_ROUNDS], "rounds", 0, UINT64_MAX,
+                                             "an integer >= 0", &s->rounds) == 0;
     s_network(c, root, v[T_NETWORK], base, &s->network);
     int opinions_ok = s_opinions(c, v[T_OPINIONS], base, &s->opinions);
     s_populations(c, root, v[T_POPULATIONS], opinions_ok, s);
@@ -3286,12 +3425,19 @@ static void s_validate(s_ctx_t *c, const s_node_t *root, const char *base, nn_sc
     s_present_t has = {v[T_GAME] != NULL, v[T_CASES] != NULL, v[T_DECISIONS] != NULL};
     s_norms(c, v[T_NORMS], &has, s);
     s_faults(c, v[T_FAULTS], s); /* after the structure: between: groups needs groups */
+    s_recovery(c, v[T_RECOVERY], s);
     s_trends(c, v[T_TRENDS], &s->trends);
     s_security(c, v[T_SECURITY], base, &s->security);
     s_llm(c, v[T_LLM], base, s);
     s_check_llm(c, v[T_POPULATIONS], v[T_LLM], s);
-    if (v[T_NODES] && s_get_u64(c, v[T_NODES], "nodes", 1, 1024, "an integer in 1..1024", &x) == 0)
-        s->nodes = (uint32_t)x;
+    int nodes_ok = 1;
+    if (v[T_NODES]) {
+        nodes_ok = s_get_u64(c, v[T_NODES], "nodes", 1, 1024, "an integer in 1..1024", &x) == 0;
+        if (nodes_ok)
+            s->nodes = (uint32_t)x;
+    }
+    if (nodes_ok)
+        s_check_kills(c, s);
     if (v[T_TRANSPORT]) {
         int t = s_get_enum(c, v[T_TRANSPORT], "transport", s_transport_names, 3);
         if (t >= 0)
@@ -3876,6 +4022,8 @@ static void s_defaults(nn_scenario_t *s, const char *source)
     cc->deliberation_epsilon = 0.05;
     s->trends.seeds = 5;
     s->trends.max = NN_MAX_TRENDS;
+    s->faults.recovery = NN_RECOVERY_FAIL;
+    s->faults.restarts = 3;
 }
 
 int nn_scenario_load_text(nn_scenario_t *out, const char *text, size_t len, const char *source,
@@ -4183,7 +4331,8 @@ static void s_write_faults(const nn_scenario_t *s, FILE *f)
 {
     char a[40];
     size_t n = s->faults.n < NN_MAX_FAULTS ? s->faults.n : NN_MAX_FAULTS;
-    fputs(n ? "faults:\n" : "faults: []\n", f);
+    size_t nk = s->faults.n_kills < NN_MAX_FAULTS ? s->faults.n_kills : NN_MAX_FAULTS;
+    fputs(n || nk ? "faults:\n" : "faults: []\n", f);
     for (size_t i = 0; i < n; i++) {
         const nn_fault_config_t *fc = &s->faults.f[i];
         fprintf(f, "  - {fault: %s", s_name_of(s_fault_names, NN_FAULT_KINDS, (unsigned)fc->kind));
@@ -4211,6 +4360,14 @@ static void s_write_faults(const nn_scenario_t *s, FILE *f)
             fprintf(f, ", rounds: [%" PRIu64 ", %" PRIu64 "]", fc->from_round, fc->to_round);
         fputs("}\n", f);
     }
+    /* the kills after the other faults: they are kept apart (faults.kill[]), so their place
+     * among the others is not part of the scenario */
+    for (size_t i = 0; i < nk; i++)
+        fprintf(f, "  - {fault: kill, node: %" PRIu32 ", round: %" PRIu64 "}\n",
+                s->faults.kill[i].node, s->faults.kill[i].round);
+    fprintf(f, "recovery:\n  policy: %s\n  restarts: %" PRIu32 "\n",
+            s_name_of(s_policy_names, S_N(s_policy_names), (unsigned)s->faults.recovery),
+            s->faults.restarts);
 }
 
 static double s_jnum(const json_t *o, const char *key)

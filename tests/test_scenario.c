@@ -1598,14 +1598,16 @@ static void test_faults_errors(void **state)
     static const t_bad_t cases[] = {
         {MINIMAL "faults: [{p: 0.1}]\n",
          "missing key 'faults[0].fault' at t.yaml:4:10 (required: one of loss, partition, silent, "
-         "byzantine, delay, duplicate)"},
+         "byzantine, delay, duplicate, kill)"},
         {MINIMAL "faults: [{fault: los, p: 0.1}]\n",
          "'faults[0].fault' must be one of loss, partition, silent, byzantine, delay, duplicate, "
+         "kill, "
          "got 'los' at "
          "t.yaml:4:18 (did you "
          "mean 'loss'?)"},
         {MINIMAL "faults: [{fault: earthquake}]\n",
          "'faults[0].fault' must be one of loss, partition, silent, byzantine, delay, duplicate, "
+         "kill, "
          "got 'earthquake' at t.yaml:4:18"},
         {MINIMAL "faults:\n  - {fault: partition}\n  - {fault: loss}\n",
          "missing key 'faults[1].p' at t.yaml:6:5 (required with fault 'loss': the chance a "
@@ -1653,7 +1655,10 @@ static void test_faults_errors(void **state)
          "0.1, rounds: [10, 50]}])"},
         {MINIMAL "faults: [loss]\n", "'faults[0]' must be a mapping, got 'loss' at t.yaml:4:10"},
         {MINIMAL "faults: [{fault: loss, p: 0.1, round: [1, 2]}]\n",
-         "unknown key 'round' in 'faults[0]' at t.yaml:4:32 (did you mean 'rounds'?)"},
+         "key 'round' does not apply to fault 'loss' at t.yaml:4:32 (round is the one round a "
+         "kill acts in; for the rounds this fault acts in write rounds: [first, last])"},
+        {MINIMAL "faults: [{fault: loss, p: 0.1, roundz: [1, 2]}]\n",
+         "unknown key 'roundz' in 'faults[0]' at t.yaml:4:32 (did you mean 'rounds'?)"},
         {MINIMAL "fault: [{fault: loss, p: 0.1}]\n",
          "unknown key 'fault' at t.yaml:4:1 (did you mean 'faults'?)"},
     };
@@ -1818,9 +1823,9 @@ static void test_faults_agents_errors(void **state)
          "key 'between' does not apply to fault 'byzantine' at t.yaml:4:42 (it acts on the "
          "agents given by 'agents'; to cut the society in two add {fault: partition, between: "
          "halves})"},
-        {MINIMAL "faults: [{fault: crash}]\n",
-         "'faults[0].fault' must be one of loss, partition, silent, byzantine, delay, duplicate, "
-         "got 'crash' at t.yaml:4:18"},
+        {MINIMAL "faults: [{fault: crash}]\n", "'faults[0].fault' must be one of loss, partition, "
+                                               "silent, byzantine, delay, duplicate, kill, "
+                                               "got 'crash' at t.yaml:4:18"},
         {MINIMAL "faults: [{fault: silnt, agents: [1]}]\n", "(did you mean 'silent'?)"},
     };
     t_one_error(f, cases, sizeof cases / sizeof cases[0]);
@@ -1936,6 +1941,7 @@ static void test_faults_delay_errors(void **state)
          "0 at t.yaml:4:32"},
         {MINIMAL "faults: [{fault: delya, p: 0.1}]\n",
          "'faults[0].fault' must be one of loss, partition, silent, byzantine, delay, duplicate, "
+         "kill, "
          "got 'delya' at t.yaml:4:18 (did you mean 'delay'?)"},
     };
     t_one_error(f, cases, sizeof cases / sizeof cases[0]);
@@ -2196,6 +2202,238 @@ static void test_faults_set(void **state)
     }
 }
 
+/* kills: {fault: kill, node, round} go to faults.kill[] in list order, not to f[] */
+static void test_faults_kill(void **state)
+{
+    t_fix_t *f = *state;
+    const nn_faults_config_t *fs = &f->s.faults;
+    t_ok(f, MINIMAL "rounds: 20\nnodes: 3\n"
+                    "faults:\n"
+                    "  - {fault: loss, p: 0.1}\n"
+                    "  - {fault: kill, node: 2, round: 5}\n"
+                    "  - {fault: partition, rounds: [3, 4]}\n"
+                    "  - {round: 20, node: 0, fault: kill}\n"
+                    "  - {fault: kill, node: 2, round: 1}\n");
+    assert_int_equal(fs->n, 2);
+    assert_int_equal(fs->f[0].kind, NN_FAULT_LOSS);
+    assert_true(fs->f[0].p == 0.1);
+    assert_int_equal(fs->f[1].kind, NN_FAULT_PARTITION);
+    assert_true(fs->f[1].from_round == 3 && fs->f[1].to_round == 4);
+    assert_int_equal(fs->n_kills, 3);
+    assert_int_equal(fs->kill[0].node, 2);
+    assert_true(fs->kill[0].round == 5);
+    assert_int_equal(fs->kill[1].node, 0);
+    assert_true(fs->kill[1].round == 20); /* the last round */
+    assert_int_equal(fs->kill[2].node, 2);
+    assert_true(fs->kill[2].round == 1);
+    /* nodes written after the faults still bounds the node; the default nodes is 4 */
+    t_ok(f, MINIMAL "faults: [{fault: kill, node: 3, round: 1}]\n");
+    assert_int_equal(fs->n, 0);
+    assert_int_equal(fs->n_kills, 1);
+    assert_int_equal(fs->kill[0].node, 3);
+    t_ok(f, MINIMAL "faults: [{fault: kill, node: 6, round: 1}]\nnodes: 7\n");
+    assert_int_equal(fs->kill[0].node, 6);
+    /* kills and other faults share the 32 entries */
+    char text[4096];
+    int w = snprintf(text, sizeof text, MINIMAL "nodes: 2\nfaults:\n");
+    for (int i = 0; i < NN_MAX_FAULTS; i++)
+        w += snprintf(text + w, sizeof text - (size_t)w,
+                      i % 2 ? "  - {fault: kill, node: 1, round: %d}\n"
+                            : "  - {fault: loss, p: 0.01, rounds: [%d, %d]}\n",
+                      i + 1, i + 1);
+    t_ok(f, text);
+    assert_int_equal(fs->n, NN_MAX_FAULTS / 2);
+    assert_int_equal(fs->n_kills, NN_MAX_FAULTS / 2);
+    assert_true(fs->kill[NN_MAX_FAULTS / 2 - 1].round == NN_MAX_FAULTS);
+    snprintf(text + w, sizeof text - (size_t)w, "  - {fault: kill, node: 0, round: 1}\n");
+    assert_int_equal(t_load(f, text, NULL, 0), NN_ESCENARIO);
+    assert_true(t_has(f, "'faults' has 33 entries, more than 32 at t.yaml:6:3"));
+    assert_int_equal(f->d.count, 1);
+    /* a reload starts from no kills, and recovery from its defaults */
+    t_ok(f, MINIMAL);
+    assert_int_equal(fs->n_kills, 0);
+    assert_int_equal(fs->recovery, NN_RECOVERY_FAIL);
+    assert_int_equal(fs->restarts, 3);
+}
+
+static void test_faults_kill_errors(void **state)
+{
+    t_fix_t *f = *state;
+    static const t_bad_t cases[] = {
+        {MINIMAL "faults: [{fault: kill, round: 5}]\n",
+         "missing key 'faults[0].node' at t.yaml:4:10 (required with fault 'kill': the node "
+         "whose process is killed, an integer from 0 to nodes - 1)"},
+        {MINIMAL "faults: [{fault: kill, node: 1}]\n",
+         "missing key 'faults[0].round' at t.yaml:4:10 (required with fault 'kill': the round "
+         "after whose ticks the node is killed, an integer in 1..rounds)"},
+        {MINIMAL "nodes: 4\nfaults:\n  - {fault: loss, p: 0.1}\n"
+                 "  - {fault: kill, node: 4, round: 5}\n",
+         "'faults[1].node' is 4, not below nodes (4) at t.yaml:7:25 (nodes run from 0 to 3; "
+         "kill one of them, or raise nodes)"},
+        {MINIMAL "faults: [{fault: kill, node: 2, round: 5}]\nnodes: 2\n",
+         "'faults[0].node' is 2, not below nodes (2) at t.yaml:4:30"},
+        {MINIMAL "faults: [{fault: kill, node: -1, round: 5}]\n",
+         "'faults[0].node' must be an integer >= 0 (a node, from 0 to nodes - 1), got -1 at "
+         "t.yaml:4:30"},
+        {MINIMAL "faults: [{fault: kill, node: 1, round: 0}]\n",
+         "'faults[0].round' must be an integer >= 1 (a round), got 0 at t.yaml:4:40"},
+        {MINIMAL "rounds: 10\nfaults: [{fault: kill, node: 1, round: 11}]\n",
+         "'faults[0].round' is 11, after the last round (rounds: 10) at t.yaml:5:40 (a kill "
+         "after the last round would never happen; give a round in 1..10)"},
+        {MINIMAL "faults: [{fault: kill, node: 1, round: 101}]\n",
+         "'faults[0].round' is 101, after the last round (rounds: 100) at t.yaml:4:40"},
+        {MINIMAL "rounds: 0\nfaults: [{fault: kill, node: 1, round: 1}]\n",
+         "'faults[0].round' is 1, but the run has no rounds (rounds: 0) at t.yaml:5:40 (a kill "
+         "after the last round would never happen; raise rounds)"},
+        {MINIMAL "faults: [{fault: kill, node: 1, round: 5, p: 0.5}]\n",
+         "key 'p' does not apply to fault 'kill' at t.yaml:4:43 (a kill stops its node's "
+         "process for certain, once; for a chance of loss add {fault: loss, p: 0.1})"},
+        {MINIMAL "faults: [{fault: kill, node: 1, round: 5, rounds: [5, 6]}]\n",
+         "key 'rounds' does not apply to fault 'kill' at t.yaml:4:43 (a kill acts once, in the "
+         "round given by 'round', such as round: 5)"},
+        {MINIMAL "faults: [{fault: kill, node: 1, round: 5, agents: [3]}]\n",
+         "key 'agents' does not apply to fault 'kill' at t.yaml:4:43 (a kill stops a whole "
+         "node process, given by 'node', with all its agents"},
+        {MINIMAL "faults: [{fault: kill, node: 1, round: 5, links: all}]\n",
+         "key 'links' does not apply to fault 'kill' at t.yaml:4:43"},
+        {MINIMAL "faults: [{fault: kill, node: 1, round: 5, between: halves}]\n",
+         "key 'between' does not apply to fault 'kill' at t.yaml:4:43"},
+        {MINIMAL "faults: [{fault: kill, node: 1, round: 5, mode: random}]\n",
+         "key 'mode' does not apply to fault 'kill' at t.yaml:4:43"},
+        {MINIMAL "faults: [{fault: kill, node: 1, round: 5, rounds_late: 2}]\n",
+         "key 'rounds_late' does not apply to fault 'kill' at t.yaml:4:43"},
+        {MINIMAL "faults: [{fault: kill, node: 1, round: 5, nod: 2}]\n",
+         "unknown key 'nod' in 'faults[0]' at t.yaml:4:43 (did you mean 'node'?)"},
+        {MINIMAL "faults: [{fault: kil, node: 1, round: 5}]\n",
+         "got 'kil' at t.yaml:4:18 (did you mean 'kill'?)"},
+        {MINIMAL "faults: [{fault: partition, node: 1}]\n",
+         "key 'node' does not apply to fault 'partition' at t.yaml:4:29 (node says which node "
+         "process a kill stops; write {fault: kill, node: 0, round: 5})"},
+        /* recovery */
+        {MINIMAL "recovery: {policy: retry}\n",
+         "'recovery.policy' must be one of fail, restart, got 'retry' at t.yaml:4:20"},
+        {MINIMAL "recovery: {policy: restar}\n",
+         "got 'restar' at t.yaml:4:20 (did you mean 'restart'?)"},
+        {MINIMAL "recovery: {policy: restart, restarts: -1}\n",
+         "'recovery.restarts' must be an integer in 0..1000 (the most restarts in a run), got -1 "
+         "at t.yaml:4:39"},
+        {MINIMAL "recovery: {restarts: 1001}\n",
+         "'recovery.restarts' must be an integer in 0..1000 (the most restarts in a run), got "
+         "1001 at t.yaml:4:22"},
+        {MINIMAL "recovery: {policy: restart, retries: 2}\n",
+         "unknown key 'retries' in 'recovery' at t.yaml:4:29 (valid keys: policy, restarts)"},
+        {MINIMAL "recovery: {policy: restart, restart: 2}\n",
+         "unknown key 'restart' in 'recovery' at t.yaml:4:29 (did you mean 'restarts'?)"},
+        {MINIMAL "recovery: {polcy: restart}\n",
+         "unknown key 'polcy' in 'recovery' at t.yaml:4:12 (did you mean 'policy'?)"},
+        {MINIMAL "recovery: restart\n",
+         "'recovery' must be a mapping, got 'restart' at t.yaml:4:11 (such as {policy: restart, "
+         "restarts: 3})"},
+        {MINIMAL "recover: {policy: restart}\n",
+         "unknown key 'recover' at t.yaml:4:1 (did you mean 'recovery'?)"},
+    };
+    t_one_error(f, cases, sizeof cases / sizeof cases[0]);
+    /* a kill with neither node nor round: both missing, and a bad nodes gives no node error */
+    assert_int_equal(t_load(f, MINIMAL "faults: [{fault: kill}]\n", NULL, 0), NN_ESCENARIO);
+    assert_int_equal(f->d.count, 2);
+    assert_true(t_has(f, "missing key 'faults[0].node' at t.yaml:4:10"));
+    assert_true(t_has(f, "missing key 'faults[0].round' at t.yaml:4:10"));
+    assert_int_equal(
+        t_load(f, MINIMAL "nodes: 0\nfaults: [{fault: kill, node: 9, round: 1}]\n", NULL, 0),
+        NN_ESCENARIO);
+    assert_int_equal(f->d.count, 1);
+    assert_true(t_has(f, "'nodes' must be an integer in 1..1024"));
+    /* so does a bad rounds for the round */
+    assert_int_equal(
+        t_load(f, MINIMAL "rounds: x\nfaults: [{fault: kill, node: 0, round: 500}]\n", NULL, 0),
+        NN_ESCENARIO);
+    assert_int_equal(f->d.count, 1);
+    assert_true(t_has(f, "'rounds' must be an integer >= 0"));
+}
+
+static void test_recovery(void **state)
+{
+    t_fix_t *f = *state;
+    const nn_faults_config_t *fs = &f->s.faults;
+    t_ok(f, MINIMAL);
+    assert_int_equal(fs->recovery, NN_RECOVERY_FAIL);
+    assert_int_equal(fs->restarts, 3);
+    t_ok(f, MINIMAL "recovery: {policy: restart}\n");
+    assert_int_equal(fs->recovery, NN_RECOVERY_RESTART);
+    assert_int_equal(fs->restarts, 3);
+    t_ok(f, MINIMAL "recovery:\n  policy: restart\n  restarts: 1000\n");
+    assert_int_equal(fs->restarts, 1000);
+    t_ok(f, MINIMAL "recovery: {restarts: 0}\n");
+    assert_int_equal(fs->recovery, NN_RECOVERY_FAIL);
+    assert_int_equal(fs->restarts, 0);
+    /* restarts with policy fail is kept (and not used) */
+    t_ok(f, MINIMAL "recovery: {policy: fail, restarts: 7}\n");
+    assert_int_equal(fs->recovery, NN_RECOVERY_FAIL);
+    assert_int_equal(fs->restarts, 7);
+    t_ok(f, MINIMAL "recovery: {}\n");
+    assert_int_equal(fs->recovery, NN_RECOVERY_FAIL);
+    assert_int_equal(fs->restarts, 3);
+}
+
+/* kills and recovery through --set */
+static void test_faults_kill_set(void **state)
+{
+    t_fix_t *f = *state;
+    const nn_faults_config_t *fs = &f->s.faults;
+    const char *base =
+        MINIMAL "rounds: 10\n"
+                "faults: [{fault: loss, p: 0.1}, {fault: kill, node: 1, round: 3}]\n";
+    const char *sets[] = {"faults.2={fault: kill, node: 0, round: 5}", "faults.1.round=4",
+                          "recovery.policy=restart", "recovery.restarts=9"};
+    assert_int_equal(t_load(f, base, sets, sizeof sets / sizeof sets[0]), NN_OK);
+    assert_int_equal(fs->n, 1);
+    assert_int_equal(fs->n_kills, 2);
+    assert_int_equal(fs->kill[0].node, 1);
+    assert_true(fs->kill[0].round == 4);
+    assert_int_equal(fs->kill[1].node, 0);
+    assert_true(fs->kill[1].round == 5);
+    assert_int_equal(fs->recovery, NN_RECOVERY_RESTART);
+    assert_int_equal(fs->restarts, 9);
+    /* a loss turned into a kill, and a kill into a loss */
+    const char *tk[] = {"faults.0={fault: kill, node: 3, round: 10}",
+                        "faults.1={fault: silent, agents: [1]}"};
+    assert_int_equal(t_load(f, base, tk, 2), NN_OK);
+    assert_int_equal(fs->n, 1);
+    assert_int_equal(fs->f[0].kind, NN_FAULT_SILENT);
+    assert_int_equal(fs->n_kills, 1);
+    assert_int_equal(fs->kill[0].node, 3);
+    /* the nodes a kill is checked against, and the rounds, set too */
+    const char *nd[] = {"nodes=1"};
+    assert_int_equal(t_load(f, base, nd, 1), NN_ESCENARIO);
+    assert_true(t_has(f, "'faults[1].node' is 1, not below nodes (1) at t.yaml:5:53"));
+    const char *rd[] = {"rounds=2"};
+    assert_int_equal(t_load(f, base, rd, 1), NN_ESCENARIO);
+    assert_true(
+        t_has(f, "'faults[1].round' is 3, after the last round (rounds: 2) at t.yaml:5:63"));
+    static const struct {
+        const char *set;
+        const char *want;
+    } bad[] = {
+        {"faults.1.node=4", "'faults[1].node' is 4, not below nodes (4) at --set "
+                            "'faults.1.node=4'"},
+        {"faults.1.round=11", "'faults[1].round' is 11, after the last round (rounds: 10) at "
+                              "--set 'faults.1.round=11'"},
+        {"faults.1.p=0.5", "key 'p' does not apply to fault 'kill' at --set 'faults.1.p=0.5'"},
+        {"faults.2={fault: kill, node: 0}",
+         "missing key 'faults[2].round' at --set 'faults.2={fault: kill, node: 0}'"},
+        {"recovery.policy=again", "'recovery.policy' must be one of fail, restart, got 'again' at "
+                                  "--set 'recovery.policy=again'"},
+        {"recovery.restarts=-1", "'recovery.restarts' must be an integer in 0..1000 (the most "
+                                 "restarts in a run), got -1 at --set 'recovery.restarts=-1'"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *one[] = {bad[i].set};
+        int rc = t_load(f, base, one, 1);
+        if (rc != NN_ESCENARIO || !t_has(f, bad[i].want))
+            fail_msg("case %zu: rc %d for --set '%s'", i, rc, bad[i].set);
+    }
+}
+
 static void test_set_society(void **state)
 {
     t_fix_t *f = *state;
@@ -2401,6 +2639,13 @@ static void t_same(const nn_scenario_t *a, const nn_scenario_t *b)
         assert_int_equal(u->mode, v->mode);
         assert_int_equal(u->links, v->links);
     }
+    assert_int_equal(a->faults.n_kills, b->faults.n_kills);
+    for (size_t i = 0; i < a->faults.n_kills; i++) {
+        assert_int_equal(a->faults.kill[i].node, b->faults.kill[i].node);
+        assert_true(a->faults.kill[i].round == b->faults.kill[i].round);
+    }
+    assert_int_equal(a->faults.recovery, b->faults.recovery);
+    assert_int_equal(a->faults.restarts, b->faults.restarts);
     assert_string_equal(a->llm_record_given, b->llm_record_given);
     assert_string_equal(a->llm_replay_given, b->llm_replay_given);
 }
@@ -2554,6 +2799,17 @@ static void test_round_trip(void **state)
                             "  - {fault: loss, p: 0.5, links: all, agents: [999], rounds: [4, 8]}\n"
                             "  - {fault: delay, p: 1, links: within_groups, agents: {share: 1}}\n"
                             "  - {fault: silent, agents: [7]}\n");
+    /* kills among the other faults (written after them: the arrays are apart), recovery */
+    t_round_trip(f, MINIMAL "rounds: 50\nnodes: 8\n"
+                            "faults:\n"
+                            "  - {fault: kill, node: 7, round: 50}\n"
+                            "  - {fault: loss, p: 0.1}\n"
+                            "  - {fault: kill, node: 0, round: 1}\n"
+                            "  - {fault: partition, rounds: [3, 4]}\n"
+                            "  - {fault: kill, node: 7, round: 2}\n"
+                            "recovery: {policy: restart, restarts: 1000}\n");
+    t_round_trip(f, MINIMAL "faults: [{fault: kill, node: 1, round: 9}]\n"
+                            "recovery: {policy: fail, restarts: 0}\n");
     /* decisions with tuned protocols and no complaints */
     t_round_trip(f, MINIMAL "cases: {complaints: false, turnout: 0.9}\n"
                             "decisions: {every: 3, chain: [weighted]}\n");
@@ -2628,7 +2884,7 @@ static void test_write_text(void **state)
     assert_null(strstr(buf, "cases:"));
     assert_null(strstr(buf, "decisions:"));
     assert_null(strstr(buf, "trends:"));
-    assert_non_null(strstr(buf, "\nfaults: []\n"));
+    assert_non_null(strstr(buf, "\nfaults: []\nrecovery:\n  policy: fail\n  restarts: 3\n"));
     free(buf);
     buf = NULL;
     t_ok(f, "agents: 1000\nnetwork: {model: ring, k: 4}\n"
@@ -2715,6 +2971,31 @@ static void test_write_text(void **state)
                                 "  - {fault: duplicate, p: 0.05, agents: [1, 2, 3], links: "
                                 "within_groups, rounds: [2, 9]}\n"
                                 "  - {fault: loss, p: 0.5}\n"));
+    free(buf);
+    buf = NULL;
+    /* kills after the other faults, in their own order; recovery always, restarts with fail */
+    t_ok(f, MINIMAL "faults:\n  - {round: 9, fault: kill, node: 3}\n  - {fault: loss, p: 0.5}\n"
+                    "  - {fault: kill, node: 0, round: 2}\n"
+                    "recovery: {restarts: 5}\n");
+    m = open_memstream(&buf, &len);
+    assert_non_null(m);
+    assert_int_equal(nn_scenario_write(&f->s, m), NN_OK);
+    fclose(m);
+    assert_non_null(strstr(buf, "\nfaults:\n"
+                                "  - {fault: loss, p: 0.5}\n"
+                                "  - {fault: kill, node: 3, round: 9}\n"
+                                "  - {fault: kill, node: 0, round: 2}\n"
+                                "recovery:\n  policy: fail\n  restarts: 5\n"));
+    free(buf);
+    buf = NULL;
+    /* kills only: the list is not empty */
+    t_ok(f, MINIMAL "faults: [{fault: kill, node: 1, round: 1}]\nrecovery: {policy: restart}\n");
+    m = open_memstream(&buf, &len);
+    assert_non_null(m);
+    assert_int_equal(nn_scenario_write(&f->s, m), NN_OK);
+    fclose(m);
+    assert_non_null(strstr(buf, "\nfaults:\n  - {fault: kill, node: 1, round: 1}\n"
+                                "recovery:\n  policy: restart\n  restarts: 3\n"));
     free(buf);
     nn_scenario_t bad;
     memset(&bad, 0, sizeof bad);
@@ -3770,6 +4051,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_faults_scoped, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_faults_scoped_errors, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_faults_set, t_setup, t_teardown),
+        cmocka_unit_test_setup_teardown(test_faults_kill, t_setup, t_teardown),
+        cmocka_unit_test_setup_teardown(test_faults_kill_errors, t_setup, t_teardown),
+        cmocka_unit_test_setup_teardown(test_recovery, t_setup, t_teardown),
+        cmocka_unit_test_setup_teardown(test_faults_kill_set, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_round_trip, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_status_from_population, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(test_cases_without_complaints, t_setup, t_teardown),

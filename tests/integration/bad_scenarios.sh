@@ -55,7 +55,7 @@ grep -Fq "'llm.endpoints[0].api_key_env' must be the name of an environment vari
 ! grep -Fq "sk-proj" "$WORK/err-llm-key" || fail "the pasted key is printed back: $(cat "$WORK/err-llm-key")"
 # faults: the messages of the corpus' fault files, and --set fixing or breaking an entry
 for pair in \
-    "fault_unknown.yaml|'faults[0].fault' must be one of loss, partition, silent, byzantine, delay, duplicate, got 'crash' at" \
+    "fault_unknown.yaml|'faults[0].fault' must be one of loss, partition, silent, byzantine, delay, duplicate, kill, got 'crash' at" \
     "fault_delay_rounds_late_zero.yaml|'faults[0].rounds_late' must be an integer in 1..1000 (how many rounds late a message arrives), got 0 at" \
     "fault_loss_without_p.yaml|missing key 'faults[0].p' at" \
     "fault_rounds_reversed.yaml|'faults[0].rounds' ends (round 10) before it starts (round 50) at" \
@@ -64,7 +64,9 @@ for pair in \
     "fault_silent_agent_out_of_range.yaml|(agent ids run from 0 to 999)" \
     "fault_byzantine_unknown_mode.yaml|'faults[0].mode' must be one of random, adversarial, got 'lying' at" \
     "fault_links_without_groups.yaml|'faults[0].links' is 'between_groups' but the structure has no groups at" \
-    "fault_links_without_groups.yaml|(add structure.groups, such as structure: {groups: {from: louvain}}, or use links: all)"; do
+    "fault_links_without_groups.yaml|(add structure.groups, such as structure: {groups: {from: louvain}}, or use links: all)" \
+    "fault_kill_node_out_of_range.yaml|'faults[1].node' is 4, not below nodes (4) at" \
+    "fault_kill_node_out_of_range.yaml|(nodes run from 0 to 3; kill one of them, or raise nodes)"; do
     f=${pair%%|*}
     want=${pair#*|}
     set +e
@@ -124,4 +126,21 @@ set -e
 [ $status_links_set -eq 2 ] || fail "--set faults.0.links=within_group: validate exit status $status_links_set, expected 2"
 grep -Fq "'faults[0].links' must be one of all, within_groups, between_groups, got 'within_group' at --set 'faults.0.links=within_group' (did you mean 'within_groups'?)" "$WORK/err-links-set" \
     || fail "--set faults.0.links=within_group: $(cat "$WORK/err-links-set")"
+# kill: more nodes fix the file; a kill after the last round and a bad recovery policy are
+# refused at their --set
+set +e
+"$NUNCHI" validate "$DATA/bad/fault_kill_node_out_of_range.yaml" --set nodes=5 --set recovery.policy=restart >/dev/null 2>"$WORK/err-kill-nodes"
+status_kill_nodes=$?
+"$NUNCHI" validate "$DATA/bad/fault_kill_node_out_of_range.yaml" --set faults.1.node=0 --set faults.1.round=21 >/dev/null 2>"$WORK/err-kill-round"
+status_kill_round=$?
+"$NUNCHI" validate "$DATA/bad/fault_kill_node_out_of_range.yaml" --set nodes=5 --set recovery.policy=retry >/dev/null 2>"$WORK/err-kill-policy"
+status_kill_policy=$?
+set -e
+[ $status_kill_nodes -eq 0 ] || fail "--set nodes=5 does not make node 4 valid: $(cat "$WORK/err-kill-nodes")"
+[ $status_kill_round -eq 2 ] || fail "--set faults.1.round=21: validate exit status $status_kill_round, expected 2"
+grep -Fq "'faults[1].round' is 21, after the last round (rounds: 20) at --set 'faults.1.round=21' (a kill after the last round would never happen; give a round in 1..20)" "$WORK/err-kill-round" \
+    || fail "--set faults.1.round=21: $(cat "$WORK/err-kill-round")"
+[ $status_kill_policy -eq 2 ] || fail "--set recovery.policy=retry: validate exit status $status_kill_policy, expected 2"
+grep -Fq "'recovery.policy' must be one of fail, restart, got 'retry' at --set 'recovery.policy=retry'" "$WORK/err-kill-policy" \
+    || fail "--set recovery.policy=retry: $(cat "$WORK/err-kill-policy")"
 echo "ok: $n bad scenarios refused with their file:line"

@@ -1,0 +1,90 @@
+# Real process faults (docs/faults.md): node processes killed with SIGKILL, by a planned
+# kill or from outside, restarted by the coordinator with their agents as they were, to
+# the fault-free digest (also with trends, memory words and every institution); the
+# restart budget; the default policy ends the run naming the node; a kill needs node
+# processes.
+source "$(dirname "$0")/lib/common.bash"
+cat >"$WORK/k.yaml" <<'YAML'
+name: killed
+seed: 9
+rounds: 30
+agents: 3000
+network: {model: watts_strogatz, k: 6, p: 0.05}
+populations:
+  - {behaviour: deffuant, share: 0.8, params: {d: 0.3, mu: 0.3}}
+  - {behaviour: degroot, share: 0.2}
+nodes: 3
+transport: ipc
+YAML
+"$NUNCHI" run "$WORK/k.yaml" --out "$WORK/ref" --quiet
+ref=$(digest_of "$WORK/ref")
+field() { /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
+for k in sys.argv[2].split("."): d=d[k]
+print(d)' "$1/summary.json" "$2"; }
+
+# 1. one kill, restarted: the fault-free digest
+"$NUNCHI" run "$WORK/k.yaml" --out "$WORK/one" --quiet --set recovery.policy=restart \
+    --set 'faults=[{fault: kill, node: 1, round: 5}]'
+[ "$(digest_of "$WORK/one")" = "$ref" ] || fail "one kill: digest $(digest_of "$WORK/one"), not $ref"
+[ "$(field "$WORK/one" recovery.restarts)" = 1 ] || fail "not 1 restart"
+for e in fault_kill node_lost node_restarting node_restarted; do
+    grep -q "\"event\":\"$e\"" "$WORK/one/events.jsonl" || fail "no $e event"
+done
+/usr/bin/python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["recovery"]; assert 0 < r["detection_s_max"] < 10 and 0 < r["recovery_s_max"] < 10, r' \
+    "$WORK/one/summary.json" || fail "detection and recovery times"
+
+# 2. kills in the first round, the middle and the last, of every node
+"$NUNCHI" run "$WORK/k.yaml" --out "$WORK/many" --quiet --set recovery.policy=restart \
+    --set recovery.restarts=3 \
+    --set 'faults=[{fault: kill, node: 0, round: 1}, {fault: kill, node: 2, round: 15}, {fault: kill, node: 1, round: 30}]'
+[ "$(digest_of "$WORK/many")" = "$ref" ] || fail "three kills: digest $(digest_of "$WORK/many"), not $ref"
+[ "$(field "$WORK/many" recovery.restarts)" = 3 ] || fail "not 3 restarts"
+
+# 3. the budget: two kills, one restart allowed
+if "$NUNCHI" run "$WORK/k.yaml" --out "$WORK/budget" --quiet --set recovery.policy=restart \
+    --set recovery.restarts=1 \
+    --set 'faults=[{fault: kill, node: 0, round: 3}, {fault: kill, node: 1, round: 6}]' 2>"$WORK/budget.err"; then
+    fail "a second kill past the restart budget did not end the run"
+fi
+grep -q "recovery.restarts (1) are spent" "$WORK/budget.err" || fail "the budget is not named: $(cat "$WORK/budget.err")"
+
+# 4. the default policy: the run ends, naming the node
+if "$NUNCHI" run "$WORK/k.yaml" --out "$WORK/failpol" --quiet \
+    --set 'faults=[{fault: kill, node: 2, round: 4}]' 2>"$WORK/failpol.err"; then
+    fail "a kill without recovery did not end the run"
+fi
+grep -q "node 2 (pid [0-9]*) was killed by signal 9" "$WORK/failpol.err" \
+    || grep -q "node 2 (pid [0-9]*)" "$WORK/failpol.err" || fail "the dead node is not named: $(cat "$WORK/failpol.err")"
+
+# 5. every institution, trends and memory words: a restarted node takes them back
+"$NUNCHI" run "$DATA/scenarios/society.yaml" --out "$WORK/soc0" --quiet --transport ipc
+"$NUNCHI" run "$DATA/scenarios/society.yaml" --out "$WORK/soc" --quiet --transport ipc \
+    --set recovery.policy=restart --set 'faults=[{fault: kill, node: 1, round: 30}]'
+[ "$(digest_of "$WORK/soc")" = "$(digest_of "$WORK/soc0")" ] || fail "society: a restart changed the digest"
+
+# 6. a node killed from outside, mid-run
+cat "$WORK/k.yaml" >"$WORK/slow.yaml"
+sed -i 's/^rounds: 30/rounds: 400/' "$WORK/slow.yaml"
+"$NUNCHI" run "$WORK/slow.yaml" --out "$WORK/slow0" --quiet
+"$NUNCHI" run "$WORK/slow.yaml" --out "$WORK/slow" --quiet --set recovery.policy=restart &
+coord=$!
+victim=""
+for _ in $(seq 100); do
+    victim=$(pgrep -P "$coord" nunchi-node | head -n 1 || true)
+    [ -n "$victim" ] && grep -q '"round":20' "$WORK/slow/metrics.csv" 2>/dev/null && break
+    [ -n "$victim" ] && [ -f "$WORK/slow/metrics.csv" ] && [ "$(wc -l <"$WORK/slow/metrics.csv")" -gt 20 ] && break
+    sleep 0.05
+done
+[ -n "$victim" ] || fail "no node process to kill"
+kill -9 "$victim"
+wait "$coord" || fail "the run with a node killed from outside failed"
+[ "$(digest_of "$WORK/slow")" = "$(digest_of "$WORK/slow0")" ] || fail "killed from outside: another digest"
+[ "$(field "$WORK/slow" recovery.restarts)" = 1 ] || fail "killed from outside: not 1 restart"
+
+# 7. a kill needs node processes
+if "$NUNCHI" run "$WORK/k.yaml" --out "$WORK/threads" --quiet --transport inproc \
+    --set 'faults=[{fault: kill, node: 0, round: 2}]' 2>"$WORK/threads.err"; then
+    fail "a kill with inproc node threads ran"
+fi
+grep -q "kill" "$WORK/threads.err" || fail "the refusal does not say why: $(cat "$WORK/threads.err")"
+echo "ok: recovery: kills at rounds 1 to 30 and from outside restarted to digest $ref; the budget and the default policy"
