@@ -11,7 +11,7 @@ SEEDS    ?= 10
 FUZZ_SECONDS ?= 60
 FUZZ_BUILD   ?= build-fuzz
 
-.PHONY: all build deps configure run test bench experiment fuzz install clean
+.PHONY: all build deps configure run test bench experiment fault-sweep fuzz install clean
 
 all: build
 
@@ -44,6 +44,12 @@ bench: deps
 experiment: deps
 	@$(MAKE) --no-print-directory build
 	/usr/bin/python3 scripts/experiment.py --nunchi $(BUILD)/nunchi --seeds $(SEEDS)
+
+# the fault sweeps: premise scenarios under loss, byzantine agents and a partition, for
+# SEEDS seeds; the table goes into docs/faults.md
+fault-sweep: deps
+	@$(MAKE) --no-print-directory build
+	/usr/bin/python3 scripts/fault_sweep.py --nunchi $(BUILD)/nunchi --seeds $(SEEDS) --jobs $(JOBS)
 
 # the codec and the router's checks under libFuzzer for FUZZ_SECONDS (a clang build of
 # its own in FUZZ_BUILD; the corpus grows in FUZZ_BUILD/corpus, crashes land in FUZZ_BUILD)
