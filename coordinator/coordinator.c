@@ -1742,7 +1742,8 @@ static int s_reshape(s_run_t *r)
             r->held[keep++] = r->held[i];
     }
     r->n_held = keep;
-    qsort(r->due, n_due, sizeof *r->due, s_late_cmp);
+    if (n_due)
+        qsort(r->due, n_due, sizeof *r->due, s_late_cmp);
     r->held_failed = 0;
     int rc = nn_router_reshape(&r->router, nn_faults_reshaping(r->faults) ? s_fate : NULL, r,
                                r->due, n_due);

@@ -127,7 +127,8 @@ int nn_said_tick(const nn_said_t *s, const nn_delivery_t *d, size_t n, nn_said_v
         }
         v->from[m++] = f;
     }
-    qsort(v->from, m, sizeof *v->from, s_u32_cmp);
+    if (m)
+        qsort(v->from, m, sizeof *v->from, s_u32_cmp);
     size_t u = 0;
     for (size_t i = 0; i < m; i++)
         if (!u || v->from[i] != v->from[u - 1])

@@ -38,6 +38,12 @@ kill "$llm_pid"
 "$asan/nunchi" run "${LLM[@]}" --set "llm.replay=$WORK/llm-ipc.jsonl" --out "$WORK/llm-replay" \
     --quiet 2>"$WORK/err-llm-replay" || fail "llm replay under sanitizers: $(tail -30 "$WORK/err-llm-replay")"
 [ "$(digest_of "$WORK/llm-replay")" = "$(digest_of "$WORK/llm-ipc")" ] || fail "the llm replay's digest differs"
+# every planned fault, and a node process killed and restarted, in the whole chain
+FAULTS='faults=[{fault: loss, p: 0.1, rounds: [2, 8]}, {fault: partition, between: groups, rounds: [5, 9]}, {fault: silent, agents: {share: 0.05}}, {fault: byzantine, agents: {share: 0.05}, mode: adversarial}, {fault: delay, p: 0.1, rounds_late: 2}, {fault: duplicate, p: 0.05}, {fault: kill, node: 1, round: 6}]'
+"$asan/nunchi" run "$DATA/scenarios/society.yaml" --rounds 12 --nodes 3 --transport ipc \
+    --set recovery.policy=restart --set "$FAULTS" --out "$WORK/faults" --quiet \
+    2>"$WORK/err-faults" || fail "faults under sanitizers: $(tail -30 "$WORK/err-faults")"
+grep -q '"restarts": 1' "$WORK/faults/summary.json" || fail "faults under sanitizers: no restart"
 # every institution on: norms, game, cases, decisions, trends, citizens
 for transport in inproc ipc; do
     "$asan/nunchi" run "$DATA/scenarios/society.yaml" --rounds 20 --nodes 3 --transport $transport \
