@@ -2789,6 +2789,59 @@ static json_t *s_summary_llm(const s_run_t *r)
     return o;
 }
 
+/* The leaf at a dotted path of o (NULL when absent). */
+static json_t *s_json_path(json_t *o, const char *path)
+{
+    char key[64];
+    while (o && *path) {
+        size_t n = strcspn(path, ".");
+        if (n >= sizeof key)
+            return NULL;
+        memcpy(key, path, n);
+        key[n] = '\0';
+        o = json_object_get(o, key);
+        path += n + (path[n] == '.');
+    }
+    return o;
+}
+
+/* summary.json's compare (--compare RUN_DIR): the other run's digest and, for the figures
+ * both summaries have, this run's value, the other's and the difference. */
+static json_t *s_compare(s_run_t *r, json_t *mine)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/summary.json", r->opt->compare);
+    json_error_t je;
+    json_t *other = json_load_file(path, 0, &je);
+    json_t *c = json_pack("{s:s}", "run_dir", r->opt->compare);
+    if (!other) {
+        json_object_set_new(c, "error", json_string(je.text));
+        return c;
+    }
+    const char *od = json_string_value(json_object_get(other, "digest"));
+    snprintf(r->res->compare_digest, sizeof r->res->compare_digest, "%s", od ? od : "");
+    r->res->compared = od && !strcmp(od, r->res->digest_hex) ? 1 : -1;
+    json_object_set_new(c, "digest", json_string(od ? od : ""));
+    json_object_set_new(c, "same_digest", json_boolean(r->res->compared == 1));
+    static const char *const figures[] = {"opinions.mean",         "opinions.sd",
+                                          "opinions.polarization", "opinions.clusters",
+                                          "opinions.bimodality",   "messages.delivered",
+                                          "game.cooperation_rate", "cases.compliance_rate",
+                                          "round_s.p50",           "round_s.max"};
+    json_t *f = json_object();
+    for (size_t i = 0; i < sizeof figures / sizeof *figures; i++) {
+        json_t *a = s_json_path(mine, figures[i]), *b = s_json_path(other, figures[i]);
+        if (!json_is_number(a) || !json_is_number(b))
+            continue;
+        double x = json_number_value(a), y = json_number_value(b);
+        json_object_set_new(f, figures[i],
+                            json_pack("{s:f,s:f,s:f}", "this", x, "other", y, "diff", x - y));
+    }
+    json_object_set_new(c, "figures", f);
+    json_decref(other);
+    return c;
+}
+
 static json_t *s_summary(const s_run_t *r, int rc)
 {
     const nn_run_result_t *res = r->res;
@@ -2925,6 +2978,8 @@ static json_t *s_summary(const s_run_t *r, int rc)
     json_object_set_new(o, "bytes_received", json_integer((json_int_t)r->link.bytes_in));
     json_object_set_new(o, "version", json_string(NUNCHI_VERSION));
     json_object_set_new(o, "protocol", json_integer(NN_PROTOCOL_VERSION));
+    if (r->opt->compare)
+        json_object_set_new(o, "compare", s_compare((s_run_t *)r, o));
     return o;
 }
 

@@ -27,12 +27,14 @@ typedef struct nn_run_options {
     nn_ranks_t *mpi;          /* the ranks this run is split across (mpirun), or NULL: one
                                * process. Every rank calls nn_coord_run with the same
                                * scenario; rank 0 writes the run directory */
+    const char *compare;      /* a run directory whose summary.json this run's is compared
+                                 with (summary.json's compare), or NULL */
 } nn_run_options_t;
 
 #define NN_RUN_DEFAULT_JOIN_TIMEOUT_S 30.0
 #define NN_RUN_OPTIONS_INIT                                                                        \
     {                                                                                              \
-        NULL, NULL, 0, 0.0, NN_RUN_DEFAULT_JOIN_TIMEOUT_S, NULL, 0, 0, NULL, NULL                  \
+        NULL, NULL, 0, 0.0, NN_RUN_DEFAULT_JOIN_TIMEOUT_S, NULL, 0, 0, NULL, NULL, NULL            \
     }
 
 typedef struct nn_run_result {
@@ -56,6 +58,8 @@ typedef struct nn_run_result {
     uint64_t restarts;            /* node processes restarted (recovery.policy restart) */
     double detection_s_max;       /* the longest from a planned kill to its detection */
     double recovery_s_max;        /* the longest from a detection to the node welcomed back */
+    int compared;                 /* --compare: 1 same digest, -1 another, 0 not compared */
+    char compare_digest[17];      /* --compare: the other run's digest */
     uint64_t repeated_actions;    /* Actions for a round already answered: taken once */
     uint64_t cooperate, defect;   /* moves of the cooperation game (delivered messages) */
     uint64_t violations[NN_NORM_KINDS];

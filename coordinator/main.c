@@ -3,6 +3,7 @@
  * scenario, `network` writes its generated network. Exit status: 0 success, 1 a run
  * that failed, 2 a scenario or usage error. */
 #include <errno.h>
+#include <jansson.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -122,10 +123,22 @@ static int s_parse(s_cli_t *c, int argc, char **argv)
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         int takes = 1;
-        static const char *const valued[] = {
-            "--set",          "--seed", "--rounds", "--nodes",  "--transport",
-            "--out",          "-o",     "--output", "--bind",   "--node-binary",
-            "--expect-nodes", "--wait", "--parts",  "--method", NULL};
+        static const char *const valued[] = {"--set",
+                                             "--seed",
+                                             "--rounds",
+                                             "--nodes",
+                                             "--transport",
+                                             "--out",
+                                             "-o",
+                                             "--output",
+                                             "--bind",
+                                             "--node-binary",
+                                             "--expect-nodes",
+                                             "--wait",
+                                             "--parts",
+                                             "--method",
+                                             "--compare",
+                                             NULL};
         int needs_value = 0;
         for (int j = 0; valued[j]; j++)
             needs_value |= !strcmp(a, valued[j]);
@@ -156,6 +169,21 @@ static int s_parse(s_cli_t *c, int argc, char **argv)
             c->run.bind = v;
         } else if (!strcmp(a, "--node-binary")) {
             c->run.node_binary = v;
+        } else if (!strcmp(a, "--compare")) {
+            char path[4200];
+            snprintf(path, sizeof path, "%s/summary.json", v);
+            json_error_t je;
+            json_t *o = json_load_file(path, 0, &je);
+            int ok = json_is_string(json_object_get(o, "digest"));
+            json_decref(o);
+            if (!ok) {
+                fprintf(stderr,
+                        "nunchi: --compare: '%s' is not a run's summary (%s); give the directory "
+                        "of a finished run\n",
+                        path, o ? "it has no digest" : je.text);
+                return 2;
+            }
+            c->run.compare = v;
         } else if (!strcmp(a, "--expect-nodes")) {
             char *end;
             errno = 0;
@@ -217,6 +245,10 @@ static void s_human_summary(const nn_scenario_t *sc, const nn_run_result_t *res,
                res->edges ? 100.0 * (double)res->cut / (double)res->edges : 0.0);
     printf("\n");
     printf("  digest     %s\n", res->digest_hex);
+    if (res->compared)
+        printf("  compare    %s the compared run's (%s)\n",
+               res->compared > 0 ? "the same digest as" : "a digest other than",
+               res->compare_digest);
     printf("  opinions   mean %.4f  sd %.4f  range [%.4f, %.4f]  clusters %u\n", res->final.mean,
            res->final.sd, res->final.min, res->final.max, res->final.clusters);
     printf("             polarization %.4f  bimodality %.4f\n", res->final.polarization,

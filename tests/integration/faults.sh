@@ -19,8 +19,8 @@ faults:
 YAML
 sed '/^faults:/,$d' "$WORK/f.yaml" >"$WORK/none.yaml"
 
-"$NUNCHI" run "$WORK/f.yaml" --out "$WORK/f" --quiet
 "$NUNCHI" run "$WORK/none.yaml" --out "$WORK/none" --quiet
+"$NUNCHI" run "$WORK/f.yaml" --out "$WORK/f" --quiet --compare "$WORK/none"
 [ "$(digest_of "$WORK/f")" != "$(digest_of "$WORK/none")" ] || fail "the faults changed nothing"
 /usr/bin/python3 - "$WORK/f" "$WORK/none" <<'PY' || fail "counts"
 import csv, json, sys
@@ -28,6 +28,11 @@ s = json.load(open(sys.argv[1] + "/summary.json"))["messages"]
 d = s["dropped"]
 assert s["sent"] == s["delivered"] + sum(d.values()) + s["in_flight"], s
 assert d["fault_loss"] > 0 and d["fault_partition"] > 0, d
+c = json.load(open(sys.argv[1] + "/summary.json"))["compare"]
+n = json.load(open(sys.argv[2] + "/summary.json"))
+assert c["same_digest"] is False and c["digest"] == n["digest"], c
+fd = c["figures"]["messages.delivered"]
+assert fd["other"] == n["messages"]["delivered"] and fd["diff"] < 0, fd
 rows = list(csv.DictReader(open(sys.argv[1] + "/metrics.csv")))
 ref = list(csv.DictReader(open(sys.argv[2] + "/metrics.csv")))
 lost = sum(int(r["messages_dropped"]) for r in rows)

@@ -24,9 +24,15 @@ print(d)' "$1/summary.json" "$2"; }
 
 # 1. one kill, restarted: the fault-free digest
 "$NUNCHI" run "$WORK/k.yaml" --out "$WORK/one" --quiet --set recovery.policy=restart \
-    --set 'faults=[{fault: kill, node: 1, round: 5}]'
+    --set 'faults=[{fault: kill, node: 1, round: 5}]' --compare "$WORK/ref"
 [ "$(digest_of "$WORK/one")" = "$ref" ] || fail "one kill: digest $(digest_of "$WORK/one"), not $ref"
 [ "$(field "$WORK/one" recovery.restarts)" = 1 ] || fail "not 1 restart"
+[ "$(field "$WORK/one" compare.same_digest)" = True ] || fail "--compare does not say the digest is the same"
+if "$NUNCHI" run "$WORK/k.yaml" --out "$WORK/nocmp" --quiet --compare "$WORK/none" 2>"$WORK/nocmp.err"; then
+    fail "--compare with no run directory ran"
+fi
+grep -q -- "--compare: '$WORK/none/summary.json' is not a run's summary" "$WORK/nocmp.err" \
+    || fail "--compare's refusal: $(cat "$WORK/nocmp.err")"
 for e in fault_kill node_lost node_restarting node_restarted; do
     grep -q "\"event\":\"$e\"" "$WORK/one/events.jsonl" || fail "no $e event"
 done
