@@ -86,6 +86,7 @@ typedef struct s_node {
     /* recovery: a restarted node waits for its new process; when it was lost, or killed
      * (a planned kill), for the figures; its agents' words for the new Welcome */
     int restarting;
+    int dropped; /* recovery drop: its process died and its agents are absent */
     double lost_at, killed_at;
     uint64_t *words;
     nn_codec_t *codec; /* remote: encodes this node's Ticks, on any pool thread */
@@ -393,12 +394,14 @@ static void s_describe_exit(int st, char *buf, size_t len)
 }
 
 static int s_restart(s_run_t *r, long i);
+static int s_drop_node(s_run_t *r, long i);
 
 static int s_process_died(s_run_t *r, long i, const char *when)
 {
     const s_proc_t *pr = &r->procs[i];
-    const int restart =
-        r->sc->faults.recovery == NN_RECOVERY_RESTART && r->round >= 1 && pr->node >= 0 && !r->w;
+    const int recover = r->round >= 1 && pr->node >= 0 && !r->w;
+    const int restart = recover && r->sc->faults.recovery == NN_RECOVERY_RESTART;
+    const int drop = recover && r->sc->faults.recovery == NN_RECOVERY_DROP;
     char how[128];
     s_describe_exit(pr->status, how, sizeof how);
     json_t *ev = json_pack("{s:I,s:I,s:s}", "round", (json_int_t)r->round, "pid",
@@ -408,6 +411,8 @@ static int s_process_died(s_run_t *r, long i, const char *when)
     nn_output_event(r->events, "node_lost", ev);
     if (restart)
         return s_restart(r, i);
+    if (drop)
+        return s_drop_node(r, i);
     if (pr->node >= 0)
         return s_fail(r, NN_EPEER, "node %ld (pid %d) %s %s", pr->node, (int)pr->pid, how, when);
     return s_fail(r, NN_EPEER, "node process %d %s %s", (int)pr->pid, how, when);
@@ -1801,6 +1806,28 @@ static int s_restart(s_run_t *r, long i)
     return NN_OK;
 }
 
+/* recovery.policy drop: node process i died; its agents are absent from now on (they
+ * step no more and keep their states; messages to them are dropped as fault_absent). */
+static int s_drop_node(s_run_t *r, long i)
+{
+    long k = r->procs[i].node;
+    s_node_t *nd = &r->nodes[k];
+    for (size_t j = 0; j < nd->count; j++) {
+        uint32_t id = nd->ids ? nd->ids[j] : nd->lo + (uint32_t)j;
+        nn_faults_absent(r->faults, id);
+        if (!nn_faults_is_absent(r->faults, id))
+            return s_fail(r, NN_ENOMEM, "out of memory dropping node %ld", k);
+    }
+    nd->dropped = 1;
+    nd->restarting = 0;
+    r->res->dropped_nodes++;
+    r->res->absent_agents += nd->count;
+    nn_output_event(r->events, "node_dropped",
+                    json_pack("{s:I,s:I,s:I}", "round", (json_int_t)r->round, "node", (json_int_t)k,
+                              "agents", (json_int_t)nd->count));
+    return NN_OK;
+}
+
 /* A restarted node's new process says Hello: the node's slot, if hello comes from it. */
 static long s_restarted_slot(const s_run_t *r, const nn_hello_t *h)
 {
@@ -1916,6 +1943,8 @@ static int s_round_nodes(s_run_t *r)
         s_node_t *nd = &r->nodes[k];
         char err[256] = "";
         int rc;
+        if (nd->dropped)
+            continue;
         if (r->local) {
             rc = nn_link_send(&r->link, &nd->peer, &nd->tick, err, sizeof err);
         } else if (nd->encode_rc != NN_OK) {
@@ -1942,7 +1971,9 @@ static int s_round_nodes(s_run_t *r)
     if (r->sc->faults.n_kills)
         s_kills(r);
     nn_router_begin(&r->router);
-    size_t pending = r->n_nodes;
+    size_t pending = 0;
+    for (size_t k = 0; k < r->n_nodes; k++)
+        pending += !r->nodes[k].dropped;
     double last_beat = nn_now();
     while (pending) {
         double now = nn_now();
@@ -1967,7 +1998,7 @@ static int s_round_nodes(s_run_t *r)
                                   nd->unsent ? ", its connection closed and it did not resume" : "",
                                   r->liveness_s);
                 }
-                if (nd->answered)
+                if (nd->answered && !nd->dropped)
                     s_send_simple(r, &nd->peer, (long)k, NN_WIRE_HEARTBEAT, "");
             }
             last_beat = now;
@@ -1992,6 +2023,11 @@ static int s_round_nodes(s_run_t *r)
             int drc = s_process_died(r, dead, when);
             if (drc != NN_OK)
                 return drc;
+            long dk = r->procs[dead].node;
+            if (dk >= 0 && r->nodes[dk].dropped && !r->nodes[dk].answered) {
+                r->nodes[dk].answered = 1; /* nothing more to wait for from it */
+                pending--;
+            }
         }
         int wait = left > S_POLL_MS / 1000.0 ? S_POLL_MS : (int)(left * 1000.0) + 1;
         nn_peer_id_t from;
@@ -2460,7 +2496,7 @@ static int s_open_transport(s_run_t *r)
 static void s_stop_nodes(s_run_t *r)
 {
     for (size_t k = 0; r->nodes && k < r->n_nodes; k++)
-        if (r->nodes[k].joined)
+        if (r->nodes[k].joined && !r->nodes[k].dropped)
             s_send_simple(r, &r->nodes[k].peer, (long)k, NN_WIRE_BYE,
                           r->res->error[0] ? "the run failed" : "the run is over");
     if (r->procs) {
@@ -2938,13 +2974,19 @@ static json_t *s_summary(const s_run_t *r, int rc)
     if (r->sc->faults.n || r->sc->faults.n_kills)
         json_object_set_new(o, "faults", s_summary_faults(r));
     if (r->sc->faults.recovery != NN_RECOVERY_FAIL || res->restarts)
-        json_object_set_new(
-            o, "recovery",
-            json_pack("{s:s,s:I,s:I,s:f,s:f}", "policy",
-                      r->sc->faults.recovery == NN_RECOVERY_RESTART ? "restart" : "fail",
-                      "restarts_allowed", (json_int_t)r->sc->faults.restarts, "restarts",
-                      (json_int_t)res->restarts, "detection_s_max", res->detection_s_max,
-                      "recovery_s_max", res->recovery_s_max));
+        json_object_set_new(o, "recovery",
+                            json_pack("{s:s,s:I,s:I,s:f,s:f}", "policy",
+                                      r->sc->faults.recovery == NN_RECOVERY_RESTART ? "restart"
+                                      : r->sc->faults.recovery == NN_RECOVERY_DROP  ? "drop"
+                                                                                    : "fail",
+                                      "restarts_allowed", (json_int_t)r->sc->faults.restarts,
+                                      "restarts", (json_int_t)res->restarts, "detection_s_max",
+                                      res->detection_s_max, "recovery_s_max", res->recovery_s_max));
+    if (res->dropped_nodes) {
+        json_t *rec = json_object_get(o, "recovery");
+        json_object_set_new(rec, "dropped_nodes", json_integer((json_int_t)res->dropped_nodes));
+        json_object_set_new(rec, "absent_agents", json_integer((json_int_t)res->absent_agents));
+    }
     if (r->sc->security.curve.on)
         json_object_set_new(o, "security",
                             json_pack("{s:s,s:I,s:I,s:I}", "mechanism", "curve", "authorized_keys",
@@ -3479,8 +3521,19 @@ static int s_start_rounds(s_run_t *r, double t0)
     nn_digest_format(res->digest, res->digest_hex);
     if (sc->rounds > 0) {
         uint64_t nodes_digest = 0;
-        for (size_t k = 0; k < r->n_nodes; k++)
-            nodes_digest += r->nodes[k].digest;
+        for (size_t k = 0; k < r->n_nodes; k++) {
+            const s_node_t *nd = &r->nodes[k];
+            if (!nd->dropped) {
+                nodes_digest += nd->digest;
+                continue;
+            }
+            for (size_t j = 0; j < nd->count; j++) { /* absent: as the coordinator holds them */
+                uint32_t id = nd->ids ? nd->ids[j] : nd->lo + (uint32_t)j;
+                nodes_digest += nn_digest_agent_full(id, r->soc.x[id],
+                                                     r->agent_trends ? r->agent_trends[id] : 0,
+                                                     r->agent_memory ? r->agent_memory[id] : 0);
+            }
+        }
         if (nodes_digest != res->digest) {
             char hex[17];
             nn_digest_format(nodes_digest, hex);

@@ -58,10 +58,11 @@ typedef struct nn_run_result {
     uint64_t restarts;            /* node processes restarted (recovery.policy restart) */
     double detection_s_max;       /* the longest from a planned kill to its detection */
     double recovery_s_max;        /* the longest from a detection to the node welcomed back */
-    int compared;                 /* --compare: 1 same digest, -1 another, 0 not compared */
-    char compare_digest[17];      /* --compare: the other run's digest */
-    uint64_t repeated_actions;    /* Actions for a round already answered: taken once */
-    uint64_t cooperate, defect;   /* moves of the cooperation game (delivered messages) */
+    uint64_t dropped_nodes, absent_agents; /* recovery drop: nodes given up, their agents */
+    int compared;               /* --compare: 1 same digest, -1 another, 0 not compared */
+    char compare_digest[17];    /* --compare: the other run's digest */
+    uint64_t repeated_actions;  /* Actions for a round already answered: taken once */
+    uint64_t cooperate, defect; /* moves of the cooperation game (delivered messages) */
     uint64_t violations[NN_NORM_KINDS];
     uint64_t sanctions[NN_SANCTION_KINDS];
     uint64_t cases_opened;

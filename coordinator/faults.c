@@ -18,6 +18,7 @@ struct nn_faults {
     int lying;                      /* some byzantine fault acts this round */
     int reshaping;                  /* some delay or duplicate fault acts this round */
     uint8_t *member[NN_MAX_FAULTS]; /* silent, byzantine: n flags, 1 for its agents */
+    uint8_t *absent;                /* n flags, or NULL: no agent is absent */
 };
 
 const char *nn_fault_kind_name(nn_fault_kind_t k)
@@ -73,7 +74,7 @@ int nn_faults_new(nn_faults_t **out, const nn_faults_config_t *cfg, uint32_t n,
                   const uint32_t *group, uint64_t seed)
 {
     *out = NULL;
-    if (!cfg->n)
+    if (!cfg->n && cfg->recovery != NN_RECOVERY_DROP)
         return NN_OK;
     nn_faults_t *f = calloc(1, sizeof *f);
     if (!f)
@@ -105,6 +106,7 @@ void nn_faults_destroy(nn_faults_t **pf)
         return;
     for (size_t k = 0; k < NN_MAX_FAULTS; k++)
         free(f->member[k]);
+    free(f->absent);
     free(f);
     *pf = NULL;
 }
@@ -199,8 +201,22 @@ double nn_faults_lie(const nn_faults_t *f, size_t k, uint32_t agent, uint32_t sl
     return boolean ? (u < 0.5 ? 0.0 : 1.0) : u;
 }
 
+void nn_faults_absent(nn_faults_t *f, uint32_t agent)
+{
+    if (!f || agent >= f->n || (!f->absent && !(f->absent = calloc(f->n, 1))))
+        return; /* out of memory: the caller checks nn_faults_is_absent */
+    f->absent[agent] = 1;
+}
+
+int nn_faults_is_absent(const nn_faults_t *f, uint32_t agent)
+{
+    return f && f->absent && agent < f->n && f->absent[agent];
+}
+
 nn_drop_rule_t nn_faults_check(const nn_faults_t *f, const nn_msg_t *m, uint32_t seq)
 {
+    if (f && f->absent && m->to < f->n && f->absent[m->to])
+        return NN_DROP_FAULT_ABSENT;
     if (!f || !f->any)
         return NN_DROP_PASS;
     for (size_t k = 0; k < f->cfg.n; k++) {

@@ -72,8 +72,10 @@ typedef struct nn_fault_config {
  * fault, or a kill from outside): the scenario's `recovery:`. */
 typedef enum nn_recovery_policy {
     NN_RECOVERY_FAIL = 0, /* the run ends with the node named (the default) */
-    NN_RECOVERY_RESTART   /* a new process takes the node's agents as they are, and the
+    NN_RECOVERY_RESTART,  /* a new process takes the node's agents as they are, and the
                              round goes on: the digest is the fault-free one */
+    NN_RECOVERY_DROP      /* the node's agents are absent from then on: they step no more,
+                             keep their states, and messages to them are dropped */
 } nn_recovery_policy_t;
 
 /* A planned kill: `{fault: kill, node: N, round: R}` in the list sends SIGKILL to node
@@ -138,6 +140,11 @@ int nn_faults_reshaping(const nn_faults_t *f);
 
 /* Whether some byzantine fault acts this round. */
 int nn_faults_lying(const nn_faults_t *f);
+
+/* Marks agent `agent` absent (recovery.policy drop): every message to it is dropped as
+ * fault_absent from now on. */
+void nn_faults_absent(nn_faults_t *f, uint32_t agent);
+int nn_faults_is_absent(const nn_faults_t *f, uint32_t agent);
 
 /* Whether fault k acts in round r. */
 int nn_faults_active(const nn_faults_t *f, size_t k, uint64_t round);

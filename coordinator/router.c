@@ -20,6 +20,7 @@ const char *nn_drop_rule_name(nn_drop_rule_t r)
     case NN_DROP_FAULT_LOSS: return "fault_loss";
     case NN_DROP_FAULT_PARTITION: return "fault_partition";
     case NN_DROP_FAULT_SILENT: return "fault_silent";
+    case NN_DROP_FAULT_ABSENT: return "fault_absent";
     default: return "?";
     }
 }
@@ -553,7 +554,7 @@ int nn_router_reshape(nn_router_t *r, nn_router_fate_fn fate, void *ctx,
     const uint32_t N = r->n_agents;
     for (size_t j = 0; j < n_late; j++)
         if (late[j].to >= N || (j && late[j].to < late[j - 1].to))
-            return NN_EINVAL; /* each would be lost unseen */
+            return NN_EINVAL;                    /* each would be lost unseen */
     size_t cap = (size_t)r->routed * 2 + n_late; /* every delivery twice, at most */
     if (cap > r->deliv2_cap || !r->deliv2) {
         nn_delivery_t *d = realloc(r->deliv2, (cap ? cap : 1) * sizeof *d);

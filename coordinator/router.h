@@ -33,6 +33,7 @@ typedef enum nn_drop_rule {
     NN_DROP_FAULT_LOSS,         /* fault loss: lost in transit (coordinator/faults.h) */
     NN_DROP_FAULT_PARTITION,    /* fault partition: between the two sides of a partition */
     NN_DROP_FAULT_SILENT,       /* fault silent: from or to a silent agent */
+    NN_DROP_FAULT_ABSENT,       /* recovery drop: to an agent of a node that died */
     NN_DROP_RULES
 } nn_drop_rule_t;
 

@@ -1904,7 +1904,7 @@ static void s_norms(s_ctx_t *c, const s_node_t *v, const s_present_t *has, nn_sc
 static const char *const s_fault_names[] = {"loss",  "partition", "silent", "byzantine",
                                             "delay", "duplicate", "kill"};
 #define S_KILL NN_FAULT_KINDS
-static const char *const s_policy_names[] = {"fail", "restart"};
+static const char *const s_policy_names[] = {"fail", "restart", "drop"};
 #define S_MAX_RESTARTS 1000 /* recovery.restarts (the text of its error says 0..1000) */
 static const char *const s_between_names[] = {"halves", "groups"};
 static const char *const s_mode_names[] = {"random", "adversarial"};
@@ -1928,7 +1928,7 @@ enum {
     1000 /* delay: the most rounds a message is held back (the text                                \
            of the rounds_late error says 1..1000) */
 _Static_assert(S_N(s_fault_names) == NN_FAULT_KINDS + 1, "a name for each fault, and kill");
-_Static_assert(S_N(s_policy_names) == NN_RECOVERY_RESTART + 1, "a name for each policy");
+_Static_assert(S_N(s_policy_names) == NN_RECOVERY_DROP + 1, "a name for each policy");
 _Static_assert(S_N(s_fault_keys) == S_FK_N, "a name for each fault key");
 _Static_assert(S_N(s_mode_names) == NN_BYZANTINE_ADVERSARIAL + 1, "a name for each mode");
 _Static_assert(S_N(s_links_names) == NN_LINKS_BETWEEN_GROUPS + 1, "a name for each links");

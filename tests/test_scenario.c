@@ -2311,7 +2311,7 @@ static void test_faults_kill_errors(void **state)
          "process a kill stops; write {fault: kill, node: 0, round: 5})"},
         /* recovery */
         {MINIMAL "recovery: {policy: retry}\n",
-         "'recovery.policy' must be one of fail, restart, got 'retry' at t.yaml:4:20"},
+         "'recovery.policy' must be one of fail, restart, drop, got 'retry' at t.yaml:4:20"},
         {MINIMAL "recovery: {policy: restar}\n",
          "got 'restar' at t.yaml:4:20 (did you mean 'restart'?)"},
         {MINIMAL "recovery: {policy: restart, restarts: -1}\n",
@@ -2421,8 +2421,9 @@ static void test_faults_kill_set(void **state)
         {"faults.1.p=0.5", "key 'p' does not apply to fault 'kill' at --set 'faults.1.p=0.5'"},
         {"faults.2={fault: kill, node: 0}",
          "missing key 'faults[2].round' at --set 'faults.2={fault: kill, node: 0}'"},
-        {"recovery.policy=again", "'recovery.policy' must be one of fail, restart, got 'again' at "
-                                  "--set 'recovery.policy=again'"},
+        {"recovery.policy=again",
+         "'recovery.policy' must be one of fail, restart, drop, got 'again' at "
+         "--set 'recovery.policy=again'"},
         {"recovery.restarts=-1", "'recovery.restarts' must be an integer in 0..1000 (the most "
                                  "restarts in a run), got -1 at --set 'recovery.restarts=-1'"},
     };

@@ -62,6 +62,29 @@ fi
 grep -q "node 2 (pid [0-9]*) was killed by signal 9" "$WORK/failpol.err" \
     || grep -q "node 2 (pid [0-9]*)" "$WORK/failpol.err" || fail "the dead node is not named: $(cat "$WORK/failpol.err")"
 
+# 4b. policy drop: the node's agents are absent from the kill on, counted, the balance kept
+"$NUNCHI" run "$WORK/k.yaml" --out "$WORK/drop" --quiet --set recovery.policy=drop \
+    --set 'faults=[{fault: kill, node: 1, round: 10}]' --compare "$WORK/ref"
+/usr/bin/python3 - "$WORK/drop" "$WORK/ref" <<'PY' || fail "drop policy"
+import csv, json, sys
+s = json.load(open(sys.argv[1] + "/summary.json"))
+rec, m = s["recovery"], s["messages"]
+assert s["status"] == "completed", s["status"]
+assert rec["policy"] == "drop" and rec["dropped_nodes"] == 1 and rec["absent_agents"] == 1000, rec
+assert m["dropped"]["fault_absent"] > 0, m
+assert m["sent"] == m["delivered"] + sum(m["dropped"].values()) + m["in_flight"], m
+assert s["compare"]["same_digest"] is False
+# node 1 hosts agents 1000..1999: from round 10 on they send nothing and keep their states
+fin = {int(r["id"]): float(r["opinion"]) for r in csv.DictReader(open(sys.argv[1] + "/final_state.csv"))}
+ref = {int(r["id"]): float(r["opinion"]) for r in csv.DictReader(open(sys.argv[2] + "/final_state.csv"))}
+assert sum(fin[i] != ref[i] for i in range(1000, 2000)) > 500
+PY
+grep -q '"event":"node_dropped","round":10,"node":1' "$WORK/drop/events.jsonl" \
+    || grep -q '"node_dropped"' "$WORK/drop/events.jsonl" || fail "no node_dropped event"
+"$NUNCHI" run "$WORK/k.yaml" --out "$WORK/drop2" --quiet --set recovery.policy=drop \
+    --set 'faults=[{fault: kill, node: 1, round: 10}]' --transport tcp
+[ "$(digest_of "$WORK/drop2")" = "$(digest_of "$WORK/drop")" ] || fail "drop: another digest over tcp"
+
 # 5. every institution, trends and memory words: a restarted node takes them back
 "$NUNCHI" run "$DATA/scenarios/society.yaml" --out "$WORK/soc0" --quiet --transport ipc
 "$NUNCHI" run "$DATA/scenarios/society.yaml" --out "$WORK/soc" --quiet --transport ipc \
