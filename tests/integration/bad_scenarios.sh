@@ -141,6 +141,6 @@ set -e
 grep -Fq "'faults[1].round' is 21, after the last round (rounds: 20) at --set 'faults.1.round=21' (a kill after the last round would never happen; give a round in 1..20)" "$WORK/err-kill-round" \
     || fail "--set faults.1.round=21: $(cat "$WORK/err-kill-round")"
 [ $status_kill_policy -eq 2 ] || fail "--set recovery.policy=retry: validate exit status $status_kill_policy, expected 2"
-grep -Fq "'recovery.policy' must be one of fail, restart, got 'retry' at --set 'recovery.policy=retry'" "$WORK/err-kill-policy" \
+grep -Fq "'recovery.policy' must be one of fail, restart, drop, got 'retry' at --set 'recovery.policy=retry'" "$WORK/err-kill-policy" \
     || fail "--set recovery.policy=retry: $(cat "$WORK/err-kill-policy")"
 echo "ok: $n bad scenarios refused with their file:line"
