@@ -1884,8 +1884,10 @@ static int s_rejoin(s_run_t *r, size_t k, const nn_peer_id_t *from)
     return NN_OK;
 }
 
-/* The kills planned for this round, once its ticks are out. */
-static void s_kills(s_run_t *r)
+/* The kills planned for this round, before its ticks go out, so that a killed node never
+ * answers the round it dies in (the same run whatever the timing): SIGKILL, the process
+ * reaped, and the recovery policy applied at once. NN_OK, or the run fails (policy fail). */
+static int s_kills(s_run_t *r)
 {
     const nn_faults_config_t *fc = &r->sc->faults;
     for (size_t j = 0; j < fc->n_kills; j++) {
@@ -1893,15 +1895,24 @@ static void s_kills(s_run_t *r)
         if (kl->round != r->round || kl->node >= r->n_nodes)
             continue;
         s_node_t *nd = &r->nodes[kl->node];
-        if (nd->proc < 0 || r->procs[nd->proc].exited)
+        if (nd->proc < 0 || nd->dropped || r->procs[nd->proc].exited)
             continue;
-        pid_t pid = r->procs[nd->proc].pid;
-        kill(pid, SIGKILL);
+        s_proc_t *pr = &r->procs[nd->proc];
+        pid_t pid = pr->pid;
         nd->killed_at = nn_now();
+        kill(pid, SIGKILL);
         nn_output_event(r->events, "fault_kill",
                         json_pack("{s:I,s:I,s:I}", "round", (json_int_t)r->round, "node",
                                   (json_int_t)kl->node, "pid", (json_int_t)pid));
+        if (waitpid(pid, &pr->status, 0) == pid)
+            pr->exited = 1;
+        char when[64];
+        snprintf(when, sizeof when, "in round %" PRIu64, r->round);
+        int rc = s_process_died(r, nd->proc, when);
+        if (rc != NN_OK)
+            return rc;
     }
+    return NN_OK;
 }
 
 static int s_round_nodes(s_run_t *r)
@@ -1939,12 +1950,17 @@ static int s_round_nodes(s_run_t *r)
         s_faults_begin(r);
     if (!r->local)
         nn_pool_run(r->pool, r->n_nodes, s_encode_task, r);
+    if (r->sc->faults.n_kills) {
+        int krc = s_kills(r);
+        if (krc != NN_OK)
+            return krc;
+    }
     for (size_t k = 0; k < r->n_nodes; k++) {
         s_node_t *nd = &r->nodes[k];
         char err[256] = "";
         int rc;
-        if (nd->dropped)
-            continue;
+        if (nd->dropped || nd->restarting)
+            continue; /* a restarting node gets its tick when it is back */
         if (r->local) {
             rc = nn_link_send(&r->link, &nd->peer, &nd->tick, err, sizeof err);
         } else if (nd->encode_rc != NN_OK) {
@@ -1968,8 +1984,6 @@ static int s_round_nodes(s_run_t *r)
             return s_fail(r, rc, "cannot send the tick of round %" PRIu64 " to node %zu: %s",
                           r->round, k, err);
     }
-    if (r->sc->faults.n_kills)
-        s_kills(r);
     nn_router_begin(&r->router);
     size_t pending = 0;
     for (size_t k = 0; k < r->n_nodes; k++)

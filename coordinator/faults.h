@@ -79,7 +79,7 @@ typedef enum nn_recovery_policy {
 } nn_recovery_policy_t;
 
 /* A planned kill: `{fault: kill, node: N, round: R}` in the list sends SIGKILL to node
- * N's process once round R's ticks are out. */
+ * N's process as round R begins, before its tick goes out. */
 typedef struct nn_fault_kill {
     uint32_t node;
     uint64_t round;
