@@ -176,7 +176,8 @@ typedef struct s_run {
     nn_router_late_t *due;
     size_t due_cap;
     int held_failed;
-    uint32_t restarts; /* recovery: node processes restarted so far */
+    uint32_t restarts;  /* recovery: node processes restarted so far */
+    uint64_t node_base; /* across ranks: the run-wide number of this rank's first node */
     /* across ranks (w NULL: one process, and the rest stays 0) */
     nn_ranks_t *w;
     int me, ranks;
@@ -399,7 +400,7 @@ static int s_drop_node(s_run_t *r, long i);
 static int s_process_died(s_run_t *r, long i, const char *when)
 {
     const s_proc_t *pr = &r->procs[i];
-    const int recover = r->round >= 1 && pr->node >= 0 && !r->w;
+    const int recover = r->round >= 1 && pr->node >= 0;
     const int restart = recover && r->sc->faults.recovery == NN_RECOVERY_RESTART;
     const int drop = recover && r->sc->faults.recovery == NN_RECOVERY_DROP;
     char how[128];
@@ -1892,9 +1893,10 @@ static int s_kills(s_run_t *r)
     const nn_faults_config_t *fc = &r->sc->faults;
     for (size_t j = 0; j < fc->n_kills; j++) {
         const nn_fault_kill_t *kl = &fc->kill[j];
-        if (kl->round != r->round || kl->node >= r->n_nodes)
-            continue;
-        s_node_t *nd = &r->nodes[kl->node];
+        if (kl->round != r->round || kl->node < r->node_base ||
+            kl->node - r->node_base >= r->n_nodes)
+            continue; /* not a node of this rank */
+        s_node_t *nd = &r->nodes[kl->node - r->node_base];
         if (nd->proc < 0 || nd->dropped || r->procs[nd->proc].exited)
             continue;
         s_proc_t *pr = &r->procs[nd->proc];
@@ -3478,15 +3480,30 @@ static int s_start_rounds(s_run_t *r, double t0)
         if (nn_codec_new(&r->nodes[k].codec, &lim) != NN_OK)
             rc = s_fail(r, NN_ENOMEM, "out of memory");
     const nn_faults_config_t *fc = &sc->faults;
+    /* a kill names a node of the whole run: across ranks, rank q's nodes come after those
+     * of the ranks before it */
+    uint64_t all_nodes = r->n_nodes;
+    if (fc->n_kills && r->w) {
+        uint64_t mine = r->n_nodes;
+        if (s_allgather(r, &mine, sizeof mine, r->xcounts) != NN_OK)
+            s_fatal(r, NN_EMPI, "counting the ranks' nodes failed");
+        const uint64_t *per = r->gbuf;
+        all_nodes = 0;
+        for (int q = 0; q < r->ranks; q++) {
+            if (q == r->me)
+                r->node_base = all_nodes;
+            all_nodes += per[q];
+        }
+    }
     for (size_t j = 0; rc == NN_OK && j < fc->n_kills; j++) {
-        if (r->threads || r->opt->bind || r->w || r->has_external)
+        if (r->threads || r->opt->bind || r->has_external)
             rc = s_fail(r, NN_ESCENARIO,
                         "faults: a kill needs node processes that nunchi run starts: transport "
-                        "ipc or tcp (not inproc threads), not serve, not mpirun, no external "
-                        "populations");
-        else if (fc->kill[j].node >= r->n_nodes)
-            rc = s_fail(r, NN_ESCENARIO, "faults: a kill of node %u, but the run has %zu nodes",
-                        fc->kill[j].node, r->n_nodes);
+                        "ipc or tcp (not inproc threads), not serve, no external populations");
+        else if (fc->kill[j].node >= all_nodes)
+            rc = s_fail(r, NN_ESCENARIO,
+                        "faults: a kill of node %u, but the run has %" PRIu64 " nodes",
+                        fc->kill[j].node, all_nodes);
     }
     if (rc == NN_OK)
         rc = s_start_nodes(r);
@@ -3571,7 +3588,8 @@ static int s_start_rounds(s_run_t *r, double t0)
         uint64_t v[] = {res->digest,        res->in_flight,          res->rejected,
                         res->foreign_acts,  res->exchanged,          res->exchanged_bytes,
                         res->foreign_texts, res->byzantine_messages, res->byzantine_acts,
-                        res->delayed,       res->duplicated,         res->delayed_in_flight};
+                        res->delayed,       res->duplicated,         res->delayed_in_flight,
+                        res->restarts,      res->dropped_nodes,      res->absent_agents};
         if (nn_ranks_sum_u64(r->w, v, sizeof v / sizeof v[0]) != NN_OK ||
             s_share_states(r, 0) != NN_OK)
             s_fatal(r, NN_EMPI, "gathering the run's results failed");
@@ -3587,6 +3605,9 @@ static int s_start_rounds(s_run_t *r, double t0)
         res->delayed = v[9];
         res->duplicated = v[10];
         res->delayed_in_flight = v[11];
+        res->restarts = v[12];
+        res->dropped_nodes = v[13];
+        res->absent_agents = v[14];
         nn_digest_format(res->digest, res->digest_hex);
         if (r->me != 0)
             return NN_OK;
