@@ -176,8 +176,7 @@ typedef struct s_run {
     nn_router_late_t *due;
     size_t due_cap;
     int held_failed;
-    uint32_t restarts;  /* recovery: node processes restarted so far */
-    uint64_t node_base; /* across ranks: the run-wide number of this rank's first node */
+    uint32_t restarts; /* recovery: node processes restarted so far */
     /* across ranks (w NULL: one process, and the rest stays 0) */
     nn_ranks_t *w;
     int me, ranks;
@@ -1893,10 +1892,9 @@ static int s_kills(s_run_t *r)
     const nn_faults_config_t *fc = &r->sc->faults;
     for (size_t j = 0; j < fc->n_kills; j++) {
         const nn_fault_kill_t *kl = &fc->kill[j];
-        if (kl->round != r->round || kl->node < r->node_base ||
-            kl->node - r->node_base >= r->n_nodes)
-            continue; /* not a node of this rank */
-        s_node_t *nd = &r->nodes[kl->node - r->node_base];
+        if (kl->round != r->round || kl->rank != (uint32_t)r->me || kl->node >= r->n_nodes)
+            continue; /* another rank's */
+        s_node_t *nd = &r->nodes[kl->node];
         if (nd->proc < 0 || nd->dropped || r->procs[nd->proc].exited)
             continue;
         s_proc_t *pr = &r->procs[nd->proc];
@@ -3480,30 +3478,19 @@ static int s_start_rounds(s_run_t *r, double t0)
         if (nn_codec_new(&r->nodes[k].codec, &lim) != NN_OK)
             rc = s_fail(r, NN_ENOMEM, "out of memory");
     const nn_faults_config_t *fc = &sc->faults;
-    /* a kill names a node of the whole run: across ranks, rank q's nodes come after those
-     * of the ranks before it */
-    uint64_t all_nodes = r->n_nodes;
-    if (fc->n_kills && r->w) {
-        uint64_t mine = r->n_nodes;
-        if (s_allgather(r, &mine, sizeof mine, r->xcounts) != NN_OK)
-            s_fatal(r, NN_EMPI, "counting the ranks' nodes failed");
-        const uint64_t *per = r->gbuf;
-        all_nodes = 0;
-        for (int q = 0; q < r->ranks; q++) {
-            if (q == r->me)
-                r->node_base = all_nodes;
-            all_nodes += per[q];
-        }
-    }
     for (size_t j = 0; rc == NN_OK && j < fc->n_kills; j++) {
         if (r->threads || r->opt->bind || r->has_external)
             rc = s_fail(r, NN_ESCENARIO,
                         "faults: a kill needs node processes that nunchi run starts: transport "
                         "ipc or tcp (not inproc threads), not serve, no external populations");
-        else if (fc->kill[j].node >= all_nodes)
+        else if (fc->kill[j].rank >= (uint32_t)(r->w ? r->ranks : 1))
             rc = s_fail(r, NN_ESCENARIO,
-                        "faults: a kill of node %u, but the run has %" PRIu64 " nodes",
-                        fc->kill[j].node, all_nodes);
+                        "faults: a kill on rank %u, but the run has %d rank(s) (faults[].rank "
+                        "counts from 0)",
+                        fc->kill[j].rank, r->w ? r->ranks : 1);
+        else if (fc->kill[j].node >= r->n_nodes)
+            rc = s_fail(r, NN_ESCENARIO, "faults: a kill of node %u, but a rank has %zu nodes",
+                        fc->kill[j].node, r->n_nodes);
     }
     if (rc == NN_OK)
         rc = s_start_nodes(r);

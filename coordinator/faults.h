@@ -81,8 +81,9 @@ typedef enum nn_recovery_policy {
 /* A planned kill: `{fault: kill, node: N, round: R}` in the list sends SIGKILL to node
  * N's process as round R begins, before its tick goes out. */
 typedef struct nn_fault_kill {
-    uint32_t node;
+    uint32_t node; /* one of rank `rank`'s nodes (0 .. nodes - 1) */
     uint64_t round;
+    uint32_t rank; /* under mpirun, the rank whose node it is (default 0) */
 } nn_fault_kill_t;
 
 typedef struct nn_faults_config {

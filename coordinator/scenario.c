@@ -1909,8 +1909,9 @@ static const char *const s_policy_names[] = {"fail", "restart", "drop"};
 static const char *const s_between_names[] = {"halves", "groups"};
 static const char *const s_mode_names[] = {"random", "adversarial"};
 static const char *const s_links_names[] = {"all", "within_groups", "between_groups"};
-static const char *const s_fault_keys[] = {"fault", "p",           "between", "rounds", "agents",
-                                           "mode",  "rounds_late", "links",   "node",   "round"};
+static const char *const s_fault_keys[] = {"fault",  "p",     "between",     "rounds",
+                                           "agents", "mode",  "rounds_late", "links",
+                                           "node",   "round", "rank"};
 enum {
     S_FK_FAULT,
     S_FK_P,
@@ -1922,6 +1923,7 @@ enum {
     S_FK_LINKS,
     S_FK_NODE,
     S_FK_ROUND,
+    S_FK_RANK,
     S_FK_N
 };
 #define S_MAX_ROUNDS_LATE                                                                          \
@@ -2115,7 +2117,7 @@ static void s_fault_kill(s_ctx_t *c, const s_node_t *e, const char *where, const
     if (!(x = vals[S_FK_ROUND]))
         s_err(c, e,
               "missing key '%s'" S_HINT
-              "required with fault 'kill': the round after whose ticks the node is killed, an "
+              "required with fault 'kill': the round at whose start the node is killed, an "
               "integer in 1..rounds",
               path);
     else if (s_get_u64(c, x, path, 1, UINT64_MAX, "an integer >= 1 (a round)", &u) == 0) {
@@ -2133,6 +2135,12 @@ static void s_fault_kill(s_ctx_t *c, const s_node_t *e, const char *where, const
                       path, u);
         } else
             kl->round = u;
+    }
+    kl->rank = 0;
+    if ((x = vals[S_FK_RANK])) {
+        s_path(path, sizeof path, where, "rank");
+        if (s_get_u64(c, x, path, 0, 65535, "an integer in 0..65535 (an MPI rank)", &u) == 0)
+            kl->rank = (uint32_t)u;
     }
 }
 
@@ -2175,6 +2183,10 @@ static int s_fault(s_ctx_t *c, const s_node_t *e, size_t idx, const nn_scenario_
         s_fault_foreign(c, keys[S_FK_NODE], k,
                         "node says which node process a kill stops; write {fault: kill, node: 0, "
                         "round: 5}");
+    if (vals[S_FK_RANK])
+        s_fault_foreign(c, keys[S_FK_RANK], k,
+                        "rank says whose node process a kill stops under mpirun; write {fault: "
+                        "kill, node: 0, round: 5, rank: 1}");
     if (vals[S_FK_ROUND])
         s_fault_foreign(c, keys[S_FK_ROUND], k,
                         "round is the one round a kill acts in; for the rounds this fault acts "
@@ -4362,9 +4374,13 @@ static void s_write_faults(const nn_scenario_t *s, FILE *f)
     }
     /* the kills after the other faults: they are kept apart (faults.kill[]), so their place
      * among the others is not part of the scenario */
-    for (size_t i = 0; i < nk; i++)
-        fprintf(f, "  - {fault: kill, node: %" PRIu32 ", round: %" PRIu64 "}\n",
-                s->faults.kill[i].node, s->faults.kill[i].round);
+    for (size_t i = 0; i < nk; i++) {
+        fprintf(f, "  - {fault: kill, node: %" PRIu32 ", round: %" PRIu64, s->faults.kill[i].node,
+                s->faults.kill[i].round);
+        if (s->faults.kill[i].rank)
+            fprintf(f, ", rank: %" PRIu32, s->faults.kill[i].rank);
+        fputs("}\n", f);
+    }
     fprintf(f, "recovery:\n  policy: %s\n  restarts: %" PRIu32 "\n",
             s_name_of(s_policy_names, S_N(s_policy_names), (unsigned)s->faults.recovery),
             s->faults.restarts);

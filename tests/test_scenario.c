@@ -2249,6 +2249,18 @@ static void test_faults_kill(void **state)
     assert_int_equal(t_load(f, text, NULL, 0), NN_ESCENARIO);
     assert_true(t_has(f, "'faults' has 33 entries, more than 32 at t.yaml:6:3"));
     assert_int_equal(f->d.count, 1);
+    /* rank: whose node under mpirun (default 0); refused on the other kinds */
+    t_ok(f, MINIMAL "faults: [{fault: kill, node: 1, round: 2, rank: 3}, "
+                    "{fault: kill, node: 0, round: 2}]\n");
+    assert_int_equal(fs->kill[0].rank, 3);
+    assert_int_equal(fs->kill[1].rank, 0);
+    assert_int_equal(t_load(f, MINIMAL "faults: [{fault: loss, p: 0.1, rank: 1}]\n", NULL, 0),
+                     NN_ESCENARIO);
+    assert_true(t_has(f, "rank says whose node process a kill stops under mpirun"));
+    assert_int_equal(
+        t_load(f, MINIMAL "faults: [{fault: kill, node: 0, round: 1, rank: -1}]\n", NULL, 0),
+        NN_ESCENARIO);
+    assert_true(t_has(f, "an integer in 0..65535 (an MPI rank)"));
     /* a reload starts from no kills, and recovery from its defaults */
     t_ok(f, MINIMAL);
     assert_int_equal(fs->n_kills, 0);
@@ -2265,7 +2277,7 @@ static void test_faults_kill_errors(void **state)
          "whose process is killed, an integer from 0 to nodes - 1)"},
         {MINIMAL "faults: [{fault: kill, node: 1}]\n",
          "missing key 'faults[0].round' at t.yaml:4:10 (required with fault 'kill': the round "
-         "after whose ticks the node is killed, an integer in 1..rounds)"},
+         "at whose start the node is killed, an integer in 1..rounds)"},
         {MINIMAL "nodes: 4\nfaults:\n  - {fault: loss, p: 0.1}\n"
                  "  - {fault: kill, node: 4, round: 5}\n",
          "'faults[1].node' is 4, not below nodes (4) at t.yaml:7:25 (nodes run from 0 to 3; "

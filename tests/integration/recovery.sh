@@ -110,14 +110,20 @@ wait "$coord" || fail "the run with a node killed from outside failed"
 [ "$(digest_of "$WORK/slow")" = "$(digest_of "$WORK/slow0")" ] || fail "killed from outside: another digest"
 [ "$(field "$WORK/slow" recovery.restarts)" = 1 ] || fail "killed from outside: not 1 restart"
 
-# 6b. across 2 MPI ranks: rank 0's nodes killed and restarted, the one-process digest
+# 6b. across 2 MPI ranks: nodes of both ranks killed and restarted, the one-process digest
 command -v mpirun >/dev/null || fail "mpirun is missing (openmpi-bin is in deploy/debian-packages.txt)"
 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader,tcp \
     OMPI_MCA_btl_tcp_if_include=lo OMPI_MCA_oob_tcp_if_include=lo mpirun -np 2 --oversubscribe \
     "$NUNCHI" run --mpi "$WORK/k.yaml" --out "$WORK/mpi" --quiet --set recovery.policy=restart \
-    --set 'faults=[{fault: kill, node: 1, round: 7}, {fault: kill, node: 0, round: 12}]'
+    --set 'faults=[{fault: kill, node: 1, round: 7}, {fault: kill, node: 0, round: 12, rank: 1}, {fault: kill, node: 2, round: 20, rank: 1}]'
 [ "$(digest_of "$WORK/mpi")" = "$ref" ] || fail "2 ranks: digest $(digest_of "$WORK/mpi"), not $ref"
-[ "$(field "$WORK/mpi" recovery.restarts)" = 2 ] || fail "2 ranks: not 2 restarts"
+[ "$(field "$WORK/mpi" recovery.restarts)" = 3 ] || fail "2 ranks: not 3 restarts"
+if "$NUNCHI" run "$WORK/k.yaml" --out "$WORK/rank1" --quiet \
+    --set 'faults=[{fault: kill, node: 0, round: 2, rank: 1}]' 2>"$WORK/rank1.err"; then
+    fail "a kill on rank 1 of a one-process run ran"
+fi
+grep -q "faults: a kill on rank 1, but the run has 1 rank(s)" "$WORK/rank1.err" \
+    || fail "the rank refusal: $(cat "$WORK/rank1.err")"
 
 # 7. a kill needs node processes
 if "$NUNCHI" run "$WORK/k.yaml" --out "$WORK/threads" --quiet --transport inproc \
