@@ -1680,6 +1680,19 @@ static nn_drop_rule_t s_check(void *ctx, const nn_msg_t *m, uint32_t seq)
     return d != NN_DROP_PASS || !r->norms ? d : nn_norms_check(r->norms, m, seq);
 }
 
+/* The router's check for this round: with a fault that drops messages acting (or an
+ * absent agent), the faults then the norms; else the norms alone, or none, so that a
+ * round without such a fault keeps the router's fast path. */
+static void s_set_check(s_run_t *r)
+{
+    if (nn_faults_checking(r->faults))
+        nn_router_set_check(&r->router, s_check, r);
+    else if (r->norms)
+        nn_router_set_check(&r->router, nn_norms_check, r->norms);
+    else
+        nn_router_set_check(&r->router, NULL, NULL);
+}
+
 typedef struct s_held {
     uint64_t release;
     nn_router_late_t l;
@@ -1759,6 +1772,7 @@ static int s_reshape(s_run_t *r)
 static void s_faults_begin(s_run_t *r)
 {
     nn_faults_begin(r->faults, r->round);
+    s_set_check(r);
     for (size_t k = 0; r->me == 0 && k < r->sc->faults.n; k++) {
         const nn_fault_config_t *c = &r->sc->faults.f[k];
         int now = nn_faults_active(r->faults, k, r->round);
@@ -1819,6 +1833,7 @@ static int s_drop_node(s_run_t *r, long i)
             return s_fail(r, NN_ENOMEM, "out of memory dropping node %ld", k);
     }
     nd->dropped = 1;
+    s_set_check(r); /* messages to its agents are dropped from now on */
     nd->restarting = 0;
     r->res->dropped_nodes++;
     r->res->absent_agents += nd->count;
@@ -3118,10 +3133,7 @@ static int s_start_institutions(s_run_t *r)
     }
     if (nn_faults_new(&r->faults, &sc->faults, sc->agents, r->st.group, sc->seed) != NN_OK)
         return s_fail(r, NN_ENOMEM, "out of memory");
-    if (r->faults)
-        nn_router_set_check(&r->router, s_check, r);
-    else if (r->norms)
-        nn_router_set_check(&r->router, nn_norms_check, r->norms);
+    s_set_check(r);
     if (cases_on) {
         nn_cases_env_t env = {sc->agents, sc->seed, r->net, &r->st, r->soc.x};
         if (nn_cases_new(&r->cases, &sc->cases, &env) != NN_OK)

@@ -169,6 +169,11 @@ static int s_scoped(const nn_faults_t *f, size_t k, uint32_t from, uint32_t to)
     return c->links == NN_LINKS_WITHIN_GROUPS ? same : !same;
 }
 
+int nn_faults_checking(const nn_faults_t *f)
+{
+    return f && (f->any || f->absent);
+}
+
 int nn_faults_reshaping(const nn_faults_t *f)
 {
     return f && f->reshaping;

@@ -136,6 +136,10 @@ double nn_faults_lie(const nn_faults_t *f, size_t k, uint32_t agent, uint32_t sl
 nn_router_fate_t nn_faults_fate(const nn_faults_t *f, uint32_t to, const nn_delivery_t *d,
                                 uint32_t *late);
 
+/* Whether nn_faults_check may take a message this round (a loss, partition or silent
+ * fault acts, or an agent is absent): otherwise it need not be asked. 0 for NULL. */
+int nn_faults_checking(const nn_faults_t *f);
+
 /* Whether some delay or duplicate fault acts this round. */
 int nn_faults_reshaping(const nn_faults_t *f);
 

@@ -11,21 +11,9 @@ int nn_spend_add(nn_spend_t *dst, const nn_spend_t *src)
 {
     for (size_t k = 0; k < NN_SPEND_COUNTERS; k++)
         *nn_spend_counter(dst, k) += *nn_spend_counter((nn_spend_t *)src, k);
-    if (!src->n_latency)
-        return NN_OK;
-    size_t want = dst->n_latency + src->n_latency;
-    if (want > dst->latency_cap) {
-        size_t cap = dst->latency_cap ? dst->latency_cap : 256;
-        while (cap < want)
-            cap *= 2;
-        float *v = realloc(dst->latency_s, cap * sizeof *v);
-        if (!v)
+    for (size_t i = 0; i < src->n_latency; i++) /* grows as the node's appends do */
+        if (nn_spend_latency(dst, src->latency_s[i]) != 0)
             return NN_ENOMEM;
-        dst->latency_s = v;
-        dst->latency_cap = cap;
-    }
-    memcpy(dst->latency_s + dst->n_latency, src->latency_s, src->n_latency * sizeof(float));
-    dst->n_latency = want;
     return NN_OK;
 }
 

@@ -51,7 +51,7 @@ for a, b in zip(rows[:5], ref[:5]):
 assert rows[5]["mean"] != ref[5]["mean"] or rows[5]["sd"] != ref[5]["sd"]
 PY
 grep -q '"event":"fault_start","round":5,"fault":0,"kind":"loss"' "$WORK/f/events.jsonl" \
-    || grep -q '"round":5,"event":"fault_start"' "$WORK/f/events.jsonl" || fail "no fault_start in round 5"
+    || fail "no fault_start of fault 0 in round 5"
 [ "$(grep -c '"fault_start"' "$WORK/f/events.jsonl")" = 2 ] || fail "not 2 fault_start events"
 [ "$(grep -c '"fault_end"' "$WORK/f/events.jsonl")" = 2 ] || fail "not 2 fault_end events"
 
