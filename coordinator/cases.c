@@ -19,6 +19,7 @@
 #include "cases.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1123,6 +1124,10 @@ static s_case_t *s_new_case(nn_cases_t *c, nn_case_type_t type, size_t m)
     cs->pos = block;
     cs->members = (uint32_t *)(block + m);
     cs->ans = (int32_t *)(cs->members + m);
+    /* no answers yet: the protocols set their own before they read them, but a checkpoint
+     * writes every member's, so none may be left uninitialised */
+    for (size_t i = 0; i < m; i++)
+        cs->ans[i] = -1;
     cs->decider = NN_NO_AGENT;
     cs->group = S_SOCIETY;
     c->stats.opened[type]++;
@@ -1484,4 +1489,609 @@ int nn_cases_round(nn_cases_t *c, uint64_t round, const nn_act_t *acts, size_t n
 const nn_cases_stats_t *nn_cases_stats(const nn_cases_t *c)
 {
     return &c->stats;
+}
+
+/* ---- checkpoints --------------------------------------------------------------------------- */
+
+/* The records, in the order written. */
+enum {
+    S_REC_ID = NN_CKPT_TAG_CASES, /* u64[S_ID_FIELDS]: what the engine was made of */
+    S_REC_COUNTS,                 /* u64[S_COUNTS] */
+    S_REC_CASES,                  /* s_case_rec_t[n_live] */
+    S_REC_MEMBERS,                /* u32: the members of the cases that have arrays, in order */
+    S_REC_POS,                    /* double: their positions at opening */
+    S_REC_ANS,                    /* i32: their answers */
+    S_REC_WORK,                   /* double: the positions inside the deliberating cases */
+    S_REC_OPEN_OF,                /* u32[n], or empty without complaints */
+    S_REC_PAIRS,                  /* u64[pairs_len]: the open pairs, ascending */
+    S_REC_STATS                   /* nn_cases_stats_t */
+};
+enum { S_CNT_LIVE = 0, S_CNT_LAST_ID, S_CNT_PAIRS, S_CNT_MEMBERS, S_CNT_WORK, S_COUNTS };
+
+/* A case without its pointers, with a fixed layout (no hidden padding). */
+typedef struct s_case_rec {
+    uint64_t opened_round, comply_round;
+    double opt_lo, opt_hi, p, offer[2], new_offer;
+    uint32_t id, n_members, group, party[2], pidx[2], third[NN_MAX_CHAIN], decider, steps, n_opt;
+    uint8_t type, state, proto, at, n_third, turn, got_accept, got_offer;
+    uint8_t has_arrays, has_work, pad[6];
+} s_case_rec_t;
+_Static_assert(sizeof(s_case_rec_t) == 152, "s_case_rec_t has hidden padding");
+
+/* The identity: the engine's sizes, its config and a fingerprint of the structure it
+ * drew its role lists and groups from. */
+enum { S_ID_U = 0, S_ID_D, S_ID_P };
+typedef struct s_id_field {
+    const char *name;
+    int kind;
+} s_id_field_t;
+
+#define S_ID_CHAIN(t, k)                                                                           \
+    {                                                                                              \
+        "the " t " chain's protocol " #k, S_ID_P                                                   \
+    }
+static const s_id_field_t s_id_fields[] = {
+    {"agents", S_ID_U},
+    {"groups", S_ID_U},
+    {"seed", S_ID_U},
+    {"cases.complaints", S_ID_U},
+    {"protocols in the complaint chain", S_ID_U},
+    {"protocols in the decision chain", S_ID_U},
+    S_ID_CHAIN("complaint", 1),
+    S_ID_CHAIN("complaint", 2),
+    S_ID_CHAIN("complaint", 3),
+    S_ID_CHAIN("complaint", 4),
+    S_ID_CHAIN("complaint", 5),
+    S_ID_CHAIN("complaint", 6),
+    S_ID_CHAIN("complaint", 7),
+    S_ID_CHAIN("complaint", 8),
+    S_ID_CHAIN("decision", 1),
+    S_ID_CHAIN("decision", 2),
+    S_ID_CHAIN("decision", 3),
+    S_ID_CHAIN("decision", 4),
+    S_ID_CHAIN("decision", 5),
+    S_ID_CHAIN("decision", 6),
+    S_ID_CHAIN("decision", 7),
+    S_ID_CHAIN("decision", 8),
+    {"cases.jury", S_ID_U},
+    {"cases.max_open", S_ID_U},
+    {"decisions.every", S_ID_U},
+    {"decisions.scope", S_ID_U},
+    {"decisions.options", S_ID_U},
+    {"turnout", S_ID_D},
+    {"mediation rounds", S_ID_U},
+    {"mediation step", S_ID_D},
+    {"negotiation rounds", S_ID_U},
+    {"arbiter by", S_ID_U},
+    {"deliberation rounds", S_ID_U},
+    {"deliberation confidence", S_ID_D},
+    {"deliberation epsilon", S_ID_D},
+    {"mediators", S_ID_U},
+    {"arbiters", S_ID_U},
+    {"a fingerprint of the roles and groups", S_ID_U},
+};
+#define S_ID_FIELDS (sizeof s_id_fields / sizeof s_id_fields[0])
+
+static uint64_t s_bits(double v)
+{
+    uint64_t u;
+    memcpy(&u, &v, sizeof u);
+    return u;
+}
+
+static uint64_t s_hash(uint64_t h, uint64_t v)
+{
+    return nn_mix64(h ^ (v + 0x9e3779b97f4a7c15ULL));
+}
+
+static void s_identity(const nn_cases_t *c, uint64_t *id)
+{
+    const nn_cases_config_t *cfg = &c->cfg;
+    size_t k = 0;
+    id[k++] = c->n;
+    id[k++] = c->n_groups;
+    id[k++] = c->env->seed;
+    id[k++] = cfg->complaints != 0;
+    for (int t = 0; t < NN_CASE_TYPES; t++)
+        id[k++] = cfg->n_chain[t];
+    for (int t = 0; t < NN_CASE_TYPES; t++)
+        for (size_t i = 0; i < NN_MAX_CHAIN; i++)
+            id[k++] = i < cfg->n_chain[t] ? (uint64_t)cfg->chain[t][i] : UINT64_MAX;
+    id[k++] = cfg->jury;
+    id[k++] = cfg->max_open;
+    id[k++] = cfg->decisions_every;
+    id[k++] = (uint64_t)cfg->decisions_scope;
+    id[k++] = cfg->options;
+    id[k++] = s_bits(cfg->turnout);
+    id[k++] = cfg->mediation_rounds;
+    id[k++] = s_bits(cfg->mediation_step);
+    id[k++] = cfg->negotiation_rounds;
+    id[k++] = (uint64_t)cfg->arbiter_by;
+    id[k++] = cfg->deliberation_rounds;
+    id[k++] = s_bits(cfg->deliberation_confidence);
+    id[k++] = s_bits(cfg->deliberation_epsilon);
+    id[k++] = c->roles[S_MEDIATORS].len;
+    id[k++] = c->roles[S_ARBITERS].len;
+    uint64_t h = 0;
+    for (int r = 0; r < 2; r++) {
+        const s_rolelist_t *l = &c->roles[r];
+        for (uint32_t i = 0; i < l->len; i++)
+            h = s_hash(h, l->ids[i]);
+        h = s_hash(h, UINT64_MAX);
+    }
+    for (uint32_t i = 0; i < c->n; i++)
+        h = s_hash(h, s_group(c, i));
+    id[k++] = h;
+}
+
+static void s_id_value(char *buf, size_t len, int kind, uint64_t v)
+{
+    if (kind == S_ID_D) {
+        double d;
+        memcpy(&d, &v, sizeof d);
+        snprintf(buf, len, "%.17g", d);
+    } else if (kind == S_ID_P) {
+        snprintf(buf, len, "%s",
+                 v == UINT64_MAX    ? "none"
+                 : v < NN_PROTOCOLS ? nn_protocol_name((nn_protocol_t)v)
+                                    : "?");
+    } else {
+        snprintf(buf, len, "%llu", (unsigned long long)v);
+    }
+}
+
+static int s_u64_cmp(const void *pa, const void *pb)
+{
+    uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
+    return a < b ? -1 : a > b;
+}
+
+int nn_cases_save(const nn_cases_t *c, nn_ckpt_writer_t *w)
+{
+    if (!c || !w)
+        return NN_EINVAL;
+    uint64_t id[S_ID_FIELDS];
+    s_identity(c, id);
+    nn_ckpt_put(w, S_REC_ID, id, sizeof id);
+
+    uint64_t cnt[S_COUNTS] = {0};
+    cnt[S_CNT_LIVE] = c->n_live;
+    cnt[S_CNT_LAST_ID] = c->last_id;
+    cnt[S_CNT_PAIRS] = c->pairs_len;
+    for (size_t k = 0; k < c->n_live; k++) {
+        const s_case_t *cs = &c->cases[k];
+        if (cs->pos)
+            cnt[S_CNT_MEMBERS] += cs->n_members;
+        if (cs->pos && cs->work)
+            cnt[S_CNT_WORK] += cs->n_members;
+    }
+    /* one scratch block serves every flat array in turn */
+    size_t need = c->n_live * sizeof(s_case_rec_t);
+    if (cnt[S_CNT_MEMBERS] * sizeof(double) > need)
+        need = (size_t)cnt[S_CNT_MEMBERS] * sizeof(double);
+    if (c->pairs_len * sizeof(uint64_t) > need)
+        need = c->pairs_len * sizeof(uint64_t);
+    void *buf = need ? malloc(need) : NULL;
+    if (need && !buf) {
+        if (!w->failed)
+            w->failed = -1;
+        return NN_ENOMEM;
+    }
+    nn_ckpt_put(w, S_REC_COUNTS, cnt, sizeof cnt);
+
+    s_case_rec_t *rec = buf;
+    for (size_t k = 0; k < c->n_live; k++) {
+        const s_case_t *cs = &c->cases[k];
+        s_case_rec_t *o = &rec[k];
+        memset(o, 0, sizeof *o);
+        o->opened_round = cs->opened_round;
+        o->comply_round = cs->comply_round;
+        o->opt_lo = cs->opt_lo;
+        o->opt_hi = cs->opt_hi;
+        o->p = cs->p;
+        o->offer[0] = cs->offer[0];
+        o->offer[1] = cs->offer[1];
+        o->new_offer = cs->new_offer;
+        o->id = cs->id;
+        o->n_members = cs->n_members;
+        o->group = cs->group;
+        memcpy(o->party, cs->party, sizeof o->party);
+        memcpy(o->pidx, cs->pidx, sizeof o->pidx);
+        memcpy(o->third, cs->third, sizeof o->third);
+        o->decider = cs->decider;
+        o->steps = cs->steps;
+        o->n_opt = cs->n_opt;
+        o->type = cs->type;
+        o->state = cs->state;
+        o->proto = cs->proto;
+        o->at = cs->at;
+        o->n_third = cs->n_third;
+        o->turn = cs->turn;
+        o->got_accept = cs->got_accept;
+        o->got_offer = cs->got_offer;
+        o->has_arrays = cs->pos != NULL;
+        o->has_work = cs->pos && cs->work;
+    }
+    nn_ckpt_put(w, S_REC_CASES, rec, c->n_live * sizeof *rec);
+
+    /* the members, positions, answers and deliberation positions, case after case */
+    for (int a = 0; a < 4; a++) {
+        size_t at = 0;
+        for (size_t k = 0; k < c->n_live; k++) {
+            const s_case_t *cs = &c->cases[k];
+            size_t m = cs->n_members;
+            if (!cs->pos || (a == 3 && !cs->work))
+                continue;
+            switch (a) {
+            case 0: memcpy((uint32_t *)buf + at, cs->members, m * sizeof(uint32_t)); break;
+            case 1: memcpy((double *)buf + at, cs->pos, m * sizeof(double)); break;
+            case 2: memcpy((int32_t *)buf + at, cs->ans, m * sizeof(int32_t)); break;
+            default: memcpy((double *)buf + at, cs->work, m * sizeof(double)); break;
+            }
+            at += m;
+        }
+        static const uint32_t tags[4] = {S_REC_MEMBERS, S_REC_POS, S_REC_ANS, S_REC_WORK};
+        static const size_t elem[4] = {sizeof(uint32_t), sizeof(double), sizeof(int32_t),
+                                       sizeof(double)};
+        nn_ckpt_put(w, tags[a], buf, at * elem[a]);
+    }
+
+    nn_ckpt_put(w, S_REC_OPEN_OF, c->n_open_of,
+                c->n_open_of ? (size_t)c->n * sizeof *c->n_open_of : 0);
+
+    /* the pair table in key order, so that the file does not depend on its history */
+    uint64_t *keys = buf;
+    size_t n_keys = 0;
+    for (size_t i = 0; i < c->pairs_cap && n_keys < c->pairs_len; i++)
+        if (c->pairs[i] != S_EMPTY)
+            keys[n_keys++] = c->pairs[i];
+    if (n_keys)
+        qsort(keys, n_keys, sizeof *keys, s_u64_cmp);
+    nn_ckpt_put(w, S_REC_PAIRS, keys, n_keys * sizeof *keys);
+
+    nn_ckpt_put(w, S_REC_STATS, &c->stats, sizeof c->stats);
+    free(buf);
+    return NN_OK;
+}
+
+/* Marks r failed, its why saying what did not fit (after "cases: ") unless the reader said
+ * it already. */
+#define s_refuse(r, ...) nn_ckpt_misfit((r), "cases: " __VA_ARGS__)
+
+/* The next record, of exactly count elements of elem bytes (count checked against the
+ * record's real length, so no count in a file leads to an allocation), or NULL. */
+static const void *s_take_n(nn_ckpt_reader_t *r, uint32_t tag, uint64_t count, size_t elem,
+                            const char *what)
+{
+    size_t bytes = 0;
+    const void *p = nn_ckpt_take(r, tag, &bytes);
+    if (!p)
+        return NULL;
+    if (count > SIZE_MAX / elem || bytes != count * elem) {
+        s_refuse(r, "the record of %s has %zu bytes where %llu %s of %zu bytes were announced",
+                 what, bytes, (unsigned long long)count, what, elem);
+        return NULL;
+    }
+    return p;
+}
+
+/* Whether one saved case could have been made by this engine; why says what not. */
+static int s_rec_ok(const nn_cases_t *c, const s_case_rec_t *o, char *why, size_t len)
+{
+    const nn_cases_config_t *cfg = &c->cfg;
+    if (o->type >= NN_CASE_TYPES || o->state < S_OPEN || o->state > S_DONE ||
+        o->proto >= NN_PROTOCOLS) {
+        snprintf(why, len, "type %u, state %u or protocol %u out of range", o->type, o->state,
+                 o->proto);
+        return 0;
+    }
+    if (o->n_members < 2 || o->n_members > c->n) {
+        snprintf(why, len, "%u members, of %u agents", o->n_members, c->n);
+        return 0;
+    }
+    if (o->has_arrays != (o->state != S_DONE) ||
+        o->has_work != (o->state == S_OPEN && o->proto == NN_PROTO_DELIBERATION)) {
+        snprintf(why, len, "arrays that do not fit its state");
+        return 0;
+    }
+    if (o->n_third > NN_MAX_CHAIN || o->turn > 1 || o->at > cfg->n_chain[o->type]) {
+        snprintf(why, len, "%u third parties, turn %u or chain position %u out of range",
+                 o->n_third, o->turn, o->at);
+        return 0;
+    }
+    for (size_t t = 0; t < o->n_third; t++)
+        if (o->third[t] >= c->n) {
+            snprintf(why, len, "a third party %u, of %u agents", o->third[t], c->n);
+            return 0;
+        }
+    if (o->decider != NN_NO_AGENT && o->decider >= c->n) {
+        snprintf(why, len, "a decider %u, of %u agents", o->decider, c->n);
+        return 0;
+    }
+    if (o->type == NN_CASE_COMPLAINT) {
+        if (!cfg->complaints || o->party[0] >= c->n || o->party[1] >= c->n ||
+            o->party[0] == o->party[1] || o->pidx[0] >= o->n_members ||
+            o->pidx[1] >= o->n_members) {
+            snprintf(why, len, "parties %u and %u (members %u and %u) that do not fit", o->party[0],
+                     o->party[1], o->pidx[0], o->pidx[1]);
+            return 0;
+        }
+    } else if (!cfg->decisions_every || (o->group != S_SOCIETY && o->group >= c->n_groups)) {
+        /* without decisions, options may be below 2: no vote of a decision may come in */
+        snprintf(why, len, "group %u, of %u groups%s", o->group, c->n_groups,
+                 cfg->decisions_every ? "" : ", in a scenario without decisions");
+        return 0;
+    }
+    if (o->state == S_OPEN) {
+        int vote = o->proto == NN_PROTO_MAJORITY || o->proto == NN_PROTO_WEIGHTED;
+        uint32_t n_opt = o->type == NN_CASE_COMPLAINT ? 2 : cfg->options;
+        if (o->at >= cfg->n_chain[o->type] || cfg->chain[o->type][o->at] != o->proto ||
+            o->proto == NN_PROTO_TOLERANCE ||
+            (o->proto == NN_PROTO_NEGOTIATION && o->type != NN_CASE_COMPLAINT) ||
+            (o->proto == NN_PROTO_ARBITRATION && o->decider == NN_NO_AGENT) ||
+            (vote && o->n_opt != n_opt)) {
+            snprintf(why, len, "an open %s at chain position %u that this engine could not have",
+                     nn_protocol_name((nn_protocol_t)o->proto), o->at);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* The members of a case (ascending, agents), its parties among them and its answers. */
+static int s_arrays_ok(const nn_cases_t *c, const s_case_rec_t *o, const uint32_t *mem,
+                       const int32_t *ans, char *why, size_t len)
+{
+    for (uint32_t i = 0; i < o->n_members; i++)
+        if (mem[i] >= c->n || (i && mem[i] <= mem[i - 1])) {
+            snprintf(why, len, "members not ascending agent ids");
+            return 0;
+        }
+    if (o->type == NN_CASE_COMPLAINT &&
+        (mem[o->pidx[0]] != o->party[0] || mem[o->pidx[1]] != o->party[1])) {
+        snprintf(why, len, "parties that are not its members");
+        return 0;
+    }
+    int vote =
+        o->state == S_OPEN && (o->proto == NN_PROTO_MAJORITY || o->proto == NN_PROTO_WEIGHTED);
+    for (uint32_t i = 0; i < o->n_members; i++)
+        if (ans[i] < -1 || (vote && ans[i] >= (int64_t)o->n_opt)) {
+            snprintf(why, len, "an answer %d out of range", ans[i]);
+            return 0;
+        }
+    return 1;
+}
+
+static void s_free_cases(s_case_t *cases, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        s_free_arrays(&cases[k]);
+    free(cases);
+}
+
+int nn_cases_load(nn_cases_t *c, nn_ckpt_reader_t *r)
+{
+    if (!c || !r)
+        return NN_EINVAL;
+    if (r->failed)
+        return r->why[0] ? NN_EPROTO : s_refuse(r, "the reader had failed");
+
+    /* identity */
+    uint64_t mine[S_ID_FIELDS];
+    s_identity(c, mine);
+    const uint64_t *theirs = s_take_n(r, S_REC_ID, S_ID_FIELDS, sizeof(uint64_t), "identity");
+    if (!theirs)
+        return NN_EPROTO;
+    for (size_t k = 0; k < S_ID_FIELDS; k++) {
+        if (theirs[k] == mine[k])
+            continue;
+        if (k == 0)
+            return s_refuse(r, "the checkpoint is of %llu agents, the scenario has %llu",
+                            (unsigned long long)theirs[k], (unsigned long long)mine[k]);
+        char a[64], b[64];
+        s_id_value(a, sizeof a, s_id_fields[k].kind, theirs[k]);
+        s_id_value(b, sizeof b, s_id_fields[k].kind, mine[k]);
+        return s_refuse(r, "the checkpoint has %s %s, the scenario %s", s_id_fields[k].name, a, b);
+    }
+
+    /* counts, then every record checked against them before anything is allocated */
+    uint64_t cnt[S_COUNTS];
+    if (nn_ckpt_get(r, S_REC_COUNTS, cnt, sizeof cnt) != NN_OK)
+        return NN_EPROTO;
+    uint64_t n_live = cnt[S_CNT_LIVE], last_id = cnt[S_CNT_LAST_ID];
+    if (last_id > UINT32_MAX || n_live > last_id || cnt[S_CNT_PAIRS] > n_live ||
+        cnt[S_CNT_WORK] > cnt[S_CNT_MEMBERS])
+        return s_refuse(r, "absurd counts: %llu live cases, %llu ids given, %llu open pairs",
+                        (unsigned long long)n_live, (unsigned long long)last_id,
+                        (unsigned long long)cnt[S_CNT_PAIRS]);
+    const s_case_rec_t *rec = s_take_n(r, S_REC_CASES, n_live, sizeof *rec, "cases");
+    if (!rec)
+        return NN_EPROTO;
+    char why[200];
+    uint64_t members = 0, work = 0, open = 0;
+    for (size_t k = 0; k < n_live; k++) {
+        const s_case_rec_t *o = &rec[k];
+        if (!o->id || o->id > last_id || (k && o->id <= rec[k - 1].id))
+            return s_refuse(r, "case %u out of order or past the %llu ids given", o->id,
+                            (unsigned long long)last_id);
+        if (!s_rec_ok(c, o, why, sizeof why))
+            return s_refuse(r, "case %u has %s", o->id, why);
+        members += o->has_arrays ? o->n_members : 0;
+        work += o->has_work ? o->n_members : 0;
+        open += o->state == S_OPEN;
+    }
+    if (members != cnt[S_CNT_MEMBERS] || work != cnt[S_CNT_WORK])
+        return s_refuse(r,
+                        "the cases have %llu members and %llu deliberating, the counts say "
+                        "%llu and %llu",
+                        (unsigned long long)members, (unsigned long long)work,
+                        (unsigned long long)cnt[S_CNT_MEMBERS],
+                        (unsigned long long)cnt[S_CNT_WORK]);
+    const uint32_t *mem = s_take_n(r, S_REC_MEMBERS, members, sizeof *mem, "members");
+    const double *pos = s_take_n(r, S_REC_POS, members, sizeof *pos, "positions");
+    const int32_t *ans = s_take_n(r, S_REC_ANS, members, sizeof *ans, "answers");
+    const double *wrk = s_take_n(r, S_REC_WORK, work, sizeof *wrk, "deliberation positions");
+    const uint32_t *open_of =
+        s_take_n(r, S_REC_OPEN_OF, c->n_open_of ? c->n : 0, sizeof *open_of, "open counts");
+    const uint64_t *pairs = s_take_n(r, S_REC_PAIRS, cnt[S_CNT_PAIRS], sizeof *pairs, "pairs");
+    nn_cases_stats_t stats;
+    if (!mem || !pos || !ans || !wrk || !open_of || !pairs ||
+        nn_ckpt_get(r, S_REC_STATS, &stats, sizeof stats) != NN_OK)
+        return NN_EPROTO;
+    size_t at = 0;
+    for (size_t k = 0; k < n_live; k++) {
+        if (!rec[k].has_arrays)
+            continue;
+        if (!s_arrays_ok(c, &rec[k], mem + at, ans + at, why, sizeof why))
+            return s_refuse(r, "case %u has %s", rec[k].id, why);
+        at += rec[k].n_members;
+    }
+    if (stats.open != open)
+        return s_refuse(r, "the counters say %llu cases are open, the cases %llu",
+                        (unsigned long long)stats.open, (unsigned long long)open);
+
+    /* the open pairs and the open counts must be those of the open complaints */
+    uint64_t *keys = NULL;
+    uint32_t *n_of = NULL;
+    size_t n_keys = 0;
+    if (c->n_open_of) {
+        keys = malloc((cnt[S_CNT_PAIRS] + 1) * sizeof *keys);
+        n_of = calloc(c->n, sizeof *n_of);
+        if (!keys || !n_of) {
+            free(keys);
+            free(n_of);
+            return NN_ENOMEM;
+        }
+    }
+    int fits = 1;
+    for (size_t k = 0; k < n_live && fits; k++) {
+        const s_case_rec_t *o = &rec[k];
+        if (o->type != NN_CASE_COMPLAINT || o->state != S_OPEN)
+            continue;
+        if (n_keys == cnt[S_CNT_PAIRS]) { /* more open complaints than pairs */
+            fits = 0;
+            break;
+        }
+        keys[n_keys++] = s_pair_key(o->party[0], o->party[1]);
+        n_of[o->party[0]]++;
+        n_of[o->party[1]]++;
+    }
+    if (fits && n_keys)
+        qsort(keys, n_keys, sizeof *keys, s_u64_cmp);
+    for (size_t i = 1; i < n_keys && fits; i++)
+        fits = keys[i] != keys[i - 1]; /* one open case per pair */
+    fits = fits && n_keys == cnt[S_CNT_PAIRS] &&
+           (!n_keys || memcmp(keys, pairs, n_keys * sizeof *keys) == 0) &&
+           (!c->n_open_of || memcmp(n_of, open_of, (size_t)c->n * sizeof *n_of) == 0);
+    free(keys);
+    free(n_of);
+    if (!fits)
+        return s_refuse(r, "the open pairs or the open counts are not those of the open "
+                           "complaints");
+
+    /* everything fits: build the new state aside, so that a failure leaves the engine be */
+    size_t cap_cases = 0, index_cap = 64, pairs_cap = 0;
+    while (index_cap <= n_live * 2)
+        index_cap *= 2;
+    if (cnt[S_CNT_PAIRS]) {
+        pairs_cap = 64;
+        while ((cnt[S_CNT_PAIRS] + 1) * 2 > pairs_cap)
+            pairs_cap *= 2;
+    }
+    s_case_t *cases = NULL;
+    uint64_t *index = n_live ? malloc(index_cap * sizeof *index) : NULL;
+    uint64_t *table = pairs_cap ? malloc(pairs_cap * sizeof *table) : NULL;
+    int e = (n_live && !index) || (pairs_cap && !table) ? NN_ENOMEM : NN_OK;
+    if (!e && n_live)
+        e = s_grow((void **)&cases, &cap_cases, n_live, sizeof *cases);
+    size_t made = 0, wat = 0;
+    at = 0;
+    for (; !e && made < n_live; made++) {
+        const s_case_rec_t *o = &rec[made];
+        s_case_t *cs = &cases[made];
+        memset(cs, 0, sizeof *cs);
+        cs->opened_round = o->opened_round;
+        cs->comply_round = o->comply_round;
+        cs->opt_lo = o->opt_lo;
+        cs->opt_hi = o->opt_hi;
+        cs->p = o->p;
+        cs->offer[0] = o->offer[0];
+        cs->offer[1] = o->offer[1];
+        cs->new_offer = o->new_offer;
+        cs->id = o->id;
+        cs->n_members = o->n_members;
+        cs->group = o->group;
+        memcpy(cs->party, o->party, sizeof cs->party);
+        memcpy(cs->pidx, o->pidx, sizeof cs->pidx);
+        memcpy(cs->third, o->third, sizeof cs->third);
+        cs->decider = o->decider;
+        cs->steps = o->steps;
+        cs->n_opt = o->n_opt;
+        cs->type = o->type;
+        cs->state = o->state;
+        cs->proto = o->proto;
+        cs->at = o->at;
+        cs->n_third = o->n_third;
+        cs->turn = o->turn;
+        cs->got_accept = o->got_accept;
+        cs->got_offer = o->got_offer;
+        if (!o->has_arrays)
+            continue;
+        /* one block as s_new_case makes it, so that s_free_arrays frees it */
+        size_t m = o->n_members;
+        double *block = malloc(m * (sizeof(double) + sizeof(uint32_t) + sizeof(int32_t)));
+        if (!block) {
+            e = NN_ENOMEM;
+            break;
+        }
+        cs->pos = block;
+        cs->members = (uint32_t *)(block + m);
+        cs->ans = (int32_t *)(cs->members + m);
+        memcpy(cs->pos, pos + at, m * sizeof *cs->pos);
+        memcpy(cs->members, mem + at, m * sizeof *cs->members);
+        memcpy(cs->ans, ans + at, m * sizeof *cs->ans);
+        at += m;
+        if (o->has_work) {
+            if (!(cs->work = malloc(m * sizeof *cs->work))) {
+                e = NN_ENOMEM;
+                made++; /* its block is freed with the others */
+                break;
+            }
+            memcpy(cs->work, wrk + wat, m * sizeof *cs->work);
+            wat += m;
+        }
+    }
+    if (e) {
+        s_free_cases(cases, made);
+        free(index);
+        free(table);
+        return NN_ENOMEM;
+    }
+
+    for (size_t k = 0; k < c->n_live; k++)
+        s_free_arrays(&c->cases[k]);
+    free(c->cases);
+    free(c->index);
+    free(c->pairs);
+    c->cases = cases;
+    c->n_live = n_live;
+    c->cap_cases = cap_cases;
+    c->last_id = (uint32_t)last_id;
+    c->index = index;
+    c->index_cap = n_live ? index_cap : 0;
+    if (c->index)
+        (void)s_index_build(c, c->index_cap); /* the size it has: cannot fail */
+    c->pairs = table;
+    c->pairs_cap = pairs_cap;
+    c->pairs_len = 0;
+    for (size_t i = 0; i < pairs_cap; i++)
+        c->pairs[i] = S_EMPTY;
+    for (size_t i = 0; i < cnt[S_CNT_PAIRS]; i++) {
+        c->pairs[s_pair_slot(c, pairs[i])] = pairs[i];
+        c->pairs_len++;
+    }
+    if (c->n_open_of)
+        memcpy(c->n_open_of, open_of, (size_t)c->n * sizeof *c->n_open_of);
+    c->stats = stats;
+    return NN_OK;
 }

@@ -20,6 +20,7 @@
 
 #include "nunchi/behaviour.h"
 
+#include "checkpoint.h"
 #include "network.h"
 #include "notices.h"
 #include "structure.h"
@@ -117,5 +118,23 @@ int nn_cases_round(nn_cases_t *c, uint64_t round, const nn_act_t *acts, size_t n
                    nn_notice_list_t *out, nn_violation_list_t *noncompliance, FILE *events);
 
 const nn_cases_stats_t *nn_cases_stats(const nn_cases_t *c);
+
+/* Checkpoints, between rounds: after nn_cases_round has returned for a round and before
+ * the next. nn_cases_save puts into w everything that carries over to the next rounds
+ * (the live cases with their members, positions, answers and deliberation positions, the
+ * ids given, the open complaint pairs and counts, the counters), in records
+ * NN_CKPT_TAG_CASES + 0 .. + 9, the first an identity of the engine (agents, groups, the
+ * config and the structure's roles and groups). Writer errors stay in w, for
+ * nn_ckpt_commit: NN_OK, or NN_ENOMEM when no scratch could be had (w is then failed too).
+ *
+ * nn_cases_load reads those records into an engine made by nn_cases_new from the same
+ * config and env (the same scenario) and replaces its state with theirs; the draws are
+ * keyed by (seed, stream, case id, round), so the engine goes on exactly as the saved
+ * one would have. NN_OK; NN_ENOMEM; NN_EPROTO when r had failed or the records do not
+ * fit this engine (another scenario, a count or an id out of range, states that
+ * contradict each other), with r->failed set and r->why naming what did not fit. On
+ * failure the engine is as it was. */
+int nn_cases_save(const nn_cases_t *c, nn_ckpt_writer_t *w);
+int nn_cases_load(nn_cases_t *c, nn_ckpt_reader_t *r);
 
 #endif

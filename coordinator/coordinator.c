@@ -18,7 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -26,6 +28,7 @@
 #include <zmq.h>
 
 #include "cases.h"
+#include "checkpoint.h"
 #include "faults.h"
 #include "metrics.h"
 #include "network.h"
@@ -216,6 +219,13 @@ typedef struct s_run {
     char *llm_json; /* the section as it goes out in Welcome */
     nn_spend_t spend_round, spend_total;
     uint64_t budget_round; /* the round in which llm.budget_tokens was found spent; 0 */
+    /* checkpoints (recovery.checkpoint_every) and --resume */
+    char ckpt_dir[4200];         /* RUN_DIR/checkpoints: every rank writes its own file there */
+    uint64_t init_digest;        /* the society as drawn, before round 1: a resume checks it */
+    nn_ckpt_reader_t *resume_rd; /* resuming: the checkpoint, read in two parts */
+    char resume_path[4400];      /* ... its file */
+    uint64_t start_round;        /* the first round this process runs: 1, or the checkpoint's + 1 */
+    uint64_t resume_off[4];      /* the outputs' sizes at the checkpoint (rank 0) */
 } s_run_t;
 
 static int s_fail(s_run_t *r, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -562,7 +572,9 @@ static nn_welcome_t *s_welcome_head(const s_run_t *r, size_t k, nn_wire_t *w)
     return we;
 }
 
-static void s_make_welcome(s_run_t *r, size_t k)
+/* Node k's Welcome: its agents as they are now, their trends and memory words too once
+ * the run has some (a restarted node, a resumed run). NN_OK or NN_ENOMEM. */
+static int s_make_welcome(s_run_t *r, size_t k)
 {
     s_node_t *nd = &r->nodes[k];
     nn_welcome_t *we = s_welcome_head(r, k, &nd->welcome);
@@ -572,16 +584,31 @@ static void s_make_welcome(s_run_t *r, size_t k)
     we->first_agent = nd->lo;
     if (nd->ids) {
         s_assign_listed(r, nd, we);
-        return;
+    } else {
+        we->agent = NULL;
+        we->population = r->soc.pop + nd->lo;
+        we->state = r->soc.x + nd->lo;
+        we->nbr_off = r->net->off + nd->lo;
+        we->nbr = r->net->adj;
+        we->role = r->st.role + nd->lo;
+        we->group = r->st.group + nd->lo;
+        we->superior = r->st.superior + nd->lo;
     }
-    we->agent = NULL;
-    we->population = r->soc.pop + nd->lo;
-    we->state = r->soc.x + nd->lo;
-    we->nbr_off = r->net->off + nd->lo;
-    we->nbr = r->net->adj;
-    we->role = r->st.role + nd->lo;
-    we->group = r->st.group + nd->lo;
-    we->superior = r->st.superior + nd->lo;
+    if (!r->agent_trends && !r->agent_memory)
+        return NN_OK;
+    size_t n = nd->count;
+    uint64_t *w = realloc(nd->words, (2 * n + 1) * sizeof *w);
+    if (!w)
+        return NN_ENOMEM;
+    nd->words = w;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t id = nd->ids ? nd->ids[i] : nd->lo + (uint32_t)i;
+        w[i] = r->agent_trends ? r->agent_trends[id] : 0;
+        w[n + i] = r->agent_memory ? r->agent_memory[id] : 0;
+    }
+    we->trends = w;
+    we->memory = w + n;
+    return NN_OK;
 }
 
 /* Refuses one wire message: counts it, logs it in events.jsonl and answers the sender
@@ -912,7 +939,8 @@ static int s_join(s_run_t *r)
                 nd->proc = (long)i;
             }
         snprintf(nd->implementation, sizeof nd->implementation, "%s", in.u.hello.implementation);
-        s_make_welcome(r, (size_t)slot);
+        if (s_make_welcome(r, (size_t)slot) != NN_OK)
+            return s_fail(r, NN_ENOMEM, "out of memory welcoming node %ld", slot);
         char serr[256] = "";
         rc = nn_link_send(&r->link, &from, &nd->welcome, serr, sizeof serr);
         if (rc != NN_OK)
@@ -1868,21 +1896,8 @@ static int s_rejoin(s_run_t *r, size_t k, const nn_peer_id_t *from)
         for (size_t i = 0; i < n; i++)
             state[i] = r->soc.x[nd->ids[i]];
     }
-    s_make_welcome(r, k);
-    nn_welcome_t *we = &nd->welcome.u.welcome;
-    if (r->agent_trends || r->agent_memory) {
-        uint64_t *w = realloc(nd->words, (2 * n + 1) * sizeof *w);
-        if (!w)
-            return s_fail(r, NN_ENOMEM, "out of memory restarting node %zu", k);
-        nd->words = w;
-        for (size_t i = 0; i < n; i++) {
-            uint32_t id = nd->ids ? nd->ids[i] : nd->lo + (uint32_t)i;
-            w[i] = r->agent_trends ? r->agent_trends[id] : 0;
-            w[n + i] = r->agent_memory ? r->agent_memory[id] : 0;
-        }
-        we->trends = w;
-        we->memory = w + n;
-    }
+    if (s_make_welcome(r, k) != NN_OK)
+        return s_fail(r, NN_ENOMEM, "out of memory restarting node %zu", k);
     char err[256] = "";
     int rc = nn_link_send(&r->link, &nd->peer, &nd->welcome, err, sizeof err);
     if (rc == NN_OK && !nd->answered)
@@ -1907,8 +1922,9 @@ static int s_kills(s_run_t *r)
     const nn_faults_config_t *fc = &r->sc->faults;
     for (size_t j = 0; j < fc->n_kills; j++) {
         const nn_fault_kill_t *kl = &fc->kill[j];
-        if (kl->round != r->round || kl->rank != (uint32_t)r->me || kl->node >= r->n_nodes)
-            continue; /* another rank's */
+        if (kl->coordinator || kl->round != r->round || kl->rank != (uint32_t)r->me ||
+            kl->node >= r->n_nodes)
+            continue; /* the coordinator's (s_kill_coordinator), or another rank's */
         s_node_t *nd = &r->nodes[kl->node];
         if (nd->proc < 0 || nd->dropped || r->procs[nd->proc].exited)
             continue;
@@ -2566,6 +2582,10 @@ static void s_stop_nodes(s_run_t *r)
 
 static void s_free(s_run_t *r)
 {
+    if (r->resume_rd) {
+        nn_ckpt_close(r->resume_rd);
+        free(r->resume_rd);
+    }
     nn_link_release(&r->link);
     if (r->mon) {
         zmq_socket_monitor(r->sock, NULL, 0);
@@ -3016,6 +3036,20 @@ static json_t *s_summary(const s_run_t *r, int rc)
         json_object_set_new(rec, "dropped_nodes", json_integer((json_int_t)res->dropped_nodes));
         json_object_set_new(rec, "absent_agents", json_integer((json_int_t)res->absent_agents));
     }
+    if (r->sc->faults.checkpoint_every || res->resumed_from) {
+        json_t *ck = json_pack(
+            "{s:I,s:I,s:I,s:I,s:I,s:f,s:f}", "every", (json_int_t)r->sc->faults.checkpoint_every,
+            "written", (json_int_t)res->checkpoints, "failed", (json_int_t)res->checkpoints_failed,
+            "bytes_last", (json_int_t)res->checkpoint_bytes, "bytes_max",
+            (json_int_t)res->checkpoint_bytes_max, "write_s_max", res->checkpoint_write_s_max,
+            "write_s_mean",
+            res->checkpoints ? res->checkpoint_write_s_sum / (double)res->checkpoints : 0.0);
+        json_object_set_new(ck, "resumed_from_round",
+                            res->resumed_from ? json_integer((json_int_t)res->resumed_from)
+                                              : json_null());
+        json_object_set_new(ck, "resumes", json_integer((json_int_t)res->resumes));
+        json_object_set_new(o, "checkpoints", ck);
+    }
     if (r->sc->security.curve.on)
         json_object_set_new(o, "security",
                             json_pack("{s:s,s:I,s:I,s:I}", "mechanism", "curve", "authorized_keys",
@@ -3144,14 +3178,14 @@ static int s_start_institutions(s_run_t *r)
         return s_fail(r, NN_ENOMEM, "out of memory");
     /* with ranks, the cases and the trends read every agent's state each round */
     r->share_states = r->w && (r->cases || r->trends);
-    if (r->trends && r->me == 0) {
+    if (r->trends && r->me == 0 && !r->trends_csv) { /* a resume has it open already */
         r->trends_csv = nn_output_open(r->res->run_dir, "trends.csv", err, sizeof err);
         if (!r->trends_csv)
             return s_fail(r, NN_EIO, "%s", err);
         fputs("round,trend,adopters,share\n", r->trends_csv);
     }
-    if (r->trends) {
-        if (nn_trends_seed(r->trends, 1, &r->made_trends, r->events) != NN_OK)
+    if (r->trends) { /* a resume takes the trends from its checkpoint: no event of these */
+        if (nn_trends_seed(r->trends, 1, &r->made_trends, r->resume_rd ? NULL : r->events) != NN_OK)
             return s_fail(r, NN_ENOMEM, "out of memory");
     }
     if (s_publish_notices(r) != NN_OK)
@@ -3198,6 +3232,632 @@ static uint64_t s_digest(const s_run_t *r)
     return d;
 }
 
+/* ---- checkpoints and resume --------------------------------------------------------- */
+
+/* The outputs whose sizes a checkpoint records, so that a resume cuts off what the
+ * killed run wrote after it. */
+enum { S_OUT_METRICS, S_OUT_EVENTS, S_OUT_TRANSCRIPT, S_OUT_TRENDS, S_OUTS };
+static const char *const s_out_names[S_OUTS] = {"metrics.csv", "events.jsonl", "transcript.jsonl",
+                                                "trends.csv"};
+
+static FILE **s_out_file(s_run_t *r, int k)
+{
+    switch (k) {
+    case S_OUT_METRICS: return &r->metrics;
+    case S_OUT_EVENTS: return &r->events;
+    case S_OUT_TRANSCRIPT: return &r->transcript;
+    default: return &r->trends_csv;
+    }
+}
+
+/* What a checkpoint must agree with to be resumed by this run. */
+typedef struct s_ckpt_id {
+    uint64_t round, seed, agents, rounds, edges, init_digest, ranks, rank, has;
+} s_ckpt_id_t;
+
+enum { S_HAS_NORMS = 1, S_HAS_CASES = 2, S_HAS_TRENDS = 4, S_HAS_INSTITUTIONS = 7 };
+
+/* The coordinator's own counters that carry over, beside the result's. */
+typedef struct s_ckpt_scalars {
+    uint64_t resumed, stray, lost, prev_complied, prev_defied, restarts, budget_round;
+    uint64_t prev_closed[NN_OUTCOMES];
+} s_ckpt_scalars_t;
+
+/* A held delivery as written, without padding. */
+typedef struct s_ckpt_held {
+    uint64_t release;
+    uint32_t to, zero;
+    nn_delivery_t d;
+} s_ckpt_held_t;
+
+enum { /* the coordinator's records, NN_CKPT_TAG_RUN + */
+       S_CK_ID,
+       S_CK_OUTPUTS,
+       S_CK_RESULT,
+       S_CK_SCALARS,
+       S_CK_X,
+       S_CK_TRENDS,
+       S_CK_MEMORY,
+       S_CK_REPUTATION,
+       S_CK_HELD,
+       S_CK_NOTICE_TO,
+       S_CK_NOTICES,
+       S_CK_ROWS,
+       S_CK_ROUND_S
+};
+
+static void s_ckpt_path(const s_run_t *r, uint64_t round, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s/round-%08" PRIu64 ".rank-%d.ckpt", r->ckpt_dir, round, r->me);
+}
+
+/* Whether name is one of this rank's checkpoint files: its round in *round. */
+static int s_ckpt_name(const s_run_t *r, const char *name, uint64_t *round)
+{
+    unsigned long long q;
+    int rank, end = 0;
+    if (sscanf(name, "round-%llu.rank-%d.ckpt%n", &q, &rank, &end) != 2 || name[end] ||
+        rank != r->me)
+        return 0;
+    *round = (uint64_t)q;
+    return 1;
+}
+
+/* The institutions the scenario has (as s_start_institutions makes them). */
+static uint64_t s_ckpt_has_config(const s_run_t *r)
+{
+    const nn_scenario_t *sc = r->sc;
+    int norms_on = sc->game.on;
+    for (int k = 0; k < NN_NORM_KINDS; k++)
+        norms_on |= sc->norms.norm[k].on;
+    int cases_on = sc->cases.complaints || sc->cases.decisions_every > 0;
+    return (norms_on ? S_HAS_NORMS : 0) | (cases_on ? S_HAS_CASES : 0) |
+           (sc->trends.every ? S_HAS_TRENDS : 0);
+}
+
+/* Everything of this rank that the rounds after this one read, in the order s_resume_open
+ * and s_resume_rest read it back. NN_OK or NN_ENOMEM (the writer keeps its own errors). */
+static int s_save(s_run_t *r, nn_ckpt_writer_t *w)
+{
+    const uint32_t n = r->soc.n;
+    const uint32_t T = NN_CKPT_TAG_RUN;
+    s_ckpt_id_t id = {r->round,           r->sc->seed,     r->sc->agents,
+                      r->sc->rounds,      r->net->n_edges, r->init_digest,
+                      (uint64_t)r->ranks, (uint64_t)r->me, s_ckpt_has_config(r)};
+    nn_ckpt_put(w, T + S_CK_ID, &id, sizeof id);
+    uint64_t off[S_OUTS] = {0};
+    for (int k = 0; k < S_OUTS; k++) {
+        FILE *f = *s_out_file(r, k);
+        if (f && fflush(f) == 0) {
+            off_t at = ftello(f);
+            off[k] = at > 0 ? (uint64_t)at : 0;
+        }
+    }
+    nn_ckpt_put(w, T + S_CK_OUTPUTS, off, sizeof off);
+    nn_ckpt_put(w, T + S_CK_RESULT, r->res, sizeof *r->res);
+    s_ckpt_scalars_t sc;
+    memset(&sc, 0, sizeof sc);
+    sc.resumed = r->resumed;
+    sc.stray = r->stray;
+    sc.lost = r->lost;
+    sc.prev_complied = r->prev_complied;
+    sc.prev_defied = r->prev_defied;
+    sc.restarts = r->restarts;
+    sc.budget_round = r->budget_round;
+    memcpy(sc.prev_closed, r->prev_closed, sizeof sc.prev_closed);
+    nn_ckpt_put(w, T + S_CK_SCALARS, &sc, sizeof sc);
+    nn_ckpt_put(w, T + S_CK_X, r->soc.x, (size_t)n * sizeof *r->soc.x);
+    nn_ckpt_put(w, T + S_CK_TRENDS, r->agent_trends,
+                r->agent_trends ? (size_t)n * sizeof *r->agent_trends : 0);
+    nn_ckpt_put(w, T + S_CK_MEMORY, r->agent_memory,
+                r->agent_memory ? (size_t)n * sizeof *r->agent_memory : 0);
+    nn_ckpt_put(w, T + S_CK_REPUTATION, r->st.reputation,
+                r->st.reputation ? (size_t)n * sizeof *r->st.reputation : 0);
+    s_ckpt_held_t *held = r->n_held ? calloc(r->n_held, sizeof *held) : NULL;
+    if (r->n_held && !held)
+        return NN_ENOMEM;
+    for (size_t i = 0; i < r->n_held; i++) {
+        held[i].release = r->held[i].release;
+        held[i].to = r->held[i].l.to;
+        held[i].d = r->held[i].l.d;
+    }
+    nn_ckpt_put(w, T + S_CK_HELD, held, r->n_held * sizeof *held);
+    free(held);
+    nn_ckpt_put(w, T + S_CK_NOTICE_TO, r->live.to, r->live.len * sizeof *r->live.to);
+    nn_ckpt_put(w, T + S_CK_NOTICES, r->live.items, r->live.len * sizeof *r->live.items);
+    nn_ckpt_put(w, T + S_CK_ROWS, r->rows.row, r->rows.n * sizeof *r->rows.row);
+    nn_ckpt_put(w, T + S_CK_ROUND_S, r->round_s, r->n_round_s * sizeof *r->round_s);
+    int rc = nn_router_save(&r->router, w);
+    if (rc == NN_OK)
+        rc = nn_said_save(&r->said[r->round & 1], w);
+    if (rc == NN_OK)
+        rc = nn_spend_save(&r->spend_total, w);
+    if (rc == NN_OK && r->norms)
+        rc = nn_norms_save(r->norms, w);
+    if (rc == NN_OK && r->cases)
+        rc = nn_cases_save(r->cases, w);
+    if (rc == NN_OK && r->trends)
+        rc = nn_trends_save(r->trends, w);
+    return rc;
+}
+
+/* Removes this rank's checkpoints of rounds before `round` (and its temporary files). */
+static void s_prune(s_run_t *r, uint64_t round)
+{
+    DIR *d = opendir(r->ckpt_dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    char path[4400];
+    while ((e = readdir(d))) {
+        uint64_t q;
+        size_t len = strlen(e->d_name);
+        int tmp = len > 4 && strcmp(e->d_name + len - 4, ".tmp") == 0;
+        if (tmp) {
+            char base[256];
+            snprintf(base, sizeof base, "%.*s", (int)(len - 4), e->d_name);
+            if (!s_ckpt_name(r, base, &q))
+                continue;
+        } else if (!s_ckpt_name(r, e->d_name, &q) || q >= round) {
+            continue;
+        }
+        snprintf(path, sizeof path, "%s/%s", r->ckpt_dir, e->d_name);
+        unlink(path);
+    }
+    closedir(d);
+}
+
+/* recovery.checkpoint_every: the checkpoint of the round just ended, every rank's file,
+ * then the older ones removed once every rank has its new one. A checkpoint that cannot
+ * be written is an event and a warning, and the run goes on with the previous one. */
+static void s_checkpoint(s_run_t *r)
+{
+    double t0 = nn_now();
+    char path[4400], err[5000] = "";
+    int rc = NN_OK;
+    if (mkdir(r->ckpt_dir, 0777) != 0 && errno != EEXIST) {
+        snprintf(err, sizeof err, "cannot make '%s': %s", r->ckpt_dir, strerror(errno));
+        rc = NN_EIO;
+    }
+    nn_ckpt_writer_t w;
+    memset(&w, 0, sizeof w);
+    s_ckpt_path(r, r->round, path, sizeof path);
+    if (rc == NN_OK && (rc = nn_ckpt_begin(&w, path, err, sizeof err)) == NN_OK) {
+        if ((rc = s_save(r, &w)) == NN_OK)
+            rc = nn_ckpt_commit(&w, err, sizeof err);
+        else
+            nn_ckpt_abort(&w);
+        if (rc == NN_ENOMEM)
+            snprintf(err, sizeof err, "out of memory writing '%s'", path);
+    }
+    double took = nn_now() - t0;
+    int bad = rc != NN_OK;
+    uint64_t bytes = rc == NN_OK ? w.bytes : 0;
+    if (r->w && (nn_ranks_max_int(r->w, &bad) != NN_OK || nn_ranks_sum_u64(r->w, &bytes, 1)))
+        s_fatal(r, NN_EMPI, "agreeing on a checkpoint failed");
+    nn_run_result_t *res = r->res;
+    if (bad) {
+        res->checkpoints_failed++;
+        if (rc != NN_OK) {
+            fprintf(stderr,
+                    "nunchi: the checkpoint of round %" PRIu64 " was not written: %s; "
+                    "the run goes on\n",
+                    r->round, err);
+            nn_output_event(r->events, "checkpoint_failed",
+                            json_pack("{s:I,s:i,s:s}", "round", (json_int_t)r->round, "rank", r->me,
+                                      "why", err));
+        }
+        return; /* the previous checkpoints stay: they are the last whole set */
+    }
+    s_prune(r, r->round);
+    res->checkpoints++;
+    res->checkpoint_bytes = bytes;
+    if (bytes > res->checkpoint_bytes_max)
+        res->checkpoint_bytes_max = bytes;
+    if (took > res->checkpoint_write_s_max)
+        res->checkpoint_write_s_max = took;
+    res->checkpoint_write_s_sum += took;
+    nn_output_event(r->events, "checkpoint",
+                    json_pack("{s:I,s:I,s:f}", "round", (json_int_t)r->round, "bytes",
+                              (json_int_t)bytes, "write_s", took));
+}
+
+/* {fault: kill, node: coordinator, round: R}: this process is killed (SIGKILL) at the start
+ * of round R, as a crash would end it, for `nunchi run --resume` to go on from the last
+ * checkpoint. Each such kill happens once: the j-th of them in round order ends the run's
+ * j-th life (j resumes before it), so a resumed run passes the kills it has had. */
+static void s_kill_coordinator(s_run_t *r)
+{
+    const nn_faults_config_t *fc = &r->sc->faults;
+    for (size_t j = 0; j < fc->n_kills; j++) {
+        const nn_fault_kill_t *kl = &fc->kill[j];
+        if (!kl->coordinator || kl->round != r->round)
+            continue;
+        uint64_t before = 0; /* the coordinator kills that come before this one */
+        for (size_t i = 0; i < fc->n_kills; i++)
+            before += fc->kill[i].coordinator &&
+                      (fc->kill[i].round < kl->round || (fc->kill[i].round == kl->round && i < j));
+        if (before != r->res->resumes || kl->rank != (uint32_t)r->me)
+            continue;
+        nn_output_event(r->events, "fault_kill",
+                        json_pack("{s:I,s:s,s:i,s:I}", "round", (json_int_t)r->round, "process",
+                                  "coordinator", "rank", r->me, "pid", (json_int_t)getpid()));
+        for (int k = 0; k < S_OUTS; k++)
+            if (*s_out_file(r, k))
+                fflush(*s_out_file(r, k));
+        kill(getpid(), SIGKILL);
+    }
+}
+
+static int s_resume_bad(s_run_t *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int s_resume_bad(s_run_t *r, const char *fmt, ...)
+{
+    char text[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    return s_fail(r, NN_ESCENARIO, "--resume: %s: %s", r->resume_path, text);
+}
+
+static int s_u64_desc(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x < y) - (x > y);
+}
+
+/* The newest of this rank's checkpoints that reads whole, and then the round that every
+ * rank has (the lowest of the ranks' newest: a rank killed while writing keeps the one
+ * before, which the other ranks removed only once every rank had its new one). */
+static int s_resume_pick(s_run_t *r, uint64_t *round)
+{
+    *round = 0;
+    uint64_t *q = NULL, v;
+    size_t n = 0, cap = 0;
+    char why[1024] = "";
+    DIR *d = opendir(r->ckpt_dir);
+    if (!d) /* no return before the ranks agree below */
+        snprintf(why, sizeof why,
+                 "it cannot be read (%s): the run had no recovery.checkpoint_every, or was "
+                 "killed before its first checkpoint",
+                 strerror(errno));
+    struct dirent *e;
+    int ranks_seen = 0; /* 1 + the highest rank of any checkpoint there */
+    while (d && (e = readdir(d))) {
+        unsigned long long rq;
+        int rk, end = 0;
+        if (sscanf(e->d_name, "round-%llu.rank-%d.ckpt%n", &rq, &rk, &end) == 2 &&
+            !e->d_name[end] && rk >= ranks_seen)
+            ranks_seen = rk + 1;
+        if (!s_ckpt_name(r, e->d_name, &v))
+            continue;
+        if (n == cap) {
+            size_t c = cap ? 2 * cap : 8;
+            uint64_t *g = realloc(q, c * sizeof *g);
+            if (!g)
+                break;
+            q = g;
+            cap = c;
+        }
+        q[n++] = v;
+    }
+    if (d)
+        closedir(d);
+    if (n)
+        qsort(q, n, sizeof *q, s_u64_desc);
+    uint64_t usable = 0;
+    for (size_t i = 0; i < n && !usable; i++) {
+        char path[4400], err[1024];
+        nn_ckpt_reader_t rd;
+        s_ckpt_path(r, q[i], path, sizeof path);
+        if (nn_ckpt_open(&rd, path, err, sizeof err) == NN_OK) {
+            nn_ckpt_close(&rd);
+            usable = q[i];
+        } else if (!why[0]) {
+            snprintf(why, sizeof why, "%s", err);
+        }
+    }
+    free(q);
+    if (r->w) { /* the lowest over the ranks */
+        uint64_t *all = calloc((size_t)r->ranks, sizeof *all);
+        if (!all || (all[r->me] = usable, nn_ranks_sum_u64(r->w, all, (size_t)r->ranks)) != NN_OK)
+            s_fatal(r, NN_EMPI, "agreeing on a checkpoint failed");
+        for (int k = 0; k < r->ranks; k++)
+            if (all[k] < usable)
+                usable = all[k];
+        free(all);
+    }
+    if (!usable && ranks_seen && ranks_seen != r->ranks)
+        return s_fail(r, NN_ESCENARIO,
+                      "--resume: the checkpoints in '%s' were written by a run across %d MPI "
+                      "rank(s), and this run has %d: resume it with mpirun -n %d (another "
+                      "number of ranks would need the society partitioned again and every "
+                      "rank's routed inboxes, held deliveries and notices split anew, which "
+                      "nunchi does not do)",
+                      r->ckpt_dir, ranks_seen, r->ranks, ranks_seen);
+    if (!usable)
+        return s_fail(r, NN_ESCENARIO, "--resume: '%s' holds no usable checkpoint%s%s%s",
+                      r->ckpt_dir, r->w ? " of every rank" : "", why[0] ? ": " : "", why);
+    *round = usable;
+    return NN_OK;
+}
+
+/* A per-agent array of the checkpoint into dst (n items of `size` bytes); with may_lack,
+ * an empty record leaves *had 0. NN_OK or NN_EPROTO. */
+static int s_resume_array(s_run_t *r, uint32_t tag, void *dst, size_t size, int may_lack, int *had,
+                          const char *what)
+{
+    size_t bytes = 0, want = (size_t)r->soc.n * size;
+    const void *p = nn_ckpt_take(r->resume_rd, NN_CKPT_TAG_RUN + tag, &bytes);
+    if (had)
+        *had = p && bytes > 0;
+    if (p && bytes == 0 && may_lack)
+        return NN_OK;
+    if (!p || bytes != want)
+        return s_resume_bad(r, "%s", p ? what : r->resume_rd->why);
+    memcpy(dst, p, bytes);
+    return NN_OK;
+}
+
+/* A run's words (trends or memory) as the checkpoint has them: NULL when it had none. */
+static int s_resume_words(s_run_t *r, uint32_t tag, uint64_t **arr, const char *what)
+{
+    size_t bytes = 0;
+    const void *p = nn_ckpt_take(r->resume_rd, NN_CKPT_TAG_RUN + tag, &bytes);
+    if (!p || (bytes && bytes != (size_t)r->soc.n * sizeof **arr))
+        return s_resume_bad(r, "%s", p ? what : r->resume_rd->why);
+    if (!bytes)
+        return NN_OK;
+    if (!*arr && !(*arr = malloc(bytes)))
+        return s_fail(r, NN_ENOMEM, "out of memory resuming");
+    memcpy(*arr, p, bytes);
+    return NN_OK;
+}
+
+/* --resume, the first part, once the society is drawn: the checkpoint that every rank
+ * has, checked against this run, and the agents' states, the result's counters and the
+ * outputs' sizes taken from it (the rest waits for the institutions: s_resume_rest). */
+static int s_resume_open(s_run_t *r)
+{
+    snprintf(r->ckpt_dir, sizeof r->ckpt_dir, "%s/checkpoints", r->opt->resume);
+    if (r->has_external) /* every rank sees the same scenario: no agreement needed */
+        return s_fail(r, NN_ESCENARIO,
+                      "--resume: the society has external populations, whose nodes would have "
+                      "to join again with their agents' states; nunchi resumes only societies "
+                      "of its own nodes yet");
+    if (r->sc->llm && r->me == 0)
+        fprintf(stderr, "nunchi: --resume: the llm agents' memory of past messages and their "
+                        "answer cache are not in the checkpoint: from here on their prompts, and "
+                        "so the digest, may differ from an uninterrupted run's\n");
+    uint64_t round;
+    int rc = s_agree(r, s_resume_pick(r, &round));
+    if (rc != NN_OK)
+        return rc;
+    s_ckpt_path(r, round, r->resume_path, sizeof r->resume_path);
+    if (!(r->resume_rd = calloc(1, sizeof *r->resume_rd)))
+        return s_fail(r, NN_ENOMEM, "out of memory resuming");
+    char err[1024];
+    if ((rc = nn_ckpt_open(r->resume_rd, r->resume_path, err, sizeof err)) != NN_OK)
+        return s_fail(r, rc == NN_ENOMEM ? rc : NN_ESCENARIO, "--resume: %s", err);
+    nn_ckpt_reader_t *rd = r->resume_rd;
+    const uint32_t T = NN_CKPT_TAG_RUN;
+    s_ckpt_id_t id;
+    if (nn_ckpt_get(rd, T + S_CK_ID, &id, sizeof id) != NN_OK)
+        return s_resume_bad(r, "%s", rd->why);
+    const nn_scenario_t *sc = r->sc;
+    if (id.ranks != (uint64_t)r->ranks || id.rank != (uint64_t)r->me)
+        return s_resume_bad(
+            r,
+            "it was written by a run across %" PRIu64 " MPI rank(s), and this run has %d: "
+            "resume it with mpirun -n %" PRIu64 " (another number of ranks would need the "
+            "society partitioned again and every rank's routed inboxes, held deliveries and "
+            "notices split anew, which nunchi does not do)",
+            id.ranks, r->ranks, id.ranks);
+    if (id.seed != sc->seed || id.agents != sc->agents || id.rounds != sc->rounds ||
+        id.edges != r->net->n_edges || id.init_digest != r->init_digest ||
+        (id.has & S_HAS_INSTITUTIONS) != s_ckpt_has_config(r))
+        return s_resume_bad(r,
+                            "it is of another scenario (seed %" PRIu64 ", %" PRIu64
+                            " agents, %" PRIu64 " rounds, %" PRIu64
+                            " edges) than the run directory's scenario.yaml (seed %" PRIu64
+                            ", %" PRIu32 " agents, %" PRIu64 " rounds, %" PRIu64
+                            " edges), or that file was changed since",
+                            id.seed, id.agents, id.rounds, id.edges, sc->seed, sc->agents,
+                            sc->rounds, r->net->n_edges);
+    if (id.round == 0 || id.round >= sc->rounds)
+        return s_resume_bad(r, "its round %" PRIu64 " is not one to resume after (1..%" PRIu64 ")",
+                            id.round, sc->rounds ? sc->rounds - 1 : 0);
+    if (nn_ckpt_get(rd, T + S_CK_OUTPUTS, r->resume_off, sizeof r->resume_off) != NN_OK)
+        return s_resume_bad(r, "%s", rd->why);
+    nn_run_result_t saved;
+    if (nn_ckpt_get(rd, T + S_CK_RESULT, &saved, sizeof saved) != NN_OK)
+        return s_resume_bad(r, "%s", rd->why);
+    if (saved.dropped_nodes)
+        return s_resume_bad(r, "nodes had been dropped (recovery.policy drop) before it; a "
+                               "run whose agents are absent cannot be resumed yet");
+    nn_run_result_t *res = r->res;
+    res->sent = saved.sent;
+    res->delivered = saved.delivered;
+    memcpy(res->dropped, saved.dropped, sizeof res->dropped);
+    res->rejected = saved.rejected;
+    res->foreign_acts = saved.foreign_acts;
+    res->foreign_texts = saved.foreign_texts;
+    res->texts = saved.texts;
+    res->byzantine_messages = saved.byzantine_messages;
+    res->byzantine_acts = saved.byzantine_acts;
+    res->delayed = saved.delayed;
+    res->duplicated = saved.duplicated;
+    res->restarts = saved.restarts;
+    res->detection_s_max = saved.detection_s_max;
+    res->recovery_s_max = saved.recovery_s_max;
+    res->repeated_actions = saved.repeated_actions;
+    res->exchanged = saved.exchanged;
+    res->exchanged_bytes = saved.exchanged_bytes;
+    res->final = saved.final;
+    res->checkpoints = saved.checkpoints + 1; /* the one resumed from counted itself not */
+    res->checkpoints_failed = saved.checkpoints_failed;
+    res->checkpoint_bytes = saved.checkpoint_bytes;
+    res->checkpoint_bytes_max = saved.checkpoint_bytes_max;
+    res->checkpoint_write_s_max = saved.checkpoint_write_s_max;
+    res->checkpoint_write_s_sum = saved.checkpoint_write_s_sum;
+    res->resumes = saved.resumes + 1;
+    res->resumed_from = id.round;
+    s_ckpt_scalars_t s;
+    if (nn_ckpt_get(rd, T + S_CK_SCALARS, &s, sizeof s) != NN_OK)
+        return s_resume_bad(r, "%s", rd->why);
+    r->resumed = s.resumed;
+    r->stray = s.stray;
+    r->lost = s.lost;
+    r->prev_complied = s.prev_complied;
+    r->prev_defied = s.prev_defied;
+    r->restarts = (uint32_t)s.restarts;
+    r->budget_round = s.budget_round;
+    memcpy(r->prev_closed, s.prev_closed, sizeof r->prev_closed);
+    if ((rc = s_resume_array(r, S_CK_X, r->soc.x, sizeof *r->soc.x, 0, NULL,
+                             "the opinions are not the society's size")) != NN_OK ||
+        (rc = s_resume_words(r, S_CK_TRENDS, &r->agent_trends,
+                             "the agents' trends are not the society's size")) != NN_OK ||
+        (rc = s_resume_words(r, S_CK_MEMORY, &r->agent_memory,
+                             "the agents' memory is not the society's size")) != NN_OK)
+        return rc;
+    int had = 0;
+    if (r->st.reputation &&
+        (rc = s_resume_array(r, S_CK_REPUTATION, r->st.reputation, sizeof *r->st.reputation, 1,
+                             &had, "the reputations are not the society's size")) != NN_OK)
+        return rc;
+    for (uint32_t i = 0; i < r->soc.n; i++)
+        if (!isfinite(r->soc.x[i]))
+            return s_resume_bad(r, "agent %" PRIu32 "'s opinion is not a number", i);
+    r->round = id.round;
+    r->start_round = id.round + 1;
+    return NN_OK;
+}
+
+/* --resume, the second part, once the institutions are made: the routed round, the held
+ * deliveries, the notices and texts for the next ticks, the spending, the report's rows
+ * and the institutions' states. */
+static int s_resume_rest(s_run_t *r)
+{
+    nn_ckpt_reader_t *rd = r->resume_rd;
+    const uint32_t T = NN_CKPT_TAG_RUN;
+    const uint32_t n = r->soc.n;
+    size_t bytes = 0;
+    const s_ckpt_held_t *held = nn_ckpt_take(rd, T + S_CK_HELD, &bytes);
+    if (!held || bytes % sizeof *held)
+        return s_resume_bad(r, "%s", held ? "the held deliveries are cut" : rd->why);
+    size_t nh = bytes / sizeof *held;
+    if (nh > r->held_cap) {
+        s_held_t *h = realloc(r->held, nh * sizeof *h);
+        if (!h)
+            return s_fail(r, NN_ENOMEM, "out of memory resuming");
+        r->held = h;
+        r->held_cap = nh;
+    }
+    for (size_t i = 0; i < nh; i++) {
+        if (held[i].to >= n || held[i].d.from >= n || held[i].release <= r->round)
+            return s_resume_bad(r, "held delivery %zu is not one of this society's", i);
+        r->held[i].release = held[i].release;
+        r->held[i].l.to = held[i].to;
+        r->held[i].l.d = held[i].d;
+    }
+    r->n_held = nh;
+    size_t tb = 0, ib = 0;
+    const uint32_t *to = nn_ckpt_take(rd, T + S_CK_NOTICE_TO, &tb);
+    const nn_notice_t *items = to ? nn_ckpt_take(rd, T + S_CK_NOTICES, &ib) : NULL;
+    if (!items || tb % sizeof *to || ib != tb / sizeof *to * sizeof *items)
+        return s_resume_bad(r, "%s", items ? "the notices are cut" : rd->why);
+    size_t nl = tb / sizeof *to;
+    for (size_t i = 0; i < nl; i++)
+        if (to[i] >= n || (i && to[i] < to[i - 1]))
+            return s_resume_bad(r, "notice %zu is not to an agent of this society in order", i);
+    if (nl > r->live.cap) {
+        uint32_t *t = realloc(r->live.to, nl * sizeof *t);
+        if (t)
+            r->live.to = t;
+        nn_notice_t *it = t ? realloc(r->live.items, nl * sizeof *it) : NULL;
+        if (!it)
+            return s_fail(r, NN_ENOMEM, "out of memory resuming");
+        r->live.items = it;
+        r->live.cap = nl;
+    }
+    if (nl) {
+        memcpy(r->live.to, to, tb);
+        memcpy(r->live.items, items, ib);
+    }
+    r->live.len = nl;
+    const nn_report_row_t *rows = nn_ckpt_take(rd, T + S_CK_ROWS, &bytes);
+    if (!rows || bytes % sizeof *rows)
+        return s_resume_bad(r, "%s", rows ? "the report's rows are cut" : rd->why);
+    r->rows.n = 0;
+    for (size_t i = 0; i < bytes / sizeof *rows; i++)
+        if (nn_report_rows_add(&r->rows, &rows[i]) != NN_OK)
+            return s_fail(r, NN_ENOMEM, "out of memory resuming");
+    const double *rs = nn_ckpt_take(rd, T + S_CK_ROUND_S, &bytes);
+    if (!rs || bytes % sizeof *rs || bytes / sizeof *rs > r->sc->rounds)
+        return s_resume_bad(r, "%s", rs ? "the round times are cut" : rd->why);
+    free(r->round_s);
+    if (!(r->round_s = malloc((r->sc->rounds ? r->sc->rounds : 1) * sizeof *r->round_s)))
+        return s_fail(r, NN_ENOMEM, "out of memory resuming");
+    memcpy(r->round_s, rs, bytes);
+    r->n_round_s = bytes / sizeof *rs;
+    int rc = nn_router_load(&r->router, rd);
+    if (rc == NN_OK)
+        rc = nn_said_load(&r->said[r->round & 1], rd);
+    if (rc == NN_OK)
+        rc = nn_spend_load(&r->spend_total, rd);
+    if (rc == NN_OK && r->norms)
+        rc = nn_norms_load(r->norms, rd);
+    if (rc == NN_OK && r->cases)
+        rc = nn_cases_load(r->cases, rd);
+    if (rc == NN_OK && r->trends)
+        rc = nn_trends_load(r->trends, rd);
+    if (rc == NN_ENOMEM)
+        return s_fail(r, rc, "out of memory resuming");
+    if (rc != NN_OK)
+        return s_resume_bad(r, "%s", rd->why[0] ? rd->why : "a record does not fit");
+    if (!nn_ckpt_next_is(rd, NN_CKPT_END) && rd->at != rd->len)
+        return s_resume_bad(r, "it has records after the last one this version reads");
+    if (r->standing)
+        for (uint32_t i = 0; i < r->st.n; i++)
+            r->standing[i] = (float)(r->st.status[i] * r->st.reputation[i]);
+    nn_ckpt_close(rd);
+    free(rd);
+    r->resume_rd = NULL;
+    return NN_OK;
+}
+
+/* --resume (rank 0): the run directory's growing files cut back to their sizes at the
+ * checkpoint and opened to go on, and the resume an event. */
+static int s_reopen_outputs(s_run_t *r)
+{
+    nn_run_result_t *res = r->res;
+    snprintf(res->run_dir, sizeof res->run_dir, "%s", r->opt->resume);
+    for (int k = 0; k < S_OUTS; k++) {
+        if (k == S_OUT_TRENDS && !(r->sc->trends.every))
+            continue;
+        char path[4200];
+        snprintf(path, sizeof path, "%s/%s", res->run_dir, s_out_names[k]);
+        FILE *f = NULL;
+        if (truncate(path, (off_t)r->resume_off[k]) != 0 || !(f = fopen(path, "a")) ||
+            fseeko(f, 0, SEEK_END) != 0) {
+            int e = errno;
+            if (f)
+                fclose(f);
+            return s_fail(r, NN_EIO,
+                          "--resume: cannot cut '%s' back to its %" PRIu64
+                          " bytes at the checkpoint: %s",
+                          path, r->resume_off[k], strerror(e));
+        }
+        *s_out_file(r, k) = f;
+    }
+    nn_output_event(r->events, "run_resumed",
+                    json_pack("{s:I,s:s,s:I,s:I,s:s}", "round", (json_int_t)r->round, "checkpoint",
+                              r->resume_path, "resumes", (json_int_t)r->res->resumes, "nodes",
+                              (json_int_t)r->sc->nodes, "transport",
+                              nn_transport_name(r->sc->transport)));
+    return NN_OK;
+}
+
 static int s_open_outputs(s_run_t *r, uint64_t dropped_edges);
 static int s_start_rounds(s_run_t *r, double t0);
 
@@ -3237,6 +3897,7 @@ static int s_run(s_run_t *r, double t0)
         return rc;
     }
     nn_diag_release(&diag);
+    r->init_digest = nn_society_digest(&r->soc);
     rc = nn_structure_build(&r->st, &sc->structure, r->net, &sc->network, r->soc.pop, sc->seed, err,
                             sizeof err);
     if (rc != NN_OK)
@@ -3246,11 +3907,22 @@ static int s_run(s_run_t *r, double t0)
     malloc_trim(0); /* and igraph's community detection's, if it ran */
     if (r->w && (rc = s_agree(r, s_make_graph(r))) != NN_OK)
         return s_fail(r, rc, "cannot make the ranks' exchange graph");
+    /* --resume: the agents as the checkpoint has them, before the nodes are laid out */
+    if (r->opt->resume && (rc = s_agree(r, s_resume_open(r))) != NN_OK)
+        return rc;
     /* rank 0 writes the run directory */
     if (r->me == 0)
-        rc = s_open_outputs(r, dropped_edges);
+        rc = r->opt->resume ? s_reopen_outputs(r) : s_open_outputs(r, dropped_edges);
     if ((rc = s_agree(r, rc)) != NN_OK)
         return rc;
+    if (sc->faults.checkpoint_every && !r->opt->resume) {
+        /* every rank writes its checkpoints under the run directory's path, on its host */
+        if (r->w && nn_ranks_bcast(r->w, res->run_dir, sizeof res->run_dir, 0) != NN_OK)
+            s_fatal(r, NN_EMPI, "sharing the run directory failed");
+        snprintf(r->ckpt_dir, sizeof r->ckpt_dir, "%s/checkpoints", res->run_dir);
+        if (r->me != 0)
+            res->run_dir[0] = '\0'; /* rank 0's alone: the others write no run files */
+    }
     return s_start_rounds(r, t0);
 }
 
@@ -3482,6 +4154,8 @@ static int s_start_rounds(s_run_t *r, double t0)
     nn_router_set_max_per_sender(&r->router, sc->max_messages_per_agent);
     if ((rc = s_agree(r, s_start_institutions(r))) != NN_OK)
         return rc;
+    if (r->resume_rd && (rc = s_agree(r, s_resume_rest(r))) != NN_OK)
+        return rc;
     if ((rc = s_agree(r, s_open_transport(r))) != NN_OK)
         return rc;
     nn_codec_limits_t lim = NN_CODEC_LIMITS_INIT;
@@ -3491,7 +4165,19 @@ static int s_start_rounds(s_run_t *r, double t0)
             rc = s_fail(r, NN_ENOMEM, "out of memory");
     const nn_faults_config_t *fc = &sc->faults;
     for (size_t j = 0; rc == NN_OK && j < fc->n_kills; j++) {
-        if (r->threads || r->opt->bind || r->has_external)
+        if (fc->kill[j].coordinator && !fc->checkpoint_every)
+            rc = s_fail(r, NN_ESCENARIO,
+                        "%s: faults[]: a kill of the coordinator in round %" PRIu64
+                        " would leave a run that cannot go on: add recovery: "
+                        "{checkpoint_every: 10}, and continue it with nunchi run --resume",
+                        sc->source, fc->kill[j].round);
+        else if (fc->kill[j].coordinator && fc->kill[j].rank >= (uint32_t)(r->w ? r->ranks : 1))
+            rc = s_fail(r, NN_ESCENARIO,
+                        "faults: a kill of the coordinator on rank %u, but the run has %d rank(s)",
+                        fc->kill[j].rank, r->w ? r->ranks : 1);
+        else if (fc->kill[j].coordinator)
+            continue;
+        else if (r->threads || r->opt->bind || r->has_external)
             rc = s_fail(r, NN_ESCENARIO,
                         "faults: a kill needs node processes that nunchi run starts: transport "
                         "ipc or tcp (not inproc threads), not serve, no external populations");
@@ -3518,11 +4204,15 @@ static int s_start_rounds(s_run_t *r, double t0)
     res->setup_s = nn_now() - t0;
 
     double t1 = nn_now(), last_progress = 0;
-    free(r->round_s);
-    r->round_s = malloc((sc->rounds ? sc->rounds : 1) * sizeof *r->round_s);
-    r->n_round_s = 0;
-    for (r->round = 1; r->round <= sc->rounds; r->round++) {
+    if (!r->round_s) { /* a resume has the rounds' times before its checkpoint */
+        r->round_s = malloc((sc->rounds ? sc->rounds : 1) * sizeof *r->round_s);
+        r->n_round_s = 0;
+    }
+    const uint64_t every = sc->faults.checkpoint_every;
+    for (r->round = r->start_round ? r->start_round : 1; r->round <= sc->rounds; r->round++) {
         double tr = nn_now();
+        if (fc->n_kills)
+            s_kill_coordinator(r);
         if ((rc = s_round(r)) != NN_OK)
             return rc;
         if (r->round_s)
@@ -3533,6 +4223,8 @@ static int s_start_rounds(s_run_t *r, double t0)
             res->dropped[d] += r->round_dropped[d];
         s_metrics_row(r, r->round_sent, r->round_delivered);
         s_note_refusals(r);
+        if (every && r->round % every == 0 && r->round < sc->rounds)
+            s_checkpoint(r);
         if (r->opt->progress && nn_now() - last_progress > 0.2) {
             s_progress(r, t1, res->delivered, 0);
             last_progress = nn_now();

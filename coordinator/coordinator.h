@@ -29,12 +29,14 @@ typedef struct nn_run_options {
                                * scenario; rank 0 writes the run directory */
     const char *compare;      /* a run directory whose summary.json this run's is compared
                                  with (summary.json's compare), or NULL */
+    const char *resume;       /* a run directory whose last checkpoint this run continues
+                                 from (sc is its scenario.yaml), or NULL: a new run */
 } nn_run_options_t;
 
 #define NN_RUN_DEFAULT_JOIN_TIMEOUT_S 30.0
 #define NN_RUN_OPTIONS_INIT                                                                        \
     {                                                                                              \
-        NULL, NULL, 0, 0.0, NN_RUN_DEFAULT_JOIN_TIMEOUT_S, NULL, 0, 0, NULL, NULL, NULL            \
+        NULL, NULL, 0, 0.0, NN_RUN_DEFAULT_JOIN_TIMEOUT_S, NULL, 0, 0, NULL, NULL, NULL, NULL      \
     }
 
 typedef struct nn_run_result {
@@ -59,6 +61,14 @@ typedef struct nn_run_result {
     double detection_s_max;       /* the longest from a planned kill to its detection */
     double recovery_s_max;        /* the longest from a detection to the node welcomed back */
     uint64_t dropped_nodes, absent_agents; /* recovery drop: nodes given up, their agents */
+    uint64_t checkpoints;                  /* checkpoints written (recovery.checkpoint_every) */
+    uint64_t checkpoints_failed;           /* ... that could not be written (the run went on) */
+    uint64_t checkpoint_bytes;             /* the last one's size, over all ranks */
+    uint64_t checkpoint_bytes_max;         /* the largest */
+    double checkpoint_write_s_max; /* the longest write (rank 0's), from the state to the rename */
+    double checkpoint_write_s_sum;
+    uint64_t resumed_from;      /* --resume: the checkpoint's round; 0: not resumed */
+    uint64_t resumes;           /* how often this run was resumed, this time included */
     int compared;               /* --compare: 1 same digest, -1 another, 0 not compared */
     char compare_digest[17];    /* --compare: the other run's digest */
     uint64_t repeated_actions;  /* Actions for a round already answered: taken once */

@@ -81,7 +81,8 @@ typedef enum nn_recovery_policy {
 /* A planned kill: `{fault: kill, node: N, round: R}` in the list sends SIGKILL to node
  * N's process as round R begins, before its tick goes out. */
 typedef struct nn_fault_kill {
-    uint32_t node; /* one of rank `rank`'s nodes (0 .. nodes - 1) */
+    int coordinator; /* node: coordinator: the coordinator's own process (rank `rank`'s) */
+    uint32_t node;   /* one of rank `rank`'s nodes (0 .. nodes - 1) */
     uint64_t round;
     uint32_t rank; /* under mpirun, the rank whose node it is (default 0) */
 } nn_fault_kill_t;
@@ -93,6 +94,8 @@ typedef struct nn_faults_config {
     nn_fault_kill_t kill[NN_MAX_FAULTS]; /* the kills, in list order */
     nn_recovery_policy_t recovery;       /* recovery.policy */
     uint32_t restarts;                   /* recovery.restarts: the most restarts in a run */
+    uint64_t checkpoint_every;           /* recovery.checkpoint_every: a checkpoint every K
+                                            rounds (0: none); see checkpoint.h */
 } nn_faults_config_t;
 
 /* "loss", "partition", "silent", "byzantine", "delay", "duplicate" */

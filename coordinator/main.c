@@ -38,6 +38,8 @@ typedef struct s_cli {
     uint32_t parts;               /* partition --parts */
     int has_method;               /* partition --method given */
     int mpi;                      /* run --mpi: split across the MPI ranks */
+    int changes;                  /* --set, --seed or --rounds given: refused with --resume */
+    char resumed[4200];           /* run --resume DIR: DIR/scenario.yaml */
     nn_partition_method_t method; /* partition --method */
     nn_run_options_t run;
 } s_cli_t;
@@ -68,6 +70,9 @@ static void s_usage(FILE *f)
                "  --quiet               no progress and no summary on the terminal\n"
                "  --node-binary PATH    the nunchi-node to start for ipc and tcp\n"
                "options of run:\n"
+               "  --resume RUN_DIR      continue a killed run from its last checkpoint\n"
+               "                        (recovery.checkpoint_every) to the same digest; only\n"
+               "                        --nodes, --transport and --quiet may be given with it\n"
                "  --mpi                 split the society across MPI ranks (implied under\n"
                "                        mpirun -np P with P > 1; see docs/cluster.md)\n"
                "options of serve:\n"
@@ -123,22 +128,11 @@ static int s_parse(s_cli_t *c, int argc, char **argv)
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         int takes = 1;
-        static const char *const valued[] = {"--set",
-                                             "--seed",
-                                             "--rounds",
-                                             "--nodes",
-                                             "--transport",
-                                             "--out",
-                                             "-o",
-                                             "--output",
-                                             "--bind",
-                                             "--node-binary",
-                                             "--expect-nodes",
-                                             "--wait",
-                                             "--parts",
-                                             "--method",
-                                             "--compare",
-                                             NULL};
+        static const char *const valued[] = {
+            "--set",          "--seed", "--rounds", "--nodes",  "--transport",
+            "--out",          "-o",     "--output", "--bind",   "--node-binary",
+            "--expect-nodes", "--wait", "--parts",  "--method", "--compare",
+            "--resume",       NULL};
         int needs_value = 0;
         for (int j = 0; valued[j]; j++)
             needs_value |= !strcmp(a, valued[j]);
@@ -153,14 +147,19 @@ static int s_parse(s_cli_t *c, int argc, char **argv)
         } else if (!strcmp(a, "--set")) {
             if (s_add_set(c, v))
                 return 2;
+            c->changes++;
         } else if (!strncmp(a, "--set=", 6)) {
             if (s_add_set(c, a + 6))
                 return 2;
+            c->changes++;
             takes = 0;
         } else if (!strcmp(a, "--seed") || !strcmp(a, "--rounds") || !strcmp(a, "--nodes") ||
                    !strcmp(a, "--transport")) {
             if (s_add_short(c, a + 2, v))
                 return 2;
+            c->changes += !strcmp(a, "--seed") || !strcmp(a, "--rounds");
+        } else if (!strcmp(a, "--resume")) {
+            c->run.resume = v;
         } else if (!strcmp(a, "--out")) {
             c->out = v;
         } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
@@ -245,6 +244,12 @@ static void s_human_summary(const nn_scenario_t *sc, const nn_run_result_t *res,
                res->edges ? 100.0 * (double)res->cut / (double)res->edges : 0.0);
     printf("\n");
     printf("  digest     %s\n", res->digest_hex);
+    if (res->resumed_from)
+        printf("  resumed    after round %" PRIu64 " from its checkpoint (resume %" PRIu64 ")\n",
+               res->resumed_from, res->resumes);
+    if (res->checkpoints)
+        printf("  checkpoints %" PRIu64 " written, the last %.3g MB, the longest write %.3g s\n",
+               res->checkpoints, (double)res->checkpoint_bytes / 1e6, res->checkpoint_write_s_max);
     if (res->compared)
         printf("  compare    %s the compared run's (%s)\n",
                res->compared > 0 ? "the same digest as" : "a digest other than",
@@ -431,8 +436,43 @@ static int s_refused_rank(long rank)
     return 2;
 }
 
+/* run --resume DIR: the scenario is DIR/scenario.yaml and the run directory DIR; only
+ * what never changes a digest (--nodes, --transport) may be given beside it. 0 or 2. */
+static int s_resume_options(s_cli_t *c)
+{
+    const char *dir = c->run.resume;
+    if (strcmp(c->command, "run"))
+        return s_usage_error("'--resume' belongs to 'run'%s", "");
+    if (c->scenario)
+        return s_usage_error("'--resume' continues the run directory's own scenario.yaml: give "
+                             "no scenario file (got '%s')",
+                             c->scenario);
+    if (c->out)
+        return s_usage_error("'--resume' writes into the run directory it resumes: give no "
+                             "'--out' (got '%s')",
+                             c->out);
+    if (c->changes)
+        return s_usage_error("a resumed run keeps its scenario: '--set', '--seed' and '--rounds' "
+                             "would give another digest (only --nodes and --transport may "
+                             "change)%s",
+                             "");
+    snprintf(c->resumed, sizeof c->resumed, "%s/scenario.yaml", dir);
+    if (access(c->resumed, R_OK) != 0) {
+        fprintf(stderr,
+                "nunchi: --resume: '%s' is not a run directory: cannot read '%s' (%s); give "
+                "the directory a run wrote\n",
+                dir, c->resumed, strerror(errno));
+        return 2;
+    }
+    c->scenario = c->resumed;
+    c->out = dir;
+    return 0;
+}
+
 static int s_cmd_run(s_cli_t *c)
 {
+    if (c->run.resume && s_resume_options(c) != 0)
+        return 2;
     long rank, ranks = nn_ranks_launched(&rank);
     if (ranks > 1 || c->mpi) {
         /* said once, from rank 0, and every rank stops with the same status */

@@ -8,7 +8,10 @@
  * the order in which the nodes' batches arrived. */
 #include "norms.h"
 
+#include <inttypes.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -604,4 +607,197 @@ void nn_norms_set_round_moves(nn_norms_t *n, uint64_t cooperate, uint64_t defect
     s->total_defect += defect - s->round_defect;
     s->round_cooperate = cooperate;
     s->round_defect = defect;
+}
+
+/* --- checkpoints --------------------------------------------------------------------- */
+
+/* Between two rounds the norms' state is the per-agent arrays and the stats: the round's
+ * records, the current sender's run and the round being checked are all reset by
+ * nn_norms_begin (and the round's records are empty after nn_norms_end_round), and the
+ * rest is the config. The round's game moves are in the stats (the next round's begin
+ * clears them, but the stats are read between rounds). Reputation is the structure's. */
+
+enum {
+    S_CK_ID = NN_CKPT_TAG_NORMS, /* u64: agents, the arrays present, each ladder's length */
+    S_CK_MUTE,                   /* mute_end (empty when absent), and so on */
+    S_CK_EXCL,
+    S_CK_RUNG,                             /* + k: rung[k] */
+    S_CK_LAST = S_CK_RUNG + NN_NORM_KINDS, /* + k: last[k] */
+    S_CK_PAYOFF = S_CK_LAST + NN_NORM_KINDS,
+    S_CK_STATS
+};
+
+/* The arrays in the order of the records and of the bits of the identity's mask. */
+#define S_CK_ARRAYS    (3 + 2 * NN_NORM_KINDS)
+#define S_CK_ID_LEN    (2 + NN_NORM_KINDS)
+#define S_CK_STATS_LEN (2 * NN_NORM_KINDS + 2 * NN_SANCTION_KINDS + 4 + 2 + 2)
+
+typedef struct s_ck_array {
+    void *p;
+    size_t size; /* of one element */
+    uint32_t tag;
+    char name[32];
+} s_ck_array_t;
+
+static void s_ck_arrays(const nn_norms_t *n, s_ck_array_t a[S_CK_ARRAYS])
+{
+    size_t i = 0;
+    a[i++] = (s_ck_array_t){n->mute_end, sizeof *n->mute_end, S_CK_MUTE, "mute_end"};
+    a[i++] = (s_ck_array_t){n->excl_end, sizeof *n->excl_end, S_CK_EXCL, "excl_end"};
+    for (int k = 0; k < NN_NORM_KINDS; k++) {
+        a[i] = (s_ck_array_t){n->rung[k], sizeof *n->rung[k], S_CK_RUNG + k, ""};
+        snprintf(a[i++].name, sizeof a[0].name, "rung[%s]", nn_norm_name((nn_norm_kind_t)k));
+    }
+    for (int k = 0; k < NN_NORM_KINDS; k++) {
+        a[i] = (s_ck_array_t){n->last[k], sizeof *n->last[k], S_CK_LAST + k, ""};
+        snprintf(a[i++].name, sizeof a[0].name, "last[%s]", nn_norm_name((nn_norm_kind_t)k));
+    }
+    a[i++] = (s_ck_array_t){n->payoff, sizeof *n->payoff, S_CK_PAYOFF, "payoff"};
+}
+
+static void s_ck_id(const nn_norms_t *n, const s_ck_array_t a[S_CK_ARRAYS],
+                    uint64_t id[S_CK_ID_LEN])
+{
+    id[0] = n->env.n;
+    id[1] = 0;
+    for (size_t i = 0; i < S_CK_ARRAYS; i++)
+        if (a[i].p)
+            id[1] |= (uint64_t)1 << i;
+    for (int k = 0; k < NN_NORM_KINDS; k++)
+        id[2 + k] = n->cfg.norm[k].on ? s_ladder_len(&n->cfg.norm[k]) : 0;
+}
+
+/* The stats as u64s, field by field: no padding in the file, and the 128-bit total as
+ * its low and high halves. */
+static void s_ck_stats_put(const nn_norms_stats_t *s, uint64_t v[S_CK_STATS_LEN])
+{
+    size_t i = 0;
+    for (int k = 0; k < NN_NORM_KINDS; k++)
+        v[i++] = s->round_violations[k];
+    for (int k = 0; k < NN_NORM_KINDS; k++)
+        v[i++] = s->total_violations[k];
+    for (int k = 0; k < NN_SANCTION_KINDS; k++)
+        v[i++] = s->round_sanctions[k];
+    for (int k = 0; k < NN_SANCTION_KINDS; k++)
+        v[i++] = s->total_sanctions[k];
+    v[i++] = s->round_cooperate;
+    v[i++] = s->round_defect;
+    v[i++] = s->total_cooperate;
+    v[i++] = s->total_defect;
+    unsigned __int128 p = (unsigned __int128)s->total_payoff_micro;
+    v[i++] = (uint64_t)p;
+    v[i++] = (uint64_t)(p >> 64);
+    v[i++] = s->muted;
+    v[i++] = s->excluded;
+}
+
+static void s_ck_stats_get(nn_norms_stats_t *s, const uint64_t v[S_CK_STATS_LEN])
+{
+    size_t i = 0;
+    memset(s, 0, sizeof *s);
+    for (int k = 0; k < NN_NORM_KINDS; k++)
+        s->round_violations[k] = v[i++];
+    for (int k = 0; k < NN_NORM_KINDS; k++)
+        s->total_violations[k] = v[i++];
+    for (int k = 0; k < NN_SANCTION_KINDS; k++)
+        s->round_sanctions[k] = v[i++];
+    for (int k = 0; k < NN_SANCTION_KINDS; k++)
+        s->total_sanctions[k] = v[i++];
+    s->round_cooperate = v[i++];
+    s->round_defect = v[i++];
+    s->total_cooperate = v[i++];
+    s->total_defect = v[i++];
+    unsigned __int128 p = (unsigned __int128)v[i] | (unsigned __int128)v[i + 1] << 64;
+    i += 2;
+    s->total_payoff_micro = (__int128)p;
+    s->muted = (uint32_t)v[i++];
+    s->excluded = (uint32_t)v[i++];
+}
+
+int nn_norms_save(const nn_norms_t *n, nn_ckpt_writer_t *w)
+{
+    s_ck_array_t a[S_CK_ARRAYS];
+    s_ck_arrays(n, a);
+    uint64_t id[S_CK_ID_LEN];
+    s_ck_id(n, a, id);
+    nn_ckpt_put(w, S_CK_ID, id, sizeof id);
+    for (size_t i = 0; i < S_CK_ARRAYS; i++)
+        nn_ckpt_put(w, a[i].tag, a[i].p, a[i].p ? (size_t)n->env.n * a[i].size : 0);
+    uint64_t v[S_CK_STATS_LEN];
+    s_ck_stats_put(&n->stats, v);
+    nn_ckpt_put(w, S_CK_STATS, v, sizeof v);
+    return NN_OK;
+}
+
+int nn_norms_load(nn_norms_t *n, nn_ckpt_reader_t *r)
+{
+    if (r->failed)
+        return NN_EPROTO;
+    s_ck_array_t a[S_CK_ARRAYS];
+    s_ck_arrays(n, a);
+    uint64_t mine[S_CK_ID_LEN], id[S_CK_ID_LEN];
+    s_ck_id(n, a, mine);
+    if (nn_ckpt_get(r, S_CK_ID, id, sizeof id) != NN_OK)
+        return NN_EPROTO;
+    if (id[0] != mine[0])
+        return nn_ckpt_misfit(
+            r, "norms: the checkpoint is of %" PRIu64 " agents, the scenario has %" PRIu64, id[0],
+            mine[0]);
+    for (int k = 0; k < NN_NORM_KINDS; k++)
+        if (id[2 + k] != mine[2 + k])
+            return nn_ckpt_misfit(r,
+                                  "norms: the checkpoint's ladder of '%s' has %" PRIu64
+                                  " rungs, the scenario's %" PRIu64 " (0: the norm is off)",
+                                  nn_norm_name((nn_norm_kind_t)k), id[2 + k], mine[2 + k]);
+    for (size_t i = 0; i < S_CK_ARRAYS; i++) {
+        uint64_t bit = (uint64_t)1 << i;
+        if ((id[1] & bit) != (mine[1] & bit))
+            return nn_ckpt_misfit(r, "norms: the checkpoint %s '%s', the scenario's norms %s",
+                                  id[1] & bit ? "has" : "has no", a[i].name,
+                                  mine[1] & bit ? "have it" : "do not");
+    }
+    if (id[1] >> S_CK_ARRAYS)
+        return nn_ckpt_misfit(
+            r, "norms: the checkpoint has arrays unknown here (mask 0x%" PRIx64 ")", id[1]);
+
+    /* everything is checked before anything is copied: a file that does not fit leaves
+     * the instance as it was */
+    const void *src[S_CK_ARRAYS];
+    for (size_t i = 0; i < S_CK_ARRAYS; i++) {
+        size_t len = 0, want = a[i].p ? (size_t)n->env.n * a[i].size : 0;
+        src[i] = nn_ckpt_take(r, a[i].tag, &len);
+        if (!src[i])
+            return NN_EPROTO;
+        if (len != want)
+            return nn_ckpt_misfit(r, "norms: the checkpoint's '%s' has %zu bytes, %zu expected",
+                                  a[i].name, len, want);
+    }
+    for (int k = 0; k < NN_NORM_KINDS; k++) {
+        const uint8_t *rung = src[2 + k];
+        if (!a[2 + k].p)
+            continue;
+        for (uint32_t x = 0; x < n->env.n; x++)
+            if (rung[x] > mine[2 + k])
+                return nn_ckpt_misfit(
+                    r,
+                    "norms: agent %" PRIu32 " is on rung %u of the ladder of '%s', "
+                    "which has %" PRIu64,
+                    x, (unsigned)rung[x], nn_norm_name((nn_norm_kind_t)k), mine[2 + k]);
+    }
+    uint64_t v[S_CK_STATS_LEN];
+    if (nn_ckpt_get(r, S_CK_STATS, v, sizeof v) != NN_OK)
+        return NN_EPROTO;
+    nn_norms_stats_t s;
+    s_ck_stats_get(&s, v);
+    if (v[S_CK_STATS_LEN - 2] > n->env.n || v[S_CK_STATS_LEN - 1] > n->env.n)
+        return nn_ckpt_misfit(r,
+                              "norms: the checkpoint has %" PRIu64 " agents muted and %" PRIu64
+                              " excluded, of %" PRIu32,
+                              v[S_CK_STATS_LEN - 2], v[S_CK_STATS_LEN - 1], n->env.n);
+
+    for (size_t i = 0; i < S_CK_ARRAYS; i++)
+        if (a[i].p && n->env.n)
+            memcpy(a[i].p, src[i], (size_t)n->env.n * a[i].size);
+    n->stats = s;
+    return NN_OK;
 }

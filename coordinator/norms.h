@@ -16,6 +16,7 @@
 
 #include "nunchi/behaviour.h"
 
+#include "checkpoint.h"
 #include "network.h"
 #include "notices.h"
 #include "router.h"
@@ -156,5 +157,22 @@ void nn_norms_set_round_moves(nn_norms_t *n, uint64_t cooperate, uint64_t defect
  * it checked gave (a receiver's benefit is credited on its sender's rank); the run's
  * total (nn_norms_set_round_moves) is exact everywhere. */
 double nn_norms_payoff(const nn_norms_t *n, uint32_t agent);
+
+/* Checkpoints, between two rounds: after round R's nn_norms_end_round (and, with ranks,
+ * nn_norms_set_round_moves), before round R + 1's nn_norms_begin. Save puts the records
+ * NN_CKPT_TAG_NORMS + 0 .. + 14 to w: an identity (the agents, which per-agent arrays
+ * exist, each norm's ladder length), each per-agent array (an empty record for one the
+ * norms do not have), and the stats. Always NN_OK (the writer keeps its own errors).
+ * Reputation is the structure's, not saved here; with ranks each rank saves its own
+ * payoffs (see nn_norms_payoff).
+ *
+ * Load takes those records into n, made by nn_norms_new with the same config and env and
+ * run no round, replacing its state: rounds R + 1 .. then give what the saved instance
+ * would have given. NN_OK, or NN_EPROTO when r had failed, a record is missing or of
+ * another size, or the checkpoint does not fit (another agent count, other arrays or
+ * ladders, a rung past its ladder, more agents muted than there are): r->why says
+ * which, and n is left as it was. Nothing is allocated. */
+int nn_norms_save(const nn_norms_t *n, nn_ckpt_writer_t *w);
+int nn_norms_load(nn_norms_t *n, nn_ckpt_reader_t *r);
 
 #endif

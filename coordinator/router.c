@@ -1,6 +1,8 @@
 /* Routing by stable counting sort; see router.h. */
 #include "router.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -619,4 +621,54 @@ void nn_router_tick_ids(const nn_router_t *r, const uint32_t *ids, size_t n, uin
     t->receiver = ids;
     t->inbox_off = off;
     t->deliveries = r->deliv;
+}
+
+/* --- checkpoints ----------------------------------------------------------------------- */
+
+int nn_router_save(const nn_router_t *r, nn_ckpt_writer_t *w)
+{
+    nn_ckpt_put_u64(w, NN_CKPT_TAG_ROUTER + 0, r->n_agents);
+    nn_ckpt_put(w, NN_CKPT_TAG_ROUTER + 1, r->off, ((size_t)r->n_agents + 2) * sizeof *r->off);
+    nn_ckpt_put(w, NN_CKPT_TAG_ROUTER + 2, r->deliv, (size_t)r->routed * sizeof *r->deliv);
+    return NN_OK;
+}
+
+int nn_router_load(nn_router_t *r, nn_ckpt_reader_t *rd)
+{
+    uint64_t n = 0;
+    if (nn_ckpt_get_u64(rd, NN_CKPT_TAG_ROUTER + 0, &n) != NN_OK)
+        return NN_EPROTO;
+    if (n != r->n_agents) {
+        return nn_ckpt_misfit(
+            rd, "router: the checkpoint is of %" PRIu64 " agents, the scenario has %" PRIu32, n,
+            r->n_agents);
+    }
+    if (nn_ckpt_get(rd, NN_CKPT_TAG_ROUTER + 1, r->off, ((size_t)n + 2) * sizeof *r->off) != NN_OK)
+        return NN_EPROTO;
+    size_t bytes = 0;
+    const nn_delivery_t *d = nn_ckpt_take(rd, NN_CKPT_TAG_ROUTER + 2, &bytes);
+    if (!d)
+        return NN_EPROTO;
+    size_t routed = bytes / sizeof *d;
+    /* off[n + 1] is the scatter's scratch: only off[0 .. n] are the inboxes */
+    int ok = bytes % sizeof *d == 0 && r->off[0] == 0 && r->off[n] == routed;
+    for (uint32_t i = 0; ok && i < n; i++)
+        ok = r->off[i] <= r->off[i + 1];
+    for (size_t k = 0; ok && k < routed; k++)
+        ok = d[k].from < n;
+    if (!ok) {
+        memset(r->off, 0, ((size_t)n + 2) * sizeof *r->off);
+        return nn_ckpt_misfit(rd, "router: the routed inboxes are inconsistent");
+    }
+    if (routed > r->deliv_cap) {
+        nn_delivery_t *nd = realloc(r->deliv, routed * sizeof *nd);
+        if (!nd)
+            return NN_ENOMEM;
+        r->deliv = nd;
+        r->deliv_cap = routed;
+    }
+    if (routed)
+        memcpy(r->deliv, d, bytes);
+    r->routed = routed;
+    return NN_OK;
 }

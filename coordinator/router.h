@@ -17,6 +17,7 @@
 #include "nunchi/wire.h"
 
 #include "pool.h"
+#include "checkpoint.h"
 
 /* Why a message was dropped. The first two are the router's own; the others are the
  * norms' (coordinator/norms.h), which the router asks through its check hook. */
@@ -203,5 +204,11 @@ void nn_router_tick(const nn_router_t *r, uint32_t lo, uint32_t hi, nn_tick_t *t
  * their inbox offsets. */
 void nn_router_tick_ids(const nn_router_t *r, const uint32_t *ids, size_t n, uint64_t *off,
                         nn_tick_t *t);
+
+/* Checkpoints: the routed round (the inboxes the next round's ticks deliver), saved
+ * between rounds and loaded into a router made by nn_router_init for the same agents.
+ * NN_OK; load: NN_EPROTO (r->why says what does not fit) or NN_ENOMEM. */
+int nn_router_save(const nn_router_t *r, nn_ckpt_writer_t *w);
+int nn_router_load(nn_router_t *r, nn_ckpt_reader_t *rd);
 
 #endif

@@ -2106,10 +2106,12 @@ static void s_fault_kill(s_ctx_t *c, const s_node_t *e, const char *where, const
         s_err(c, e,
               "missing key '%s'" S_HINT
               "required with fault 'kill': the node whose process is killed, an integer from 0 "
-              "to nodes - 1",
+              "to nodes - 1, or coordinator",
               path);
-    else if (s_get_u64(c, x, path, 0, UINT32_MAX, "an integer >= 0 (a node, from 0 to nodes - 1)",
-                       &u) == 0) {
+    else if (x->kind == S_SCALAR && !x->quoted && x->len == 11 && !strcmp(x->text, "coordinator"))
+        kl->coordinator = 1; /* the coordinator kills itself; --resume goes on */
+    else if (s_get_u64(c, x, path, 0, UINT32_MAX,
+                       "an integer >= 0 (a node, from 0 to nodes - 1) or coordinator", &u) == 0) {
         kl->node = (uint32_t)u;
         *node_at = x;
     }
@@ -2366,12 +2368,12 @@ static void s_check_kills(s_ctx_t *c, const nn_scenario_t *s)
  * it is not used. */
 static void s_recovery(s_ctx_t *c, const s_node_t *v, nn_scenario_t *s)
 {
-    static const char *const rk[] = {"policy", "restarts"};
-    const s_node_t *rv[2], *rkk[2];
+    static const char *const rk[] = {"policy", "restarts", "checkpoint_every"};
+    const s_node_t *rv[3], *rkk[3];
     uint64_t x;
     if (!v || s_want(c, v, S_MAP, "recovery", "{policy: restart, restarts: 3}") != 0)
         return;
-    s_fields(c, v, "recovery", rk, 2, rv, rkk, NULL);
+    s_fields(c, v, "recovery", rk, 3, rv, rkk, NULL);
     if (rv[0]) {
         int p = s_get_enum(c, rv[0], "recovery.policy", s_policy_names, S_N(s_policy_names));
         if (p >= 0)
@@ -2380,6 +2382,10 @@ static void s_recovery(s_ctx_t *c, const s_node_t *v, nn_scenario_t *s)
     if (rv[1] && s_get_u64(c, rv[1], "recovery.restarts", 0, S_MAX_RESTARTS,
                            "an integer in 0..1000 (the most restarts in a run)", &x) == 0)
         s->faults.restarts = (uint32_t)x;
+    if (rv[2])
+        s_get_u64(c, rv[2], "recovery.checkpoint_every", 0, UINT64_MAX,
+                  "an integer >= 0 (a checkpoint every K rounds; 0: none)",
+                  &s->faults.checkpoint_every);
 }
 
 /* Payoffs are summed in millionths as 64-bit integers per agent: a benefit of at most
@@ -4375,8 +4381,12 @@ static void s_write_faults(const nn_scenario_t *s, FILE *f)
     /* the kills after the other faults: they are kept apart (faults.kill[]), so their place
      * among the others is not part of the scenario */
     for (size_t i = 0; i < nk; i++) {
-        fprintf(f, "  - {fault: kill, node: %" PRIu32 ", round: %" PRIu64, s->faults.kill[i].node,
-                s->faults.kill[i].round);
+        if (s->faults.kill[i].coordinator)
+            fprintf(f, "  - {fault: kill, node: coordinator, round: %" PRIu64,
+                    s->faults.kill[i].round);
+        else
+            fprintf(f, "  - {fault: kill, node: %" PRIu32 ", round: %" PRIu64,
+                    s->faults.kill[i].node, s->faults.kill[i].round);
         if (s->faults.kill[i].rank)
             fprintf(f, ", rank: %" PRIu32, s->faults.kill[i].rank);
         fputs("}\n", f);
@@ -4384,6 +4394,8 @@ static void s_write_faults(const nn_scenario_t *s, FILE *f)
     fprintf(f, "recovery:\n  policy: %s\n  restarts: %" PRIu32 "\n",
             s_name_of(s_policy_names, S_N(s_policy_names), (unsigned)s->faults.recovery),
             s->faults.restarts);
+    if (s->faults.checkpoint_every)
+        fprintf(f, "  checkpoint_every: %" PRIu64 "\n", s->faults.checkpoint_every);
 }
 
 static double s_jnum(const json_t *o, const char *key)

@@ -1,5 +1,6 @@
 /* Summing what the llm agents spent: see spend.h. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,4 +51,39 @@ double nn_spend_quantile(nn_spend_t *s, double q)
     if (rank > s->n_latency)
         rank = s->n_latency;
     return (double)s->latency_s[rank - 1];
+}
+
+/* --- checkpoints ----------------------------------------------------------------------- */
+
+int nn_spend_save(const nn_spend_t *s, nn_ckpt_writer_t *w)
+{
+    uint64_t v[NN_SPEND_COUNTERS];
+    for (size_t k = 0; k < NN_SPEND_COUNTERS; k++)
+        v[k] = *nn_spend_counter((nn_spend_t *)s, k);
+    nn_ckpt_put(w, NN_CKPT_TAG_SPEND + 0, v, sizeof v);
+    nn_ckpt_put(w, NN_CKPT_TAG_SPEND + 1, s->latency_s, s->n_latency * sizeof *s->latency_s);
+    return NN_OK;
+}
+
+int nn_spend_load(nn_spend_t *s, nn_ckpt_reader_t *r)
+{
+    uint64_t v[NN_SPEND_COUNTERS];
+    size_t bytes = 0;
+    const float *lat;
+    if (nn_ckpt_get(r, NN_CKPT_TAG_SPEND + 0, v, sizeof v) != NN_OK ||
+        !(lat = nn_ckpt_take(r, NN_CKPT_TAG_SPEND + 1, &bytes)))
+        return NN_EPROTO;
+    if (bytes % sizeof *lat) {
+        return nn_ckpt_misfit(r, "spend: the latencies are cut");
+    }
+    nn_spend_clear(s);
+    s->n_latency = 0;
+    nn_spend_t saved = {0};
+    saved.n_latency = bytes / sizeof *lat;
+    saved.latency_s = (float *)lat;
+    if (nn_spend_add(s, &saved) != NN_OK)
+        return NN_ENOMEM;
+    for (size_t k = 0; k < NN_SPEND_COUNTERS; k++)
+        *nn_spend_counter(s, k) = v[k];
+    return NN_OK;
 }

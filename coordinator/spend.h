@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "nunchi/behaviour.h"
+#include "checkpoint.h"
 
 /* Adds src's counters and latencies to dst. NN_OK or NN_ENOMEM. */
 int nn_spend_add(nn_spend_t *dst, const nn_spend_t *src);
@@ -19,5 +20,10 @@ void nn_spend_release(nn_spend_t *s);
 /* The q-quantile (0 < q <= 1, nearest rank) of s's latencies; 0 without any. Sorts
  * s->latency_s in place. */
 double nn_spend_quantile(nn_spend_t *s, double q);
+
+/* Checkpoints: a run's spending (its counters and latencies), and the same loaded into
+ * a cleared nn_spend_t. NN_OK; load: NN_EPROTO or NN_ENOMEM. */
+int nn_spend_save(const nn_spend_t *s, nn_ckpt_writer_t *w);
+int nn_spend_load(nn_spend_t *s, nn_ckpt_reader_t *r);
 
 #endif

@@ -1,5 +1,6 @@
 /* The round's texts: see texts.h. */
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -221,4 +222,33 @@ int nn_said_unpack(nn_said_t *s, const void *buf, size_t len)
         at += 4 * (size_t)h[1] + pad;
     }
     return NN_OK;
+}
+
+/* --- checkpoints ----------------------------------------------------------------------- */
+
+int nn_said_save(const nn_said_t *s, nn_ckpt_writer_t *w)
+{
+    void *buf = NULL;
+    size_t cap = 0, len = 0;
+    int rc = nn_said_pack(s, &buf, &cap, &len);
+    if (rc == NN_OK)
+        nn_ckpt_put(w, NN_CKPT_TAG_TEXTS + 0, buf, len);
+    free(buf);
+    return rc;
+}
+
+int nn_said_load(nn_said_t *s, nn_ckpt_reader_t *r)
+{
+    size_t len = 0;
+    const void *p = nn_ckpt_take(r, NN_CKPT_TAG_TEXTS + 0, &len);
+    if (!p)
+        return NN_EPROTO;
+    nn_said_begin(s);
+    int rc = nn_said_unpack(s, p, len);
+    if (rc == NN_OK && nn_said_finish(s) != NN_OK)
+        rc = NN_EPROTO;
+    if (rc == NN_EPROTO) {
+        nn_ckpt_misfit(r, "texts: the saved texts do not unpack");
+    }
+    return rc;
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "nunchi/wire.h"
+#include "checkpoint.h"
 
 typedef struct nn_said_entry {
     uint32_t from;
@@ -65,5 +66,10 @@ int nn_said_write(const nn_said_t *s, FILE *f, uint64_t round);
 int nn_said_pack(const nn_said_t *s, void **buf, size_t *cap, size_t *len);
 /* Adds the texts packed by another rank. NN_OK, NN_ENOMEM, or NN_EPROTO (bad bytes). */
 int nn_said_unpack(nn_said_t *s, const void *buf, size_t len);
+
+/* Checkpoints: a finished round's texts (nn_said_finish done), and the same loaded into
+ * a cleared nn_said_t and finished. NN_OK; load: NN_EPROTO or NN_ENOMEM. */
+int nn_said_save(const nn_said_t *s, nn_ckpt_writer_t *w);
+int nn_said_load(nn_said_t *s, nn_ckpt_reader_t *r);
 
 #endif

@@ -1,10 +1,13 @@
 /* Trends: seeding and the adoption curve; see trends.h. */
 #include "trends.h"
 
+#include <inttypes.h>
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "nunchi/error.h"
 #include "nunchi/rng.h"
 #include "nunchi/wire.h"
 
@@ -142,4 +145,94 @@ size_t nn_trends_born_by(const nn_trends_t *t, uint64_t round)
 const nn_trend_stats_t *nn_trends_at(const nn_trends_t *t, size_t i)
 {
     return t && i < t->count ? &t->trend[i] : NULL;
+}
+
+/* --- checkpoints --------------------------------------------------------------------- */
+
+/* Between two rounds the trends' state is the trends born and their courses; tally,
+ * picked and seen are scratch (seen is cleared at the top of each nn_trends_seed). */
+
+enum {
+    S_CK_ID = NN_CKPT_TAG_TRENDS, /* u64: agents, every, seeds, max (as made by _new) */
+    S_CK_COUNT,                   /* u64: trends born */
+    S_CK_TREND                    /* count nn_trend_stats_t */
+};
+
+_Static_assert(sizeof(nn_trend_stats_t) == 6 * sizeof(uint64_t), "nn_trend_stats_t is u64s");
+
+static void s_ck_id(const nn_trends_t *t, uint64_t id[4])
+{
+    id[0] = t ? t->n : 0;
+    id[1] = t ? t->cfg.every : 0;
+    id[2] = t ? t->cfg.seeds : 0;
+    id[3] = t ? t->cfg.max : 0;
+}
+
+int nn_trends_save(const nn_trends_t *t, nn_ckpt_writer_t *w)
+{
+    uint64_t id[4];
+    s_ck_id(t, id);
+    nn_ckpt_put(w, S_CK_ID, id, sizeof id);
+    size_t count = t ? t->count : 0;
+    nn_ckpt_put_u64(w, S_CK_COUNT, count);
+    nn_ckpt_put(w, S_CK_TREND, count ? t->trend : NULL, count * sizeof *t->trend);
+    return NN_OK;
+}
+
+int nn_trends_load(nn_trends_t *t, nn_ckpt_reader_t *r)
+{
+    if (r->failed)
+        return NN_EPROTO;
+    uint64_t id[4], mine[4], count;
+    s_ck_id(t, mine);
+    if (nn_ckpt_get(r, S_CK_ID, id, sizeof id) != NN_OK)
+        return NN_EPROTO;
+    if (id[1] == 0 || mine[1] == 0) {
+        if (id[1] != mine[1])
+            return nn_ckpt_misfit(r, "trends: the checkpoint has %s, the scenario %s",
+                                  id[1] ? "trends" : "no trends", mine[1] ? "has" : "has none");
+    } else if (id[0] != mine[0]) {
+        return nn_ckpt_misfit(
+            r, "trends: the checkpoint is of %" PRIu64 " agents, the scenario has %" PRIu64, id[0],
+            mine[0]);
+    } else if (id[1] != mine[1] || id[2] != mine[2] || id[3] != mine[3]) {
+        return nn_ckpt_misfit(r,
+                              "trends: the checkpoint has a trend every %" PRIu64
+                              " rounds in %" PRIu64 " agents, at most %" PRIu64
+                              "; the scenario every %" PRIu64 " in %" PRIu64 ", at most %" PRIu64,
+                              id[1], id[2], id[3], mine[1], mine[2], mine[3]);
+    }
+    if (nn_ckpt_get_u64(r, S_CK_COUNT, &count) != NN_OK)
+        return NN_EPROTO;
+    if (count > mine[3])
+        return nn_ckpt_misfit(
+            r, "trends: the checkpoint has %" PRIu64 " trends, at most %" PRIu64 " fit", count,
+            mine[3]);
+    size_t len = 0;
+    const nn_trend_stats_t *src = nn_ckpt_take(r, S_CK_TREND, &len);
+    if (!src)
+        return NN_EPROTO;
+    if (len != count * sizeof *src)
+        return nn_ckpt_misfit(r,
+                              "trends: the checkpoint's courses of %" PRIu64
+                              " trends have %zu bytes, %zu expected",
+                              count, len, (size_t)count * sizeof *src);
+    /* what nn_trends_born_by and the adoption curve rely on */
+    for (size_t i = 0; i < count; i++) {
+        const nn_trend_stats_t *s = &src[i];
+        if (s->born == 0 || s->born % mine[1] != 0 || (i > 0 && s->born < src[i - 1].born) ||
+            s->adopters > s->peak || s->peak > mine[0])
+            return nn_ckpt_misfit(
+                r,
+                "trends: trend %zu of the checkpoint is out of range (born in round "
+                "%" PRIu64 ", %" PRIu64 " adopters, peak %" PRIu64 " of %" PRIu64 ")",
+                i, s->born, s->adopters, s->peak, mine[0]);
+    }
+    if (!t)
+        return NN_OK;
+    memset(t->trend, 0, sizeof t->trend);
+    if (count)
+        memcpy(t->trend, src, (size_t)count * sizeof *src);
+    t->count = (size_t)count;
+    return NN_OK;
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "checkpoint.h"
 #include "notices.h"
 
 #define NN_MAX_TRENDS 64
@@ -49,5 +50,20 @@ void nn_trends_observe(nn_trends_t *t, uint64_t round, const uint64_t *trends);
 size_t nn_trends_count(const nn_trends_t *t);
 size_t nn_trends_born_by(const nn_trends_t *t, uint64_t round);
 const nn_trend_stats_t *nn_trends_at(const nn_trends_t *t, size_t i);
+
+/* Checkpoints, between two rounds: after nn_trends_observe(R) and nn_trends_seed(R + 1).
+ * Save puts the records NN_CKPT_TAG_TRENDS + 0 .. + 2 to w: an identity (agents, every,
+ * seeds, max), the trends born and their courses; t may be NULL (no trends), which saves
+ * an identity of none. Always NN_OK (the writer keeps its own errors).
+ *
+ * Load takes them into t, made by nn_trends_new with the same config, agents and seed
+ * (NULL when it made none), replacing the trends born and their courses; whether
+ * nn_trends_seed(1) was called on it does not matter, but its notices were the first
+ * run's and are not to be delivered again. NN_OK, or NN_EPROTO when r had failed, a
+ * record is missing or of another size, or the checkpoint does not fit (trends here and
+ * not there, another agent count or config, a course out of range): r->why says which,
+ * and t is left as it was. */
+int nn_trends_save(const nn_trends_t *t, nn_ckpt_writer_t *w);
+int nn_trends_load(nn_trends_t *t, nn_ckpt_reader_t *r);
 
 #endif

@@ -2274,7 +2274,7 @@ static void test_faults_kill_errors(void **state)
     static const t_bad_t cases[] = {
         {MINIMAL "faults: [{fault: kill, round: 5}]\n",
          "missing key 'faults[0].node' at t.yaml:4:10 (required with fault 'kill': the node "
-         "whose process is killed, an integer from 0 to nodes - 1)"},
+         "whose process is killed, an integer from 0 to nodes - 1, or coordinator)"},
         {MINIMAL "faults: [{fault: kill, node: 1}]\n",
          "missing key 'faults[0].round' at t.yaml:4:10 (required with fault 'kill': the round "
          "at whose start the node is killed, an integer in 1..rounds)"},
@@ -2285,8 +2285,11 @@ static void test_faults_kill_errors(void **state)
         {MINIMAL "faults: [{fault: kill, node: 2, round: 5}]\nnodes: 2\n",
          "'faults[0].node' is 2, not below nodes (2) at t.yaml:4:30"},
         {MINIMAL "faults: [{fault: kill, node: -1, round: 5}]\n",
-         "'faults[0].node' must be an integer >= 0 (a node, from 0 to nodes - 1), got -1 at "
-         "t.yaml:4:30"},
+         "'faults[0].node' must be an integer >= 0 (a node, from 0 to nodes - 1) or coordinator, "
+         "got -1 at t.yaml:4:30"},
+        {MINIMAL "faults: [{fault: kill, node: controller, round: 5}]\n",
+         "'faults[0].node' must be an integer >= 0 (a node, from 0 to nodes - 1) or coordinator, "
+         "got 'controller' at t.yaml:4:30"},
         {MINIMAL "faults: [{fault: kill, node: 1, round: 0}]\n",
          "'faults[0].round' must be an integer >= 1 (a round), got 0 at t.yaml:4:40"},
         {MINIMAL "rounds: 10\nfaults: [{fault: kill, node: 1, round: 11}]\n",
@@ -2333,7 +2336,8 @@ static void test_faults_kill_errors(void **state)
          "'recovery.restarts' must be an integer in 0..1000 (the most restarts in a run), got "
          "1001 at t.yaml:4:22"},
         {MINIMAL "recovery: {policy: restart, retries: 2}\n",
-         "unknown key 'retries' in 'recovery' at t.yaml:4:29 (valid keys: policy, restarts)"},
+         "unknown key 'retries' in 'recovery' at t.yaml:4:29 (valid keys: policy, restarts, "
+         "checkpoint_every)"},
         {MINIMAL "recovery: {policy: restart, restart: 2}\n",
          "unknown key 'restart' in 'recovery' at t.yaml:4:29 (did you mean 'restarts'?)"},
         {MINIMAL "recovery: {polcy: restart}\n",

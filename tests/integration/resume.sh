@@ -1,0 +1,173 @@
+# Checkpoints and --resume (docs/faults.md): a coordinator killed with SIGKILL, by a
+# planned kill or from outside, is resumed from its last checkpoint to the digest, the
+# metrics and the events of the run that was never killed: on other nodes and another
+# transport, twice in one run, with a node restarted in between, under every planned
+# fault, and across 2 MPI ranks. A damaged checkpoint is refused or passed over for the
+# one before it; a resume that could not give the same run is refused, naming why.
+source "$(dirname "$0")/lib/common.bash"
+S="$DATA/scenarios/society.yaml"
+field() { /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
+for k in sys.argv[2].split("."): d=d[k]
+print(d)' "$1/summary.json" "$2"; }
+# events.jsonl without what differs between one run and a killed and resumed one: joins,
+# checkpoints, kills and restarts, the resumes and the end
+quiet_events() {
+    grep -v '"event":"\(node_joined\|checkpoint\|run_resumed\|run_end\|fault_kill\|partition\)"' "$1" |
+        grep -v '"event":"node_\(lost\|restarting\|restarted\)"'
+}
+same_events() {
+    diff <(quiet_events "$1/events.jsonl") <(quiet_events "$2/events.jsonl") >"$WORK/events.diff" ||
+        fail "$2's events differ from $1's: $(head -c 600 "$WORK/events.diff")"
+}
+# same_run REF DIR: the digest, metrics.csv, trends.csv and the events of REF
+same_run() {
+    [ "$(digest_of "$2")" = "$(digest_of "$1")" ] ||
+        fail "$2: digest $(digest_of "$2"), not $(digest_of "$1")"
+    cmp -s "$1/metrics.csv" "$2/metrics.csv" || fail "$2's metrics.csv differs from $1's"
+    cmp -s "$1/trends.csv" "$2/trends.csv" || fail "$2's trends.csv differs from $1's"
+    same_events "$1" "$2"
+}
+
+"$NUNCHI" run "$S" --out "$WORK/ref" --quiet --transport ipc
+ref=$(digest_of "$WORK/ref")
+
+# 1. a planned kill of the coordinator in round 23, checkpoints every 5 rounds: the process
+# dies by SIGKILL with the checkpoint of round 20 on disk, and nothing else
+set +e
+"$NUNCHI" run "$S" --out "$WORK/k1" --quiet --transport ipc --set recovery.checkpoint_every=5 \
+    --set 'faults=[{fault: kill, node: coordinator, round: 23}]' 2>"$WORK/k1.err"
+st=$?
+set -e
+[ $st = 137 ] || fail "the coordinator's planned kill: exit status $st, not 137 (SIGKILL)"
+[ ! -e "$WORK/k1/summary.json" ] || fail "a killed coordinator wrote summary.json"
+[ "$(ls "$WORK/k1/checkpoints")" = "round-00000020.rank-0.ckpt" ] ||
+    fail "checkpoints after the kill: $(ls "$WORK/k1/checkpoints")"
+tail -n 1 "$WORK/k1/events.jsonl" | grep -q '"event":"fault_kill".*"process":"coordinator"' ||
+    fail "events.jsonl does not end with the coordinator's kill"
+cp -r "$WORK/k1" "$WORK/k1.copy"
+# resumed on 3 nodes over tcp: the run that was never killed
+"$NUNCHI" run --resume "$WORK/k1" --quiet --transport tcp --nodes 3
+same_run "$WORK/ref" "$WORK/k1"
+[ "$(field "$WORK/k1" checkpoints.resumed_from_round)" = 20 ] || fail "not resumed from round 20"
+[ "$(field "$WORK/k1" checkpoints.resumes)" = 1 ] || fail "not 1 resume"
+[ "$(field "$WORK/k1" checkpoints.written)" = 11 ] ||
+    fail "checkpoints written: $(field "$WORK/k1" checkpoints.written), not 11 (rounds 5..55)"
+/usr/bin/python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["checkpoints"]
+assert c["bytes_last"] > 10000 and c["bytes_max"] >= c["bytes_last"] and 0 < c["write_s_max"] < 5, c' \
+    "$WORK/k1/summary.json" || fail "checkpoint figures"
+grep -q '"event":"run_resumed","round":20' "$WORK/k1/events.jsonl" || fail "no run_resumed event"
+[ "$(ls "$WORK/k1/checkpoints")" = "round-00000055.rank-0.ckpt" ] ||
+    fail "old checkpoints were not removed: $(ls "$WORK/k1/checkpoints")"
+
+# 2. killed from outside (kill -9) mid-run: resumed from whatever checkpoint it had
+"$NUNCHI" run "$S" --out "$WORK/k2" --quiet --transport ipc --set recovery.checkpoint_every=3 &
+pid=$!
+for _ in $(seq 1000); do
+    [ -f "$WORK/k2/metrics.csv" ] && [ "$(wc -l <"$WORK/k2/metrics.csv")" -ge 11 ] && break
+    sleep 0.01
+done
+kill -9 $pid
+wait $pid && fail "the coordinator ended before it was killed: make the run longer" || true
+[ ! -e "$WORK/k2/summary.json" ] || fail "the coordinator finished before it was killed"
+ls "$WORK/k2/checkpoints" | grep -q '^round-000000[0-9][0-9].rank-0.ckpt$' || fail "no checkpoint"
+"$NUNCHI" run --resume "$WORK/k2" --quiet
+same_run "$WORK/ref" "$WORK/k2"
+# the killed coordinator's node processes left with it
+for _ in $(seq 100); do
+    pgrep -f "nunchi-node.*--parent $pid\$" >/dev/null || break
+    sleep 0.1
+done
+! pgrep -f "nunchi-node.*--parent $pid\$" >/dev/null || fail "the killed coordinator's nodes stayed"
+
+# 3. killed twice, a node restarted between the kills: two resumes, one run
+kills='[{fault: kill, node: coordinator, round: 23}, {fault: kill, node: 1, round: 30},
+        {fault: kill, node: coordinator, round: 41}]'
+set +e
+"$NUNCHI" run "$S" --out "$WORK/k3" --quiet --transport ipc --set recovery.checkpoint_every=5 \
+    --set recovery.policy=restart --set "faults=$kills" 2>/dev/null
+[ $? = 137 ] || fail "the first kill did not end the run"
+"$NUNCHI" run --resume "$WORK/k3" --quiet 2>/dev/null
+[ $? = 137 ] || fail "the second kill did not end the resumed run"
+set -e
+"$NUNCHI" run --resume "$WORK/k3" --quiet
+same_run "$WORK/ref" "$WORK/k3"
+[ "$(field "$WORK/k3" checkpoints.resumes)" = 2 ] || fail "not 2 resumes"
+[ "$(field "$WORK/k3" recovery.restarts)" = 1 ] || fail "the node was not restarted once"
+
+# 4. every planned fault, delayed deliveries held across the checkpoint, across 2 MPI
+# ranks, the coordinator of rank 1 killed: resumed on 2 ranks, the one-process run
+faults='{fault: loss, p: 0.1}, {fault: delay, p: 0.1, rounds_late: 3},
+        {fault: duplicate, p: 0.05}, {fault: silent, agents: {share: 0.03}, rounds: [10, 30]},
+        {fault: byzantine, agents: {share: 0.05}, mode: adversarial},
+        {fault: partition, between: groups, rounds: [18, 26]}'
+"$NUNCHI" run "$S" --out "$WORK/fref" --quiet --set "faults=[$faults]"
+command -v mpirun >/dev/null || fail "mpirun is missing (openmpi-bin is in deploy/debian-packages.txt)"
+mpi() {
+    OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader,tcp \
+        OMPI_MCA_btl_tcp_if_include=lo OMPI_MCA_oob_tcp_if_include=lo mpirun "$@"
+}
+mpi -np 2 --oversubscribe "$NUNCHI" run "$S" --out "$WORK/m" --quiet --transport ipc \
+    --set recovery.checkpoint_every=4 \
+    --set "faults=[$faults, {fault: kill, node: coordinator, round: 22, rank: 1}]" \
+    >"$WORK/m.out" 2>&1 && fail "the rank's kill did not end the MPI run"
+[ "$(ls "$WORK/m/checkpoints" | tr '\n' ' ')" = "round-00000020.rank-0.ckpt round-00000020.rank-1.ckpt " ] ||
+    fail "MPI checkpoints: $(ls "$WORK/m/checkpoints")"
+cp -r "$WORK/m" "$WORK/m.copy"
+mpi -np 2 --oversubscribe "$NUNCHI" run --resume "$WORK/m" --quiet
+same_run "$WORK/fref" "$WORK/m"
+[ "$(field "$WORK/m" ranks)" = 2 ] || fail "the resumed run is not across 2 ranks"
+# another number of ranks, or one process: refused, saying what would be needed
+for np in 1 3; do
+    if [ $np = 1 ]; then
+        "$NUNCHI" run --resume "$WORK/m.copy" --quiet 2>"$WORK/np.err" && fail "resumed on 1 rank"
+    else
+        mpi -np 3 --oversubscribe "$NUNCHI" run --resume "$WORK/m.copy" --quiet >"$WORK/np.err" 2>&1 &&
+            fail "resumed on 3 ranks"
+    fi
+    grep -q "written by a run across 2 MPI rank(s), and this run has $np: resume it with mpirun -n 2" \
+        "$WORK/np.err" || fail "-np $np: $(cat "$WORK/np.err")"
+done
+
+# 5. damaged checkpoints
+cp -r "$WORK/k1.copy" "$WORK/torn"
+ck="$WORK/torn/checkpoints/round-00000020.rank-0.ckpt"
+# a newer one cut short (killed while writing, renamed by hand): passed over for round 20
+head -c 5000 "$ck" >"$WORK/torn/checkpoints/round-00000025.rank-0.ckpt"
+"$NUNCHI" run --resume "$WORK/torn" --quiet
+same_run "$WORK/ref" "$WORK/torn"
+[ "$(field "$WORK/torn" checkpoints.resumed_from_round)" = 20 ] || fail "the torn one was used"
+# the only one, a byte changed: refused, naming the checksum
+cp -r "$WORK/k1.copy" "$WORK/flip"
+ck="$WORK/flip/checkpoints/round-00000020.rank-0.ckpt"
+printf '\x5a' | dd of="$ck" bs=1 seek=1000 conv=notrunc status=none
+"$NUNCHI" run --resume "$WORK/flip" --quiet 2>"$WORK/flip.err" && fail "a changed checkpoint was resumed"
+grep -q "round-00000020.rank-0.ckpt' cannot be used: its checksum does not match" "$WORK/flip.err" ||
+    fail "changed checkpoint: $(cat "$WORK/flip.err")"
+[ "$(wc -l <"$WORK/flip/metrics.csv")" = "$(wc -l <"$WORK/k1.copy/metrics.csv")" ] ||
+    fail "a refused resume changed metrics.csv"
+# none at all
+cp -r "$WORK/k1.copy" "$WORK/none"
+rm -r "$WORK/none/checkpoints"
+"$NUNCHI" run --resume "$WORK/none" --quiet 2>"$WORK/none.err" && fail "resumed without checkpoints"
+grep -q "holds no usable checkpoint: it cannot be read" "$WORK/none.err" ||
+    fail "no checkpoints: $(cat "$WORK/none.err")"
+
+# 6. what a resume refuses: another scenario, changed keys, a directory that is no run's
+cp -r "$WORK/k1.copy" "$WORK/edit"
+sed -i 's/^seed: 11$/seed: 12/' "$WORK/edit/scenario.yaml"
+"$NUNCHI" run --resume "$WORK/edit" --quiet 2>"$WORK/edit.err" && fail "resumed another scenario"
+grep -q "it is of another scenario (seed 11, 800 agents, 60 rounds" "$WORK/edit.err" ||
+    fail "edited scenario: $(cat "$WORK/edit.err")"
+"$NUNCHI" run --resume "$WORK/k1.copy" --seed 3 2>"$WORK/u1.err" && fail "--resume took --seed"
+grep -q "a resumed run keeps its scenario" "$WORK/u1.err" || fail "--seed: $(cat "$WORK/u1.err")"
+"$NUNCHI" run "$S" --resume "$WORK/k1.copy" 2>"$WORK/u2.err" && fail "--resume took a scenario"
+grep -q "give no scenario file" "$WORK/u2.err" || fail "scenario: $(cat "$WORK/u2.err")"
+"$NUNCHI" run --resume "$WORK/nowhere" 2>"$WORK/u3.err" && fail "resumed nowhere"
+grep -q "is not a run directory: cannot read '$WORK/nowhere/scenario.yaml'" "$WORK/u3.err" ||
+    fail "no run directory: $(cat "$WORK/u3.err")"
+"$NUNCHI" run "$S" --out "$WORK/nock" --quiet \
+    --set 'faults=[{fault: kill, node: coordinator, round: 5}]' 2>"$WORK/u4.err" &&
+    fail "a coordinator kill without checkpoints ran"
+grep -q "add recovery: {checkpoint_every: 10}, and continue it with nunchi run --resume" \
+    "$WORK/u4.err" || fail "kill without checkpoints: $(cat "$WORK/u4.err")"
+echo "resume: ok"
