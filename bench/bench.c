@@ -44,6 +44,8 @@ typedef struct s_figures {
     uint64_t rss_rounds; /* resident at the end of the rounds */
     uint64_t children_rss;
     uint64_t edges;
+    uint64_t checkpoints, checkpoint_bytes; /* recovery.checkpoint_every rows */
+    double checkpoint_write_s_max, checkpoint_write_s_mean;
 } s_figures_t;
 
 const char bench_yaml[] = "name: bench\n"
@@ -68,6 +70,9 @@ static const char s_norms_only[] = "norms:\n"
                                    "  - {norm: address, scope: neighbours}\n"
                                    "  - {norm: aggression, threshold: 1}\n"
                                    "game: {benefit: 3, cost: 1}\n";
+/* The checkpoint rows: the same societies with a checkpoint every 10 rounds. */
+static const char s_checkpoints[] = "recovery: {checkpoint_every: 10}\n";
+static char s_everything_ckpt[2048];
 static const char s_citizen[] = "{behaviour: citizen, share: 1, params: {sociability: 1, "
                                 "tolerance: {normal: [0.2, 0.05]}}}";
 static const char s_everything[] =
@@ -224,6 +229,11 @@ static void s_nunchi(uint32_t agents, uint32_t rounds, uint32_t nodes, const cha
     fig->digest = res.digest;
     fig->rss_rounds = res.rss_rounds;
     fig->edges = res.edges;
+    fig->checkpoints = res.checkpoints;
+    fig->checkpoint_bytes = res.checkpoint_bytes_max;
+    fig->checkpoint_write_s_max = res.checkpoint_write_s_max;
+    fig->checkpoint_write_s_mean =
+        res.checkpoints ? res.checkpoint_write_s_sum / (double)res.checkpoints : 0.0;
     fig->ok = 1;
     char cmd[4300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
@@ -348,9 +358,12 @@ int main(int argc, char **argv)
         {"2 node processes, ipc", 2, "ipc", bench_deffuant, "", 1},
         {"2 threads, norms + game", 2, "inproc", bench_deffuant, s_norms_only, 1},
         {"2 threads, citizens, all", 2, "inproc", s_citizen, s_everything, 0},
+        {"2 threads, checkpoint/10", 2, "inproc", bench_deffuant, s_checkpoints, 1},
+        {"citizens, all, ckpt/10", 2, "inproc", s_citizen, s_everything_ckpt, 0},
         {"2 external nodes, tcp", 2, "inproc", s_external_pop, NULL, 1},
     };
     const size_t n_configs = sizeof configs / sizeof configs[0];
+    snprintf(s_everything_ckpt, sizeof s_everything_ckpt, "%s%s", s_everything, s_checkpoints);
     int status = 0;
     printf("deffuant, watts_strogatz k=10 p=0.05, %u rounds; median of %d runs each\n", rounds,
            repeat);
@@ -406,6 +419,11 @@ int main(int argc, char **argv)
                 printf("  ^ digest differs from the plain loop's: not the same model\n");
                 status = 1;
             }
+            if (fig.checkpoints)
+                printf("  ^ %" PRIu64 " checkpoints of %.1f B/agent, written in %.3g s (mean) and "
+                       "%.3g s (longest), in the last run\n",
+                       fig.checkpoints, (double)fig.checkpoint_bytes / agents,
+                       fig.checkpoint_write_s_mean, fig.checkpoint_write_s_max);
             if (c == 3)
                 printf("  budget: 64 B/agent + 8 B per directed edge entry = %.1f B/agent\n",
                        64.0 + 8.0 * 2.0 * (double)fig.edges / agents);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,11 @@ static void s_write(nn_ckpt_writer_t *w, const void *data, size_t bytes)
 {
     if (w->failed || bytes == 0)
         return;
+    if (!w->f) { /* never begun, or begun in vain */
+        w->failed = EBADF;
+        return;
+    }
+    errno = 0;
     if (fwrite(data, 1, bytes, w->f) != bytes) {
         w->failed = errno ? errno : EIO;
         return;
@@ -105,10 +111,14 @@ int nn_ckpt_commit(nn_ckpt_writer_t *w, char *err, size_t errlen)
     if (fclose(w->f) != 0 && !w->failed)
         w->failed = errno ? errno : EIO;
     w->f = NULL;
-    if (!w->failed && rename(w->tmp, w->path) != 0)
+    int renaming = 0;
+    if (!w->failed && rename(w->tmp, w->path) != 0) {
         w->failed = errno ? errno : EIO;
+        renaming = 1;
+    }
     if (w->failed) {
-        snprintf(err, errlen, "cannot write the checkpoint '%s': %s", w->tmp,
+        snprintf(err, errlen, "cannot %s the checkpoint '%s': %s", renaming ? "rename to" : "write",
+                 renaming ? w->path : w->tmp,
                  w->failed > 0 ? strerror(w->failed) : "out of memory");
         unlink(w->tmp);
         return NN_EIO;
@@ -130,14 +140,14 @@ int nn_ckpt_open(nn_ckpt_reader_t *r, const char *path, char *err, size_t errlen
         snprintf(err, errlen, "cannot read the checkpoint '%s': %s", path, strerror(errno));
         return NN_EIO;
     }
-    long n = -1;
-    if (fseek(f, 0, SEEK_END) == 0)
-        n = ftell(f);
-    if (n < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        snprintf(err, errlen, "cannot read the checkpoint '%s': %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "cannot read the checkpoint '%s': %s", path,
+                 S_ISDIR(st.st_mode) ? "it is a directory" : "it is not a regular file");
         fclose(f);
         return NN_EIO;
     }
+    long n = (long)st.st_size;
     unsigned char *buf = malloc((size_t)n + 1);
     if (!buf) {
         fclose(f);
@@ -153,12 +163,14 @@ int nn_ckpt_open(nn_ckpt_reader_t *r, const char *path, char *err, size_t errlen
     }
     const char *bad = NULL;
     uint32_t version = 0;
-    if ((size_t)n < S_HEADER + 24 || memcmp(buf, NN_CKPT_MAGIC, 8) != 0) {
+    if ((size_t)n < 12 || memcmp(buf, NN_CKPT_MAGIC, 8) != 0) {
         bad = "it is not a nunchi checkpoint";
     } else {
         memcpy(&version, buf + 8, sizeof version);
         if (version != NN_CKPT_VERSION) {
             bad = "it was written by another version of nunchi";
+        } else if ((size_t)n < S_HEADER + 24) {
+            bad = "it is cut short (no trailer)";
         } else {
             /* the trailer: END, 0, length 8, the crc of all before it */
             const unsigned char *t = buf + n - 24;
@@ -219,8 +231,12 @@ const void *nn_ckpt_take(nn_ckpt_reader_t *r, uint32_t tag, size_t *bytes)
         return NULL;
     if (s_peek(r, &t, &len) != 0) {
         r->failed = 1;
-        snprintf(r->why, sizeof r->why, "record 0x%04x is missing: the file ends at byte %zu", tag,
-                 r->at);
+        if (r->at + 16 > r->len)
+            snprintf(r->why, sizeof r->why, "record 0x%04x is missing: the file ends at byte %zu",
+                     tag, r->at);
+        else
+            snprintf(r->why, sizeof r->why,
+                     "record 0x%04x at byte %zu claims more bytes than the file holds", tag, r->at);
         return NULL;
     }
     if (t != tag) {

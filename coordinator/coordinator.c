@@ -3388,7 +3388,7 @@ static void s_prune(s_run_t *r, uint64_t round)
     if (!d)
         return;
     struct dirent *e;
-    char path[4400];
+    char path[4500];
     while ((e = readdir(d))) {
         uint64_t q;
         size_t len = strlen(e->d_name);

@@ -44,6 +44,14 @@ FAULTS='faults=[{fault: loss, p: 0.1, rounds: [2, 8]}, {fault: partition, betwee
     --set recovery.policy=restart --set "$FAULTS" --out "$WORK/faults" --quiet \
     2>"$WORK/err-faults" || fail "faults under sanitizers: $(tail -30 "$WORK/err-faults")"
 grep -q '"restarts": 1' "$WORK/faults/summary.json" || fail "faults under sanitizers: no restart"
+# the same with checkpoints, the coordinator killed in round 10 and resumed: the digest
+"$asan/nunchi" run "$DATA/scenarios/society.yaml" --rounds 12 --nodes 3 --transport ipc \
+    --set recovery.policy=restart --set recovery.checkpoint_every=4 \
+    --set "${FAULTS%]}, {fault: kill, node: coordinator, round: 10}]" --out "$WORK/killed" \
+    --quiet 2>"$WORK/err-killed" && fail "the coordinator's kill under sanitizers did not end it"
+"$asan/nunchi" run --resume "$WORK/killed" --quiet 2>"$WORK/err-resume" \
+    || fail "resume under sanitizers: $(tail -30 "$WORK/err-resume")"
+[ "$(digest_of "$WORK/killed")" = "$(digest_of "$WORK/faults")" ] || fail "the resumed digest differs"
 # every institution on: norms, game, cases, decisions, trends, citizens
 for transport in inproc ipc; do
     "$asan/nunchi" run "$DATA/scenarios/society.yaml" --rounds 20 --nodes 3 --transport $transport \
@@ -65,4 +73,4 @@ if command -v mpirun >/dev/null; then
         || fail "society in one process under sanitizers"
     [ "$(digest_of "$WORK/soc-ranks")" = "$(digest_of "$WORK/soc-one")" ] || fail "3 ranks changed the digest"
 fi
-echo "ok: $n unit tests and runs (also with every institution, and on 3 MPI ranks) over inproc and ipc clean under ASan and UBSan"
+echo "ok: $n unit tests and runs (also with every institution, a resume, and on 3 MPI ranks) over inproc and ipc clean under ASan and UBSan"
