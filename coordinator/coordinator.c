@@ -7,6 +7,7 @@
 #include "coordinator.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <malloc.h>
 #include <math.h>
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/resource.h>
@@ -226,6 +228,7 @@ typedef struct s_run {
     char resume_path[4400];      /* ... its file */
     uint64_t start_round;        /* the first round this process runs: 1, or the checkpoint's + 1 */
     uint64_t resume_off[4];      /* the outputs' sizes at the checkpoint (rank 0) */
+    int ckpt_lock;               /* rank 0: 1 + the fd that holds checkpoints/lock; 0: none */
 } s_run_t;
 
 static int s_fail(s_run_t *r, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -2582,6 +2585,8 @@ static void s_stop_nodes(s_run_t *r)
 
 static void s_free(s_run_t *r)
 {
+    if (r->ckpt_lock)
+        close(r->ckpt_lock - 1);
     if (r->resume_rd) {
         nn_ckpt_close(r->resume_rd);
         free(r->resume_rd);
@@ -3381,6 +3386,41 @@ static int s_save(s_run_t *r, nn_ckpt_writer_t *w)
     return rc;
 }
 
+/* Rank 0 holds RUN_DIR/checkpoints/lock (flock) while it writes or resumes checkpoints,
+ * so that a second resume of the run directory, or one while the run still lives, is
+ * refused instead of both writing the same files. The lock goes with the process, however
+ * it ends. NN_OK, or NN_EIO with err saying who holds it. */
+static int s_ckpt_lock(s_run_t *r, char *err, size_t errlen)
+{
+    if (r->me != 0 || r->ckpt_lock)
+        return NN_OK;
+    char path[4300];
+    snprintf(path, sizeof path, "%s/lock", r->ckpt_dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
+        return NN_EIO;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        char pid[32] = "";
+        ssize_t n = pread(fd, pid, sizeof pid - 1, 0);
+        pid[n > 0 ? n : 0] = '\0';
+        pid[strcspn(pid, "\n")] = '\0';
+        snprintf(err, errlen,
+                 "another nunchi (pid %s) is running or resuming this run: '%s' is locked",
+                 pid[0] ? pid : "?", path);
+        close(fd);
+        return NN_EIO;
+    }
+    char pid[32];
+    int len = snprintf(pid, sizeof pid, "%d\n", (int)getpid());
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)len, 0) != len) {
+        /* the lock holds without its pid: the pid is only for the message */
+    }
+    r->ckpt_lock = fd + 1;
+    return NN_OK;
+}
+
 /* Removes this rank's checkpoints of rounds before `round` (and its temporary files). */
 static void s_prune(s_run_t *r, uint64_t round)
 {
@@ -3419,6 +3459,8 @@ static void s_checkpoint(s_run_t *r)
         snprintf(err, sizeof err, "cannot make '%s': %s", r->ckpt_dir, strerror(errno));
         rc = NN_EIO;
     }
+    if (rc == NN_OK)
+        rc = s_ckpt_lock(r, err, sizeof err);
     nn_ckpt_writer_t w;
     memset(&w, 0, sizeof w);
     s_ckpt_path(r, r->round, path, sizeof path);
@@ -3629,8 +3671,13 @@ static int s_resume_open(s_run_t *r)
         fprintf(stderr, "nunchi: --resume: the llm agents' memory of past messages and their "
                         "answer cache are not in the checkpoint: from here on their prompts, and "
                         "so the digest, may differ from an uninterrupted run's\n");
+    char lerr[4600];
+    struct stat st; /* without the directory, s_resume_pick says what is wrong */
+    int rc = s_agree(r, stat(r->ckpt_dir, &st) == 0 ? s_ckpt_lock(r, lerr, sizeof lerr) : NN_OK);
+    if (rc != NN_OK)
+        return s_fail(r, NN_ESCENARIO, "--resume: %s", lerr);
     uint64_t round;
-    int rc = s_agree(r, s_resume_pick(r, &round));
+    rc = s_agree(r, s_resume_pick(r, &round));
     if (rc != NN_OK)
         return rc;
     s_ckpt_path(r, round, r->resume_path, sizeof r->resume_path);

@@ -441,8 +441,6 @@ static int s_refused_rank(long rank)
 static int s_resume_options(s_cli_t *c)
 {
     const char *dir = c->run.resume;
-    if (strcmp(c->command, "run"))
-        return s_usage_error("'--resume' belongs to 'run'%s", "");
     if (c->scenario)
         return s_usage_error("'--resume' continues the run directory's own scenario.yaml: give "
                              "no scenario file (got '%s')",
@@ -794,7 +792,9 @@ int main(int argc, char **argv)
             "behaviours, keygen, version, help)",
             c->command);
     } else if ((status = s_parse(c, argc, argv)) == 0) {
-        if (!strcmp(c->command, "validate"))
+        if (c->run.resume && strcmp(c->command, "run"))
+            status = s_usage_error("'--resume' belongs to 'run' (got '%s')", c->command);
+        else if (!strcmp(c->command, "validate"))
             status = s_cmd_validate(c);
         else if (!strcmp(c->command, "network"))
             status = s_cmd_network(c);

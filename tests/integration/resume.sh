@@ -40,8 +40,9 @@ st=$?
 set -e
 [ $st = 137 ] || fail "the coordinator's planned kill: exit status $st, not 137 (SIGKILL)"
 [ ! -e "$WORK/k1/summary.json" ] || fail "a killed coordinator wrote summary.json"
-[ "$(ls "$WORK/k1/checkpoints")" = "round-00000020.rank-0.ckpt" ] ||
-    fail "checkpoints after the kill: $(ls "$WORK/k1/checkpoints")"
+ckpts() { ls "$1/checkpoints" | grep -v '^lock$' | tr '\n' ' '; }
+[ "$(ckpts "$WORK/k1")" = "round-00000020.rank-0.ckpt " ] ||
+    fail "checkpoints after the kill: $(ckpts "$WORK/k1")"
 tail -n 1 "$WORK/k1/events.jsonl" | grep -q '"event":"fault_kill".*"process":"coordinator"' ||
     fail "events.jsonl does not end with the coordinator's kill"
 cp -r "$WORK/k1" "$WORK/k1.copy"
@@ -56,8 +57,8 @@ same_run "$WORK/ref" "$WORK/k1"
 assert c["bytes_last"] > 10000 and c["bytes_max"] >= c["bytes_last"] and 0 < c["write_s_max"] < 5, c' \
     "$WORK/k1/summary.json" || fail "checkpoint figures"
 grep -q '"event":"run_resumed","round":20' "$WORK/k1/events.jsonl" || fail "no run_resumed event"
-[ "$(ls "$WORK/k1/checkpoints")" = "round-00000055.rank-0.ckpt" ] ||
-    fail "old checkpoints were not removed: $(ls "$WORK/k1/checkpoints")"
+[ "$(ckpts "$WORK/k1")" = "round-00000055.rank-0.ckpt " ] ||
+    fail "old checkpoints were not removed: $(ckpts "$WORK/k1")"
 
 # 2. killed from outside (kill -9) mid-run: resumed from whatever checkpoint it had
 "$NUNCHI" run "$S" --out "$WORK/k2" --quiet --transport ipc --set recovery.checkpoint_every=3 &
@@ -66,7 +67,11 @@ for _ in $(seq 1000); do
     [ -f "$WORK/k2/metrics.csv" ] && [ "$(wc -l <"$WORK/k2/metrics.csv")" -ge 11 ] && break
     sleep 0.01
 done
+# while it lives, its run directory is locked against a resume
+"$NUNCHI" run --resume "$WORK/k2" --quiet 2>"$WORK/lock.err" && fail "resumed a living run"
 kill -9 $pid
+grep -q "another nunchi (pid $pid) is running or resuming this run: '$WORK/k2/checkpoints/lock' is locked" \
+    "$WORK/lock.err" || fail "the lock: $(cat "$WORK/lock.err")"
 wait $pid && fail "the coordinator ended before it was killed: make the run longer" || true
 [ ! -e "$WORK/k2/summary.json" ] || fail "the coordinator finished before it was killed"
 ls "$WORK/k2/checkpoints" | grep -q '^round-000000[0-9][0-9].rank-0.ckpt$' || fail "no checkpoint"
@@ -110,8 +115,8 @@ mpi -np 2 --oversubscribe "$NUNCHI" run "$S" --out "$WORK/m" --quiet --transport
     --set recovery.checkpoint_every=4 \
     --set "faults=[$faults, {fault: kill, node: coordinator, round: 22, rank: 1}]" \
     >"$WORK/m.out" 2>&1 && fail "the rank's kill did not end the MPI run"
-[ "$(ls "$WORK/m/checkpoints" | tr '\n' ' ')" = "round-00000020.rank-0.ckpt round-00000020.rank-1.ckpt " ] ||
-    fail "MPI checkpoints: $(ls "$WORK/m/checkpoints")"
+[ "$(ckpts "$WORK/m")" = "round-00000020.rank-0.ckpt round-00000020.rank-1.ckpt " ] ||
+    fail "MPI checkpoints: $(ckpts "$WORK/m")"
 cp -r "$WORK/m" "$WORK/m.copy"
 mpi -np 2 --oversubscribe "$NUNCHI" run --resume "$WORK/m" --quiet
 same_run "$WORK/fref" "$WORK/m"
