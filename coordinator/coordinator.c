@@ -353,6 +353,8 @@ static int s_start_nodes(s_run_t *r)
     if (r->threads) {
         for (size_t k = 0; k < r->n_builtin; k++) {
             s_node_t *nd = &r->nodes[k];
+            if (nd->dropped)
+                continue; /* a resumed run's node that recovery.policy drop gave up */
             nd->ctx = r->ctx;
             nd->by_pointer = r->local;
             snprintf(nd->endpoint, sizeof nd->endpoint, "%s", r->inproc);
@@ -366,6 +368,8 @@ static int s_start_nodes(s_run_t *r)
     if (!r->procs)
         return s_fail(r, NN_ENOMEM, "out of memory");
     for (size_t k = 0; k < r->n_builtin; k++) {
+        if (r->nodes[k].dropped)
+            continue; /* as above: procs[k] stays without a pid */
         int rc = s_spawn(r, k);
         if (rc != NN_OK)
             return rc;
@@ -827,6 +831,8 @@ static void s_waiting(const s_run_t *r, char *buf, size_t len)
 static int s_join(s_run_t *r)
 {
     size_t joined = 0;
+    for (size_t k = 0; k < r->n_nodes; k++)
+        joined += r->nodes[k].dropped; /* a resumed run's, given up before */
     double start = nn_now(), last_beat = start, last_note = start;
     double limit = r->opt->bind ? r->opt->wait_s : r->opt->join_timeout_s;
     if (r->has_external && !r->opt->bind)
@@ -865,7 +871,8 @@ static int s_join(s_run_t *r)
         /* a node started by hand that has gone silent gives its place back */
         for (size_t k = 0; k < r->n_nodes; k++) {
             s_node_t *nd = &r->nodes[k];
-            if (!nd->joined || nd->has_thread || nd->proc >= 0 || now - nd->heard < r->liveness_s)
+            if (!nd->joined || nd->dropped || nd->has_thread || nd->proc >= 0 ||
+                now - nd->heard < r->liveness_s)
                 continue;
             nd->joined = 0;
             joined--;
@@ -882,7 +889,7 @@ static int s_join(s_run_t *r)
         }
         if (now - last_beat >= r->sc->heartbeat_s) {
             for (size_t k = 0; k < r->n_nodes; k++)
-                if (r->nodes[k].joined)
+                if (r->nodes[k].joined && !r->nodes[k].dropped)
                     s_send_simple(r, &r->nodes[k].peer, (long)k, NN_WIRE_HEARTBEAT, "");
             last_beat = now;
         }
@@ -1975,6 +1982,7 @@ static int s_round_nodes(s_run_t *r)
             return s_fail(r, NN_ENOMEM, "out of memory for the texts of node %zu", k);
         t->budget_spent = r->budget_round != 0;
         nd->answered = 0;
+        nd->acts.len = 0; /* a dropped node's last acts must not be filed again */
     }
     nn_said_begin(&r->said[r->round & 1]);
     nn_spend_clear(&r->spend_round);
@@ -2056,7 +2064,7 @@ static int s_round_nodes(s_run_t *r)
         double left = deadline - nn_now();
         if (left <= 0) {
             for (size_t k = 0; k < r->n_nodes; k++)
-                if (!r->nodes[k].answered)
+                if (!r->nodes[k].answered && !r->nodes[k].dropped)
                     return s_fail(
                         r, NN_ETIMEOUT,
                         "node %zu missed the deadline of round %" PRIu64
@@ -3288,7 +3296,8 @@ enum { /* the coordinator's records, NN_CKPT_TAG_RUN + */
        S_CK_NOTICE_TO,
        S_CK_NOTICES,
        S_CK_ROWS,
-       S_CK_ROUND_S
+       S_CK_ROUND_S,
+       S_CK_DROPPED
 };
 
 static void s_ckpt_path(const s_run_t *r, uint64_t round, char *buf, size_t len)
@@ -3372,6 +3381,13 @@ static int s_save(s_run_t *r, nn_ckpt_writer_t *w)
     nn_ckpt_put(w, T + S_CK_NOTICES, r->live.items, r->live.len * sizeof *r->live.items);
     nn_ckpt_put(w, T + S_CK_ROWS, r->rows.row, r->rows.n * sizeof *r->rows.row);
     nn_ckpt_put(w, T + S_CK_ROUND_S, r->round_s, r->n_round_s * sizeof *r->round_s);
+    uint8_t *dropped = calloc(r->n_nodes ? r->n_nodes : 1, 1);
+    if (!dropped)
+        return NN_ENOMEM;
+    for (size_t k = 0; k < r->n_nodes; k++)
+        dropped[k] = (uint8_t)r->nodes[k].dropped;
+    nn_ckpt_put(w, T + S_CK_DROPPED, dropped, r->n_nodes);
+    free(dropped);
     int rc = nn_router_save(&r->router, w);
     if (rc == NN_OK)
         rc = nn_said_save(&r->said[r->round & 1], w);
@@ -3719,9 +3735,6 @@ static int s_resume_open(s_run_t *r)
     nn_run_result_t saved;
     if (nn_ckpt_get(rd, T + S_CK_RESULT, &saved, sizeof saved) != NN_OK)
         return s_resume_bad(r, "%s", rd->why);
-    if (saved.dropped_nodes)
-        return s_resume_bad(r, "nodes had been dropped (recovery.policy drop) before it; a "
-                               "run whose agents are absent cannot be resumed yet");
     nn_run_result_t *res = r->res;
     res->sent = saved.sent;
     res->delivered = saved.delivered;
@@ -3738,6 +3751,8 @@ static int s_resume_open(s_run_t *r)
     res->detection_s_max = saved.detection_s_max;
     res->recovery_s_max = saved.recovery_s_max;
     res->repeated_actions = saved.repeated_actions;
+    res->dropped_nodes = saved.dropped_nodes;
+    res->absent_agents = saved.absent_agents;
     res->exchanged = saved.exchanged;
     res->exchanged_bytes = saved.exchanged_bytes;
     res->final = saved.final;
@@ -3847,6 +3862,39 @@ static int s_resume_rest(s_run_t *r)
         return s_fail(r, NN_ENOMEM, "out of memory resuming");
     memcpy(r->round_s, rs, bytes);
     r->n_round_s = bytes / sizeof *rs;
+    /* recovery.policy drop: the nodes given up stay given up, their agents absent; the
+     * same nodes host the same agents only on the same number of nodes */
+    const uint8_t *dropped = nn_ckpt_take(rd, T + S_CK_DROPPED, &bytes);
+    if (!dropped)
+        return s_resume_bad(r, "%s", rd->why);
+    size_t gone = 0;
+    for (size_t k = 0; k < bytes; k++)
+        gone += dropped[k] != 0;
+    if (gone && bytes != r->n_nodes)
+        return s_resume_bad(r,
+                            "recovery.policy drop had given up %zu of its %zu nodes, whose agents "
+                            "are absent: resume it on the same %zu nodes (without --nodes), so "
+                            "that the same agents stay absent",
+                            gone, bytes, bytes);
+    if (gone && (!r->faults || r->sc->faults.recovery != NN_RECOVERY_DROP))
+        return s_resume_bad(r, "it has nodes given up, but the scenario's recovery.policy is not "
+                               "drop");
+    for (size_t k = 0; gone && k < r->n_nodes; k++) {
+        s_node_t *nd = &r->nodes[k];
+        if (!dropped[k])
+            continue;
+        nd->dropped = 1;
+        nd->joined = 1; /* no process, no thread and no place to join */
+        nd->proc = -1;
+        for (size_t j = 0; j < nd->count; j++) {
+            uint32_t id = nd->ids ? nd->ids[j] : nd->lo + (uint32_t)j;
+            nn_faults_absent(r->faults, id);
+            if (!nn_faults_is_absent(r->faults, id))
+                return s_fail(r, NN_ENOMEM, "out of memory resuming");
+        }
+    }
+    if (gone)
+        s_set_check(r); /* messages to the absent agents are dropped */
     int rc = nn_router_load(&r->router, rd);
     if (rc == NN_OK)
         rc = nn_said_load(&r->said[r->round & 1], rd);

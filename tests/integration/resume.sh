@@ -2,8 +2,9 @@
 # planned kill or from outside, is resumed from its last checkpoint to the digest, the
 # metrics and the events of the run that was never killed: on other nodes and another
 # transport, twice in one run, with a node restarted in between, under every planned
-# fault, and across 2 MPI ranks. A damaged checkpoint is refused or passed over for the
-# one before it; a resume that could not give the same run is refused, naming why.
+# fault, with nodes given up (recovery.policy drop), and across 2 MPI ranks. A damaged
+# checkpoint is refused or passed over for the one before it; a resume that could not
+# give the same run is refused, naming why.
 source "$(dirname "$0")/lib/common.bash"
 S="$DATA/scenarios/society.yaml"
 field() { /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
@@ -98,6 +99,28 @@ set -e
 same_run "$WORK/ref" "$WORK/k3"
 [ "$(field "$WORK/k3" checkpoints.resumes)" = 2 ] || fail "not 2 resumes"
 [ "$(field "$WORK/k3" recovery.restarts)" = 1 ] || fail "the node was not restarted once"
+
+# 3b. recovery.policy drop: node 1 given up in round 8, its agents (200..399) absent, then
+# the coordinator killed: resumed, the same agents stay absent, on the same nodes only
+drop=(--set recovery.policy=drop --set recovery.checkpoint_every=5)
+"$NUNCHI" run "$S" --out "$WORK/dref" --quiet --transport ipc --set recovery.policy=drop \
+    --set 'faults=[{fault: kill, node: 1, round: 8}]'
+# an absent agent files nothing: no complaint of its own after it was dropped
+/usr/bin/python3 -c 'import json,sys
+for l in open(sys.argv[1]):
+    e = json.loads(l)
+    if e.get("event") == "case_opened" and e.get("type") == "complaint" and e["round"] > 8:
+        assert not 200 <= e["parties"][0] < 400, e' "$WORK/dref/events.jsonl" ||
+    fail "an absent agent complained after its node was dropped"
+"$NUNCHI" run "$S" --out "$WORK/dk" --quiet --transport ipc "${drop[@]}" \
+    --set 'faults=[{fault: kill, node: 1, round: 8}, {fault: kill, node: coordinator, round: 23}]' \
+    2>/dev/null && fail "the coordinator's kill did not end the drop run"
+"$NUNCHI" run --resume "$WORK/dk" --quiet --nodes 3 2>"$WORK/dk.err" && fail "resumed on other nodes"
+grep -q "recovery.policy drop had given up 1 of its 4 nodes, whose agents are absent: resume it on the same 4 nodes" \
+    "$WORK/dk.err" || fail "drop on other nodes: $(cat "$WORK/dk.err")"
+"$NUNCHI" run --resume "$WORK/dk" --quiet --transport tcp
+same_run "$WORK/dref" "$WORK/dk"
+[ "$(field "$WORK/dk" recovery.absent_agents)" = 200 ] || fail "not 200 absent agents"
 
 # 4. every planned fault, delayed deliveries held across the checkpoint, across 2 MPI
 # ranks, the coordinator of rank 1 killed: resumed on 2 ranks, the one-process run
