@@ -27,6 +27,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 #include <zmq.h>
 
 #include "cases.h"
@@ -228,6 +229,8 @@ typedef struct s_run {
     char resume_path[4400];      /* ... its file */
     uint64_t start_round;        /* the first round this process runs: 1, or the checkpoint's + 1 */
     uint64_t resume_off[4];      /* the outputs' sizes at the checkpoint (rank 0) */
+    uint64_t resume_bytes;       /* the checkpoint's files, over the ranks */
+    uint64_t scenario_crc;       /* rank 0: CRC-32 of RUN_DIR/scenario.yaml (checkpoints) */
     int ckpt_lock;               /* rank 0: 1 + the fd that holds checkpoints/lock; 0: none */
 } s_run_t;
 
@@ -3191,7 +3194,7 @@ static int s_start_institutions(s_run_t *r)
         return s_fail(r, NN_ENOMEM, "out of memory");
     /* with ranks, the cases and the trends read every agent's state each round */
     r->share_states = r->w && (r->cases || r->trends);
-    if (r->trends && r->me == 0 && !r->trends_csv) { /* a resume has it open already */
+    if (r->trends && r->me == 0 && !r->opt->resume) { /* a resume opens it again later */
         r->trends_csv = nn_output_open(r->res->run_dir, "trends.csv", err, sizeof err);
         if (!r->trends_csv)
             return s_fail(r, NN_EIO, "%s", err);
@@ -3266,6 +3269,7 @@ static FILE **s_out_file(s_run_t *r, int k)
 /* What a checkpoint must agree with to be resumed by this run. */
 typedef struct s_ckpt_id {
     uint64_t round, seed, agents, rounds, edges, init_digest, ranks, rank, has;
+    uint64_t scenario_crc; /* rank 0: of RUN_DIR/scenario.yaml as the run wrote it; else 0 */
 } s_ckpt_id_t;
 
 enum { S_HAS_NORMS = 1, S_HAS_CASES = 2, S_HAS_TRENDS = 4, S_HAS_INSTITUTIONS = 7 };
@@ -3329,23 +3333,44 @@ static uint64_t s_ckpt_has_config(const s_run_t *r)
            (sc->trends.every ? S_HAS_TRENDS : 0);
 }
 
+/* The CRC-32 of the file at path (1 + it, so that 0 means none), or 0 when it cannot be
+ * read. */
+static uint64_t s_file_crc(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    unsigned char buf[65536];
+    uLong crc = crc32(0L, Z_NULL, 0);
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        crc = crc32(crc, buf, (uInt)n);
+    int bad = ferror(f);
+    fclose(f);
+    return bad ? 0 : (uint64_t)crc + 1;
+}
+
 /* Everything of this rank that the rounds after this one read, in the order s_resume_open
  * and s_resume_rest read it back. NN_OK or NN_ENOMEM (the writer keeps its own errors). */
-static int s_save(s_run_t *r, nn_ckpt_writer_t *w)
+static int s_save(s_run_t *r, nn_ckpt_writer_t *w, char *err, size_t errlen)
 {
     const uint32_t n = r->soc.n;
     const uint32_t T = NN_CKPT_TAG_RUN;
-    s_ckpt_id_t id = {r->round,           r->sc->seed,     r->sc->agents,
-                      r->sc->rounds,      r->net->n_edges, r->init_digest,
-                      (uint64_t)r->ranks, (uint64_t)r->me, s_ckpt_has_config(r)};
+    s_ckpt_id_t id = {
+        r->round,       r->sc->seed,        r->sc->agents,   r->sc->rounds,        r->net->n_edges,
+        r->init_digest, (uint64_t)r->ranks, (uint64_t)r->me, s_ckpt_has_config(r), r->scenario_crc};
     nn_ckpt_put(w, T + S_CK_ID, &id, sizeof id);
+    /* the outputs as far as this checkpoint, on disk before it (what a resume keeps) */
     uint64_t off[S_OUTS] = {0};
     for (int k = 0; k < S_OUTS; k++) {
         FILE *f = *s_out_file(r, k);
-        if (f && fflush(f) == 0) {
-            off_t at = ftello(f);
-            off[k] = at > 0 ? (uint64_t)at : 0;
+        off_t at = 0;
+        if (f && (fflush(f) != 0 || fsync(fileno(f)) != 0 || (at = ftello(f)) < 0)) {
+            snprintf(err, errlen, "cannot write '%s/%s' to disk: %s", r->res->run_dir,
+                     s_out_names[k], strerror(errno));
+            return NN_EIO;
         }
+        off[k] = (uint64_t)at;
     }
     nn_ckpt_put(w, T + S_CK_OUTPUTS, off, sizeof off);
     nn_ckpt_put(w, T + S_CK_RESULT, r->res, sizeof *r->res);
@@ -3481,7 +3506,7 @@ static void s_checkpoint(s_run_t *r)
     memset(&w, 0, sizeof w);
     s_ckpt_path(r, r->round, path, sizeof path);
     if (rc == NN_OK && (rc = nn_ckpt_begin(&w, path, err, sizeof err)) == NN_OK) {
-        if ((rc = s_save(r, &w)) == NN_OK)
+        if ((rc = s_save(r, &w, err, sizeof err)) == NN_OK)
             rc = nn_ckpt_commit(&w, err, sizeof err);
         else
             nn_ckpt_abort(&w);
@@ -3489,22 +3514,22 @@ static void s_checkpoint(s_run_t *r)
             snprintf(err, sizeof err, "out of memory writing '%s'", path);
     }
     double took = nn_now() - t0;
-    int bad = rc != NN_OK;
+    int bad = rc != NN_OK ? r->me + 1 : 0; /* 1 + the highest rank that failed */
     uint64_t bytes = rc == NN_OK ? w.bytes : 0;
     if (r->w && (nn_ranks_max_int(r->w, &bad) != NN_OK || nn_ranks_sum_u64(r->w, &bytes, 1)))
         s_fatal(r, NN_EMPI, "agreeing on a checkpoint failed");
     nn_run_result_t *res = r->res;
     if (bad) {
         res->checkpoints_failed++;
-        if (rc != NN_OK) {
+        if (rc != NN_OK) /* every rank that failed says why; rank 0 writes the event */
             fprintf(stderr,
                     "nunchi: the checkpoint of round %" PRIu64 " was not written: %s; "
                     "the run goes on\n",
                     r->round, err);
-            nn_output_event(r->events, "checkpoint_failed",
-                            json_pack("{s:I,s:i,s:s}", "round", (json_int_t)r->round, "rank", r->me,
-                                      "why", err));
-        }
+        nn_output_event(r->events, "checkpoint_failed",
+                        json_pack("{s:I,s:i,s:s}", "round", (json_int_t)r->round, "rank",
+                                  rc != NN_OK ? r->me : bad - 1,
+                                  rc != NN_OK ? err : "see that rank's standard error"));
         return; /* the previous checkpoints stay: they are the last whole set */
     }
     s_prune(r, r->round);
@@ -3683,10 +3708,13 @@ static int s_resume_open(s_run_t *r)
                       "--resume: the society has external populations, whose nodes would have "
                       "to join again with their agents' states; nunchi resumes only societies "
                       "of its own nodes yet");
-    if (r->sc->llm && r->me == 0)
-        fprintf(stderr, "nunchi: --resume: the llm agents' memory of past messages and their "
-                        "answer cache are not in the checkpoint: from here on their prompts, and "
-                        "so the digest, may differ from an uninterrupted run's\n");
+    json_int_t memory = r->sc->llm ? json_integer_value(json_object_get(r->sc->llm, "memory")) : 0;
+    if (memory > 0 && r->me == 0)
+        fprintf(stderr,
+                "nunchi: --resume: the llm agents' memory of past messages (llm.memory "
+                "%lld) is not in the checkpoint: from here on their prompts, and so the "
+                "digest, may differ from an uninterrupted run's\n",
+                (long long)memory);
     char lerr[4600];
     struct stat st; /* without the directory, s_resume_pick says what is wrong */
     int rc = s_agree(r, stat(r->ckpt_dir, &st) == 0 ? s_ckpt_lock(r, lerr, sizeof lerr) : NN_OK);
@@ -3704,6 +3732,8 @@ static int s_resume_open(s_run_t *r)
         return s_fail(r, rc == NN_ENOMEM ? rc : NN_ESCENARIO, "--resume: %s", err);
     nn_ckpt_reader_t *rd = r->resume_rd;
     const uint32_t T = NN_CKPT_TAG_RUN;
+    struct stat fst;
+    r->resume_bytes = stat(r->resume_path, &fst) == 0 ? (uint64_t)fst.st_size : 0;
     s_ckpt_id_t id;
     if (nn_ckpt_get(rd, T + S_CK_ID, &id, sizeof id) != NN_OK)
         return s_resume_bad(r, "%s", rd->why);
@@ -3727,6 +3757,30 @@ static int s_resume_open(s_run_t *r)
                             " edges), or that file was changed since",
                             id.seed, id.agents, id.rounds, id.edges, sc->seed, sc->agents,
                             sc->rounds, r->net->n_edges);
+    if (r->me == 0) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/scenario.yaml", r->opt->resume);
+        r->scenario_crc = s_file_crc(path);
+        if (id.scenario_crc != r->scenario_crc)
+            return s_resume_bad(r,
+                                "'%s' is not the file the run wrote: it was changed since, and a "
+                                "resumed run must keep its scenario (put it back as it was, or "
+                                "start a new run)",
+                                path);
+    }
+    if (r->me == 0 && !r->opt->quiet) {
+        char path[4200];
+        struct stat sst;
+        snprintf(path, sizeof path, "%s/summary.json", r->opt->resume);
+        if (stat(path, &sst) == 0)
+            fprintf(stderr,
+                    "nunchi: --resume: '%s' is there: the run had ended (or failed); its "
+                    "rounds after round %" PRIu64 " run again into the same files\n",
+                    path, id.round);
+    }
+    if (id.round != round)
+        return s_resume_bad(r, "it says round %" PRIu64 " but is named for round %" PRIu64,
+                            id.round, round);
     if (id.round == 0 || id.round >= sc->rounds)
         return s_resume_bad(r, "its round %" PRIu64 " is not one to resume after (1..%" PRIu64 ")",
                             id.round, sc->rounds ? sc->rounds - 1 : 0);
@@ -3762,7 +3816,7 @@ static int s_resume_open(s_run_t *r)
     res->checkpoint_bytes_max = saved.checkpoint_bytes_max;
     res->checkpoint_write_s_max = saved.checkpoint_write_s_max;
     res->checkpoint_write_s_sum = saved.checkpoint_write_s_sum;
-    res->resumes = saved.resumes + 1;
+
     res->resumed_from = id.round;
     s_ckpt_scalars_t s;
     if (nn_ckpt_get(rd, T + S_CK_SCALARS, &s, sizeof s) != NN_OK)
@@ -3787,9 +3841,12 @@ static int s_resume_open(s_run_t *r)
         (rc = s_resume_array(r, S_CK_REPUTATION, r->st.reputation, sizeof *r->st.reputation, 1,
                              &had, "the reputations are not the society's size")) != NN_OK)
         return rc;
-    for (uint32_t i = 0; i < r->soc.n; i++)
+    for (uint32_t i = 0; i < r->soc.n; i++) {
         if (!isfinite(r->soc.x[i]))
             return s_resume_bad(r, "agent %" PRIu32 "'s opinion is not a number", i);
+        if (had && !(r->st.reputation[i] >= 0.0 && r->st.reputation[i] <= 1.0))
+            return s_resume_bad(r, "agent %" PRIu32 "'s reputation is not in [0, 1]", i);
+    }
     r->round = id.round;
     r->start_round = id.round + 1;
     return NN_OK;
@@ -3816,7 +3873,8 @@ static int s_resume_rest(s_run_t *r)
         r->held_cap = nh;
     }
     for (size_t i = 0; i < nh; i++) {
-        if (held[i].to >= n || held[i].d.from >= n || held[i].release <= r->round)
+        if (held[i].to >= n || held[i].d.from >= n || held[i].release <= r->round ||
+            !isfinite(held[i].d.value) || !isfinite(held[i].d.standing))
             return s_resume_bad(r, "held delivery %zu is not one of this society's", i);
         r->held[i].release = held[i].release;
         r->held[i].l.to = held[i].to;
@@ -3829,9 +3887,13 @@ static int s_resume_rest(s_run_t *r)
     if (!items || tb % sizeof *to || ib != tb / sizeof *to * sizeof *items)
         return s_resume_bad(r, "%s", items ? "the notices are cut" : rd->why);
     size_t nl = tb / sizeof *to;
-    for (size_t i = 0; i < nl; i++)
+    for (size_t i = 0; i < nl; i++) {
         if (to[i] >= n || (i && to[i] < to[i - 1]))
             return s_resume_bad(r, "notice %zu is not to an agent of this society in order", i);
+        if (items[i].kind == NN_NOTICE_NONE || items[i].kind >= NN_NOTICE_KINDS ||
+            !isfinite(items[i].value) || !isfinite(items[i].value2))
+            return s_resume_bad(r, "notice %zu is of no kind this version knows", i);
+    }
     if (nl > r->live.cap) {
         uint32_t *t = realloc(r->live.to, nl * sizeof *t);
         if (t)
@@ -3848,15 +3910,15 @@ static int s_resume_rest(s_run_t *r)
     }
     r->live.len = nl;
     const nn_report_row_t *rows = nn_ckpt_take(rd, T + S_CK_ROWS, &bytes);
-    if (!rows || bytes % sizeof *rows)
-        return s_resume_bad(r, "%s", rows ? "the report's rows are cut" : rd->why);
+    if (!rows || bytes % sizeof *rows || bytes / sizeof *rows > r->round)
+        return s_resume_bad(r, "%s", rows ? "the report's rows are not one a round" : rd->why);
     r->rows.n = 0;
     for (size_t i = 0; i < bytes / sizeof *rows; i++)
         if (nn_report_rows_add(&r->rows, &rows[i]) != NN_OK)
             return s_fail(r, NN_ENOMEM, "out of memory resuming");
     const double *rs = nn_ckpt_take(rd, T + S_CK_ROUND_S, &bytes);
-    if (!rs || bytes % sizeof *rs || bytes / sizeof *rs > r->sc->rounds)
-        return s_resume_bad(r, "%s", rs ? "the round times are cut" : rd->why);
+    if (!rs || bytes % sizeof *rs || (bytes && bytes / sizeof *rs != r->round))
+        return s_resume_bad(r, "%s", rs ? "the round times are not one a round" : rd->why);
     free(r->round_s);
     if (!(r->round_s = malloc((r->sc->rounds ? r->sc->rounds : 1) * sizeof *r->round_s)))
         return s_fail(r, NN_ENOMEM, "out of memory resuming");
@@ -3921,19 +3983,60 @@ static int s_resume_rest(s_run_t *r)
     return NN_OK;
 }
 
-/* --resume (rank 0): the run directory's growing files cut back to their sizes at the
- * checkpoint and opened to go on, and the resume an event. */
+/* The run's lives, kept beside its checkpoints (not in them, so that two resumes from one
+ * checkpoint count two): this resume's number, written back atomically. Rank 0. */
+static int s_count_resume(s_run_t *r, uint64_t *resumes)
+{
+    char path[4300], tmp[4310];
+    snprintf(path, sizeof path, "%s/resumes", r->ckpt_dir);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    unsigned long long n = 0;
+    FILE *f = fopen(path, "r");
+    if (f) {
+        if (fscanf(f, "%llu", &n) != 1)
+            n = 0;
+        fclose(f);
+    }
+    *resumes = (uint64_t)n + 1;
+    f = fopen(tmp, "w");
+    int ok = f && fprintf(f, "%llu\n", n + 1) > 0 && fflush(f) == 0 && fsync(fileno(f)) == 0;
+    if (f && fclose(f) != 0)
+        ok = 0;
+    if (!ok || rename(tmp, path) != 0)
+        return s_fail(r, NN_EIO, "--resume: cannot write '%s': %s", path, strerror(errno));
+    return NN_OK;
+}
+
+/* --resume (rank 0), once the whole checkpoint was read and found good: the run
+ * directory's growing files cut back to their sizes at the checkpoint and opened to go
+ * on, the checkpoint's own event written again (without its write time, which it could not
+ * hold) and the resume an event. Nothing is cut unless every file is long enough. */
 static int s_reopen_outputs(s_run_t *r)
 {
     nn_run_result_t *res = r->res;
+    char path[S_OUTS][4200];
+    for (int k = 0; k < S_OUTS; k++) {
+        snprintf(path[k], sizeof path[k], "%s/%s", r->opt->resume, s_out_names[k]);
+        struct stat st;
+        if (k == S_OUT_TRENDS && !(r->sc->trends.every))
+            continue;
+        if (stat(path[k], &st) != 0 || (uint64_t)st.st_size < r->resume_off[k])
+            return s_fail(r, NN_ESCENARIO,
+                          "--resume: '%s' has %lld bytes, fewer than the %" PRIu64
+                          " it had at the checkpoint: it was cut or replaced since, and the run "
+                          "cannot go on from it",
+                          path[k], stat(path[k], &st) == 0 ? (long long)st.st_size : -1LL,
+                          r->resume_off[k]);
+    }
+    int rc = s_count_resume(r, &res->resumes);
+    if (rc != NN_OK)
+        return rc;
     snprintf(res->run_dir, sizeof res->run_dir, "%s", r->opt->resume);
     for (int k = 0; k < S_OUTS; k++) {
         if (k == S_OUT_TRENDS && !(r->sc->trends.every))
             continue;
-        char path[4200];
-        snprintf(path, sizeof path, "%s/%s", res->run_dir, s_out_names[k]);
         FILE *f = NULL;
-        if (truncate(path, (off_t)r->resume_off[k]) != 0 || !(f = fopen(path, "a")) ||
+        if (truncate(path[k], (off_t)r->resume_off[k]) != 0 || !(f = fopen(path[k], "a")) ||
             fseeko(f, 0, SEEK_END) != 0) {
             int e = errno;
             if (f)
@@ -3941,13 +4044,16 @@ static int s_reopen_outputs(s_run_t *r)
             return s_fail(r, NN_EIO,
                           "--resume: cannot cut '%s' back to its %" PRIu64
                           " bytes at the checkpoint: %s",
-                          path, r->resume_off[k], strerror(e));
+                          path[k], r->resume_off[k], strerror(e));
         }
         *s_out_file(r, k) = f;
     }
+    nn_output_event(r->events, "checkpoint",
+                    json_pack("{s:I,s:I,s:n}", "round", (json_int_t)r->round, "bytes",
+                              (json_int_t)res->checkpoint_bytes, "write_s"));
     nn_output_event(r->events, "run_resumed",
                     json_pack("{s:I,s:s,s:I,s:I,s:s}", "round", (json_int_t)r->round, "checkpoint",
-                              r->resume_path, "resumes", (json_int_t)r->res->resumes, "nodes",
+                              r->resume_path, "resumes", (json_int_t)res->resumes, "nodes",
                               (json_int_t)r->sc->nodes, "transport",
                               nn_transport_name(r->sc->transport)));
     return NN_OK;
@@ -4007,7 +4113,7 @@ static int s_run(s_run_t *r, double t0)
         return rc;
     /* rank 0 writes the run directory */
     if (r->me == 0)
-        rc = r->opt->resume ? s_reopen_outputs(r) : s_open_outputs(r, dropped_edges);
+        rc = r->opt->resume ? NN_OK : s_open_outputs(r, dropped_edges); /* resume: later */
     if ((rc = s_agree(r, rc)) != NN_OK)
         return rc;
     if (sc->faults.checkpoint_every && !r->opt->resume) {
@@ -4015,6 +4121,11 @@ static int s_run(s_run_t *r, double t0)
         if (r->w && nn_ranks_bcast(r->w, res->run_dir, sizeof res->run_dir, 0) != NN_OK)
             s_fatal(r, NN_EMPI, "sharing the run directory failed");
         snprintf(r->ckpt_dir, sizeof r->ckpt_dir, "%s/checkpoints", res->run_dir);
+        if (r->me == 0) {
+            char path[4200];
+            snprintf(path, sizeof path, "%s/scenario.yaml", res->run_dir);
+            r->scenario_crc = s_file_crc(path);
+        }
         if (r->me != 0)
             res->run_dir[0] = '\0'; /* rank 0's alone: the others write no run files */
     }
@@ -4249,8 +4360,20 @@ static int s_start_rounds(s_run_t *r, double t0)
     nn_router_set_max_per_sender(&r->router, sc->max_messages_per_agent);
     if ((rc = s_agree(r, s_start_institutions(r))) != NN_OK)
         return rc;
-    if (r->resume_rd && (rc = s_agree(r, s_resume_rest(r))) != NN_OK)
-        return rc;
+    if (r->resume_rd) {
+        if ((rc = s_agree(r, s_resume_rest(r))) != NN_OK)
+            return rc;
+        /* the checkpoint resumed from counts as written: its bytes over the ranks */
+        if (r->w && nn_ranks_sum_u64(r->w, &r->resume_bytes, 1) != NN_OK)
+            s_fatal(r, NN_EMPI, "summing the checkpoint's size failed");
+        res->checkpoint_bytes = r->resume_bytes;
+        if (r->resume_bytes > res->checkpoint_bytes_max)
+            res->checkpoint_bytes_max = r->resume_bytes;
+        if ((rc = s_agree(r, r->me == 0 ? s_reopen_outputs(r) : NN_OK)) != NN_OK)
+            return rc;
+        if (r->w && nn_ranks_bcast(r->w, &res->resumes, sizeof res->resumes, 0) != NN_OK)
+            s_fatal(r, NN_EMPI, "sharing the resume's count failed");
+    }
     if ((rc = s_agree(r, s_open_transport(r))) != NN_OK)
         return rc;
     nn_codec_limits_t lim = NN_CODEC_LIMITS_INIT;
@@ -4260,13 +4383,7 @@ static int s_start_rounds(s_run_t *r, double t0)
             rc = s_fail(r, NN_ENOMEM, "out of memory");
     const nn_faults_config_t *fc = &sc->faults;
     for (size_t j = 0; rc == NN_OK && j < fc->n_kills; j++) {
-        if (fc->kill[j].coordinator && !fc->checkpoint_every)
-            rc = s_fail(r, NN_ESCENARIO,
-                        "%s: faults[]: a kill of the coordinator in round %" PRIu64
-                        " would leave a run that cannot go on: add recovery: "
-                        "{checkpoint_every: 10}, and continue it with nunchi run --resume",
-                        sc->source, fc->kill[j].round);
-        else if (fc->kill[j].coordinator && fc->kill[j].rank >= (uint32_t)(r->w ? r->ranks : 1))
+        if (fc->kill[j].coordinator && fc->kill[j].rank >= (uint32_t)(r->w ? r->ranks : 1))
             rc = s_fail(r, NN_ESCENARIO,
                         "faults: a kill of the coordinator on rank %u, but the run has %d rank(s)",
                         fc->kill[j].rank, r->w ? r->ranks : 1);

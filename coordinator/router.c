@@ -2,6 +2,7 @@
 #include "router.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -655,7 +656,7 @@ int nn_router_load(nn_router_t *r, nn_ckpt_reader_t *rd)
     for (uint32_t i = 0; ok && i < n; i++)
         ok = r->off[i] <= r->off[i + 1];
     for (size_t k = 0; ok && k < routed; k++)
-        ok = d[k].from < n;
+        ok = d[k].from < n && isfinite(d[k].value) && isfinite(d[k].standing);
     if (!ok) {
         memset(r->off, 0, ((size_t)n + 2) * sizeof *r->off);
         return nn_ckpt_misfit(rd, "router: the routed inboxes are inconsistent");

@@ -2108,10 +2108,11 @@ static void s_fault_kill(s_ctx_t *c, const s_node_t *e, const char *where, const
               "required with fault 'kill': the node whose process is killed, an integer from 0 "
               "to nodes - 1, or coordinator",
               path);
-    else if (x->kind == S_SCALAR && !x->quoted && x->len == 11 && !strcmp(x->text, "coordinator"))
+    else if (x->kind == S_SCALAR && !x->quoted && x->len == 11 && !strcmp(x->text, "coordinator")) {
         kl->coordinator = 1; /* the coordinator kills itself; --resume goes on */
-    else if (s_get_u64(c, x, path, 0, UINT32_MAX,
-                       "an integer >= 0 (a node, from 0 to nodes - 1) or coordinator", &u) == 0) {
+        *node_at = x;
+    } else if (s_get_u64(c, x, path, 0, UINT32_MAX,
+                         "an integer >= 0 (a node, from 0 to nodes - 1) or coordinator", &u) == 0) {
         kl->node = (uint32_t)u;
         *node_at = x;
     }
@@ -2356,12 +2357,27 @@ static void s_faults(s_ctx_t *c, const s_node_t *v, nn_scenario_t *s)
 /* Each kill's node below 'nodes', once the whole scenario is read. */
 static void s_check_kills(s_ctx_t *c, const nn_scenario_t *s)
 {
-    for (size_t i = 0; i < s->faults.n_kills && i < NN_MAX_FAULTS; i++)
-        if (c->kill_node_at[i] && s->faults.kill[i].node >= s->nodes)
+    const uint64_t every = s->faults.checkpoint_every;
+    for (size_t i = 0; i < s->faults.n_kills && i < NN_MAX_FAULTS; i++) {
+        const nn_fault_kill_t *kl = &s->faults.kill[i];
+        if (c->kill_node_at[i] && kl->coordinator && !every)
+            s_err(c, c->kill_node_at[i],
+                  "'faults[%zu]' kills the coordinator, but the run writes no checkpoint to go on "
+                  "from" S_HINT "add recovery: {checkpoint_every: 10}, and continue the run with "
+                  "nunchi run --resume RUN_DIR",
+                  c->kill_idx[i]);
+        else if (c->kill_node_at[i] && kl->coordinator && kl->round <= every)
+            s_err(c, c->kill_node_at[i],
+                  "'faults[%zu]' kills the coordinator in round %" PRIu64
+                  ", before the first checkpoint (after round %" PRIu64 ")" S_HINT
+                  "kill it after round %" PRIu64 ", or write checkpoints more often",
+                  c->kill_idx[i], kl->round, every, every);
+        if (c->kill_node_at[i] && !kl->coordinator && s->faults.kill[i].node >= s->nodes)
             s_err(c, c->kill_node_at[i],
                   "'faults[%zu].node' is %" PRIu32 ", not below nodes (%" PRIu32 ")" S_HINT
                   "nodes run from 0 to %" PRIu32 "; kill one of them, or raise nodes",
                   c->kill_idx[i], s->faults.kill[i].node, s->nodes, s->nodes - 1);
+    }
 }
 
 /* recovery: {policy: fail | restart, restarts: N}; restarts is kept with policy fail, where

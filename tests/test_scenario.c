@@ -2287,6 +2287,14 @@ static void test_faults_kill_errors(void **state)
         {MINIMAL "faults: [{fault: kill, node: -1, round: 5}]\n",
          "'faults[0].node' must be an integer >= 0 (a node, from 0 to nodes - 1) or coordinator, "
          "got -1 at t.yaml:4:30"},
+        {MINIMAL "faults: [{fault: kill, node: coordinator, round: 5}]\n",
+         "'faults[0]' kills the coordinator, but the run writes no checkpoint to go on from at "
+         "t.yaml:4:30 (add recovery: {checkpoint_every: 10}, and continue the run with nunchi "
+         "run --resume RUN_DIR)"},
+        {MINIMAL "recovery: {checkpoint_every: 5}\n"
+                 "faults: [{fault: kill, node: coordinator, round: 5}]\n",
+         "'faults[0]' kills the coordinator in round 5, before the first checkpoint (after round "
+         "5) at t.yaml:5:30 (kill it after round 5, or write checkpoints more often)"},
         {MINIMAL "faults: [{fault: kill, node: controller, round: 5}]\n",
          "'faults[0].node' must be an integer >= 0 (a node, from 0 to nodes - 1) or coordinator, "
          "got 'controller' at t.yaml:4:30"},

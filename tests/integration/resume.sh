@@ -4,7 +4,7 @@
 # transport, twice in one run, with a node restarted in between, under every planned
 # fault, with nodes given up (recovery.policy drop), and across 2 MPI ranks. A damaged
 # checkpoint is refused or passed over for the one before it; a resume that could not
-# give the same run is refused, naming why.
+# give the same run is refused, naming why. llm agents' texts go across a checkpoint.
 source "$(dirname "$0")/lib/common.bash"
 S="$DATA/scenarios/society.yaml"
 field() { /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
@@ -41,7 +41,7 @@ st=$?
 set -e
 [ $st = 137 ] || fail "the coordinator's planned kill: exit status $st, not 137 (SIGKILL)"
 [ ! -e "$WORK/k1/summary.json" ] || fail "a killed coordinator wrote summary.json"
-ckpts() { ls "$1/checkpoints" | grep -v '^lock$' | tr '\n' ' '; }
+ckpts() { ls "$1/checkpoints" | grep '\.ckpt$' | tr '\n' ' '; }
 [ "$(ckpts "$WORK/k1")" = "round-00000020.rank-0.ckpt " ] ||
     fail "checkpoints after the kill: $(ckpts "$WORK/k1")"
 tail -n 1 "$WORK/k1/events.jsonl" | grep -q '"event":"fault_kill".*"process":"coordinator"' ||
@@ -58,6 +58,11 @@ same_run "$WORK/ref" "$WORK/k1"
 assert c["bytes_last"] > 10000 and c["bytes_max"] >= c["bytes_last"] and 0 < c["write_s_max"] < 5, c' \
     "$WORK/k1/summary.json" || fail "checkpoint figures"
 grep -q '"event":"run_resumed","round":20' "$WORK/k1/events.jsonl" || fail "no run_resumed event"
+# every checkpoint has its event, the one resumed from too (without its write time)
+[ "$(grep -c '"event":"checkpoint"' "$WORK/k1/events.jsonl")" = 11 ] ||
+    fail "checkpoint events: $(grep -c '"event":"checkpoint"' "$WORK/k1/events.jsonl"), not 11"
+grep -q '"event":"checkpoint","round":20,"bytes":[1-9][0-9]*,"write_s":null' "$WORK/k1/events.jsonl" ||
+    fail "the checkpoint resumed from has no event"
 [ "$(ckpts "$WORK/k1")" = "round-00000055.rank-0.ckpt " ] ||
     fail "old checkpoints were not removed: $(ckpts "$WORK/k1")"
 
@@ -99,6 +104,18 @@ set -e
 same_run "$WORK/ref" "$WORK/k3"
 [ "$(field "$WORK/k3" checkpoints.resumes)" = 2 ] || fail "not 2 resumes"
 [ "$(field "$WORK/k3" recovery.restarts)" = 1 ] || fail "the node was not restarted once"
+# two kills between the same two checkpoints: each life dies once, at its own kill
+set +e
+"$NUNCHI" run "$S" --out "$WORK/k4" --quiet --set recovery.checkpoint_every=5 \
+    --set 'faults=[{fault: kill, node: coordinator, round: 23}, {fault: kill, node: coordinator, round: 24}]' 2>/dev/null
+a=$?
+"$NUNCHI" run --resume "$WORK/k4" --quiet 2>/dev/null
+b=$?
+set -e
+[ "$a $b" = "137 137" ] || fail "two kills in a row: exit statuses $a $b, not 137 137"
+"$NUNCHI" run --resume "$WORK/k4" --quiet
+same_run "$WORK/ref" "$WORK/k4"
+[ "$(field "$WORK/k4" checkpoints.resumes)" = 2 ] || fail "two kills in a row: not 2 resumes"
 
 # 3b. recovery.policy drop: node 1 given up in round 8, its agents (200..399) absent, then
 # the coordinator killed: resumed, the same agents stay absent, on the same nodes only
@@ -171,6 +188,8 @@ printf '\x5a' | dd of="$ck" bs=1 seek=1000 conv=notrunc status=none
 "$NUNCHI" run --resume "$WORK/flip" --quiet 2>"$WORK/flip.err" && fail "a changed checkpoint was resumed"
 grep -q "round-00000020.rank-0.ckpt' cannot be used: its checksum does not match" "$WORK/flip.err" ||
     fail "changed checkpoint: $(cat "$WORK/flip.err")"
+[ ! -e "$WORK/flip/summary.json" ] || fail "a refused resume wrote summary.json"
+cmp -s "$WORK/flip/events.jsonl" "$WORK/k1.copy/events.jsonl" || fail "a refused resume changed events.jsonl"
 [ "$(wc -l <"$WORK/flip/metrics.csv")" = "$(wc -l <"$WORK/k1.copy/metrics.csv")" ] ||
     fail "a refused resume changed metrics.csv"
 # none at all
@@ -180,12 +199,26 @@ rm -r "$WORK/none/checkpoints"
 grep -q "holds no usable checkpoint: it cannot be read" "$WORK/none.err" ||
     fail "no checkpoints: $(cat "$WORK/none.err")"
 
+# an output shorter than at the checkpoint: refused before anything is cut
+cp -r "$WORK/k1.copy" "$WORK/short"
+head -c 100 "$WORK/k1.copy/metrics.csv" >"$WORK/short/metrics.csv"
+"$NUNCHI" run --resume "$WORK/short" --quiet 2>"$WORK/short.err" && fail "resumed a cut metrics.csv"
+grep -q "metrics.csv' has 100 bytes, fewer than the [0-9]* it had at the checkpoint" "$WORK/short.err" ||
+    fail "cut output: $(cat "$WORK/short.err")"
+cmp -s "$WORK/short/events.jsonl" "$WORK/k1.copy/events.jsonl" || fail "a refused resume cut events.jsonl"
+
 # 6. what a resume refuses: another scenario, changed keys, a directory that is no run's
 cp -r "$WORK/k1.copy" "$WORK/edit"
 sed -i 's/^seed: 11$/seed: 12/' "$WORK/edit/scenario.yaml"
 "$NUNCHI" run --resume "$WORK/edit" --quiet 2>"$WORK/edit.err" && fail "resumed another scenario"
 grep -q "it is of another scenario (seed 11, 800 agents, 60 rounds" "$WORK/edit.err" ||
     fail "edited scenario: $(cat "$WORK/edit.err")"
+cp -r "$WORK/k1.copy" "$WORK/edit2" # a change no figure of the checkpoint shows
+sed -i 's/^    recovery: 0.02$/    recovery: 0.03/' "$WORK/edit2/scenario.yaml"
+! cmp -s "$WORK/edit2/scenario.yaml" "$WORK/k1.copy/scenario.yaml" || fail "the edit did not edit"
+"$NUNCHI" run --resume "$WORK/edit2" --quiet 2>"$WORK/edit2.err" && fail "resumed an edited scenario"
+grep -q "scenario.yaml' is not the file the run wrote: it was changed since" "$WORK/edit2.err" ||
+    fail "edited reputation: $(cat "$WORK/edit2.err")"
 "$NUNCHI" run --resume "$WORK/k1.copy" --seed 3 2>"$WORK/u1.err" && fail "--resume took --seed"
 grep -q "a resumed run keeps its scenario" "$WORK/u1.err" || fail "--seed: $(cat "$WORK/u1.err")"
 "$NUNCHI" run "$S" --resume "$WORK/k1.copy" 2>"$WORK/u2.err" && fail "--resume took a scenario"
@@ -196,6 +229,36 @@ grep -q "is not a run directory: cannot read '$WORK/nowhere/scenario.yaml'" "$WO
 "$NUNCHI" run "$S" --out "$WORK/nock" --quiet \
     --set 'faults=[{fault: kill, node: coordinator, round: 5}]' 2>"$WORK/u4.err" &&
     fail "a coordinator kill without checkpoints ran"
-grep -q "add recovery: {checkpoint_every: 10}, and continue it with nunchi run --resume" \
+grep -q "'faults\[0\]' kills the coordinator, but the run writes no checkpoint to go on from at --set" \
     "$WORK/u4.err" || fail "kill without checkpoints: $(cat "$WORK/u4.err")"
+[ ! -e "$WORK/nock" ] || fail "a refused scenario left a run directory"
+"$NUNCHI" run "$S" --out "$WORK/early" --quiet --set recovery.checkpoint_every=10 \
+    --set 'faults=[{fault: kill, node: coordinator, round: 10}]' 2>"$WORK/u5.err" &&
+    fail "a coordinator kill before the first checkpoint ran"
+grep -q "kills the coordinator in round 10, before the first checkpoint (after round 10)" \
+    "$WORK/u5.err" || fail "kill before the first checkpoint: $(cat "$WORK/u5.err")"
+# 7. llm agents that say texts, replayed: with llm.memory 0 (nothing of theirs outside the
+# checkpoint) a resume gives the recorded run's digest, transcript and metrics; with
+# memory, a warning says that their prompts may differ
+start_llm ckpt
+L=("$SRC/scenarios/llm/citizens.yaml" --rounds 12 --set llm.memory=0 --transport ipc --quiet)
+"$NUNCHI" run "${L[@]}" --set "llm.endpoints.0.url=$base/v1" --set "llm.record=$WORK/rec.jsonl" \
+    --out "$WORK/lrec"
+kill "$llm_pid"
+"$NUNCHI" run "${L[@]}" --set "llm.replay=$WORK/rec.jsonl" --out "$WORK/lrep"
+[ "$(wc -l <"$WORK/lrep/transcript.jsonl")" -gt 100 ] || fail "the llm run said few texts"
+"$NUNCHI" run "${L[@]}" --set "llm.replay=$WORK/rec.jsonl" --set recovery.checkpoint_every=4 \
+    --set 'faults=[{fault: kill, node: coordinator, round: 7}]' --out "$WORK/lk" 2>/dev/null &&
+    fail "the llm run's coordinator was not killed"
+"$NUNCHI" run --resume "$WORK/lk" --quiet 2>"$WORK/lk.err"
+[ ! -s "$WORK/lk.err" ] || fail "a resume with llm.memory 0 warned: $(cat "$WORK/lk.err")"
+[ "$(digest_of "$WORK/lk")" = "$(digest_of "$WORK/lrec")" ] || fail "the llm resume's digest"
+cmp -s "$WORK/lk/transcript.jsonl" "$WORK/lrec/transcript.jsonl" || fail "the llm resume's texts"
+cmp -s "$WORK/lk/metrics.csv" "$WORK/lrep/metrics.csv" || fail "the llm resume's metrics"
+"$NUNCHI" run "${L[@]}" --set llm.memory=3 --set "llm.replay=$WORK/rec.jsonl" \
+    --set recovery.checkpoint_every=4 --set 'faults=[{fault: kill, node: coordinator, round: 7}]' \
+    --out "$WORK/lm" 2>/dev/null && fail "the llm run's coordinator was not killed"
+"$NUNCHI" run --resume "$WORK/lm" --quiet 2>"$WORK/lm.err"
+grep -q "the llm agents' memory of past messages (llm.memory 3) is not in the checkpoint" \
+    "$WORK/lm.err" || fail "no warning with llm.memory: $(cat "$WORK/lm.err")"
 echo "resume: ok"
