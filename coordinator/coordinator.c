@@ -223,15 +223,16 @@ typedef struct s_run {
     nn_spend_t spend_round, spend_total;
     uint64_t budget_round; /* the round in which llm.budget_tokens was found spent; 0 */
     /* checkpoints (recovery.checkpoint_every) and --resume */
-    char ckpt_dir[4200];         /* RUN_DIR/checkpoints: every rank writes its own file there */
-    uint64_t init_digest;        /* the society as drawn, before round 1: a resume checks it */
-    nn_ckpt_reader_t *resume_rd; /* resuming: the checkpoint, read in two parts */
-    char resume_path[4400];      /* ... its file */
-    uint64_t start_round;        /* the first round this process runs: 1, or the checkpoint's + 1 */
-    uint64_t resume_off[4];      /* the outputs' sizes at the checkpoint (rank 0) */
-    uint64_t resume_bytes;       /* the checkpoint's files, over the ranks */
-    uint64_t scenario_crc;       /* rank 0: CRC-32 of RUN_DIR/scenario.yaml (checkpoints) */
-    int ckpt_lock;               /* rank 0: 1 + the fd that holds checkpoints/lock; 0: none */
+    char ckpt_dir[4200];            /* RUN_DIR/checkpoints: every rank writes its own file there */
+    uint64_t init_digest;           /* the society as drawn, before round 1: a resume checks it */
+    nn_ckpt_reader_t *resume_rd;    /* resuming: the checkpoint, read in two parts, or NULL */
+    nn_ckpt_reader_t resume_reader; /* ... which it points to */
+    char resume_path[4400];         /* ... its file */
+    uint64_t start_round;   /* the first round this process runs: 1, or the checkpoint's + 1 */
+    uint64_t resume_off[4]; /* the outputs' sizes at the checkpoint (rank 0) */
+    uint64_t resume_bytes;  /* the checkpoint's files, over the ranks */
+    uint64_t scenario_crc;  /* rank 0: CRC-32 of RUN_DIR/scenario.yaml (checkpoints) */
+    int ckpt_lock;          /* rank 0: 1 + the fd that holds checkpoints/lock; 0: none */
 } s_run_t;
 
 static int s_fail(s_run_t *r, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -2598,10 +2599,8 @@ static void s_free(s_run_t *r)
 {
     if (r->ckpt_lock)
         close(r->ckpt_lock - 1);
-    if (r->resume_rd) {
+    if (r->resume_rd)
         nn_ckpt_close(r->resume_rd);
-        free(r->resume_rd);
-    }
     nn_link_release(&r->link);
     if (r->mon) {
         zmq_socket_monitor(r->sock, NULL, 0);
@@ -3583,6 +3582,11 @@ static int s_resume_bad(s_run_t *r, const char *fmt, ...)
     return s_fail(r, NN_ESCENARIO, "--resume: %s: %s", r->resume_path, text);
 }
 
+/* What a resume on another number of ranks would need, for the messages that refuse it. */
+#define S_RANKS_NEED                                                                               \
+    " (another number of ranks would need the society partitioned again and every rank's "         \
+    "routed inboxes, held deliveries and notices split anew, which nunchi does not do)"
+
 static int s_u64_desc(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -3592,7 +3596,7 @@ static int s_u64_desc(const void *a, const void *b)
 /* The newest of this rank's checkpoints that reads whole, and then the round that every
  * rank has (the lowest of the ranks' newest: a rank killed while writing keeps the one
  * before, which the other ranks removed only once every rank had its new one). */
-static int s_resume_pick(s_run_t *r, uint64_t *round)
+static int s_resume_pick(s_run_t *r, uint64_t *round, nn_ckpt_reader_t *keep)
 {
     *round = 0;
     uint64_t *q = NULL, v;
@@ -3631,14 +3635,11 @@ static int s_resume_pick(s_run_t *r, uint64_t *round)
     uint64_t usable = 0;
     for (size_t i = 0; i < n && !usable; i++) {
         char path[4400], err[1024];
-        nn_ckpt_reader_t rd;
         s_ckpt_path(r, q[i], path, sizeof path);
-        if (nn_ckpt_open(&rd, path, err, sizeof err) == NN_OK) {
-            nn_ckpt_close(&rd);
+        if (nn_ckpt_open(keep, path, err, sizeof err) == NN_OK) /* kept: read once */
             usable = q[i];
-        } else if (!why[0]) {
+        else if (!why[0])
             snprintf(why, sizeof why, "%s", err);
-        }
     }
     free(q);
     if (r->w) { /* the lowest over the ranks */
@@ -3653,10 +3654,7 @@ static int s_resume_pick(s_run_t *r, uint64_t *round)
     if (!usable && ranks_seen && ranks_seen != r->ranks)
         return s_fail(r, NN_ESCENARIO,
                       "--resume: the checkpoints in '%s' were written by a run across %d MPI "
-                      "rank(s), and this run has %d: resume it with mpirun -n %d (another "
-                      "number of ranks would need the society partitioned again and every "
-                      "rank's routed inboxes, held deliveries and notices split anew, which "
-                      "nunchi does not do)",
+                      "rank(s), and this run has %d: resume it with mpirun -n %d" S_RANKS_NEED,
                       r->ckpt_dir, ranks_seen, r->ranks, ranks_seen);
     if (!usable)
         return s_fail(r, NN_ESCENARIO, "--resume: '%s' holds no usable checkpoint%s%s%s",
@@ -3721,15 +3719,17 @@ static int s_resume_open(s_run_t *r)
     if (rc != NN_OK)
         return s_fail(r, NN_ESCENARIO, "--resume: %s", lerr);
     uint64_t round;
-    rc = s_agree(r, s_resume_pick(r, &round));
+    r->resume_rd = &r->resume_reader;
+    rc = s_agree(r, s_resume_pick(r, &round, r->resume_rd));
     if (rc != NN_OK)
         return rc;
     s_ckpt_path(r, round, r->resume_path, sizeof r->resume_path);
-    if (!(r->resume_rd = calloc(1, sizeof *r->resume_rd)))
-        return s_fail(r, NN_ENOMEM, "out of memory resuming");
     char err[1024];
-    if ((rc = nn_ckpt_open(r->resume_rd, r->resume_path, err, sizeof err)) != NN_OK)
-        return s_fail(r, rc == NN_ENOMEM ? rc : NN_ESCENARIO, "--resume: %s", err);
+    if (strcmp(r->resume_rd->path, r->resume_path) != 0) { /* another rank is one behind */
+        nn_ckpt_close(r->resume_rd);
+        if ((rc = nn_ckpt_open(r->resume_rd, r->resume_path, err, sizeof err)) != NN_OK)
+            return s_fail(r, rc == NN_ENOMEM ? rc : NN_ESCENARIO, "--resume: %s", err);
+    }
     nn_ckpt_reader_t *rd = r->resume_rd;
     const uint32_t T = NN_CKPT_TAG_RUN;
     struct stat fst;
@@ -3739,13 +3739,11 @@ static int s_resume_open(s_run_t *r)
         return s_resume_bad(r, "%s", rd->why);
     const nn_scenario_t *sc = r->sc;
     if (id.ranks != (uint64_t)r->ranks || id.rank != (uint64_t)r->me)
-        return s_resume_bad(
-            r,
-            "it was written by a run across %" PRIu64 " MPI rank(s), and this run has %d: "
-            "resume it with mpirun -n %" PRIu64 " (another number of ranks would need the "
-            "society partitioned again and every rank's routed inboxes, held deliveries and "
-            "notices split anew, which nunchi does not do)",
-            id.ranks, r->ranks, id.ranks);
+        return s_resume_bad(r,
+                            "it was written by a run across %" PRIu64
+                            " MPI rank(s), and this run has %d: "
+                            "resume it with mpirun -n %" PRIu64 S_RANKS_NEED,
+                            id.ranks, r->ranks, id.ranks);
     if (id.seed != sc->seed || id.agents != sc->agents || id.rounds != sc->rounds ||
         id.edges != r->net->n_edges || id.init_digest != r->init_digest ||
         (id.has & S_HAS_INSTITUTIONS) != s_ckpt_has_config(r))
@@ -3978,7 +3976,6 @@ static int s_resume_rest(s_run_t *r)
         for (uint32_t i = 0; i < r->st.n; i++)
             r->standing[i] = (float)(r->st.status[i] * r->st.reputation[i]);
     nn_ckpt_close(rd);
-    free(rd);
     r->resume_rd = NULL;
     return NN_OK;
 }
