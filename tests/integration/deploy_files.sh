@@ -1,6 +1,6 @@
 # The deployment files in deploy/ do what docs/cluster.md says: the scripts parse; the
 # sbatch script has its #SBATCH lines and, run outside Slurm with Slurm's variables
-# set, runs nunchi under mpirun (and under a stand-in srun); compose.yaml is YAML whose
+# set, runs nunchi under mpirun (and under a stand-in srun), and resumes a killed run; compose.yaml is YAML whose
 # coordinator and node commands, run here, make the run of the scenario they name; the
 # Dockerfile builds on debian:12 from the package list; the hostfile example has the
 # form run-cluster.sh reads; run-cluster.sh refuses bad input and, when the MPI mode
@@ -103,6 +103,28 @@ expect_status 0 "${slurm_env[@]}" PATH="$WORK/bin:$PATH" SRUN_LOG="$WORK/srun.lo
 grep -q -- "--mpi=pmix --ntasks=1 --cpus-per-task=2 $NUNCHI run $scenario" "$WORK/srun.log" \
     || fail "srun line: $(cat "$WORK/srun.log")"
 [ "$(digest_of "$WORK/sb-srun")" = "$(digest_of "$WORK/sb-mpirun")" ] || fail "srun and mpirun digests differ"
+# a job killed mid-run (the coordinator, by a planned kill) and submitted again with the
+# same OUT resumes from its last checkpoint, to the digest of a run never killed; a run
+# that completed is left alone
+{ cat "$scenario"; echo "recovery: {checkpoint_every: 5}"; } >"$WORK/ck.yaml"
+{ cat "$WORK/ck.yaml"; echo "faults: [{fault: kill, node: coordinator, round: 12}]"; } >"$WORK/ckk.yaml"
+"$NUNCHI" run "$WORK/ck.yaml" --out "$WORK/ck-ref" --quiet
+set +e
+"${slurm_env[@]}" SCENARIO="$WORK/ckk.yaml" ARGS="--quiet" OUT="$WORK/sb-ck" bash "$sbatch" \
+    >"$WORK/out" 2>"$WORK/err"
+st=$?
+set -e
+[ $st != 0 ] || fail "nunchi.sbatch: the killed run's job ended well"
+[ ! -e "$WORK/sb-ck/summary.json" ] || fail "nunchi.sbatch: the killed run wrote a summary"
+expect_status 0 "${slurm_env[@]}" SCENARIO="$WORK/ckk.yaml" ARGS="--quiet" OUT="$WORK/sb-ck" bash "$sbatch"
+grep -q "run directory $WORK/sb-ck, resumed from its last checkpoint" "$WORK/out" ||
+    fail "nunchi.sbatch did not say it resumed: $(cat "$WORK/out")"
+[ "$(digest_of "$WORK/sb-ck")" = "$(digest_of "$WORK/ck-ref")" ] ||
+    fail "nunchi.sbatch's resumed run: digest $(digest_of "$WORK/sb-ck"), not $(digest_of "$WORK/ck-ref")"
+[ "$(json_field "$WORK/sb-ck/summary.json" nodes)" = 2 ] || fail "the resumed job's nodes are not NODES"
+expect_status 0 "${slurm_env[@]}" SCENARIO="$WORK/ckk.yaml" OUT="$WORK/sb-ck" bash "$sbatch"
+grep -q "the run in $WORK/sb-ck completed already: nothing to do" "$WORK/out" ||
+    fail "nunchi.sbatch ran a completed run again: $(cat "$WORK/out")"
 expect_status 2 "${slurm_env[@]}" LAUNCHER=pdsh bash "$sbatch"
 grep -q "LAUNCHER is mpirun or srun, got 'pdsh'" "$WORK/err" || fail "bad LAUNCHER: $(cat "$WORK/err")"
 expect_status 2 env -u SCENARIO bash "$sbatch"
