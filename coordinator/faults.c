@@ -36,7 +36,7 @@ const char *nn_fault_kind_name(nn_fault_kind_t k)
 
 const char *nn_fault_between_name(nn_fault_between_t b)
 {
-    return b == NN_BETWEEN_GROUPS ? "groups" : "halves";
+    return b == NN_BETWEEN_GROUPS ? "groups" : b == NN_BETWEEN_RANDOM ? "random" : "halves";
 }
 
 const char *nn_fault_links_name(nn_fault_links_t l)
@@ -62,6 +62,9 @@ static int s_members(nn_faults_t *f, size_t k)
         for (uint32_t i = 0; i < c->n_agents && i < NN_FAULT_MAX_AGENTS; i++)
             if (c->agents[i] < f->n)
                 m[c->agents[i]] = 1;
+    } else if (c->kind == NN_FAULT_PARTITION) { /* between: random: each agent's side */
+        for (uint32_t a = 0; a < f->n; a++)
+            m[a] = (uint8_t)(nn_rng_at(f->key[k], a) >> 63);
     } else {
         for (uint32_t a = 0; a < f->n; a++)
             m[a] = (double)(nn_rng_at(f->key[k], a) >> 11) * 0x1p-53 < c->share;
@@ -89,7 +92,8 @@ int nn_faults_new(nn_faults_t **out, const nn_faults_config_t *cfg, uint32_t n,
         f->key[k] = nn_mix64(base + (k + 1) * 0xd6e8feb86659fd93ULL);
         const nn_fault_config_t *c = &f->cfg.f[k];
         int sets = c->kind == NN_FAULT_SILENT || c->kind == NN_FAULT_BYZANTINE || c->share > 0 ||
-                   c->n_agents > 0; /* loss, delay, duplicate: optional */
+                   c->n_agents > 0 || /* loss, delay, duplicate: optional */
+                   (c->kind == NN_FAULT_PARTITION && c->between == NN_BETWEEN_RANDOM);
         if (sets && s_members(f, k) != NN_OK) {
             nn_faults_destroy(&f);
             return NN_ENOMEM;
@@ -237,6 +241,8 @@ nn_drop_rule_t nn_faults_check(const nn_faults_t *f, const nn_msg_t *m, uint32_t
         } else if (c->kind == NN_FAULT_PARTITION && m->from < f->n && m->to < f->n) {
             int cut = c->between == NN_BETWEEN_GROUPS
                           ? (f->group ? f->group[m->from] != f->group[m->to] : 0)
+                      : c->between == NN_BETWEEN_RANDOM
+                          ? f->member[k][m->from] != f->member[k][m->to]
                           : (m->from < f->n / 2) != (m->to < f->n / 2);
             if (cut)
                 return NN_DROP_FAULT_PARTITION;

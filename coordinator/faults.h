@@ -29,7 +29,9 @@ typedef enum nn_fault_kind {
 /* The sides of a partition. */
 typedef enum nn_fault_between {
     NN_BETWEEN_HALVES = 0, /* agents 0 .. n/2 - 1 and n/2 .. n - 1 */
-    NN_BETWEEN_GROUPS      /* every two different groups of the structure */
+    NN_BETWEEN_GROUPS,     /* every two different groups of the structure */
+    NN_BETWEEN_RANDOM      /* two halves drawn at random: each agent a side, by a fair draw
+                              of (seed, fault, agent) */
 } nn_fault_between_t;
 
 /* The links a loss, delay or duplicate acts on. */

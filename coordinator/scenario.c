@@ -1906,7 +1906,7 @@ static const char *const s_fault_names[] = {"loss",  "partition", "silent", "byz
 #define S_KILL NN_FAULT_KINDS
 static const char *const s_policy_names[] = {"fail", "restart", "drop"};
 #define S_MAX_RESTARTS 1000 /* recovery.restarts (the text of its error says 0..1000) */
-static const char *const s_between_names[] = {"halves", "groups"};
+static const char *const s_between_names[] = {"halves", "groups", "random"};
 static const char *const s_mode_names[] = {"random", "adversarial"};
 static const char *const s_links_names[] = {"all", "within_groups", "between_groups"};
 static const char *const s_fault_keys[] = {"fault",  "p",     "between",     "rounds",

@@ -7,7 +7,8 @@ docs/faults.md (between its fault-sweep markers).
 Each sweep point is a premise scenario (scenarios/premise/VARIANT.yaml) run as
 `nunchi run FILE --seed S --out RUNS/VARIANT-POINT-sS --quiet --set 'faults=[...]'`:
 message loss 10, 20 and 30%, 5, 10 and 20% of the agents byzantine (adversarial), and
-the society cut in two (its halves, or its groups) for the middle third of the rounds.
+the society cut in two (its id halves, two halves drawn at random, or its groups) for the
+middle third of the rounds.
 The figures are those of the premise experiment (scripts/experiment.py reads them), and
 five more. A run already in RUNS is read, not made again. The examples in
 scenarios/faults/ are points of the grid: each is run again every time, and must give
@@ -42,6 +43,7 @@ POINTS = [
     ("byzantine-20", "[{fault: byzantine, agents: {share: 0.2}, mode: adversarial}]"),
     ("partition", "[{fault: partition, between: halves, rounds: [%d, %d]}]" % tuple(MID)),
     ("partition-groups", "[{fault: partition, between: groups, rounds: [%d, %d]}]" % tuple(MID)),
+    ("partition-random", "[{fault: partition, between: random, rounds: [%d, %d]}]" % tuple(MID)),
 ]
 BEGIN = "<!-- fault-sweep:begin -->"
 END = "<!-- fault-sweep:end -->"

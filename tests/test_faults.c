@@ -1,9 +1,9 @@
 /* Tests of coordinator/faults.c: a loss takes its share of the messages, only in its
  * rounds, by a draw of (seed, round, sender, seq) that does not depend on the order the
  * messages are asked in; two losses draw independently; a partition cuts exactly the
- * messages between its sides (halves, groups); silent agents lose every message from and
- * to them, listed or drawn; byzantine agents' lies (the opposite, or a fresh draw per
- * slot) in their rounds only. */
+ * messages between its sides (halves, groups, random halves); silent agents lose every message from
+ * and to them, listed or drawn; byzantine agents' lies (the opposite, or a fresh draw per slot) in
+ * their rounds only. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -328,6 +328,47 @@ static void test_scoped_loss_and_delay(void **state)
     nn_faults_destroy(&f);
 }
 
+/* between: random cuts about half of a ring's links, where the id halves cut two; both
+ * directions of a link alike; the sides are the seed's */
+static void test_partition_random(void **state)
+{
+    (void)state;
+    const uint32_t n = 1000;
+    nn_faults_config_t c = t_one(NN_FAULT_PARTITION, 0, 1, UINT64_MAX, NN_BETWEEN_RANDOM);
+    nn_faults_config_t h = t_one(NN_FAULT_PARTITION, 0, 1, UINT64_MAX, NN_BETWEEN_HALVES);
+    nn_faults_t *f = NULL, *same = NULL, *other = NULL, *halves = NULL;
+    assert_int_equal(nn_faults_new(&f, &c, n, NULL, 5), 0);
+    assert_int_equal(nn_faults_new(&same, &c, n, NULL, 5), 0);
+    assert_int_equal(nn_faults_new(&other, &c, n, NULL, 6), 0);
+    assert_int_equal(nn_faults_new(&halves, &h, n, NULL, 5), 0);
+    nn_faults_begin(f, 1);
+    nn_faults_begin(same, 1);
+    nn_faults_begin(other, 1);
+    nn_faults_begin(halves, 1);
+    size_t cut = 0, cut_halves = 0, differ = 0;
+    for (uint32_t a = 0; a < n; a++) {
+        nn_msg_t fwd = {a, (a + 1) % n, 0.5, 0.0f, 0}, back = {(a + 1) % n, a, 0.5, 0.0f, 0};
+        nn_drop_rule_t d = nn_faults_check(f, &fwd, 0);
+        assert_true(d == NN_DROP_PASS || d == NN_DROP_FAULT_PARTITION);
+        assert_int_equal(nn_faults_check(f, &back, 3), d);
+        assert_int_equal(nn_faults_check(same, &fwd, 0), d);
+        differ += nn_faults_check(other, &fwd, 0) != d;
+        cut += d == NN_DROP_FAULT_PARTITION;
+        cut_halves += nn_faults_check(halves, &fwd, 0) == NN_DROP_FAULT_PARTITION;
+        nn_msg_t self = {a, a, 0.5, 0.0f, 0};
+        assert_int_equal(nn_faults_check(f, &self, 0), NN_DROP_PASS);
+    }
+    assert_int_equal(cut_halves, 2);
+    assert_true(cut > 420 && cut < 580);
+    assert_true(differ > 300);
+    nn_faults_begin(f, 1);
+    assert_string_equal(nn_fault_between_name(NN_BETWEEN_RANDOM), "random");
+    nn_faults_destroy(&f);
+    nn_faults_destroy(&same);
+    nn_faults_destroy(&other);
+    nn_faults_destroy(&halves);
+}
+
 static void test_names(void **state)
 {
     (void)state;
@@ -355,6 +396,7 @@ int main(void)
         cmocka_unit_test(test_byzantine_lies),
         cmocka_unit_test(test_delay_and_duplicate),
         cmocka_unit_test(test_scoped_loss_and_delay),
+        cmocka_unit_test(test_partition_random),
         cmocka_unit_test(test_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
