@@ -1627,7 +1627,7 @@ static void test_faults_errors(void **state)
          "key 'between' does not apply to fault 'loss' at t.yaml:4:32 (a loss takes any message "
          "with chance p"},
         {MINIMAL "faults: [{fault: partition, between: thirds}]\n",
-         "'faults[0].between' must be one of halves, groups, got 'thirds' at t.yaml:4:38"},
+         "'faults[0].between' must be one of halves, groups, random, got 'thirds' at t.yaml:4:38"},
         {MINIMAL "faults: [{fault: partition, between: group}]\n",
          "got 'group' at t.yaml:4:38 (did you mean 'groups'?)"},
         {MINIMAL "faults: [{fault: partition, between: groups}]\n",
