@@ -50,6 +50,7 @@
 #include "zap.h"
 
 #include "node/link.h"
+#include "node/llm_prompt.h"
 #include "nunchi/digest.h"
 #include "nunchi/error.h"
 #include "nunchi/node.h"
@@ -74,8 +75,12 @@ typedef struct s_node {
     size_t count;        /* hosted agents */
     uint64_t *tick_off;  /* with ids: count + 1 inbox offsets of this round's tick */
     void *assigned;      /* with ids: one block for the welcome's per-agent arrays */
-    long proc;           /* index into the run's processes, or -1 */
-    pthread_t thread;    /* inproc */
+    /* a Welcome's llm memories (s_make_recall): counts, items and their texts */
+    uint32_t *recall_count;
+    nn_recall_t *recall;
+    char *recall_text;
+    long proc;        /* index into the run's processes, or -1 */
+    pthread_t thread; /* inproc */
     int has_thread;
     int answered;    /* this round's Actions arrived */
     uint64_t digest; /* from its last Actions */
@@ -92,7 +97,8 @@ typedef struct s_node {
     /* recovery: a restarted node waits for its new process; when it was lost, or killed
      * (a planned kill), for the figures; its agents' words for the new Welcome */
     int restarting;
-    int dropped; /* recovery drop: its process died and its agents are absent */
+    int restarting_answered; /* s_rejoin: the dead process had answered this round */
+    int dropped;             /* recovery drop: its process died and its agents are absent */
     double lost_at, killed_at;
     uint64_t *words;
     nn_codec_t *codec; /* remote: encodes this node's Ticks, on any pool thread */
@@ -233,6 +239,14 @@ typedef struct s_run {
     uint64_t resume_bytes;  /* the checkpoint's files, over the ranks */
     uint64_t scenario_crc;  /* rank 0: CRC-32 of RUN_DIR/scenario.yaml (checkpoints) */
     int ckpt_lock;          /* rank 0: 1 + the fd that holds checkpoints/lock; 0: none */
+    /* the llm agents' memories (llm.memory > 0) as their nodes keep them, noted from what
+     * each round's ticks gave them: for a node that joins during the run and for
+     * checkpoints. recall_of[i]: agent i's ring in recall, or UINT32_MAX */
+    uint32_t *recall_of;
+    nn_llmp_memory_t *recall;
+    size_t n_recall;
+    const char **recall_texts; /* scratch: one agent's texts, per inbox entry */
+    size_t recall_texts_cap;
 } s_run_t;
 
 static int s_fail(s_run_t *r, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -583,12 +597,168 @@ static nn_welcome_t *s_welcome_head(const s_run_t *r, size_t k, nn_wire_t *w)
     return we;
 }
 
+static void s_notice_slice(const s_run_t *r, uint32_t lo, uint32_t hi, nn_tick_t *t);
+
+/* The llm agents' memories: one ring of llm.memory items per llm agent this process hosts
+ * (with ranks, its own), when the scenario has llm agents that remember. NN_OK or NN_ENOMEM. */
+static int s_recall_init(s_run_t *r)
+{
+    const nn_scenario_t *sc = r->sc;
+    json_int_t cap = sc->llm ? json_integer_value(json_object_get(sc->llm, "memory")) : 0;
+    if (cap <= 0)
+        return NN_OK;
+    int llm_pop[NN_MAX_POPULATIONS] = {0}, any = 0;
+    for (size_t p = 0; p < sc->n_populations && p < NN_MAX_POPULATIONS; p++)
+        any |= llm_pop[p] = sc->populations[p].ops && !strcmp(sc->populations[p].ops->name, "llm");
+    if (!any)
+        return NN_OK;
+    const uint32_t n = r->soc.n;
+    if (!(r->recall_of = malloc((n ? n : 1) * sizeof *r->recall_of)))
+        return NN_ENOMEM;
+    size_t m = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        int mine = !r->w || r->partition.part[i] == (uint32_t)r->me;
+        r->recall_of[i] = mine && llm_pop[r->soc.pop[i]] ? (uint32_t)m++ : UINT32_MAX;
+    }
+    if (!(r->recall = calloc(m ? m : 1, sizeof *r->recall)))
+        return NN_ENOMEM;
+    r->n_recall = m;
+    for (size_t k = 0; k < m; k++)
+        if (nn_llmp_memory_init(&r->recall[k], (size_t)cap) != NN_OK)
+            return NN_ENOMEM;
+    return NN_OK;
+}
+
+/* Notes into ring m what agent i was given this round, as its llm behaviour notes it in
+ * its step: the inbox with each sender's text of the round before, then its verdicts. */
+static int s_recall_note(s_run_t *r, nn_llmp_memory_t *m, uint32_t i)
+{
+    nn_agent_t a;
+    memset(&a, 0, sizeof a);
+    a.id = i;
+    a.round = r->round;
+    a.inbox = r->router.deliv + r->router.off[i];
+    a.n_inbox = (size_t)(r->router.off[i + 1] - r->router.off[i]);
+    nn_tick_t t;
+    memset(&t, 0, sizeof t);
+    s_notice_slice(r, i, i + 1, &t);
+    a.notices = t.notices;
+    a.n_notices = t.n_notices;
+    if (a.n_inbox > r->recall_texts_cap) {
+        const char **g = realloc(r->recall_texts, a.n_inbox * sizeof *g);
+        if (!g)
+            return NN_ENOMEM;
+        r->recall_texts = g;
+        r->recall_texts_cap = a.n_inbox;
+    }
+    const nn_said_t *said = &r->said[(r->round - 1) & 1];
+    for (size_t j = 0; j < a.n_inbox; j++)
+        r->recall_texts[j] = nn_said_text(said, a.inbox[j].from);
+    nn_llmp_memory_note(m, &a, a.n_inbox ? r->recall_texts : NULL);
+    return NN_OK;
+}
+
+/* Once every node has answered the round: its ticks, into every llm agent's ring (absent
+ * agents step no more and note nothing). NN_OK or NN_ENOMEM. */
+static int s_recall_round(s_run_t *r)
+{
+    for (uint32_t i = 0; r->recall && i < r->soc.n; i++) {
+        uint32_t k = r->recall_of[i];
+        if (k == UINT32_MAX || (r->faults && nn_faults_is_absent(r->faults, i)))
+            continue;
+        if (s_recall_note(r, &r->recall[k], i) != NN_OK)
+            return NN_ENOMEM;
+    }
+    return NN_OK;
+}
+
+/* Node k's Welcome memories: each hosted llm agent's ring, oldest first, and with
+ * `this_round` the round in progress noted too (a node that died after it answered).
+ * Nothing when none remembers anything. NN_OK or NN_ENOMEM. */
+static int s_make_recall(s_run_t *r, size_t k, int this_round, nn_welcome_t *we)
+{
+    s_node_t *nd = &r->nodes[k];
+    if (!r->recall || !r->n_recall)
+        return NN_OK;
+    size_t n = nd->count, items = 0, bytes = 0;
+    nn_llmp_memory_t tmp;
+    memset(&tmp, 0, sizeof tmp);
+    if (this_round && nn_llmp_memory_init(&tmp, r->recall[0].cap) != NN_OK)
+        return NN_ENOMEM;
+    uint32_t *cnt = realloc(nd->recall_count, (n ? n : 1) * sizeof *cnt);
+    if (!cnt) {
+        nn_llmp_memory_release(&tmp);
+        return NN_ENOMEM;
+    }
+    nd->recall_count = cnt;
+    for (int pass = 0; pass < 2; pass++) { /* count, then copy */
+        size_t at = 0, tat = 0;
+        for (size_t j = 0; j < n; j++) {
+            uint32_t id = nd->ids ? nd->ids[j] : nd->lo + (uint32_t)j;
+            uint32_t q = r->recall_of[id];
+            const nn_llmp_memory_t *m = q == UINT32_MAX ? NULL : &r->recall[q];
+            if (m && this_round) {
+                for (size_t e = 0; e < m->len; e++)
+                    tmp.items[e] = m->items[(m->head + e) % m->cap];
+                tmp.len = m->len;
+                tmp.head = 0;
+                if (s_recall_note(r, &tmp, id) != NN_OK) {
+                    nn_llmp_memory_release(&tmp);
+                    return NN_ENOMEM;
+                }
+                m = &tmp;
+            }
+            size_t len = m ? m->len : 0;
+            cnt[j] = (uint32_t)len;
+            for (size_t e = 0; e < len; e++) {
+                const nn_llmp_memory_item_t *it = &m->items[(m->head + e) % m->cap];
+                size_t tl = strlen(it->text) + 1;
+                if (pass == 0) {
+                    items++;
+                    bytes += tl;
+                    continue;
+                }
+                memcpy(nd->recall_text + tat, it->text, tl);
+                nd->recall[at].round = it->round;
+                nd->recall[at].from = it->from;
+                nd->recall[at].verdict = it->verdict;
+                nd->recall[at].value = it->value;
+                nd->recall[at].text = nd->recall_text + tat;
+                at++;
+                tat += tl;
+            }
+        }
+        if (pass == 0) {
+            nn_recall_t *ri = realloc(nd->recall, (items ? items : 1) * sizeof *ri);
+            if (ri)
+                nd->recall = ri;
+            char *tx = ri ? realloc(nd->recall_text, bytes ? bytes : 1) : NULL;
+            if (tx)
+                nd->recall_text = tx;
+            if (!ri || !tx) {
+                nn_llmp_memory_release(&tmp);
+                return NN_ENOMEM;
+            }
+        }
+    }
+    nn_llmp_memory_release(&tmp);
+    if (items) {
+        we->recall_count = cnt;
+        we->n_recall = items;
+        we->recall = nd->recall;
+    }
+    return NN_OK;
+}
+
 /* Node k's Welcome: its agents as they are now, their trends and memory words too once
  * the run has some (a restarted node, a resumed run). NN_OK or NN_ENOMEM. */
 static int s_make_welcome(s_run_t *r, size_t k)
 {
     s_node_t *nd = &r->nodes[k];
     nn_welcome_t *we = s_welcome_head(r, k, &nd->welcome);
+    /* a restarted node that had answered the round before it died steps the next one */
+    if (s_make_recall(r, k, nd->restarting_answered, we) != NN_OK)
+        return NN_ENOMEM;
     we->n_populations = r->soc.n_pops;
     we->populations = r->soc.desc;
     we->n_agents = nd->count;
@@ -1910,7 +2080,10 @@ static int s_rejoin(s_run_t *r, size_t k, const nn_peer_id_t *from)
         for (size_t i = 0; i < n; i++)
             state[i] = r->soc.x[nd->ids[i]];
     }
-    if (s_make_welcome(r, k) != NN_OK)
+    nd->restarting_answered = nd->answered;
+    int mrc = s_make_welcome(r, k);
+    nd->restarting_answered = 0;
+    if (mrc != NN_OK)
         return s_fail(r, NN_ENOMEM, "out of memory restarting node %zu", k);
     char err[256] = "";
     int rc = nn_link_send(&r->link, &nd->peer, &nd->welcome, err, sizeof err);
@@ -2126,6 +2299,8 @@ static int s_round_nodes(s_run_t *r)
         if (!was && r->nodes[k].answered)
             pending--;
     }
+    if (s_recall_round(r) != NN_OK)
+        return s_fail(r, NN_ENOMEM, "out of memory for the llm agents' memories");
     return NN_OK;
 }
 
@@ -2597,6 +2772,11 @@ static void s_stop_nodes(s_run_t *r)
 
 static void s_free(s_run_t *r)
 {
+    for (size_t k = 0; r->recall && k < r->n_recall; k++)
+        nn_llmp_memory_release(&r->recall[k]);
+    free(r->recall);
+    free(r->recall_of);
+    free(r->recall_texts);
     if (r->ckpt_lock)
         close(r->ckpt_lock - 1);
     if (r->resume_rd)
@@ -2617,6 +2797,9 @@ static void s_free(s_run_t *r)
     for (size_t k = 0; r->nodes && k < r->n_nodes; k++) {
         nn_outbox_release(&r->nodes[k].copy);
         nn_actbox_release(&r->nodes[k].acts);
+        free(r->nodes[k].recall_count);
+        free(r->nodes[k].recall);
+        free(r->nodes[k].recall_text);
         nn_codec_destroy(&r->nodes[k].codec);
         free(r->nodes[k].assigned);
         free(r->nodes[k].tick_off);
@@ -3300,7 +3483,9 @@ enum { /* the coordinator's records, NN_CKPT_TAG_RUN + */
        S_CK_NOTICES,
        S_CK_ROWS,
        S_CK_ROUND_S,
-       S_CK_DROPPED
+       S_CK_DROPPED,
+       S_CK_RECALL_COUNT,
+       S_CK_RECALL
 };
 
 static void s_ckpt_path(const s_run_t *r, uint64_t round, char *buf, size_t len)
@@ -3412,6 +3597,27 @@ static int s_save(s_run_t *r, nn_ckpt_writer_t *w, char *err, size_t errlen)
         dropped[k] = (uint8_t)r->nodes[k].dropped;
     nn_ckpt_put(w, T + S_CK_DROPPED, dropped, r->n_nodes);
     free(dropped);
+    /* the llm agents' memories: each ring's length, then the items oldest first */
+    size_t n_items = 0;
+    for (size_t k = 0; k < r->n_recall; k++)
+        n_items += r->recall[k].len;
+    uint32_t *lens = calloc(r->n_recall ? r->n_recall : 1, sizeof *lens);
+    nn_llmp_memory_item_t *items = calloc(n_items ? n_items : 1, sizeof *items);
+    if (!lens || !items) {
+        free(lens);
+        free(items);
+        return NN_ENOMEM;
+    }
+    for (size_t k = 0, at = 0; k < r->n_recall; k++) {
+        const nn_llmp_memory_t *m = &r->recall[k];
+        lens[k] = (uint32_t)m->len;
+        for (size_t e = 0; e < m->len; e++)
+            items[at++] = m->items[(m->head + e) % m->cap];
+    }
+    nn_ckpt_put(w, T + S_CK_RECALL_COUNT, lens, r->n_recall * sizeof *lens);
+    nn_ckpt_put(w, T + S_CK_RECALL, items, n_items * sizeof *items);
+    free(lens);
+    free(items);
     int rc = nn_router_save(&r->router, w);
     if (rc == NN_OK)
         rc = nn_said_save(&r->said[r->round & 1], w);
@@ -3706,13 +3912,6 @@ static int s_resume_open(s_run_t *r)
                       "--resume: the society has external populations, whose nodes would have "
                       "to join again with their agents' states; nunchi resumes only societies "
                       "of its own nodes yet");
-    json_int_t memory = r->sc->llm ? json_integer_value(json_object_get(r->sc->llm, "memory")) : 0;
-    if (memory > 0 && r->me == 0)
-        fprintf(stderr,
-                "nunchi: --resume: the llm agents' memory of past messages (llm.memory "
-                "%lld) is not in the checkpoint: from here on their prompts, and so the "
-                "digest, may differ from an uninterrupted run's\n",
-                (long long)memory);
     char lerr[4600];
     struct stat st; /* without the directory, s_resume_pick says what is wrong */
     int rc = s_agree(r, stat(r->ckpt_dir, &st) == 0 ? s_ckpt_lock(r, lerr, sizeof lerr) : NN_OK);
@@ -3955,6 +4154,29 @@ static int s_resume_rest(s_run_t *r)
     }
     if (gone)
         s_set_check(r); /* messages to the absent agents are dropped */
+    const uint32_t *lens = nn_ckpt_take(rd, T + S_CK_RECALL_COUNT, &bytes);
+    size_t rb = 0;
+    const nn_llmp_memory_item_t *mem_items = lens ? nn_ckpt_take(rd, T + S_CK_RECALL, &rb) : NULL;
+    if (!mem_items)
+        return s_resume_bad(r, "%s", rd->why);
+    if (bytes != r->n_recall * sizeof *lens || rb % sizeof *mem_items)
+        return s_resume_bad(r,
+                            "the llm agents' memories are not this society's (%zu agents "
+                            "remember here)",
+                            r->n_recall);
+    for (size_t k = 0, at = 0; k < r->n_recall; k++) {
+        nn_llmp_memory_t *m = &r->recall[k];
+        if (lens[k] > m->cap || (at + lens[k]) * sizeof *mem_items > rb)
+            return s_resume_bad(r, "an llm agent's memory is longer than llm.memory");
+        m->len = m->head = 0;
+        for (size_t e = 0; e < lens[k]; e++, at++) {
+            const nn_llmp_memory_item_t *it = &mem_items[at];
+            if (!memchr(it->text, '\0', sizeof it->text) ||
+                (it->verdict != 0 && it->verdict != 1) || !isfinite(it->value))
+                return s_resume_bad(r, "an llm agent's memory holds an item it could not have");
+            m->items[m->len++] = *it;
+        }
+    }
     int rc = nn_router_load(&r->router, rd);
     if (rc == NN_OK)
         rc = nn_said_load(&r->said[r->round & 1], rd);
@@ -4355,6 +4577,8 @@ static int s_start_rounds(s_run_t *r, double t0)
     if (r->host)
         nn_router_set_hosts(&r->router, r->host);
     nn_router_set_max_per_sender(&r->router, sc->max_messages_per_agent);
+    if ((rc = s_agree(r, s_recall_init(r))) != NN_OK)
+        return s_fail(r, rc, "out of memory for the llm agents' memories");
     if ((rc = s_agree(r, s_start_institutions(r))) != NN_OK)
         return rc;
     if (r->resume_rd) {

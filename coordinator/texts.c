@@ -252,3 +252,10 @@ int nn_said_load(nn_said_t *s, nn_ckpt_reader_t *r)
     }
     return rc;
 }
+
+const char *nn_said_text(const nn_said_t *s, uint32_t from)
+{
+    if (!s->at || from >= s->n_agents || !s->at[from])
+        return NULL;
+    return s->bytes + s->e[s->at[from] - 1].text;
+}

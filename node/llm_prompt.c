@@ -299,6 +299,13 @@ void nn_llmp_memory_note(nn_llmp_memory_t *m, const nn_agent_t *a, nn_llmp_texts
             s_remember(m, a->round, a->notices[i].other, a->notices[i].value, 1, NULL);
 }
 
+void nn_llmp_memory_restore(nn_llmp_memory_t *m, const nn_recall_t *items, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        s_remember(m, items[i].round, items[i].from, items[i].value, items[i].verdict != 0,
+                   items[i].text);
+}
+
 /* ---- the action ------------------------------------------------------------------- */
 
 static int s_why(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "nunchi/behaviour.h"
+#include "nunchi/wire.h"
 
 #define NN_LLMP_MAX_TRAITS  8
 #define NN_LLMP_MAX_SAY     280 /* bytes of text in one answer */
@@ -102,6 +103,10 @@ int nn_llmp_memory_init(nn_llmp_memory_t *m, size_t cap); /* NN_OK or NN_ENOMEM;
 void nn_llmp_memory_release(nn_llmp_memory_t *m);
 /* Remembers what a finished step heard (its inbox and texts) and was told (verdicts). */
 void nn_llmp_memory_note(nn_llmp_memory_t *m, const nn_agent_t *a, nn_llmp_texts_t texts);
+
+/* Remembers n items given from outside, oldest first, as if noted (a node that joins
+ * during the run gets its agents' memories in the Welcome). */
+void nn_llmp_memory_restore(nn_llmp_memory_t *m, const nn_recall_t *items, size_t n);
 
 /* The chat messages of an agent's request: a system message (who it is, what it
  * decides, the schema) and a user message whose lines are, in order:

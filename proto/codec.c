@@ -38,6 +38,7 @@
 /* What a delivery's standing is when the tick leaves it out. */
 #define S_STANDING_DEFAULT 1.0f
 #define S_LLM_MAX          (1 << 20) /* bytes of a welcome's llm section */
+#define S_RECALL_TEXT_MAX  4096      /* bytes of the text of one recall item */
 
 /* A growable scratch buffer; its content does not survive growing. */
 typedef struct s_buf {
@@ -120,6 +121,8 @@ struct nn_codec {
     s_buf_t w_role, w_group, w_sup;                /* welcome: structure */
     s_buf_t w_llm;                                 /* welcome: the llm section */
     s_buf_t w_trends, w_memory;                    /* welcome: a restart's words */
+    s_buf_t w_rcount, w_recall, w_rtext;           /* welcome: a restart's recall */
+    s_buf_t e_recall, e_recall_ptr;                /* encode: the recall items */
     s_buf_t e_text;                                /* encode: the texts' descriptors */
     s_buf_t t_tfrom, t_tptr, t_tbytes;             /* tick: texts */
     s_buf_t a_tfrom, a_tptr, a_tbytes, a_lat;      /* actions: texts, latencies */
@@ -283,14 +286,15 @@ void nn_codec_destroy(nn_codec_t **pc)
     if (!pc || !*pc)
         return;
     nn_codec_t *c = *pc;
-    s_buf_t *bufs[] = {&c->out,      &c->col_a,    &c->col_b,    &c->col_c,   &c->col_d,
-                       &c->col_e,    &c->t_dl,     &c->t_recv,   &c->t_off,   &c->a_msg,
-                       &c->a_state,  &c->a_rec,    &c->a_tmp,    &c->w_agent, &c->w_pop,
-                       &c->w_state,  &c->w_off,    &c->w_nbr,    &c->col_f,   &c->col_g,
-                       &c->w_role,   &c->w_group,  &c->w_sup,    &c->t_nto,   &c->t_notice,
-                       &c->a_trends, &c->a_memory, &c->a_act,    &c->w_llm,   &c->t_tfrom,
-                       &c->t_tptr,   &c->t_tbytes, &c->a_tfrom,  &c->a_tptr,  &c->a_tbytes,
-                       &c->a_lat,    &c->e_text,   &c->w_trends, &c->w_memory};
+    s_buf_t *bufs[] = {&c->out,      &c->col_a,    &c->col_b,    &c->col_c,       &c->col_d,
+                       &c->col_e,    &c->t_dl,     &c->t_recv,   &c->t_off,       &c->a_msg,
+                       &c->a_state,  &c->a_rec,    &c->a_tmp,    &c->w_agent,     &c->w_pop,
+                       &c->w_state,  &c->w_off,    &c->w_nbr,    &c->col_f,       &c->col_g,
+                       &c->w_role,   &c->w_group,  &c->w_sup,    &c->t_nto,       &c->t_notice,
+                       &c->a_trends, &c->a_memory, &c->a_act,    &c->w_llm,       &c->t_tfrom,
+                       &c->t_tptr,   &c->t_tbytes, &c->a_tfrom,  &c->a_tptr,      &c->a_tbytes,
+                       &c->a_lat,    &c->e_text,   &c->w_trends, &c->w_memory,    &c->w_rcount,
+                       &c->w_recall, &c->w_rtext,  &c->e_recall, &c->e_recall_ptr};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         s_buf_free(bufs[i]);
     for (size_t i = 0; i < S_EX_COUNT; i++)
@@ -478,6 +482,69 @@ static int s_enc_structure(nn_codec_t *c, const nn_welcome_t *w, const uint32_t 
 }
 
 static int s_any_u64(const uint64_t *v, size_t n);
+
+/* The llm agents' recall: the counts and the items travel only when some agent remembers
+ * something, so that an old peer and a fresh join see nothing new. The checks are the
+ * decoder's (s_dec_recall). */
+static int s_enc_recall(nn_codec_t *c, const nn_welcome_t *w, const uint32_t *agent,
+                        Nunchi__V1__Welcome *pb)
+{
+    size_t n = w->n_agents;
+    uint64_t sum = 0;
+    for (size_t i = 0; w->recall_count && i < n; i++)
+        sum += w->recall_count[i];
+    if (!w->recall_count && w->n_recall)
+        return s_fail(c, NN_EINVAL, "welcome: 'recall' has %zu items but 'recall_count' is NULL",
+                      w->n_recall);
+    if (sum != w->n_recall)
+        return s_fail(c, NN_EINVAL,
+                      "welcome: 'recall_count' adds up to %llu but 'recall' has %zu items",
+                      (unsigned long long)sum, w->n_recall);
+    if (w->n_recall == 0)
+        return NN_OK;
+    if (w->n_recall > c->lim.max_batch)
+        return s_fail(c, NN_ETOOBIG,
+                      "welcome: %zu recall items exceed the limit of %zu ('max_batch')",
+                      w->n_recall, c->lim.max_batch);
+    if (!w->recall)
+        return s_fail(c, NN_EINVAL, "welcome: 'recall' is NULL for %zu items", w->n_recall);
+    int rc;
+    if ((rc = s_reserve(c, &c->e_recall, w->n_recall, sizeof(Nunchi__V1__Recall))) ||
+        (rc = s_reserve(c, &c->e_recall_ptr, w->n_recall, sizeof(Nunchi__V1__Recall *))))
+        return rc;
+    Nunchi__V1__Recall *e = c->e_recall.p, **ep = c->e_recall_ptr.p;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        for (uint32_t j = 0; j < w->recall_count[i]; j++, k++) {
+            const nn_recall_t *r = &w->recall[k];
+            const char *text = r->text ? r->text : "";
+            size_t len = strlen(text);
+            if (len > S_RECALL_TEXT_MAX)
+                return s_fail(c, NN_EINVAL,
+                              "welcome: the 'text' of recall item %zu (agent %u) is %zu bytes "
+                              "long (at most %d)",
+                              k, agent[i], len, S_RECALL_TEXT_MAX);
+            if (!isfinite(r->value))
+                return s_fail(c, NN_EINVAL,
+                              "welcome: the 'value' of recall item %zu (agent %u) is not finite", k,
+                              agent[i]);
+            nunchi__v1__recall__init(&e[k]);
+            e[k].round = r->round;
+            e[k].from = r->from;
+            e[k].v_case = NUNCHI__V1__RECALL__V_VALUE;
+            e[k].value = r->value;
+            e[k].verdict = r->verdict != 0;
+            e[k].text.len = len;
+            e[k].text.data = (uint8_t *)text;
+            ep[k] = &e[k];
+        }
+    pb->n_recall_count = n;
+    pb->recall_count = (uint32_t *)w->recall_count;
+    pb->n_recall = w->n_recall;
+    pb->recall = ep;
+    return NN_OK;
+}
+
 static int s_dec_words(nn_codec_t *c, s_buf_t *b, const uint64_t *src, size_t n,
                        const uint64_t **dst);
 
@@ -601,6 +668,8 @@ static int s_enc_welcome(nn_codec_t *c, const nn_welcome_t *w, Nunchi__V1__Welco
         pb->n_memory = n;
         pb->memory = (uint64_t *)w->memory;
     }
+    if ((rc = s_enc_recall(c, w, agent, pb)))
+        return rc;
     return s_enc_structure(c, w, agent, pb);
 }
 
@@ -1335,6 +1404,83 @@ static int s_dec_structure(nn_codec_t *c, const Nunchi__V1__Welcome *pb, nn_welc
     return NN_OK;
 }
 
+/* The llm agents' recall: empty counts and no items is NULL (nobody remembers
+ * anything); else one count per agent, adding up to the items, each item's text copied
+ * with a NUL into the codec's scratch. */
+static int s_dec_recall(nn_codec_t *c, const Nunchi__V1__Welcome *pb, nn_welcome_t *w)
+{
+    size_t n = pb->n_agent, m = pb->n_recall;
+    w->recall_count = NULL;
+    w->n_recall = 0;
+    w->recall = NULL;
+    if (pb->n_recall_count == 0) {
+        if (m)
+            return s_fail(c, NN_EPROTO,
+                          "welcome: 'recall' has %zu items but 'recall_count' is empty", m);
+        return NN_OK;
+    }
+    if (pb->n_recall_count != n)
+        return s_fail(c, NN_EPROTO,
+                      "welcome: 'recall_count' has %zu entries but 'agent' has %zu (0 or as many)",
+                      pb->n_recall_count, n);
+    uint64_t sum = 0;
+    for (size_t i = 0; i < n; i++)
+        sum += pb->recall_count[i];
+    if (sum != m)
+        return s_fail(c, NN_EPROTO,
+                      "welcome: 'recall_count' adds up to %llu but 'recall' has %zu items",
+                      (unsigned long long)sum, m);
+    if (m > c->lim.max_batch)
+        return s_fail(c, NN_ETOOBIG,
+                      "welcome: %zu recall items exceed the limit of %zu ('max_batch')", m,
+                      c->lim.max_batch);
+    size_t bytes = 0, k = 0;
+    for (size_t i = 0; i < n; i++)
+        for (uint32_t j = 0; j < pb->recall_count[i]; j++, k++) {
+            const Nunchi__V1__Recall *r = pb->recall[k];
+            if (!r)
+                return s_fail(c, NN_EPROTO, "welcome: recall item %zu is missing", k);
+            if (r->text.len > S_RECALL_TEXT_MAX)
+                return s_fail(c, NN_EPROTO,
+                              "welcome: the 'text' of recall item %zu (agent %u) is %zu bytes "
+                              "long (at most %d)",
+                              k, pb->agent[i], r->text.len, S_RECALL_TEXT_MAX);
+            if (r->text.len && memchr(r->text.data, 0, r->text.len))
+                return s_fail(c, NN_EPROTO,
+                              "welcome: the 'text' of recall item %zu (agent %u) holds a NUL byte",
+                              k, pb->agent[i]);
+            if (!isfinite(r->value))
+                return s_fail(c, NN_EPROTO,
+                              "welcome: the 'value' of recall item %zu (agent %u) is not finite", k,
+                              pb->agent[i]);
+            bytes += r->text.len + 1;
+        }
+    int rc;
+    if ((rc = s_reserve(c, &c->w_rcount, n, sizeof(uint32_t))) ||
+        (rc = s_reserve(c, &c->w_recall, m, sizeof(nn_recall_t))) ||
+        (rc = s_reserve(c, &c->w_rtext, bytes, 1)))
+        return rc;
+    memcpy(c->w_rcount.p, pb->recall_count, n * sizeof(uint32_t));
+    nn_recall_t *out = c->w_recall.p;
+    char *at = c->w_rtext.p;
+    for (k = 0; k < m; k++) {
+        const Nunchi__V1__Recall *r = pb->recall[k];
+        if (r->text.len)
+            memcpy(at, r->text.data, r->text.len);
+        at[r->text.len] = '\0';
+        out[k].round = r->round;
+        out[k].from = r->from;
+        out[k].verdict = r->verdict != 0;
+        out[k].value = r->value;
+        out[k].text = at;
+        at += r->text.len + 1;
+    }
+    w->recall_count = c->w_rcount.p;
+    w->n_recall = m;
+    w->recall = out;
+    return NN_OK;
+}
+
 static int s_dec_welcome(nn_codec_t *c, const Nunchi__V1__Welcome *pb, nn_welcome_t *w)
 {
     size_t n = pb->n_agent;
@@ -1461,7 +1607,8 @@ static int s_dec_welcome(nn_codec_t *c, const Nunchi__V1__Welcome *pb, nn_welcom
                       pb->n_trends && pb->n_trends != n ? "trends" : "memory",
                       pb->n_trends && pb->n_trends != n ? pb->n_trends : pb->n_memory, n);
     if ((rc = s_dec_words(c, &c->w_trends, pb->trends, pb->n_trends, &w->trends)) ||
-        (rc = s_dec_words(c, &c->w_memory, pb->memory, pb->n_memory, &w->memory)))
+        (rc = s_dec_words(c, &c->w_memory, pb->memory, pb->n_memory, &w->memory)) ||
+        (rc = s_dec_recall(c, pb, w)))
         return rc;
     return s_dec_structure(c, pb, w);
 }

@@ -45,7 +45,8 @@ void nn_codec_destroy(nn_codec_t **c);
  * checks, so whatever encodes also decodes. A column whose entries are all at their
  * default is left off the wire (delivery trends 0, standing 1, flags 0; message
  * hostility 0, flags 0; agent trends and memory 0, also when the pointer is not NULL;
- * parameter distributions constant, param_b 0) and decodes to the same values. */
+ * a welcome's recall when every count is 0; parameter distributions constant, param_b 0)
+ * and decodes to the same values. */
 int nn_codec_encode(nn_codec_t *c, const nn_wire_t *msg, const void **data, size_t *len);
 
 /* Decodes one message. On NN_OK, *out is filled; its arrays point into the codec and stay
@@ -73,7 +74,9 @@ int nn_codec_encode(nn_codec_t *c, const nn_wire_t *msg, const void **data, size
  * finite, a uniform's param_b >= its value and a normal's >= 0. Optional columns are empty
  * or one entry per delivery, message, agent or parameter; a decoded tick always has
  * notice_to[] and notices[] set (n_notices may be 0), a decoded actions has trends and
- * memory NULL when they were empty (all 0) and acts[] always set. */
+ * memory NULL when they were empty (all 0) and acts[] always set. A welcome's recall has
+ * one count per agent adding up to its items, texts of at most 4096 bytes without NUL,
+ * and a decoded welcome has recall_count NULL when it came without one. */
 int nn_codec_decode(nn_codec_t *c, const void *data, size_t len, nn_wire_t *out, char *err,
                     size_t errlen);
 

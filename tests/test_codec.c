@@ -3360,6 +3360,358 @@ static void test_truncated_texts(void **state)
     }
 }
 
+/* ---- the llm agents' recall in a welcome ---------------------------------------------- */
+
+enum { /* Welcome and Recall */
+       W_RECALL_COUNT = 24,
+       W_RECALL,
+       REC_ROUND = 1,
+       REC_FROM,
+       REC_VALUE,
+       REC_VERDICT,
+       REC_TEXT,
+};
+
+/* A welcome of 4 contiguous agents 5..8 without neighbours. */
+static nn_wire_t s_recall_welcome(nn_population_desc_t *pops)
+{
+    static const uint8_t pop[] = {0, 1, 0, 0};
+    static const double st[] = {0.1, 0.9, 0.0, 1.0};
+    static const uint64_t off[] = {0, 0, 0, 0, 0};
+    s_fill_populations(pops);
+    nn_wire_t m;
+    memset(&m, 0, sizeof m);
+    m.kind = NN_WIRE_WELCOME;
+    m.node = 4;
+    nn_welcome_t *w = &m.u.welcome;
+    w->node = 4;
+    w->seed = 42;
+    w->rounds = 100;
+    w->agents_total = 10;
+    w->dim = 1;
+    w->n_populations = 2;
+    w->populations = pops;
+    w->n_agents = 4;
+    w->first_agent = 5;
+    w->population = pop;
+    w->state = st;
+    w->nbr_off = off;
+    w->deadline_s = 2.5;
+    w->liveness_s = 60.0;
+    return m;
+}
+
+static void s_check_recall(const nn_welcome_t *got, const nn_welcome_t *want)
+{
+    assert_non_null(got->recall_count);
+    for (size_t i = 0; i < want->n_agents; i++)
+        assert_int_equal(got->recall_count[i], want->recall_count[i]);
+    assert_int_equal(got->n_recall, want->n_recall);
+    assert_non_null(got->recall);
+    for (size_t k = 0; k < want->n_recall; k++) {
+        const nn_recall_t *a = &got->recall[k], *b = &want->recall[k];
+        assert_true(a->round == b->round);
+        assert_int_equal(a->from, b->from);
+        assert_int_equal(a->verdict, b->verdict);
+        assert_true(a->value == b->value); /* a proto3 scalar: -0.0 comes back as 0 */
+        assert_non_null(a->text);
+        assert_string_equal(a->text, b->text ? b->text : "");
+        assert_true(a->text != b->text); /* the codec's copy */
+    }
+}
+
+/* Recall round-trips item by item; without it (NULL, or every count 0) nothing goes on
+ * the wire and the decoded welcome has recall_count NULL. */
+static void test_roundtrip_welcome_recall(void **state)
+{
+    s_fix_t *f = *state;
+    nn_population_desc_t pops[2];
+    nn_wire_t m = s_recall_welcome(pops);
+    nn_welcome_t *w = &m.u.welcome;
+    const void *data;
+    size_t len;
+
+    /* the default: absent; the same bytes as every count 0 */
+    s_roundtrip(f, &m);
+    assert_null(f->out.u.welcome.recall_count);
+    assert_int_equal(f->out.u.welcome.n_recall, 0);
+    assert_null(f->out.u.welcome.recall);
+    assert_int_equal(nn_codec_encode(f->c, &m, &data, &len), NN_OK);
+    uint8_t *plain = malloc(len);
+    assert_non_null(plain);
+    memcpy(plain, data, len);
+    size_t plain_len = len;
+    static const uint32_t zeros[] = {0, 0, 0, 0};
+    w->recall_count = zeros;
+    assert_int_equal(nn_codec_encode(f->c, &m, &data, &len), NN_OK);
+    assert_int_equal(len, plain_len);
+    assert_memory_equal(data, plain, len);
+    s_roundtrip(f, &m);
+    assert_null(f->out.u.welcome.recall_count);
+
+    /* agents 5 and 7 remember nothing; texts with and without content, verdicts */
+    char *big = malloc(4096 + 1);
+    assert_non_null(big);
+    memset(big, 'r', 4096);
+    big[4096] = '\0';
+    static const uint32_t count[] = {0, 3, 0, 2};
+    const nn_recall_t items[] = {
+        {.round = 1, .from = 2, .verdict = 0, .value = 0.25, .text = "hello, caf\xc3\xa9"},
+        {.round = 2, .from = NN_NO_AGENT, .verdict = 1, .value = -0.0, .text = ""},
+        {.round = 3, .from = 9, .verdict = 1, .value = 0.75, .text = "guilty"},
+        {.round = 1ULL << 40, .from = 0, .verdict = 0, .value = 1.0, .text = NULL},
+        {.round = 7, .from = 5, .verdict = 0, .value = 0.5, .text = big},
+    };
+    w->recall_count = count;
+    w->n_recall = 5;
+    w->recall = items;
+    s_roundtrip(f, &m);
+    s_check_recall(&f->out.u.welcome, w);
+    assert_int_equal(strlen(f->out.u.welcome.recall[4].text), 4096);
+    assert_true(signbit(f->out.u.welcome.recall[1].value)); /* -0.0 keeps its sign */
+    assert_true(f->out.u.welcome.recall[3].text[0] == '\0'); /* NULL went as "" */
+
+    /* each field matters: a flipped verdict, a changed text, from, round or value */
+    assert_int_equal(nn_codec_encode(f->c, &m, &data, &len), NN_OK);
+    uint8_t *full = malloc(len);
+    assert_non_null(full);
+    memcpy(full, data, len);
+    size_t full_len = len;
+    assert_true(full_len > plain_len + 4096);
+    nn_recall_t alt[5];
+    for (size_t k = 0; k < 5; k++) {
+        for (int what = 0; what < 5; what++) {
+            memcpy(alt, items, sizeof alt);
+            switch (what) {
+            case 0: alt[k].verdict = !alt[k].verdict; break;
+            case 1: alt[k].text = "other"; break;
+            case 2: alt[k].from ^= 1; break;
+            case 3: alt[k].round ^= 1; break;
+            default: alt[k].value = 0.125; break;
+            }
+            w->recall = alt;
+            assert_int_equal(nn_codec_encode(f->c, &m, &data, &len), NN_OK);
+            assert_true(len != full_len || memcmp(data, full, len) != 0);
+            assert_int_equal(nn_codec_decode(f->c, data, len, &f->out, f->err, sizeof f->err),
+                             NN_OK);
+            s_check_recall(&f->out.u.welcome, w);
+        }
+    }
+    w->recall = items;
+
+    /* a listed assignment and a reordering of the counts: items stay in their order */
+    static const uint32_t listed[] = {1, 3, 4, 9};
+    static const uint32_t count2[] = {5, 0, 0, 0};
+    w->agent = listed;
+    w->recall_count = count2;
+    s_roundtrip(f, &m);
+    s_check_recall(&f->out.u.welcome, w);
+
+    /* a second round trip of the same welcome allocates nothing */
+    uint64_t n0 = nn_codec_allocations(f->c);
+    s_roundtrip(f, &m);
+    assert_true(nn_codec_allocations(f->c) == n0);
+
+    /* a later welcome without recall does not see the last one's */
+    w->recall_count = NULL;
+    w->n_recall = 0;
+    w->recall = NULL;
+    s_roundtrip(f, &m);
+    assert_null(f->out.u.welcome.recall_count);
+    assert_int_equal(f->out.u.welcome.n_recall, 0);
+
+    /* every prefix of a welcome with recall: an error or a welcome that holds together */
+    for (size_t n = 0; n <= full_len; n++) {
+        uint8_t *p = malloc(n ? n : 1);
+        assert_non_null(p);
+        memcpy(p, full, n);
+        int rc = nn_codec_decode(f->c, p, n, &f->out, f->err, sizeof f->err);
+        free(p);
+        if (rc != NN_OK) {
+            assert_true(rc == NN_EPROTO || rc == NN_ETOOBIG);
+            continue;
+        }
+        const nn_welcome_t *g = &f->out.u.welcome;
+        if (f->out.kind != NN_WIRE_WELCOME || !g->recall_count)
+            continue;
+        uint64_t sum = 0;
+        for (size_t i = 0; i < g->n_agents; i++)
+            sum += g->recall_count[i];
+        assert_true(sum == g->n_recall);
+        for (size_t k = 0; k < g->n_recall; k++)
+            assert_true(strlen(g->recall[k].text) <= 4096);
+    }
+    assert_int_equal(nn_codec_decode(f->c, full, full_len, &f->out, f->err, sizeof f->err), NN_OK);
+    w->recall_count = count;
+    w->n_recall = 5;
+    w->recall = items;
+    w->agent = NULL;
+    s_check_recall(&f->out.u.welcome, w);
+    free(full);
+    free(plain);
+    free(big);
+}
+
+/* One Recall submessage as the wire has it. */
+static void s_f_recall(s_pb_t *b, uint64_t round, uint32_t from, double value, int verdict,
+                       const void *text, size_t len)
+{
+    s_pb_t r = {0};
+    s_f_varint(&r, REC_ROUND, round);
+    s_f_varint(&r, REC_FROM, from);
+    s_f_double(&r, REC_VALUE, value);
+    if (verdict)
+        s_f_varint(&r, REC_VERDICT, 1);
+    if (len)
+        s_f_bytes(&r, REC_TEXT, text, len);
+    s_f_sub(b, W_RECALL, &r);
+}
+
+static void test_welcome_recall_checks(void **state)
+{
+    s_fix_t *f = *state;
+    static const uint64_t off[] = {0, 2, 3, 5};
+    static const uint32_t nbr[] = {0, 1, 1, 2, 2};
+    { /* the wire form, read by hand: agent 0 has one item, agent 2 two */
+        s_pb_t b = s_welcome_body(3, off, 4, nbr, 5, 3);
+        s_f_packed_u32(&b, W_RECALL_COUNT, (const uint32_t[]){1, 0, 2}, 3);
+        s_f_recall(&b, 4, 1, 0.5, 0, "hi", 2);
+        s_f_recall(&b, 5, 0xffffffffu, 0.25, 1, NULL, 0);
+        s_f_recall(&b, 6, 2, 1.0, 1, "fine", 4);
+        s_pb_t w = s_envelope(1, ENV_WELCOME, &b);
+        assert_int_equal(s_decode(f, &w), NN_OK);
+        s_pb_free(&w);
+        const nn_welcome_t *g = &f->out.u.welcome;
+        assert_non_null(g->recall_count);
+        assert_int_equal(g->recall_count[0], 1);
+        assert_int_equal(g->recall_count[1], 0);
+        assert_int_equal(g->recall_count[2], 2);
+        assert_int_equal(g->n_recall, 3);
+        assert_true(g->recall[0].round == 4);
+        assert_int_equal(g->recall[0].from, 1);
+        assert_int_equal(g->recall[0].verdict, 0);
+        assert_true(g->recall[0].value == 0.5);
+        assert_string_equal(g->recall[0].text, "hi");
+        assert_int_equal(g->recall[1].from, NN_NO_AGENT);
+        assert_int_equal(g->recall[1].verdict, 1);
+        assert_string_equal(g->recall[1].text, "");
+        assert_int_equal(g->recall[2].verdict, 1);
+        assert_string_equal(g->recall[2].text, "fine");
+    }
+    { /* counts, but not one per agent */
+        s_pb_t b = s_welcome_body(3, off, 4, nbr, 5, 3);
+        s_f_packed_u32(&b, W_RECALL_COUNT, (const uint32_t[]){1, 0}, 2);
+        s_f_recall(&b, 1, 1, 0.5, 0, "a", 1);
+        s_pb_t w = s_envelope(1, ENV_WELCOME, &b);
+        s_expect_fail(f, &w, NN_EPROTO,
+                      "welcome: 'recall_count' has 2 entries but 'agent' has 3 (0 or as many)");
+    }
+    { /* counts that do not add up to the items, either way */
+        s_pb_t b = s_welcome_body(3, off, 4, nbr, 5, 3);
+        s_f_packed_u32(&b, W_RECALL_COUNT, (const uint32_t[]){1, 0, 1}, 3);
+        s_f_recall(&b, 1, 1, 0.5, 0, "a", 1);
+        s_pb_t w = s_envelope(1, ENV_WELCOME, &b);
+        s_expect_fail(f, &w, NN_EPROTO,
+                      "welcome: 'recall_count' adds up to 2 but 'recall' has 1 items");
+        b = s_welcome_body(3, off, 4, nbr, 5, 3);
+        s_f_packed_u32(&b, W_RECALL_COUNT, (const uint32_t[]){0, 0, 0}, 3);
+        s_f_recall(&b, 1, 1, 0.5, 0, "a", 1);
+        w = s_envelope(1, ENV_WELCOME, &b);
+        s_expect_fail(f, &w, NN_EPROTO,
+                      "welcome: 'recall_count' adds up to 0 but 'recall' has 1 items");
+        b = s_welcome_body(3, off, 4, nbr, 5, 3); /* a sum past 32 bits does not wrap */
+        s_f_packed_u32(&b, W_RECALL_COUNT, (const uint32_t[]){UINT32_MAX, 2, 0}, 3);
+        s_f_recall(&b, 1, 1, 0.5, 0, "a", 1);
+        w = s_envelope(1, ENV_WELCOME, &b);
+        s_expect_fail(f, &w, NN_EPROTO,
+                      "welcome: 'recall_count' adds up to 4294967297 but 'recall' has 1 items");
+    }
+    { /* items without counts */
+        s_pb_t b = s_welcome_body(3, off, 4, nbr, 5, 3);
+        s_f_recall(&b, 1, 1, 0.5, 0, "a", 1);
+        s_f_recall(&b, 2, 1, 0.5, 1, "b", 1);
+        s_pb_t w = s_envelope(1, ENV_WELCOME, &b);
+        s_expect_fail(f, &w, NN_EPROTO,
+                      "welcome: 'recall' has 2 items but 'recall_count' is empty");
+    }
+    { /* a text with a NUL inside, one too long, a value not finite */
+        s_pb_t b = s_welcome_body(3, off, 4, nbr, 5, 3);
+        s_f_packed_u32(&b, W_RECALL_COUNT, (const uint32_t[]){0, 0, 2}, 3);
+        s_f_recall(&b, 1, 1, 0.5, 0, "ok", 2);
+        s_f_recall(&b, 2, 1, 0.5, 0, "a\0b", 3);
+        s_pb_t w = s_envelope(1, ENV_WELCOME, &b);
+        s_expect_fail(f, &w, NN_EPROTO,
+                      "welcome: the 'text' of recall item 1 (agent 2) holds a NUL byte");
+        char *big = malloc(4097);
+        assert_non_null(big);
+        memset(big, 'x', 4097);
+        b = s_welcome_body(3, off, 4, nbr, 5, 3);
+        s_f_packed_u32(&b, W_RECALL_COUNT, (const uint32_t[]){1, 0, 0}, 3);
+        s_f_recall(&b, 1, 1, 0.5, 0, big, 4097);
+        w = s_envelope(1, ENV_WELCOME, &b);
+        s_expect_fail(f, &w, NN_EPROTO,
+                      "welcome: the 'text' of recall item 0 (agent 0) is 4097 bytes long (at "
+                      "most 4096)");
+        b = s_welcome_body(3, off, 4, nbr, 5, 3); /* 4096 is fine */
+        s_f_packed_u32(&b, W_RECALL_COUNT, (const uint32_t[]){1, 0, 0}, 3);
+        s_f_recall(&b, 1, 1, 0.5, 0, big, 4096);
+        w = s_envelope(1, ENV_WELCOME, &b);
+        assert_int_equal(s_decode(f, &w), NN_OK);
+        s_pb_free(&w);
+        assert_int_equal(strlen(f->out.u.welcome.recall[0].text), 4096);
+        free(big);
+        b = s_welcome_body(3, off, 4, nbr, 5, 3);
+        s_f_packed_u32(&b, W_RECALL_COUNT, (const uint32_t[]){0, 1, 0}, 3);
+        s_f_recall(&b, 1, 1, NAN, 1, "", 0);
+        w = s_envelope(1, ENV_WELCOME, &b);
+        s_expect_fail(f, &w, NN_EPROTO,
+                      "welcome: the 'value' of recall item 0 (agent 1) is not finite");
+    }
+}
+
+/* The encoder refuses what the decoder would. */
+static void test_encode_refuses_recall(void **state)
+{
+    s_fix_t *f = *state;
+    nn_population_desc_t pops[2];
+    nn_wire_t m = s_recall_welcome(pops);
+    nn_welcome_t *w = &m.u.welcome;
+    static const uint32_t count[] = {0, 1, 0, 1};
+    nn_recall_t items[] = {
+        {.round = 1, .from = 2, .verdict = 0, .value = 0.25, .text = "a"},
+        {.round = 2, .from = 3, .verdict = 1, .value = 0.5, .text = "b"},
+    };
+    w->recall_count = NULL;
+    w->n_recall = 2;
+    w->recall = items;
+    s_expect_encode_fail(f, &m, NN_EINVAL,
+                         "welcome: 'recall' has 2 items but 'recall_count' is NULL");
+    w->recall_count = count;
+    w->n_recall = 1;
+    s_expect_encode_fail(f, &m, NN_EINVAL,
+                         "welcome: 'recall_count' adds up to 2 but 'recall' has 1 items");
+    w->n_recall = 2;
+    w->recall = NULL;
+    s_expect_encode_fail(f, &m, NN_EINVAL, "welcome: 'recall' is NULL for 2 items");
+    w->recall = items;
+    items[1].value = INFINITY;
+    s_expect_encode_fail(f, &m, NN_EINVAL,
+                         "welcome: the 'value' of recall item 1 (agent 8) is not finite");
+    items[1].value = 0.5;
+    char *big = malloc(4098);
+    assert_non_null(big);
+    memset(big, 'x', 4097);
+    big[4097] = '\0';
+    items[0].text = big;
+    s_expect_encode_fail(f, &m, NN_EINVAL,
+                         "welcome: the 'text' of recall item 0 (agent 6) is 4097 bytes long (at "
+                         "most 4096)");
+    free(big);
+    items[0].text = "a";
+    s_roundtrip(f, &m);
+    s_check_recall(&f->out.u.welcome, w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -3416,6 +3768,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_decode_texts, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_decode_text_with_nul, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_truncated_texts, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_roundtrip_welcome_recall, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_welcome_recall_checks, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_encode_refuses_recall, s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

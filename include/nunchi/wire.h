@@ -66,6 +66,16 @@ typedef struct nn_population_desc {
 
 /* A node's assignment. Hosted agents are either listed in `agent` (ascending) or, when
  * `agent` is NULL, the contiguous range first_agent .. first_agent + n_agents - 1. */
+/* One thing an llm agent remembers of an earlier round (docs/llm.md): a message it heard
+ * or a verdict it was told, for a node that joins during the run (a restart, a resume). */
+typedef struct nn_recall {
+    uint64_t round;
+    uint32_t from;    /* the sender, or the verdict's decider; NN_NO_AGENT: none */
+    int verdict;      /* 1: a verdict, 0: a message */
+    double value;     /* the opinion heard, or the verdict's value */
+    const char *text; /* the text that came with it, NUL-terminated; "" none */
+} nn_recall_t;
+
 typedef struct nn_welcome {
     uint32_t node;
     uint64_t session;
@@ -94,6 +104,11 @@ typedef struct nn_welcome {
                                  only their variables' names), or NULL without one */
     const uint64_t *trends;   /* n_agents words to start from (a restarted node), or NULL: 0 */
     const uint64_t *memory;   /* n_agents, or NULL: 0 */
+    /* llm agents' memories as they are now (a node that joins during the run): per hosted
+     * agent the number of its items, which follow one another in recall, oldest first */
+    const uint32_t *recall_count; /* n_agents, or NULL: nobody remembers anything */
+    size_t n_recall;
+    const nn_recall_t *recall;
 } nn_welcome_t;
 
 /* The texts of a round (nn_say): text_from ascending, one text per agent, each at most

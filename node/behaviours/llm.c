@@ -206,10 +206,11 @@ static int s_open_fallback(s_llm_t *c, const json_t *cfg, char *err, size_t errl
     const char *name = json_string_value(json_object_get(fb, "behaviour"));
     c->fallback = nn_behaviour_find(name ? name : "stubborn");
     if (!c->fallback || c->fallback->prepare || c->fallback->binary_state)
-        return s_err(err, errlen, NN_EPROTO,
-                     "llm.fallback.behaviour '%s' is not a behaviour of single steps with "
-                     "opinions in [0, 1] on this node (stubborn, deffuant, degroot, hk, voter, citizen)",
-                     name ? name : "stubborn");
+        return s_err(
+            err, errlen, NN_EPROTO,
+            "llm.fallback.behaviour '%s' is not a behaviour of single steps with "
+            "opinions in [0, 1] on this node (stubborn, deffuant, degroot, hk, voter, citizen)",
+            name ? name : "stubborn");
     for (size_t k = 0; k < c->fallback->n_params; k++)
         c->fb_params[k] = c->fallback->params[k].def;
     const char *pname;
@@ -282,13 +283,18 @@ static int s_open(void **ctx, const struct nn_welcome *w, size_t population, cha
         c->n += w->population[i] == population;
     if (rc == NN_OK && !(c->agents = calloc(c->n ? c->n : 1, sizeof *c->agents)))
         rc = NN_ENOMEM;
+    size_t at = 0; /* a node that joins during the run: where agent i's memory starts */
     for (size_t i = 0, k = 0; rc == NN_OK && i < w->n_agents; i++) {
+        size_t had = w->recall_count ? w->recall_count[i] : 0;
+        at += had;
         if (w->population[i] != population)
             continue;
         s_agent_t *a = &c->agents[k++];
         a->id = w->agent ? w->agent[i] : w->first_agent + (uint32_t)i;
         nn_llmp_persona_draw(&c->spec, w->seed, a->id, &a->persona);
         rc = nn_llmp_memory_init(&a->mem, memory);
+        if (rc == NN_OK && had && at <= w->n_recall)
+            nn_llmp_memory_restore(&a->mem, w->recall + at - had, had);
     }
     if (rc != NN_OK) {
         if (rc == NN_ENOMEM && !err[0])

@@ -1,9 +1,8 @@
 /* Writes the seed corpus of fuzz_codec into DIR: one valid message of each kind, as the
  * codec encodes them (hellos: plain, claiming, resuming; welcomes: of 3 agents, of an
- * external population, resumed, with an llm section; a tick with deliveries and
- * notices, and with texts; an actions with messages, states and acts, and with texts and
- * a spend; a heartbeat, an error and a bye).
- * usage: fuzz_seeds DIR */
+ * external population, resumed, with an llm section and with llm memories; a tick with deliveries
+ * and notices, and with texts; an actions with messages, states and acts, and with texts and a
+ * spend; a heartbeat, an error and a bye). usage: fuzz_seeds DIR */
 #include <stdio.h>
 #include <string.h>
 
@@ -85,6 +84,17 @@ int main(int argc, char **argv)
     bad |= s_write(c, argv[1], "welcome", &w);
     we->llm = "{\"endpoints\":[{\"url\":\"http://127.0.0.1:8089/v1\",\"model\":\"m\"}]}";
     bad |= s_write(c, argv[1], "welcome_llm", &w);
+    /* a restarted llm node: its agents' memories */
+    static const uint32_t recall_count[3] = {2, 0, 1};
+    static const nn_recall_t recall[3] = {
+        {3, 1, 0, 0.5, "we agree"}, {4, 2, 1, 0.75, ""}, {4, 0, 0, -0.0, "no"}};
+    we->recall_count = recall_count;
+    we->n_recall = 3;
+    we->recall = recall;
+    bad |= s_write(c, argv[1], "welcome_recall", &w);
+    we->recall_count = NULL;
+    we->n_recall = 0;
+    we->recall = NULL;
     we->llm = NULL;
 
     /* an external population, a heartbeat interval, and the answer to a resume */

@@ -12,7 +12,7 @@ cmake --build "$fz" -j "$(nproc)" --target fuzz_codec fuzz_seeds >"$WORK/build.l
     || fail "fuzz build: $(tail -20 "$WORK/build.log")"
 mkdir -p "$WORK/corpus"
 "$fz/fuzz_seeds" "$WORK/corpus" || fail "cannot write the seed corpus"
-[ "$(ls "$WORK/corpus" | wc -l)" -eq 14 ] || fail "the seed corpus is not the 14 messages of fuzz_seeds"
+[ "$(ls "$WORK/corpus" | wc -l)" -eq 15 ] || fail "the seed corpus is not the 15 messages of fuzz_seeds"
 # the seeds themselves decode, encode and route (a run of the corpus only)
 (cd "$WORK" && "$fz/fuzz_codec" -runs=0 corpus >"$WORK/seeds.log" 2>&1) \
     || fail "the seed corpus fails: $(tail -20 "$WORK/seeds.log")"
