@@ -3907,11 +3907,6 @@ static int s_resume_words(s_run_t *r, uint32_t tag, uint64_t **arr, const char *
 static int s_resume_open(s_run_t *r)
 {
     snprintf(r->ckpt_dir, sizeof r->ckpt_dir, "%s/checkpoints", r->opt->resume);
-    if (r->has_external) /* every rank sees the same scenario: no agreement needed */
-        return s_fail(r, NN_ESCENARIO,
-                      "--resume: the society has external populations, whose nodes would have "
-                      "to join again with their agents' states; nunchi resumes only societies "
-                      "of its own nodes yet");
     char lerr[4600];
     struct stat st; /* without the directory, s_resume_pick says what is wrong */
     int rc = s_agree(r, stat(r->ckpt_dir, &st) == 0 ? s_ckpt_lock(r, lerr, sizeof lerr) : NN_OK);

@@ -5,7 +5,7 @@
 # fault, with nodes given up (recovery.policy drop), and across 2 MPI ranks. A damaged
 # checkpoint is refused or passed over for the one before it; a resume that could not
 # give the same run is refused, naming why. llm agents' texts and memories go across a
-# checkpoint and a restart.
+# checkpoint and a restart; an external population's node joins the resumed run.
 source "$(dirname "$0")/lib/common.bash"
 S="$DATA/scenarios/society.yaml"
 field() { /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
@@ -262,4 +262,24 @@ for d in lk lr; do
 done
 cmp -s "$WORK/lk/metrics.csv" "$WORK/lrep/metrics.csv" || fail "the llm resume's metrics"
 [ "$(field "$WORK/lr" recovery.restarts)" = 1 ] || fail "the llm node was not restarted"
+# 8. an external population (deffuant-py, claimed by a nunchi-node started by hand): its
+# node is started again beside the resumed run and joins it, to the built-in run's digest
+"$NUNCHI" run "$DATA/scenarios/client_external_ref.yaml" --out "$WORK/xref" --quiet
+xport=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$NUNCHI" run "$DATA/scenarios/client_external.yaml" --set "external.bind=tcp://127.0.0.1:$xport" \
+    --set recovery.checkpoint_every=5 --set 'faults=[{fault: kill, node: coordinator, round: 12}]' \
+    --out "$WORK/xk" --quiet 2>/dev/null &
+xrun=$!
+"$NODE" --connect "tcp://127.0.0.1:$xport" --claim deffuant-py=deffuant 2>"$WORK/xk.node.err" &
+xnode=$!
+wait $xrun && fail "the coordinator with an external population was not killed" || true
+kill $xnode 2>/dev/null || true
+wait $xnode || true
+"$NUNCHI" run --resume "$WORK/xk" --quiet 2>"$WORK/xk.err" &
+xrun=$!
+"$NODE" --connect "tcp://127.0.0.1:$xport" --claim deffuant-py=deffuant 2>"$WORK/xk2.node.err" ||
+    fail "the external node of the resumed run: $(cat "$WORK/xk2.node.err")"
+wait $xrun || fail "the resumed run with an external population: $(cat "$WORK/xk.err")"
+[ "$(digest_of "$WORK/xk")" = "$(digest_of "$WORK/xref")" ] ||
+    fail "external population resumed: digest $(digest_of "$WORK/xk"), not $(digest_of "$WORK/xref")"
 echo "resume: ok"
