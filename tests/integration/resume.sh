@@ -278,7 +278,7 @@ wait $xnode || true
 "$NUNCHI" run --resume "$WORK/xk" --quiet 2>"$WORK/xk.err" &
 xrun=$!
 "$NODE" --connect "tcp://127.0.0.1:$xport" --claim deffuant-py=deffuant 2>"$WORK/xk2.node.err" ||
-    fail "the external node of the resumed run: $(cat "$WORK/xk2.node.err")"
+    fail "the external node of the resumed run: $(cat "$WORK/xk2.node.err") (the run said: $(cat "$WORK/xk.err"))"
 wait $xrun || fail "the resumed run with an external population: $(cat "$WORK/xk.err")"
 [ "$(digest_of "$WORK/xk")" = "$(digest_of "$WORK/xref")" ] ||
     fail "external population resumed: digest $(digest_of "$WORK/xk"), not $(digest_of "$WORK/xref")"
