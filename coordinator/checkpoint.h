@@ -18,7 +18,7 @@
 #include <stdio.h>
 
 #define NN_CKPT_MAGIC   "NNCKPT01"
-#define NN_CKPT_VERSION 1u
+#define NN_CKPT_VERSION 2u
 #define NN_CKPT_END     0xffffffffu
 
 /* The tag ranges of the modules, so that a record names its owner in messages. */

@@ -600,7 +600,10 @@ static nn_welcome_t *s_welcome_head(const s_run_t *r, size_t k, nn_wire_t *w)
 static void s_notice_slice(const s_run_t *r, uint32_t lo, uint32_t hi, nn_tick_t *t);
 
 /* The llm agents' memories: one ring of llm.memory items per llm agent this process hosts
- * (with ranks, its own), when the scenario has llm agents that remember. NN_OK or NN_ENOMEM. */
+ * (with ranks, its own), when the scenario has llm agents that remember. An external
+ * population's node may host it with the llm behaviour (nunchi-node --claim P=llm), which
+ * the coordinator cannot know: its agents are kept too, and other behaviours ignore them.
+ * NN_OK or NN_ENOMEM. */
 static int s_recall_init(s_run_t *r)
 {
     const nn_scenario_t *sc = r->sc;
@@ -609,7 +612,9 @@ static int s_recall_init(s_run_t *r)
         return NN_OK;
     int llm_pop[NN_MAX_POPULATIONS] = {0}, any = 0;
     for (size_t p = 0; p < sc->n_populations && p < NN_MAX_POPULATIONS; p++)
-        any |= llm_pop[p] = sc->populations[p].ops && !strcmp(sc->populations[p].ops->name, "llm");
+        any |= llm_pop[p] =
+            sc->populations[p].external ||
+            (sc->populations[p].ops && !strcmp(sc->populations[p].ops->name, "llm"));
     if (!any)
         return NN_OK;
     const uint32_t n = r->soc.n;
@@ -4159,19 +4164,35 @@ static int s_resume_rest(s_run_t *r)
                             "the llm agents' memories are not this society's (%zu agents "
                             "remember here)",
                             r->n_recall);
-    for (size_t k = 0, at = 0; k < r->n_recall; k++) {
+    size_t at = 0;
+    for (uint32_t i = 0; r->recall && i < n; i++) {
+        uint32_t k = r->recall_of[i];
+        if (k == UINT32_MAX)
+            continue;
         nn_llmp_memory_t *m = &r->recall[k];
         if (lens[k] > m->cap || (at + lens[k]) * sizeof *mem_items > rb)
-            return s_resume_bad(r, "an llm agent's memory is longer than llm.memory");
+            return s_resume_bad(r,
+                                "agent %" PRIu32 "'s llm memory has %" PRIu32
+                                " items, more than llm.memory (%zu) or the record holds",
+                                i, lens[k], m->cap);
         m->len = m->head = 0;
         for (size_t e = 0; e < lens[k]; e++, at++) {
             const nn_llmp_memory_item_t *it = &mem_items[at];
             if (!memchr(it->text, '\0', sizeof it->text) ||
-                (it->verdict != 0 && it->verdict != 1) || !isfinite(it->value))
-                return s_resume_bad(r, "an llm agent's memory holds an item it could not have");
+                (it->verdict != 0 && it->verdict != 1) || !isfinite(it->value) || it->round == 0 ||
+                it->round > r->round || (it->from >= n && it->from != NN_NO_AGENT))
+                return s_resume_bad(r,
+                                    "agent %" PRIu32 "'s llm memory item %zu (round %" PRIu64
+                                    ", from %" PRIu32 ") is not one it could have",
+                                    i, e, it->round, it->from);
             m->items[m->len++] = *it;
         }
     }
+    if (at * sizeof *mem_items != rb)
+        return s_resume_bad(r,
+                            "the llm memories' record has %zu items, %zu more than the agents' "
+                            "counts",
+                            rb / sizeof *mem_items, rb / sizeof *mem_items - at);
     int rc = nn_router_load(&r->router, rd);
     if (rc == NN_OK)
         rc = nn_said_load(&r->said[r->round & 1], rd);

@@ -52,11 +52,11 @@ int nn_said_add(nn_said_t *s, uint32_t from, const char *text, const uint32_t *t
  * said two texts (a coordinator bug: each node's texts were checked). */
 int nn_said_finish(nn_said_t *s);
 
-/* The texts of the senders among the n deliveries (after nn_said_finish), ascending, in
- * out (pointing into s and v). NN_OK or NN_ENOMEM. */
 /* What agent `from` said (after nn_said_finish), or NULL. */
 const char *nn_said_text(const nn_said_t *s, uint32_t from);
 
+/* The texts of the senders among the n deliveries (after nn_said_finish), ascending, in
+ * out (pointing into s and v). NN_OK or NN_ENOMEM. */
 int nn_said_tick(const nn_said_t *s, const nn_delivery_t *d, size_t n, nn_said_view_t *v,
                  nn_texts_t *out);
 

@@ -64,8 +64,6 @@ typedef struct nn_population_desc {
     double param_b[NN_MAX_PARAMS];     /* the second number of a distribution, else 0 */
 } nn_population_desc_t;
 
-/* A node's assignment. Hosted agents are either listed in `agent` (ascending) or, when
- * `agent` is NULL, the contiguous range first_agent .. first_agent + n_agents - 1. */
 /* One thing an llm agent remembers of an earlier round (docs/llm.md): a message it heard
  * or a verdict it was told, for a node that joins during the run (a restart, a resume). */
 typedef struct nn_recall {
@@ -76,6 +74,8 @@ typedef struct nn_recall {
     const char *text; /* the text that came with it, NUL-terminated; "" none */
 } nn_recall_t;
 
+/* A node's assignment. Hosted agents are either listed in `agent` (ascending) or, when
+ * `agent` is NULL, the contiguous range first_agent .. first_agent + n_agents - 1. */
 typedef struct nn_welcome {
     uint32_t node;
     uint64_t session;

@@ -282,4 +282,39 @@ xrun=$!
 wait $xrun || fail "the resumed run with an external population: $(cat "$WORK/xk.err")"
 [ "$(digest_of "$WORK/xk")" = "$(digest_of "$WORK/xref")" ] ||
     fail "external population resumed: digest $(digest_of "$WORK/xk"), not $(digest_of "$WORK/xref")"
+# 9. the llm agents an external population, hosted by nunchi-node --claim llm-ext=llm:
+# their memories go to the node that joins the resumed run too
+start_llm ckpt2
+xl=("$SRC/scenarios/llm/citizens.yaml" --rounds 10 --set llm.memory=3 --quiet
+    --set 'populations.0={behaviour: external, name: llm-ext, share: 0.5}')
+ext_llm() { # OUT NODE_ERR ARGS...: the run in the background and its claiming node
+    local out=$1 err=$2 port
+    shift 2
+    port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    "$NUNCHI" run "${xl[@]}" --set "external={bind: 'tcp://127.0.0.1:$port', wait_s: 30}" "$@" \
+        --out "$out" 2>"$out.err" &
+    xrun=$!
+    "$NODE" --connect "tcp://127.0.0.1:$port" --claim llm-ext=llm 2>"$err" &
+    xnode=$!
+}
+ext_llm "$WORK/xlrec" "$WORK/xlrec.node" --set "llm.endpoints.0.url=$base/v1" \
+    --set "llm.record=$WORK/xlrec.jsonl"
+wait $xrun || fail "the external llm run: $(cat "$WORK/xlrec.err")"
+wait $xnode || true
+kill "$llm_pid"
+ext_llm "$WORK/xlk" "$WORK/xlk.node" --set "llm.replay=$WORK/xlrec.jsonl" \
+    --set recovery.checkpoint_every=4 --set 'faults=[{fault: kill, node: coordinator, round: 7}]'
+wait $xrun && fail "the external llm run's coordinator was not killed" || true
+kill $xnode 2>/dev/null || true
+wait $xnode || true
+xport=$(sed -n 's|^  bind: "tcp://127.0.0.1:\([0-9]*\)"$|\1|p' "$WORK/xlk/scenario.yaml")
+[ -n "$xport" ] || fail "no external.bind in the run's scenario.yaml"
+"$NUNCHI" run --resume "$WORK/xlk" --quiet 2>"$WORK/xlk2.err" &
+xrun=$!
+"$NODE" --connect "tcp://127.0.0.1:$xport" --claim llm-ext=llm 2>"$WORK/xlk2.node" ||
+    fail "the external llm node of the resumed run: $(cat "$WORK/xlk2.node") ($(cat "$WORK/xlk2.err"))"
+wait $xrun || fail "the resumed external llm run: $(cat "$WORK/xlk2.err")"
+[ "$(digest_of "$WORK/xlk")" = "$(digest_of "$WORK/xlrec")" ] || fail "the external llm resume's digest"
+[ "$(field "$WORK/xlk" llm.replay_missed)" = 0 ] ||
+    fail "the external llm resume missed $(field "$WORK/xlk" llm.replay_missed) questions"
 echo "resume: ok"
