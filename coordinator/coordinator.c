@@ -608,7 +608,8 @@ static int s_recall_init(s_run_t *r)
 {
     const nn_scenario_t *sc = r->sc;
     json_int_t cap = sc->llm ? json_integer_value(json_object_get(sc->llm, "memory")) : 0;
-    if (cap <= 0)
+    /* only a restarted node and a checkpoint read them */
+    if (cap <= 0 || (sc->faults.recovery != NN_RECOVERY_RESTART && !sc->faults.checkpoint_every))
         return NN_OK;
     int llm_pop[NN_MAX_POPULATIONS] = {0}, any = 0;
     for (size_t p = 0; p < sc->n_populations && p < NN_MAX_POPULATIONS; p++)
