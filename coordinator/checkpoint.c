@@ -254,6 +254,19 @@ const void *nn_ckpt_take(nn_ckpt_reader_t *r, uint32_t tag, size_t *bytes)
     return p;
 }
 
+const void *nn_ckpt_next(nn_ckpt_reader_t *r, uint32_t *tag, size_t *bytes)
+{
+    uint64_t len;
+    if (r->failed || r->at >= r->len)
+        return NULL;
+    if (s_peek(r, tag, &len) != 0) {
+        r->failed = 1;
+        snprintf(r->why, sizeof r->why, "the record at byte %zu does not fit the file", r->at);
+        return NULL;
+    }
+    return nn_ckpt_take(r, *tag, bytes);
+}
+
 int nn_ckpt_get(nn_ckpt_reader_t *r, uint32_t tag, void *dst, size_t bytes)
 {
     size_t len = 0;

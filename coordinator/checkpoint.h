@@ -86,6 +86,10 @@ int nn_ckpt_get_u64(nn_ckpt_reader_t *r, uint32_t tag, uint64_t *v);
  * NN_EPROTO or NN_ENOMEM. */
 int nn_ckpt_get_copy(nn_ckpt_reader_t *r, uint32_t tag, void **out, size_t *bytes);
 
+/* The next record whatever its tag (in *tag), or NULL at the end or when it does not fit
+ * the file (r->failed then). For copying records one does not read. */
+const void *nn_ckpt_next(nn_ckpt_reader_t *r, uint32_t *tag, size_t *bytes);
+
 /* Whether the next record has this tag (for records that are there only sometimes). */
 int nn_ckpt_next_is(const nn_ckpt_reader_t *r, uint32_t tag);
 

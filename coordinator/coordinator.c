@@ -237,6 +237,7 @@ typedef struct s_run {
     uint64_t start_round;   /* the first round this process runs: 1, or the checkpoint's + 1 */
     uint64_t resume_off[4]; /* the outputs' sizes at the checkpoint (rank 0) */
     uint64_t resume_bytes;  /* the checkpoint's files, over the ranks */
+    int resume_from_ranks;  /* a resume on another number of ranks: the old number */
     uint64_t scenario_crc;  /* rank 0: CRC-32 of RUN_DIR/scenario.yaml (checkpoints) */
     int ckpt_lock;          /* rank 0: 1 + the fd that holds checkpoints/lock; 0: none */
     /* the llm agents' memories (llm.memory > 0) as their nodes keep them, noted from what
@@ -599,6 +600,14 @@ static nn_welcome_t *s_welcome_head(const s_run_t *r, size_t k, nn_wire_t *w)
 
 static void s_notice_slice(const s_run_t *r, uint32_t lo, uint32_t hi, nn_tick_t *t);
 
+/* Whether the agents of population p have their memories kept: llm ones, and external
+ * ones (see s_recall_init). */
+static int s_recall_pop(const s_run_t *r, uint8_t p)
+{
+    const nn_population_t *pc = &r->sc->populations[p];
+    return pc->external || (pc->ops && !strcmp(pc->ops->name, "llm"));
+}
+
 /* The llm agents' memories: one ring of llm.memory items per llm agent this process hosts
  * (with ranks, its own), when the scenario has llm agents that remember. An external
  * population's node may host it with the llm behaviour (nunchi-node --claim P=llm), which
@@ -613,9 +622,7 @@ static int s_recall_init(s_run_t *r)
         return NN_OK;
     int llm_pop[NN_MAX_POPULATIONS] = {0}, any = 0;
     for (size_t p = 0; p < sc->n_populations && p < NN_MAX_POPULATIONS; p++)
-        any |= llm_pop[p] =
-            sc->populations[p].external ||
-            (sc->populations[p].ops && !strcmp(sc->populations[p].ops->name, "llm"));
+        any |= llm_pop[p] = s_recall_pop(r, (uint8_t)p);
     if (!any)
         return NN_OK;
     const uint32_t n = r->soc.n;
@@ -3491,7 +3498,8 @@ enum { /* the coordinator's records, NN_CKPT_TAG_RUN + */
        S_CK_ROUND_S,
        S_CK_DROPPED,
        S_CK_RECALL_COUNT,
-       S_CK_RECALL
+       S_CK_RECALL,
+       S_CK_MINE /* written after S_CK_ID: this rank's agents, ascending (empty: all) */
 };
 
 static void s_ckpt_path(const s_run_t *r, uint64_t round, char *buf, size_t len)
@@ -3499,16 +3507,67 @@ static void s_ckpt_path(const s_run_t *r, uint64_t round, char *buf, size_t len)
     snprintf(buf, len, "%s/round-%08" PRIu64 ".rank-%d.ckpt", r->ckpt_dir, round, r->me);
 }
 
-/* Whether name is one of this rank's checkpoint files: its round in *round. */
-static int s_ckpt_name(const s_run_t *r, const char *name, uint64_t *round)
+static int s_u64_desc(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x < y) - (x > y);
+}
+
+/* Whether name is a checkpoint file's, round-R.rank-Q.ckpt: R and Q in *round, *rank. */
+static int s_ckpt_parse(const char *name, uint64_t *round, int *rank)
 {
     unsigned long long q;
-    int rank, end = 0;
-    if (sscanf(name, "round-%llu.rank-%d.ckpt%n", &q, &rank, &end) != 2 || name[end] ||
-        rank != r->me)
+    int end = 0;
+    if (sscanf(name, "round-%llu.rank-%d.ckpt%n", &q, rank, &end) != 2 || name[end])
         return 0;
     *round = (uint64_t)q;
     return 1;
+}
+
+/* Whether name is one of this rank's checkpoint files: its round in *round. */
+static int s_ckpt_name(const s_run_t *r, const char *name, uint64_t *round)
+{
+    int rank;
+    return s_ckpt_parse(name, round, &rank) && rank == r->me;
+}
+
+/* The rounds of rank's checkpoint files, newest first, in *out (malloc'ed, or NULL for
+ * none); with rank -1, 1 + the highest rank of any in *ranks_seen instead of rounds. */
+static size_t s_ckpt_rounds(const s_run_t *r, int rank, uint64_t **out, int *ranks_seen)
+{
+    uint64_t *q = NULL, v;
+    size_t n = 0, cap = 0;
+    int rk;
+    DIR *d = opendir(r->ckpt_dir);
+    struct dirent *e;
+    if (ranks_seen)
+        *ranks_seen = 0;
+    while (d && (e = readdir(d))) {
+        if (!s_ckpt_parse(e->d_name, &v, &rk))
+            continue;
+        if (ranks_seen && rk >= *ranks_seen)
+            *ranks_seen = rk + 1;
+        if (rk != rank || !out)
+            continue;
+        if (n == cap) {
+            size_t c = cap ? 2 * cap : 8;
+            uint64_t *g = realloc(q, c * sizeof *g);
+            if (!g)
+                break;
+            q = g;
+            cap = c;
+        }
+        q[n++] = v;
+    }
+    if (d)
+        closedir(d);
+    if (n)
+        qsort(q, n, sizeof *q, s_u64_desc);
+    if (out)
+        *out = q;
+    else
+        free(q);
+    return n;
 }
 
 /* The institutions the scenario has (as s_start_institutions makes them). */
@@ -3550,6 +3609,7 @@ static int s_save(s_run_t *r, nn_ckpt_writer_t *w, char *err, size_t errlen)
         r->round,       r->sc->seed,        r->sc->agents,   r->sc->rounds,        r->net->n_edges,
         r->init_digest, (uint64_t)r->ranks, (uint64_t)r->me, s_ckpt_has_config(r), r->scenario_crc};
     nn_ckpt_put(w, T + S_CK_ID, &id, sizeof id);
+    nn_ckpt_put(w, T + S_CK_MINE, r->w ? r->mine : NULL, r->w ? r->n_mine * sizeof *r->mine : 0);
     /* the outputs as far as this checkpoint, on disk before it (what a resume keeps) */
     uint64_t off[S_OUTS] = {0};
     for (int k = 0; k < S_OUTS; k++) {
@@ -3673,7 +3733,9 @@ static int s_ckpt_lock(s_run_t *r, char *err, size_t errlen)
     return NN_OK;
 }
 
-/* Removes this rank's checkpoints of rounds before `round` (and its temporary files). */
+/* Removes this rank's checkpoints of rounds before `round` and its temporary files, and
+ * on rank 0 those of ranks the run does not have (it was resumed on fewer ranks than
+ * wrote them), once every rank has a checkpoint of `round`. */
 static void s_prune(s_run_t *r, uint64_t round)
 {
     DIR *d = opendir(r->ckpt_dir);
@@ -3683,6 +3745,7 @@ static void s_prune(s_run_t *r, uint64_t round)
     char path[4500];
     while ((e = readdir(d))) {
         uint64_t q;
+        int rk;
         size_t len = strlen(e->d_name);
         int tmp = len > 4 && strcmp(e->d_name + len - 4, ".tmp") == 0;
         if (tmp) {
@@ -3690,7 +3753,8 @@ static void s_prune(s_run_t *r, uint64_t round)
             snprintf(base, sizeof base, "%.*s", (int)(len - 4), e->d_name);
             if (!s_ckpt_name(r, base, &q))
                 continue;
-        } else if (!s_ckpt_name(r, e->d_name, &q) || q >= round) {
+        } else if (!s_ckpt_parse(e->d_name, &q, &rk) ||
+                   !((rk == r->me && q < round) || (r->me == 0 && rk >= r->ranks))) {
             continue;
         }
         snprintf(path, sizeof path, "%s/%s", r->ckpt_dir, e->d_name);
@@ -3760,6 +3824,15 @@ static void s_checkpoint(s_run_t *r)
  * of round R, as a crash would end it, for `nunchi run --resume` to go on from the last
  * checkpoint. Each such kill happens once: the j-th of them in round order ends the run's
  * j-th life (j resumes before it), so a resumed run passes the kills it has had. */
+static uint64_t s_coordinator_kill_index(const nn_faults_config_t *fc, size_t j)
+{
+    uint64_t before = 0; /* the coordinator kills that come before kill j, in round order */
+    for (size_t i = 0; i < fc->n_kills; i++)
+        before += fc->kill[i].coordinator && (fc->kill[i].round < fc->kill[j].round ||
+                                              (fc->kill[i].round == fc->kill[j].round && i < j));
+    return before;
+}
+
 static void s_kill_coordinator(s_run_t *r)
 {
     const nn_faults_config_t *fc = &r->sc->faults;
@@ -3767,11 +3840,7 @@ static void s_kill_coordinator(s_run_t *r)
         const nn_fault_kill_t *kl = &fc->kill[j];
         if (!kl->coordinator || kl->round != r->round)
             continue;
-        uint64_t before = 0; /* the coordinator kills that come before this one */
-        for (size_t i = 0; i < fc->n_kills; i++)
-            before += fc->kill[i].coordinator &&
-                      (fc->kill[i].round < kl->round || (fc->kill[i].round == kl->round && i < j));
-        if (before != r->res->resumes || kl->rank != (uint32_t)r->me)
+        if (s_coordinator_kill_index(fc, j) != r->res->resumes || kl->rank != (uint32_t)r->me)
             continue;
         nn_output_event(r->events, "fault_kill",
                         json_pack("{s:I,s:s,s:i,s:I}", "round", (json_int_t)r->round, "process",
@@ -3794,15 +3863,487 @@ static int s_resume_bad(s_run_t *r, const char *fmt, ...)
     return s_fail(r, NN_ESCENARIO, "--resume: %s: %s", r->resume_path, text);
 }
 
-/* What a resume on another number of ranks would need, for the messages that refuse it. */
-#define S_RANKS_NEED                                                                               \
-    " (another number of ranks would need the society partitioned again and every rank's "         \
-    "routed inboxes, held deliveries and notices split anew, which nunchi does not do)"
-
-static int s_u64_desc(const void *a, const void *b)
+/* The rank that holds agent i now. */
+static uint32_t s_new_owner(const s_run_t *r, uint32_t i)
 {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x < y) - (x > y);
+    return r->w ? r->partition.part[i] : 0;
+}
+
+/* A resume on another number of ranks than the run had: every rank reads the checkpoint
+ * files of all the K ranks of round `round` and writes, for itself, the checkpoint it
+ * would have written had the run been split as now: each agent's state, inbox, held
+ * deliveries, notices and memories from the file of the rank that held it, what every
+ * rank held alike from old rank 0's, the counters that each rank kept of its own summed
+ * on the new rank 0. The resume then reads it as its own. */
+typedef struct s_old {
+    nn_ckpt_reader_t rd;
+    const void *p[S_CK_MINE + 1];
+    size_t len[S_CK_MINE + 1];
+    const uint64_t *off; /* the router's */
+    const nn_delivery_t *deliv;
+    size_t n_deliv;
+} s_old_t;
+
+/* The records of an old file that the merge reads, in the order they were written. */
+static int s_old_read(s_old_t *o)
+{
+    static const int order[] = {
+        S_CK_ID,     S_CK_MINE,    S_CK_OUTPUTS,    S_CK_RESULT,       S_CK_SCALARS,   S_CK_X,
+        S_CK_TRENDS, S_CK_MEMORY,  S_CK_REPUTATION, S_CK_HELD,         S_CK_NOTICE_TO, S_CK_NOTICES,
+        S_CK_ROWS,   S_CK_ROUND_S, S_CK_DROPPED,    S_CK_RECALL_COUNT, S_CK_RECALL};
+    for (size_t k = 0; k < sizeof order / sizeof order[0]; k++)
+        if (!(o->p[order[k]] = nn_ckpt_take(&o->rd, NN_CKPT_TAG_RUN + order[k], &o->len[order[k]])))
+            return NN_EPROTO;
+    size_t b;
+    const uint64_t *n = nn_ckpt_take(&o->rd, NN_CKPT_TAG_ROUTER + 0, &b);
+    if (!n || b != sizeof *n || !(o->off = nn_ckpt_take(&o->rd, NN_CKPT_TAG_ROUTER + 1, &b)) ||
+        b != ((size_t)*n + 2) * sizeof *o->off ||
+        !(o->deliv = nn_ckpt_take(&o->rd, NN_CKPT_TAG_ROUTER + 2, &b)) || b % sizeof *o->deliv)
+        return NN_EPROTO;
+    o->n_deliv = b / sizeof *o->deliv;
+    return NN_OK;
+}
+
+static int s_merge_write(s_run_t *r, s_old_t *old, int K, nn_ckpt_writer_t *w, char *why,
+                         size_t whylen)
+{
+    const uint32_t n = r->soc.n, T = NN_CKPT_TAG_RUN;
+    const uint32_t me = (uint32_t)r->me;
+    int rc = NN_ENOMEM;
+    uint32_t *owner = malloc((n ? n : 1) * sizeof *owner);
+    uint32_t *ring = malloc((n ? n : 1) * sizeof *ring); /* agent -> its ring in its file */
+    size_t *ring_at = NULL, *ring_n = calloc((size_t)K, sizeof *ring_n), *q_base = NULL;
+    void *buf = NULL;
+    if (!owner || !ring || !ring_n)
+        goto out;
+    for (uint32_t i = 0; i < n; i++)
+        owner[i] = UINT32_MAX;
+    for (int q = 0; q < K; q++) {
+        const s_ckpt_id_t *id = old[q].p[S_CK_ID];
+        const uint32_t *mine = old[q].p[S_CK_MINE];
+        size_t m = old[q].len[S_CK_MINE] / sizeof *mine;
+        if (old[q].len[S_CK_ID] != sizeof *id || id->ranks != (uint64_t)K ||
+            id->rank != (uint64_t)q ||
+            id->round != ((const s_ckpt_id_t *)old[0].p[S_CK_ID])->round) {
+            snprintf(why, whylen, "old rank %d's file is not of the same checkpoint", q);
+            rc = NN_EPROTO;
+            goto out;
+        }
+        if (K == 1 && m == 0) /* one process: all its agents */
+            for (uint32_t i = 0; i < n; i++)
+                owner[i] = 0;
+        for (size_t j = 0; j < m; j++) {
+            if (mine[j] >= n || owner[mine[j]] != UINT32_MAX) {
+                snprintf(why, whylen, "old rank %d's agents are not a share of the society", q);
+                rc = NN_EPROTO;
+                goto out;
+            }
+            owner[mine[j]] = (uint32_t)q;
+        }
+        if (old[q].len[S_CK_X] != (size_t)n * sizeof(double) ||
+            (old[q].len[S_CK_DROPPED] &&
+             memchr(old[q].p[S_CK_DROPPED], 1, old[q].len[S_CK_DROPPED]))) {
+            snprintf(why, whylen, "%s",
+                     old[q].len[S_CK_X] != (size_t)n * sizeof(double)
+                         ? "its opinions are not the society's size"
+                         : "nodes had been given up by recovery.policy drop, "
+                           "which a resume on another number of ranks cannot "
+                           "place again");
+            rc = NN_EPROTO;
+            goto out;
+        }
+    }
+    for (uint32_t i = 0; i < n; i++)
+        if (owner[i] == UINT32_MAX) {
+            snprintf(why, whylen, "agent %" PRIu32 " is in no old rank's file", i);
+            rc = NN_EPROTO;
+            goto out;
+        }
+    /* the memories: each file's rings are its mirrored agents in id order */
+    int recalls = 0;
+    for (int q = 0; q < K; q++)
+        recalls |= old[q].len[S_CK_RECALL_COUNT] > 0;
+    for (uint32_t i = 0; i < n; i++) {
+        ring[i] = UINT32_MAX;
+        if (recalls && s_recall_pop(r, r->soc.pop[i]))
+            ring[i] = (uint32_t)ring_n[owner[i]]++;
+    }
+    for (int q = 0; q < K; q++)
+        if (old[q].len[S_CK_RECALL_COUNT] != ring_n[q] * sizeof(uint32_t)) {
+            snprintf(why, whylen, "old rank %d's llm memories are not its agents'", q);
+            rc = NN_EPROTO;
+            goto out;
+        }
+    size_t total_rings = 0;
+    for (int q = 0; q < K; q++)
+        total_rings += ring_n[q];
+    if (!(ring_at = calloc(total_rings + 1, sizeof *ring_at)))
+        goto out;
+    size_t base = 0; /* ring_at[q_base[q] + k]: the first item of q's ring k in q's items */
+    if (!(q_base = calloc((size_t)K, sizeof *q_base)))
+        goto out;
+    for (int q = 0; q < K; q++) {
+        q_base[q] = base;
+        const uint32_t *lens = old[q].p[S_CK_RECALL_COUNT];
+        size_t at = 0;
+        for (size_t k = 0; k < ring_n[q]; k++) {
+            ring_at[base + k] = at;
+            at += lens[k];
+        }
+        if (at * sizeof(nn_llmp_memory_item_t) != old[q].len[S_CK_RECALL]) {
+            snprintf(why, whylen, "old rank %d's llm memories are cut", q);
+            rc = NN_EPROTO;
+            goto out;
+        }
+        base += ring_n[q];
+    }
+    const s_old_t *o0 = &old[0];
+    /* the identity, as this rank would have written it */
+    s_ckpt_id_t id = *(const s_ckpt_id_t *)o0->p[S_CK_ID];
+    id.ranks = (uint64_t)r->ranks;
+    id.rank = me;
+    if (me != 0)
+        id.scenario_crc = 0;
+    nn_ckpt_put(w, T + S_CK_ID, &id, sizeof id);
+    nn_ckpt_put(w, T + S_CK_MINE, r->w ? r->mine : NULL, r->w ? r->n_mine * sizeof *r->mine : 0);
+    nn_ckpt_put(w, T + S_CK_OUTPUTS, o0->p[S_CK_OUTPUTS], o0->len[S_CK_OUTPUTS]);
+    /* the counters each rank kept of its own: all on the new rank 0 */
+    nn_run_result_t res;
+    s_ckpt_scalars_t sc;
+    for (int q = 0; q < K; q++)
+        if (old[q].len[S_CK_RESULT] != sizeof res || old[q].len[S_CK_SCALARS] != sizeof sc) {
+            snprintf(why, whylen, "old rank %d's counters are not this version's", q);
+            rc = NN_EPROTO;
+            goto out;
+        }
+    memcpy(&res, o0->p[S_CK_RESULT], sizeof res);
+    memcpy(&sc, o0->p[S_CK_SCALARS], sizeof sc);
+    uint64_t *own[] = {&res.rejected,
+                       &res.foreign_acts,
+                       &res.exchanged,
+                       &res.exchanged_bytes,
+                       &res.foreign_texts,
+                       &res.byzantine_messages,
+                       &res.byzantine_acts,
+                       &res.delayed,
+                       &res.duplicated,
+                       &res.restarts,
+                       &res.repeated_actions,
+                       &sc.resumed,
+                       &sc.stray,
+                       &sc.lost,
+                       &sc.restarts};
+    for (size_t k = 0; k < sizeof own / sizeof own[0]; k++) {
+        uint64_t sum = 0;
+        for (int q = 0; q < K && me == 0; q++) {
+            nn_run_result_t rq;
+            s_ckpt_scalars_t sq;
+            memcpy(&rq, old[q].p[S_CK_RESULT], sizeof rq);
+            memcpy(&sq, old[q].p[S_CK_SCALARS], sizeof sq);
+            /* the same field of the other file: by its offset in the struct */
+            const char *src = (const char *)own[k] >= (const char *)&sc &&
+                                      (const char *)own[k] < (const char *)(&sc + 1)
+                                  ? (const char *)&sq + ((const char *)own[k] - (const char *)&sc)
+                                  : (const char *)&rq + ((const char *)own[k] - (const char *)&res);
+            uint64_t v;
+            memcpy(&v, src, sizeof v);
+            sum += v;
+        }
+        *own[k] = sum;
+    }
+    for (int q = 1; q < K; q++) {
+        nn_run_result_t rq;
+        memcpy(&rq, old[q].p[S_CK_RESULT], sizeof rq);
+        if (rq.detection_s_max > res.detection_s_max)
+            res.detection_s_max = rq.detection_s_max;
+        if (rq.recovery_s_max > res.recovery_s_max)
+            res.recovery_s_max = rq.recovery_s_max;
+    }
+    nn_ckpt_put(w, T + S_CK_RESULT, &res, sizeof res);
+    nn_ckpt_put(w, T + S_CK_SCALARS, &sc, sizeof sc);
+    /* per agent, from its old rank's file */
+    static const int per_agent[] = {S_CK_X, S_CK_TRENDS, S_CK_MEMORY};
+    if (!(buf = malloc(((size_t)n ? n : 1) * 8)))
+        goto out_q;
+    for (size_t k = 0; k < 3; k++) {
+        int any = 0;
+        for (int q = 0; q < K; q++)
+            any |= old[q].len[per_agent[k]] > 0;
+        for (int q = 0; any && q < K; q++)
+            if (old[q].len[per_agent[k]] && old[q].len[per_agent[k]] != (size_t)n * 8) {
+                snprintf(why, whylen, "old rank %d's per-agent arrays are not the society's", q);
+                rc = NN_EPROTO;
+                goto out_q;
+            }
+        for (uint32_t i = 0; any && i < n; i++) {
+            const s_old_t *o = &old[owner[i]];
+            uint64_t v = 0;
+            if (o->len[per_agent[k]])
+                memcpy(&v, (const char *)o->p[per_agent[k]] + (size_t)i * 8, 8);
+            memcpy((char *)buf + (size_t)i * 8, &v, 8);
+        }
+        nn_ckpt_put(w, T + per_agent[k], buf, any ? (size_t)n * 8 : 0);
+    }
+    nn_ckpt_put(w, T + S_CK_REPUTATION, o0->p[S_CK_REPUTATION], o0->len[S_CK_REPUTATION]);
+    /* held deliveries and notices of this rank's agents, from their old ranks' files */
+    size_t nh = 0, nl = 0;
+    for (int q = 0; q < K; q++) {
+        nh += old[q].len[S_CK_HELD] / sizeof(s_ckpt_held_t);
+        nl += old[q].len[S_CK_NOTICE_TO] / sizeof(uint32_t);
+    }
+    size_t cap = (nh > nl ? nh : nl) + 1;
+    void *big =
+        malloc(cap * (sizeof(s_ckpt_held_t) > sizeof(nn_notice_t) + 4 ? sizeof(s_ckpt_held_t)
+                                                                      : sizeof(nn_notice_t) + 4));
+    uint32_t *nto = malloc(cap * sizeof *nto);
+    size_t *cnt = calloc((size_t)n + 1, sizeof *cnt);
+    if (!big || !nto || !cnt) {
+        free(big);
+        free(nto);
+        free(cnt);
+        goto out_q;
+    }
+    s_ckpt_held_t *h = big;
+    size_t kh = 0;
+    for (int q = 0; q < K; q++) {
+        const s_ckpt_held_t *src = old[q].p[S_CK_HELD];
+        for (size_t j = 0; j < old[q].len[S_CK_HELD] / sizeof *src; j++)
+            if (src[j].to < n && s_new_owner(r, src[j].to) == me)
+                h[kh++] = src[j];
+    }
+    nn_ckpt_put(w, T + S_CK_HELD, h, kh * sizeof *h);
+    /* notices: a stable counting sort by receiver of the kept ones, so that each keeps
+     * its own order (all of one receiver's come from one file) */
+    nn_notice_t *items = big;
+    for (int q = 0; q < K; q++) {
+        const uint32_t *to = old[q].p[S_CK_NOTICE_TO];
+        for (size_t j = 0; j < old[q].len[S_CK_NOTICE_TO] / sizeof *to; j++)
+            if (to[j] < n && s_new_owner(r, to[j]) == me)
+                cnt[to[j] + 1]++;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        cnt[i + 1] += cnt[i];
+    size_t kl = cnt[n];
+    for (int q = 0; q < K; q++) {
+        const uint32_t *to = old[q].p[S_CK_NOTICE_TO];
+        const nn_notice_t *it = old[q].p[S_CK_NOTICES];
+        size_t m = old[q].len[S_CK_NOTICE_TO] / sizeof *to;
+        if (old[q].len[S_CK_NOTICES] != m * sizeof *it)
+            m = 0; /* the resume's own checks refuse what does not fit */
+        for (size_t j = 0; j < m; j++)
+            if (to[j] < n && s_new_owner(r, to[j]) == me) {
+                size_t at = cnt[to[j]]++;
+                nto[at] = to[j];
+                items[at] = it[j];
+            }
+    }
+    nn_ckpt_put(w, T + S_CK_NOTICE_TO, nto, kl * sizeof *nto);
+    nn_ckpt_put(w, T + S_CK_NOTICES, items, kl * sizeof *items);
+    free(big);
+    free(nto);
+    free(cnt);
+    nn_ckpt_put(w, T + S_CK_ROWS, me == 0 ? o0->p[S_CK_ROWS] : NULL,
+                me == 0 ? o0->len[S_CK_ROWS] : 0);
+    nn_ckpt_put(w, T + S_CK_ROUND_S, o0->p[S_CK_ROUND_S], o0->len[S_CK_ROUND_S]);
+    nn_ckpt_put(w, T + S_CK_DROPPED, NULL, 0);
+    /* the memories of this rank's mirrored agents, in id order */
+    size_t n_mine_rings = 0, n_items = 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (ring[i] != UINT32_MAX && s_new_owner(r, i) == me) {
+            const uint32_t *lens = old[owner[i]].p[S_CK_RECALL_COUNT];
+            n_mine_rings++;
+            n_items += lens[ring[i]];
+        }
+    uint32_t *lens_out = malloc((n_mine_rings + 1) * sizeof *lens_out);
+    nn_llmp_memory_item_t *it_out = malloc((n_items + 1) * sizeof *it_out);
+    if (!lens_out || !it_out) {
+        free(lens_out);
+        free(it_out);
+        goto out_q;
+    }
+    for (uint32_t i = 0, a = 0, b = 0; i < n; i++) {
+        if (ring[i] == UINT32_MAX || s_new_owner(r, i) != me)
+            continue;
+        const s_old_t *o = &old[owner[i]];
+        const uint32_t *lens = o->p[S_CK_RECALL_COUNT];
+        const nn_llmp_memory_item_t *src = o->p[S_CK_RECALL];
+        lens_out[a++] = lens[ring[i]];
+        memcpy(it_out + b, src + ring_at[q_base[owner[i]] + ring[i]],
+               lens[ring[i]] * sizeof *it_out);
+        b += lens[ring[i]];
+    }
+    nn_ckpt_put(w, T + S_CK_RECALL_COUNT, lens_out, n_mine_rings * sizeof *lens_out);
+    nn_ckpt_put(w, T + S_CK_RECALL, it_out, n_items * sizeof *it_out);
+    free(lens_out);
+    free(it_out);
+    /* the routed inboxes of this rank's agents, each from its old rank's file */
+    uint64_t *off = calloc((size_t)n + 2, sizeof *off);
+    size_t nd = 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (s_new_owner(r, i) == me)
+            nd += (size_t)(old[owner[i]].off[i + 1] - old[owner[i]].off[i]);
+    nn_delivery_t *dv = malloc((nd + 1) * sizeof *dv);
+    if (!off || !dv) {
+        free(off);
+        free(dv);
+        goto out_q;
+    }
+    size_t at = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        off[i] = at;
+        if (s_new_owner(r, i) != me)
+            continue;
+        const s_old_t *o = &old[owner[i]];
+        uint64_t a = o->off[i], b = o->off[i + 1];
+        if (a > b || b > o->n_deliv) {
+            free(off);
+            free(dv);
+            snprintf(why, whylen, "old rank %u's routed inboxes are inconsistent", owner[i]);
+            rc = NN_EPROTO;
+            goto out_q;
+        }
+        memcpy(dv + at, o->deliv + a, (size_t)(b - a) * sizeof *dv);
+        at += (size_t)(b - a);
+    }
+    off[n] = off[n + 1] = at;
+    nn_ckpt_put_u64(w, NN_CKPT_TAG_ROUTER + 0, n);
+    nn_ckpt_put(w, NN_CKPT_TAG_ROUTER + 1, off, ((size_t)n + 2) * sizeof *off);
+    nn_ckpt_put(w, NN_CKPT_TAG_ROUTER + 2, dv, at * sizeof *dv);
+    free(off);
+    free(dv);
+    /* the rest (texts, spending, norms, cases, trends) every rank held alike: old rank 0's */
+    nn_ckpt_reader_t *r0 = &old[0].rd;
+    uint32_t tag;
+    size_t len;
+    const void *p;
+    while ((p = nn_ckpt_next(r0, &tag, &len)))
+        nn_ckpt_put(w, tag, p, len);
+    rc = r0->failed ? NN_EPROTO : NN_OK;
+    if (rc != NN_OK)
+        snprintf(why, whylen, "%s", r0->why);
+out_q:
+out:
+    free(q_base);
+    free(owner);
+    free(ring);
+    free(ring_at);
+    free(ring_n);
+    free(buf);
+    return rc;
+}
+
+/* 1 + the highest rank of any checkpoint in the run's directory, or 0 for none. */
+static int s_ranks_seen(const s_run_t *r)
+{
+    int seen;
+    s_ckpt_rounds(r, -1, NULL, &seen);
+    return seen;
+}
+
+/* Opens the K files of round `round` and reads their records. NN_OK, or NN_EPROTO with
+ * why saying which file. */
+static int s_old_open(s_run_t *r, s_old_t *old, int K, uint64_t round, char *why, size_t whylen)
+{
+    for (int q = 0; q < K; q++) {
+        char path[4400], err[1024];
+        snprintf(path, sizeof path, "%s/round-%08" PRIu64 ".rank-%d.ckpt", r->ckpt_dir, round, q);
+        if (nn_ckpt_open(&old[q].rd, path, err, sizeof err) != NN_OK) {
+            snprintf(why, whylen, "%s", err);
+            return NN_EPROTO;
+        }
+        if (s_old_read(&old[q]) != NN_OK) {
+            snprintf(why, whylen, "old rank %d's file: %s", q, old[q].rd.why);
+            return NN_EPROTO;
+        }
+    }
+    return NN_OK;
+}
+
+static void s_old_close(s_old_t *old, int K)
+{
+    for (int q = 0; q < K; q++)
+        nn_ckpt_close(&old[q].rd);
+}
+
+/* --resume on another number of ranks than the K the checkpoints were written by: the
+ * newest round that all K files have whole, agreed over the ranks, merged into this
+ * rank's own checkpoint (s_merge_write), which the resume then reads in r->resume_rd.
+ * NN_OK; NN_ESCENARIO saying what is missing or wrong; NN_ENOMEM; NN_EIO. */
+static int s_resume_merged(s_run_t *r, int K, uint64_t *round)
+{
+    char why[1024] = "";
+    s_old_t *old = calloc((size_t)K, sizeof *old);
+    uint64_t *rounds = NULL, v, best = 0;
+    size_t n = 0;
+    int rc = NN_OK;
+    if (!old)
+        rc = NN_ENOMEM;
+    if (rc == NN_OK)
+        n = s_ckpt_rounds(r, 0, &rounds, NULL);
+    for (size_t i = 0; rc == NN_OK && i < n && !best; i++) {
+        v = rounds[i];
+        if (s_old_open(r, old, K, v, why, sizeof why) == NN_OK)
+            best = v;
+        s_old_close(old, K);
+    }
+    free(rounds);
+    uint64_t agreed = best;
+    if (r->w) { /* the lowest over the ranks: every rank must read the same files */
+        uint64_t *all = calloc((size_t)r->ranks, sizeof *all);
+        if (!all || (all[r->me] = best, nn_ranks_sum_u64(r->w, all, (size_t)r->ranks)) != NN_OK)
+            s_fatal(r, NN_EMPI, "agreeing on a checkpoint failed");
+        for (int k = 0; k < r->ranks; k++)
+            if (all[k] < agreed)
+                agreed = all[k];
+        free(all);
+    }
+    if (rc == NN_OK && !agreed) {
+        free(old);
+        return s_fail(r, NN_ESCENARIO,
+                      "--resume: '%s' holds no whole set of the %d ranks' checkpoints%s%s (a "
+                      "resume on another number of ranks, %d here, reads every old rank's file "
+                      "on every rank: without a shared file system, copy them to each host)",
+                      r->ckpt_dir, K, why[0] ? ": " : "", why, r->ranks);
+    }
+    char path[4400];
+    snprintf(path, sizeof path, "%s/.merged.rank-%d", r->ckpt_dir, r->me);
+    nn_ckpt_writer_t w;
+    memset(&w, 0, sizeof w);
+    if (rc == NN_OK && (rc = s_old_open(r, old, K, agreed, why, sizeof why)) == NN_OK &&
+        (rc = nn_ckpt_begin(&w, path, why, sizeof why)) == NN_OK) {
+        if ((rc = s_merge_write(r, old, K, &w, why, sizeof why)) == NN_OK)
+            rc = nn_ckpt_commit(&w, why, sizeof why);
+        else
+            nn_ckpt_abort(&w);
+    }
+    uint64_t bytes = 0;
+    for (int q = 0; rc == NN_OK && q < K && r->me == 0; q++) {
+        struct stat st;
+        char p[4400];
+        snprintf(p, sizeof p, "%s/round-%08" PRIu64 ".rank-%d.ckpt", r->ckpt_dir, agreed, q);
+        if (stat(p, &st) == 0)
+            bytes += (uint64_t)st.st_size;
+    }
+    s_old_close(old, K);
+    free(old);
+    if (rc == NN_OK) {
+        char err[1024];
+        rc = nn_ckpt_open(r->resume_rd, path, err, sizeof err);
+        if (rc != NN_OK)
+            snprintf(why, sizeof why, "%s", err);
+        unlink(path);
+    }
+    if (rc != NN_OK)
+        return s_fail(r, rc == NN_ENOMEM ? rc : NN_ESCENARIO,
+                      "--resume: the checkpoints of round %" PRIu64
+                      " of %d ranks cannot be merged for %d: %s",
+                      agreed, K, r->ranks, why);
+    snprintf(r->resume_path, sizeof r->resume_path, "%s/round-%08" PRIu64 ".rank-*.ckpt",
+             r->ckpt_dir, agreed);
+    r->resume_bytes = bytes;
+    r->resume_from_ranks = K;
+    *round = agreed;
+    return NN_OK;
 }
 
 /* The newest of this rank's checkpoints that reads whole, and then the round that every
@@ -3811,39 +4352,15 @@ static int s_u64_desc(const void *a, const void *b)
 static int s_resume_pick(s_run_t *r, uint64_t *round, nn_ckpt_reader_t *keep)
 {
     *round = 0;
-    uint64_t *q = NULL, v;
-    size_t n = 0, cap = 0;
+    uint64_t *q = NULL;
     char why[1024] = "";
-    DIR *d = opendir(r->ckpt_dir);
-    if (!d) /* no return before the ranks agree below */
+    struct stat st;
+    if (stat(r->ckpt_dir, &st) != 0) /* no return before the ranks agree below */
         snprintf(why, sizeof why,
                  "it cannot be read (%s): the run had no recovery.checkpoint_every, or was "
                  "killed before its first checkpoint",
                  strerror(errno));
-    struct dirent *e;
-    int ranks_seen = 0; /* 1 + the highest rank of any checkpoint there */
-    while (d && (e = readdir(d))) {
-        unsigned long long rq;
-        int rk, end = 0;
-        if (sscanf(e->d_name, "round-%llu.rank-%d.ckpt%n", &rq, &rk, &end) == 2 &&
-            !e->d_name[end] && rk >= ranks_seen)
-            ranks_seen = rk + 1;
-        if (!s_ckpt_name(r, e->d_name, &v))
-            continue;
-        if (n == cap) {
-            size_t c = cap ? 2 * cap : 8;
-            uint64_t *g = realloc(q, c * sizeof *g);
-            if (!g)
-                break;
-            q = g;
-            cap = c;
-        }
-        q[n++] = v;
-    }
-    if (d)
-        closedir(d);
-    if (n)
-        qsort(q, n, sizeof *q, s_u64_desc);
+    size_t n = s_ckpt_rounds(r, r->me, &q, NULL);
     uint64_t usable = 0;
     for (size_t i = 0; i < n && !usable; i++) {
         char path[4400], err[1024];
@@ -3863,11 +4380,6 @@ static int s_resume_pick(s_run_t *r, uint64_t *round, nn_ckpt_reader_t *keep)
                 usable = all[k];
         free(all);
     }
-    if (!usable && ranks_seen && ranks_seen != r->ranks)
-        return s_fail(r, NN_ESCENARIO,
-                      "--resume: the checkpoints in '%s' were written by a run across %d MPI "
-                      "rank(s), and this run has %d: resume it with mpirun -n %d" S_RANKS_NEED,
-                      r->ckpt_dir, ranks_seen, r->ranks, ranks_seen);
     if (!usable)
         return s_fail(r, NN_ESCENARIO, "--resume: '%s' holds no usable checkpoint%s%s%s",
                       r->ckpt_dir, r->w ? " of every rank" : "", why[0] ? ": " : "", why);
@@ -3920,30 +4432,39 @@ static int s_resume_open(s_run_t *r)
         return s_fail(r, NN_ESCENARIO, "--resume: %s", lerr);
     uint64_t round;
     r->resume_rd = &r->resume_reader;
-    rc = s_agree(r, s_resume_pick(r, &round, r->resume_rd));
-    if (rc != NN_OK)
-        return rc;
-    s_ckpt_path(r, round, r->resume_path, sizeof r->resume_path);
-    char err[1024];
-    if (strcmp(r->resume_rd->path, r->resume_path) != 0) { /* another rank is one behind */
-        nn_ckpt_close(r->resume_rd);
-        if ((rc = nn_ckpt_open(r->resume_rd, r->resume_path, err, sizeof err)) != NN_OK)
-            return s_fail(r, rc == NN_ENOMEM ? rc : NN_ESCENARIO, "--resume: %s", err);
+    int K = s_ranks_seen(r); /* the same files on every rank: the same K */
+    if (K > 0 && K != r->ranks) {
+        if ((rc = s_agree(r, s_resume_merged(r, K, &round))) != NN_OK)
+            return rc;
+    } else {
+        rc = s_agree(r, s_resume_pick(r, &round, r->resume_rd));
+        if (rc != NN_OK)
+            return rc;
+        s_ckpt_path(r, round, r->resume_path, sizeof r->resume_path);
+        char err[1024];
+        if (strcmp(r->resume_rd->path, r->resume_path) != 0) { /* another rank is one behind */
+            nn_ckpt_close(r->resume_rd);
+            if ((rc = nn_ckpt_open(r->resume_rd, r->resume_path, err, sizeof err)) != NN_OK)
+                return s_fail(r, rc == NN_ENOMEM ? rc : NN_ESCENARIO, "--resume: %s", err);
+        }
+        struct stat fst;
+        r->resume_bytes = stat(r->resume_path, &fst) == 0 ? (uint64_t)fst.st_size : 0;
     }
     nn_ckpt_reader_t *rd = r->resume_rd;
     const uint32_t T = NN_CKPT_TAG_RUN;
-    struct stat fst;
-    r->resume_bytes = stat(r->resume_path, &fst) == 0 ? (uint64_t)fst.st_size : 0;
     s_ckpt_id_t id;
-    if (nn_ckpt_get(rd, T + S_CK_ID, &id, sizeof id) != NN_OK)
+    size_t mine_bytes;
+    if (nn_ckpt_get(rd, T + S_CK_ID, &id, sizeof id) != NN_OK ||
+        !nn_ckpt_take(rd, T + S_CK_MINE, &mine_bytes))
         return s_resume_bad(r, "%s", rd->why);
     const nn_scenario_t *sc = r->sc;
     if (id.ranks != (uint64_t)r->ranks || id.rank != (uint64_t)r->me)
         return s_resume_bad(r,
                             "it was written by a run across %" PRIu64
-                            " MPI rank(s), and this run has %d: "
-                            "resume it with mpirun -n %" PRIu64 S_RANKS_NEED,
-                            id.ranks, r->ranks, id.ranks);
+                            " MPI rank(s), but the files of the other ranks are not in '%s': a "
+                            "resume (on any number of ranks) needs every old rank's file of "
+                            "its round, copied here from the hosts they ran on",
+                            id.ranks, r->ckpt_dir);
     if (id.seed != sc->seed || id.agents != sc->agents || id.rounds != sc->rounds ||
         id.edges != r->net->n_edges || id.init_digest != r->init_digest ||
         (id.has & S_HAS_INSTITUTIONS) != s_ckpt_has_config(r))
@@ -4621,6 +5142,10 @@ static int s_start_rounds(s_run_t *r, double t0)
             rc = s_fail(r, NN_ENOMEM, "out of memory");
     const nn_faults_config_t *fc = &sc->faults;
     for (size_t j = 0; rc == NN_OK && j < fc->n_kills; j++) {
+        /* a resumed run's kills that have happened stay as they were: its past */
+        if (fc->kill[j].coordinator ? s_coordinator_kill_index(fc, j) < r->res->resumes
+                                    : fc->kill[j].round < r->start_round)
+            continue;
         if (fc->kill[j].coordinator && fc->kill[j].rank >= (uint32_t)(r->w ? r->ranks : 1))
             rc = s_fail(r, NN_ESCENARIO,
                         "faults: a kill of the coordinator on rank %u, but the run has %d rank(s)",

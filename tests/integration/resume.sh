@@ -2,7 +2,8 @@
 # planned kill or from outside, is resumed from its last checkpoint to the digest, the
 # metrics and the events of the run that was never killed: on other nodes and another
 # transport, twice in one run, with a node restarted in between, under every planned
-# fault, with nodes given up (recovery.policy drop), and across 2 MPI ranks. A damaged
+# fault, with nodes given up (recovery.policy drop), and across 2 MPI ranks, resumed on 1,
+# 2 and 3 ranks. A damaged
 # checkpoint is refused or passed over for the one before it; a resume that could not
 # give the same run is refused, naming why. llm agents' texts and memories go across a
 # checkpoint and a restart; an external population's node joins the resumed run.
@@ -162,17 +163,32 @@ cp -r "$WORK/m" "$WORK/m.copy"
 mpi -np 2 --oversubscribe "$NUNCHI" run --resume "$WORK/m" --quiet
 same_run "$WORK/fref" "$WORK/m"
 [ "$(field "$WORK/m" ranks)" = 2 ] || fail "the resumed run is not across 2 ranks"
-# another number of ranks, or one process: refused, saying what would be needed
-for np in 1 3; do
-    if [ $np = 1 ]; then
-        "$NUNCHI" run --resume "$WORK/m.copy" --quiet 2>"$WORK/np.err" && fail "resumed on 1 rank"
-    else
-        mpi -np 3 --oversubscribe "$NUNCHI" run --resume "$WORK/m.copy" --quiet >"$WORK/np.err" 2>&1 &&
-            fail "resumed on 3 ranks"
-    fi
-    grep -q "written by a run across 2 MPI rank(s), and this run has $np: resume it with mpirun -n 2" \
-        "$WORK/np.err" || fail "-np $np: $(cat "$WORK/np.err")"
-done
+# on another number of ranks: every rank merges the two old files into its own share,
+# in one process and on 3 ranks, to the same run; and the one-process run of 1 on 2 ranks
+cp -r "$WORK/m.copy" "$WORK/m1"
+"$NUNCHI" run --resume "$WORK/m1" --quiet
+same_run "$WORK/fref" "$WORK/m1"
+[ "$(ckpts "$WORK/m1")" = "round-00000056.rank-0.ckpt " ] ||
+    fail "the old ranks' checkpoints stayed beside the one-process run's: $(ckpts "$WORK/m1")"
+cp -r "$WORK/m.copy" "$WORK/m3"
+mpi -np 3 --oversubscribe "$NUNCHI" run --resume "$WORK/m3" --quiet
+same_run "$WORK/fref" "$WORK/m3"
+[ "$(field "$WORK/m3" ranks)" = 3 ] || fail "the resumed run is not across 3 ranks"
+grep -q '"event":"run_resumed","round":20,"checkpoint":"[^"]*round-00000020.rank-\*.ckpt"' \
+    "$WORK/m3/events.jsonl" || fail "the merged resume's event does not name the old files"
+cp -r "$WORK/k1.copy" "$WORK/k1m"
+mpi -np 2 --oversubscribe "$NUNCHI" run --resume "$WORK/k1m" --quiet --nodes 2
+same_run "$WORK/ref" "$WORK/k1m"
+cp -r "$WORK/m.copy" "$WORK/mhalf" # a rank's file missing: refused, saying what is needed
+rm "$WORK/mhalf/checkpoints/round-00000020.rank-1.ckpt"
+"$NUNCHI" run --resume "$WORK/mhalf" --quiet 2>"$WORK/mhalf.err" && fail "resumed without rank 1's file"
+grep -q "it was written by a run across 2 MPI rank(s), but the files of the other ranks are not in" "$WORK/mhalf.err" ||
+    fail "a missing rank's file: $(cat "$WORK/mhalf.err")"
+cp -r "$WORK/m.copy" "$WORK/mhalf0"
+rm "$WORK/mhalf0/checkpoints/round-00000020.rank-0.ckpt"
+"$NUNCHI" run --resume "$WORK/mhalf0" --quiet 2>"$WORK/mhalf0.err" && fail "resumed without rank 0's file"
+grep -q "holds no whole set of the 2 ranks' checkpoints" "$WORK/mhalf0.err" ||
+    fail "a missing rank 0 file: $(cat "$WORK/mhalf0.err")"
 
 # 5. damaged checkpoints
 cp -r "$WORK/k1.copy" "$WORK/torn"

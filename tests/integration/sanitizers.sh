@@ -72,5 +72,13 @@ if command -v mpirun >/dev/null; then
     "$asan/nunchi" run "$DATA/scenarios/society.yaml" --rounds 20 --out "$WORK/soc-one" --quiet \
         || fail "society in one process under sanitizers"
     [ "$(digest_of "$WORK/soc-ranks")" = "$(digest_of "$WORK/soc-one")" ] || fail "3 ranks changed the digest"
+    # the 3 ranks' checkpoints merged into one process's, the coordinator of rank 2 killed
+    OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 LSAN_OPTIONS=exitcode=0 \
+        mpirun --oversubscribe -np 3 "$asan/nunchi" run "$DATA/scenarios/society.yaml" --rounds 20 \
+        --set recovery.checkpoint_every=5 --set 'faults=[{fault: kill, node: coordinator, round: 13, rank: 2}]' \
+        --out "$WORK/soc-merge" --quiet >"$WORK/err-merge" 2>&1 && fail "rank 2's coordinator was not killed"
+    "$asan/nunchi" run --resume "$WORK/soc-merge" --quiet 2>"$WORK/err-merge1" \
+        || fail "a resume of 3 ranks in one process under sanitizers: $(tail -30 "$WORK/err-merge1")"
+    [ "$(digest_of "$WORK/soc-merge")" = "$(digest_of "$WORK/soc-one")" ] || fail "the merged resume's digest"
 fi
-echo "ok: $n unit tests and runs (also with every institution, a resume, and on 3 MPI ranks) over inproc and ipc clean under ASan and UBSan"
+echo "ok: $n unit tests and runs (also with every institution, a resume, one across ranks, and on 3 MPI ranks) over inproc and ipc clean under ASan and UBSan"
