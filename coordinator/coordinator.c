@@ -4232,6 +4232,20 @@ out:
     return rc;
 }
 
+/* The lowest of every rank's *round, in *round on every rank (with one process: as is). */
+static void s_lowest_round(s_run_t *r, uint64_t *round)
+{
+    if (!r->w)
+        return;
+    uint64_t *all = calloc((size_t)r->ranks, sizeof *all);
+    if (!all || (all[r->me] = *round, nn_ranks_sum_u64(r->w, all, (size_t)r->ranks)) != NN_OK)
+        s_fatal(r, NN_EMPI, "agreeing on a checkpoint failed");
+    for (int k = 0; k < r->ranks; k++)
+        if (all[k] < *round)
+            *round = all[k];
+    free(all);
+}
+
 /* 1 + the highest rank of any checkpoint in the run's directory, or 0 for none. */
 static int s_ranks_seen(const s_run_t *r)
 {
@@ -4288,15 +4302,7 @@ static int s_resume_merged(s_run_t *r, int K, uint64_t *round)
     }
     free(rounds);
     uint64_t agreed = best;
-    if (r->w) { /* the lowest over the ranks: every rank must read the same files */
-        uint64_t *all = calloc((size_t)r->ranks, sizeof *all);
-        if (!all || (all[r->me] = best, nn_ranks_sum_u64(r->w, all, (size_t)r->ranks)) != NN_OK)
-            s_fatal(r, NN_EMPI, "agreeing on a checkpoint failed");
-        for (int k = 0; k < r->ranks; k++)
-            if (all[k] < agreed)
-                agreed = all[k];
-        free(all);
-    }
+    s_lowest_round(r, &agreed); /* every rank must read the same files */
     if (rc == NN_OK && !agreed) {
         free(old);
         return s_fail(r, NN_ESCENARIO,
@@ -4371,15 +4377,7 @@ static int s_resume_pick(s_run_t *r, uint64_t *round, nn_ckpt_reader_t *keep)
             snprintf(why, sizeof why, "%s", err);
     }
     free(q);
-    if (r->w) { /* the lowest over the ranks */
-        uint64_t *all = calloc((size_t)r->ranks, sizeof *all);
-        if (!all || (all[r->me] = usable, nn_ranks_sum_u64(r->w, all, (size_t)r->ranks)) != NN_OK)
-            s_fatal(r, NN_EMPI, "agreeing on a checkpoint failed");
-        for (int k = 0; k < r->ranks; k++)
-            if (all[k] < usable)
-                usable = all[k];
-        free(all);
-    }
+    s_lowest_round(r, &usable);
     if (!usable)
         return s_fail(r, NN_ESCENARIO, "--resume: '%s' holds no usable checkpoint%s%s%s",
                       r->ckpt_dir, r->w ? " of every rank" : "", why[0] ? ": " : "", why);
