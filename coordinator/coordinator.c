@@ -3748,7 +3748,12 @@ static void s_prune(s_run_t *r, uint64_t round)
         int rk;
         size_t len = strlen(e->d_name);
         int tmp = len > 4 && strcmp(e->d_name + len - 4, ".tmp") == 0;
-        if (tmp) {
+        char merged[64]; /* a merged resume killed before it removed what it merged */
+        snprintf(merged, sizeof merged, ".merged.rank-%d", r->me);
+        if (!strncmp(e->d_name, merged, strlen(merged)) &&
+            (!e->d_name[strlen(merged)] || !strcmp(e->d_name + strlen(merged), ".tmp"))) {
+            /* removed below */
+        } else if (tmp) {
             char base[256];
             snprintf(base, sizeof base, "%.*s", (int)(len - 4), e->d_name);
             if (!s_ckpt_name(r, base, &q))
@@ -3803,7 +3808,7 @@ static void s_checkpoint(s_run_t *r)
                     r->round, err);
         nn_output_event(r->events, "checkpoint_failed",
                         json_pack("{s:I,s:i,s:s}", "round", (json_int_t)r->round, "rank",
-                                  rc != NN_OK ? r->me : bad - 1,
+                                  rc != NN_OK ? r->me : bad - 1, "why",
                                   rc != NN_OK ? err : "see that rank's standard error"));
         return; /* the previous checkpoints stay: they are the last whole set */
     }
@@ -3880,6 +3885,7 @@ typedef struct s_old {
     const void *p[S_CK_MINE + 1];
     size_t len[S_CK_MINE + 1];
     const uint64_t *off; /* the router's */
+    uint64_t n_agents;
     const nn_delivery_t *deliv;
     size_t n_deliv;
 } s_old_t;
@@ -3901,6 +3907,7 @@ static int s_old_read(s_old_t *o)
         !(o->deliv = nn_ckpt_take(&o->rd, NN_CKPT_TAG_ROUTER + 2, &b)) || b % sizeof *o->deliv)
         return NN_EPROTO;
     o->n_deliv = b / sizeof *o->deliv;
+    o->n_agents = *n;
     return NN_OK;
 }
 
@@ -3922,9 +3929,11 @@ static int s_merge_write(s_run_t *r, s_old_t *old, int K, nn_ckpt_writer_t *w, c
         const s_ckpt_id_t *id = old[q].p[S_CK_ID];
         const uint32_t *mine = old[q].p[S_CK_MINE];
         size_t m = old[q].len[S_CK_MINE] / sizeof *mine;
+        const s_ckpt_id_t *id0 = old[0].p[S_CK_ID];
         if (old[q].len[S_CK_ID] != sizeof *id || id->ranks != (uint64_t)K ||
-            id->rank != (uint64_t)q ||
-            id->round != ((const s_ckpt_id_t *)old[0].p[S_CK_ID])->round) {
+            id->rank != (uint64_t)q || id->round != id0->round || id->seed != id0->seed ||
+            id->agents != id0->agents || id->rounds != id0->rounds || id->edges != id0->edges ||
+            id->init_digest != id0->init_digest || id->has != id0->has) {
             snprintf(why, whylen, "old rank %d's file is not of the same checkpoint", q);
             rc = NN_EPROTO;
             goto out;
@@ -3939,6 +3948,14 @@ static int s_merge_write(s_run_t *r, s_old_t *old, int K, nn_ckpt_writer_t *w, c
                 goto out;
             }
             owner[mine[j]] = (uint32_t)q;
+        }
+        if (old[q].len[S_CK_NOTICES] !=
+                old[q].len[S_CK_NOTICE_TO] / sizeof(uint32_t) * sizeof(nn_notice_t) ||
+            old[q].len[S_CK_NOTICE_TO] % sizeof(uint32_t) ||
+            old[q].len[S_CK_HELD] % sizeof(s_ckpt_held_t) || old[q].n_agents != n) {
+            snprintf(why, whylen, "old rank %d's notices, held deliveries or inboxes are cut", q);
+            rc = NN_EPROTO;
+            goto out;
         }
         if (old[q].len[S_CK_X] != (size_t)n * sizeof(double) ||
             (old[q].len[S_CK_DROPPED] &&
@@ -4031,8 +4048,7 @@ static int s_merge_write(s_run_t *r, s_old_t *old, int K, nn_ckpt_writer_t *w, c
                        &res.repeated_actions,
                        &sc.resumed,
                        &sc.stray,
-                       &sc.lost,
-                       &sc.restarts};
+                       &sc.lost};
     for (size_t k = 0; k < sizeof own / sizeof own[0]; k++) {
         uint64_t sum = 0;
         for (int q = 0; q < K && me == 0; q++) {
@@ -4059,6 +4075,8 @@ static int s_merge_write(s_run_t *r, s_old_t *old, int K, nn_ckpt_writer_t *w, c
         if (rq.recovery_s_max > res.recovery_s_max)
             res.recovery_s_max = rq.recovery_s_max;
     }
+    /* recovery.restarts bounds each rank's restarts: on ranks laid out anew none is used */
+    sc.restarts = 0;
     nn_ckpt_put(w, T + S_CK_RESULT, &res, sizeof res);
     nn_ckpt_put(w, T + S_CK_SCALARS, &sc, sizeof sc);
     /* per agent, from its old rank's file */
@@ -4127,9 +4145,7 @@ static int s_merge_write(s_run_t *r, s_old_t *old, int K, nn_ckpt_writer_t *w, c
     for (int q = 0; q < K; q++) {
         const uint32_t *to = old[q].p[S_CK_NOTICE_TO];
         const nn_notice_t *it = old[q].p[S_CK_NOTICES];
-        size_t m = old[q].len[S_CK_NOTICE_TO] / sizeof *to;
-        if (old[q].len[S_CK_NOTICES] != m * sizeof *it)
-            m = 0; /* the resume's own checks refuse what does not fit */
+        size_t m = old[q].len[S_CK_NOTICE_TO] / sizeof *to; /* its items checked above */
         for (size_t j = 0; j < m; j++)
             if (to[j] < n && s_new_owner(r, to[j]) == me) {
                 size_t at = cnt[to[j]]++;
@@ -4246,14 +4262,6 @@ static void s_lowest_round(s_run_t *r, uint64_t *round)
     free(all);
 }
 
-/* 1 + the highest rank of any checkpoint in the run's directory, or 0 for none. */
-static int s_ranks_seen(const s_run_t *r)
-{
-    int seen;
-    s_ckpt_rounds(r, -1, NULL, &seen);
-    return seen;
-}
-
 /* Opens the K files of round `round` and reads their records. NN_OK, or NN_EPROTO with
  * why saying which file. */
 static int s_old_open(s_run_t *r, s_old_t *old, int K, uint64_t round, char *why, size_t whylen)
@@ -4283,34 +4291,61 @@ static void s_old_close(s_old_t *old, int K)
  * newest round that all K files have whole, agreed over the ranks, merged into this
  * rank's own checkpoint (s_merge_write), which the resume then reads in r->resume_rd.
  * NN_OK; NN_ESCENARIO saying what is missing or wrong; NN_ENOMEM; NN_EIO. */
-static int s_resume_merged(s_run_t *r, int K, uint64_t *round)
+/* The number of ranks that wrote round's checkpoints, from its rank-0 file; 0: none. */
+static int s_round_ranks(const s_run_t *r, uint64_t round)
+{
+    char path[4400], err[1024];
+    snprintf(path, sizeof path, "%s/round-%08" PRIu64 ".rank-0.ckpt", r->ckpt_dir, round);
+    nn_ckpt_reader_t rd;
+    if (nn_ckpt_open(&rd, path, err, sizeof err) != NN_OK)
+        return 0;
+    size_t b = 0;
+    const s_ckpt_id_t *id = nn_ckpt_take(&rd, NN_CKPT_TAG_RUN + S_CK_ID, &b);
+    int k = id && b == sizeof *id && id->ranks >= 1 && id->ranks <= 65536 ? (int)id->ranks : 0;
+    nn_ckpt_close(&rd);
+    return k;
+}
+
+static int s_resume_merged(s_run_t *r, uint64_t *round, const char *pwhy)
 {
     char why[1024] = "";
-    s_old_t *old = calloc((size_t)K, sizeof *old);
-    uint64_t *rounds = NULL, v, best = 0;
-    size_t n = 0;
-    int rc = NN_OK;
-    if (!old)
-        rc = NN_ENOMEM;
-    if (rc == NN_OK)
-        n = s_ckpt_rounds(r, 0, &rounds, NULL);
-    for (size_t i = 0; rc == NN_OK && i < n && !best; i++) {
-        v = rounds[i];
-        if (s_old_open(r, old, K, v, why, sizeof why) == NN_OK)
-            best = v;
-        s_old_close(old, K);
+    uint64_t *rounds = NULL, best = 0;
+    int K = 0, rc = NN_OK;
+    s_old_t *old = NULL;
+    /* the newest round whose rank-0 file says how many ranks wrote it and whose files of
+     * all those ranks read whole */
+    size_t n = s_ckpt_rounds(r, 0, &rounds, NULL);
+    for (size_t i = 0; i < n && !best; i++) {
+        int k = s_round_ranks(r, rounds[i]);
+        s_old_t *o = k ? calloc((size_t)k, sizeof *o) : NULL;
+        if (o && s_old_open(r, o, k, rounds[i], why, sizeof why) == NN_OK)
+            best = rounds[i];
+        if (o)
+            s_old_close(o, k);
+        free(o);
     }
     free(rounds);
     uint64_t agreed = best;
     s_lowest_round(r, &agreed); /* every rank must read the same files */
-    if (rc == NN_OK && !agreed) {
-        free(old);
+    if (agreed)
+        K = s_round_ranks(r, agreed);
+    struct stat st;
+    if ((!agreed || !K) && !n) /* nothing of any number of ranks */
+        return s_fail(r, NN_ESCENARIO, "--resume: '%s' holds no usable checkpoint: %s%s",
+                      r->ckpt_dir, pwhy && pwhy[0] ? pwhy : "none is there",
+                      stat(r->ckpt_dir, &st) == 0
+                          ? ", nor an old rank 0's file to start a resume on another number "
+                            "of ranks from"
+                          : "");
+    if (!agreed || !K)
         return s_fail(r, NN_ESCENARIO,
-                      "--resume: '%s' holds no whole set of the %d ranks' checkpoints%s%s (a "
-                      "resume on another number of ranks, %d here, reads every old rank's file "
-                      "on every rank: without a shared file system, copy them to each host)",
-                      r->ckpt_dir, K, why[0] ? ": " : "", why, r->ranks);
-    }
+                      "--resume: '%s' holds no usable checkpoint (%s%s%s; a resume on another "
+                      "number of ranks than wrote them reads every old rank's file on every "
+                      "rank: without a shared file system, copy them to each host)",
+                      r->ckpt_dir, pwhy && pwhy[0] ? pwhy : "none of this many ranks",
+                      why[0] ? "; " : "", why);
+    if (!(old = calloc((size_t)K, sizeof *old)))
+        return s_fail(r, NN_ENOMEM, "out of memory resuming");
     char path[4400];
     snprintf(path, sizeof path, "%s/.merged.rank-%d", r->ckpt_dir, r->me);
     nn_ckpt_writer_t w;
@@ -4355,7 +4390,8 @@ static int s_resume_merged(s_run_t *r, int K, uint64_t *round)
 /* The newest of this rank's checkpoints that reads whole, and then the round that every
  * rank has (the lowest of the ranks' newest: a rank killed while writing keeps the one
  * before, which the other ranks removed only once every rank had its new one). */
-static int s_resume_pick(s_run_t *r, uint64_t *round, nn_ckpt_reader_t *keep)
+static int s_resume_pick(s_run_t *r, uint64_t *round, nn_ckpt_reader_t *keep, char *whyout,
+                         size_t whylen)
 {
     *round = 0;
     uint64_t *q = NULL;
@@ -4371,18 +4407,28 @@ static int s_resume_pick(s_run_t *r, uint64_t *round, nn_ckpt_reader_t *keep)
     for (size_t i = 0; i < n && !usable; i++) {
         char path[4400], err[1024];
         s_ckpt_path(r, q[i], path, sizeof path);
-        if (nn_ckpt_open(keep, path, err, sizeof err) == NN_OK) /* kept: read once */
+        if (nn_ckpt_open(keep, path, err, sizeof err) != NN_OK) {
+            if (!why[0])
+                snprintf(why, sizeof why, "%s", err);
+            continue;
+        }
+        /* kept, to be read once; only a file of a run across as many ranks as this one */
+        size_t at = keep->at, b = 0;
+        const s_ckpt_id_t *id = nn_ckpt_take(keep, NN_CKPT_TAG_RUN + S_CK_ID, &b);
+        keep->at = at;
+        if (id && b == sizeof *id && id->ranks == (uint64_t)r->ranks && id->rank == (uint64_t)r->me)
             usable = q[i];
-        else if (!why[0])
-            snprintf(why, sizeof why, "%s", err);
+        else
+            nn_ckpt_close(keep);
     }
     free(q);
     s_lowest_round(r, &usable);
-    if (!usable)
-        return s_fail(r, NN_ESCENARIO, "--resume: '%s' holds no usable checkpoint%s%s%s",
-                      r->ckpt_dir, r->w ? " of every rank" : "", why[0] ? ": " : "", why);
     *round = usable;
-    return NN_OK;
+    if (!usable && !why[0])
+        snprintf(why, sizeof why, "no checkpoint of a run across %d rank(s)", r->ranks);
+    if (!usable && whyout)
+        snprintf(whyout, whylen, "%s", why);
+    return NN_OK; /* usable 0: none of this many ranks on every rank */
 }
 
 /* A per-agent array of the checkpoint into dst (n items of `size` bytes); with may_lack,
@@ -4430,14 +4476,15 @@ static int s_resume_open(s_run_t *r)
         return s_fail(r, NN_ESCENARIO, "--resume: %s", lerr);
     uint64_t round;
     r->resume_rd = &r->resume_reader;
-    int K = s_ranks_seen(r); /* the same files on every rank: the same K */
-    if (K > 0 && K != r->ranks) {
-        if ((rc = s_agree(r, s_resume_merged(r, K, &round))) != NN_OK)
+    char pwhy[1024] = "";
+    rc = s_agree(r, s_resume_pick(r, &round, r->resume_rd, pwhy, sizeof pwhy));
+    if (rc != NN_OK)
+        return rc;
+    if (!round) { /* no set of this many ranks: one of another number, merged */
+        nn_ckpt_close(r->resume_rd);
+        if ((rc = s_agree(r, s_resume_merged(r, &round, pwhy))) != NN_OK)
             return rc;
     } else {
-        rc = s_agree(r, s_resume_pick(r, &round, r->resume_rd));
-        if (rc != NN_OK)
-            return rc;
         s_ckpt_path(r, round, r->resume_path, sizeof r->resume_path);
         char err[1024];
         if (strcmp(r->resume_rd->path, r->resume_path) != 0) { /* another rank is one behind */

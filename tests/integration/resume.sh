@@ -15,7 +15,7 @@ print(d)' "$1/summary.json" "$2"; }
 # events.jsonl without what differs between one run and a killed and resumed one: joins,
 # checkpoints, kills and restarts, the resumes and the end
 quiet_events() {
-    grep -v '"event":"\(node_joined\|checkpoint\|run_resumed\|run_end\|fault_kill\|partition\)"' "$1" |
+    grep -v '"event":"\(node_joined\|checkpoint\|run_resumed\|run_end\|fault_kill\|partition\|checkpoint_failed\)"' "$1" |
         grep -v '"event":"node_\(lost\|restarting\|restarted\)"'
 }
 same_events() {
@@ -67,6 +67,18 @@ grep -q '"event":"checkpoint","round":20,"bytes":[1-9][0-9]*,"write_s":null' "$W
     fail "the checkpoint resumed from has no event"
 [ "$(ckpts "$WORK/k1")" = "round-00000055.rank-0.ckpt " ] ||
     fail "old checkpoints were not removed: $(ckpts "$WORK/k1")"
+
+# a checkpoint that cannot be written (its temporary file's place taken by a directory):
+# an event and a warning, and the run goes on to the same end
+cp -r "$WORK/k1.copy" "$WORK/cfail"
+mkdir "$WORK/cfail/checkpoints/round-00000025.rank-0.ckpt.tmp"
+"$NUNCHI" run --resume "$WORK/cfail" --quiet 2>"$WORK/cfail.err"
+same_run "$WORK/ref" "$WORK/cfail"
+[ "$(field "$WORK/cfail" checkpoints.failed)" = 1 ] || fail "the failed checkpoint is not counted"
+grep -q '"event":"checkpoint_failed","round":25,"rank":0,"why":"cannot write the checkpoint' \
+    "$WORK/cfail/events.jsonl" || fail "no checkpoint_failed event"
+grep -q "the checkpoint of round 25 was not written: .*; the run goes on" "$WORK/cfail.err" ||
+    fail "no warning of the failed checkpoint: $(cat "$WORK/cfail.err")"
 
 # 2. killed from outside (kill -9) mid-run: resumed from whatever checkpoint it had
 "$NUNCHI" run "$S" --out "$WORK/k2" --quiet --transport ipc --set recovery.checkpoint_every=3 &
@@ -182,12 +194,12 @@ same_run "$WORK/ref" "$WORK/k1m"
 cp -r "$WORK/m.copy" "$WORK/mhalf" # a rank's file missing: refused, saying what is needed
 rm "$WORK/mhalf/checkpoints/round-00000020.rank-1.ckpt"
 "$NUNCHI" run --resume "$WORK/mhalf" --quiet 2>"$WORK/mhalf.err" && fail "resumed without rank 1's file"
-grep -q "it was written by a run across 2 MPI rank(s), but the files of the other ranks are not in" "$WORK/mhalf.err" ||
+grep -q "holds no usable checkpoint (no checkpoint of a run across 1 rank(s); cannot read the checkpoint '[^']*round-00000020.rank-1.ckpt': No such file" "$WORK/mhalf.err" ||
     fail "a missing rank's file: $(cat "$WORK/mhalf.err")"
 cp -r "$WORK/m.copy" "$WORK/mhalf0"
 rm "$WORK/mhalf0/checkpoints/round-00000020.rank-0.ckpt"
 "$NUNCHI" run --resume "$WORK/mhalf0" --quiet 2>"$WORK/mhalf0.err" && fail "resumed without rank 0's file"
-grep -q "holds no whole set of the 2 ranks' checkpoints" "$WORK/mhalf0.err" ||
+grep -q "mhalf0/checkpoints' holds no usable checkpoint: no checkpoint of a run across 1 rank(s), nor an old rank 0's file" "$WORK/mhalf0.err" ||
     fail "a missing rank 0 file: $(cat "$WORK/mhalf0.err")"
 
 # 5. damaged checkpoints
