@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -3911,6 +3912,21 @@ static int s_old_read(s_old_t *o)
     return NN_OK;
 }
 
+/* The u64 fields at offsets off[] of the struct at dst: the sum of the same fields of
+ * every old file's record `tag` (its length checked by the caller), or 0 without `mine`. */
+static void s_sum_own(void *dst, const size_t *off, size_t n_off, const s_old_t *old, int K,
+                      int tag, int mine)
+{
+    for (size_t k = 0; k < n_off; k++) {
+        uint64_t sum = 0, v;
+        for (int q = 0; q < K && mine; q++) {
+            memcpy(&v, (const char *)old[q].p[tag] + off[k], sizeof v);
+            sum += v;
+        }
+        memcpy((char *)dst + off[k], &sum, sizeof sum);
+    }
+}
+
 static int s_merge_write(s_run_t *r, s_old_t *old, int K, nn_ckpt_writer_t *w, char *why,
                          size_t whylen)
 {
@@ -4035,38 +4051,20 @@ static int s_merge_write(s_run_t *r, s_old_t *old, int K, nn_ckpt_writer_t *w, c
         }
     memcpy(&res, o0->p[S_CK_RESULT], sizeof res);
     memcpy(&sc, o0->p[S_CK_SCALARS], sizeof sc);
-    uint64_t *own[] = {&res.rejected,
-                       &res.foreign_acts,
-                       &res.exchanged,
-                       &res.exchanged_bytes,
-                       &res.foreign_texts,
-                       &res.byzantine_messages,
-                       &res.byzantine_acts,
-                       &res.delayed,
-                       &res.duplicated,
-                       &res.restarts,
-                       &res.repeated_actions,
-                       &sc.resumed,
-                       &sc.stray,
-                       &sc.lost};
-    for (size_t k = 0; k < sizeof own / sizeof own[0]; k++) {
-        uint64_t sum = 0;
-        for (int q = 0; q < K && me == 0; q++) {
-            nn_run_result_t rq;
-            s_ckpt_scalars_t sq;
-            memcpy(&rq, old[q].p[S_CK_RESULT], sizeof rq);
-            memcpy(&sq, old[q].p[S_CK_SCALARS], sizeof sq);
-            /* the same field of the other file: by its offset in the struct */
-            const char *src = (const char *)own[k] >= (const char *)&sc &&
-                                      (const char *)own[k] < (const char *)(&sc + 1)
-                                  ? (const char *)&sq + ((const char *)own[k] - (const char *)&sc)
-                                  : (const char *)&rq + ((const char *)own[k] - (const char *)&res);
-            uint64_t v;
-            memcpy(&v, src, sizeof v);
-            sum += v;
-        }
-        *own[k] = sum;
-    }
+    /* the counters each rank keeps of its own (the ones a run sums over its ranks at the
+     * end): the old ranks' sum on the new rank 0, none on the others */
+    static const size_t res_own[] = {
+        offsetof(nn_run_result_t, rejected),        offsetof(nn_run_result_t, foreign_acts),
+        offsetof(nn_run_result_t, exchanged),       offsetof(nn_run_result_t, exchanged_bytes),
+        offsetof(nn_run_result_t, foreign_texts),   offsetof(nn_run_result_t, byzantine_messages),
+        offsetof(nn_run_result_t, byzantine_acts),  offsetof(nn_run_result_t, delayed),
+        offsetof(nn_run_result_t, duplicated),      offsetof(nn_run_result_t, restarts),
+        offsetof(nn_run_result_t, repeated_actions)};
+    static const size_t sc_own[] = {offsetof(s_ckpt_scalars_t, resumed),
+                                    offsetof(s_ckpt_scalars_t, stray),
+                                    offsetof(s_ckpt_scalars_t, lost)};
+    s_sum_own(&res, res_own, sizeof res_own / sizeof *res_own, old, K, S_CK_RESULT, me == 0);
+    s_sum_own(&sc, sc_own, sizeof sc_own / sizeof *sc_own, old, K, S_CK_SCALARS, me == 0);
     for (int q = 1; q < K; q++) {
         nn_run_result_t rq;
         memcpy(&rq, old[q].p[S_CK_RESULT], sizeof rq);
@@ -4262,12 +4260,39 @@ static void s_lowest_round(s_run_t *r, uint64_t *round)
     free(all);
 }
 
-/* Opens the K files of round `round` and reads their records. NN_OK, or NN_EPROTO with
- * why saying which file. */
-static int s_old_open(s_run_t *r, s_old_t *old, int K, uint64_t round, char *why, size_t whylen)
+/* Opens round's files: rank 0's first, whose identity says how many ranks wrote it (*K),
+ * then the others, each read once and kept in *out (calloc'ed; s_old_free). NN_OK, or
+ * NN_EPROTO with why saying which file. */
+static int s_old_open(s_run_t *r, uint64_t round, s_old_t **out, int *K, char *why, size_t whylen)
 {
-    for (int q = 0; q < K; q++) {
-        char path[4400], err[1024];
+    *out = NULL;
+    *K = 0;
+    s_old_t first;
+    memset(&first, 0, sizeof first);
+    char path[4400], err[1024];
+    snprintf(path, sizeof path, "%s/round-%08" PRIu64 ".rank-0.ckpt", r->ckpt_dir, round);
+    if (nn_ckpt_open(&first.rd, path, err, sizeof err) != NN_OK) {
+        snprintf(why, whylen, "%s", err);
+        return NN_EPROTO;
+    }
+    int rc = s_old_read(&first);
+    const s_ckpt_id_t *id = first.p[S_CK_ID];
+    int k = rc == NN_OK && first.len[S_CK_ID] == sizeof *id && id->ranks >= 1 && id->ranks <= 65536
+                ? (int)id->ranks
+                : 0;
+    s_old_t *old = k ? calloc((size_t)k, sizeof *old) : NULL;
+    if (!old) {
+        snprintf(why, whylen, "old rank 0's file: %s",
+                 k                 ? "out of memory"
+                 : first.rd.why[0] ? first.rd.why
+                                   : "no identity");
+        nn_ckpt_close(&first.rd);
+        return NN_EPROTO;
+    }
+    old[0] = first;
+    *out = old;
+    *K = k;
+    for (int q = 1; q < k; q++) {
         snprintf(path, sizeof path, "%s/round-%08" PRIu64 ".rank-%d.ckpt", r->ckpt_dir, round, q);
         if (nn_ckpt_open(&old[q].rd, path, err, sizeof err) != NN_OK) {
             snprintf(why, whylen, "%s", err);
@@ -4281,31 +4306,18 @@ static int s_old_open(s_run_t *r, s_old_t *old, int K, uint64_t round, char *why
     return NN_OK;
 }
 
-static void s_old_close(s_old_t *old, int K)
+static void s_old_free(s_old_t **old, int K)
 {
-    for (int q = 0; q < K; q++)
-        nn_ckpt_close(&old[q].rd);
+    for (int q = 0; *old && q < K; q++)
+        nn_ckpt_close(&(*old)[q].rd);
+    free(*old);
+    *old = NULL;
 }
 
 /* --resume on another number of ranks than the K the checkpoints were written by: the
  * newest round that all K files have whole, agreed over the ranks, merged into this
  * rank's own checkpoint (s_merge_write), which the resume then reads in r->resume_rd.
  * NN_OK; NN_ESCENARIO saying what is missing or wrong; NN_ENOMEM; NN_EIO. */
-/* The number of ranks that wrote round's checkpoints, from its rank-0 file; 0: none. */
-static int s_round_ranks(const s_run_t *r, uint64_t round)
-{
-    char path[4400], err[1024];
-    snprintf(path, sizeof path, "%s/round-%08" PRIu64 ".rank-0.ckpt", r->ckpt_dir, round);
-    nn_ckpt_reader_t rd;
-    if (nn_ckpt_open(&rd, path, err, sizeof err) != NN_OK)
-        return 0;
-    size_t b = 0;
-    const s_ckpt_id_t *id = nn_ckpt_take(&rd, NN_CKPT_TAG_RUN + S_CK_ID, &b);
-    int k = id && b == sizeof *id && id->ranks >= 1 && id->ranks <= 65536 ? (int)id->ranks : 0;
-    nn_ckpt_close(&rd);
-    return k;
-}
-
 static int s_resume_merged(s_run_t *r, uint64_t *round, const char *pwhy)
 {
     char why[1024] = "";
@@ -4316,20 +4328,23 @@ static int s_resume_merged(s_run_t *r, uint64_t *round, const char *pwhy)
      * all those ranks read whole */
     size_t n = s_ckpt_rounds(r, 0, &rounds, NULL);
     for (size_t i = 0; i < n && !best; i++) {
-        int k = s_round_ranks(r, rounds[i]);
-        s_old_t *o = k ? calloc((size_t)k, sizeof *o) : NULL;
-        if (o && s_old_open(r, o, k, rounds[i], why, sizeof why) == NN_OK)
+        if (s_old_open(r, rounds[i], &old, &K, why, sizeof why) == NN_OK)
             best = rounds[i];
-        if (o)
-            s_old_close(o, k);
-        free(o);
+        else
+            s_old_free(&old, K);
     }
     free(rounds);
     uint64_t agreed = best;
     s_lowest_round(r, &agreed); /* every rank must read the same files */
-    if (agreed)
-        K = s_round_ranks(r, agreed);
+    if (agreed != best) {       /* another rank is a round behind: its round's files */
+        s_old_free(&old, K);
+        K = 0;
+        if (agreed && s_old_open(r, agreed, &old, &K, why, sizeof why) != NN_OK)
+            rc = NN_EPROTO;
+    }
     struct stat st;
+    if (!agreed || !K || rc != NN_OK)
+        s_old_free(&old, K);
     if ((!agreed || !K) && !n) /* nothing of any number of ranks */
         return s_fail(r, NN_ESCENARIO, "--resume: '%s' holds no usable checkpoint: %s%s",
                       r->ckpt_dir, pwhy && pwhy[0] ? pwhy : "none is there",
@@ -4337,21 +4352,18 @@ static int s_resume_merged(s_run_t *r, uint64_t *round, const char *pwhy)
                           ? ", nor an old rank 0's file to start a resume on another number "
                             "of ranks from"
                           : "");
-    if (!agreed || !K)
+    if (!agreed || !K || rc != NN_OK)
         return s_fail(r, NN_ESCENARIO,
                       "--resume: '%s' holds no usable checkpoint (%s%s%s; a resume on another "
                       "number of ranks than wrote them reads every old rank's file on every "
                       "rank: without a shared file system, copy them to each host)",
                       r->ckpt_dir, pwhy && pwhy[0] ? pwhy : "none of this many ranks",
                       why[0] ? "; " : "", why);
-    if (!(old = calloc((size_t)K, sizeof *old)))
-        return s_fail(r, NN_ENOMEM, "out of memory resuming");
     char path[4400];
     snprintf(path, sizeof path, "%s/.merged.rank-%d", r->ckpt_dir, r->me);
     nn_ckpt_writer_t w;
     memset(&w, 0, sizeof w);
-    if (rc == NN_OK && (rc = s_old_open(r, old, K, agreed, why, sizeof why)) == NN_OK &&
-        (rc = nn_ckpt_begin(&w, path, why, sizeof why)) == NN_OK) {
+    if ((rc = nn_ckpt_begin(&w, path, why, sizeof why)) == NN_OK) {
         if ((rc = s_merge_write(r, old, K, &w, why, sizeof why)) == NN_OK)
             rc = nn_ckpt_commit(&w, why, sizeof why);
         else
@@ -4365,8 +4377,7 @@ static int s_resume_merged(s_run_t *r, uint64_t *round, const char *pwhy)
         if (stat(p, &st) == 0)
             bytes += (uint64_t)st.st_size;
     }
-    s_old_close(old, K);
-    free(old);
+    s_old_free(&old, K);
     if (rc == NN_OK) {
         char err[1024];
         rc = nn_ckpt_open(r->resume_rd, path, err, sizeof err);
